@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages apigw needs to build, test or benchmark, skipping what is present.
+# Usage: scripts/bootstrap.sh [build|test|bench]...   (default: build)
+set -euo pipefail
+
+build_packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libboost1.81-dev libmimalloc-dev libtomlplusplus-dev libssl-dev
+)
+test_packages=(libgtest-dev libgmock-dev curl wrk)
+bench_packages=(nginx-light haproxy wrk curl libbenchmark-dev)
+
+wanted=("${build_packages[@]}")
+for profile in "$@"; do
+  case "$profile" in
+    build) ;;
+    test) wanted+=("${test_packages[@]}") ;;
+    bench) wanted+=("${bench_packages[@]}") ;;
+    *) echo "bootstrap: unknown profile '$profile' (build|test|bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "bootstrap: installing ${missing[*]}" >&2
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

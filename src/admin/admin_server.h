@@ -1,0 +1,38 @@
+// The admin listener: GET /metrics (Prometheus text), /health (liveness), /ready (config loaded
+// and listeners up). Runs on the main thread's io_context, never on a worker.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "observe/metrics.h"
+#include "server/asio.h"
+#include "server/worker.h"
+
+namespace apigw::admin {
+
+// What the admin API reads from the running gateway.
+struct AdminSources {
+  std::function<std::vector<server::Worker*>()> workers;
+  std::function<observe::GatewayGauges()> gauges;
+  std::function<bool()> ready;
+};
+
+class AdminServer {
+ public:
+  AdminServer(server::net::io_context& context, AdminSources sources);
+  // Binds and starts accepting. Throws on bind failure.
+  void start(const server::tcp::endpoint& endpoint);
+  void stop();
+
+ private:
+  server::awaitable<void> accept_loop();
+  server::awaitable<void> serve(server::tcp::socket socket);
+  server::awaitable<std::string> render_metrics();
+
+  server::net::io_context& context_;
+  AdminSources sources_;
+  server::tcp::acceptor acceptor_;
+};
+
+}  // namespace apigw::admin

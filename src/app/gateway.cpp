@@ -1,0 +1,253 @@
+#include "app/gateway.h"
+
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "config/loader.h"
+#include "proxy/cluster.h"
+#include "util/log.h"
+
+namespace apigw::app {
+
+using namespace std::chrono_literals;
+namespace net = server::net;
+
+Gateway::Gateway(std::string config_path, config::Config config)
+    : config_path_(std::move(config_path)),
+      initial_config_(std::move(config)),
+      context_(1),
+      signals_(context_, SIGTERM, SIGINT, SIGHUP),
+      reload_debounce_(context_),
+      reresolve_timer_(context_),
+      drain_timer_(context_) {}
+
+Gateway::~Gateway() {
+  for (auto& worker : workers_) worker->stop();
+  if (inotify_fd_ >= 0) inotify_.reset();
+}
+
+int Gateway::run() {
+  // A peer closing mid-write must be an error code on that socket, not a fatal signal.
+  std::signal(SIGPIPE, SIG_IGN);
+  if (!start()) return 1;
+  context_.run();
+  for (auto& worker : workers_) worker->stop();
+  util::log_info("stopped");
+  return 0;
+}
+
+bool Gateway::start() {
+  const config::ServerConfig& server = initial_config_.server;
+  std::vector<server::tcp::endpoint> endpoints;
+  for (const auto& address : server.listen) {
+    server::tcp::endpoint endpoint;
+    if (!proxy::parse_listen_address(address, endpoint)) {
+      util::log_error("invalid listen address '" + address + "'");
+      return false;
+    }
+    endpoints.push_back(endpoint);
+  }
+  server::tcp::endpoint admin_endpoint;
+  if (!proxy::parse_listen_address(initial_config_.admin.listen, admin_endpoint)) {
+    util::log_error("invalid admin listen address '" + initial_config_.admin.listen + "'");
+    return false;
+  }
+  const std::size_t worker_count =
+      server.workers != 0 ? server.workers : std::max(1u, std::thread::hardware_concurrency());
+
+  if (server.access_log.enabled) {
+    access_log_ = std::make_unique<observe::AccessLog>(server.access_log.path, worker_count);
+    std::string error;
+    if (!access_log_->open(error)) {
+      util::log_error(error);
+      return false;
+    }
+  }
+
+  std::vector<std::string> warnings;
+  current_ = snapshot::build_snapshot(initial_config_, 1, nullptr, registry_, warnings);
+  for (const auto& warning : warnings) util::log_warn(warning);
+  gauges_.config_version = 1;
+  gauges_.workers = worker_count;
+
+  try {
+    for (std::size_t i = 0; i < worker_count; ++i) {
+      workers_.push_back(std::make_unique<server::Worker>(
+          i, access_log_ ? &access_log_->queue(i) : nullptr));
+      workers_.back()->listen(endpoints);
+    }
+    admin::AdminSources sources;
+    sources.workers = [this] {
+      std::vector<server::Worker*> all;
+      for (auto& worker : workers_) all.push_back(worker.get());
+      return all;
+    };
+    sources.gauges = [this] {
+      observe::GatewayGauges gauges = gauges_;
+      gauges.access_log_dropped = access_log_ ? access_log_->dropped() : 0;
+      return gauges;
+    };
+    sources.ready = [this] { return ready_; };
+    admin_ = std::make_unique<admin::AdminServer>(context_, std::move(sources));
+    admin_->start(admin_endpoint);
+  } catch (const std::exception& error) {
+    util::log_error(std::string("cannot listen: ") + error.what());
+    return false;
+  }
+  for (auto& worker : workers_) worker->start(current_);
+  ready_ = true;
+  std::string listening;
+  for (const auto& address : server.listen) listening.append(" ").append(address);
+  util::log_info("apigw listening on" + listening + " (admin " + initial_config_.admin.listen +
+                 ", " + std::to_string(worker_count) + " workers, config " + config_path_ + ")");
+  wait_for_signal();
+  watch_config_file();
+  schedule_reresolve();
+  return true;
+}
+
+void Gateway::wait_for_signal() {
+  signals_.async_wait([this](server::error_code ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload("SIGHUP");
+      wait_for_signal();
+      return;
+    }
+    util::log_info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                   ": draining");
+    begin_shutdown();
+  });
+}
+
+void Gateway::reload(std::string_view why) {
+  if (shutting_down_) return;
+  const auto result =
+      config::load_config_file(config_path_, config::Environment::from_process(), registry_);
+  if (!result.errors.empty()) {
+    ++gauges_.reloads_failed;
+    util::log_error("reload (" + std::string(why) + ") refused; still serving version " +
+                    std::to_string(current_->version) + ":");
+    for (const auto& error : result.errors) util::log_error("  " + error.to_string());
+    return;
+  }
+  const config::Config& next = *result.config;
+  if (next.server.listen != current_->config.server.listen ||
+      next.server.workers != current_->config.server.workers ||
+      next.admin.listen != current_->config.admin.listen ||
+      next.server.access_log.enabled != current_->config.server.access_log.enabled ||
+      next.server.access_log.path != current_->config.server.access_log.path) {
+    util::log_warn("reload: listen addresses, workers and access_log take effect on restart only");
+  }
+  std::vector<std::string> warnings;
+  auto snapshot =
+      snapshot::build_snapshot(next, current_->version + 1, current_.get(), registry_, warnings);
+  for (const auto& warning : warnings) util::log_warn(warning);
+  publish(std::move(snapshot));
+  ++gauges_.reloads_ok;
+  util::log_info("reloaded (" + std::string(why) + "): config version " +
+                 std::to_string(current_->version));
+}
+
+void Gateway::publish(std::shared_ptr<const snapshot::Snapshot> snapshot) {
+  current_ = std::move(snapshot);
+  gauges_.config_version = current_->version;
+  for (auto& worker : workers_) worker->publish(current_);
+}
+
+void Gateway::watch_config_file() {
+  // Watch the directory, not the file: editors and config managers replace files by rename.
+  const std::filesystem::path path(config_path_);
+  const std::string directory =
+      path.has_parent_path() ? path.parent_path().string() : std::string(".");
+  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd_ < 0 ||
+      ::inotify_add_watch(inotify_fd_, directory.c_str(),
+                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+    util::log_warn("cannot watch " + directory + " for changes; reload with SIGHUP");
+    return;
+  }
+  inotify_ = std::make_unique<net::posix::stream_descriptor>(context_, inotify_fd_);
+  const std::string file_name = path.filename().string();
+  auto read_events = std::make_shared<std::function<void()>>();
+  *read_events = [this, file_name, read_events] {
+    inotify_->async_read_some(net::buffer(inotify_buffer_), [this, file_name, read_events](
+                                                                server::error_code ec, std::size_t n) {
+      if (ec) return;
+      bool ours = false;
+      for (std::size_t offset = 0; offset < n;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(inotify_buffer_.data() + offset);
+        if (event->len > 0 && file_name == event->name) ours = true;
+        offset += sizeof(inotify_event) + event->len;
+      }
+      if (ours) {
+        // Writers often touch a file more than once; reload once it has settled.
+        reload_debounce_.expires_after(100ms);
+        reload_debounce_.async_wait([this](server::error_code wait_ec) {
+          if (!wait_ec) reload("file changed");
+        });
+      }
+      (*read_events)();
+    });
+  };
+  (*read_events)();
+}
+
+void Gateway::schedule_reresolve() {
+  config::Duration interval = config::Duration::max();
+  for (const auto& upstream : current_->config.upstreams) {
+    interval = std::min(interval, upstream.resolve_interval);
+  }
+  if (interval == config::Duration::max()) interval = 30s;
+  reresolve_timer_.expires_after(interval);
+  reresolve_timer_.async_wait([this](server::error_code ec) {
+    if (ec || shutting_down_) return;
+    // Resolution blocks, so it runs here on the main thread, never on a worker.
+    std::vector<std::string> warnings;
+    auto fresh = snapshot::build_snapshot(current_->config, current_->version + 1, current_.get(),
+                                          registry_, warnings);
+    if (fresh->resolved != current_->resolved) {
+      for (const auto& warning : warnings) util::log_warn(warning);
+      util::log_info("DNS answers changed: config version " + std::to_string(fresh->version));
+      publish(std::move(fresh));
+    }
+    schedule_reresolve();
+  });
+}
+
+void Gateway::begin_shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  ready_ = false;
+  signals_.cancel();
+  reresolve_timer_.cancel();
+  reload_debounce_.cancel();
+  if (inotify_) inotify_->close();
+  for (auto& worker : workers_) worker->drain();
+  drain_deadline_ = std::chrono::steady_clock::now() + current_->config.server.timeouts.drain;
+  poll_drain();
+}
+
+void Gateway::poll_drain() {
+  std::int64_t active = 0;
+  for (const auto& worker : workers_) active += worker->active_connections();
+  if (active == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+    if (active != 0) {
+      util::log_warn("drain deadline passed with " + std::to_string(active) +
+                     " connections open; closing them");
+    }
+    if (admin_) admin_->stop();
+    context_.stop();
+    return;
+  }
+  drain_timer_.expires_after(20ms);
+  drain_timer_.async_wait([this](server::error_code ec) {
+    if (!ec) poll_drain();
+  });
+}
+
+}  // namespace apigw::app

@@ -1,0 +1,61 @@
+// The running gateway: owns the workers, the admin listener, the access log and the current
+// snapshot, and does everything that happens on the main thread: signals, reload (SIGHUP and
+// file changes), periodic DNS re-resolution, and the graceful drain on SIGTERM.
+#pragma once
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "admin/admin_server.h"
+#include "config/schema.h"
+#include "filters/registry.h"
+#include "observe/access_log.h"
+#include "server/worker.h"
+#include "snapshot/snapshot.h"
+
+namespace apigw::app {
+
+class Gateway {
+ public:
+  Gateway(std::string config_path, config::Config config);
+  ~Gateway();
+  // Runs until SIGTERM/SIGINT and the drain that follows. Returns the process exit code.
+  int run();
+
+ private:
+  bool start();
+  void reload(std::string_view why);
+  void publish(std::shared_ptr<const snapshot::Snapshot> snapshot);
+  void wait_for_signal();
+  void watch_config_file();
+  void schedule_reresolve();
+  void begin_shutdown();
+  void poll_drain();
+
+  std::string config_path_;
+  config::Config initial_config_;
+  server::net::io_context context_;
+  server::net::signal_set signals_;
+  filters::Registry registry_;
+  std::shared_ptr<const snapshot::Snapshot> current_;
+  std::vector<std::unique_ptr<server::Worker>> workers_;
+  std::unique_ptr<observe::AccessLog> access_log_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  observe::GatewayGauges gauges_;
+  bool ready_ = false;
+  bool shutting_down_ = false;
+
+  int inotify_fd_ = -1;
+  std::unique_ptr<server::net::posix::stream_descriptor> inotify_;
+  std::array<char, 4096> inotify_buffer_{};
+  server::net::steady_timer reload_debounce_;
+  server::net::steady_timer reresolve_timer_;
+  server::net::steady_timer drain_timer_;
+  std::chrono::steady_clock::time_point drain_deadline_{};
+};
+
+}  // namespace apigw::app

@@ -1,0 +1,135 @@
+// Internals of the config loader shared by its passes (parse -> interpolate -> overrides ->
+// convert -> validate). Not part of the config/ contract: only config/*.cpp include it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "config/loader.h"
+#include "config/schema.h"
+
+namespace toml {
+inline namespace v3 {
+class node;
+class key;
+class table;
+}  // namespace v3
+}  // namespace toml
+
+namespace apigw::config::detail {
+
+// Where each converted value came from, keyed by its dotted path ("routes.2.upstream",
+// "server.listen.0"), so validation, which sees only the schema structs, can still point at the
+// offending value instead of at its enclosing table.
+class ValuePositions {
+ public:
+  void record(std::string path, SourcePosition position) {
+    positions_.insert_or_assign(std::move(path), std::move(position));
+  }
+  const SourcePosition& at(const std::string& path, const SourcePosition& fallback) const {
+    const auto found = positions_.find(path);
+    return found == positions_.end() ? fallback : found->second;
+  }
+
+ private:
+  std::map<std::string, SourcePosition> positions_;
+};
+
+// State shared by the passes of one load: the file name, the collected errors and the positions
+// of values that were not in the file.
+class LoadContext {
+ public:
+  LoadContext(std::string file, std::vector<ConfigError>& errors)
+      : file_(std::move(file)), errors_(errors) {}
+
+  const std::string& file() const { return file_; }
+  std::vector<ConfigError>& errors() { return errors_; }
+  ValuePositions& positions() { return positions_; }
+  const ValuePositions& positions() const { return positions_; }
+
+  // The node's place in the file, or "env:APIGW__..." for a value an override put there.
+  SourcePosition position_of(const toml::node& node) const;
+  // For an unknown key the key itself is the most precise place; overrides have no key position.
+  SourcePosition position_of(const toml::key& key, const toml::node& value) const;
+  // Nodes created by overrides have no source in toml++, so their origin is kept here. The tree
+  // is not modified after overrides, so node addresses stay valid for the whole load.
+  void mark_from_env(const toml::node& node, const std::string& variable);
+
+  void error(const toml::node& node, std::string message) {
+    errors_.push_back({position_of(node), std::move(message)});
+  }
+  void error(SourcePosition position, std::string message) {
+    errors_.push_back({std::move(position), std::move(message)});
+  }
+
+  // A string whose interpolation failed stays unresolved; remembering its position lets the
+  // loader drop the follow-up errors the unresolved text would cause ("invalid address '${X}'").
+  void mark_unresolved(const toml::node& node) { unresolved_.insert(key_of(position_of(node))); }
+  // Keeps only the first error reported at each unresolved position.
+  void drop_follow_up_errors();
+
+ private:
+  using PositionKey = std::tuple<std::string, std::uint32_t, std::uint32_t>;
+  static PositionKey key_of(const SourcePosition& p) { return {p.file, p.line, p.column}; }
+
+  std::string file_;
+  std::vector<ConfigError>& errors_;
+  ValuePositions positions_;
+  std::map<const toml::node*, std::string> from_env_;
+  std::set<PositionKey> unresolved_;
+};
+
+inline std::string ascii_lower(std::string text) {
+  for (char& c : text) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return text;
+}
+inline std::string ascii_upper(std::string text) {
+  for (char& c : text) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  return text;
+}
+
+// Expands "${VAR}" and "${VAR:-default}" in `text` ("$${" is a literal "${"). On failure returns
+// false and sets `error`.
+bool interpolate(std::string_view text, const Environment& env, std::string& out,
+                 std::string& error);
+// Interpolates every string value of the tree in place (keys are left alone).
+void interpolate_tree(toml::table& root, const Environment& env, LoadContext& ctx);
+
+// Applies every APIGW__A__B__C variable of `env` to the tree before conversion.
+void apply_env_overrides(toml::table& root, const Environment& env, LoadContext& ctx);
+
+// Levenshtein distance, for did-you-mean hints.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate close enough to `word` to be what was meant, if any.
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates);
+// "; did you mean 'x'?" or "".
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+// A host name such as "api.example.com" or an IPv4 literal (no port, no brackets).
+bool is_dns_name(std::string_view name);
+// "host:port" with an IP literal host ("0.0.0.0:8080", "[::1]:8080"); port 0 asks for any port.
+bool is_valid_listen_address(std::string_view address);
+// "host:port" where host may also be a DNS name; port 1..65535.
+bool is_valid_target_address(std::string_view address);
+
+// Turns the (interpolated, overridden) tree into the schema structs, reporting shape and type
+// errors. Value checks that need the whole config are left to validate().
+Config convert(const toml::table& root, const FilterCatalog& filters, LoadContext& ctx);
+// The routes part of convert().
+std::vector<RouteConfig> convert_routes(const toml::node& routes, const FilterCatalog& filters,
+                                        LoadContext& ctx);
+
+// Checks the converted config as a whole: names, references, addresses, ranges, templates.
+void validate(const Config& config, const ValuePositions& positions,
+              std::vector<ConfigError>& errors);
+
+}  // namespace apigw::config::detail

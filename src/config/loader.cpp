@@ -1,0 +1,132 @@
+// The load pipeline: TOML text -> ${VAR} interpolation -> APIGW__ overrides -> schema structs ->
+// validation. Each pass appends to one error list so that a user sees every problem at once.
+#include "config/loader.h"
+
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "config/detail.h"
+
+namespace apigw::config {
+
+std::string ConfigError::to_string() const {
+  if (position.line == 0) return position.file + ": " + message;
+  return position.file + ":" + std::to_string(position.line) + ":" +
+         std::to_string(position.column) + ": " + message;
+}
+
+Environment Environment::from_process() {
+  Environment env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::size_t equals = text.find('=');
+    if (equals == text.npos) continue;
+    env.variables.emplace(std::string(text.substr(0, equals)),
+                          std::string(text.substr(equals + 1)));
+  }
+  return env;
+}
+
+namespace detail {
+
+SourcePosition LoadContext::position_of(const toml::node& node) const {
+  if (const auto found = from_env_.find(&node); found != from_env_.end()) {
+    return {"env:" + found->second, 0, 0};
+  }
+  const auto& begin = node.source().begin;
+  return {file_, begin.line, begin.column};
+}
+
+SourcePosition LoadContext::position_of(const toml::key& key, const toml::node& value) const {
+  if (from_env_.contains(&value) || key.source().begin.line == 0) return position_of(value);
+  return {file_, key.source().begin.line, key.source().begin.column};
+}
+
+void LoadContext::mark_from_env(const toml::node& node, const std::string& variable) {
+  from_env_.insert_or_assign(&node, variable);
+}
+
+void LoadContext::drop_follow_up_errors() {
+  std::set<PositionKey> seen;
+  std::erase_if(errors_, [&](const ConfigError& error) {
+    const PositionKey key = key_of(error.position);
+    return unresolved_.contains(key) && !seen.insert(key).second;
+  });
+}
+
+namespace {
+
+void interpolate_node(toml::node& node, const Environment& env, LoadContext& ctx) {
+  if (auto* table = node.as_table()) {
+    for (auto&& [key, value] : *table) interpolate_node(value, env, ctx);
+  } else if (auto* array = node.as_array()) {
+    for (auto& element : *array) interpolate_node(element, env, ctx);
+  } else if (auto* text = node.as_string()) {
+    if (text->get().find('$') == std::string::npos) return;
+    std::string expanded;
+    std::string error;
+    if (interpolate(text->get(), env, expanded, error)) {
+      text->get() = std::move(expanded);
+    } else {
+      ctx.error(node, error);
+      ctx.mark_unresolved(node);
+    }
+  }
+}
+
+}  // namespace
+
+void interpolate_tree(toml::table& root, const Environment& env, LoadContext& ctx) {
+  interpolate_node(root, env, ctx);
+}
+
+}  // namespace detail
+
+LoadResult load_config_text(std::string_view text, const std::string& source_name,
+                            const Environment& env, const FilterCatalog& filters) {
+  LoadResult result;
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(source_name));
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    result.errors.push_back(
+        {{source_name, begin.line, begin.column}, "TOML syntax error: " + std::string(error.description())});
+    return result;
+  }
+  detail::LoadContext ctx(source_name, result.errors);
+  detail::interpolate_tree(root, env, ctx);
+  detail::apply_env_overrides(root, env, ctx);
+  Config config = detail::convert(root, filters, ctx);
+  detail::validate(config, ctx.positions(), result.errors);
+  ctx.drop_follow_up_errors();
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+LoadResult load_config_file(const std::string& path, const Environment& env,
+                            const FilterCatalog& filters) {
+  const auto cannot_read = [&](int error) {
+    LoadResult result;
+    result.errors.push_back({{path, 0, 0}, "cannot read " + path + ": " + std::strerror(error)});
+    return result;
+  };
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                             &std::fclose);
+  if (file == nullptr) return cannot_read(errno);
+  std::string text;
+  char buffer[64 * 1024];
+  std::size_t count = 0;
+  while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, count);
+  // A directory opens fine and fails on the first read (EISDIR).
+  if (std::ferror(file.get())) return cannot_read(errno);
+  return load_config_text(text, path, env, filters);
+}
+
+}  // namespace apigw::config

@@ -1,0 +1,63 @@
+// Loads and validates a configuration: TOML text -> env interpolation and overrides -> schema
+// structs -> validation. Every error carries "file:line:col" and all errors are reported at once.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/schema.h"
+
+namespace toml {
+inline namespace v3 {
+class table;
+}
+}  // namespace toml
+
+namespace apigw::config {
+
+struct ConfigError {
+  SourcePosition position;
+  std::string message;
+  // "file:line:col: message" (or "file: message" when there is no line).
+  std::string to_string() const;
+};
+
+// The process environment as seen by the loader (injected so tests can supply their own).
+struct Environment {
+  std::map<std::string, std::string> variables;
+  static Environment from_process();
+};
+
+// Parses the settings of the filters named in routes' `filters` lists. Implemented by the filter
+// registry (a layer above config), so the loader knows filters only through this interface.
+class FilterCatalog {
+ public:
+  virtual ~FilterCatalog() = default;
+  virtual std::vector<std::string> filter_names() const = 0;
+  // Parses one entry (the whole inline table, including its "name" key). Appends errors; on
+  // success returns the filter's own parsed config.
+  virtual std::shared_ptr<const void> parse_filter(std::string_view name, const toml::table& entry,
+                                                   const std::string& file,
+                                                   std::vector<ConfigError>& errors) const = 0;
+};
+
+struct LoadResult {
+  std::optional<Config> config;  // set only when errors is empty
+  std::vector<ConfigError> errors;
+};
+
+LoadResult load_config_file(const std::string& path, const Environment& env,
+                            const FilterCatalog& filters);
+LoadResult load_config_text(std::string_view text, const std::string& source_name,
+                            const Environment& env, const FilterCatalog& filters);
+
+// "250ms", "5s", "2m", "1h", "1500us" -> duration. Bare numbers are refused (units are required).
+std::optional<Duration> parse_duration(std::string_view text);
+// "512", "16KiB", "4MiB", "1GiB", "10KB"(=10*1000) -> bytes.
+std::optional<std::uint64_t> parse_size(std::string_view text);
+
+}  // namespace apigw::config

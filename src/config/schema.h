@@ -1,0 +1,127 @@
+// The configuration schema: plain structs with their defaults inline. The TOML loader fills them;
+// nothing outside config/ ever sees TOML. Durations are std::chrono, sizes are bytes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace apigw::config {
+
+using Duration = std::chrono::milliseconds;
+
+// Where a value came from, for error messages that point at the file ("file:line:col").
+struct SourcePosition {
+  std::string file;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+};
+
+struct ServerLimits {
+  std::uint64_t max_header_bytes = 16 * 1024;  // request line + headers -> 431
+  std::uint32_t max_header_count = 100;         // -> 431
+  std::uint64_t max_uri_bytes = 8 * 1024;       // -> 414
+  std::uint64_t max_body_bytes = 64ull << 20;   // -> 413, routes may override
+  std::uint32_t max_connections = 10000;        // per worker; beyond it new connections wait
+};
+
+struct ServerTimeouts {
+  Duration header_read{10'000};  // whole request head must arrive within this (slowloris)
+  Duration body_read{30'000};    // max silence between body bytes from the client
+  Duration idle{60'000};         // keep-alive connection idle between requests
+  Duration drain{30'000};        // on SIGTERM, max wait for in-flight requests
+};
+
+struct AccessLogConfig {
+  bool enabled = false;
+  std::string path = "/dev/stdout";  // JSON lines; "/dev/stdout" or a file path
+};
+
+struct ServerConfig {
+  std::vector<std::string> listen{"127.0.0.1:8080"};  // "host:port" or "[v6]:port"
+  std::uint32_t workers = 0;                          // 0: one per core
+  ServerLimits limits;
+  ServerTimeouts timeouts;
+  AccessLogConfig access_log;
+  SourcePosition position;
+};
+
+struct AdminConfig {
+  std::string listen = "127.0.0.1:9901";
+  SourcePosition position;
+};
+
+struct TargetConfig {
+  std::string address;  // "host:port", "[v6]:port"; host may be a DNS name
+  std::uint32_t weight = 1;
+  SourcePosition position;
+};
+
+// How the Host header sent upstream is chosen.
+enum class HostHeaderMode { preserve, target, fixed };
+
+struct UpstreamConfig {
+  std::string name;
+  std::vector<TargetConfig> targets;
+  Duration connect_timeout{2'000};
+  Duration request_timeout{60'000};   // from request sent to response head received
+  std::uint32_t keepalive_max_idle = 64;  // idle pooled connections per target per worker
+  Duration keepalive_idle_timeout{60'000};
+  HostHeaderMode host_header = HostHeaderMode::preserve;
+  std::string host_header_value;  // for HostHeaderMode::fixed
+  Duration resolve_interval{30'000};  // DNS re-resolution of named targets
+  SourcePosition position;
+};
+
+enum class PathMatchKind { prefix, exact, templated };
+
+struct HeaderPredicate {
+  std::string name;
+  enum class Kind { exact, prefix, present, absent } kind = Kind::present;
+  std::string value;
+};
+
+struct RouteMatch {
+  std::vector<std::string> hosts;    // exact "api.example.com" or wildcard "*.example.com"
+  std::vector<std::string> methods;  // upper-case; empty: any
+  PathMatchKind path_kind = PathMatchKind::prefix;
+  std::string path = "/";            // prefix, exact path, or template "/users/{id}"
+  std::vector<HeaderPredicate> headers;
+};
+
+struct RewriteConfig {
+  enum class Kind { none, strip_prefix, replace_prefix, templated } kind = Kind::none;
+  std::string value;  // prefix to strip, replacement prefix, or template "/u/{id}"
+};
+
+// One entry of a route's filters list: a registered filter name and its raw settings, already
+// parsed into the filter's own config by the filter registry at load time.
+struct FilterRef {
+  std::string name;
+  std::shared_ptr<const void> settings;  // the filter's own config struct, from its parser
+  SourcePosition position;
+};
+
+struct RouteConfig {
+  std::string name;
+  RouteMatch match;
+  std::string upstream;
+  RewriteConfig rewrite;
+  std::optional<Duration> timeout;  // overrides upstream request_timeout
+  std::optional<std::uint64_t> max_body_bytes;
+  std::vector<FilterRef> filters;
+  SourcePosition position;
+};
+
+struct Config {
+  ServerConfig server;
+  AdminConfig admin;
+  std::vector<UpstreamConfig> upstreams;
+  std::vector<RouteConfig> routes;
+  std::string source_file;
+};
+
+}  // namespace apigw::config

@@ -1,0 +1,243 @@
+// Checks of the converted config as a whole: what the TOML types alone cannot say (names and
+// references, addresses, ranges, templates). Positions come from the ValuePositions recorded
+// during conversion, falling back to the enclosing table.
+#include <algorithm>
+#include <map>
+
+#include "config/detail.h"
+#include "http/path_template.h"
+
+namespace apigw::config::detail {
+namespace {
+
+constexpr std::uint32_t kMaxWorkers = 256;
+constexpr std::uint32_t kMaxWeight = 1000;
+
+std::string describe_position(const SourcePosition& position) {
+  if (position.line == 0) return position.file;
+  return position.file + ":" + std::to_string(position.line) + ":" +
+         std::to_string(position.column);
+}
+
+bool is_upstream_name(std::string_view name) {
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
+  });
+}
+
+class Validator {
+ public:
+  Validator(const ValuePositions& positions, std::vector<ConfigError>& errors)
+      : positions_(positions), errors_(errors) {}
+
+  void server(const ServerConfig& server);
+  void admin(const AdminConfig& admin);
+  void upstreams(const std::vector<UpstreamConfig>& upstreams);
+  void routes(const std::vector<RouteConfig>& routes, const std::vector<UpstreamConfig>& upstreams);
+
+ private:
+  void error(const std::string& path, const SourcePosition& fallback, std::string message) {
+    errors_.push_back({positions_.at(path, fallback), std::move(message)});
+  }
+  void positive(const std::string& path, const SourcePosition& fallback, std::string_view key,
+                bool is_positive) {
+    if (!is_positive) error(path, fallback, "'" + std::string(key) + "' must be greater than zero");
+  }
+  // Reports a name seen before in `seen` (name -> where it was first defined).
+  void unique(std::map<std::string, SourcePosition>& seen, std::string_view kind,
+              const std::string& name, const std::string& path, const SourcePosition& fallback);
+  void upstream(const UpstreamConfig& upstream, const std::string& path);
+  void route_paths(const RouteConfig& route, const std::string& path);
+
+  const ValuePositions& positions_;
+  std::vector<ConfigError>& errors_;
+};
+
+void Validator::server(const ServerConfig& server) {
+  const SourcePosition& at = server.position;
+  if (server.listen.empty()) error("server.listen", at, "'listen' needs at least one address");
+  for (std::size_t i = 0; i < server.listen.size(); ++i) {
+    if (!is_valid_listen_address(server.listen[i])) {
+      error("server.listen." + std::to_string(i), at,
+            "invalid listen address '" + server.listen[i] +
+                "' (use an IP address and port, e.g. \"0.0.0.0:8080\" or \"[::1]:8080\")");
+    }
+  }
+  if (server.workers > kMaxWorkers) {
+    error("server.workers", at, "'workers' must be at most 256 (0 means one per core)");
+  }
+  const ServerLimits& limits = server.limits;
+  positive("server.limits.max_header_bytes", at, "max_header_bytes", limits.max_header_bytes > 0);
+  positive("server.limits.max_header_count", at, "max_header_count", limits.max_header_count > 0);
+  positive("server.limits.max_uri_bytes", at, "max_uri_bytes", limits.max_uri_bytes > 0);
+  positive("server.limits.max_body_bytes", at, "max_body_bytes", limits.max_body_bytes > 0);
+  positive("server.limits.max_connections", at, "max_connections", limits.max_connections > 0);
+  const ServerTimeouts& timeouts = server.timeouts;
+  positive("server.timeouts.header_read", at, "header_read", timeouts.header_read.count() > 0);
+  positive("server.timeouts.body_read", at, "body_read", timeouts.body_read.count() > 0);
+  positive("server.timeouts.idle", at, "idle", timeouts.idle.count() > 0);
+  positive("server.timeouts.drain", at, "drain", timeouts.drain.count() > 0);
+  if (server.access_log.enabled && server.access_log.path.empty()) {
+    error("server.access_log.path", at, "'path' must not be empty when the access log is enabled");
+  }
+}
+
+void Validator::admin(const AdminConfig& admin) {
+  if (!is_valid_listen_address(admin.listen)) {
+    error("admin.listen", admin.position,
+          "invalid admin listen address '" + admin.listen +
+              "' (use an IP address and port, e.g. \"127.0.0.1:9901\")");
+  }
+}
+
+void Validator::unique(std::map<std::string, SourcePosition>& seen, std::string_view kind,
+                       const std::string& name, const std::string& path,
+                       const SourcePosition& fallback) {
+  const SourcePosition& here = positions_.at(path, fallback);
+  const auto [first, inserted] = seen.emplace(name, here);
+  if (!inserted) {
+    errors_.push_back({here, "duplicate " + std::string(kind) + " name '" + name +
+                                 "' (first defined at " + describe_position(first->second) + ")"});
+  }
+}
+
+void Validator::upstream(const UpstreamConfig& upstream, const std::string& path) {
+  const SourcePosition& at = upstream.position;
+  if (!upstream.name.empty() && !is_upstream_name(upstream.name)) {
+    error(path + ".name", at,
+          "invalid upstream name '" + upstream.name + "' (use letters, digits, '_', '.', '-')");
+  }
+  if (upstream.targets.empty()) {
+    error(path + ".targets", at, "upstream '" + upstream.name + "' needs at least one target");
+  }
+  std::map<std::string, SourcePosition> addresses;
+  for (std::size_t i = 0; i < upstream.targets.size(); ++i) {
+    const TargetConfig& target = upstream.targets[i];
+    const std::string target_path = path + ".targets." + std::to_string(i);
+    if (target.address.empty()) continue;  // reported as missing during conversion
+    if (!is_valid_target_address(target.address)) {
+      error(target_path + ".address", target.position,
+            "invalid target address '" + target.address +
+                "' (use \"host:port\" with port 1-65535, e.g. \"10.0.0.5:8080\", "
+                "\"backend.local:80\" or \"[::1]:8080\")");
+    } else if (!addresses.emplace(ascii_lower(target.address), target.position).second) {
+      error(target_path + ".address", target.position,
+            "duplicate target '" + target.address + "' in upstream '" + upstream.name + "'");
+    }
+    if (target.weight < 1 || target.weight > kMaxWeight) {
+      error(target_path + ".weight", target.position, "'weight' must be between 1 and 1000");
+    }
+  }
+  positive(path + ".connect_timeout", at, "connect_timeout", upstream.connect_timeout.count() > 0);
+  positive(path + ".request_timeout", at, "request_timeout", upstream.request_timeout.count() > 0);
+  positive(path + ".resolve_interval", at, "resolve_interval",
+           upstream.resolve_interval.count() > 0);
+  positive(path + ".keepalive.idle_timeout", at, "idle_timeout",
+           upstream.keepalive_idle_timeout.count() > 0);
+}
+
+void Validator::upstreams(const std::vector<UpstreamConfig>& upstreams) {
+  std::map<std::string, SourcePosition> names;
+  for (std::size_t i = 0; i < upstreams.size(); ++i) {
+    const std::string path = "upstreams." + std::to_string(i);
+    // A missing name was reported during conversion.
+    if (!upstreams[i].name.empty()) {
+      unique(names, "upstream", upstreams[i].name, path + ".name", upstreams[i].position);
+    }
+    upstream(upstreams[i], path);
+  }
+}
+
+void Validator::route_paths(const RouteConfig& route, const std::string& path) {
+  const SourcePosition& at = route.position;
+  const RouteMatch& match = route.match;
+  http::PathTemplate match_template;
+  std::string problem;
+  switch (match.path_kind) {
+    case PathMatchKind::prefix:
+    case PathMatchKind::exact: {
+      const char* key = match.path_kind == PathMatchKind::prefix ? "path_prefix" : "path";
+      if (!match.path.starts_with('/')) {
+        error(path + ".match." + key, at, "'" + std::string(key) + "' must start with '/'");
+      }
+      break;
+    }
+    case PathMatchKind::templated:
+      if (!http::parse_path_template(match.path, match_template, problem)) {
+        error(path + ".match.path_template", at,
+              "invalid path_template '" + match.path + "': " + problem);
+      }
+      break;
+  }
+  const RewriteConfig& rewrite = route.rewrite;
+  switch (rewrite.kind) {
+    case RewriteConfig::Kind::none:
+      break;
+    case RewriteConfig::Kind::strip_prefix:
+    case RewriteConfig::Kind::replace_prefix: {
+      const std::string key =
+          rewrite.kind == RewriteConfig::Kind::strip_prefix ? "strip_prefix" : "replace_prefix";
+      if (match.path_kind != PathMatchKind::prefix) {
+        error(path + ".rewrite." + key, at, "'" + key + "' needs a path_prefix match");
+      }
+      if (!rewrite.value.starts_with('/')) {
+        error(path + ".rewrite." + key, at, "'" + key + "' must start with '/'");
+      }
+      break;
+    }
+    case RewriteConfig::Kind::templated: {
+      http::PathTemplate rewrite_template;
+      if (!http::parse_path_template(rewrite.value, rewrite_template, problem)) {
+        error(path + ".rewrite.template", at,
+              "invalid rewrite template '" + rewrite.value + "': " + problem);
+        break;
+      }
+      for (const auto& segment : rewrite_template.segments) {
+        if (segment.is_param && !match_template.has_param(segment.text)) {
+          error(path + ".rewrite.template", at,
+                "rewrite template uses '{" + segment.text +
+                    "}', which the route's path_template does not capture");
+        }
+      }
+      break;
+    }
+  }
+}
+
+void Validator::routes(const std::vector<RouteConfig>& routes,
+                       const std::vector<UpstreamConfig>& upstreams) {
+  std::vector<std::string> upstream_names;
+  for (const auto& upstream : upstreams) upstream_names.push_back(upstream.name);
+  std::map<std::string, SourcePosition> names;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const RouteConfig& route = routes[i];
+    const std::string path = "routes." + std::to_string(i);
+    if (!route.name.empty()) unique(names, "route", route.name, path + ".name", route.position);
+    const bool known = std::find(upstream_names.begin(), upstream_names.end(), route.upstream) !=
+                       upstream_names.end();
+    if (!route.upstream.empty() && !known) {
+      error(path + ".upstream", route.position,
+            "route '" + route.name + "' names upstream '" + route.upstream +
+                "' which is not defined" + did_you_mean(route.upstream, upstream_names));
+    }
+    route_paths(route, path);
+    if (route.timeout) positive(path + ".timeout", route.position, "timeout", route.timeout->count() > 0);
+    if (route.max_body_bytes) {
+      positive(path + ".max_body_bytes", route.position, "max_body_bytes", *route.max_body_bytes > 0);
+    }
+  }
+}
+
+}  // namespace
+
+void validate(const Config& config, const ValuePositions& positions,
+              std::vector<ConfigError>& errors) {
+  Validator validator(positions, errors);
+  validator.server(config.server);
+  validator.admin(config.admin);
+  validator.upstreams(config.upstreams);
+  validator.routes(config.routes, config.upstreams);
+}
+
+}  // namespace apigw::config::detail

@@ -1,0 +1,205 @@
+#include <gtest/gtest.h>
+
+#include "config/test_support.h"
+
+namespace apigw::config {
+namespace {
+
+using testing::all_errors;
+using testing::find_error;
+using testing::load_minimal_plus;
+using testing::load_text;
+
+// Expects exactly one error containing `fragment` and returns it.
+ConfigError single_error(const LoadResult& result, std::string_view fragment) {
+  EXPECT_FALSE(result.config);
+  EXPECT_EQ(result.errors.size(), 1u) << all_errors(result);
+  const ConfigError* error = find_error(result, fragment);
+  EXPECT_TRUE(error) << "no error containing: " << fragment << "\n" << all_errors(result);
+  return error != nullptr ? *error : ConfigError{};
+}
+
+TEST(ConfigValidate, DuplicateUpstreamNamesPointAtTheSecond) {
+  const auto result = load_minimal_plus(R"(
+[[upstreams]]
+name = "backend"
+targets = [{ address = "127.0.0.1:9002" }]
+)");
+  const auto error = single_error(result, "duplicate upstream name 'backend'");
+  EXPECT_EQ(error.position.line, 19u);
+  EXPECT_NE(error.message.find("first defined at test.toml:10:8"), std::string::npos);
+}
+
+TEST(ConfigValidate, DuplicateRouteNames) {
+  const auto result = load_minimal_plus("[[routes]]\nname = \"all\"\nupstream = \"backend\"\n");
+  single_error(result, "duplicate route name 'all'");
+}
+
+TEST(ConfigValidate, RouteMustNameADefinedUpstreamWithAHint) {
+  const auto result = load_minimal_plus("[[routes]]\nname = \"r2\"\nupstream = \"backnd\"\n");
+  const auto error = single_error(
+      result, "route 'r2' names upstream 'backnd' which is not defined; did you mean 'backend'?");
+  EXPECT_EQ(error.position.line, 20u);
+  EXPECT_EQ(error.position.column, 12u);
+}
+
+TEST(ConfigValidate, AtLeastOneListenAddress) {
+  single_error(load_text("[server]\nlisten = []\n"), "'listen' needs at least one address");
+}
+
+TEST(ConfigValidate, ListenAddressesMustParse) {
+  const auto error = single_error(load_text("[server]\nlisten = [\"0.0.0.0:80\", \"nowhere\"]\n"),
+                                  "invalid listen address 'nowhere'");
+  EXPECT_EQ(error.position.line, 2u);
+  EXPECT_EQ(error.position.column, 25u);
+}
+
+TEST(ConfigValidate, AdminListenMustParse) {
+  single_error(load_text("[admin]\nlisten = \"127.0.0.1:99999\"\n"),
+               "invalid admin listen address '127.0.0.1:99999'");
+}
+
+TEST(ConfigValidate, TargetAddressesMustParse) {
+  const auto result = load_text(R"(
+[[upstreams]]
+name = "u"
+targets = [{ address = "backend:0" }]
+)");
+  const auto error = single_error(result, "invalid target address 'backend:0'");
+  EXPECT_EQ(error.position.line, 4u);
+}
+
+TEST(ConfigValidate, DuplicateTargetInOneUpstream) {
+  single_error(load_text(R"(
+[[upstreams]]
+name = "u"
+targets = [{ address = "a.internal:80" }, { address = "A.internal:80" }]
+)"),
+               "duplicate target 'A.internal:80' in upstream 'u'");
+}
+
+TEST(ConfigValidate, UpstreamNeedsTargets) {
+  single_error(load_text("[[upstreams]]\nname = \"u\"\n"), "upstream 'u' needs at least one target");
+  single_error(load_text("[[upstreams]]\nname = \"u\"\ntargets = []\n"),
+               "upstream 'u' needs at least one target");
+}
+
+TEST(ConfigValidate, UpstreamNameCharacters) {
+  single_error(load_text("[[upstreams]]\nname = \"my backend\"\ntargets = [{ address = \"h:1\" }]\n"),
+               "invalid upstream name 'my backend'");
+}
+
+TEST(ConfigValidate, WeightRange) {
+  const auto result = load_text(R"(
+[[upstreams]]
+name = "u"
+targets = [{ address = "a:1", weight = 0 }, { address = "b:1", weight = 1001 }]
+)");
+  EXPECT_EQ(result.errors.size(), 2u) << all_errors(result);
+  EXPECT_TRUE(find_error(result, "'weight' must be between 1 and 1000"));
+}
+
+TEST(ConfigValidate, TimeoutsMustBePositive) {
+  const auto result = load_text(R"(
+[server.timeouts]
+idle = "0s"
+[[upstreams]]
+name = "u"
+targets = [{ address = "a:1" }]
+connect_timeout = "0ms"
+keepalive = { idle_timeout = "0s" }
+[[routes]]
+name = "r"
+upstream = "u"
+timeout = "0s"
+)");
+  EXPECT_TRUE(find_error(result, "'idle' must be greater than zero"));
+  EXPECT_TRUE(find_error(result, "'connect_timeout' must be greater than zero"));
+  EXPECT_TRUE(find_error(result, "'idle_timeout' must be greater than zero"));
+  EXPECT_TRUE(find_error(result, "'timeout' must be greater than zero"));
+  EXPECT_EQ(result.errors.size(), 4u) << all_errors(result);
+}
+
+TEST(ConfigValidate, LimitsMustBePositive) {
+  const auto result = load_text("[server.limits]\nmax_body_bytes = 0\nmax_connections = 0\n");
+  EXPECT_TRUE(find_error(result, "'max_body_bytes' must be greater than zero"));
+  EXPECT_TRUE(find_error(result, "'max_connections' must be greater than zero"));
+  EXPECT_EQ(result.errors.size(), 2u) << all_errors(result);
+}
+
+TEST(ConfigValidate, AtMost256Workers) {
+  EXPECT_TRUE(load_text("[server]\nworkers = 256\n").config);
+  const auto error = single_error(load_text("[server]\nworkers = 257\n"), "at most 256");
+  EXPECT_EQ(error.position.line, 2u);
+}
+
+TEST(ConfigValidate, PathTemplatesMustParse) {
+  const auto error = single_error(
+      load_minimal_plus("[[routes]]\nname = \"t\"\nupstream = \"backend\"\n"
+                        "match = { path_template = \"/users/{}\" }\n"),
+      "invalid path_template '/users/{}': empty parameter name");
+  EXPECT_EQ(error.position.line, 21u);
+}
+
+TEST(ConfigValidate, PathsMustStartWithSlash) {
+  single_error(load_minimal_plus("[[routes]]\nname = \"p\"\nupstream = \"backend\"\n"
+                                 "match = { path = \"users\" }\n"),
+               "'path' must start with '/'");
+}
+
+TEST(ConfigValidate, RewriteTemplateParamsMustBeCaptured) {
+  const auto ok = load_minimal_plus(R"(
+[[routes]]
+name = "t"
+upstream = "backend"
+match = { path_template = "/users/{id}/posts/{post}" }
+rewrite = { template = "/p/{post}/u/{id}" }
+)");
+  EXPECT_TRUE(ok.config) << all_errors(ok);
+  single_error(load_minimal_plus(R"(
+[[routes]]
+name = "t"
+upstream = "backend"
+match = { path_template = "/users/{id}" }
+rewrite = { template = "/u/{uid}" }
+)"),
+               "rewrite template uses '{uid}', which the route's path_template does not capture");
+}
+
+TEST(ConfigValidate, RewriteTemplateWithParamsNeedsATemplateMatch) {
+  single_error(load_minimal_plus(R"(
+[[routes]]
+name = "t"
+upstream = "backend"
+match = { path_prefix = "/users" }
+rewrite = { template = "/u/{id}" }
+)"),
+               "rewrite template uses '{id}'");
+}
+
+TEST(ConfigValidate, PrefixRewritesNeedAPrefixMatchAndASlash) {
+  single_error(load_minimal_plus(R"(
+[[routes]]
+name = "x"
+upstream = "backend"
+match = { path = "/exact" }
+rewrite = { strip_prefix = "/exact" }
+)"),
+               "'strip_prefix' needs a path_prefix match");
+  single_error(load_minimal_plus(R"(
+[[routes]]
+name = "x"
+upstream = "backend"
+match = { path_prefix = "/api" }
+rewrite = { replace_prefix = "v2" }
+)"),
+               "'replace_prefix' must start with '/'");
+}
+
+TEST(ConfigValidate, AccessLogNeedsAPathWhenEnabled) {
+  single_error(load_text("[server.access_log]\nenabled = true\npath = \"\"\n"),
+               "'path' must not be empty when the access log is enabled");
+}
+
+}  // namespace
+}  // namespace apigw::config

@@ -1,0 +1,96 @@
+#include "filters/headers/config.h"
+
+#include <toml++/toml.h>
+
+namespace apigw::filters::headers {
+namespace {
+
+config::SourcePosition position_of(const toml::node& node, const std::string& file) {
+  const auto& source = node.source();
+  return {file, source.begin.line, source.begin.column};
+}
+
+bool is_token(std::string_view name) {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    if (!(std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos))
+      return false;
+  }
+  return true;
+}
+
+bool is_valid_value(std::string_view value) {
+  for (unsigned char c : value) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
+void parse_set(const toml::node& node, std::string_view key, const std::string& file,
+               std::vector<pipeline::HeaderSet>& out, std::vector<config::ConfigError>& errors) {
+  const auto* table = node.as_table();
+  if (table == nullptr) {
+    errors.push_back({position_of(node, file), "'" + std::string(key) + "' must be a table"});
+    return;
+  }
+  for (const auto& [name, value] : *table) {
+    const auto* text = value.as_string();
+    if (!is_token(name.str())) {
+      errors.push_back({position_of(value, file), "invalid header name '" +
+                                                      std::string(name.str()) + "'"});
+    } else if (text == nullptr || !is_valid_value(text->get())) {
+      errors.push_back({position_of(value, file),
+                        "header '" + std::string(name.str()) + "' needs a printable string value"});
+    } else {
+      out.push_back({std::string(name.str()), text->get()});
+    }
+  }
+}
+
+void parse_remove(const toml::node& node, std::string_view key, const std::string& file,
+                  std::vector<std::string>& out, std::vector<config::ConfigError>& errors) {
+  const auto* array = node.as_array();
+  if (array == nullptr) {
+    errors.push_back({position_of(node, file), "'" + std::string(key) + "' must be an array"});
+    return;
+  }
+  for (const auto& element : *array) {
+    const auto* text = element.as_string();
+    if (text == nullptr || !is_token(text->get())) {
+      errors.push_back({position_of(element, file), "'" + std::string(key) +
+                                                        "' entries must be header names"});
+    } else {
+      out.push_back(text->get());
+    }
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const void> parse_config(const toml::table& entry, const std::string& file,
+                                         std::vector<config::ConfigError>& errors) {
+  auto parsed = std::make_shared<HeadersConfig>();
+  const std::size_t errors_before = errors.size();
+  for (const auto& [key, value] : entry) {
+    const std::string_view name = key.str();
+    if (name == "name") continue;
+    if (name == "request_set") {
+      parse_set(value, name, file, parsed->request.set, errors);
+    } else if (name == "request_remove") {
+      parse_remove(value, name, file, parsed->request.remove, errors);
+    } else if (name == "response_set") {
+      parse_set(value, name, file, parsed->response.set, errors);
+    } else if (name == "response_remove") {
+      parse_remove(value, name, file, parsed->response.remove, errors);
+    } else {
+      errors.push_back({position_of(value, file),
+                        "unknown key '" + std::string(name) +
+                            "' in headers filter (request_set, request_remove, response_set, "
+                            "response_remove)"});
+    }
+  }
+  if (errors.size() != errors_before) return nullptr;
+  return parsed;
+}
+
+}  // namespace apigw::filters::headers

@@ -1,0 +1,24 @@
+// Config of the "headers" filter: set or remove headers on the upstream request and on the
+// response to the client.
+//   filters = [{ name = "headers", request_set = { "x-env" = "prod" }, request_remove = ["x-debug"],
+//                response_set = { "cache-control" = "no-store" }, response_remove = ["server"] }]
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+#include "pipeline/request_context.h"
+
+namespace apigw::filters::headers {
+
+struct HeadersConfig {
+  pipeline::HeaderEdits request;
+  pipeline::HeaderEdits response;
+};
+
+std::shared_ptr<const void> parse_config(const toml::table& entry, const std::string& file,
+                                         std::vector<config::ConfigError>& errors);
+
+}  // namespace apigw::filters::headers

@@ -1,0 +1,49 @@
+#include "filters/registry.h"
+
+#include "filters/headers/config.h"
+#include "filters/headers/headers_filter.h"
+
+namespace apigw::filters {
+
+std::span<const FilterFactory> all_filters() {
+  static const FilterFactory kFilters[] = {
+      {"headers", &headers::parse_config, &headers::make_filter},
+  };
+  return kFilters;
+}
+
+namespace {
+const FilterFactory* find_factory(std::string_view name) {
+  for (const auto& factory : all_filters()) {
+    if (factory.name == name) return &factory;
+  }
+  return nullptr;
+}
+}  // namespace
+
+std::vector<std::string> Registry::filter_names() const {
+  std::vector<std::string> names;
+  for (const auto& factory : all_filters()) names.emplace_back(factory.name);
+  return names;
+}
+
+std::shared_ptr<const void> Registry::parse_filter(std::string_view name,
+                                                   const toml::table& entry,
+                                                   const std::string& file,
+                                                   std::vector<config::ConfigError>& errors) const {
+  const FilterFactory* factory = find_factory(name);
+  if (factory == nullptr) return nullptr;  // the loader reports unknown names
+  return factory->parse(entry, file, errors);
+}
+
+pipeline::FilterChain Registry::make_chain(const std::vector<config::FilterRef>& refs) const {
+  std::vector<std::unique_ptr<const pipeline::Filter>> chain;
+  for (const auto& ref : refs) {
+    if (const FilterFactory* factory = find_factory(ref.name)) {
+      chain.push_back(factory->make(ref.settings.get()));
+    }
+  }
+  return pipeline::FilterChain(std::move(chain));
+}
+
+}  // namespace apigw::filters

@@ -1,0 +1,38 @@
+// The filter registry: the only table of filters (name -> parse its config, make the filter).
+// Adding a filter is its own folder plus one line in registry.cpp.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/loader.h"
+#include "pipeline/filter.h"
+
+namespace apigw::filters {
+
+struct FilterFactory {
+  std::string_view name;
+  // Parses and validates one filters-list entry into the filter's own config struct.
+  std::shared_ptr<const void> (*parse)(const toml::table& entry, const std::string& file,
+                                       std::vector<config::ConfigError>& errors);
+  // Builds the filter from a config produced by `parse`.
+  std::unique_ptr<const pipeline::Filter> (*make)(const void* settings);
+};
+
+std::span<const FilterFactory> all_filters();
+
+// The config loader's view of the registry.
+class Registry final : public config::FilterCatalog {
+ public:
+  std::vector<std::string> filter_names() const override;
+  std::shared_ptr<const void> parse_filter(std::string_view name, const toml::table& entry,
+                                           const std::string& file,
+                                           std::vector<config::ConfigError>& errors) const override;
+  // Builds the chain of a route from its parsed filters list.
+  pipeline::FilterChain make_chain(const std::vector<config::FilterRef>& refs) const;
+};
+
+}  // namespace apigw::filters

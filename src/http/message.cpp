@@ -1,0 +1,130 @@
+#include "http/message.h"
+
+namespace apigw::http {
+namespace {
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+bool is_ows(char c) { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
+void RequestHead::clear() {
+  // Field by field rather than `*this = {}` so that `headers` keeps its capacity.
+  method_text = {};
+  method = Method::other;
+  target = {};
+  path = {};
+  query = {};
+  has_query = false;
+  version_minor = 1;
+  headers.clear();
+  framing = BodyFraming::none;
+  content_length = 0;
+  keep_alive = true;
+  expect_continue = false;
+  host = {};
+  head_bytes = 0;
+}
+
+void ResponseHead::clear() {
+  status = 0;
+  reason = {};
+  version_minor = 1;
+  headers.clear();
+  framing = BodyFraming::none;
+  content_length = 0;
+  keep_alive = true;
+  head_bytes = 0;
+}
+
+std::string_view find_header(const std::vector<Header>& headers, std::string_view name) {
+  for (const Header& header : headers) {
+    if (iequals(header.name, name)) return header.value;
+  }
+  return {};
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool is_hop_by_hop(std::string_view name, std::string_view connection_tokens) {
+  // RFC 9110 §7.6.1 names these; Trailer and the Proxy-* pair come from RFC 2616 §13.5.1 and
+  // still mean nothing to the next hop (and Proxy-Authorization must not leak to an upstream).
+  switch (name.size()) {
+    case 2:
+      if (iequals(name, "te")) return true;
+      break;
+    case 7:
+      if (iequals(name, "upgrade") || iequals(name, "trailer")) return true;
+      break;
+    case 10:
+      if (iequals(name, "connection") || iequals(name, "keep-alive")) return true;
+      break;
+    case 16:
+      if (iequals(name, "proxy-connection")) return true;
+      break;
+    case 17:
+      if (iequals(name, "transfer-encoding")) return true;
+      break;
+    case 18:
+      if (iequals(name, "proxy-authenticate")) return true;
+      break;
+    case 19:
+      if (iequals(name, "proxy-authorization")) return true;
+      break;
+    default:
+      break;
+  }
+  return !connection_tokens.empty() && list_contains_token(connection_tokens, name);
+}
+
+bool list_contains_token(std::string_view list, std::string_view token) {
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    std::size_t comma = list.find(',', pos);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::size_t begin = pos;
+    std::size_t end = comma;
+    while (begin < end && is_ows(list[begin])) ++begin;
+    while (end > begin && is_ows(list[end - 1])) --end;
+    if (iequals(list.substr(begin, end - begin), token)) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+Method parse_method(std::string_view text) {
+  // Methods are case-sensitive (RFC 9110 §9.1): "get" is an unknown method, not GET.
+  switch (text.size()) {
+    case 3:
+      if (text == "GET") return Method::get;
+      if (text == "PUT") return Method::put;
+      break;
+    case 4:
+      if (text == "POST") return Method::post;
+      if (text == "HEAD") return Method::head;
+      break;
+    case 5:
+      if (text == "PATCH") return Method::patch;
+      if (text == "TRACE") return Method::trace;
+      break;
+    case 6:
+      if (text == "DELETE") return Method::del;
+      break;
+    case 7:
+      if (text == "OPTIONS") return Method::options;
+      if (text == "CONNECT") return Method::connect;
+      break;
+    default:
+      break;
+  }
+  return Method::other;
+}
+
+}  // namespace apigw::http

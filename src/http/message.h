@@ -1,0 +1,77 @@
+// HTTP/1.x message heads as views over a connection's read buffer. Nothing here allocates per
+// header: a head is parsed in place and lives exactly as long as the bytes it points into.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace apigw::http {
+
+// One header field; name and value point into the buffer the head was parsed from.
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+enum class Method : std::uint8_t { get, head, post, put, del, connect, options, trace, patch, other };
+
+// How the body that follows a head is delimited on the wire.
+enum class BodyFraming : std::uint8_t {
+  none,            // no body at all
+  content_length,  // exactly content_length bytes
+  chunked,         // Transfer-Encoding: chunked (the only coding we accept)
+  until_close,     // responses only: body runs to connection close
+};
+
+// A parsed request head. Reused across keep-alive requests (headers keeps its capacity).
+struct RequestHead {
+  std::string_view method_text;
+  Method method = Method::other;
+  std::string_view target;  // raw request-target as sent
+  std::string_view path;    // target up to '?', still percent-encoded
+  std::string_view query;   // after '?', empty if none (without the '?')
+  bool has_query = false;
+  int version_minor = 1;  // HTTP/1.<minor>
+  std::vector<Header> headers;
+
+  BodyFraming framing = BodyFraming::none;
+  std::uint64_t content_length = 0;
+  bool keep_alive = true;        // after Connection header and version defaults
+  bool expect_continue = false;  // Expect: 100-continue
+  std::string_view host;         // Host header value (empty if absent)
+  std::size_t head_bytes = 0;    // bytes of the head including the final CRLFCRLF
+
+  void clear();
+};
+
+// A parsed response head from an upstream.
+struct ResponseHead {
+  int status = 0;
+  std::string_view reason;
+  int version_minor = 1;
+  std::vector<Header> headers;
+  BodyFraming framing = BodyFraming::none;
+  std::uint64_t content_length = 0;
+  bool keep_alive = true;
+  std::size_t head_bytes = 0;
+
+  void clear();
+};
+
+// Returns the value of the first header named `name` (case-insensitive), or empty.
+std::string_view find_header(const std::vector<Header>& headers, std::string_view name);
+
+bool iequals(std::string_view a, std::string_view b);
+
+// True for headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus
+// anything listed in `connection_tokens` (the comma-separated value of the Connection header).
+bool is_hop_by_hop(std::string_view name, std::string_view connection_tokens);
+
+// True if the comma-separated list `list` contains `token` (case-insensitive, OWS trimmed).
+bool list_contains_token(std::string_view list, std::string_view token);
+
+Method parse_method(std::string_view text);
+
+}  // namespace apigw::http

@@ -1,0 +1,148 @@
+#include "observe/metrics.h"
+
+#include <cstdio>
+
+
+namespace apigw::observe {
+
+std::size_t method_class(http::Method method) {
+  switch (method) {
+    case http::Method::get: return 0;
+    case http::Method::head: return 1;
+    case http::Method::post: return 2;
+    case http::Method::put: return 3;
+    case http::Method::del: return 4;
+    case http::Method::patch: return 5;
+    case http::Method::options: return 6;
+    default: return 7;
+  }
+}
+
+RouteStats& MetricsShard::route(const std::string& name) {
+  auto& slot = routes_[name];
+  if (!slot) slot = std::make_unique<RouteStats>();
+  return *slot;
+}
+
+CounterCell& MetricsShard::upstream_connect_errors(const std::string& upstream) {
+  auto& slot = connect_errors_[upstream];
+  if (!slot) slot = std::make_unique<CounterCell>();
+  return *slot;
+}
+
+MetricsShard::Values MetricsShard::snapshot() const {
+  Values values;
+  for (const auto& [name, stats] : routes_) {
+    auto& route = values.routes[name];
+    for (std::size_t m = 0; m < kMethodLabels.size(); ++m) {
+      for (std::size_t s = 0; s < 5; ++s)
+        route.requests[m][s] = stats->requests[m][s].load(std::memory_order_relaxed);
+    }
+    route.latency = stats->latency.read();
+  }
+  if (const auto unrouted = requests_without_route.value.load(std::memory_order_relaxed)) {
+    values.routes[""].requests[7][3] = unrouted;  // method unknown at that point: OTHER, 4xx
+  }
+  for (const auto& [name, counter] : connect_errors_)
+    values.connect_errors[name] = counter->value.load(std::memory_order_relaxed);
+  values.active_connections = active_connections.load(std::memory_order_relaxed);
+  return values;
+}
+
+void MetricsShard::Values::merge(const Values& other) {
+  for (const auto& [name, route] : other.routes) {
+    auto& mine = routes[name];
+    for (std::size_t m = 0; m < kMethodLabels.size(); ++m) {
+      for (std::size_t s = 0; s < 5; ++s) mine.requests[m][s] += route.requests[m][s];
+    }
+    mine.latency.add(route.latency);
+  }
+  for (const auto& [name, count] : other.connect_errors) connect_errors[name] += count;
+  active_connections += other.active_connections;
+}
+
+namespace {
+
+std::string label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out.append("\\n");
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string format_seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", seconds);
+  return text;
+}
+
+}  // namespace
+
+std::string render_prometheus(const MetricsShard::Values& values, const GatewayGauges& gauges) {
+  std::string out;
+  out.reserve(4096);
+  out.append("# HELP apigw_requests_total Requests answered, by route, method and status class.\n"
+             "# TYPE apigw_requests_total counter\n");
+  static constexpr const char* kStatusClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (const auto& [name, route] : values.routes) {
+    for (std::size_t m = 0; m < kMethodLabels.size(); ++m) {
+      for (std::size_t s = 0; s < 5; ++s) {
+        if (route.requests[m][s] == 0) continue;
+        out.append("apigw_requests_total{route=\"").append(label(name));
+        out.append("\",method=\"").append(kMethodLabels[m]);
+        out.append("\",status_class=\"").append(kStatusClasses[s]).append("\"} ");
+        out.append(std::to_string(route.requests[m][s])).append("\n");
+      }
+    }
+  }
+  out.append("# HELP apigw_request_duration_seconds Time from request head to last response byte.\n"
+             "# TYPE apigw_request_duration_seconds histogram\n");
+  for (const auto& [name, route] : values.routes) {
+    if (name.empty()) continue;
+    std::uint64_t cumulative = 0;
+    const std::string route_label = label(name);
+    for (std::size_t b = 0; b < route.latency.counts.size(); ++b) {
+      cumulative += route.latency.counts[b];
+      const std::string le =
+          b < kLatencyBucketsSeconds.size() ? format_seconds(kLatencyBucketsSeconds[b]) : "+Inf";
+      out.append("apigw_request_duration_seconds_bucket{route=\"").append(route_label);
+      out.append("\",le=\"").append(le).append("\"} ").append(std::to_string(cumulative));
+      out.append("\n");
+    }
+    out.append("apigw_request_duration_seconds_sum{route=\"").append(route_label).append("\"} ");
+    out.append(format_seconds(static_cast<double>(route.latency.sum_micros) / 1e6)).append("\n");
+    out.append("apigw_request_duration_seconds_count{route=\"").append(route_label).append("\"} ");
+    out.append(std::to_string(cumulative)).append("\n");
+  }
+  out.append("# HELP apigw_upstream_connect_errors_total Failed connection attempts to targets.\n"
+             "# TYPE apigw_upstream_connect_errors_total counter\n");
+  for (const auto& [name, count] : values.connect_errors) {
+    out.append("apigw_upstream_connect_errors_total{upstream=\"").append(label(name));
+    out.append("\"} ").append(std::to_string(count)).append("\n");
+  }
+  out.append("# HELP apigw_active_connections Open client connections.\n"
+             "# TYPE apigw_active_connections gauge\n");
+  out.append("apigw_active_connections ").append(std::to_string(values.active_connections));
+  out.append("\n# HELP apigw_config_version Version of the configuration snapshot in use.\n"
+             "# TYPE apigw_config_version gauge\napigw_config_version ");
+  out.append(std::to_string(gauges.config_version));
+  out.append("\n# HELP apigw_config_reloads_total Configuration reloads, by result.\n"
+             "# TYPE apigw_config_reloads_total counter\n");
+  out.append("apigw_config_reloads_total{result=\"ok\"} ").append(std::to_string(gauges.reloads_ok));
+  out.append("\napigw_config_reloads_total{result=\"failed\"} ");
+  out.append(std::to_string(gauges.reloads_failed));
+  out.append("\n# HELP apigw_access_log_dropped_total Access log lines dropped (queue full).\n"
+             "# TYPE apigw_access_log_dropped_total counter\napigw_access_log_dropped_total ");
+  out.append(std::to_string(gauges.access_log_dropped));
+  out.append("\n# HELP apigw_workers Worker threads.\n# TYPE apigw_workers gauge\napigw_workers ");
+  out.append(std::to_string(gauges.workers)).append("\n");
+  return out;
+}
+
+}  // namespace apigw::observe

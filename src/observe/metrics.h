@@ -1,0 +1,84 @@
+// Request metrics. Each worker owns a MetricsShard and is its only writer; a scrape reads every
+// shard (relaxed atomics, no locks) and merges them into one Prometheus text page.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+#include "observe/histogram.h"
+
+namespace apigw::observe {
+
+// Method classes used as the "method" label: the common methods by name, the rest as "OTHER".
+inline constexpr std::array<const char*, 8> kMethodLabels = {"GET",    "HEAD",  "POST",
+                                                            "PUT",    "DELETE", "PATCH",
+                                                            "OPTIONS", "OTHER"};
+std::size_t method_class(http::Method method);
+
+// Per-route counters of one worker.
+struct RouteStats {
+  // [method class][status class 1xx..5xx -> 0..4]
+  std::array<std::array<std::atomic<std::uint64_t>, 5>, kMethodLabels.size()> requests{};
+  LatencyHistogram latency;
+
+  void record(http::Method method, int status, std::uint64_t micros) {
+    const std::size_t status_class = status >= 100 && status < 600 ? status / 100 - 1 : 4;
+    auto& counter = requests[method_class(method)][status_class];
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    latency.record(micros);
+  }
+};
+
+struct CounterCell {
+  std::atomic<std::uint64_t> value{0};
+  void add(std::uint64_t by = 1) {
+    value.store(value.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
+};
+
+// One worker's metrics. Entries are created on the owning worker only and never removed, so a
+// scraper may walk the maps while the worker runs only if it does so on the worker's thread;
+// MetricsShard::snapshot() is therefore called on the worker (posted there by the admin API).
+class MetricsShard {
+ public:
+  RouteStats& route(const std::string& name);
+  CounterCell& upstream_connect_errors(const std::string& upstream);
+  std::atomic<std::int64_t> active_connections{0};
+  CounterCell requests_without_route;  // 404s, counted under route=""
+
+  // A plain copy of the shard's values, taken on the owning worker.
+  struct Values {
+    struct Route {
+      std::array<std::array<std::uint64_t, 5>, kMethodLabels.size()> requests{};
+      LatencyHistogram::Totals latency;
+    };
+    std::map<std::string, Route> routes;
+    std::map<std::string, std::uint64_t> connect_errors;
+    std::int64_t active_connections = 0;
+    void merge(const Values& other);
+  };
+  Values snapshot() const;
+
+ private:
+  std::map<std::string, std::unique_ptr<RouteStats>> routes_;
+  std::map<std::string, std::unique_ptr<CounterCell>> connect_errors_;
+};
+
+struct GatewayGauges {
+  std::uint64_t config_version = 0;
+  std::uint64_t reloads_ok = 0;
+  std::uint64_t reloads_failed = 0;
+  std::uint64_t access_log_dropped = 0;
+  std::uint64_t workers = 0;
+};
+
+// Renders merged values in the Prometheus text exposition format (version 0.0.4).
+std::string render_prometheus(const MetricsShard::Values& values, const GatewayGauges& gauges);
+
+}  // namespace apigw::observe

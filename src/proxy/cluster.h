@@ -1,0 +1,43 @@
+// An upstream as the data plane sees it: its targets with resolved addresses and its settings.
+// Built with the snapshot (on the main thread, where DNS may block) and immutable afterwards.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/schema.h"
+
+namespace apigw::proxy {
+
+using Endpoint = boost::asio::ip::tcp::endpoint;
+
+struct Target {
+  std::string address;  // as configured ("host:port")
+  std::string host;     // the host part, for HostHeaderMode::target
+  std::uint32_t weight = 1;
+  std::vector<Endpoint> endpoints;  // empty when resolution failed and nothing was known before
+};
+
+struct Cluster {
+  const config::UpstreamConfig* config = nullptr;  // owned by the snapshot's Config
+  std::vector<Target> targets;
+};
+
+// Last known addresses of named targets, kept across snapshots so that a failed re-resolution
+// keeps serving the last good addresses.
+using ResolvedAddresses = std::map<std::string, std::vector<Endpoint>>;
+
+// Splits "host:port" / "[v6]:port". Returns false if malformed.
+bool split_host_port(std::string_view address, std::string& host, std::string& port);
+
+// Resolves every target of `upstream` (blocking; call off the workers). Where resolution fails,
+// takes the addresses from `previous`; `resolved` receives what this call knows now.
+Cluster build_cluster(const config::UpstreamConfig& upstream, const ResolvedAddresses& previous,
+                      ResolvedAddresses& resolved, std::vector<std::string>& warnings);
+
+// Parses a listen address into an endpoint (numeric host or "localhost"; "*:port" = any IPv6+v4).
+bool parse_listen_address(std::string_view address, Endpoint& out);
+
+}  // namespace apigw::proxy

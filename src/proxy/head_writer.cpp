@@ -1,0 +1,127 @@
+#include "proxy/head_writer.h"
+
+#include <charconv>
+
+#include "http/error_body.h"
+
+namespace apigw::proxy {
+namespace {
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+void append_number(std::string& out, std::uint64_t value) {
+  char digits[24];
+  auto result = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, result.ptr);
+}
+
+// Headers the proxy always writes itself, from what it parsed or decided.
+bool is_managed_request_header(std::string_view name) {
+  using http::iequals;
+  return iequals(name, "host") || iequals(name, "content-length") || iequals(name, "expect") ||
+         iequals(name, "x-forwarded-for") || iequals(name, "x-forwarded-proto") ||
+         iequals(name, "x-forwarded-host") || iequals(name, "x-request-id");
+}
+
+bool is_managed_response_header(std::string_view name) {
+  return http::iequals(name, "content-length");
+}
+
+void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t length) {
+  if (framing == http::BodyFraming::content_length) {
+    out.append("Content-Length: ");
+    append_number(out, length);
+    out.append("\r\n");
+  } else if (framing == http::BodyFraming::chunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  }
+}
+
+void append_edits(std::string& out, const pipeline::HeaderEdits* edits) {
+  if (edits == nullptr) return;
+  for (const auto& header : edits->set) append_header(out, header.name, header.value);
+}
+
+}  // namespace
+
+void write_upstream_request_head(const http::RequestHead& request, const UpstreamRequestInfo& info,
+                                 std::string& out) {
+  const std::string_view connection = http::find_header(request.headers, "connection");
+  out.append(request.method_text).append(" ").append(info.path_and_query);
+  // An HTTP/1.0 client cannot read a chunked response, so ask the upstream in its terms.
+  out.append(request.version_minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
+  append_header(out, "Host", info.host);
+  std::string_view forwarded_for;
+  for (const auto& header : request.headers) {
+    if (http::is_hop_by_hop(header.name, connection)) continue;
+    if (http::iequals(header.name, "x-forwarded-for")) {
+      forwarded_for = header.value;  // a list; repeated headers are rare, keep the last
+      continue;
+    }
+    if (is_managed_request_header(header.name)) continue;
+    if (info.edits != nullptr && info.edits->overrides(header.name)) continue;
+    append_header(out, header.name, header.value);
+  }
+  out.append("X-Forwarded-For: ");
+  if (!forwarded_for.empty()) out.append(forwarded_for).append(", ");
+  out.append(info.client_ip).append("\r\n");
+  append_header(out, "X-Forwarded-Proto", info.proto);
+  if (!info.original_host.empty()) append_header(out, "X-Forwarded-Host", info.original_host);
+  append_header(out, "X-Request-Id", info.request_id);
+  if (request.version_minor == 0) out.append("Connection: keep-alive\r\n");
+  append_edits(out, info.edits);
+  append_framing(out, request.framing, request.content_length);
+  out.append("\r\n");
+}
+
+void write_client_response_head(const http::ResponseHead& response, const ClientResponseInfo& info,
+                                 std::string& out) {
+  const std::string_view connection = http::find_header(response.headers, "connection");
+  out.append(info.client_http10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  append_number(out, static_cast<std::uint64_t>(response.status));
+  out.append(" ");
+  out.append(response.reason.empty() ? http::reason_phrase(response.status) : response.reason);
+  out.append("\r\n");
+  bool has_request_id = false;
+  for (const auto& header : response.headers) {
+    if (http::is_hop_by_hop(header.name, connection)) continue;
+    // Without a body (HEAD, 304) Content-Length describes the resource: pass it on unchanged.
+    if (response.framing != http::BodyFraming::none && is_managed_response_header(header.name))
+      continue;
+    if (info.edits != nullptr && info.edits->overrides(header.name)) continue;
+    has_request_id = has_request_id || http::iequals(header.name, "x-request-id");
+    append_header(out, header.name, header.value);
+  }
+  if (!has_request_id && !info.request_id.empty()) {
+    append_header(out, "X-Request-Id", info.request_id);
+  }
+  append_edits(out, info.edits);
+  append_framing(out, response.framing, response.content_length);
+  if (!info.keep_alive) {
+    out.append("Connection: close\r\n");
+  } else if (info.client_http10) {
+    out.append("Connection: keep-alive\r\n");
+  }
+  out.append("\r\n");
+}
+
+void write_local_reply(int status, std::string_view code, std::string_view message,
+                       std::string_view request_id, bool keep_alive,
+                       const std::vector<pipeline::HeaderSet>& extra_headers, std::string& out) {
+  std::string body;
+  http::append_error_body(body, status, code, message, request_id);
+  out.append("HTTP/1.1 ");
+  append_number(out, static_cast<std::uint64_t>(status));
+  out.append(" ").append(http::reason_phrase(status)).append("\r\n");
+  out.append("Content-Type: application/json\r\nContent-Length: ");
+  append_number(out, body.size());
+  out.append("\r\n");
+  if (!request_id.empty()) append_header(out, "X-Request-Id", request_id);
+  for (const auto& header : extra_headers) append_header(out, header.name, header.value);
+  if (!keep_alive) out.append("Connection: close\r\n");
+  out.append("\r\n").append(body);
+}
+
+}  // namespace apigw::proxy

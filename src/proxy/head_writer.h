@@ -1,0 +1,47 @@
+// Writes the heads the proxy sends: the request head to the upstream and the response head to the
+// client, each in one pass into a reused string so that it goes out in one gathered write.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "http/message.h"
+#include "pipeline/request_context.h"
+
+namespace apigw::proxy {
+
+struct UpstreamRequestInfo {
+  std::string_view path_and_query;  // normalized (and rewritten) path plus "?query"
+  std::string_view host;            // Host to send upstream
+  std::string_view original_host;   // client's Host, for X-Forwarded-For-Host
+  std::string_view client_ip;
+  std::string_view proto = "http";
+  std::string_view request_id;
+  bool request_id_from_client = false;  // the client sent X-Request-Id; keep it as is
+  const pipeline::HeaderEdits* edits = nullptr;
+};
+
+// Appends the upstream request head to `out`: hop-by-hop headers (and those named in Connection),
+// Expect and Host are dropped; Host, X-Forwarded-For (appended to), X-Forwarded-Proto,
+// X-Forwarded-Host and X-Request-Id are set; framing headers are re-emitted from the parsed framing.
+void write_upstream_request_head(const http::RequestHead& request, const UpstreamRequestInfo& info,
+                                 std::string& out);
+
+struct ClientResponseInfo {
+  bool keep_alive = true;      // the connection stays open after this response
+  bool client_http10 = false;  // answer in HTTP/1.0 terms
+  std::string_view request_id;
+  const pipeline::HeaderEdits* edits = nullptr;
+};
+
+// Appends the response head for the client: hop-by-hop headers dropped, framing re-emitted,
+// Connection set to what the gateway will do, X-Request-Id added when the upstream sent none.
+void write_client_response_head(const http::ResponseHead& response, const ClientResponseInfo& info,
+                                std::string& out);
+
+// Appends a complete response made by the gateway itself (unified JSON error body).
+void write_local_reply(int status, std::string_view code, std::string_view message,
+                       std::string_view request_id, bool keep_alive,
+                       const std::vector<pipeline::HeaderSet>& extra_headers, std::string& out);
+
+}  // namespace apigw::proxy

@@ -1,0 +1,274 @@
+#include "server/client_session.h"
+
+#include <chrono>
+
+#include "http/path.h"
+#include "proxy/head_writer.h"
+#include "server/proxy_exchange.h"
+#include "server/worker.h"
+
+namespace apigw::server {
+namespace {
+
+// A client's X-Request-Id is passed on only if it is short and printable; otherwise we make one.
+bool is_usable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (unsigned char c : id) {
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+awaitable<void> ClientSession::serve(Worker& worker, tcp::socket socket) {
+  ClientSession session(worker, std::move(socket));
+  co_await session.run();
+}
+
+ClientSession::ClientSession(Worker& worker, tcp::socket socket)
+    : worker_(worker), socket_(std::move(socket)) {
+  error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  if (!ec) client_ip_ = remote.address().to_string();
+  socket_.set_option(tcp::no_delay(true), ec);
+  worker_.sweeper().add(*this);
+  worker_.add_session(*this);
+  worker_.metrics().active_connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+ClientSession::~ClientSession() {
+  worker_.metrics().active_connections.fetch_sub(1, std::memory_order_relaxed);
+  worker_.remove_session(*this);
+  worker_.buffers().release_if_empty(input_);
+}
+
+void ClientSession::expect(Phase phase, std::chrono::milliseconds timeout) {
+  phase_ = phase;
+  set_deadline(Clock::now() + timeout);
+}
+
+void ClientSession::on_deadline() {
+  timed_out_ = true;
+  timed_out_in_ = phase_;
+  error_code ignored;
+  switch (phase_) {
+    case Phase::upstream_connect:
+    case Phase::upstream_exchange:
+    case Phase::upstream_body:
+      if (upstream_ != nullptr) upstream_->socket.close(ignored);
+      if (phase_ == Phase::upstream_body) socket_.close(ignored);
+      break;
+    case Phase::client_head:
+    case Phase::client_body:
+      socket_.cancel(ignored);  // still writable: a 408 goes out before we close
+      break;
+    case Phase::client_idle:
+    case Phase::client_write:
+      socket_.close(ignored);
+      break;
+  }
+}
+
+void ClientSession::on_drain() {
+  if (phase_ == Phase::client_idle && !timed_out_) {
+    error_code ignored;
+    socket_.cancel(ignored);
+  }
+}
+
+awaitable<void> ClientSession::run() {
+  for (;;) {
+    if (!co_await read_request_head()) break;
+    if (!co_await handle_request()) break;
+    if (worker_.draining()) break;
+    output_.clear();
+    if (output_.capacity() > 4096) output_.shrink_to_fit();
+  }
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+awaitable<bool> ClientSession::read_request_head() {
+  const auto& snapshot = *worker_.snapshot();
+  const auto& server = snapshot.config.server;
+  const http::HeadLimits limits{server.limits.max_header_bytes, server.limits.max_header_count,
+                                server.limits.max_uri_bytes};
+  timed_out_ = false;
+  if (input_.empty()) {
+    // Idle keep-alive connection: wait for readability without holding a buffer (NGINX does the
+    // same), so thousands of idle connections cost only their socket.
+    worker_.buffers().release_if_empty(input_);
+    expect(Phase::client_idle, server.timeouts.idle);
+    auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
+    if (ec || worker_.draining()) co_return false;
+  }
+  worker_.buffers().acquire(input_);
+  expect(Phase::client_head, server.timeouts.header_read);
+  for (;;) {
+    if (!input_.empty()) {
+      const http::ParseResult result = http::parse_request_head(input_.readable(), limits, head_);
+      if (result.status == http::ParseStatus::complete) {
+        clear_deadline();
+        co_return true;
+      }
+      if (result.status == http::ParseStatus::error) {
+        request_start_ = Clock::now();
+        head_.clear();
+        co_await send_local_reply(result.error.status, result.error.code, result.error.message,
+                                  false);
+        co_await lingering_close();
+        co_return false;
+      }
+    }
+    if (input_.writable() == 0) {
+      input_.compact();
+      if (input_.writable() == 0) {
+        input_.grow(std::max<std::size_t>(input_.capacity() * 2, limits.max_header_bytes + 1024));
+      }
+    }
+    auto [ec, n] = co_await socket_.async_read_some(
+        net::buffer(input_.write_position(), input_.writable()), use_nothrow);
+    if (ec) {
+      if (timed_out_ && timed_out_in_ == Phase::client_head && !input_.empty()) {
+        request_start_ = Clock::now();
+        head_.clear();
+        co_await send_local_reply(408, "request_timeout", "request head not received in time",
+                                  false);
+      }
+      co_return false;
+    }
+    input_.commit(n);
+  }
+}
+
+awaitable<bool> ClientSession::send_local_reply(int status, std::string_view code,
+                                                std::string_view message, bool keep_alive,
+                                                const std::vector<pipeline::HeaderSet>& headers) {
+  keep_alive = keep_alive && !worker_.draining();
+  output_.clear();
+  proxy::write_local_reply(status, code, message, request_id_, keep_alive, headers, output_);
+  status_sent_ = status;
+  expect(Phase::client_write, worker_.snapshot()->config.server.timeouts.body_read);
+  auto [ec, n] = co_await net::async_write(socket_, net::buffer(output_), use_nothrow);
+  clear_deadline();
+  bytes_out_ += n;
+  log_request();
+  co_return keep_alive && !ec;
+}
+
+awaitable<void> ClientSession::lingering_close() {
+  // Closing with unread input makes the kernel send RST, which can destroy the error response
+  // before the client reads it. Read and discard for a moment first (NGINX's lingering close).
+  error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  worker_.buffers().acquire(input_);
+  expect(Phase::client_write, std::chrono::seconds(2));
+  for (std::size_t discarded = 0; discarded < (1 << 20);) {
+    input_.consume(input_.size());
+    auto [read_ec, n] = co_await socket_.async_read_some(
+        net::buffer(input_.write_position(), input_.writable()), use_nothrow);
+    if (read_ec) break;
+    discarded += n;
+  }
+  input_.consume(input_.size());
+  clear_deadline();
+}
+
+awaitable<bool> ClientSession::handle_request() {
+  request_start_ = Clock::now();
+  status_sent_ = 0;
+  bytes_in_ = head_.head_bytes;
+  bytes_out_ = 0;
+  route_name_ = {};
+  upstream_address_ = {};
+  upstream_micros_ = 0;
+  // Keep this request's snapshot: a reload during the request must not change it.
+  const std::shared_ptr<const snapshot::Snapshot> snapshot = worker_.snapshot();
+
+  const std::string_view client_id = http::find_header(head_.headers, "x-request-id");
+  const bool client_sent_id = is_usable_request_id(client_id);
+  if (client_sent_id) {
+    request_id_ = client_id;
+  } else {
+    util::make_request_id(request_id_storage_);
+    request_id_ = {request_id_storage_.data(), request_id_storage_.size()};
+  }
+  // Without a body to skip, a local reply can keep the connection.
+  const bool bodyless = head_.framing == http::BodyFraming::none ||
+                        (head_.framing == http::BodyFraming::content_length &&
+                         head_.content_length == 0);
+  const bool can_keep_alive = head_.keep_alive && bodyless;
+
+  if (!http::normalize_path(head_.path, path_)) {
+    input_.consume(head_.head_bytes);
+    co_return co_await send_local_reply(400, "invalid_path", "the request path is malformed",
+                                        false);
+  }
+  const auto route_index =
+      snapshot->router.match(head_.host, head_.method_text, path_, head_.headers, params_);
+  if (!route_index) {
+    input_.consume(head_.head_bytes);
+    worker_.metrics().requests_without_route.add();
+    std::string message = "no route matches ";
+    message.append(head_.method_text).append(" ").append(path_);
+    co_return co_await send_local_reply(404, "route_not_found", message, can_keep_alive);
+  }
+  const snapshot::CompiledRoute& route = snapshot->routes[*route_index];
+  route_name_ = route.config->name;
+
+  pipeline::RequestContext context{head_, path_, route.config->name, request_id_, client_ip_};
+  if (!route.chain.empty() &&
+      route.chain.run_request_phase(context) == pipeline::Verdict::stop) {
+    input_.consume(head_.head_bytes);
+    const pipeline::LocalReply& reply = *context.local_reply;
+    const bool keep = co_await send_local_reply(reply.status, reply.code, reply.message,
+                                                can_keep_alive, reply.headers);
+    worker_.route_stats(*route_index).record(head_.method, status_sent_, 0);
+    co_return keep;
+  }
+
+  if (head_.framing == http::BodyFraming::content_length &&
+      head_.content_length > route.max_body_bytes) {
+    input_.consume(head_.head_bytes);
+    co_return co_await send_local_reply(413, "payload_too_large",
+                                        "request body exceeds the limit of this route", false);
+  }
+
+  ProxyExchange exchange(*this, *snapshot, route, context, client_sent_id);
+  const bool keep_alive = co_await exchange.run();
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
+                                                                            request_start_);
+  worker_.route_stats(*route_index).record(head_.method, status_sent_ ? status_sent_ : 499,
+                                           static_cast<std::uint64_t>(micros.count()));
+  co_return keep_alive && !worker_.draining();
+}
+
+void ClientSession::log_request() {
+  observe::AccessLogQueue* queue = worker_.access_log();
+  if (queue == nullptr) return;
+  const auto now = Clock::now();
+  observe::AccessLogEntry entry;
+  entry.unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  entry.request_id = request_id_;
+  entry.client = client_ip_;
+  entry.method = head_.method_text;
+  entry.path = head_.target;
+  entry.status = status_sent_ ? status_sent_ : 499;
+  entry.bytes_in = bytes_in_;
+  entry.bytes_out = bytes_out_;
+  entry.duration_micros = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now - request_start_).count());
+  entry.upstream_address = upstream_address_;
+  entry.upstream_micros = upstream_micros_;
+  entry.route = route_name_;
+  std::string line;
+  observe::format_access_log_line(entry, line);
+  queue->push(line);
+}
+
+}  // namespace apigw::server

@@ -1,0 +1,260 @@
+#include "server/proxy_exchange.h"
+
+#include <array>
+#include <boost/asio/connect.hpp>
+
+#include "proxy/head_writer.h"
+#include "server/worker.h"
+
+namespace apigw::server {
+namespace {
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Upstream heads may be larger than what we accept from clients (big cookies, CSP headers).
+constexpr http::HeadLimits kUpstreamHeadLimits{64 * 1024, 256, 64 * 1024};
+
+std::uint64_t micros_since(Clock::time_point start) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+}
+
+}  // namespace
+
+ProxyExchange::ProxyExchange(ClientSession& session, const snapshot::Snapshot& snapshot,
+                             const snapshot::CompiledRoute& route,
+                             pipeline::RequestContext& context, bool client_sent_request_id)
+    : session_(session),
+      snapshot_(snapshot),
+      route_(route),
+      context_(context),
+      client_sent_request_id_(client_sent_request_id),
+      cluster_(snapshot.clusters[route.cluster_index]) {}
+
+awaitable<bool> ProxyExchange::run() {
+  Worker& worker = session_.worker_;
+  const http::RequestHead& head = session_.head_;
+  ByteBuffer& input = session_.input_;
+  input.consume(head.head_bytes);
+
+  // What of the body came in with the head? If all of it, the request can be replayed.
+  switch (head.framing) {
+    case http::BodyFraming::content_length:
+      buffered_body_ = std::min<std::uint64_t>(input.size(), head.content_length);
+      body_complete_in_buffer_ = buffered_body_ == head.content_length;
+      break;
+    case http::BodyFraming::chunked: {
+      request_chunks_.reset();
+      const auto step = request_chunks_.scan(input.readable());
+      if (step.error) co_return co_await reply_for(UpstreamOutcome::invalid_body);
+      if (request_chunks_.payload_bytes() > route_.max_body_bytes)
+        co_return co_await reply_for(UpstreamOutcome::request_too_large);
+      buffered_body_ = step.consumed;
+      body_complete_in_buffer_ = step.done;
+      break;
+    }
+    default:
+      body_complete_in_buffer_ = true;
+  }
+
+  const std::size_t target_index = worker.pick_target(route_.cluster_index);
+  if (target_index == static_cast<std::size_t>(-1)) {
+    input.consume(buffered_body_);
+    buffered_body_ = 0;
+    co_return co_await session_.send_local_reply(
+        503, "no_healthy_upstream", "no available target in upstream '" + cluster_.config->name + "'",
+        head.keep_alive && body_complete_in_buffer_);
+  }
+  const proxy::Target& target = cluster_.targets[target_index];
+  TargetPool& pool = worker.pool(route_.cluster_index, target_index);
+  target_address_ = target.address;
+  session_.upstream_address_ = target.address;
+  build_upstream_head(target);
+
+  bool retryable = false;
+  UpstreamOutcome outcome = co_await exchange(pool, target, false, retryable);
+  if (outcome != UpstreamOutcome::ok && retryable) {
+    // A pooled connection the upstream had already closed: the request never reached it, and
+    // its body is still in our buffer, so one more try on a fresh connection is safe.
+    outcome = co_await exchange(pool, target, true, retryable);
+  }
+  session_.upstream_micros_ = micros_since(upstream_start_);
+  session_.upstream_ = nullptr;
+  if (outcome != UpstreamOutcome::ok) co_return co_await reply_for(outcome);
+  const bool keep_alive = co_await relay_response();
+  if (connection_ && connection_->buffer.empty() && response_.keep_alive &&
+      response_.framing != http::BodyFraming::until_close) {
+    pool.put(std::move(connection_));
+  }
+  connection_.reset();
+  co_return keep_alive;
+}
+
+void ProxyExchange::build_upstream_head(const proxy::Target& target) {
+  const http::RequestHead& head = session_.head_;
+  std::string& path = session_.upstream_path_;
+  path.clear();
+  if (route_.rewrite.empty()) {
+    path.append(session_.path_);
+  } else {
+    route_.rewrite.apply(session_.path_, session_.params_, path);
+  }
+  if (head.has_query) path.append("?").append(head.query);
+
+  proxy::UpstreamRequestInfo info;
+  info.path_and_query = path;
+  switch (cluster_.config->host_header) {
+    case config::HostHeaderMode::preserve:
+      info.host = head.host.empty() ? std::string_view(target.address) : head.host;
+      break;
+    case config::HostHeaderMode::target:
+      info.host = target.address;
+      break;
+    case config::HostHeaderMode::fixed:
+      info.host = cluster_.config->host_header_value;
+      break;
+  }
+  info.original_host = head.host;
+  info.client_ip = session_.client_ip_;
+  info.request_id = session_.request_id_;
+  info.request_id_from_client = client_sent_request_id_;
+  if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
+  session_.output_.clear();
+  proxy::write_upstream_request_head(head, info, session_.output_);
+}
+
+awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {
+  connection_ = pool.make(session_.worker_.context());
+  session_.upstream_ = connection_.get();
+  session_.expect(Phase::upstream_connect, cluster_.config->connect_timeout);
+  auto [ec, endpoint] =
+      co_await net::async_connect(connection_->socket, target.endpoints, use_nothrow);
+  if (ec) {
+    session_.worker_.metrics().upstream_connect_errors(cluster_.config->name).add();
+    co_return session_.timed_out_ ? UpstreamOutcome::connect_timeout
+                                  : UpstreamOutcome::connect_failed;
+  }
+  error_code ignored;
+  connection_->socket.set_option(tcp::no_delay(true), ignored);
+  co_return UpstreamOutcome::ok;
+}
+
+awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy::Target& target,
+                                                   bool force_new_connection, bool& retryable) {
+  retryable = false;
+  session_.timed_out_ = false;
+  connection_ = force_new_connection ? nullptr : pool.take();
+  const bool reused = connection_ != nullptr;
+  upstream_start_ = Clock::now();
+  if (!reused) {
+    const UpstreamOutcome connected = co_await connect(pool, target);
+    if (connected != UpstreamOutcome::ok) co_return connected;
+  }
+  session_.upstream_ = connection_.get();
+  ++connection_->requests_served;
+
+  session_.expect(Phase::upstream_exchange, route_.timeout);
+  const std::array<net::const_buffer, 2> head_and_body{
+      net::buffer(session_.output_), net::buffer(session_.input_.readable().data(), buffered_body_)};
+  auto [write_ec, written] = co_await net::async_write(connection_->socket, head_and_body,
+                                                       use_nothrow);
+  if (write_ec) {
+    retryable = reused && body_complete_in_buffer_ && !session_.timed_out_;
+    co_return session_.timed_out_ ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
+  }
+  if (!body_complete_in_buffer_) {
+    const UpstreamOutcome sent = co_await send_request_body();
+    // An upstream that answers early (e.g. 413) and closes makes our write fail; its answer may
+    // still be readable, so only give up on errors on the client side.
+    if (sent != UpstreamOutcome::ok && sent != UpstreamOutcome::reset) co_return sent;
+  }
+  bool nothing_received = false;
+  const UpstreamOutcome outcome = co_await read_response_head(nothing_received);
+  retryable = outcome == UpstreamOutcome::reset && nothing_received && reused &&
+              body_complete_in_buffer_;
+  co_return outcome;
+}
+
+awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
+  const http::RequestHead& head = session_.head_;
+  const auto& timeouts = snapshot_.config.server.timeouts;
+  ByteBuffer& input = session_.input_;
+  input.consume(buffered_body_);  // sent with the head; from here on the body streams
+  std::uint64_t remaining = head.framing == http::BodyFraming::content_length
+                                ? head.content_length - buffered_body_
+                                : 0;
+  buffered_body_ = 0;
+  if (head.expect_continue && input.empty()) {
+    session_.expect(Phase::client_write, timeouts.body_read);
+    auto [ec, n] = co_await net::async_write(session_.socket_, net::buffer(kContinue), use_nothrow);
+    if (ec) co_return UpstreamOutcome::client_gone;
+  }
+  for (;;) {
+    if (input.empty()) {
+      session_.expect(Phase::client_body, timeouts.body_read);
+      auto [ec, n] = co_await session_.socket_.async_read_some(
+          net::buffer(input.write_position(), input.writable()), use_nothrow);
+      if (ec) {
+        co_return session_.timed_out_ ? UpstreamOutcome::client_timeout
+                                      : UpstreamOutcome::client_gone;
+      }
+      input.commit(n);
+      session_.bytes_in_ += n;
+    }
+    std::size_t forward = 0;
+    bool done = false;
+    if (head.framing == http::BodyFraming::content_length) {
+      forward = std::min<std::uint64_t>(input.size(), remaining);
+      remaining -= forward;
+      done = remaining == 0;
+    } else {
+      const auto step = request_chunks_.scan(input.readable());
+      if (step.error) co_return UpstreamOutcome::invalid_body;
+      if (request_chunks_.payload_bytes() > route_.max_body_bytes)
+        co_return UpstreamOutcome::request_too_large;
+      forward = step.consumed;
+      done = step.done;
+    }
+    session_.expect(Phase::upstream_exchange, route_.timeout);
+    auto [ec, n] = co_await net::async_write(
+        connection_->socket, net::buffer(input.readable().data(), forward), use_nothrow);
+    input.consume(forward);
+    if (ec) co_return session_.timed_out_ ? UpstreamOutcome::response_timeout
+                                          : UpstreamOutcome::reset;
+    if (done) break;
+  }
+  request_body_sent_ = true;
+  co_return UpstreamOutcome::ok;
+}
+
+awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool& nothing_received) {
+  ByteBuffer& buffer = connection_->buffer;
+  bool received_any = false;
+  session_.expect(Phase::upstream_exchange, route_.timeout);
+  for (;;) {
+    if (!buffer.empty()) {
+      const auto result = http::parse_response_head(buffer.readable(), kUpstreamHeadLimits,
+                                                    session_.head_.method, response_);
+      if (result.status == http::ParseStatus::error) co_return UpstreamOutcome::invalid_response;
+      if (result.status == http::ParseStatus::complete) {
+        if (response_.status == 101) co_return UpstreamOutcome::invalid_response;  // not asked
+        if (response_.status >= 200) co_return UpstreamOutcome::ok;
+        buffer.consume(response_.head_bytes);  // interim 1xx: we answer 100-continue ourselves
+        continue;
+      }
+    }
+    if (buffer.writable() == 0) {
+      buffer.compact();
+      if (buffer.writable() == 0) buffer.grow(kUpstreamHeadLimits.max_header_bytes + 1024);
+    }
+    auto [ec, n] = co_await connection_->socket.async_read_some(
+        net::buffer(buffer.write_position(), buffer.writable()), use_nothrow);
+    if (ec) {
+      nothing_received = !received_any;
+      co_return session_.timed_out_ ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
+    }
+    received_any = true;
+    buffer.commit(n);
+  }
+}
+
+}  // namespace apigw::server

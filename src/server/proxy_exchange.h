@@ -1,0 +1,63 @@
+// Proxies one request to its route's upstream: picks a target, takes a pooled connection (or
+// connects), sends the head and streams the body, reads the response head, runs the response
+// phase, and streams the response back. Phases named as in docs/architecture.md.
+#pragma once
+
+#include "http/parser.h"
+#include "server/client_session.h"
+#include "snapshot/snapshot.h"
+
+namespace apigw::server {
+
+// How the upstream side of an exchange ended, and what the client is told if no response came.
+enum class UpstreamOutcome : std::uint8_t {
+  ok,
+  connect_failed,    // 502
+  connect_timeout,   // 504
+  reset,             // 502: the connection broke before a response head
+  response_timeout,  // 504
+  invalid_response,  // 502
+  client_gone,       // the client vanished or stalled while we read its body: just close
+  client_timeout,    // 408
+  request_too_large, // 413 (chunked body over the limit)
+  invalid_body,      // 400 (broken chunked framing from the client)
+};
+
+class ProxyExchange {
+ public:
+  ProxyExchange(ClientSession& session, const snapshot::Snapshot& snapshot,
+                const snapshot::CompiledRoute& route, pipeline::RequestContext& context,
+                bool client_sent_request_id);
+  // Returns whether the client connection stays open.
+  awaitable<bool> run();
+
+ private:
+  void build_upstream_head(const proxy::Target& target);
+  // Sends the request (head + body) and reads the response head into response_.
+  awaitable<UpstreamOutcome> exchange(TargetPool& pool, const proxy::Target& target,
+                                      bool force_new_connection, bool& retryable);
+  awaitable<UpstreamOutcome> connect(TargetPool& pool, const proxy::Target& target);
+  awaitable<UpstreamOutcome> send_request_body();
+  awaitable<UpstreamOutcome> read_response_head(bool& nothing_received);
+  awaitable<bool> relay_response();
+  awaitable<bool> reply_for(UpstreamOutcome outcome);
+
+  ClientSession& session_;
+  const snapshot::Snapshot& snapshot_;
+  const snapshot::CompiledRoute& route_;
+  pipeline::RequestContext& context_;
+  bool client_sent_request_id_;
+  const proxy::Cluster& cluster_;
+  std::unique_ptr<UpstreamConnection> connection_;
+  http::ResponseHead response_;
+  http::ChunkedScanner request_chunks_;
+  // Body bytes that were already in the client buffer with the head; kept there (unconsumed)
+  // until the exchange succeeds, so a stale pooled connection can be retried on a fresh one.
+  std::size_t buffered_body_ = 0;
+  bool body_complete_in_buffer_ = false;
+  bool request_body_sent_ = false;
+  Clock::time_point upstream_start_{};
+  std::string_view target_address_;
+};
+
+}  // namespace apigw::server

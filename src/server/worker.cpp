@@ -1,0 +1,119 @@
+#include "server/worker.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/client_session.h"
+
+namespace apigw::server {
+
+Worker::Worker(std::size_t index, observe::AccessLogQueue* access_log)
+    : index_(index), context_(1), sweeper_(context_), access_log_(access_log) {}
+
+Worker::~Worker() { stop(); }
+
+void Worker::listen(const std::vector<tcp::endpoint>& endpoints) {
+  for (const auto& endpoint : endpoints) {
+    auto acceptor = std::make_unique<tcp::acceptor>(context_);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(net::socket_base::reuse_address(true));
+    // Every worker binds the same address; the kernel spreads new connections across them.
+    const int enable = 1;
+    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &enable,
+                     sizeof enable) != 0) {
+      throw std::runtime_error("SO_REUSEPORT is not available");
+    }
+    if (endpoint.address().is_v6()) acceptor->set_option(net::ip::v6_only(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(4096);
+    acceptors_.push_back(std::move(acceptor));
+  }
+}
+
+void Worker::start(std::shared_ptr<const snapshot::Snapshot> snapshot) {
+  install(std::move(snapshot));
+  sweeper_.start();
+  for (auto& acceptor : acceptors_) {
+    net::co_spawn(context_, accept_loop(*acceptor), net::detached);
+  }
+  thread_ = std::thread([this] { context_.run(); });
+}
+
+void Worker::publish(std::shared_ptr<const snapshot::Snapshot> snapshot) {
+  net::post(context_, [this, snapshot = std::move(snapshot)]() mutable {
+    install(std::move(snapshot));
+  });
+}
+
+void Worker::drain() {
+  net::post(context_, [this] {
+    draining_ = true;
+    for (auto& acceptor : acceptors_) {
+      error_code ignored;
+      acceptor->close(ignored);
+    }
+    // Copy: closing a session may remove it from the set.
+    std::vector<ClientSession*> sessions(sessions_.begin(), sessions_.end());
+    for (ClientSession* session : sessions) session->on_drain();
+  });
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  context_.stop();
+  thread_.join();
+}
+
+void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
+  cluster_pools_.clear();
+  for (const auto& cluster : snapshot->clusters) {
+    std::vector<TargetPool*> pools;
+    for (const auto& target : cluster.targets) {
+      auto& pool = pools_[target.address];
+      if (!pool) pool = std::make_unique<TargetPool>(sweeper_, buffers_);
+      pool->configure(cluster.config->keepalive_max_idle, cluster.config->keepalive_idle_timeout);
+      pools.push_back(pool.get());
+    }
+    cluster_pools_.push_back(std::move(pools));
+  }
+  round_robin_.resize(snapshot->clusters.size(), index_);
+  route_stats_.clear();
+  for (const auto& route : snapshot->routes) {
+    route_stats_.push_back(&metrics_.route(route.config->name));
+  }
+  snapshot_ = std::move(snapshot);
+}
+
+std::size_t Worker::pick_target(std::size_t cluster_index) {
+  const auto& targets = snapshot_->clusters[cluster_index].targets;
+  std::size_t& position = round_robin_[cluster_index];
+  for (std::size_t tries = 0; tries < targets.size(); ++tries) {
+    const std::size_t candidate = position++ % targets.size();
+    if (!targets[candidate].endpoints.empty()) return candidate;
+  }
+  return static_cast<std::size_t>(-1);
+}
+
+awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
+  net::steady_timer pause(context_);
+  for (;;) {
+    const auto limit = snapshot_->config.server.limits.max_connections;
+    while (active_connections() >= static_cast<std::int64_t>(limit) && !draining_) {
+      // At the limit, stop accepting: the kernel's backlog holds newcomers until a slot frees.
+      pause.expires_after(std::chrono::milliseconds(10));
+      co_await pause.async_wait(use_nothrow);
+    }
+    auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+    if (ec == net::error::operation_aborted || draining_) co_return;
+    if (ec) {
+      // EMFILE and friends: back off briefly instead of spinning.
+      pause.expires_after(std::chrono::milliseconds(10));
+      co_await pause.async_wait(use_nothrow);
+      continue;
+    }
+    net::co_spawn(context_, ClientSession::serve(*this, std::move(socket)), net::detached);
+  }
+}
+
+}  // namespace apigw::server

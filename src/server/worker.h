@@ -1,0 +1,85 @@
+// A worker: one thread, one io_context, its own listening sockets (SO_REUSEPORT), upstream pools,
+// buffers, timeout sweeper and metrics shard. A request lives on one worker from accept to last
+// byte; nothing here is shared with other workers, so nothing here takes a lock.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "observe/access_log.h"
+#include "observe/metrics.h"
+#include "server/asio.h"
+#include "server/byte_buffer.h"
+#include "server/deadline_sweeper.h"
+#include "server/upstream_pool.h"
+#include "snapshot/snapshot.h"
+
+namespace apigw::server {
+
+class ClientSession;
+
+class Worker {
+ public:
+  Worker(std::size_t index, observe::AccessLogQueue* access_log);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Main thread, before start(): binds this worker's acceptors. Throws on failure.
+  void listen(const std::vector<tcp::endpoint>& endpoints);
+  // Main thread: installs the first snapshot and starts the thread.
+  void start(std::shared_ptr<const snapshot::Snapshot> snapshot);
+  // Any thread: hands a new snapshot to the worker (requests in flight keep theirs).
+  void publish(std::shared_ptr<const snapshot::Snapshot> snapshot);
+  // Any thread: stop accepting, close idle connections, finish requests in flight.
+  void drain();
+  // Any thread: stop the loop and join the thread.
+  void stop();
+  std::int64_t active_connections() const {
+    return metrics_.active_connections.load(std::memory_order_relaxed);
+  }
+  net::io_context& context() { return context_; }
+
+  // --- Worker thread only ---
+  const std::shared_ptr<const snapshot::Snapshot>& snapshot() const { return snapshot_; }
+  // Next target of a cluster by round robin, skipping targets without addresses; npos if none.
+  std::size_t pick_target(std::size_t cluster_index);
+  TargetPool& pool(std::size_t cluster_index, std::size_t target_index) {
+    return *cluster_pools_[cluster_index][target_index];
+  }
+  observe::RouteStats& route_stats(std::size_t route_index) { return *route_stats_[route_index]; }
+  observe::MetricsShard& metrics() { return metrics_; }
+  BufferPool& buffers() { return buffers_; }
+  DeadlineSweeper& sweeper() { return sweeper_; }
+  observe::AccessLogQueue* access_log() { return access_log_; }
+  bool draining() const { return draining_; }
+  void add_session(ClientSession& session) { sessions_.insert(&session); }
+  void remove_session(ClientSession& session) { sessions_.erase(&session); }
+
+ private:
+  void install(std::shared_ptr<const snapshot::Snapshot> snapshot);
+  awaitable<void> accept_loop(tcp::acceptor& acceptor);
+
+  std::size_t index_;
+  net::io_context context_;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::thread thread_;
+  std::shared_ptr<const snapshot::Snapshot> snapshot_;
+  DeadlineSweeper sweeper_;
+  BufferPool buffers_;
+  observe::MetricsShard metrics_;
+  observe::AccessLogQueue* access_log_;
+  // Pools by target address: kept across snapshots so unchanged targets keep their connections.
+  std::unordered_map<std::string, std::unique_ptr<TargetPool>> pools_;
+  std::vector<std::vector<TargetPool*>> cluster_pools_;  // [cluster][target] for this snapshot
+  std::vector<std::size_t> round_robin_;                 // [cluster] next position
+  std::vector<observe::RouteStats*> route_stats_;        // [route] for this snapshot
+  std::unordered_set<ClientSession*> sessions_;
+  bool draining_ = false;
+};
+
+}  // namespace apigw::server

@@ -1,0 +1,45 @@
+// The immutable configuration snapshot: everything the data plane needs, compiled once from a
+// validated Config. Workers hold it through shared_ptr<const Snapshot>; a request keeps the
+// snapshot it started with, so a reload never changes a request halfway.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/schema.h"
+#include "filters/registry.h"
+#include "pipeline/filter.h"
+#include "proxy/cluster.h"
+#include "proxy/router/rewrite.h"
+#include "proxy/router/router.h"
+
+namespace apigw::snapshot {
+
+struct CompiledRoute {
+  const config::RouteConfig* config = nullptr;
+  std::size_t cluster_index = 0;
+  proxy::PathRewrite rewrite;
+  pipeline::FilterChain chain;
+  std::uint64_t max_body_bytes = 0;
+  config::Duration timeout{};  // route override or the upstream's request_timeout
+};
+
+struct Snapshot {
+  std::uint64_t version = 0;
+  config::Config config;
+  proxy::Router router;
+  std::vector<CompiledRoute> routes;     // same order as config.routes
+  std::vector<proxy::Cluster> clusters;  // same order as config.upstreams
+  proxy::ResolvedAddresses resolved;     // what DNS said for named targets, for the next build
+};
+
+// Builds a snapshot from a validated config. `previous` (may be null) supplies last good DNS
+// answers. Warnings (e.g. a target that does not resolve) are appended, not fatal.
+std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
+                                               const Snapshot* previous,
+                                               const filters::Registry& registry,
+                                               std::vector<std::string>& warnings);
+
+}  // namespace apigw::snapshot

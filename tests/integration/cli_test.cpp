@@ -1,0 +1,77 @@
+// The command line: check, version, and the example configs shipped in examples/.
+#include <gtest/gtest.h>
+
+#include "support/gateway.h"
+
+namespace apigw::test {
+namespace {
+
+TEST(Cli, VersionPrintsTheVersion) {
+  const auto result = run_command({APIGW_BINARY, "version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output.rfind("apigw ", 0), 0u) << result.output;
+}
+
+TEST(Cli, CheckAcceptsTheShippedExamples) {
+  for (const char* example : {"/examples/minimal.toml", "/examples/quickstart.toml"}) {
+    const auto result = run_command({APIGW_BINARY, "check", "-c", APIGW_SOURCE_DIR + std::string(example)});
+    EXPECT_EQ(result.exit_code, 0) << example << ": " << result.output;
+  }
+}
+
+TEST(Cli, CheckReportsEveryErrorWithPositionAndHint) {
+  TempDir dir;
+  const std::string path = dir.write("bad.toml", R"([server]
+listn = ["127.0.0.1:8080"]
+workers = "two"
+
+[[upstreams]]
+name = "backend"
+targets = [{ address = "127.0.0.1:9001" }]
+connect_timeout = "5 parsecs"
+
+[[routes]]
+name = "r"
+match = { path_prefix = "/" }
+upstream = "backnd"
+)");
+  const std::string log = dir.path() + "/stderr";
+  Process check({APIGW_BINARY, "check", "-c", path}, log);
+  EXPECT_EQ(check.wait(std::chrono::seconds(10)), 1);
+  const std::string errors = check.log();
+  EXPECT_NE(errors.find(path + ":2:1: unknown key 'listn'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("did you mean 'listen'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find(path + ":3:"), std::string::npos) << "workers type error: " << errors;
+  EXPECT_NE(errors.find(path + ":8:"), std::string::npos) << "bad duration: " << errors;
+  EXPECT_NE(errors.find("did you mean 'backend'"), std::string::npos) << errors;
+}
+
+TEST(Cli, RunRefusesAnInvalidConfig) {
+  TempDir dir;
+  const std::string path = dir.write("bad.toml", "[server]\nworkers = -1\n");
+  Process run({APIGW_BINARY, "run", "-c", path}, dir.path() + "/log");
+  EXPECT_EQ(run.wait(std::chrono::seconds(10)), 1);
+  EXPECT_NE(run.log().find("bad.toml:2:"), std::string::npos) << run.log();
+}
+
+TEST(Cli, EnvironmentOverridesAndInterpolation) {
+  EchoBackend backend;
+  Gateway gateway(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "backend"
+targets = [{ address = "${TEST_BACKEND}" }]
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "backend"
+)", {"TEST_BACKEND=" + backend.address(), "APIGW__SERVER__WORKERS=3"});
+  EXPECT_EQ(http_get(gateway.port(), "/").status, 200);
+  EXPECT_NE(gateway.metrics().find("apigw_workers 3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace apigw::test

@@ -1,0 +1,92 @@
+// Metrics, health and the access log, as an operator reads them.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "support/gateway.h"
+
+namespace apigw::test {
+namespace {
+
+TEST(Observability, MetricsCountRequestsByRouteMethodAndStatus) {
+  EchoBackend backend;
+  Gateway gateway(fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 2
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "backend"
+targets = [{ address = "{backend}" }]
+[[routes]]
+name = "api"
+match = { path_prefix = "/" }
+upstream = "backend"
+)", {{"backend", backend.address()}}));
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(http_get(gateway.port(), "/ok").status, 200);
+  ASSERT_EQ(http_get(gateway.port(), "/status/503").status, 503);
+  ASSERT_EQ(curl({"-X", "POST", "-d", "x", gateway.url("/")}).status, 200);
+  const std::string metrics = gateway.metrics();
+  EXPECT_NE(metrics.find("apigw_requests_total{route=\"api\",method=\"GET\",status_class=\"2xx\"} 5"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("apigw_requests_total{route=\"api\",method=\"GET\",status_class=\"5xx\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("apigw_requests_total{route=\"api\",method=\"POST\",status_class=\"2xx\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("apigw_request_duration_seconds_count{route=\"api\"} 7"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("apigw_request_duration_seconds_bucket{route=\"api\",le=\"+Inf\"} 7"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("apigw_active_connections "), std::string::npos);
+
+  const auto health = parse_response(
+      raw_exchange(gateway.admin_port(), "GET /health HTTP/1.1\r\nHost: a\r\n\r\n"));
+  EXPECT_EQ(health.status, 200);
+  const auto ready = parse_response(
+      raw_exchange(gateway.admin_port(), "GET /ready HTTP/1.1\r\nHost: a\r\n\r\n"));
+  EXPECT_EQ(ready.status, 200);
+}
+
+TEST(Observability, AccessLogWritesOneJsonLinePerRequest) {
+  EchoBackend backend;
+  TempDir dir;
+  const std::string log_path = dir.path() + "/access.log";
+  Gateway gateway(fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+[server.access_log]
+enabled = true
+path = "{log}"
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "backend"
+targets = [{ address = "{backend}" }]
+[[routes]]
+name = "logged"
+match = { path_prefix = "/" }
+upstream = "backend"
+)", {{"backend", backend.address()}, {"log", log_path}}));
+  ASSERT_EQ(http_get(gateway.port(), "/first?q=1", {"-H", "X-Request-Id: req-1"}).status, 200);
+  ASSERT_EQ(curl({"-X", "POST", "--data-binary", "12345", gateway.url("/second")}).status, 200);
+  std::vector<std::string> lines;
+  for (int attempt = 0; attempt < 100 && lines.size() < 2; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    lines.clear();
+    std::ifstream file(log_path);
+    for (std::string line; std::getline(file, line);) lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("\"request_id\":\"req-1\""), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\"method\":\"GET\",\"path\":\"/first?q=1\",\"status\":200"),
+            std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\"upstream\":\"" + backend.address() + "\""), std::string::npos);
+  EXPECT_NE(lines[0].find("\"route\":\"logged\""), std::string::npos);
+  EXPECT_EQ(lines[0].rfind("{\"time\":\"", 0), 0u);
+  EXPECT_NE(lines[1].find("\"method\":\"POST\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace apigw::test

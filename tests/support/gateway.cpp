@@ -1,0 +1,97 @@
+#include "support/gateway.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace apigw::test {
+
+bool wait_for_port(int port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool connected =
+        ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    if (connected) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+EchoBackend::EchoBackend(std::string name) : port_(free_port()) {
+  record_path_ = dir_.path() + "/requests.log";
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{APIGW_BINARY, "echo-server", "--listen", address(), "--name", name,
+                               "--record", record_path_},
+      dir_.path() + "/echo.log");
+  if (!wait_for_port(port_)) throw std::runtime_error("echo backend did not start");
+}
+
+std::vector<std::string> EchoBackend::received() const {
+  std::vector<std::string> lines;
+  std::ifstream file(record_path_);
+  for (std::string line; std::getline(file, line);) lines.push_back(line);
+  return lines;
+}
+
+Gateway::Gateway(const std::string& config, std::vector<std::string> extra_env)
+    : port_(free_port()), admin_port_(free_port()) {
+  write_config(config);
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{APIGW_BINARY, "run", "-c", config_path_}, dir_.path() + "/apigw.log",
+      std::move(extra_env));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!process_->running()) break;
+    if (wait_for_port(admin_port_, std::chrono::milliseconds(50))) {
+      const auto response = parse_response(
+          raw_exchange(admin_port_, "GET /ready HTTP/1.1\r\nHost: admin\r\n\r\n"));
+      if (response.status == 200) return;
+    }
+  }
+  throw std::runtime_error("apigw did not become ready:\n" + process_->log());
+}
+
+void Gateway::write_config(const std::string& config) {
+  const std::string text = fill(config, {{"port", std::to_string(port_)},
+                                         {"admin_port", std::to_string(admin_port_)}});
+  // Write then rename, as a config manager would, so a reload never sees half a file.
+  const std::string staging = dir_.write("apigw.toml.tmp", text);
+  config_path_ = dir_.path() + "/apigw.toml";
+  std::rename(staging.c_str(), config_path_.c_str());
+}
+
+long Gateway::rss_kib() const {
+  std::ifstream status("/proc/" + std::to_string(process_->pid()) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+std::string Gateway::metrics() const {
+  return parse_response(raw_exchange(admin_port_, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n"))
+      .body;
+}
+
+bool Gateway::wait_for_metric(const std::string& needle, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (metrics().find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace apigw::test

@@ -1,0 +1,64 @@
+// Starts the real apigw binary and real backends (`apigw echo-server`) for integration tests.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+namespace apigw::test {
+
+// One `apigw echo-server` on a free port; records every request line it receives.
+class EchoBackend {
+ public:
+  explicit EchoBackend(std::string name = "echo");
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // "METHOD TARGET" of every request the backend has received, in order.
+  std::vector<std::string> received() const;
+  void stop() { process_.reset(); }
+
+ private:
+  TempDir dir_;
+  int port_;
+  std::string record_path_;
+  std::unique_ptr<Process> process_;
+};
+
+// The gateway under test. The config text may use {port} and {admin_port}, filled in here.
+class Gateway {
+ public:
+  explicit Gateway(const std::string& config, std::vector<std::string> extra_env = {});
+  int port() const { return port_; }
+  int admin_port() const { return admin_port_; }
+  std::string url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  }
+  const std::string& config_path() const { return config_path_; }
+  Process& process() { return *process_; }
+  // Rewrites the config file (same placeholders) without signalling.
+  void write_config(const std::string& config);
+  // Resident set size of the apigw process, in KiB.
+  long rss_kib() const;
+  std::string log() const { return process_->log(); }
+  // Reads GET /metrics from the admin listener.
+  std::string metrics() const;
+  // Waits until /metrics shows `needle` (e.g. a new config version) or the timeout passes.
+  bool wait_for_metric(const std::string& needle,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+
+ private:
+  TempDir dir_;
+  int port_;
+  int admin_port_;
+  std::string config_path_;
+  std::unique_ptr<Process> process_;
+};
+
+// Waits until 127.0.0.1:port accepts connections.
+bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+}  // namespace apigw::test
