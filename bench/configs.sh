@@ -89,12 +89,14 @@ listen = ["127.0.0.1:$3"]
 workers = $2
 [server.limits]
 max_connections = 20000
+[server.timeouts]
+idle = "300s"
 [admin]
 listen = "127.0.0.1:$4"
 [[upstreams]]
 name = "backend"
 targets = [{ address = "127.0.0.1:$BACKEND_PORT", weight = 1 }]
-keepalive = { max_idle = 1024 }
+keepalive = { max_idle = 1024, idle_timeout = "300s" }
 [[routes]]
 name = "all"
 match = { path_prefix = "/" }

@@ -4,7 +4,7 @@
 Usage: report.py THROUGHPUT.tsv MEMORY.tsv MARKDOWN_OUT [NOTE...]
 
 THROUGHPUT.tsv columns: proxy workers conns rps p50_ms p99_ms cpu_us_per_req
-                        cpu_pct ("proxy/backend/other", % of one CPU) errors
+                        cpu_pct ("proxy/backend/wrk/other", % of one CPU) errors
 MEMORY.tsv columns:     proxy workers rss_idle_kb rss_held_kb held still_open
 Prints aligned plain-text tables on stdout and writes the same as markdown.
 apigw rows get ratios to the NGINX row with the same workers/connections.
@@ -33,14 +33,14 @@ NOISE_PCT = float(os.environ.get("NOISE_PCT", "10"))  # "other" CPU% above this:
 
 def noisy(cpu_cell):
     try:
-        return float(cpu_cell.split("/")[2]) > NOISE_PCT
+        return float(cpu_cell.split("/")[3]) > NOISE_PCT
     except (IndexError, ValueError):
         return False
 
 
 def throughput_table(rows):
     header = ["proxy", "workers", "conns", "req/s", "P50 ms", "P99 ms", "CPU us/req",
-              "CPU% proxy/backend/other", "errors", "req/s vs nginx", "CPU vs nginx", "P99 vs nginx"]
+              "CPU% proxy/backend/wrk/other", "errors", "req/s vs nginx", "CPU vs nginx", "P99 vs nginx"]
     nginx = {(r[1], r[2]): r for r in rows if r[0] == "nginx"}
     out = []
     for proxy, workers, conns, rps, p50, p99, cpu, pct, errors in rows:

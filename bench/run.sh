@@ -37,7 +37,7 @@ PROXY_PID=""
 PROXY_PORT=""
 
 log() { echo "[bench] $*" >&2; }
-# shellcheck source=configs.sh
+# shellcheck source-path=SCRIPTDIR source=configs.sh
 . "$HERE/configs.sh"
 
 cleanup() {
@@ -180,8 +180,9 @@ run_wrk() {
 busy_ticks() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 
 # measure_throughput NAME WORKERS CONNS
-# The proxy/backend/other CPU% figures are sanity checks: a pinned proxy near 100% is the
-# bottleneck; "other" (machine busy time not used by proxy, backend or wrk) flags a noisy run.
+# The proxy/backend/wrk/other CPU% figures are sanity checks: a pinned proxy near 100% is the
+# bottleneck; backend + wrk near 100% means CPU 1 capped the rate; "other" (machine busy time
+# not used by proxy, backend or wrk) flags a run disturbed by unrelated processes.
 measure_throughput() {
   local out=$TMP/wrk.out pids bpids t0 t1 c0 c1 b0 b1 m0 m1 requests rps p50 p99 errors cpu_us pct
   run_wrk "$3" "$WARMUP" "$TMP/warmup.out" || true
@@ -197,8 +198,8 @@ measure_throughput() {
   read -r cpu_us pct < <(awk -v d="$((c1 - c0))" -v b="$((b1 - b0))" -v m="$((m1 - m0))" -v hz="$CLK_TCK" \
     -v n="${requests:-0}" -v t="$(awk '{print $1 + $2}' "$out.wrkcpu")" -v t0="$t0" -v t1="$t1" \
     'BEGIN { s = d / hz; w = t1 - t0; o = (m - d - b) / hz - t; if (o < 0) o = 0
-             printf "%.2f %.0f/%.0f/%.0f\n", (n > 0 ? s * 1e6 / n : 0), 100 * s / w, 100 * b / hz / w, 100 * o / w }')
-  log "$1 w=$2 c=$3: ${rps:-?} req/s, p50 ${p50} ms, p99 ${p99} ms, ${cpu_us} us CPU/req (CPU% proxy/backend/other ${pct}), errors ${errors}"
+             printf "%.2f %.0f/%.0f/%.0f/%.0f\n", (n > 0 ? s * 1e6 / n : 0), 100 * s / w, 100 * b / hz / w, 100 * t / w, 100 * o / w }')
+  log "$1 w=$2 c=$3: ${rps:-?} req/s, p50 ${p50} ms, p99 ${p99} ms, ${cpu_us} us CPU/req (CPU% proxy/backend/wrk/other ${pct}), errors ${errors}"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${rps:-0}" "$p50" "$p99" "$cpu_us" "$pct" "$errors"
 }
 
@@ -208,7 +209,7 @@ measure_best() {
   local attempt line other best="" best_other=100000
   for ((attempt = 0; attempt <= RETRIES; attempt++)); do
     line=$(measure_throughput "$@")
-    other=$(cut -f8 <<<"$line" | cut -d/ -f3)
+    other=$(cut -f8 <<<"$line" | cut -d/ -f4)
     if [ "$other" -lt "$best_other" ]; then best=$line; best_other=$other; fi
     [ "$other" -gt "$NOISE_PCT" ] || break
     [ "$attempt" -eq "$RETRIES" ] || log "noisy run (other processes used ${other}% CPU), retrying"

@@ -61,7 +61,8 @@ bool is_dns_label(std::string_view label) {
 bool is_dns_name(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   // All digits and dots reads as an IPv4 address, so it must be a valid one ("999.1.1.1" is not).
-  if (std::all_of(name.begin(), name.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); })) {
+  if (std::all_of(name.begin(), name.end(),
+                  [](char c) { return c == '.' || (c >= '0' && c <= '9'); })) {
     return is_ip_literal(name, AF_INET);
   }
   std::size_t start = 0;

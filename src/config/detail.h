@@ -124,9 +124,6 @@ bool is_valid_target_address(std::string_view address);
 // Turns the (interpolated, overridden) tree into the schema structs, reporting shape and type
 // errors. Value checks that need the whole config are left to validate().
 Config convert(const toml::table& root, const FilterCatalog& filters, LoadContext& ctx);
-// The routes part of convert().
-std::vector<RouteConfig> convert_routes(const toml::node& routes, const FilterCatalog& filters,
-                                        LoadContext& ctx);
 
 // Checks the converted config as a whole: names, references, addresses, ranges, templates.
 void validate(const Config& config, const ValuePositions& positions,

@@ -49,7 +49,8 @@ std::optional<bool> parse_bool(std::string_view text) {
 // BACKEND_EU; an exact (case-insensitive) match wins over that looser one.
 std::string override_name_form(std::string_view name) {
   std::string form = ascii_lower(std::string(name));
-  std::replace_if(form.begin(), form.end(), [](char c) { return c == '-' || c == '.'; }, '_');
+  std::replace_if(
+      form.begin(), form.end(), [](char c) { return c == '-' || c == '.'; }, '_');
   return form;
 }
 
@@ -90,7 +91,8 @@ class OverrideApplier {
       : variable_(variable), value_(value), ctx_(ctx) {}
 
   void apply(toml::table& root) {
-    const auto parts = split_override_name(std::string_view(variable_).substr(kOverridePrefix.size()));
+    const auto parts =
+        split_override_name(std::string_view(variable_).substr(kOverridePrefix.size()));
     if (std::any_of(parts.begin(), parts.end(), [](auto part) { return part.empty(); })) {
       fail("malformed override name (use APIGW__SECTION__KEY, e.g. APIGW__SERVER__WORKERS)");
       return;
@@ -101,12 +103,14 @@ class OverrideApplier {
       current = step(*current, parts[i], shown);
       if (current == nullptr) return;
     }
-    auto* table = current->as_table();
-    if (table == nullptr) {
+    const std::string key = ascii_lower(std::string(parts.back()));
+    if (current->is_array()) {
       fail("'" + shown + "' is an array; override a key of one of its elements instead");
-      return;
+    } else if (auto* table = current->as_table()) {
+      set_scalar(*table, key, shown);
+    } else {
+      fail("'" + shown + "' is not a table, so it has no key '" + key + "'");
     }
-    set_scalar(*table, ascii_lower(std::string(parts.back())), shown);
   }
 
  private:
@@ -126,7 +130,8 @@ class OverrideApplier {
       fail("'" + parent + "' has no element named or numbered '" + std::string(part) + "'");
       return nullptr;
     }
-    fail("'" + parent + "' is not a table, so it has no key '" + std::string(part) + "'");
+    fail("'" + parent + "' is not a table, so it has no key '" + ascii_lower(std::string(part)) +
+         "'");
     return nullptr;
   }
 
@@ -134,7 +139,8 @@ class OverrideApplier {
     const std::string shown = parent.empty() ? key : parent + "." + key;
     const toml::node* existing = table.get(key);
     if (existing != nullptr && (existing->is_table() || existing->is_array_of_tables())) {
-      fail("'" + shown + "' is a table; only scalar keys can be overridden");
+      fail("'" + shown + "' is " + (existing->is_table() ? "a table" : "an array of tables") +
+           "; only scalar keys can be overridden");
       return;
     }
     const auto type = override_type(existing);

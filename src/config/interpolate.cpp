@@ -11,8 +11,8 @@ namespace {
 bool is_variable_name(std::string_view name) {
   if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
   for (char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_';
+    const bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -36,7 +36,8 @@ bool interpolate(std::string_view text, const Environment& env, std::string& out
     }
     const std::size_t close = text.find('}', i + 2);
     if (close == text.npos) {
-      error = "unterminated '${' in \"" + std::string(text) + "\" (write \"$${\" for a literal \"${\")";
+      error =
+          "unterminated '${' in \"" + std::string(text) + "\" (write \"$${\" for a literal \"${\")";
       return false;
     }
     const std::string_view inner = text.substr(i + 2, close - i - 2);

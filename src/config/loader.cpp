@@ -96,8 +96,8 @@ LoadResult load_config_text(std::string_view text, const std::string& source_nam
     root = toml::parse(text, std::string_view(source_name));
   } catch (const toml::parse_error& error) {
     const auto& begin = error.source().begin;
-    result.errors.push_back(
-        {{source_name, begin.line, begin.column}, "TOML syntax error: " + std::string(error.description())});
+    result.errors.push_back({{source_name, begin.line, begin.column},
+                             "TOML syntax error: " + std::string(error.description())});
     return result;
   }
   detail::LoadContext ctx(source_name, result.errors);

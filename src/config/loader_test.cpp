@@ -229,8 +229,8 @@ listen = ["127.0.0.1:1"]
   EXPECT_TRUE(find_error(result, "'max_body_bytes' must be a size"));
   EXPECT_TRUE(find_error(result, "'max_header_count' must not be negative"));
   EXPECT_TRUE(find_error(result, "'idle' needs a unit (use e.g. \"250ms\", \"5s\")"));
-  EXPECT_TRUE(find_error(
-      result, "invalid duration '5 parsecs' for 'drain' (use e.g. \"250ms\", \"5s\")"));
+  EXPECT_TRUE(
+      find_error(result, "invalid duration '5 parsecs' for 'drain' (use e.g. \"250ms\", \"5s\")"));
   EXPECT_TRUE(find_error(result, "'listen' must be a string"));
   const auto* workers = find_error(result, "'workers'");
   ASSERT_TRUE(workers);

@@ -14,9 +14,8 @@ constexpr std::string_view kSizeExample = "(use e.g. \"512KiB\", \"4MiB\" or a n
 std::string quoted(std::string_view key) { return "'" + std::string(key) + "'"; }
 
 bool is_index(std::string_view part) {
-  return !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  return !part.empty() &&
+         std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace

@@ -36,8 +36,7 @@ class TableReader {
   const toml::node* find(std::string_view key, Presence presence = Presence::optional);
 
   // Each returns true when the key is present and valid, and leaves `out` untouched otherwise.
-  bool read_string(std::string_view key, std::string& out,
-                   Presence presence = Presence::optional);
+  bool read_string(std::string_view key, std::string& out, Presence presence = Presence::optional);
   bool read_bool(std::string_view key, bool& out);
   bool read_count(std::string_view key, std::uint32_t& out);
   // A size string ("16KiB") or an integer number of bytes.

@@ -88,7 +88,8 @@ upstream = "backend"
 match = { hosts = ["a.*.com", "*"], headers = [{ name = "x", exact = "1", present = true }, { exact = "2" }] }
 rewrite = {}
 )");
-  EXPECT_TRUE(find_error(result, "match takes only one of 'path_prefix', 'path' or 'path_template'"));
+  EXPECT_TRUE(
+      find_error(result, "match takes only one of 'path_prefix', 'path' or 'path_template'"));
   EXPECT_TRUE(find_error(result, "match may have 'host' or 'hosts', not both"));
   EXPECT_TRUE(find_error(result, "invalid method 'GE T'"));
   EXPECT_TRUE(find_error(result, "invalid host 'a.*.com'"));
@@ -99,7 +100,8 @@ rewrite = {}
                           [](const ConfigError& e) {
                             return e.message.starts_with("rewrite takes exactly one of");
                           }),
-            2) << all_errors(result);
+            2)
+      << all_errors(result);
   EXPECT_EQ(result.errors.size(), 9u) << all_errors(result);
 }
 
@@ -121,9 +123,9 @@ TEST(ConfigRoutes, FiltersAreParsedByTheCatalogAndKeepTheirPosition) {
 
 TEST(ConfigRoutes, UnknownFilterGetsAHintAndIsNotParsed) {
   const testing::FakeFilterCatalog catalog;
-  const auto result = load_config_text(std::string(testing::kMinimalConfig) +
-                                           "filters = [{ name = \"headrs\" }, { nam = \"x\" }]\n",
-                                       "test.toml", {}, catalog);
+  const auto result = load_config_text(
+      std::string(testing::kMinimalConfig) + "filters = [{ name = \"headrs\" }, { nam = \"x\" }]\n",
+      "test.toml", {}, catalog);
   EXPECT_FALSE(result.config);
   const auto* unknown = find_error(result, "unknown filter 'headrs'; did you mean 'headers'?");
   ASSERT_TRUE(unknown) << all_errors(result);
@@ -145,9 +147,9 @@ TEST(ConfigRoutes, FilterParseErrorsFromTheCatalogAreKept) {
     }
   };
   const RefusingCatalog catalog;
-  const auto result = load_config_text(std::string(testing::kMinimalConfig) +
-                                           "filters = [{ name = \"jwt\" }]\n",
-                                       "test.toml", {}, catalog);
+  const auto result =
+      load_config_text(std::string(testing::kMinimalConfig) + "filters = [{ name = \"jwt\" }]\n",
+                       "test.toml", {}, catalog);
   EXPECT_FALSE(result.config);
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].to_string(), "test.toml:1:1: jwt: missing 'issuer'");

@@ -21,8 +21,8 @@ std::string describe_position(const SourcePosition& position) {
 
 bool is_upstream_name(std::string_view name) {
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
 }
 
@@ -222,9 +222,11 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
                 "' which is not defined" + did_you_mean(route.upstream, upstream_names));
     }
     route_paths(route, path);
-    if (route.timeout) positive(path + ".timeout", route.position, "timeout", route.timeout->count() > 0);
+    if (route.timeout)
+      positive(path + ".timeout", route.position, "timeout", route.timeout->count() > 0);
     if (route.max_body_bytes) {
-      positive(path + ".max_body_bytes", route.position, "max_body_bytes", *route.max_body_bytes > 0);
+      positive(path + ".max_body_bytes", route.position, "max_body_bytes",
+               *route.max_body_bytes > 0);
     }
   }
 }

@@ -39,7 +39,7 @@ TEST(ConfigValidate, RouteMustNameADefinedUpstreamWithAHint) {
   const auto result = load_minimal_plus("[[routes]]\nname = \"r2\"\nupstream = \"backnd\"\n");
   const auto error = single_error(
       result, "route 'r2' names upstream 'backnd' which is not defined; did you mean 'backend'?");
-  EXPECT_EQ(error.position.line, 20u);
+  EXPECT_EQ(error.position.line, 19u);
   EXPECT_EQ(error.position.column, 12u);
 }
 
@@ -79,14 +79,16 @@ targets = [{ address = "a.internal:80" }, { address = "A.internal:80" }]
 }
 
 TEST(ConfigValidate, UpstreamNeedsTargets) {
-  single_error(load_text("[[upstreams]]\nname = \"u\"\n"), "upstream 'u' needs at least one target");
+  single_error(load_text("[[upstreams]]\nname = \"u\"\n"),
+               "upstream 'u' needs at least one target");
   single_error(load_text("[[upstreams]]\nname = \"u\"\ntargets = []\n"),
                "upstream 'u' needs at least one target");
 }
 
 TEST(ConfigValidate, UpstreamNameCharacters) {
-  single_error(load_text("[[upstreams]]\nname = \"my backend\"\ntargets = [{ address = \"h:1\" }]\n"),
-               "invalid upstream name 'my backend'");
+  single_error(
+      load_text("[[upstreams]]\nname = \"my backend\"\ntargets = [{ address = \"h:1\" }]\n"),
+      "invalid upstream name 'my backend'");
 }
 
 TEST(ConfigValidate, WeightRange) {
@@ -134,11 +136,11 @@ TEST(ConfigValidate, AtMost256Workers) {
 }
 
 TEST(ConfigValidate, PathTemplatesMustParse) {
-  const auto error = single_error(
-      load_minimal_plus("[[routes]]\nname = \"t\"\nupstream = \"backend\"\n"
-                        "match = { path_template = \"/users/{}\" }\n"),
-      "invalid path_template '/users/{}': empty parameter name");
-  EXPECT_EQ(error.position.line, 21u);
+  const auto error =
+      single_error(load_minimal_plus("[[routes]]\nname = \"t\"\nupstream = \"backend\"\n"
+                                     "match = { path_template = \"/users/{}\" }\n"),
+                   "invalid path_template '/users/{}': empty parameter name");
+  EXPECT_EQ(error.position.line, 20u);
 }
 
 TEST(ConfigValidate, PathsMustStartWithSlash) {

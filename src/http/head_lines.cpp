@@ -1,5 +1,7 @@
 #include "http/head_lines.h"
 
+#include <bit>
+#include <cstring>
 #include <limits>
 
 namespace apigw::http::detail {
@@ -32,6 +34,33 @@ bool parse_content_length(std::string_view value, std::uint64_t& out) {
   }
 }
 
+// Returns the first byte in [p, end) that may not appear in a field value, or end. Values are most
+// of a head's bytes, so they are checked eight at a time: the masks flag bytes below 0x20 and 0x7f,
+// and their lowest set bit is exact (a borrow only disturbs higher bytes). HTAB, the one allowed
+// CTL, is stepped over and the scan resumes.
+const char* skip_field_value(const char* p, const char* end) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101;
+  constexpr std::uint64_t kHighs = 0x8080808080808080;
+  while (true) {
+    if constexpr (std::endian::native == std::endian::little) {
+      while (end - p >= 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p, sizeof word);
+        const std::uint64_t del = word ^ (kOnes * 0x7f);
+        const std::uint64_t flagged =
+            ((word - kOnes * 0x20) & ~word & kHighs) | ((del - kOnes) & ~del & kHighs);
+        if (flagged != 0) {
+          p += std::countr_zero(flagged) / 8;
+          break;
+        }
+        p += 8;
+      }
+    }
+    if (p == end || !is_field_value_char(*p)) return p;
+    ++p;
+  }
+}
+
 }  // namespace
 
 FieldLinesResult parse_field_lines(std::string_view head, std::size_t pos, std::size_t max_count,
@@ -42,35 +71,45 @@ FieldLinesResult parse_field_lines(std::string_view head, std::size_t pos, std::
     result.error = error;
     return result;
   };
+  const char* const data = head.data();
+  const char* const end = data + head.size();
+  // One pass per line: the scan that validates the value also finds its CR, so there is no
+  // separate search for the line end. Every LF must directly follow a CR; each branch below that
+  // meets an LF elsewhere refuses it.
   while (true) {
-    const std::size_t lf = head.find('\n', pos);
-    if (lf == std::string_view::npos) return result;  // incomplete
-    if (lf == pos || head[lf - 1] != '\r') return fail(LineError::bare_lf);
-    const std::size_t cr = lf - 1;
-    if (cr == pos) {  // the empty line: end of head
-      result.status = ParseStatus::complete;
-      result.end = lf + 1;
+    const char* p = data + pos;
+    if (p == end) return result;  // incomplete
+    if (*p == '\r' || *p == '\n') {
+      if (*p == '\n') return fail(LineError::bare_lf);
+      if (p + 1 == end) return result;
+      if (p[1] != '\n') return fail(LineError::bad_field_name);
+      result.status = ParseStatus::complete;  // the empty line
+      result.end = pos + 2;
       return result;
     }
-    const char* line = head.data();
-    if (is_ows(line[pos])) return fail(LineError::obs_fold);
+    if (is_ows(*p)) return fail(LineError::obs_fold);
 
-    std::size_t i = pos;
-    while (i < cr && is_token_char(line[i])) ++i;
+    const char* name_end = p;
+    while (name_end != end && is_token_char(*name_end)) ++name_end;
+    if (name_end == end) return result;
     // Catches an empty name and "Name :" alike: anything but a colon right after the token.
-    if (i == pos || i == cr || line[i] != ':') return fail(LineError::bad_field_name);
-    const std::string_view name(line + pos, i - pos);
+    if (name_end == p || *name_end != ':') return fail(LineError::bad_field_name);
 
-    std::size_t value_start = i + 1;
-    while (value_start < cr && is_ows(line[value_start])) ++value_start;
-    std::size_t value_end = cr;
-    while (value_end > value_start && is_ows(line[value_end - 1])) --value_end;
-    for (std::size_t k = value_start; k < value_end; ++k) {
-      if (!is_field_value_char(line[k])) return fail(LineError::bad_field_value);
-    }
+    const char* value = name_end + 1;
+    while (value != end && is_ows(*value)) ++value;
+    const char* stop = skip_field_value(value, end);
+    if (stop == end) return result;
+    if (*stop == '\n') return fail(LineError::bare_lf);
+    if (*stop != '\r') return fail(LineError::bad_field_value);
+    if (stop + 1 == end) return result;
+    if (stop[1] != '\n') return fail(LineError::bad_field_value);  // CR inside the value
+
+    const char* value_end = stop;
+    while (value_end != value && is_ows(value_end[-1])) --value_end;
     if (headers.size() >= max_count) return fail(LineError::too_many_fields);
-    headers.push_back(Header{name, std::string_view(line + value_start, value_end - value_start)});
-    pos = lf + 1;
+    headers.push_back(Header{std::string_view(p, static_cast<std::size_t>(name_end - p)),
+                             std::string_view(value, static_cast<std::size_t>(value_end - value))});
+    pos = static_cast<std::size_t>(stop + 2 - data);
   }
 }
 

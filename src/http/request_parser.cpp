@@ -217,6 +217,7 @@ ParseResult parse_request_head(std::string_view buffer, const HeadLimits& limits
     const ParseResult partial = check_partial_request_line(window, limits);
     return partial.status == ParseStatus::error ? partial : when_incomplete();
   }
+  // lf > 0: a leading CR or LF was consumed by the loop above.
   if (window[lf - 1] != '\r') return bad_request("line ending without CR");
   const ParseResult line = parse_request_line(window.substr(0, lf - 1), limits, out);
   if (line.status == ParseStatus::error) return line;

@@ -192,6 +192,24 @@ TEST(RequestParser, AcceptsObsTextInValues) {
   EXPECT_EQ(head.headers[1].value, "caf\xc3\xa9");
 }
 
+// Values are scanned a word at a time; a forbidden byte must be found at every offset, and HTAB
+// and obs-text must pass at every offset.
+TEST(RequestParser, FindsForbiddenValueBytesAtAnyOffset) {
+  RequestHead head;
+  for (std::size_t offset = 0; offset < 20; ++offset) {
+    const std::string prefix(offset, 'a');
+    for (const char bad : {'\x00', '\x01', '\x1f', '\x7f', '\r', '\n'}) {
+      const std::string raw =
+          "GET / HTTP/1.1\r\nHost: h\r\nX: " + prefix + bad + "bbbbbbbbbbbb\r\n\r\n";
+      EXPECT_EQ(parse(raw, head).status, ParseStatus::error) << offset << " " << int{bad};
+    }
+    const std::string value = "v" + prefix + "\t\x80\xff~ b";
+    const std::string raw = "GET / HTTP/1.1\r\nHost: h\r\nX: " + value + "\t \r\n\r\n";
+    ASSERT_EQ(parse(raw, head).status, ParseStatus::complete) << offset;
+    EXPECT_EQ(head.headers[1].value, value);
+  }
+}
+
 TEST(RequestParser, ParsesMethods) {
   RequestHead head;
   ASSERT_EQ(parse("PURGE / HTTP/1.1\r\nHost: h\r\n\r\n", head).status, ParseStatus::complete);

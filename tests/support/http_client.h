@@ -10,9 +10,20 @@
 
 namespace apigw::test {
 
+// Response headers, names lower-cased, last value wins. Reading a missing header through a const
+// map gives "" so that assertions read naturally: EXPECT_EQ(r.headers["connection"], "close").
+class HeaderMap : public std::map<std::string, std::string> {
+ public:
+  using std::map<std::string, std::string>::operator[];
+  std::string operator[](const std::string& name) const {
+    const auto found = find(name);
+    return found == end() ? std::string() : found->second;
+  }
+};
+
 struct HttpResponse {
   int status = 0;
-  std::map<std::string, std::string> headers;  // names lower-cased; last value wins
+  HeaderMap headers;
   std::string body;
   std::string raw;
 };
@@ -52,7 +63,7 @@ struct CurlResult {
   int exit_code = -1;
   int status = 0;
   std::string body;
-  std::map<std::string, std::string> headers;  // of the last response, names lower-cased
+  HeaderMap headers;  // of the last response
 };
 
 // Runs curl with `args` plus flags that capture status, headers and body.
