@@ -63,27 +63,29 @@ awaitable<bool> read_body(tcp::socket& socket, std::string& buffer, std::size_t&
   checksum = 1469598103934665603ull;  // FNV-1a 64
   http::ChunkedScanner scanner;
   std::uint64_t remaining = head.framing == http::BodyFraming::content_length ? head.content_length : 0;
+  std::string payload;
   for (;;) {
     std::size_t take = 0;
     bool done = false;
+    payload.clear();
     if (head.framing == http::BodyFraming::content_length) {
       take = std::min<std::uint64_t>(filled, remaining);
       remaining -= take;
       done = remaining == 0;
-      for (std::size_t i = 0; i < take; ++i) {
-        checksum = (checksum ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
-      }
-      body_bytes += take;
+      payload.assign(buffer.data(), take);
     } else if (head.framing == http::BodyFraming::chunked) {
-      const auto step = scanner.scan({buffer.data(), filled});
+      const auto step = scanner.scan({buffer.data(), filled}, &payload);
       if (step.error) co_return false;
       take = step.consumed;
       done = step.done;
-      body_bytes = scanner.payload_bytes();
     } else {
       done = true;
     }
-    if (keep) body.append(buffer.data(), take);
+    for (const char c : payload) {
+      checksum = (checksum ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    body_bytes += payload.size();
+    if (keep) body += payload;
     buffer.erase(0, take);
     filled -= take;
     buffer.resize(std::max<std::size_t>(buffer.size(), 64 * 1024));

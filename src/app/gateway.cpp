@@ -172,29 +172,29 @@ void Gateway::watch_config_file() {
     return;
   }
   inotify_ = std::make_unique<net::posix::stream_descriptor>(context_, inotify_fd_);
-  const std::string file_name = path.filename().string();
-  auto read_events = std::make_shared<std::function<void()>>();
-  *read_events = [this, file_name, read_events] {
-    inotify_->async_read_some(net::buffer(inotify_buffer_), [this, file_name, read_events](
-                                                                server::error_code ec, std::size_t n) {
-      if (ec) return;
-      bool ours = false;
-      for (std::size_t offset = 0; offset < n;) {
-        const auto* event = reinterpret_cast<const inotify_event*>(inotify_buffer_.data() + offset);
-        if (event->len > 0 && file_name == event->name) ours = true;
-        offset += sizeof(inotify_event) + event->len;
-      }
-      if (ours) {
-        // Writers often touch a file more than once; reload once it has settled.
-        reload_debounce_.expires_after(100ms);
-        reload_debounce_.async_wait([this](server::error_code wait_ec) {
-          if (!wait_ec) reload("file changed");
-        });
-      }
-      (*read_events)();
-    });
-  };
-  (*read_events)();
+  watched_file_name_ = path.filename().string();
+  read_config_events();
+}
+
+void Gateway::read_config_events() {
+  inotify_->async_read_some(net::buffer(inotify_buffer_), [this](server::error_code ec,
+                                                                 std::size_t n) {
+    if (ec) return;
+    bool ours = false;
+    for (std::size_t offset = 0; offset < n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(inotify_buffer_.data() + offset);
+      if (event->len > 0 && watched_file_name_ == event->name) ours = true;
+      offset += sizeof(inotify_event) + event->len;
+    }
+    if (ours) {
+      // Writers often touch a file more than once; reload once it has settled.
+      reload_debounce_.expires_after(100ms);
+      reload_debounce_.async_wait([this](server::error_code wait_ec) {
+        if (!wait_ec) reload("file changed");
+      });
+    }
+    read_config_events();
+  });
 }
 
 void Gateway::schedule_reresolve() {

@@ -32,6 +32,7 @@ class Gateway {
   void publish(std::shared_ptr<const snapshot::Snapshot> snapshot);
   void wait_for_signal();
   void watch_config_file();
+  void read_config_events();
   void schedule_reresolve();
   void begin_shutdown();
   void poll_drain();
@@ -52,6 +53,7 @@ class Gateway {
   int inotify_fd_ = -1;
   std::unique_ptr<server::net::posix::stream_descriptor> inotify_;
   std::array<char, 4096> inotify_buffer_{};
+  std::string watched_file_name_;
   server::net::steady_timer reload_debounce_;
   server::net::steady_timer reresolve_timer_;
   server::net::steady_timer drain_timer_;

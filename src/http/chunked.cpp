@@ -23,7 +23,7 @@ int hex_value(char c) {
 
 }  // namespace
 
-ChunkedScanner::Step ChunkedScanner::scan(std::string_view data) {
+ChunkedScanner::Step ChunkedScanner::scan(std::string_view data, std::string* payload) {
   Step step;
   std::size_t i = 0;
   // Each case either accepts data[i] (falls out of the switch to ++i) or sets State::error.
@@ -31,6 +31,7 @@ ChunkedScanner::Step ChunkedScanner::scan(std::string_view data) {
     if (state_ == State::data) {
       const std::size_t take =
           static_cast<std::size_t>(std::min<std::uint64_t>(chunk_remaining_, data.size() - i));
+      if (payload != nullptr) payload->append(data.substr(i, take));
       i += take;
       chunk_remaining_ -= take;
       payload_bytes_ += take;

@@ -196,5 +196,17 @@ TEST(ChunkedScanner, EverySplitPointEqualsAllAtOnce) {
   }
 }
 
+TEST(ChunkedScanner, PayloadSinkReceivesDecodedDataAcrossSplits) {
+  const std::string body = "5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-T: 1\r\n\r\n";
+  for (std::size_t split = 0; split <= body.size(); ++split) {
+    ChunkedScanner scanner;
+    std::string payload;
+    const auto first = scanner.scan(std::string_view(body).substr(0, split), &payload);
+    const auto second = scanner.scan(std::string_view(body).substr(first.consumed), &payload);
+    EXPECT_TRUE(second.done || first.done) << "split at " << split;
+    EXPECT_EQ(payload, "hello, world") << "split at " << split;
+  }
+}
+
 }  // namespace
 }  // namespace apigw::http

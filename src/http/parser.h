@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "http/message.h"
@@ -54,7 +55,10 @@ class ChunkedScanner {
   };
 
   // Scans as far as `data` allows. After done or error, further calls consume nothing.
-  Step scan(std::string_view data);
+  // When `payload` is given, the chunk data (without framing) is appended to it: for consumers
+  // that need the decoded body (the echo server, body transforms), not for the proxy, which
+  // relays the framed bytes as they are.
+  Step scan(std::string_view data, std::string* payload = nullptr);
   void reset();
 
   // Payload bytes seen so far (chunk data only, excluding framing).

@@ -91,8 +91,9 @@ awaitable<void> ClientSession::run() {
 }
 
 awaitable<bool> ClientSession::read_request_head() {
-  const auto& snapshot = *worker_.snapshot();
-  const auto& server = snapshot.config.server;
+  // Held across the awaits below: a reload while this connection waits must not free it.
+  const std::shared_ptr<WorkerSnapshot> current = worker_.current();
+  const auto& server = current->snapshot->config.server;
   const http::HeadLimits limits{server.limits.max_header_bytes, server.limits.max_header_count,
                                 server.limits.max_uri_bytes};
   timed_out_ = false;
@@ -150,7 +151,7 @@ awaitable<bool> ClientSession::send_local_reply(int status, std::string_view cod
   output_.clear();
   proxy::write_local_reply(status, code, message, request_id_, keep_alive, headers, output_);
   status_sent_ = status;
-  expect(Phase::client_write, worker_.snapshot()->config.server.timeouts.body_read);
+  expect(Phase::client_write, worker_.current()->snapshot->config.server.timeouts.body_read);
   auto [ec, n] = co_await net::async_write(socket_, net::buffer(output_), use_nothrow);
   clear_deadline();
   bytes_out_ += n;
@@ -186,7 +187,8 @@ awaitable<bool> ClientSession::handle_request() {
   upstream_address_ = {};
   upstream_micros_ = 0;
   // Keep this request's snapshot: a reload during the request must not change it.
-  const std::shared_ptr<const snapshot::Snapshot> snapshot = worker_.snapshot();
+  const std::shared_ptr<WorkerSnapshot> current = worker_.current();
+  const snapshot::Snapshot& snapshot = *current->snapshot;
 
   const std::string_view client_id = http::find_header(head_.headers, "x-request-id");
   const bool client_sent_id = is_usable_request_id(client_id);
@@ -208,7 +210,7 @@ awaitable<bool> ClientSession::handle_request() {
                                         false);
   }
   const auto route_index =
-      snapshot->router.match(head_.host, head_.method_text, path_, head_.headers, params_);
+      snapshot.router.match(head_.host, head_.method_text, path_, head_.headers, params_);
   if (!route_index) {
     input_.consume(head_.head_bytes);
     worker_.metrics().requests_without_route.add();
@@ -216,7 +218,7 @@ awaitable<bool> ClientSession::handle_request() {
     message.append(head_.method_text).append(" ").append(path_);
     co_return co_await send_local_reply(404, "route_not_found", message, can_keep_alive);
   }
-  const snapshot::CompiledRoute& route = snapshot->routes[*route_index];
+  const snapshot::CompiledRoute& route = snapshot.routes[*route_index];
   route_name_ = route.config->name;
 
   pipeline::RequestContext context{head_, path_, route.config->name, request_id_, client_ip_};
@@ -226,7 +228,7 @@ awaitable<bool> ClientSession::handle_request() {
     const pipeline::LocalReply& reply = *context.local_reply;
     const bool keep = co_await send_local_reply(reply.status, reply.code, reply.message,
                                                 can_keep_alive, reply.headers);
-    worker_.route_stats(*route_index).record(head_.method, status_sent_, 0);
+    current->stats(*route_index).record(head_.method, status_sent_, 0);
     co_return keep;
   }
 
@@ -237,11 +239,11 @@ awaitable<bool> ClientSession::handle_request() {
                                         "request body exceeds the limit of this route", false);
   }
 
-  ProxyExchange exchange(*this, *snapshot, route, context, client_sent_id);
+  ProxyExchange exchange(*this, *current, route, context, client_sent_id);
   const bool keep_alive = co_await exchange.run();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
                                                                             request_start_);
-  worker_.route_stats(*route_index).record(head_.method, status_sent_ ? status_sent_ : 499,
+  current->stats(*route_index).record(head_.method, status_sent_ ? status_sent_ : 499,
                                            static_cast<std::uint64_t>(micros.count()));
   co_return keep_alive && !worker_.draining();
 }

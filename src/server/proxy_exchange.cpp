@@ -20,18 +20,18 @@ std::uint64_t micros_since(Clock::time_point start) {
 
 }  // namespace
 
-ProxyExchange::ProxyExchange(ClientSession& session, const snapshot::Snapshot& snapshot,
+ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
                              const snapshot::CompiledRoute& route,
                              pipeline::RequestContext& context, bool client_sent_request_id)
     : session_(session),
-      snapshot_(snapshot),
+      serving_(serving),
+      snapshot_(*serving.snapshot),
       route_(route),
       context_(context),
       client_sent_request_id_(client_sent_request_id),
-      cluster_(snapshot.clusters[route.cluster_index]) {}
+      cluster_(snapshot_.clusters[route.cluster_index]) {}
 
 awaitable<bool> ProxyExchange::run() {
-  Worker& worker = session_.worker_;
   const http::RequestHead& head = session_.head_;
   ByteBuffer& input = session_.input_;
   input.consume(head.head_bytes);
@@ -56,7 +56,7 @@ awaitable<bool> ProxyExchange::run() {
       body_complete_in_buffer_ = true;
   }
 
-  const std::size_t target_index = worker.pick_target(route_.cluster_index);
+  const std::size_t target_index = serving_.pick_target(route_.cluster_index);
   if (target_index == static_cast<std::size_t>(-1)) {
     input.consume(buffered_body_);
     buffered_body_ = 0;
@@ -65,7 +65,7 @@ awaitable<bool> ProxyExchange::run() {
         head.keep_alive && body_complete_in_buffer_);
   }
   const proxy::Target& target = cluster_.targets[target_index];
-  TargetPool& pool = worker.pool(route_.cluster_index, target_index);
+  TargetPool& pool = serving_.pool(route_.cluster_index, target_index);
   target_address_ = target.address;
   session_.upstream_address_ = target.address;
   build_upstream_head(target);

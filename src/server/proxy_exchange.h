@@ -5,6 +5,7 @@
 
 #include "http/parser.h"
 #include "server/client_session.h"
+#include "server/worker.h"
 #include "snapshot/snapshot.h"
 
 namespace apigw::server {
@@ -25,7 +26,7 @@ enum class UpstreamOutcome : std::uint8_t {
 
 class ProxyExchange {
  public:
-  ProxyExchange(ClientSession& session, const snapshot::Snapshot& snapshot,
+  ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
                 const snapshot::CompiledRoute& route, pipeline::RequestContext& context,
                 bool client_sent_request_id);
   // Returns whether the client connection stays open.
@@ -43,6 +44,7 @@ class ProxyExchange {
   awaitable<bool> reply_for(UpstreamOutcome outcome);
 
   ClientSession& session_;
+  WorkerSnapshot& serving_;
   const snapshot::Snapshot& snapshot_;
   const snapshot::CompiledRoute& route_;
   pipeline::RequestContext& context_;

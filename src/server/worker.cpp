@@ -66,28 +66,29 @@ void Worker::stop() {
 }
 
 void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
-  cluster_pools_.clear();
+  auto next = std::make_shared<WorkerSnapshot>();
   for (const auto& cluster : snapshot->clusters) {
-    std::vector<TargetPool*> pools;
+    std::vector<std::shared_ptr<TargetPool>> pools;
     for (const auto& target : cluster.targets) {
       auto& pool = pools_[target.address];
-      if (!pool) pool = std::make_unique<TargetPool>(sweeper_, buffers_);
+      if (!pool) pool = std::make_shared<TargetPool>(sweeper_, buffers_);
       pool->configure(cluster.config->keepalive_max_idle, cluster.config->keepalive_idle_timeout);
-      pools.push_back(pool.get());
+      pools.push_back(pool);
     }
-    cluster_pools_.push_back(std::move(pools));
+    next->cluster_pools.push_back(std::move(pools));
   }
-  round_robin_.resize(snapshot->clusters.size(), index_);
-  route_stats_.clear();
+  next->round_robin.assign(snapshot->clusters.size(), index_);
   for (const auto& route : snapshot->routes) {
-    route_stats_.push_back(&metrics_.route(route.config->name));
+    next->route_stats.push_back(&metrics_.route(route.config->name));
   }
-  snapshot_ = std::move(snapshot);
+  next->snapshot = std::move(snapshot);
+  current_ = std::move(next);
+  std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
 }
 
-std::size_t Worker::pick_target(std::size_t cluster_index) {
-  const auto& targets = snapshot_->clusters[cluster_index].targets;
-  std::size_t& position = round_robin_[cluster_index];
+std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index) {
+  const auto& targets = snapshot->clusters[cluster_index].targets;
+  std::size_t& position = round_robin[cluster_index];
   for (std::size_t tries = 0; tries < targets.size(); ++tries) {
     const std::size_t candidate = position++ % targets.size();
     if (!targets[candidate].endpoints.empty()) return candidate;
@@ -98,7 +99,7 @@ std::size_t Worker::pick_target(std::size_t cluster_index) {
 awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
   net::steady_timer pause(context_);
   for (;;) {
-    const auto limit = snapshot_->config.server.limits.max_connections;
+    const auto limit = current_->snapshot->config.server.limits.max_connections;
     while (active_connections() >= static_cast<std::int64_t>(limit) && !draining_) {
       // At the limit, stop accepting: the kernel's backlog holds newcomers until a slot frees.
       pause.expires_after(std::chrono::milliseconds(10));

@@ -22,6 +22,24 @@ namespace apigw::server {
 
 class ClientSession;
 
+// A snapshot together with this worker's resources for it: target pools, balancer positions and
+// metric slots, all indexed as the snapshot indexes its clusters and routes. A request holds the
+// WorkerSnapshot it started on, so a reload mid-request never mixes one snapshot's indexes with
+// another's, and the pools it may return a connection to stay alive until it ends.
+struct WorkerSnapshot {
+  std::shared_ptr<const snapshot::Snapshot> snapshot;
+  std::vector<std::vector<std::shared_ptr<TargetPool>>> cluster_pools;  // [cluster][target]
+  std::vector<std::size_t> round_robin;                                 // [cluster] next position
+  std::vector<observe::RouteStats*> route_stats;                        // [route]
+
+  // Next target of a cluster by round robin, skipping targets without addresses; npos if none.
+  std::size_t pick_target(std::size_t cluster_index);
+  TargetPool& pool(std::size_t cluster_index, std::size_t target_index) {
+    return *cluster_pools[cluster_index][target_index];
+  }
+  observe::RouteStats& stats(std::size_t route_index) { return *route_stats[route_index]; }
+};
+
 class Worker {
  public:
   Worker(std::size_t index, observe::AccessLogQueue* access_log);
@@ -45,13 +63,9 @@ class Worker {
   net::io_context& context() { return context_; }
 
   // --- Worker thread only ---
-  const std::shared_ptr<const snapshot::Snapshot>& snapshot() const { return snapshot_; }
-  // Next target of a cluster by round robin, skipping targets without addresses; npos if none.
-  std::size_t pick_target(std::size_t cluster_index);
-  TargetPool& pool(std::size_t cluster_index, std::size_t target_index) {
-    return *cluster_pools_[cluster_index][target_index];
-  }
-  observe::RouteStats& route_stats(std::size_t route_index) { return *route_stats_[route_index]; }
+  // The current snapshot and this worker's resources for it; hold the shared_ptr for as long as
+  // a request uses them.
+  const std::shared_ptr<WorkerSnapshot>& current() const { return current_; }
   observe::MetricsShard& metrics() { return metrics_; }
   BufferPool& buffers() { return buffers_; }
   DeadlineSweeper& sweeper() { return sweeper_; }
@@ -68,16 +82,14 @@ class Worker {
   net::io_context context_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::thread thread_;
-  std::shared_ptr<const snapshot::Snapshot> snapshot_;
+  std::shared_ptr<WorkerSnapshot> current_;
   DeadlineSweeper sweeper_;
   BufferPool buffers_;
   observe::MetricsShard metrics_;
   observe::AccessLogQueue* access_log_;
   // Pools by target address: kept across snapshots so unchanged targets keep their connections.
-  std::unordered_map<std::string, std::unique_ptr<TargetPool>> pools_;
-  std::vector<std::vector<TargetPool*>> cluster_pools_;  // [cluster][target] for this snapshot
-  std::vector<std::size_t> round_robin_;                 // [cluster] next position
-  std::vector<observe::RouteStats*> route_stats_;        // [route] for this snapshot
+  // A pool no snapshot names any more is dropped at the next install once no request holds it.
+  std::unordered_map<std::string, std::shared_ptr<TargetPool>> pools_;
   std::unordered_set<ClientSession*> sessions_;
   bool draining_ = false;
 };

@@ -72,10 +72,14 @@ TEST_F(ProxyBasics, MethodsAndBodiesReachTheBackend) {
     EXPECT_NE(result.body.find("\"method\":\"" + method + "\""), std::string::npos);
     EXPECT_NE(result.body.find("\"body_bytes\":10"), std::string::npos) << result.body;
   }
-  const auto head = curl({"-I", gateway.url("/")});
-  EXPECT_EQ(head.status, 200);
-  EXPECT_TRUE(head.body.empty());
-  EXPECT_FALSE(head.headers["content-length"].empty()) << "HEAD keeps the resource's length";
+  // HEAD: the response keeps the resource's Content-Length and carries no body; a raw client
+  // sees exactly where the head ends.
+  const std::string head = raw_exchange(
+      gateway.port(), "HEAD / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(head.rfind("HTTP/1.1 200 ", 0), 0u) << head;
+  EXPECT_NE(head.find("Content-Length: "), std::string::npos) << head;
+  ASSERT_GE(head.size(), 4u);
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "a body followed the HEAD response";
 }
 
 TEST_F(ProxyBasics, EchoesBodyExactly) {

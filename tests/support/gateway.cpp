@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -61,6 +64,23 @@ Gateway::Gateway(const std::string& config, std::vector<std::string> extra_env)
     }
   }
   throw std::runtime_error("apigw did not become ready:\n" + process_->log());
+}
+
+Gateway::~Gateway() {
+  if (!::testing::Test::HasFailure() || !process_) return;
+  // A sanitizer report is what explains a failure; show it from its start, else the log's tail.
+  const std::string text = process_->log();
+  constexpr std::size_t kShown = 12000;
+  std::size_t from = text.size() > kShown ? text.size() - kShown : 0;
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"}) {
+    const std::size_t at = text.find(marker);
+    if (at != std::string::npos) {
+      from = at;
+      break;
+    }
+  }
+  std::fprintf(stderr, "--- apigw log ---\n%s\n--- end of apigw log ---\n",
+               text.substr(from, kShown).c_str());
 }
 
 void Gateway::write_config(const std::string& config) {

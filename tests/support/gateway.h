@@ -32,6 +32,8 @@ class EchoBackend {
 class Gateway {
  public:
   explicit Gateway(const std::string& config, std::vector<std::string> extra_env = {});
+  // Prints the tail of apigw's log when the test has failed, for the CI output.
+  ~Gateway();
   int port() const { return port_; }
   int admin_port() const { return admin_port_; }
   std::string url(std::string_view path) const {
