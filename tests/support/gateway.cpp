@@ -15,16 +15,26 @@
 
 namespace apigw::test {
 
-bool wait_for_port(int port, std::chrono::milliseconds timeout) {
+bool wait_for_port(int port, std::chrono::milliseconds timeout, const std::string& host) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+  if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<std::uint16_t>(port));
+    length = sizeof *v4;
+  } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+    length = sizeof *v6;
+  } else {
+    throw std::invalid_argument("wait_for_port: not a numeric address: " + host);
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool connected =
-        ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    const int fd = ::socket(storage.ss_family, SOCK_STREAM, 0);
+    const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&storage), length) == 0;
     ::close(fd);
     if (connected) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -32,13 +42,16 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout) {
   return false;
 }
 
-EchoBackend::EchoBackend(std::string name) : port_(free_port()) {
+EchoBackend::EchoBackend(std::string name, std::string host)
+    : host_(std::move(host)), port_(free_port()) {
   record_path_ = dir_.path() + "/requests.log";
   process_ = std::make_unique<Process>(
       std::vector<std::string>{APIGW_BINARY, "echo-server", "--listen", address(), "--name", name,
                                "--record", record_path_},
       dir_.path() + "/echo.log");
-  if (!wait_for_port(port_)) throw std::runtime_error("echo backend did not start");
+  if (!wait_for_port(port_, std::chrono::seconds(10), host_)) {
+    throw std::runtime_error("echo backend did not start on " + address());
+  }
 }
 
 std::vector<std::string> EchoBackend::received() const {

@@ -14,15 +14,20 @@ namespace apigw::test {
 // One `apigw echo-server` on a free port; records every request line it receives.
 class EchoBackend {
  public:
-  explicit EchoBackend(std::string name = "echo");
+  // `host` is a numeric IPv4 or IPv6 address to listen on.
+  explicit EchoBackend(std::string name = "echo", std::string host = "127.0.0.1");
   int port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const {
+    return (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" +
+           std::to_string(port_);
+  }
   // "METHOD TARGET" of every request the backend has received, in order.
   std::vector<std::string> received() const;
   void stop() { process_.reset(); }
 
  private:
   TempDir dir_;
+  std::string host_;
   int port_;
   std::string record_path_;
   std::unique_ptr<Process> process_;
@@ -60,7 +65,8 @@ class Gateway {
   std::unique_ptr<Process> process_;
 };
 
-// Waits until 127.0.0.1:port accepts connections.
-bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// Waits until host:port (numeric IPv4 or IPv6) accepts connections.
+bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                   const std::string& host = "127.0.0.1");
 
 }  // namespace apigw::test

@@ -1,0 +1,159 @@
+// Addresses and timeouts on the wire: IPv6 listeners and targets, DNS-named targets, connect
+// timeouts against a peer that never completes the handshake, client body and idle timeouts, and
+// the upstream keep-alive pool's idle timeout and cap.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/gateway.h"
+
+namespace apigw::test {
+namespace {
+
+std::string config_for(const std::string& target, const std::string& upstream_extra = "",
+                       const std::string& server_extra = "") {
+  return fill(R"(
+[server]
+listen = ["127.0.0.1:{port}", "[::1]:{port}"]
+workers = 1
+{server_extra}
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "backend"
+targets = [{ address = "{target}" }]
+{upstream_extra}
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "backend"
+)",
+              {{"target", target}, {"upstream_extra", upstream_extra},
+               {"server_extra", server_extra}});
+}
+
+// A listener whose accept queue is full and never drained: the kernel drops further SYNs, so a
+// connect to it neither succeeds nor fails — exactly what a black-holed upstream looks like.
+class BlackHoleListener {
+ public:
+  BlackHoleListener() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(listener_, 0);
+    socklen_t length = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    // One completed connection fills a zero-length accept queue.
+    filler_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    ::connect(filler_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  }
+  ~BlackHoleListener() {
+    ::close(filler_);
+    ::close(listener_);
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int listener_ = -1;
+  int filler_ = -1;
+  int port_ = 0;
+};
+
+TEST(Network, Ipv6ListenerAndIpv6Target) {
+  EchoBackend backend("v6", "::1");
+  Gateway gateway(config_for(backend.address()));
+  const auto result = curl({"-g", "http://[::1]:" + std::to_string(gateway.port()) + "/over-v6"});
+  ASSERT_EQ(result.status, 200) << result.body;
+  EXPECT_EQ(result.headers["x-echo-server"], "v6");
+  EXPECT_NE(result.body.find("\"x-forwarded-for\":\"::1\""), std::string::npos) << result.body;
+  // The IPv4 listener of the same config serves too.
+  EXPECT_EQ(http_get(gateway.port(), "/over-v4").status, 200);
+}
+
+TEST(Network, DnsNamedTargetIsResolved) {
+  EchoBackend backend("named");
+  // "localhost" may resolve to ::1 first, where nothing listens: the next address is tried.
+  Gateway gateway(config_for("localhost:" + std::to_string(backend.port()),
+                             "host_header = \"target\""));
+  const auto result = http_get(gateway.port(), "/by-name");
+  ASSERT_EQ(result.status, 200) << result.body;
+  EXPECT_EQ(result.headers["x-echo-server"], "named");
+  // host_header = "target" sends the target as configured, port included (RFC 9110 §7.2).
+  EXPECT_NE(result.body.find("\"host\":\"localhost:" + std::to_string(backend.port()) + "\""),
+            std::string::npos)
+      << result.body;
+}
+
+TEST(Network, ConnectTimeoutIs504) {
+  BlackHoleListener black_hole;
+  Gateway gateway(config_for(black_hole.address(), "connect_timeout = \"300ms\""));
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = http_get(gateway.port(), "/");
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(result.status, 504);
+  EXPECT_NE(result.body.find("\"code\":\"upstream_connect_timeout\""), std::string::npos)
+      << result.body;
+  EXPECT_GE(waited, std::chrono::milliseconds(250)) << "answered before the connect timeout";
+  EXPECT_LT(waited, std::chrono::seconds(5)) << "the connect timeout did not apply";
+}
+
+TEST(Network, StalledRequestBodyIs408) {
+  EchoBackend backend;
+  Gateway gateway(config_for(backend.address(), "", "[server.timeouts]\nbody_read = \"300ms\""));
+  RawConnection connection(gateway.port());
+  connection.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nonly ten b");
+  const auto response = parse_response(connection.read_until_close(std::chrono::seconds(5)));
+  EXPECT_EQ(response.status, 408);
+  EXPECT_NE(response.body.find("\"code\":\"request_timeout\""), std::string::npos);
+}
+
+TEST(Network, IdleClientConnectionIsClosedAfterIdleTimeout) {
+  EchoBackend backend;
+  Gateway gateway(config_for(backend.address(), "", "[server.timeouts]\nidle = \"300ms\""));
+  RawConnection connection(gateway.port());
+  connection.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(connection.read_response().status, 200);
+  // Still open well inside the timeout, closed after it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  connection.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(connection.read_response().status, 200);
+  const auto idle_start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(connection.closed_by_peer(std::chrono::seconds(3)));
+  EXPECT_GE(std::chrono::steady_clock::now() - idle_start, std::chrono::milliseconds(250));
+}
+
+TEST(Network, UpstreamPoolReusesThenExpiresIdleConnections) {
+  EchoBackend backend;
+  Gateway gateway(config_for(backend.address(),
+                             "keepalive = { max_idle = 4, idle_timeout = \"300ms\" }"));
+  const auto first = http_get(gateway.port(), "/");
+  const auto second = http_get(gateway.port(), "/");
+  ASSERT_FALSE(first.headers["x-echo-connection"].empty());
+  EXPECT_EQ(first.headers["x-echo-connection"], second.headers["x-echo-connection"])
+      << "a pooled connection is reused";
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  const auto third = http_get(gateway.port(), "/");
+  EXPECT_NE(third.headers["x-echo-connection"], second.headers["x-echo-connection"])
+      << "an idle pooled connection outlived the pool's idle timeout";
+}
+
+TEST(Network, UpstreamPoolWithoutIdleSlotsOpensAConnectionPerRequest) {
+  EchoBackend backend;
+  Gateway gateway(config_for(backend.address(), "keepalive = { max_idle = 0 }"));
+  const auto first = http_get(gateway.port(), "/");
+  const auto second = http_get(gateway.port(), "/");
+  ASSERT_EQ(first.status, 200);
+  ASSERT_EQ(second.status, 200);
+  EXPECT_NE(first.headers["x-echo-connection"], second.headers["x-echo-connection"]);
+}
+
+}  // namespace
+}  // namespace apigw::test
