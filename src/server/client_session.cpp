@@ -21,9 +21,8 @@ bool is_usable_request_id(std::string_view id) {
 
 }  // namespace
 
-awaitable<void> ClientSession::serve(Worker& worker, tcp::socket socket) {
-  ClientSession session(worker, std::move(socket));
-  co_await session.run();
+void ClientSession::start(Worker& worker, tcp::socket socket) {
+  wait_while_idle(std::make_unique<ClientSession>(worker, std::move(socket)));
 }
 
 ClientSession::ClientSession(Worker& worker, tcp::socket socket)
@@ -41,6 +40,7 @@ ClientSession::~ClientSession() {
   worker_.metrics().active_connections.fetch_sub(1, std::memory_order_relaxed);
   worker_.remove_session(*this);
   worker_.buffers().release_if_empty(input_);
+  worker_.scratch().give_back(std::move(scratch_));
 }
 
 void ClientSession::expect(Phase phase, std::chrono::milliseconds timeout) {
@@ -77,17 +77,46 @@ void ClientSession::on_drain() {
   }
 }
 
-awaitable<void> ClientSession::run() {
+void ClientSession::abort() {
+  aborted_ = true;
+  error_code ignored;
+  socket_.close(ignored);
+  if (upstream_ != nullptr) upstream_->socket.close(ignored);
+}
+
+void ClientSession::wait_while_idle(Owner self) {
+  // Nothing of the next request has arrived: hold neither a buffer nor request scratch while
+  // waiting (NGINX does the same).
+  ClientSession& session = *self;
+  session.worker_.buffers().release_if_empty(session.input_);
+  session.worker_.scratch().give_back(std::move(session.scratch_));
+  session.timed_out_ = false;
+  session.expect(Phase::client_idle,
+                 session.worker_.current()->snapshot->config.server.timeouts.idle);
+  session.socket_.async_wait(tcp::socket::wait_read, [self = std::move(self)](
+                                                         error_code ec) mutable {
+    if (ec || self->worker_.draining()) return;  // closed, idle timeout or draining: `self` dies
+    net::io_context& context = self->worker_.context();
+    net::co_spawn(context, serve(std::move(self)), net::detached);
+  });
+}
+
+awaitable<void> ClientSession::serve(Owner self) {
+  ClientSession& session = *self;
   for (;;) {
-    if (!co_await read_request_head()) break;
-    if (!co_await handle_request()) break;
-    if (worker_.draining()) break;
-    output_.clear();
-    if (output_.capacity() > 4096) output_.shrink_to_fit();
+    if (!session.scratch_) session.scratch_ = session.worker_.scratch().take();
+    if (!co_await session.read_request_head()) break;
+    if (!co_await session.handle_request()) break;
+    if (session.worker_.draining() || session.aborted_) break;
+    session.scratch_->output.clear();
+    if (session.input_.empty()) {
+      wait_while_idle(std::move(self));
+      co_return;
+    }
   }
   error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  session.socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  session.socket_.close(ignored);
 }
 
 awaitable<bool> ClientSession::read_request_head() {
@@ -97,26 +126,18 @@ awaitable<bool> ClientSession::read_request_head() {
   const http::HeadLimits limits{server.limits.max_header_bytes, server.limits.max_header_count,
                                 server.limits.max_uri_bytes};
   timed_out_ = false;
-  if (input_.empty()) {
-    // Idle keep-alive connection: wait for readability without holding a buffer (NGINX does the
-    // same), so thousands of idle connections cost only their socket.
-    worker_.buffers().release_if_empty(input_);
-    expect(Phase::client_idle, server.timeouts.idle);
-    auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
-    if (ec || worker_.draining()) co_return false;
-  }
   worker_.buffers().acquire(input_);
   expect(Phase::client_head, server.timeouts.header_read);
   for (;;) {
     if (!input_.empty()) {
-      const http::ParseResult result = http::parse_request_head(input_.readable(), limits, head_);
+      const http::ParseResult result = http::parse_request_head(input_.readable(), limits, scratch_->head);
       if (result.status == http::ParseStatus::complete) {
         clear_deadline();
         co_return true;
       }
       if (result.status == http::ParseStatus::error) {
         request_start_ = Clock::now();
-        head_.clear();
+        scratch_->head.clear();
         co_await send_local_reply(result.error.status, result.error.code, result.error.message,
                                   false);
         co_await lingering_close();
@@ -134,7 +155,7 @@ awaitable<bool> ClientSession::read_request_head() {
     if (ec) {
       if (timed_out_ && timed_out_in_ == Phase::client_head && !input_.empty()) {
         request_start_ = Clock::now();
-        head_.clear();
+        scratch_->head.clear();
         co_await send_local_reply(408, "request_timeout", "request head not received in time",
                                   false);
       }
@@ -148,11 +169,11 @@ awaitable<bool> ClientSession::send_local_reply(int status, std::string_view cod
                                                 std::string_view message, bool keep_alive,
                                                 const std::vector<pipeline::HeaderSet>& headers) {
   keep_alive = keep_alive && !worker_.draining();
-  output_.clear();
-  proxy::write_local_reply(status, code, message, request_id_, keep_alive, headers, output_);
+  scratch_->output.clear();
+  proxy::write_local_reply(status, code, message, request_id_, keep_alive, headers, scratch_->output);
   status_sent_ = status;
   expect(Phase::client_write, worker_.current()->snapshot->config.server.timeouts.body_read);
-  auto [ec, n] = co_await net::async_write(socket_, net::buffer(output_), use_nothrow);
+  auto [ec, n] = co_await net::async_write(socket_, net::buffer(scratch_->output), use_nothrow);
   clear_deadline();
   bytes_out_ += n;
   log_request();
@@ -181,7 +202,7 @@ awaitable<void> ClientSession::lingering_close() {
 awaitable<bool> ClientSession::handle_request() {
   request_start_ = Clock::now();
   status_sent_ = 0;
-  bytes_in_ = head_.head_bytes;
+  bytes_in_ = scratch_->head.head_bytes;
   bytes_out_ = 0;
   route_name_ = {};
   upstream_address_ = {};
@@ -190,7 +211,7 @@ awaitable<bool> ClientSession::handle_request() {
   const std::shared_ptr<WorkerSnapshot> current = worker_.current();
   const snapshot::Snapshot& snapshot = *current->snapshot;
 
-  const std::string_view client_id = http::find_header(head_.headers, "x-request-id");
+  const std::string_view client_id = http::find_header(scratch_->head.headers, "x-request-id");
   const bool client_sent_id = is_usable_request_id(client_id);
   if (client_sent_id) {
     request_id_ = client_id;
@@ -199,42 +220,42 @@ awaitable<bool> ClientSession::handle_request() {
     request_id_ = {request_id_storage_.data(), request_id_storage_.size()};
   }
   // Without a body to skip, a local reply can keep the connection.
-  const bool bodyless = head_.framing == http::BodyFraming::none ||
-                        (head_.framing == http::BodyFraming::content_length &&
-                         head_.content_length == 0);
-  const bool can_keep_alive = head_.keep_alive && bodyless;
+  const bool bodyless = scratch_->head.framing == http::BodyFraming::none ||
+                        (scratch_->head.framing == http::BodyFraming::content_length &&
+                         scratch_->head.content_length == 0);
+  const bool can_keep_alive = scratch_->head.keep_alive && bodyless;
 
-  if (!http::normalize_path(head_.path, path_)) {
-    input_.consume(head_.head_bytes);
+  if (!http::normalize_path(scratch_->head.path, scratch_->path)) {
+    input_.consume(scratch_->head.head_bytes);
     co_return co_await send_local_reply(400, "invalid_path", "the request path is malformed",
                                         false);
   }
   const auto route_index =
-      snapshot.router.match(head_.host, head_.method_text, path_, head_.headers, params_);
+      snapshot.router.match(scratch_->head.host, scratch_->head.method_text, scratch_->path, scratch_->head.headers, scratch_->params);
   if (!route_index) {
-    input_.consume(head_.head_bytes);
+    input_.consume(scratch_->head.head_bytes);
     worker_.metrics().requests_without_route.add();
     std::string message = "no route matches ";
-    message.append(head_.method_text).append(" ").append(path_);
+    message.append(scratch_->head.method_text).append(" ").append(scratch_->path);
     co_return co_await send_local_reply(404, "route_not_found", message, can_keep_alive);
   }
   const snapshot::CompiledRoute& route = snapshot.routes[*route_index];
   route_name_ = route.config->name;
 
-  pipeline::RequestContext context{head_, path_, route.config->name, request_id_, client_ip_};
+  pipeline::RequestContext context{scratch_->head, scratch_->path, route.config->name, request_id_, client_ip_};
   if (!route.chain.empty() &&
       route.chain.run_request_phase(context) == pipeline::Verdict::stop) {
-    input_.consume(head_.head_bytes);
+    input_.consume(scratch_->head.head_bytes);
     const pipeline::LocalReply& reply = *context.local_reply;
     const bool keep = co_await send_local_reply(reply.status, reply.code, reply.message,
                                                 can_keep_alive, reply.headers);
-    current->stats(*route_index).record(head_.method, status_sent_, 0);
+    current->stats(*route_index).record(scratch_->head.method, status_sent_, 0);
     co_return keep;
   }
 
-  if (head_.framing == http::BodyFraming::content_length &&
-      head_.content_length > route.max_body_bytes) {
-    input_.consume(head_.head_bytes);
+  if (scratch_->head.framing == http::BodyFraming::content_length &&
+      scratch_->head.content_length > route.max_body_bytes) {
+    input_.consume(scratch_->head.head_bytes);
     co_return co_await send_local_reply(413, "payload_too_large",
                                         "request body exceeds the limit of this route", false);
   }
@@ -243,7 +264,7 @@ awaitable<bool> ClientSession::handle_request() {
   const bool keep_alive = co_await exchange.run();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
                                                                             request_start_);
-  current->stats(*route_index).record(head_.method, status_sent_ ? status_sent_ : 499,
+  current->stats(*route_index).record(scratch_->head.method, status_sent_ ? status_sent_ : 499,
                                            static_cast<std::uint64_t>(micros.count()));
   co_return keep_alive && !worker_.draining();
 }
@@ -258,8 +279,8 @@ void ClientSession::log_request() {
                           .count();
   entry.request_id = request_id_;
   entry.client = client_ip_;
-  entry.method = head_.method_text;
-  entry.path = head_.target;
+  entry.method = scratch_->head.method_text;
+  entry.path = scratch_->head.target;
   entry.status = status_sent_ ? status_sent_ : 499;
   entry.bytes_in = bytes_in_;
   entry.bytes_out = bytes_out_;

@@ -2,6 +2,7 @@
 // routes each, runs its filter chain and proxies it. Lives in the frame of its serve() coroutine.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "http/message.h"
@@ -11,6 +12,7 @@
 #include "server/asio.h"
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
+#include "server/request_scratch.h"
 #include "server/upstream_pool.h"
 #include "util/request_id.h"
 
@@ -29,9 +31,16 @@ enum class Phase : std::uint8_t {
   upstream_body,      // relaying the response body: close (the head is already out)
 };
 
+// A connection is owned by whatever is waiting on it: while idle, by the handler of its pending
+// readability wait (no coroutine frame, no buffer, no scratch: an idle keep-alive connection costs
+// this object and its socket); while a request is in progress, by its serve() coroutine. If the
+// worker shuts down with the wait or the coroutine pending, destroying them frees the session.
 class ClientSession final : public Expirable {
  public:
-  static awaitable<void> serve(Worker& worker, tcp::socket socket);
+  using Owner = std::unique_ptr<ClientSession>;
+
+  // Takes over an accepted connection.
+  static void start(Worker& worker, tcp::socket socket);
 
   ClientSession(Worker& worker, tcp::socket socket);
   ~ClientSession() override;
@@ -39,11 +48,19 @@ class ClientSession final : public Expirable {
   void on_deadline() override;
   // The worker is draining: close now if idle; otherwise close after the current response.
   void on_drain();
+  // The worker is shutting down: close the client and upstream sockets so that whatever waits
+  // on them finishes at once.
+  void abort();
 
  private:
   friend class ProxyExchange;
 
-  awaitable<void> run();
+  // Between requests: gives the buffer and scratch back and waits, without a coroutine, for the
+  // next request's first bytes; then spawns serve().
+  static void wait_while_idle(Owner self);
+  // Serves requests while bytes keep coming; hands the session back to wait_while_idle() when
+  // the connection goes quiet, or ends it.
+  static awaitable<void> serve(Owner self);
   // Reads until a complete head is parsed. False: the connection is done.
   awaitable<bool> read_request_head();
   // Routes and answers one request. Returns whether the connection stays open.
@@ -62,17 +79,15 @@ class ClientSession final : public Expirable {
   tcp::socket socket_;
   std::string client_ip_;
   ByteBuffer input_;
-  std::string output_;  // heads being written; capacity returns to nothing when idle
-  http::RequestHead head_;
-  std::string path_;           // normalized path
-  std::string upstream_path_;  // rewritten path + query
-  http::PathParams params_;
+  // Held while a request is in progress, returned to the worker's pool while idle.
+  std::unique_ptr<RequestScratch> scratch_;
   util::RequestIdText request_id_storage_{};
   std::string_view request_id_;
 
   Phase phase_ = Phase::client_idle;
   Phase timed_out_in_ = Phase::client_idle;
   bool timed_out_ = false;
+  bool aborted_ = false;  // abort() was called: no retry, no next request
   UpstreamConnection* upstream_ = nullptr;  // the connection of the exchange in progress
 
   // Per request, for logs and metrics.

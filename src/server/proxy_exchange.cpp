@@ -32,7 +32,7 @@ ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
       cluster_(snapshot_.clusters[route.cluster_index]) {}
 
 awaitable<bool> ProxyExchange::run() {
-  const http::RequestHead& head = session_.head_;
+  const http::RequestHead& head = session_.scratch_->head;
   ByteBuffer& input = session_.input_;
   input.consume(head.head_bytes);
 
@@ -72,7 +72,7 @@ awaitable<bool> ProxyExchange::run() {
 
   bool retryable = false;
   UpstreamOutcome outcome = co_await exchange(pool, target, false, retryable);
-  if (outcome != UpstreamOutcome::ok && retryable) {
+  if (outcome != UpstreamOutcome::ok && retryable && !session_.aborted_) {
     // A pooled connection the upstream had already closed: the request never reached it, and
     // its body is still in our buffer, so one more try on a fresh connection is safe.
     outcome = co_await exchange(pool, target, true, retryable);
@@ -90,13 +90,13 @@ awaitable<bool> ProxyExchange::run() {
 }
 
 void ProxyExchange::build_upstream_head(const proxy::Target& target) {
-  const http::RequestHead& head = session_.head_;
-  std::string& path = session_.upstream_path_;
+  const http::RequestHead& head = session_.scratch_->head;
+  std::string& path = session_.scratch_->upstream_path;
   path.clear();
   if (route_.rewrite.empty()) {
-    path.append(session_.path_);
+    path.append(session_.scratch_->path);
   } else {
-    route_.rewrite.apply(session_.path_, session_.params_, path);
+    route_.rewrite.apply(session_.scratch_->path, session_.scratch_->params, path);
   }
   if (head.has_query) path.append("?").append(head.query);
 
@@ -118,8 +118,8 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
   info.request_id = session_.request_id_;
   info.request_id_from_client = client_sent_request_id_;
   if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
-  session_.output_.clear();
-  proxy::write_upstream_request_head(head, info, session_.output_);
+  session_.scratch_->output.clear();
+  proxy::write_upstream_request_head(head, info, session_.scratch_->output);
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {
@@ -154,7 +154,7 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
 
   session_.expect(Phase::upstream_exchange, route_.timeout);
   const std::array<net::const_buffer, 2> head_and_body{
-      net::buffer(session_.output_), net::buffer(session_.input_.readable().data(), buffered_body_)};
+      net::buffer(session_.scratch_->output), net::buffer(session_.input_.readable().data(), buffered_body_)};
   auto [write_ec, written] = co_await net::async_write(connection_->socket, head_and_body,
                                                        use_nothrow);
   if (write_ec) {
@@ -175,7 +175,7 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
-  const http::RequestHead& head = session_.head_;
+  const http::RequestHead& head = session_.scratch_->head;
   const auto& timeouts = snapshot_.config.server.timeouts;
   ByteBuffer& input = session_.input_;
   input.consume(buffered_body_);  // sent with the head; from here on the body streams
@@ -233,7 +233,7 @@ awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool& nothing_recei
   for (;;) {
     if (!buffer.empty()) {
       const auto result = http::parse_response_head(buffer.readable(), kUpstreamHeadLimits,
-                                                    session_.head_.method, response_);
+                                                    session_.scratch_->head.method, response_);
       if (result.status == http::ParseStatus::error) co_return UpstreamOutcome::invalid_response;
       if (result.status == http::ParseStatus::complete) {
         if (response_.status == 101) co_return UpstreamOutcome::invalid_response;  // not asked

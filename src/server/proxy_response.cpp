@@ -9,7 +9,7 @@
 namespace apigw::server {
 
 awaitable<bool> ProxyExchange::relay_response() {
-  const http::RequestHead& head = session_.head_;
+  const http::RequestHead& head = session_.scratch_->head;
   const auto& timeouts = snapshot_.config.server.timeouts;
   ByteBuffer& upstream = connection_->buffer;
   ByteBuffer& input = session_.input_;
@@ -29,8 +29,8 @@ awaitable<bool> ProxyExchange::relay_response() {
   info.client_http10 = head.version_minor == 0;
   info.request_id = session_.request_id_;
   if (!context_.response_headers.empty()) info.edits = &context_.response_headers;
-  session_.output_.clear();
-  proxy::write_client_response_head(response_, info, session_.output_);
+  session_.scratch_->output.clear();
+  proxy::write_client_response_head(response_, info, session_.scratch_->output);
   upstream.consume(response_.head_bytes);
 
   http::ChunkedScanner chunks;
@@ -67,7 +67,7 @@ awaitable<bool> ProxyExchange::relay_response() {
   session_.status_sent_ = response_.status;
   session_.expect(Phase::client_write, timeouts.body_read);
   const std::array<net::const_buffer, 2> head_and_body{
-      net::buffer(session_.output_), net::buffer(upstream.readable().data(), part)};
+      net::buffer(session_.scratch_->output), net::buffer(upstream.readable().data(), part)};
   auto [ec, written] = co_await net::async_write(session_.socket_, head_and_body, use_nothrow);
   session_.bytes_out_ += written;
   upstream.consume(part);
@@ -107,7 +107,7 @@ awaitable<bool> ProxyExchange::relay_response() {
 }
 
 awaitable<bool> ProxyExchange::reply_for(UpstreamOutcome outcome) {
-  const http::RequestHead& head = session_.head_;
+  const http::RequestHead& head = session_.scratch_->head;
   session_.input_.consume(buffered_body_);
   buffered_body_ = 0;
   connection_.reset();

@@ -11,7 +11,19 @@ namespace apigw::server {
 Worker::Worker(std::size_t index, observe::AccessLogQueue* access_log)
     : index_(index), context_(1), sweeper_(context_), access_log_(access_log) {}
 
-Worker::~Worker() { stop(); }
+Worker::~Worker() {
+  stop();
+  // Connections still open (a drain that timed out, or no drain) are ended here, on this thread:
+  // closing their sockets makes every pending wait complete, so their coroutines unwind and free
+  // their sessions while the buffers, pools and metrics they use still exist. The bound only
+  // matters if something keeps re-arming; then the io_context's destructor frees the rest.
+  acceptors_.clear();
+  std::vector<ClientSession*> sessions(sessions_.begin(), sessions_.end());
+  for (ClientSession* session : sessions) session->abort();
+  sweeper_.stop();
+  context_.restart();
+  context_.run_for(std::chrono::seconds(2));
+}
 
 void Worker::listen(const std::vector<tcp::endpoint>& endpoints) {
   for (const auto& endpoint : endpoints) {
@@ -113,7 +125,7 @@ awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    net::co_spawn(context_, ClientSession::serve(*this, std::move(socket)), net::detached);
+    ClientSession::start(*this, std::move(socket));
   }
 }
 

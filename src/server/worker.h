@@ -15,6 +15,7 @@
 #include "server/asio.h"
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
+#include "server/request_scratch.h"
 #include "server/upstream_pool.h"
 #include "snapshot/snapshot.h"
 
@@ -68,6 +69,7 @@ class Worker {
   const std::shared_ptr<WorkerSnapshot>& current() const { return current_; }
   observe::MetricsShard& metrics() { return metrics_; }
   BufferPool& buffers() { return buffers_; }
+  ScratchPool& scratch() { return scratch_; }
   DeadlineSweeper& sweeper() { return sweeper_; }
   observe::AccessLogQueue* access_log() { return access_log_; }
   bool draining() const { return draining_; }
@@ -85,6 +87,7 @@ class Worker {
   std::shared_ptr<WorkerSnapshot> current_;
   DeadlineSweeper sweeper_;
   BufferPool buffers_;
+  ScratchPool scratch_;
   observe::MetricsShard metrics_;
   observe::AccessLogQueue* access_log_;
   // Pools by target address: kept across snapshots so unchanged targets keep their connections.

@@ -88,7 +88,7 @@ Gateway::~Gateway() {
   for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"}) {
     const std::size_t at = text.find(marker);
     if (at != std::string::npos) {
-      from = at;
+      from = at > 1000 ? at - 1000 : 0;  // with the lines logged just before it
       break;
     }
   }
