@@ -5,10 +5,10 @@ set -euo pipefail
 
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libboost1.81-dev libmimalloc-dev libtomlplusplus-dev libssl-dev
+  libboost1.81-dev libmimalloc-dev libtomlplusplus-dev
 )
-test_packages=(libgtest-dev libgmock-dev curl wrk)
-bench_packages=(nginx-light haproxy wrk curl libbenchmark-dev)
+test_packages=(libgtest-dev libgmock-dev curl wrk python3)
+bench_packages=(nginx-light haproxy wrk curl python3)
 
 wanted=("${build_packages[@]}")
 for profile in "$@"; do

@@ -60,7 +60,7 @@ awaitable<bool> read_body(tcp::socket& socket, std::string& buffer, std::size_t&
                           const http::RequestHead& head, bool keep, std::string& body,
                           std::uint64_t& body_bytes, std::uint64_t& checksum) {
   body_bytes = 0;
-  checksum = 1469598103934665603ull;  // FNV-1a 64
+  checksum = 14695981039346656037ull;  // FNV-1a 64 offset basis
   http::ChunkedScanner scanner;
   std::uint64_t remaining = head.framing == http::BodyFraming::content_length ? head.content_length : 0;
   std::string payload;
@@ -139,8 +139,9 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
     if (result.status == http::ParseStatus::error) {
       std::string body;
       http::append_error_body(body, result.error.status, result.error.code, result.error.message, "");
-      std::string out = "HTTP/1.1 " + std::to_string(result.error.status) +
-                        " Bad Request\r\nConnection: close\r\nContent-Length: " +
+      std::string out = "HTTP/1.1 " + std::to_string(result.error.status) + " " +
+                        std::string(http::reason_phrase(result.error.status)) +
+                        "\r\nConnection: close\r\nContent-Length: " +
                         std::to_string(body.size()) + "\r\n\r\n" + body;
       co_await net::async_write(socket, net::buffer(out), use_nothrow);
       co_return;
@@ -152,6 +153,7 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
     const std::string query(head.query);
     const std::string headers_json = json_headers(head);
     const bool keep_alive = head.keep_alive;
+    const bool head_request = head.method == http::Method::head;
     if (state.record.is_open()) {
       state.record << method << ' ' << target << '\n' << std::flush;
     }
@@ -175,32 +177,41 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
       delay.expires_after(std::chrono::milliseconds(parse_number(path.substr(7))));
       co_await delay.async_wait(use_nothrow);
     }
-    if (path.rfind("/status/", 0) == 0) status = static_cast<int>(parse_number(path.substr(8)));
+    if (path.rfind("/status/", 0) == 0) {
+      status = static_cast<int>(parse_number(path.substr(8)));
+      if (status < 100 || status > 599) status = 400;  // "/status/abc": not a status code
+    }
     if (path.rfind("/bytes/", 0) == 0) {
       const std::uint64_t count = parse_number(path.substr(7));
-      const bool chunked = query.find("chunked=1") != std::string::npos;
+      const bool chunked = ("&" + query + "&").find("&chunked=1&") != std::string::npos;
       std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n" + extra;
       out += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + std::to_string(count) + "\r\n";
+      if (!keep_alive) out += "Connection: close\r\n";
       out += "\r\n";
-      co_await write_bytes(socket, count, chunked, out);
+      if (head_request) {
+        co_await net::async_write(socket, net::buffer(out), use_nothrow);
+      } else {
+        co_await write_bytes(socket, count, chunked, out);
+      }
       if (!keep_alive) co_return;
       continue;
     }
     if (path == "/close") {
       // A response delimited by closing the connection (no Content-Length, no chunking).
       std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + extra +
-                        "Connection: close\r\n\r\nbody until close\n";
+                        "Connection: close\r\n\r\n" +
+                        (head_request ? "" : "body until close\n");
       co_await net::async_write(socket, net::buffer(out), use_nothrow);
       co_return;
     }
     if (echo_body) {
-      content_type = http::find_header(head.headers, "content-type").empty()
-                         ? "application/octet-stream"
-                         : "application/octet-stream";
+      const std::string_view sent_type = http::find_header(head.headers, "content-type");
+      content_type = sent_type.empty() ? "application/octet-stream" : std::string(sent_type);
       response_body = std::move(body);
     } else {
-      response_body = "{\"server\":\"" + state.options.name + "\",\"method\":\"" + method +
-                      "\",\"path\":\"";
+      response_body = "{\"server\":\"";
+      http::append_json_escaped(response_body, state.options.name);
+      response_body += "\",\"method\":\"" + method + "\",\"path\":\"";
       http::append_json_escaped(response_body, target);
       response_body += "\",\"headers\":" + headers_json +
                        ",\"body_bytes\":" + std::to_string(body_bytes) +
@@ -253,6 +264,11 @@ int echo_server_command(const std::vector<std::string>& args) {
   }
   if (!state.options.record_path.empty()) {
     state.record.open(state.options.record_path, std::ios::app);
+    if (!state.record.is_open()) {
+      std::fprintf(stderr, "apigw echo-server: cannot open --record file %s\n",
+                   state.options.record_path.c_str());
+      return 2;
+    }
   }
   std::signal(SIGPIPE, SIG_IGN);
   net::io_context context(1);

@@ -76,7 +76,8 @@ bool is_dns_name(std::string_view name) {
 
 bool is_valid_listen_address(std::string_view address) {
   const auto parts = split_host_port(address);
-  if (!parts) return false;
+  // Port 0 would bind a random port per worker (SO_REUSEPORT needs one shared port).
+  if (!parts || parts->port == 0) return false;
   return is_ip_literal(parts->host, parts->bracketed ? AF_INET6 : AF_INET);
 }
 

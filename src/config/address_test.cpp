@@ -10,7 +10,12 @@ TEST(ConfigAddress, ListenAcceptsIpLiteralsWithPort) {
   EXPECT_TRUE(is_valid_listen_address("0.0.0.0:80"));
   EXPECT_TRUE(is_valid_listen_address("[::1]:8080"));
   EXPECT_TRUE(is_valid_listen_address("[::]:443"));
-  EXPECT_TRUE(is_valid_listen_address("127.0.0.1:0"));  // any free port
+}
+
+TEST(ConfigAddress, ListenRefusesPortZero) {
+  // Every worker binds the same port with SO_REUSEPORT: "any free port" would differ per worker.
+  EXPECT_FALSE(is_valid_listen_address("127.0.0.1:0"));
+  EXPECT_FALSE(is_valid_listen_address("[::1]:0"));
 }
 
 TEST(ConfigAddress, ListenRefusesNamesMissingPortsAndBadPorts) {

@@ -74,6 +74,12 @@ bool TableReader::read_string(std::string_view key, std::string& out, Presence p
   const toml::node* node = find(key, presence);
   if (node == nullptr) return false;
   if (const auto* text = node->as_string()) {
+    // A required string is a name or a reference: empty would pass every other check and then
+    // name nothing.
+    if (presence == Presence::required && text->get().empty()) {
+      ctx_.error(*node, quoted(key) + " must not be empty");
+      return false;
+    }
     out = text->get();
     return true;
   }

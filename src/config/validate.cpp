@@ -2,9 +2,11 @@
 // references, addresses, ranges, templates). Positions come from the ValuePositions recorded
 // during conversion, falling back to the enclosing table.
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "config/detail.h"
+#include "http/path.h"
 #include "http/path_template.h"
 
 namespace apigw::config::detail {
@@ -129,6 +131,19 @@ void Validator::upstream(const UpstreamConfig& upstream, const std::string& path
       error(target_path + ".weight", target.position, "'weight' must be between 1 and 1000");
     }
   }
+  if (upstream.host_header == HostHeaderMode::fixed) {
+    // It goes into the upstream request head as is: only what a Host value may hold.
+    const bool valid = std::all_of(upstream.host_header_value.begin(),
+                                   upstream.host_header_value.end(), [](unsigned char c) {
+                                     return std::isalnum(c) || c == '.' || c == '-' || c == '_' ||
+                                            c == ':' || c == '[' || c == ']';
+                                   });
+    if (!valid) {
+      error(path + ".host_header", at,
+            "invalid 'host_header' value '" + upstream.host_header_value +
+                "' (a host name or address, optionally with :port)");
+    }
+  }
   positive(path + ".connect_timeout", at, "connect_timeout", upstream.connect_timeout.count() > 0);
   positive(path + ".request_timeout", at, "request_timeout", upstream.request_timeout.count() > 0);
   positive(path + ".resolve_interval", at, "resolve_interval",
@@ -158,8 +173,14 @@ void Validator::route_paths(const RouteConfig& route, const std::string& path) {
     case PathMatchKind::prefix:
     case PathMatchKind::exact: {
       const char* key = match.path_kind == PathMatchKind::prefix ? "path_prefix" : "path";
+      std::string normalized;
       if (!match.path.starts_with('/')) {
         error(path + ".match." + key, at, "'" + std::string(key) + "' must start with '/'");
+      } else if (!http::normalize_path(match.path, normalized) || normalized != match.path) {
+        // Requests are matched after normalization, so anything else could never match.
+        error(path + ".match." + key, at,
+              "'" + std::string(key) + "' must be a normalized path" +
+                  (normalized.empty() ? std::string() : " (did you mean '" + normalized + "'?)"));
       }
       break;
     }

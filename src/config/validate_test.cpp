@@ -203,5 +203,37 @@ TEST(ConfigValidate, AccessLogNeedsAPathWhenEnabled) {
                "'path' must not be empty when the access log is enabled");
 }
 
+TEST(ConfigValidate, RequiredNamesMustNotBeEmpty) {
+  const auto result = load_minimal_plus("[[routes]]\nname = \"r2\"\nupstream = \"\"\n");
+  single_error(result, "'upstream' must not be empty");
+  const auto unnamed =
+      load_minimal_plus("[[upstreams]]\nname = \"\"\ntargets = [{ address = \"127.0.0.1:1\" }]\n");
+  single_error(unnamed, "'name' must not be empty");
+}
+
+TEST(ConfigValidate, ListenPortZeroIsRefused) {
+  const auto result = load_text("[server]\nlisten = [\"127.0.0.1:0\"]\n");
+  EXPECT_TRUE(find_error(result, "invalid listen address '127.0.0.1:0'")) << all_errors(result);
+}
+
+TEST(ConfigValidate, RoutePathsMustBeNormalized) {
+  const auto result = load_minimal_plus(
+      "[[routes]]\nname = \"r2\"\nmatch = { path_prefix = \"/a//b/../c\" }\nupstream = \"backend\"\n");
+  single_error(result, "'path_prefix' must be a normalized path (did you mean '/a/c'?)");
+  const auto encoded = load_minimal_plus(
+      "[[routes]]\nname = \"r2\"\nmatch = { path = \"/%7Euser\" }\nupstream = \"backend\"\n");
+  single_error(encoded, "did you mean '/~user'?");
+}
+
+TEST(ConfigValidate, FixedHostHeaderMustBeAHost) {
+  const auto result = load_text(R"(
+[[upstreams]]
+name = "b"
+targets = [{ address = "127.0.0.1:9001" }]
+host_header = "evil\r\nX-Injected: 1"
+)");
+  EXPECT_TRUE(find_error(result, "invalid 'host_header' value")) << all_errors(result);
+}
+
 }  // namespace
 }  // namespace apigw::config

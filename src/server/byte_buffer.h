@@ -55,7 +55,7 @@ class ByteBuffer {
 class BufferPool {
  public:
   static constexpr std::size_t kBlockSize = 16 * 1024;
-  static constexpr std::size_t kMaxFree = 256;
+  static constexpr std::size_t kMaxFree = 64;  // 1 MiB; beyond it blocks go back to the allocator
 
   void acquire(ByteBuffer& buffer) {
     if (buffer.allocated()) return;

@@ -23,6 +23,7 @@ class Worker;
 // What the connection is waiting for; decides what a passed deadline cuts and how it is answered.
 enum class Phase : std::uint8_t {
   client_idle,        // between requests: close quietly
+  client_linger,      // just answered, buffer still held, next request expected soon: go idle
   client_head,        // reading a request head: 408
   client_body,        // reading the request body: 408
   client_write,       // writing to the client: close
@@ -63,6 +64,12 @@ class ClientSession final : public Expirable {
   static awaitable<void> serve(Owner self);
   // Reads until a complete head is parsed. False: the connection is done.
   awaitable<bool> read_request_head();
+  // After a response with nothing more buffered: waits up to kLinger for the next request while
+  // still holding the buffer (see the .cpp for why).
+  enum class Linger : std::uint8_t { request, quiet, closed };
+  static constexpr std::chrono::milliseconds kLinger{100};
+  static constexpr std::size_t kMaxLingering = 64;  // per worker
+  awaitable<Linger> linger();
   // Routes and answers one request. Returns whether the connection stays open.
   awaitable<bool> handle_request();
   // Sends an answer made by the gateway. Returns whether the connection stays open.
@@ -70,6 +77,8 @@ class ClientSession final : public Expirable {
                                    bool keep_alive,
                                    const std::vector<pipeline::HeaderSet>& headers = {});
   awaitable<void> lingering_close();
+  // Resets the per-request fields for an answer to a request whose head did not parse.
+  void begin_unparsed_request();
   // Sets the phase and its deadline.
   void expect(Phase phase, std::chrono::milliseconds timeout);
   // Queues the access-log line of the request that just ended (if the access log is on).

@@ -70,6 +70,8 @@ class Worker {
   observe::MetricsShard& metrics() { return metrics_; }
   BufferPool& buffers() { return buffers_; }
   ScratchPool& scratch() { return scratch_; }
+  // Connections waiting for their next request with their buffer still held (ClientSession).
+  std::size_t& lingering() { return lingering_; }
   DeadlineSweeper& sweeper() { return sweeper_; }
   observe::AccessLogQueue* access_log() { return access_log_; }
   bool draining() const { return draining_; }
@@ -88,6 +90,7 @@ class Worker {
   DeadlineSweeper sweeper_;
   BufferPool buffers_;
   ScratchPool scratch_;
+  std::size_t lingering_ = 0;
   observe::MetricsShard metrics_;
   observe::AccessLogQueue* access_log_;
   // Pools by target address: kept across snapshots so unchanged targets keep their connections.

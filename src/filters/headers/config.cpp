@@ -2,6 +2,12 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "http/message.h"
+
 namespace apigw::filters::headers {
 namespace {
 
@@ -17,6 +23,25 @@ bool is_token(std::string_view name) {
       return false;
   }
   return true;
+}
+
+// Headers the gateway writes or strips itself: message framing, connection management, Host (see
+// the upstream's host_header) and the forwarding headers. Letting a filter set them would send
+// two copies (two Content-Lengths is a smuggling vector); letting it remove them would not work.
+constexpr std::array<std::string_view, 14> kManagedHeaders{
+    "connection",   "content-length", "expect",          "host",
+    "keep-alive",   "proxy-connection", "te",             "trailer",
+    "transfer-encoding", "upgrade",   "x-forwarded-for", "x-forwarded-host",
+    "x-forwarded-proto", "x-request-id"};
+
+bool is_managed(std::string_view name) {
+  return std::any_of(kManagedHeaders.begin(), kManagedHeaders.end(),
+                     [&](std::string_view managed) { return http::iequals(name, managed); });
+}
+
+std::string managed_error(std::string_view name) {
+  return "header '" + std::string(name) +
+         "' is managed by the gateway and cannot be set or removed by a filter";
 }
 
 bool is_valid_value(std::string_view value) {
@@ -38,6 +63,8 @@ void parse_set(const toml::node& node, std::string_view key, const std::string& 
     if (!is_token(name.str())) {
       errors.push_back({position_of(value, file), "invalid header name '" +
                                                       std::string(name.str()) + "'"});
+    } else if (is_managed(name.str())) {
+      errors.push_back({position_of(value, file), managed_error(name.str())});
     } else if (text == nullptr || !is_valid_value(text->get())) {
       errors.push_back({position_of(value, file),
                         "header '" + std::string(name.str()) + "' needs a printable string value"});
@@ -59,6 +86,8 @@ void parse_remove(const toml::node& node, std::string_view key, const std::strin
     if (text == nullptr || !is_token(text->get())) {
       errors.push_back({position_of(element, file), "'" + std::string(key) +
                                                         "' entries must be header names"});
+    } else if (is_managed(text->get())) {
+      errors.push_back({position_of(element, file), managed_error(text->get())});
     } else {
       out.push_back(text->get());
     }
