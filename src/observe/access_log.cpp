@@ -1,5 +1,8 @@
 #include "observe/access_log.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,7 +16,8 @@
 
 namespace apigw::observe {
 
-AccessLogQueue::AccessLogQueue(std::size_t capacity) : slots_(capacity) {}
+// One slot always stays empty to tell full from empty, so a ring of N holds N - 1 lines.
+AccessLogQueue::AccessLogQueue(std::size_t capacity) : slots_(std::max<std::size_t>(capacity, 2)) {}
 
 bool AccessLogQueue::push(std::string& line) {
   const std::size_t tail = tail_.load(std::memory_order_relaxed);

@@ -82,6 +82,18 @@ std::string format_seconds(double seconds) {
   return text;
 }
 
+// Exact at any size ("%g" keeps 6 digits, which would make rate() coarse on a long-running sum).
+std::string format_micros_as_seconds(std::uint64_t micros) {
+  std::string text = std::to_string(micros / 1'000'000);
+  const std::uint64_t fraction = micros % 1'000'000;
+  if (fraction == 0) return text;
+  char digits[8];
+  std::snprintf(digits, sizeof digits, ".%06llu", static_cast<unsigned long long>(fraction));
+  text += digits;
+  while (text.back() == '0') text.pop_back();
+  return text;
+}
+
 }  // namespace
 
 std::string render_prometheus(const MetricsShard::Values& values, const GatewayGauges& gauges) {
@@ -116,7 +128,7 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
       out.append("\n");
     }
     out.append("apigw_request_duration_seconds_sum{route=\"").append(route_label).append("\"} ");
-    out.append(format_seconds(static_cast<double>(route.latency.sum_micros) / 1e6)).append("\n");
+    out.append(format_micros_as_seconds(route.latency.sum_micros)).append("\n");
     out.append("apigw_request_duration_seconds_count{route=\"").append(route_label).append("\"} ");
     out.append(std::to_string(cumulative)).append("\n");
   }

@@ -53,19 +53,29 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
   // An HTTP/1.0 client cannot read a chunked response, so ask the upstream in its terms.
   out.append(request.version_minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
   append_header(out, "Host", info.host);
+  std::size_t forwarded_for_count = 0;
   std::string_view forwarded_for;
   for (const auto& header : request.headers) {
     if (http::is_hop_by_hop(header.name, connection)) continue;
     if (http::iequals(header.name, "x-forwarded-for")) {
-      forwarded_for = header.value;  // a list; repeated headers are rare, keep the last
+      forwarded_for = header.value;
+      ++forwarded_for_count;
       continue;
     }
     if (is_managed_request_header(header.name)) continue;
     if (info.edits != nullptr && info.edits->overrides(header.name)) continue;
     append_header(out, header.name, header.value);
   }
+  // One list, in order: repeated X-Forwarded-For headers are one comma-separated list
+  // (RFC 9110 §5.3), then the client we saw.
   out.append("X-Forwarded-For: ");
-  if (!forwarded_for.empty()) out.append(forwarded_for).append(", ");
+  if (forwarded_for_count == 1) {
+    out.append(forwarded_for).append(", ");
+  } else if (forwarded_for_count > 1) {
+    for (const auto& header : request.headers) {
+      if (http::iequals(header.name, "x-forwarded-for")) out.append(header.value).append(", ");
+    }
+  }
   out.append(info.client_ip).append("\r\n");
   append_header(out, "X-Forwarded-Proto", info.proto);
   if (!info.original_host.empty()) append_header(out, "X-Forwarded-Host", info.original_host);

@@ -17,7 +17,6 @@ struct UpstreamRequestInfo {
   std::string_view client_ip;
   std::string_view proto = "http";
   std::string_view request_id;
-  bool request_id_from_client = false;  // the client sent X-Request-Id; keep it as is
   const pipeline::HeaderEdits* edits = nullptr;
 };
 

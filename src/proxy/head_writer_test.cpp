@@ -126,6 +126,21 @@ TEST(UpstreamRequestHead, AppendsToAnExistingXForwardedFor) {
   EXPECT_EQ(count_header(out, "x-forwarded-for"), 1) << out;
 }
 
+TEST(UpstreamRequestHead, JoinsRepeatedXForwardedForInOrder) {
+  const std::string out = upstream_head(
+      "GET / HTTP/1.1\r\n"
+      "Host: api.example.com\r\n"
+      "X-Forwarded-For: 203.0.113.5\r\n"
+      "X-Other: 1\r\n"
+      "x-forwarded-for: 198.51.100.2, 192.0.2.7\r\n"
+      "\r\n",
+      basic_info());
+  EXPECT_NE(out.find("\r\nX-Forwarded-For: 203.0.113.5, 198.51.100.2, 192.0.2.7, 10.0.0.1\r\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(count_header(out, "x-forwarded-for"), 1) << out;
+}
+
 TEST(UpstreamRequestHead, ReplacesClientForwardedProtoAndHost) {
   UpstreamRequestInfo info = basic_info();
   info.proto = "https";
@@ -145,7 +160,6 @@ TEST(UpstreamRequestHead, ReplacesClientForwardedProtoAndHost) {
 TEST(UpstreamRequestHead, ClientRequestIdIsPassedOnOnce) {
   UpstreamRequestInfo info = basic_info();
   info.request_id = "client-abc";  // the session adopts the client's id
-  info.request_id_from_client = true;
   const std::string out = upstream_head(
       "GET / HTTP/1.1\r\n"
       "Host: api.example.com\r\n"

@@ -83,4 +83,26 @@ class BufferPool {
   std::vector<std::unique_ptr<char[]>> free_;
 };
 
+// Per-worker free list of small blocks: what a keep-alive connection reads into while it waits
+// for its next request (ClientSession::linger), so that a burst of connections going quiet holds
+// 1 KiB each rather than a 16 KiB buffer.
+class SmallBlockPool {
+ public:
+  static constexpr std::size_t kBlockSize = 1024;
+  static constexpr std::size_t kMaxFree = 1024;
+
+  std::unique_ptr<char[]> take() {
+    if (free_.empty()) return std::make_unique<char[]>(kBlockSize);
+    auto block = std::move(free_.back());
+    free_.pop_back();
+    return block;
+  }
+  void give_back(std::unique_ptr<char[]> block) {
+    if (block && free_.size() < kMaxFree) free_.push_back(std::move(block));
+  }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> free_;
+};
+
 }  // namespace apigw::server

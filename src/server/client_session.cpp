@@ -1,6 +1,7 @@
 #include "server/client_session.h"
 
 #include <chrono>
+#include <cstring>
 
 #include "http/path.h"
 #include "proxy/head_writer.h"
@@ -140,29 +141,36 @@ awaitable<void> ClientSession::serve(Owner self) {
 
 awaitable<ClientSession::Linger> ClientSession::linger() {
   // On a busy keep-alive connection the next request follows at once. Waiting for it with a plain
-  // read on the buffer we still hold costs nothing extra: the socket is already registered for
-  // readability (edge-triggered). Going idle at once would cost an epoll_ctl for the buffer-less
-  // readiness wait and a new coroutine per request. A connection quiet for kLinger goes idle.
-  // Lingering holds a 16 KiB buffer, so only so many connections of a worker may linger at once;
-  // the others go idle at once. That bounds what a burst of quiet connections costs in memory.
+  // read costs nothing extra: the socket is already registered for readability (edge-triggered).
+  // Going idle at once would cost an epoll_ctl for the readiness wait and a new coroutine per
+  // request. The read goes into a 1 KiB block rather than the 16 KiB buffer, so that a burst of
+  // connections going quiet costs little; what arrives is copied into a buffer. A connection
+  // quiet for kLinger goes idle.
+  //
+  // Lingering connections still cost a coroutine frame each, so only so many of a worker's
+  // connections linger at once; the others go idle at once.
   const auto idle = worker_.current()->snapshot->config.server.timeouts.idle;
-  if (worker_.lingering() >= kMaxLingering && std::chrono::milliseconds(kLinger) < idle) {
-    co_return Linger::quiet;
-  }
+  if (worker_.lingering() >= kMaxLingering && kLinger < idle) co_return Linger::quiet;
+  worker_.buffers().release_if_empty(input_);
+  worker_.scratch().give_back(std::move(scratch_));
+  std::unique_ptr<char[]> block = worker_.small_blocks().take();
   timed_out_ = false;
   expect(Phase::client_linger, std::min<std::chrono::milliseconds>(kLinger, idle));
-  worker_.lingering() += 1;
+  ++worker_.lingering();
   auto [ec, n] = co_await socket_.async_read_some(
-      net::buffer(input_.write_position(), input_.writable()), use_nothrow);
-  worker_.lingering() -= 1;
+      net::buffer(block.get(), SmallBlockPool::kBlockSize), use_nothrow);
+  --worker_.lingering();
   clear_deadline();
   if (!ec) {
+    worker_.buffers().acquire(input_);
+    std::memcpy(input_.write_position(), block.get(), n);
     input_.commit(n);
-    co_return Linger::request;
   }
+  worker_.small_blocks().give_back(std::move(block));
+  if (!ec) co_return Linger::request;
   const bool quiet = ec == net::error::operation_aborted && timed_out_ &&
                      timed_out_in_ == Phase::client_linger && !worker_.draining() && !aborted_ &&
-                     std::chrono::milliseconds(kLinger) < idle;
+                     kLinger < idle;
   co_return quiet ? Linger::quiet : Linger::closed;
 }
 
@@ -307,7 +315,7 @@ awaitable<bool> ClientSession::handle_request() {
                                         "request body exceeds the limit of this route", false);
   }
 
-  ProxyExchange exchange(*this, *current, route, context, client_sent_id);
+  ProxyExchange exchange(*this, *current, route, context);
   const bool keep_alive = co_await exchange.run();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
                                                                             request_start_);

@@ -64,11 +64,11 @@ class ClientSession final : public Expirable {
   static awaitable<void> serve(Owner self);
   // Reads until a complete head is parsed. False: the connection is done.
   awaitable<bool> read_request_head();
-  // After a response with nothing more buffered: waits up to kLinger for the next request while
-  // still holding the buffer (see the .cpp for why).
+  // After a response with nothing more buffered: waits up to kLinger for the next request with a
+  // plain read (see the .cpp for why).
   enum class Linger : std::uint8_t { request, quiet, closed };
   static constexpr std::chrono::milliseconds kLinger{100};
-  static constexpr std::size_t kMaxLingering = 64;  // per worker
+  static constexpr std::size_t kMaxLingering = 256;  // per worker
   awaitable<Linger> linger();
   // Routes and answers one request. Returns whether the connection stays open.
   awaitable<bool> handle_request();

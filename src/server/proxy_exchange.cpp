@@ -22,13 +22,12 @@ std::uint64_t micros_since(Clock::time_point start) {
 
 ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
                              const snapshot::CompiledRoute& route,
-                             pipeline::RequestContext& context, bool client_sent_request_id)
+                             pipeline::RequestContext& context)
     : session_(session),
       serving_(serving),
       snapshot_(*serving.snapshot),
       route_(route),
       context_(context),
-      client_sent_request_id_(client_sent_request_id),
       cluster_(snapshot_.clusters[route.cluster_index]) {}
 
 awaitable<bool> ProxyExchange::run() {
@@ -116,7 +115,6 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
   info.original_host = head.host;
   info.client_ip = session_.client_ip_;
   info.request_id = session_.request_id_;
-  info.request_id_from_client = client_sent_request_id_;
   if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
   session_.scratch_->output.clear();
   proxy::write_upstream_request_head(head, info, session_.scratch_->output);

@@ -27,8 +27,7 @@ enum class UpstreamOutcome : std::uint8_t {
 class ProxyExchange {
  public:
   ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
-                const snapshot::CompiledRoute& route, pipeline::RequestContext& context,
-                bool client_sent_request_id);
+                const snapshot::CompiledRoute& route, pipeline::RequestContext& context);
   // Returns whether the client connection stays open.
   awaitable<bool> run();
 
@@ -48,7 +47,6 @@ class ProxyExchange {
   const snapshot::Snapshot& snapshot_;
   const snapshot::CompiledRoute& route_;
   pipeline::RequestContext& context_;
-  bool client_sent_request_id_;
   const proxy::Cluster& cluster_;
   std::unique_ptr<UpstreamConnection> connection_;
   http::ResponseHead response_;

@@ -82,7 +82,8 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   for (const auto& cluster : snapshot->clusters) {
     std::vector<std::shared_ptr<TargetPool>> pools;
     for (const auto& target : cluster.targets) {
-      auto& pool = pools_[target.address];
+      // Keyed by upstream and target: two upstreams naming one address keep their own settings.
+      auto& pool = pools_[cluster.config->name + '\n' + target.address];
       if (!pool) pool = std::make_shared<TargetPool>(sweeper_, buffers_);
       pool->configure(cluster.config->keepalive_max_idle, cluster.config->keepalive_idle_timeout);
       pools.push_back(pool);

@@ -70,7 +70,8 @@ class Worker {
   observe::MetricsShard& metrics() { return metrics_; }
   BufferPool& buffers() { return buffers_; }
   ScratchPool& scratch() { return scratch_; }
-  // Connections waiting for their next request with their buffer still held (ClientSession).
+  SmallBlockPool& small_blocks() { return small_blocks_; }
+  // Connections waiting in ClientSession::linger().
   std::size_t& lingering() { return lingering_; }
   DeadlineSweeper& sweeper() { return sweeper_; }
   observe::AccessLogQueue* access_log() { return access_log_; }
@@ -90,10 +91,12 @@ class Worker {
   DeadlineSweeper sweeper_;
   BufferPool buffers_;
   ScratchPool scratch_;
+  SmallBlockPool small_blocks_;
   std::size_t lingering_ = 0;
   observe::MetricsShard metrics_;
   observe::AccessLogQueue* access_log_;
-  // Pools by target address: kept across snapshots so unchanged targets keep their connections.
+  // Pools by upstream name and target address: kept across snapshots so unchanged targets keep
+  // their connections.
   // A pool no snapshot names any more is dropped at the next install once no request holds it.
   std::unordered_map<std::string, std::shared_ptr<TargetPool>> pools_;
   std::unordered_set<ClientSession*> sessions_;

@@ -130,6 +130,28 @@ TEST(Network, IdleClientConnectionIsClosedAfterIdleTimeout) {
   EXPECT_GE(std::chrono::steady_clock::now() - idle_start, std::chrono::milliseconds(250));
 }
 
+TEST(Network, KeepAliveConnectionServesRequestsAcrossLingerAndIdle) {
+  // Right after a response a connection waits for the next request with a plain read (linger);
+  // after 100 ms of quiet it goes idle (no buffer, no coroutine). Both must pick up the next
+  // request, including one that arrives in pieces.
+  EchoBackend backend;
+  Gateway gateway(config_for(backend.address()));
+  RawConnection connection(gateway.port());
+  connection.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(connection.read_response().status, 200);
+  connection.send("GET /lingering HTTP/1.1\r\nHost: h\r\n\r\n");  // at once: still lingering
+  EXPECT_EQ(connection.read_response().status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // now idle
+  connection.send("GET /after-idle HTTP/1.1\r\nHo");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  connection.send("st: h\r\n\r\n");
+  const auto response = connection.read_response();
+  EXPECT_EQ(response.status, 200);
+  EXPECT_NE(response.body.find("\"path\":\"/after-idle\""), std::string::npos) << response.body;
+  EXPECT_EQ(backend.received(),
+            (std::vector<std::string>{"GET /first", "GET /lingering", "GET /after-idle"}));
+}
+
 TEST(Network, UpstreamPoolReusesThenExpiresIdleConnections) {
   EchoBackend backend;
   Gateway gateway(config_for(backend.address(),
