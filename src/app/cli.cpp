@@ -22,7 +22,7 @@ constexpr std::string_view kUsage =
     "  run [-c FILE]       run the gateway (default FILE: /etc/apigw/apigw.toml)\n"
     "  check -c FILE       validate FILE; print every error as file:line:col: message\n"
     "  version             print the version\n"
-    "  echo-server --listen HOST:PORT [--name NAME] [--record FILE]\n"
+    "  echo-server --listen HOST:PORT [--name NAME] [--record FILE] [--delay MS]\n"
     "                      a small HTTP backend for examples and tests (see docs)\n";
 
 int usage_error(std::string_view message) {

@@ -20,6 +20,7 @@ struct EchoOptions {
   std::string listen;
   std::string name = "echo";
   std::string record_path;
+  std::uint64_t delay_ms = 0;  // added to every response: a slow backend
 };
 
 // Per-process state of the echo server (single-threaded).
@@ -173,8 +174,10 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
     std::string extra = "X-Echo-Server: " + state.options.name + "\r\nX-Echo-Connection: " +
                         std::to_string(connection_id) + "\r\nX-Echo-Connection-Requests: " +
                         std::to_string(requests_on_connection) + "\r\n";
-    if (path.rfind("/delay/", 0) == 0) {
-      delay.expires_after(std::chrono::milliseconds(parse_number(path.substr(7))));
+    std::uint64_t delay_ms = state.options.delay_ms;
+    if (path.rfind("/delay/", 0) == 0) delay_ms += parse_number(path.substr(7));
+    if (delay_ms > 0) {
+      delay.expires_after(std::chrono::milliseconds(delay_ms));
       co_await delay.async_wait(use_nothrow);
     }
     if (path.rfind("/status/", 0) == 0) {
@@ -252,6 +255,8 @@ int echo_server_command(const std::vector<std::string>& args) {
       state.options.name = args[++i];
     } else if (args[i] == "--record" && has_value) {
       state.options.record_path = args[++i];
+    } else if (args[i] == "--delay" && has_value) {
+      state.options.delay_ms = parse_number(args[++i]);
     } else {
       std::fprintf(stderr, "apigw echo-server: unknown option '%s'\n", args[i].c_str());
       return 2;

@@ -64,11 +64,56 @@ AdminConfig convert_admin(const toml::table& table, LoadContext& ctx) {
 
 TargetConfig convert_target(const toml::table& table, const std::string& path, LoadContext& ctx) {
   TargetConfig target;
-  TableReader reader(table, path, {"address", "weight"}, ctx);
+  TableReader reader(table, path, {"address", "weight", "backup"}, ctx);
   target.position = reader.position();
   reader.read_string("address", target.address, Presence::required);
   reader.read_count("weight", target.weight);
+  reader.read_bool("backup", target.backup);
   return target;
+}
+
+void convert_balancer(TableReader& reader, UpstreamConfig& upstream) {
+  static constexpr std::pair<std::string_view, BalancerKind> kKinds[] = {
+      {"round_robin", BalancerKind::round_robin},
+      {"weighted_round_robin", BalancerKind::weighted_round_robin},
+      {"least_connections", BalancerKind::least_connections},
+      {"least_request_p2c", BalancerKind::least_request_p2c},
+      {"consistent_hash", BalancerKind::consistent_hash},
+  };
+  LoadContext& ctx = reader.context();
+  std::string kind;
+  if (reader.read_string("balancer", kind)) {
+    const auto* found = std::find_if(std::begin(kKinds), std::end(kKinds),
+                                     [&](const auto& entry) { return entry.first == kind; });
+    if (found == std::end(kKinds)) {
+      ctx.error(ctx.positions().at(reader.path_of("balancer"), {}),
+                "unknown balancer '" + kind +
+                    "' (round_robin, weighted_round_robin, least_connections, "
+                    "least_request_p2c, consistent_hash)");
+    } else {
+      upstream.balancer = found->second;
+    }
+  }
+  std::string hash_on;
+  if (!reader.read_string("hash_on", hash_on)) return;
+  const auto at = ctx.positions().at(reader.path_of("hash_on"), {});
+  const std::size_t colon = hash_on.find(':');
+  const std::string prefix = hash_on.substr(0, colon);
+  const std::string name = colon == std::string::npos ? "" : hash_on.substr(colon + 1);
+  if (hash_on == "client_ip") {
+    upstream.hash_on = {HashOn::Kind::client_ip, ""};
+  } else if ((prefix == "header" || prefix == "cookie" || prefix == "param") && !name.empty()) {
+    const auto kind_of = prefix == "header"   ? HashOn::Kind::header
+                         : prefix == "cookie" ? HashOn::Kind::cookie
+                                              : HashOn::Kind::param;
+    upstream.hash_on = {kind_of, prefix == "header" ? ascii_lower(name) : name};
+  } else {
+    ctx.error(at, "invalid 'hash_on' '" + hash_on +
+                      "' (\"client_ip\", \"header:NAME\", \"cookie:NAME\" or \"param:NAME\")");
+  }
+  if (upstream.balancer != BalancerKind::consistent_hash) {
+    ctx.error(at, "'hash_on' needs balancer = \"consistent_hash\"");
+  }
 }
 
 void convert_host_header(TableReader& reader, UpstreamConfig& upstream) {
@@ -92,7 +137,7 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   UpstreamConfig upstream;
   TableReader reader(table, path,
                      {"name", "targets", "connect_timeout", "request_timeout", "host_header",
-                      "resolve_interval", "keepalive"},
+                      "resolve_interval", "keepalive", "balancer", "hash_on"},
                      ctx);
   upstream.position = reader.position();
   reader.read_string("name", upstream.name, Presence::required);
@@ -105,6 +150,7 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   reader.read_duration("connect_timeout", upstream.connect_timeout);
   reader.read_duration("request_timeout", upstream.request_timeout);
   convert_host_header(reader, upstream);
+  convert_balancer(reader, upstream);
   reader.read_duration("resolve_interval", upstream.resolve_interval);
   if (const auto* keepalive = reader.read_table("keepalive")) {
     TableReader pool(*keepalive, reader.path_of("keepalive"), {"max_idle", "idle_timeout"}, ctx);

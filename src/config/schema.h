@@ -57,7 +57,23 @@ struct AdminConfig {
 struct TargetConfig {
   std::string address;  // "host:port", "[v6]:port"; host may be a DNS name
   std::uint32_t weight = 1;
+  bool backup = false;  // gets traffic only when no primary target is usable
   SourcePosition position;
+};
+
+// How a request's target is chosen among an upstream's usable targets (docs/load-balancing.md).
+enum class BalancerKind {
+  round_robin,
+  weighted_round_robin,  // smooth weighted round robin (NGINX's interleaving)
+  least_connections,     // fewest in-flight requests per unit of weight, across all workers
+  least_request_p2c,     // the less loaded of two random targets
+  consistent_hash,       // a ring hash over `hash_on`
+};
+
+// What consistent_hash hashes.
+struct HashOn {
+  enum class Kind { client_ip, header, cookie, param } kind = Kind::client_ip;
+  std::string name;  // header, cookie or path parameter name
 };
 
 // How the Host header sent upstream is chosen.
@@ -73,6 +89,8 @@ struct UpstreamConfig {
   HostHeaderMode host_header = HostHeaderMode::preserve;
   std::string host_header_value;  // for HostHeaderMode::fixed
   Duration resolve_interval{30'000};  // DNS re-resolution of named targets
+  BalancerKind balancer = BalancerKind::round_robin;
+  HashOn hash_on;  // for BalancerKind::consistent_hash
   SourcePosition position;
 };
 

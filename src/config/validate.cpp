@@ -243,6 +243,24 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
                 "' which is not defined" + did_you_mean(route.upstream, upstream_names));
     }
     route_paths(route, path);
+    const auto upstream = std::find_if(upstreams.begin(), upstreams.end(),
+                                       [&](const UpstreamConfig& u) { return u.name == route.upstream; });
+    if (upstream != upstreams.end() && upstream->balancer == BalancerKind::consistent_hash &&
+        upstream->hash_on.kind == HashOn::Kind::param) {
+      // The parameter is taken from this route's path template; without it every request of the
+      // route would hash alike.
+      http::PathTemplate tmpl;
+      std::string ignored;
+      const bool captured = route.match.path_kind == PathMatchKind::templated &&
+                            http::parse_path_template(route.match.path, tmpl, ignored) &&
+                            tmpl.has_param(upstream->hash_on.name);
+      if (!captured) {
+        error(path + ".upstream", route.position,
+              "route '" + route.name + "' uses upstream '" + upstream->name +
+                  "', which hashes on path parameter '" + upstream->hash_on.name +
+                  "'; the route's path_template must capture {" + upstream->hash_on.name + "}");
+      }
+    }
     if (route.timeout)
       positive(path + ".timeout", route.position, "timeout", route.timeout->count() > 0);
     if (route.max_body_bytes) {

@@ -235,5 +235,46 @@ host_header = "evil\r\nX-Injected: 1"
   EXPECT_TRUE(find_error(result, "invalid 'host_header' value")) << all_errors(result);
 }
 
+TEST(ConfigValidate, BalancerKeys) {
+  const auto ok = load_text(R"(
+[[upstreams]]
+name = "b"
+balancer = "consistent_hash"
+hash_on = "header:X-User"
+targets = [{ address = "127.0.0.1:9001" }, { address = "127.0.0.1:9002", backup = true }]
+)");
+  ASSERT_TRUE(ok.config) << all_errors(ok);
+  const UpstreamConfig& upstream = ok.config->upstreams[0];
+  EXPECT_EQ(upstream.balancer, BalancerKind::consistent_hash);
+  EXPECT_EQ(upstream.hash_on.kind, HashOn::Kind::header);
+  EXPECT_EQ(upstream.hash_on.name, "x-user");
+  EXPECT_FALSE(upstream.targets[0].backup);
+  EXPECT_TRUE(upstream.targets[1].backup);
+
+  const auto unknown = load_text(
+      "[[upstreams]]\nname = \"b\"\nbalancer = \"random\"\ntargets = [{ address = \"127.0.0.1:1\" }]\n");
+  EXPECT_TRUE(find_error(unknown, "unknown balancer 'random' (round_robin, ")) << all_errors(unknown);
+  const auto without_hash = load_text(
+      "[[upstreams]]\nname = \"b\"\nhash_on = \"client_ip\"\ntargets = [{ address = \"127.0.0.1:1\" }]\n");
+  EXPECT_TRUE(find_error(without_hash, "'hash_on' needs balancer = \"consistent_hash\""))
+      << all_errors(without_hash);
+  const auto bad_key = load_text(
+      "[[upstreams]]\nname = \"b\"\nbalancer = \"consistent_hash\"\nhash_on = \"header:\"\n"
+      "targets = [{ address = \"127.0.0.1:1\" }]\n");
+  EXPECT_TRUE(find_error(bad_key, "invalid 'hash_on' 'header:'")) << all_errors(bad_key);
+}
+
+TEST(ConfigValidate, HashOnParamNeedsTheRouteToCaptureIt) {
+  const std::string upstream =
+      "[[upstreams]]\nname = \"b\"\nbalancer = \"consistent_hash\"\nhash_on = \"param:id\"\n"
+      "targets = [{ address = \"127.0.0.1:1\" }]\n";
+  const auto captured = load_text(upstream +
+      "[[routes]]\nname = \"r\"\nmatch = { path_template = \"/users/{id}\" }\nupstream = \"b\"\n");
+  EXPECT_TRUE(captured.config) << all_errors(captured);
+  const auto missing = load_text(upstream +
+      "[[routes]]\nname = \"r\"\nmatch = { path_prefix = \"/users\" }\nupstream = \"b\"\n");
+  EXPECT_TRUE(find_error(missing, "the route's path_template must capture {id}")) << all_errors(missing);
+}
+
 }  // namespace
 }  // namespace apigw::config

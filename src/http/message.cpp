@@ -38,6 +38,25 @@ void ResponseHead::clear() {
   head_bytes = 0;
 }
 
+std::string_view find_cookie(const std::vector<Header>& headers, std::string_view name) {
+  for (const auto& header : headers) {
+    if (!iequals(header.name, "cookie")) continue;
+    std::string_view rest = header.value;
+    while (!rest.empty()) {
+      const std::size_t end = rest.find(';');
+      std::string_view pair = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      while (!pair.empty() && (pair.front() == ' ' || pair.front() == '\t')) pair.remove_prefix(1);
+      while (!pair.empty() && (pair.back() == ' ' || pair.back() == '\t')) pair.remove_suffix(1);
+      const std::size_t equals = pair.find('=');
+      if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+        return pair.substr(equals + 1);
+      }
+    }
+  }
+  return {};
+}
+
 std::string_view find_header(const std::vector<Header>& headers, std::string_view name) {
   for (const Header& header : headers) {
     if (iequals(header.name, name)) return header.value;

@@ -63,6 +63,10 @@ struct ResponseHead {
 // Returns the value of the first header named `name` (case-insensitive), or empty.
 std::string_view find_header(const std::vector<Header>& headers, std::string_view name);
 
+// Returns the value of the cookie `name` (case-sensitive, RFC 6265) from the request's Cookie
+// headers, or empty. Surrounding double quotes are kept, as the value is opaque.
+std::string_view find_cookie(const std::vector<Header>& headers, std::string_view name);
+
 bool iequals(std::string_view a, std::string_view b);
 
 // True for headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus

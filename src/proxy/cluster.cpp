@@ -55,6 +55,7 @@ Cluster build_cluster(const config::UpstreamConfig& upstream, const ResolvedAddr
     Target target;
     target.address = target_config.address;
     target.weight = target_config.weight;
+    target.backup = target_config.backup;
     std::string port;
     split_host_port(target_config.address, target.host, port);
     std::string error;

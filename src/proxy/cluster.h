@@ -4,10 +4,12 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config/schema.h"
+#include "proxy/target_state.h"
 
 namespace apigw::proxy {
 
@@ -15,8 +17,10 @@ using Endpoint = boost::asio::ip::tcp::endpoint;
 
 struct Target {
   std::string address;  // as configured ("host:port")
-  std::string host;     // the host part, for HostHeaderMode::target
+  std::string host;     // the host part, without the port
   std::uint32_t weight = 1;
+  bool backup = false;
+  std::shared_ptr<TargetState> state;  // shared by every worker; set by build_snapshot
   std::vector<Endpoint> endpoints;  // empty when resolution failed and nothing was known before
 };
 

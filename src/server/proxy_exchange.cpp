@@ -55,8 +55,8 @@ awaitable<bool> ProxyExchange::run() {
       body_complete_in_buffer_ = true;
   }
 
-  const std::size_t target_index = serving_.pick_target(route_.cluster_index);
-  if (target_index == static_cast<std::size_t>(-1)) {
+  const std::size_t target_index = serving_.pick_target(route_.cluster_index, balancing_key());
+  if (target_index == proxy::Balancer::npos) {
     input.consume(buffered_body_);
     buffered_body_ = 0;
     co_return co_await session_.send_local_reply(
@@ -65,6 +65,7 @@ awaitable<bool> ProxyExchange::run() {
   }
   const proxy::Target& target = cluster_.targets[target_index];
   TargetPool& pool = serving_.pool(route_.cluster_index, target_index);
+  const proxy::InFlightGuard in_flight(target.state.get());
   target_address_ = target.address;
   session_.upstream_address_ = target.address;
   build_upstream_head(target);
@@ -86,6 +87,31 @@ awaitable<bool> ProxyExchange::run() {
   }
   connection_.reset();
   co_return keep_alive;
+}
+
+std::optional<std::uint64_t> ProxyExchange::balancing_key() const {
+  const config::UpstreamConfig& upstream = *cluster_.config;
+  if (upstream.balancer != config::BalancerKind::consistent_hash) return std::nullopt;
+  const RequestScratch& request = *session_.scratch_;
+  std::string_view key;
+  switch (upstream.hash_on.kind) {
+    case config::HashOn::Kind::client_ip:
+      key = session_.client_ip_;
+      break;
+    case config::HashOn::Kind::header:
+      key = http::find_header(request.head.headers, upstream.hash_on.name);
+      break;
+    case config::HashOn::Kind::cookie:
+      key = http::find_cookie(request.head.headers, upstream.hash_on.name);
+      break;
+    case config::HashOn::Kind::param:
+      for (const auto& param : request.params) {
+        if (param.name == upstream.hash_on.name) key = param.value;
+      }
+      break;
+  }
+  if (key.empty()) return std::nullopt;
+  return proxy::hash_key(key);
 }
 
 void ProxyExchange::build_upstream_head(const proxy::Target& target) {

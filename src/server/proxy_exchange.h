@@ -3,6 +3,8 @@
 // phase, and streams the response back. Phases named as in docs/architecture.md.
 #pragma once
 
+#include <optional>
+
 #include "http/parser.h"
 #include "server/client_session.h"
 #include "server/worker.h"
@@ -33,6 +35,9 @@ class ProxyExchange {
 
  private:
   void build_upstream_head(const proxy::Target& target);
+  // The request's consistent-hash key (upstream's hash_on), if its balancer uses one and the
+  // request has it.
+  std::optional<std::uint64_t> balancing_key() const;
   // Sends the request (head + body) and reads the response head into response_.
   awaitable<UpstreamOutcome> exchange(TargetPool& pool, const proxy::Target& target,
                                       bool force_new_connection, bool& retryable);

@@ -81,16 +81,28 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   auto next = std::make_shared<WorkerSnapshot>();
   for (const auto& cluster : snapshot->clusters) {
     std::vector<std::shared_ptr<TargetPool>> pools;
+    std::vector<proxy::BalancerTarget> targets;
     for (const auto& target : cluster.targets) {
       // Keyed by upstream and target: two upstreams naming one address keep their own settings.
       auto& pool = pools_[cluster.config->name + '\n' + target.address];
       if (!pool) pool = std::make_shared<TargetPool>(sweeper_, buffers_);
       pool->configure(cluster.config->keepalive_max_idle, cluster.config->keepalive_idle_timeout);
       pools.push_back(pool);
+      targets.push_back({target.address, target.weight, &target.state->in_flight});
     }
     next->cluster_pools.push_back(std::move(pools));
+    auto balancer = proxy::make_balancer(cluster.config->balancer, std::move(targets), index_);
+    if (current_) {
+      // The rotation of an upstream that stays goes on where it was.
+      const auto& before = current_->snapshot->clusters;
+      for (std::size_t i = 0; i < before.size(); ++i) {
+        if (before[i].config->name == cluster.config->name) {
+          balancer->carry_over(*current_->balancers[i]);
+        }
+      }
+    }
+    next->balancers.push_back(std::move(balancer));
   }
-  next->round_robin.assign(snapshot->clusters.size(), index_);
   for (const auto& route : snapshot->routes) {
     next->route_stats.push_back(&metrics_.route(route.config->name));
   }
@@ -99,14 +111,26 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
 }
 
-std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index) {
+std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index,
+                                        std::optional<std::uint64_t> key,
+                                        std::span<const std::uint8_t> avoid) {
   const auto& targets = snapshot->clusters[cluster_index].targets;
-  std::size_t& position = round_robin[cluster_index];
-  for (std::size_t tries = 0; tries < targets.size(); ++tries) {
-    const std::size_t candidate = position++ % targets.size();
-    if (!targets[candidate].endpoints.empty()) return candidate;
+  proxy::Balancer& balancer = *balancers[cluster_index];
+  usable_.resize(targets.size());
+  // Primaries first; backups only when no primary can take the request.
+  for (const bool backups : {false, true}) {
+    for (const bool honour_avoid : {true, false}) {
+      bool any = false;
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        const bool avoided = honour_avoid && i < avoid.size() && avoid[i];
+        usable_[i] = targets[i].backup == backups && !targets[i].endpoints.empty() && !avoided;
+        any = any || usable_[i];
+      }
+      if (any) return balancer.pick(usable_, key);
+      if (avoid.empty()) break;
+    }
   }
-  return static_cast<std::size_t>(-1);
+  return proxy::Balancer::npos;
 }
 
 awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,6 +19,7 @@
 #include "server/deadline_sweeper.h"
 #include "server/request_scratch.h"
 #include "server/upstream_pool.h"
+#include "proxy/balancers/balancer.h"
 #include "snapshot/snapshot.h"
 
 namespace apigw::server {
@@ -30,15 +33,21 @@ class ClientSession;
 struct WorkerSnapshot {
   std::shared_ptr<const snapshot::Snapshot> snapshot;
   std::vector<std::vector<std::shared_ptr<TargetPool>>> cluster_pools;  // [cluster][target]
-  std::vector<std::size_t> round_robin;                                 // [cluster] next position
+  std::vector<std::unique_ptr<proxy::Balancer>> balancers;              // [cluster]
   std::vector<observe::RouteStats*> route_stats;                        // [route]
 
-  // Next target of a cluster by round robin, skipping targets without addresses; npos if none.
-  std::size_t pick_target(std::size_t cluster_index);
+  // Picks a target of a cluster with its balancer: among the primary targets that have addresses
+  // and are not in `avoid` (targets already tried by this request), else among the backup
+  // targets; `avoid` is ignored when it would leave nothing. npos if no target is usable.
+  std::size_t pick_target(std::size_t cluster_index, std::optional<std::uint64_t> key,
+                          std::span<const std::uint8_t> avoid = {});
   TargetPool& pool(std::size_t cluster_index, std::size_t target_index) {
     return *cluster_pools[cluster_index][target_index];
   }
   observe::RouteStats& stats(std::size_t route_index) { return *route_stats[route_index]; }
+
+ private:
+  std::vector<std::uint8_t> usable_;  // scratch for pick_target
 };
 
 class Worker {

@@ -1,5 +1,7 @@
 #include "snapshot/snapshot.h"
 
+#include <map>
+
 namespace apigw::snapshot {
 
 std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
@@ -14,9 +16,23 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
 
   static const proxy::ResolvedAddresses kNothingKnown;
   const proxy::ResolvedAddresses& known = previous ? previous->resolved : kNothingKnown;
+  // Live target state (in-flight counts) carries over to the same target of the same upstream.
+  std::map<std::string, std::shared_ptr<proxy::TargetState>> states;
+  if (previous != nullptr) {
+    for (const auto& cluster : previous->clusters) {
+      for (const auto& target : cluster.targets) {
+        states.emplace(cluster.config->name + '\n' + target.address, target.state);
+      }
+    }
+  }
   for (const auto& upstream : cfg.upstreams) {
-    snapshot->clusters.push_back(
-        proxy::build_cluster(upstream, known, snapshot->resolved, warnings));
+    proxy::Cluster cluster = proxy::build_cluster(upstream, known, snapshot->resolved, warnings);
+    for (auto& target : cluster.targets) {
+      const auto found = states.find(upstream.name + '\n' + target.address);
+      target.state = found != states.end() ? found->second
+                                           : std::make_shared<proxy::TargetState>();
+    }
+    snapshot->clusters.push_back(std::move(cluster));
   }
 
   snapshot->router = proxy::Router::build(cfg.routes);

@@ -42,13 +42,13 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout, const std::strin
   return false;
 }
 
-EchoBackend::EchoBackend(std::string name, std::string host)
+EchoBackend::EchoBackend(std::string name, std::string host, std::vector<std::string> extra_args)
     : host_(std::move(host)), port_(free_port()) {
   record_path_ = dir_.path() + "/requests.log";
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{APIGW_BINARY, "echo-server", "--listen", address(), "--name", name,
-                               "--record", record_path_},
-      dir_.path() + "/echo.log");
+  std::vector<std::string> command{APIGW_BINARY, "echo-server", "--listen", address(), "--name",
+                                   name,         "--record",    record_path_};
+  command.insert(command.end(), extra_args.begin(), extra_args.end());
+  process_ = std::make_unique<Process>(std::move(command), dir_.path() + "/echo.log");
   if (!wait_for_port(port_, std::chrono::seconds(10), host_)) {
     throw std::runtime_error("echo backend did not start on " + address());
   }

@@ -15,7 +15,8 @@ namespace apigw::test {
 class EchoBackend {
  public:
   // `host` is a numeric IPv4 or IPv6 address to listen on.
-  explicit EchoBackend(std::string name = "echo", std::string host = "127.0.0.1");
+  explicit EchoBackend(std::string name = "echo", std::string host = "127.0.0.1",
+                       std::vector<std::string> extra_args = {});
   int port() const { return port_; }
   std::string address() const {
     return (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" +
