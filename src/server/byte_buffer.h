@@ -35,7 +35,7 @@ class ByteBuffer {
   // Grows to at least `capacity` bytes, keeping the readable bytes.
   void grow(std::size_t capacity) {
     if (capacity <= capacity_) return;
-    auto bigger = std::make_unique<char[]>(capacity);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
     std::memcpy(bigger.get(), storage_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
@@ -55,12 +55,14 @@ class ByteBuffer {
 class BufferPool {
  public:
   static constexpr std::size_t kBlockSize = 16 * 1024;
-  static constexpr std::size_t kMaxFree = 64;  // 1 MiB; beyond it blocks go back to the allocator
+  // 8 MiB at most; beyond it blocks go back to the allocator. Busy workers with many connections
+  // return and take blocks all the time: a short list would send most of them through malloc.
+  static constexpr std::size_t kMaxFree = 512;
 
   void acquire(ByteBuffer& buffer) {
     if (buffer.allocated()) return;
     if (free_.empty()) {
-      buffer.storage_ = std::make_unique<char[]>(kBlockSize);
+      buffer.storage_ = std::make_unique_for_overwrite<char[]>(kBlockSize);
     } else {
       buffer.storage_ = std::move(free_.back());
       free_.pop_back();
@@ -92,7 +94,7 @@ class SmallBlockPool {
   static constexpr std::size_t kMaxFree = 1024;
 
   std::unique_ptr<char[]> take() {
-    if (free_.empty()) return std::make_unique<char[]>(kBlockSize);
+    if (free_.empty()) return std::make_unique_for_overwrite<char[]>(kBlockSize);
     auto block = std::move(free_.back());
     free_.pop_back();
     return block;
