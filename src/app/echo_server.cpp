@@ -63,7 +63,8 @@ awaitable<bool> read_body(tcp::socket& socket, std::string& buffer, std::size_t&
   body_bytes = 0;
   checksum = 14695981039346656037ull;  // FNV-1a 64 offset basis
   http::ChunkedScanner scanner;
-  std::uint64_t remaining = head.framing == http::BodyFraming::content_length ? head.content_length : 0;
+  std::uint64_t remaining =
+      head.framing == http::BodyFraming::content_length ? head.content_length : 0;
   std::string payload;
   for (;;) {
     std::size_t take = 0;
@@ -113,7 +114,7 @@ awaitable<void> write_bytes(tcp::socket& socket, std::uint64_t count, bool chunk
       framed = size_line;
     }
     std::array<net::const_buffer, 3> pieces{net::buffer(framed), net::buffer(block.data(), part),
-                                             net::buffer(chunked ? "\r\n" : "", chunked ? 2 : 0)};
+                                            net::buffer(chunked ? "\r\n" : "", chunked ? 2 : 0)};
     auto [ec, n] = co_await net::async_write(socket, pieces, use_nothrow);
     if (ec) co_return;
     count -= part;
@@ -139,11 +140,12 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
     }
     if (result.status == http::ParseStatus::error) {
       std::string body;
-      http::append_error_body(body, result.error.status, result.error.code, result.error.message, "");
+      http::append_error_body(body, result.error.status, result.error.code, result.error.message,
+                              "");
       std::string out = "HTTP/1.1 " + std::to_string(result.error.status) + " " +
                         std::string(http::reason_phrase(result.error.status)) +
-                        "\r\nConnection: close\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body;
+                        "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
+                        "\r\n\r\n" + body;
       co_await net::async_write(socket, net::buffer(out), use_nothrow);
       co_return;
     }
@@ -171,9 +173,10 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
     int status = 200;
     std::string content_type = "application/json";
     std::string response_body;
-    std::string extra = "X-Echo-Server: " + state.options.name + "\r\nX-Echo-Connection: " +
-                        std::to_string(connection_id) + "\r\nX-Echo-Connection-Requests: " +
-                        std::to_string(requests_on_connection) + "\r\n";
+    std::string extra =
+        "X-Echo-Server: " + state.options.name +
+        "\r\nX-Echo-Connection: " + std::to_string(connection_id) +
+        "\r\nX-Echo-Connection-Requests: " + std::to_string(requests_on_connection) + "\r\n";
     std::uint64_t delay_ms = state.options.delay_ms;
     if (path.rfind("/delay/", 0) == 0) delay_ms += parse_number(path.substr(7));
     if (delay_ms > 0) {
@@ -188,7 +191,8 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
       const std::uint64_t count = parse_number(path.substr(7));
       const bool chunked = ("&" + query + "&").find("&chunked=1&") != std::string::npos;
       std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n" + extra;
-      out += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + std::to_string(count) + "\r\n";
+      out += chunked ? "Transfer-Encoding: chunked\r\n"
+                     : "Content-Length: " + std::to_string(count) + "\r\n";
       if (!keep_alive) out += "Connection: close\r\n";
       out += "\r\n";
       if (head_request) {
@@ -202,8 +206,7 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
     if (path == "/close") {
       // A response delimited by closing the connection (no Content-Length, no chunking).
       std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + extra +
-                        "Connection: close\r\n\r\n" +
-                        (head_request ? "" : "body until close\n");
+                        "Connection: close\r\n\r\n" + (head_request ? "" : "body until close\n");
       co_await net::async_write(socket, net::buffer(out), use_nothrow);
       co_return;
     }
@@ -217,12 +220,12 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
       response_body += "\",\"method\":\"" + method + "\",\"path\":\"";
       http::append_json_escaped(response_body, target);
       response_body += "\",\"headers\":" + headers_json +
-                       ",\"body_bytes\":" + std::to_string(body_bytes) +
-                       ",\"body_fnv1a\":\"" + std::to_string(checksum) + "\"}\n";
+                       ",\"body_bytes\":" + std::to_string(body_bytes) + ",\"body_fnv1a\":\"" +
+                       std::to_string(checksum) + "\"}\n";
     }
     std::string out = "HTTP/1.1 " + std::to_string(status) + " " +
-                      std::string(http::reason_phrase(status)) + "\r\nContent-Type: " +
-                      content_type + "\r\n" + extra;
+                      std::string(http::reason_phrase(status)) +
+                      "\r\nContent-Type: " + content_type + "\r\n" + extra;
     const bool bodyless_status = status == 204 || status == 304 || (status >= 100 && status < 200);
     if (!bodyless_status) out += "Content-Length: " + std::to_string(response_body.size()) + "\r\n";
     if (!keep_alive) out += "Connection: close\r\n";

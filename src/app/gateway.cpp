@@ -76,8 +76,8 @@ bool Gateway::start() {
 
   try {
     for (std::size_t i = 0; i < worker_count; ++i) {
-      workers_.push_back(std::make_unique<server::Worker>(
-          i, access_log_ ? &access_log_->queue(i) : nullptr));
+      workers_.push_back(
+          std::make_unique<server::Worker>(i, access_log_ ? &access_log_->queue(i) : nullptr));
       workers_.back()->listen(endpoints);
     }
     admin::AdminSources sources;
@@ -165,9 +165,8 @@ void Gateway::watch_config_file() {
   const std::string directory =
       path.has_parent_path() ? path.parent_path().string() : std::string(".");
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (inotify_fd_ < 0 ||
-      ::inotify_add_watch(inotify_fd_, directory.c_str(),
-                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+  if (inotify_fd_ < 0 || ::inotify_add_watch(inotify_fd_, directory.c_str(),
+                                             IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
     util::log_warn("cannot watch " + directory + " for changes; reload with SIGHUP");
     return;
   }

@@ -22,10 +22,10 @@ struct SourcePosition {
 
 struct ServerLimits {
   std::uint64_t max_header_bytes = 16 * 1024;  // request line + headers -> 431
-  std::uint32_t max_header_count = 100;         // -> 431
-  std::uint64_t max_uri_bytes = 8 * 1024;       // -> 414
-  std::uint64_t max_body_bytes = 64ull << 20;   // -> 413, routes may override
-  std::uint32_t max_connections = 10000;        // per worker; beyond it new connections wait
+  std::uint32_t max_header_count = 100;        // -> 431
+  std::uint64_t max_uri_bytes = 8 * 1024;      // -> 414
+  std::uint64_t max_body_bytes = 64ull << 20;  // -> 413, routes may override
+  std::uint32_t max_connections = 10000;       // per worker; beyond it new connections wait
 };
 
 struct ServerTimeouts {
@@ -83,11 +83,11 @@ struct UpstreamConfig {
   std::string name;
   std::vector<TargetConfig> targets;
   Duration connect_timeout{2'000};
-  Duration request_timeout{60'000};   // from request sent to response head received
+  Duration request_timeout{60'000};       // from request sent to response head received
   std::uint32_t keepalive_max_idle = 64;  // idle pooled connections per target per worker
   Duration keepalive_idle_timeout{60'000};
   HostHeaderMode host_header = HostHeaderMode::preserve;
-  std::string host_header_value;  // for HostHeaderMode::fixed
+  std::string host_header_value;      // for HostHeaderMode::fixed
   Duration resolve_interval{30'000};  // DNS re-resolution of named targets
   BalancerKind balancer = BalancerKind::round_robin;
   HashOn hash_on;  // for BalancerKind::consistent_hash
@@ -106,7 +106,7 @@ struct RouteMatch {
   std::vector<std::string> hosts;    // exact "api.example.com" or wildcard "*.example.com"
   std::vector<std::string> methods;  // upper-case; empty: any
   PathMatchKind path_kind = PathMatchKind::prefix;
-  std::string path = "/";            // prefix, exact path, or template "/users/{id}"
+  std::string path = "/";  // prefix, exact path, or template "/users/{id}"
   std::vector<HeaderPredicate> headers;
 };
 

@@ -243,8 +243,9 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
                 "' which is not defined" + did_you_mean(route.upstream, upstream_names));
     }
     route_paths(route, path);
-    const auto upstream = std::find_if(upstreams.begin(), upstreams.end(),
-                                       [&](const UpstreamConfig& u) { return u.name == route.upstream; });
+    const auto upstream =
+        std::find_if(upstreams.begin(), upstreams.end(),
+                     [&](const UpstreamConfig& u) { return u.name == route.upstream; });
     if (upstream != upstreams.end() && upstream->balancer == BalancerKind::consistent_hash &&
         upstream->hash_on.kind == HashOn::Kind::param) {
       // The parameter is taken from this route's path template; without it every request of the

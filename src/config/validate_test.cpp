@@ -218,7 +218,8 @@ TEST(ConfigValidate, ListenPortZeroIsRefused) {
 
 TEST(ConfigValidate, RoutePathsMustBeNormalized) {
   const auto result = load_minimal_plus(
-      "[[routes]]\nname = \"r2\"\nmatch = { path_prefix = \"/a//b/../c\" }\nupstream = \"backend\"\n");
+      "[[routes]]\nname = \"r2\"\nmatch = { path_prefix = \"/a//b/../c\" }\nupstream = "
+      "\"backend\"\n");
   single_error(result, "'path_prefix' must be a normalized path (did you mean '/a/c'?)");
   const auto encoded = load_minimal_plus(
       "[[routes]]\nname = \"r2\"\nmatch = { path = \"/%7Euser\" }\nupstream = \"backend\"\n");
@@ -252,10 +253,13 @@ targets = [{ address = "127.0.0.1:9001" }, { address = "127.0.0.1:9002", backup 
   EXPECT_TRUE(upstream.targets[1].backup);
 
   const auto unknown = load_text(
-      "[[upstreams]]\nname = \"b\"\nbalancer = \"random\"\ntargets = [{ address = \"127.0.0.1:1\" }]\n");
-  EXPECT_TRUE(find_error(unknown, "unknown balancer 'random' (round_robin, ")) << all_errors(unknown);
+      "[[upstreams]]\nname = \"b\"\nbalancer = \"random\"\ntargets = [{ address = \"127.0.0.1:1\" "
+      "}]\n");
+  EXPECT_TRUE(find_error(unknown, "unknown balancer 'random' (round_robin, "))
+      << all_errors(unknown);
   const auto without_hash = load_text(
-      "[[upstreams]]\nname = \"b\"\nhash_on = \"client_ip\"\ntargets = [{ address = \"127.0.0.1:1\" }]\n");
+      "[[upstreams]]\nname = \"b\"\nhash_on = \"client_ip\"\ntargets = [{ address = "
+      "\"127.0.0.1:1\" }]\n");
   EXPECT_TRUE(find_error(without_hash, "'hash_on' needs balancer = \"consistent_hash\""))
       << all_errors(without_hash);
   const auto bad_key = load_text(
@@ -268,12 +272,15 @@ TEST(ConfigValidate, HashOnParamNeedsTheRouteToCaptureIt) {
   const std::string upstream =
       "[[upstreams]]\nname = \"b\"\nbalancer = \"consistent_hash\"\nhash_on = \"param:id\"\n"
       "targets = [{ address = \"127.0.0.1:1\" }]\n";
-  const auto captured = load_text(upstream +
+  const auto captured = load_text(
+      upstream +
       "[[routes]]\nname = \"r\"\nmatch = { path_template = \"/users/{id}\" }\nupstream = \"b\"\n");
   EXPECT_TRUE(captured.config) << all_errors(captured);
-  const auto missing = load_text(upstream +
+  const auto missing = load_text(
+      upstream +
       "[[routes]]\nname = \"r\"\nmatch = { path_prefix = \"/users\" }\nupstream = \"b\"\n");
-  EXPECT_TRUE(find_error(missing, "the route's path_template must capture {id}")) << all_errors(missing);
+  EXPECT_TRUE(find_error(missing, "the route's path_template must capture {id}"))
+      << all_errors(missing);
 }
 
 }  // namespace

@@ -27,8 +27,7 @@ std::vector<std::string> Registry::filter_names() const {
   return names;
 }
 
-std::shared_ptr<const void> Registry::parse_filter(std::string_view name,
-                                                   const toml::table& entry,
+std::shared_ptr<const void> Registry::parse_filter(std::string_view name, const toml::table& entry,
                                                    const std::string& file,
                                                    std::vector<config::ConfigError>& errors) const {
   const FilterFactory* factory = find_factory(name);

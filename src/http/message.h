@@ -15,7 +15,18 @@ struct Header {
   std::string_view value;
 };
 
-enum class Method : std::uint8_t { get, head, post, put, del, connect, options, trace, patch, other };
+enum class Method : std::uint8_t {
+  get,
+  head,
+  post,
+  put,
+  del,
+  connect,
+  options,
+  trace,
+  patch,
+  other
+};
 
 // How the body that follows a head is delimited on the wire.
 enum class BodyFraming : std::uint8_t {

@@ -12,8 +12,8 @@ namespace apigw::http {
 
 struct HeadLimits {
   std::size_t max_header_bytes = 16 * 1024;  // whole head incl. request line -> 431
-  std::size_t max_header_count = 100;         // -> 431
-  std::size_t max_uri_bytes = 8 * 1024;       // request-target -> 414
+  std::size_t max_header_count = 100;        // -> 431
+  std::size_t max_uri_bytes = 8 * 1024;      // request-target -> 414
 };
 
 enum class ParseStatus { complete, incomplete, error };
@@ -66,8 +66,21 @@ class ChunkedScanner {
 
  private:
   // trailer_line is a trailer's name, trailer_value what follows its colon.
-  enum class State { size, size_ext, size_lf, data, data_cr, data_lf, trailer_start, trailer_line,
-                     trailer_value, trailer_lf, final_lf, done, error };
+  enum class State {
+    size,
+    size_ext,
+    size_lf,
+    data,
+    data_cr,
+    data_lf,
+    trailer_start,
+    trailer_line,
+    trailer_value,
+    trailer_lf,
+    final_lf,
+    done,
+    error
+  };
   State state_ = State::size;
   std::uint64_t chunk_remaining_ = 0;
   std::size_t size_digits_ = 0;

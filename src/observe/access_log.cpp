@@ -67,8 +67,7 @@ void append_time(std::string& out, std::int64_t unix_micros) {
   const auto length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
   out.append(text, length);
   char micros[16];
-  std::snprintf(micros, sizeof micros, ".%06lld",
-                static_cast<long long>(unix_micros % 1'000'000));
+  std::snprintf(micros, sizeof micros, ".%06lld", static_cast<long long>(unix_micros % 1'000'000));
   out.append(micros).append("Z");
 }
 

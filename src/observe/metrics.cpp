@@ -2,19 +2,26 @@
 
 #include <cstdio>
 
-
 namespace apigw::observe {
 
 std::size_t method_class(http::Method method) {
   switch (method) {
-    case http::Method::get: return 0;
-    case http::Method::head: return 1;
-    case http::Method::post: return 2;
-    case http::Method::put: return 3;
-    case http::Method::del: return 4;
-    case http::Method::patch: return 5;
-    case http::Method::options: return 6;
-    default: return 7;
+    case http::Method::get:
+      return 0;
+    case http::Method::head:
+      return 1;
+    case http::Method::post:
+      return 2;
+    case http::Method::put:
+      return 3;
+    case http::Method::del:
+      return 4;
+    case http::Method::patch:
+      return 5;
+    case http::Method::options:
+      return 6;
+    default:
+      return 7;
   }
 }
 
@@ -99,8 +106,9 @@ std::string format_micros_as_seconds(std::uint64_t micros) {
 std::string render_prometheus(const MetricsShard::Values& values, const GatewayGauges& gauges) {
   std::string out;
   out.reserve(4096);
-  out.append("# HELP apigw_requests_total Requests answered, by route, method and status class.\n"
-             "# TYPE apigw_requests_total counter\n");
+  out.append(
+      "# HELP apigw_requests_total Requests answered, by route, method and status class.\n"
+      "# TYPE apigw_requests_total counter\n");
   static constexpr const char* kStatusClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
   for (const auto& [name, route] : values.routes) {
     for (std::size_t m = 0; m < kMethodLabels.size(); ++m) {
@@ -113,8 +121,9 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
       }
     }
   }
-  out.append("# HELP apigw_request_duration_seconds Time from request head to last response byte.\n"
-             "# TYPE apigw_request_duration_seconds histogram\n");
+  out.append(
+      "# HELP apigw_request_duration_seconds Time from request head to last response byte.\n"
+      "# TYPE apigw_request_duration_seconds histogram\n");
   for (const auto& [name, route] : values.routes) {
     if (name.empty()) continue;
     std::uint64_t cumulative = 0;
@@ -132,25 +141,31 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
     out.append("apigw_request_duration_seconds_count{route=\"").append(route_label).append("\"} ");
     out.append(std::to_string(cumulative)).append("\n");
   }
-  out.append("# HELP apigw_upstream_connect_errors_total Failed connection attempts to targets.\n"
-             "# TYPE apigw_upstream_connect_errors_total counter\n");
+  out.append(
+      "# HELP apigw_upstream_connect_errors_total Failed connection attempts to targets.\n"
+      "# TYPE apigw_upstream_connect_errors_total counter\n");
   for (const auto& [name, count] : values.connect_errors) {
     out.append("apigw_upstream_connect_errors_total{upstream=\"").append(label(name));
     out.append("\"} ").append(std::to_string(count)).append("\n");
   }
-  out.append("# HELP apigw_active_connections Open client connections.\n"
-             "# TYPE apigw_active_connections gauge\n");
+  out.append(
+      "# HELP apigw_active_connections Open client connections.\n"
+      "# TYPE apigw_active_connections gauge\n");
   out.append("apigw_active_connections ").append(std::to_string(values.active_connections));
-  out.append("\n# HELP apigw_config_version Version of the configuration snapshot in use.\n"
-             "# TYPE apigw_config_version gauge\napigw_config_version ");
+  out.append(
+      "\n# HELP apigw_config_version Version of the configuration snapshot in use.\n"
+      "# TYPE apigw_config_version gauge\napigw_config_version ");
   out.append(std::to_string(gauges.config_version));
-  out.append("\n# HELP apigw_config_reloads_total Configuration reloads, by result.\n"
-             "# TYPE apigw_config_reloads_total counter\n");
-  out.append("apigw_config_reloads_total{result=\"ok\"} ").append(std::to_string(gauges.reloads_ok));
+  out.append(
+      "\n# HELP apigw_config_reloads_total Configuration reloads, by result.\n"
+      "# TYPE apigw_config_reloads_total counter\n");
+  out.append("apigw_config_reloads_total{result=\"ok\"} ")
+      .append(std::to_string(gauges.reloads_ok));
   out.append("\napigw_config_reloads_total{result=\"failed\"} ");
   out.append(std::to_string(gauges.reloads_failed));
-  out.append("\n# HELP apigw_access_log_dropped_total Access log lines dropped (queue full).\n"
-             "# TYPE apigw_access_log_dropped_total counter\napigw_access_log_dropped_total ");
+  out.append(
+      "\n# HELP apigw_access_log_dropped_total Access log lines dropped (queue full).\n"
+      "# TYPE apigw_access_log_dropped_total counter\napigw_access_log_dropped_total ");
   out.append(std::to_string(gauges.access_log_dropped));
   out.append("\n# HELP apigw_workers Worker threads.\n# TYPE apigw_workers gauge\napigw_workers ");
   out.append(std::to_string(gauges.workers)).append("\n");

@@ -16,9 +16,8 @@
 namespace apigw::observe {
 
 // Method classes used as the "method" label: the common methods by name, the rest as "OTHER".
-inline constexpr std::array<const char*, 8> kMethodLabels = {"GET",    "HEAD",  "POST",
-                                                            "PUT",    "DELETE", "PATCH",
-                                                            "OPTIONS", "OTHER"};
+inline constexpr std::array<const char*, 8> kMethodLabels = {"GET",    "HEAD",  "POST",    "PUT",
+                                                             "DELETE", "PATCH", "OPTIONS", "OTHER"};
 std::size_t method_class(http::Method method);
 
 // Per-route counters of one worker.

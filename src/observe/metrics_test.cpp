@@ -49,11 +49,14 @@ TEST(Metrics, RequestCountersOfTwoShardsAreMerged) {
   merged.merge(a.snapshot());
   merged.merge(b.snapshot());
   const std::string text = render(merged);
-  EXPECT_TRUE(has_line(text, R"(apigw_requests_total{route="users",method="GET",status_class="2xx"} 3)"))
+  EXPECT_TRUE(
+      has_line(text, R"(apigw_requests_total{route="users",method="GET",status_class="2xx"} 3)"))
       << text;
-  EXPECT_TRUE(has_line(text, R"(apigw_requests_total{route="users",method="POST",status_class="5xx"} 1)"))
+  EXPECT_TRUE(
+      has_line(text, R"(apigw_requests_total{route="users",method="POST",status_class="5xx"} 1)"))
       << text;
-  EXPECT_TRUE(has_line(text, R"(apigw_requests_total{route="orders",method="OTHER",status_class="4xx"} 1)"))
+  EXPECT_TRUE(
+      has_line(text, R"(apigw_requests_total{route="orders",method="OTHER",status_class="4xx"} 1)"))
       << text;
   // Zero series are left out, and nothing else was counted.
   EXPECT_EQ(count_lines_starting(text, "apigw_requests_total{"), 3) << text;
@@ -97,7 +100,8 @@ TEST(Metrics, BucketBoundsAreInclusiveAndSlowRequestsOnlyReachInf) {
   stats.record(http::Method::get, 200, 10'000'000);  // exactly 10 s
   stats.record(http::Method::get, 200, 11'000'000);  // beyond the last bound
   const std::string text = render(shard.snapshot());
-  EXPECT_TRUE(has_line(text, R"(apigw_request_duration_seconds_bucket{route="slow",le="0.0005"} 1)"))
+  EXPECT_TRUE(
+      has_line(text, R"(apigw_request_duration_seconds_bucket{route="slow",le="0.0005"} 1)"))
       << text;
   EXPECT_TRUE(has_line(text, R"(apigw_request_duration_seconds_bucket{route="slow",le="5"} 1)"))
       << text;
@@ -105,7 +109,8 @@ TEST(Metrics, BucketBoundsAreInclusiveAndSlowRequestsOnlyReachInf) {
       << text;
   EXPECT_TRUE(has_line(text, R"(apigw_request_duration_seconds_bucket{route="slow",le="+Inf"} 3)"))
       << text;
-  EXPECT_TRUE(has_line(text, R"(apigw_request_duration_seconds_sum{route="slow"} 21.0005)")) << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_request_duration_seconds_sum{route="slow"} 21.0005)"))
+      << text;
   EXPECT_TRUE(has_line(text, R"(apigw_request_duration_seconds_count{route="slow"} 3)")) << text;
 }
 
@@ -117,7 +122,8 @@ TEST(Metrics, RequestsWithoutRouteAreCountedButHaveNoHistogram) {
   MetricsShard::Values merged = a.snapshot();
   merged.merge(b.snapshot());
   const std::string text = render(merged);
-  EXPECT_TRUE(has_line(text, R"(apigw_requests_total{route="",method="OTHER",status_class="4xx"} 3)"))
+  EXPECT_TRUE(
+      has_line(text, R"(apigw_requests_total{route="",method="OTHER",status_class="4xx"} 3)"))
       << text;
   EXPECT_EQ(text.find("apigw_request_duration_seconds_bucket{route=\"\""), std::string::npos)
       << text;
@@ -141,8 +147,10 @@ TEST(Metrics, ConnectErrorsActiveConnectionsAndGauges) {
   gauges.access_log_dropped = 9;
   gauges.workers = 2;
   const std::string text = render(merged, gauges);
-  EXPECT_TRUE(has_line(text, R"(apigw_upstream_connect_errors_total{upstream="backend"} 3)")) << text;
-  EXPECT_TRUE(has_line(text, R"(apigw_upstream_connect_errors_total{upstream="billing"} 1)")) << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_upstream_connect_errors_total{upstream="backend"} 3)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_upstream_connect_errors_total{upstream="billing"} 1)"))
+      << text;
   EXPECT_TRUE(has_line(text, "apigw_active_connections 7")) << text;
   EXPECT_TRUE(has_line(text, "apigw_config_version 5")) << text;
   EXPECT_TRUE(has_line(text, R"(apigw_config_reloads_total{result="ok"} 2)")) << text;
@@ -201,10 +209,9 @@ TEST(Metrics, HelpAndTypeAppearOncePerFamilyBeforeItsSamples) {
     } else if (!line.starts_with("# HELP ")) {
       const std::string sample = line.substr(0, line.find_first_of("{ "));
       const bool belongs =
-          sample == current ||
-          (current == "apigw_request_duration_seconds" &&
-           (sample == current + "_bucket" || sample == current + "_sum" ||
-            sample == current + "_count"));
+          sample == current || (current == "apigw_request_duration_seconds" &&
+                                (sample == current + "_bucket" || sample == current + "_sum" ||
+                                 sample == current + "_count"));
       EXPECT_TRUE(belongs) << "sample " << sample << " under family " << current;
     }
     previous_line = line;
@@ -229,8 +236,8 @@ TEST(Metrics, LabelValuesAreEscaped) {
   shard.route("we\"ird\\name").record(http::Method::get, 200, 1);
   shard.upstream_connect_errors("two\nlines").add();
   const std::string text = render(shard.snapshot());
-  EXPECT_TRUE(
-      has_line(text, R"(apigw_requests_total{route="we\"ird\\name",method="GET",status_class="2xx"} 1)"))
+  EXPECT_TRUE(has_line(
+      text, R"(apigw_requests_total{route="we\"ird\\name",method="GET",status_class="2xx"} 1)"))
       << text;
   EXPECT_TRUE(has_line(text, R"(apigw_upstream_connect_errors_total{upstream="two\nlines"} 1)"))
       << text;
@@ -269,9 +276,11 @@ TEST(Metrics, StatusClassesAndOutOfRangeStatuses) {
   EXPECT_EQ(head[3], 1u);
   EXPECT_EQ(head[4], 3u);
   const std::string text = render(values);
-  EXPECT_TRUE(has_line(text, R"(apigw_requests_total{route="r",method="HEAD",status_class="1xx"} 1)"))
+  EXPECT_TRUE(
+      has_line(text, R"(apigw_requests_total{route="r",method="HEAD",status_class="1xx"} 1)"))
       << text;
-  EXPECT_TRUE(has_line(text, R"(apigw_requests_total{route="r",method="HEAD",status_class="5xx"} 3)"))
+  EXPECT_TRUE(
+      has_line(text, R"(apigw_requests_total{route="r",method="HEAD",status_class="5xx"} 3)"))
       << text;
 }
 

@@ -10,9 +10,9 @@
 
 namespace apigw::pipeline {
 
-enum class [[nodiscard]] Verdict {
-  next,  // continue with the next filter
-  stop,  // the filter set ctx.local_reply; answer it and skip the upstream
+enum class [[nodiscard]] Verdict{
+    next,  // continue with the next filter
+    stop,  // the filter set ctx.local_reply; answer it and skip the upstream
 };
 
 class Filter {

@@ -21,7 +21,7 @@ struct Target {
   std::uint32_t weight = 1;
   bool backup = false;
   std::shared_ptr<TargetState> state;  // shared by every worker; set by build_snapshot
-  std::vector<Endpoint> endpoints;  // empty when resolution failed and nothing was known before
+  std::vector<Endpoint> endpoints;     // empty when resolution failed and nothing was known before
 };
 
 struct Cluster {

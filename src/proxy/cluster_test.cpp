@@ -21,7 +21,8 @@ TEST(Cluster, NumericTargetsResolveWithoutDns) {
   const Cluster cluster = build_cluster(upstream, {}, resolved, warnings);
   ASSERT_EQ(cluster.targets.size(), 2u);
   ASSERT_EQ(cluster.targets[0].endpoints.size(), 1u);
-  EXPECT_EQ(cluster.targets[0].endpoints[0], Endpoint(boost::asio::ip::make_address("127.0.0.1"), 9001));
+  EXPECT_EQ(cluster.targets[0].endpoints[0],
+            Endpoint(boost::asio::ip::make_address("127.0.0.1"), 9001));
   ASSERT_EQ(cluster.targets[1].endpoints.size(), 1u);
   EXPECT_EQ(cluster.targets[1].endpoints[0], Endpoint(boost::asio::ip::make_address("::1"), 9002));
   EXPECT_EQ(cluster.targets[1].host, "::1");

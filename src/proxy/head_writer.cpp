@@ -87,7 +87,7 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
 }
 
 void write_client_response_head(const http::ResponseHead& response, const ClientResponseInfo& info,
-                                 std::string& out) {
+                                std::string& out) {
   const std::string_view connection = http::find_header(response.headers, "connection");
   out.append(info.client_http10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   append_number(out, static_cast<std::uint64_t>(response.status));

@@ -22,7 +22,8 @@ struct UpstreamRequestInfo {
 
 // Appends the upstream request head to `out`: hop-by-hop headers (and those named in Connection),
 // Expect and Host are dropped; Host, X-Forwarded-For (appended to), X-Forwarded-Proto,
-// X-Forwarded-Host and X-Request-Id are set; framing headers are re-emitted from the parsed framing.
+// X-Forwarded-Host and X-Request-Id are set; framing headers are re-emitted from the parsed
+// framing.
 void write_upstream_request_head(const http::RequestHead& request, const UpstreamRequestInfo& info,
                                  std::string& out);
 

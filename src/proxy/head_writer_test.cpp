@@ -271,16 +271,16 @@ TEST(ClientResponseHead, CloseSaysSoForBothVersions) {
   const std::string out = client_head(kUpstreamOk, {.keep_alive = false, .request_id = "rid"});
   EXPECT_TRUE(out.ends_with("Content-Length: 5\r\nConnection: close\r\n\r\n")) << out;
   EXPECT_EQ(count_header(out, "connection"), 1) << out;
-  const std::string out10 = client_head(
-      kUpstreamOk, {.keep_alive = false, .client_http10 = true, .request_id = "rid"});
+  const std::string out10 =
+      client_head(kUpstreamOk, {.keep_alive = false, .client_http10 = true, .request_id = "rid"});
   EXPECT_TRUE(out10.starts_with("HTTP/1.0 200 OK\r\n")) << out10;
   EXPECT_TRUE(out10.ends_with("\r\nConnection: close\r\n\r\n")) << out10;
   EXPECT_EQ(out10.find("keep-alive"), std::string::npos) << out10;
 }
 
 TEST(ClientResponseHead, Http10ClientGetsHttp10AndExplicitKeepAlive) {
-  const std::string out = client_head(
-      kUpstreamOk, {.keep_alive = true, .client_http10 = true, .request_id = "rid"});
+  const std::string out =
+      client_head(kUpstreamOk, {.keep_alive = true, .client_http10 = true, .request_id = "rid"});
   EXPECT_EQ(out,
             "HTTP/1.0 200 OK\r\n"
             "Content-Type: text/plain\r\n"
@@ -292,9 +292,9 @@ TEST(ClientResponseHead, Http10ClientGetsHttp10AndExplicitKeepAlive) {
 }
 
 TEST(ClientResponseHead, UpstreamRequestIdIsKeptAndNotDuplicated) {
-  const std::string out = client_head(
-      "HTTP/1.1 201 Created\r\nx-request-id: up-1\r\nContent-Length: 0\r\n\r\n",
-      {.request_id = "rid"});
+  const std::string out =
+      client_head("HTTP/1.1 201 Created\r\nx-request-id: up-1\r\nContent-Length: 0\r\n\r\n",
+                  {.request_id = "rid"});
   EXPECT_EQ(out,
             "HTTP/1.1 201 Created\r\n"
             "x-request-id: up-1\r\n"
@@ -312,9 +312,9 @@ TEST(ClientResponseHead, StatusLineReasonAndNothingAddedWithoutRequestId) {
 }
 
 TEST(ClientResponseHead, BodylessResponsesPassContentLengthUnchanged) {
-  const std::string not_modified = client_head(
-      "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 42\r\n\r\n",
-      {.request_id = "r"});
+  const std::string not_modified =
+      client_head("HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 42\r\n\r\n",
+                  {.request_id = "r"});
   EXPECT_EQ(not_modified,
             "HTTP/1.1 304 Not Modified\r\n"
             "ETag: \"v1\"\r\n"
@@ -370,26 +370,28 @@ TEST(ClientResponseHead, HeaderEditsReplaceAndRemove) {
 TEST(LocalReply, ExactBytesWithRequestIdAndExtraHeaders) {
   std::string out;
   write_local_reply(429, "rate_limited", "slow down", "rid-9", true, {{"Retry-After", "3"}}, out);
-  EXPECT_EQ(out,
-            "HTTP/1.1 429 Too Many Requests\r\n"
-            "Content-Type: application/json\r\n"
-            "Content-Length: 89\r\n"
-            "X-Request-Id: rid-9\r\n"
-            "Retry-After: 3\r\n"
-            "\r\n"
-            R"({"error":{"status":429,"code":"rate_limited","message":"slow down","request_id":"rid-9"}})");
+  EXPECT_EQ(
+      out,
+      "HTTP/1.1 429 Too Many Requests\r\n"
+      "Content-Type: application/json\r\n"
+      "Content-Length: 89\r\n"
+      "X-Request-Id: rid-9\r\n"
+      "Retry-After: 3\r\n"
+      "\r\n"
+      R"({"error":{"status":429,"code":"rate_limited","message":"slow down","request_id":"rid-9"}})");
 }
 
 TEST(LocalReply, CloseEscapedMessageAndNoRequestId) {
   std::string out;
   write_local_reply(502, "bad_gateway", "upstream said \"no\"\n", "", false, {}, out);
-  EXPECT_EQ(out,
-            "HTTP/1.1 502 Bad Gateway\r\n"
-            "Content-Type: application/json\r\n"
-            "Content-Length: 100\r\n"
-            "Connection: close\r\n"
-            "\r\n"
-            R"({"error":{"status":502,"code":"bad_gateway","message":"upstream said \"no\"\u000a","request_id":""}})");
+  EXPECT_EQ(
+      out,
+      "HTTP/1.1 502 Bad Gateway\r\n"
+      "Content-Type: application/json\r\n"
+      "Content-Length: 100\r\n"
+      "Connection: close\r\n"
+      "\r\n"
+      R"({"error":{"status":502,"code":"bad_gateway","message":"upstream said \"no\"\u000a","request_id":""}})");
 }
 
 TEST(LocalReply, ContentLengthMatchesTheBodyAndUnknownStatusesGetAReason) {

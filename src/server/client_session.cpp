@@ -109,12 +109,13 @@ void ClientSession::wait_while_idle(Owner self) {
   session.timed_out_ = false;
   session.expect(Phase::client_idle,
                  session.worker_.current()->snapshot->config.server.timeouts.idle);
-  session.socket_.async_wait(tcp::socket::wait_read, [self = std::move(self)](
-                                                         error_code ec) mutable {
-    if (ec || self->worker_.draining()) return;  // closed, idle timeout or draining: `self` dies
-    net::io_context& context = self->worker_.context();
-    net::co_spawn(context, serve(std::move(self)), net::detached);
-  });
+  session.socket_.async_wait(tcp::socket::wait_read,
+                             [self = std::move(self)](error_code ec) mutable {
+                               if (ec || self->worker_.draining())
+                                 return;  // closed, idle timeout or draining: `self` dies
+                               net::io_context& context = self->worker_.context();
+                               net::co_spawn(context, serve(std::move(self)), net::detached);
+                             });
 }
 
 awaitable<void> ClientSession::serve(Owner self) {
@@ -185,7 +186,8 @@ awaitable<bool> ClientSession::read_request_head() {
   expect(Phase::client_head, server.timeouts.header_read);
   for (;;) {
     if (!input_.empty()) {
-      const http::ParseResult result = http::parse_request_head(input_.readable(), limits, scratch_->head);
+      const http::ParseResult result =
+          http::parse_request_head(input_.readable(), limits, scratch_->head);
       if (result.status == http::ParseStatus::complete) {
         clear_deadline();
         co_return true;
@@ -225,7 +227,8 @@ awaitable<bool> ClientSession::send_local_reply(int status, std::string_view cod
   // would take the connection for closed: close it.
   keep_alive = keep_alive && !worker_.draining() && scratch_->head.version_minor == 1;
   scratch_->output.clear();
-  proxy::write_local_reply(status, code, message, request_id_, keep_alive, headers, scratch_->output);
+  proxy::write_local_reply(status, code, message, request_id_, keep_alive, headers,
+                           scratch_->output);
   status_sent_ = status;
   expect(Phase::client_write, worker_.current()->snapshot->config.server.timeouts.body_read);
   auto [ec, n] = co_await net::async_write(socket_, net::buffer(scratch_->output), use_nothrow);
@@ -286,7 +289,8 @@ awaitable<bool> ClientSession::handle_request() {
                                         false);
   }
   const auto route_index =
-      snapshot.router.match(scratch_->head.host, scratch_->head.method_text, scratch_->path, scratch_->head.headers, scratch_->params);
+      snapshot.router.match(scratch_->head.host, scratch_->head.method_text, scratch_->path,
+                            scratch_->head.headers, scratch_->params);
   if (!route_index) {
     input_.consume(scratch_->head.head_bytes);
     worker_.metrics().requests_without_route.add();
@@ -297,9 +301,9 @@ awaitable<bool> ClientSession::handle_request() {
   const snapshot::CompiledRoute& route = snapshot.routes[*route_index];
   route_name_ = route.config->name;
 
-  pipeline::RequestContext context{scratch_->head, scratch_->path, route.config->name, request_id_, client_ip_};
-  if (!route.chain.empty() &&
-      route.chain.run_request_phase(context) == pipeline::Verdict::stop) {
+  pipeline::RequestContext context{scratch_->head, scratch_->path, route.config->name, request_id_,
+                                   client_ip_};
+  if (!route.chain.empty() && route.chain.run_request_phase(context) == pipeline::Verdict::stop) {
     input_.consume(scratch_->head.head_bytes);
     const pipeline::LocalReply& reply = *context.local_reply;
     const bool keep = co_await send_local_reply(reply.status, reply.code, reply.message,
@@ -317,10 +321,11 @@ awaitable<bool> ClientSession::handle_request() {
 
   ProxyExchange exchange(*this, *current, route, context);
   const bool keep_alive = co_await exchange.run();
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
-                                                                            request_start_);
-  current->stats(*route_index).record(scratch_->head.method, status_sent_ ? status_sent_ : 499,
-                                           static_cast<std::uint64_t>(micros.count()));
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_start_);
+  current->stats(*route_index)
+      .record(scratch_->head.method, status_sent_ ? status_sent_ : 499,
+              static_cast<std::uint64_t>(micros.count()));
   co_return keep_alive && !worker_.draining();
 }
 

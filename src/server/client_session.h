@@ -96,7 +96,7 @@ class ClientSession final : public Expirable {
   Phase phase_ = Phase::client_idle;
   Phase timed_out_in_ = Phase::client_idle;
   bool timed_out_ = false;
-  bool aborted_ = false;  // abort() was called: no retry, no next request
+  bool aborted_ = false;                    // abort() was called: no retry, no next request
   UpstreamConnection* upstream_ = nullptr;  // the connection of the exchange in progress
 
   // Per request, for logs and metrics.

@@ -60,7 +60,8 @@ awaitable<bool> ProxyExchange::run() {
     input.consume(buffered_body_);
     buffered_body_ = 0;
     co_return co_await session_.send_local_reply(
-        503, "no_healthy_upstream", "no available target in upstream '" + cluster_.config->name + "'",
+        503, "no_healthy_upstream",
+        "no available target in upstream '" + cluster_.config->name + "'",
         head.keep_alive && body_complete_in_buffer_);
   }
   const proxy::Target& target = cluster_.targets[target_index];
@@ -178,9 +179,10 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
 
   session_.expect(Phase::upstream_exchange, route_.timeout);
   const std::array<net::const_buffer, 2> head_and_body{
-      net::buffer(session_.scratch_->output), net::buffer(session_.input_.readable().data(), buffered_body_)};
-  auto [write_ec, written] = co_await net::async_write(connection_->socket, head_and_body,
-                                                       use_nothrow);
+      net::buffer(session_.scratch_->output),
+      net::buffer(session_.input_.readable().data(), buffered_body_)};
+  auto [write_ec, written] =
+      co_await net::async_write(connection_->socket, head_and_body, use_nothrow);
   if (write_ec) {
     retryable = reused && body_complete_in_buffer_ && !session_.timed_out_;
     co_return session_.timed_out_ ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
@@ -193,8 +195,8 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   }
   bool nothing_received = false;
   const UpstreamOutcome outcome = co_await read_response_head(nothing_received);
-  retryable = outcome == UpstreamOutcome::reset && nothing_received && reused &&
-              body_complete_in_buffer_;
+  retryable =
+      outcome == UpstreamOutcome::reset && nothing_received && reused && body_complete_in_buffer_;
   co_return outcome;
 }
 
@@ -203,9 +205,8 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
   const auto& timeouts = snapshot_.config.server.timeouts;
   ByteBuffer& input = session_.input_;
   input.consume(buffered_body_);  // sent with the head; from here on the body streams
-  std::uint64_t remaining = head.framing == http::BodyFraming::content_length
-                                ? head.content_length - buffered_body_
-                                : 0;
+  std::uint64_t remaining =
+      head.framing == http::BodyFraming::content_length ? head.content_length - buffered_body_ : 0;
   buffered_body_ = 0;
   if (head.expect_continue && input.empty()) {
     session_.expect(Phase::client_write, timeouts.body_read);
@@ -242,8 +243,8 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
     auto [ec, n] = co_await net::async_write(
         connection_->socket, net::buffer(input.readable().data(), forward), use_nothrow);
     input.consume(forward);
-    if (ec) co_return session_.timed_out_ ? UpstreamOutcome::response_timeout
-                                          : UpstreamOutcome::reset;
+    if (ec)
+      co_return session_.timed_out_ ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
     if (done) break;
   }
   request_body_sent_ = true;

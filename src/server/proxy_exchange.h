@@ -15,15 +15,15 @@ namespace apigw::server {
 // How the upstream side of an exchange ended, and what the client is told if no response came.
 enum class UpstreamOutcome : std::uint8_t {
   ok,
-  connect_failed,    // 502
-  connect_timeout,   // 504
-  reset,             // 502: the connection broke before a response head
-  response_timeout,  // 504
-  invalid_response,  // 502
-  client_gone,       // the client vanished or stalled while we read its body: just close
-  client_timeout,    // 408
-  request_too_large, // 413 (chunked body over the limit)
-  invalid_body,      // 400 (broken chunked framing from the client)
+  connect_failed,     // 502
+  connect_timeout,    // 504
+  reset,              // 502: the connection broke before a response head
+  response_timeout,   // 504
+  invalid_response,   // 502
+  client_gone,        // the client vanished or stalled while we read its body: just close
+  client_timeout,     // 408
+  request_too_large,  // 413 (chunked body over the limit)
+  invalid_body,       // 400 (broken chunked framing from the client)
 };
 
 class ProxyExchange {

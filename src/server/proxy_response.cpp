@@ -116,13 +116,13 @@ awaitable<bool> ProxyExchange::reply_for(UpstreamOutcome outcome) {
   const std::string& upstream = cluster_.config->name;
   switch (outcome) {
     case UpstreamOutcome::connect_failed:
-      co_return co_await session_.send_local_reply(
-          502, "upstream_connect_failed", "cannot connect to upstream '" + upstream + "'",
-          keep_alive);
+      co_return co_await session_.send_local_reply(502, "upstream_connect_failed",
+                                                   "cannot connect to upstream '" + upstream + "'",
+                                                   keep_alive);
     case UpstreamOutcome::connect_timeout:
       co_return co_await session_.send_local_reply(
-          504, "upstream_connect_timeout",
-          "connecting to upstream '" + upstream + "' timed out", keep_alive);
+          504, "upstream_connect_timeout", "connecting to upstream '" + upstream + "' timed out",
+          keep_alive);
     case UpstreamOutcome::reset:
       co_return co_await session_.send_local_reply(
           502, "upstream_reset", "upstream '" + upstream + "' closed the connection", keep_alive);
@@ -135,8 +135,8 @@ awaitable<bool> ProxyExchange::reply_for(UpstreamOutcome outcome) {
           502, "invalid_upstream_response", "upstream '" + upstream + "' sent an invalid response",
           keep_alive);
     case UpstreamOutcome::client_timeout:
-      co_return co_await session_.send_local_reply(
-          408, "request_timeout", "request body not received in time", false);
+      co_return co_await session_.send_local_reply(408, "request_timeout",
+                                                   "request body not received in time", false);
     case UpstreamOutcome::request_too_large:
       co_return co_await session_.send_local_reply(
           413, "payload_too_large", "request body exceeds the limit of this route", false);

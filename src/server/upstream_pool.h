@@ -32,7 +32,8 @@ class UpstreamConnection final : public Expirable {
 
 class TargetPool {
  public:
-  TargetPool(DeadlineSweeper& sweeper, BufferPool& buffers) : sweeper_(sweeper), buffers_(buffers) {}
+  TargetPool(DeadlineSweeper& sweeper, BufferPool& buffers)
+      : sweeper_(sweeper), buffers_(buffers) {}
   void configure(std::uint32_t max_idle, std::chrono::milliseconds idle_timeout) {
     max_idle_ = max_idle;
     idle_timeout_ = idle_timeout;

@@ -1,7 +1,7 @@
 #include "server/worker.h"
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/client_session.h"
@@ -32,8 +32,8 @@ void Worker::listen(const std::vector<tcp::endpoint>& endpoints) {
     acceptor->set_option(net::socket_base::reuse_address(true));
     // Every worker binds the same address; the kernel spreads new connections across them.
     const int enable = 1;
-    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &enable,
-                     sizeof enable) != 0) {
+    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &enable, sizeof enable) !=
+        0) {
       throw std::runtime_error("SO_REUSEPORT is not available");
     }
     if (endpoint.address().is_v6()) acceptor->set_option(net::ip::v6_only(true));
@@ -53,9 +53,8 @@ void Worker::start(std::shared_ptr<const snapshot::Snapshot> snapshot) {
 }
 
 void Worker::publish(std::shared_ptr<const snapshot::Snapshot> snapshot) {
-  net::post(context_, [this, snapshot = std::move(snapshot)]() mutable {
-    install(std::move(snapshot));
-  });
+  net::post(context_,
+            [this, snapshot = std::move(snapshot)]() mutable { install(std::move(snapshot)); });
 }
 
 void Worker::drain() {
@@ -111,8 +110,7 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
 }
 
-std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index,
-                                        std::optional<std::uint64_t> key,
+std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional<std::uint64_t> key,
                                         std::span<const std::uint8_t> avoid) {
   const auto& targets = snapshot->clusters[cluster_index].targets;
   proxy::Balancer& balancer = *balancers[cluster_index];

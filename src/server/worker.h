@@ -14,12 +14,12 @@
 
 #include "observe/access_log.h"
 #include "observe/metrics.h"
+#include "proxy/balancers/balancer.h"
 #include "server/asio.h"
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
 #include "server/request_scratch.h"
 #include "server/upstream_pool.h"
-#include "proxy/balancers/balancer.h"
 #include "snapshot/snapshot.h"
 
 namespace apigw::server {

@@ -29,8 +29,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
     proxy::Cluster cluster = proxy::build_cluster(upstream, known, snapshot->resolved, warnings);
     for (auto& target : cluster.targets) {
       const auto found = states.find(upstream.name + '\n' + target.address);
-      target.state = found != states.end() ? found->second
-                                           : std::make_shared<proxy::TargetState>();
+      target.state = found != states.end() ? found->second : std::make_shared<proxy::TargetState>();
     }
     snapshot->clusters.push_back(std::move(cluster));
   }

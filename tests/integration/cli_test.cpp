@@ -1,6 +1,8 @@
 // The command line: check, version, and the example configs shipped in examples/.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "support/gateway.h"
 
 namespace apigw::test {
@@ -14,9 +16,44 @@ TEST(Cli, VersionPrintsTheVersion) {
 
 TEST(Cli, CheckAcceptsTheShippedExamples) {
   for (const char* example : {"/examples/minimal.toml", "/examples/quickstart.toml"}) {
-    const auto result = run_command({APIGW_BINARY, "check", "-c", APIGW_SOURCE_DIR + std::string(example)});
+    const auto result =
+        run_command({APIGW_BINARY, "check", "-c", APIGW_SOURCE_DIR + std::string(example)});
     EXPECT_EQ(result.exit_code, 0) << example << ": " << result.output;
   }
+}
+
+// Every ```toml block in the docs that is a whole config (has a [server] or [[upstreams]] table)
+// must pass `apigw check`, so the documentation cannot drift from the schema.
+TEST(Cli, CheckAcceptsTheConfigsInTheDocs) {
+  int checked = 0;
+  for (const char* doc : {"/README.md", "/docs/configuration.md", "/docs/load-balancing.md"}) {
+    std::ifstream file(APIGW_SOURCE_DIR + std::string(doc));
+    ASSERT_TRUE(file) << doc;
+    std::string line, block;
+    bool inside = false;
+    int number = 0, block_start = 0;
+    while (std::getline(file, line)) {
+      ++number;
+      if (!inside && line == "```toml") {
+        inside = true;
+        block.clear();
+        block_start = number;
+      } else if (inside && line == "```") {
+        inside = false;
+        const bool whole = block.find("[server]") != std::string::npos ||
+                           block.find("[[upstreams]]") != std::string::npos;
+        if (!whole) continue;
+        TempDir dir;
+        const std::string path = dir.write("doc.toml", block);
+        const auto result = run_command({APIGW_BINARY, "check", "-c", path});
+        EXPECT_EQ(result.exit_code, 0) << doc << ":" << block_start << ": " << result.output;
+        ++checked;
+      } else if (inside) {
+        block += line + "\n";
+      }
+    }
+  }
+  EXPECT_GE(checked, 3);
 }
 
 TEST(Cli, CheckReportsEveryErrorWithPositionAndHint) {
@@ -68,7 +105,8 @@ targets = [{ address = "${TEST_BACKEND}" }]
 name = "all"
 match = { path_prefix = "/" }
 upstream = "backend"
-)", {"TEST_BACKEND=" + backend.address(), "APIGW__SERVER__WORKERS=3"});
+)",
+                  {"TEST_BACKEND=" + backend.address(), "APIGW__SERVER__WORKERS=3"});
   EXPECT_EQ(http_get(gateway.port(), "/").status, 200);
   EXPECT_NE(gateway.metrics().find("apigw_workers 3"), std::string::npos);
 }

@@ -77,9 +77,8 @@ TEST(Lifecycle, InvalidConfigIsRefusedAndOldOneServes) {
 TEST(Lifecycle, SigtermFinishesInFlightRequestsThenExitsZero) {
   EchoBackend backend;
   Gateway gateway(fill(kConfig, {{"backend", backend.address()}}));
-  auto in_flight = std::async(std::launch::async, [&] {
-    return http_get(gateway.port(), "/delay/1000");
-  });
+  auto in_flight =
+      std::async(std::launch::async, [&] { return http_get(gateway.port(), "/delay/1000"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   gateway.process().signal(SIGTERM);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -99,9 +98,8 @@ TEST(Lifecycle, DrainDeadlineEndsStragglersAndIdleConnectionsCleanly) {
   RawConnection idle(gateway.port());
   idle.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_EQ(idle.read_response().status, 200);
-  auto straggler = std::async(std::launch::async, [&] {
-    return http_get(gateway.port(), "/delay/5000");
-  });
+  auto straggler =
+      std::async(std::launch::async, [&] { return http_get(gateway.port(), "/delay/5000"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   gateway.process().signal(SIGTERM);
   // The idle keep-alive connection is closed at once; the straggler when the drain deadline

@@ -69,7 +69,8 @@ TEST(LoadBalancing, LeastConnectionsSteersAwayFromASlowTarget) {
   // would get 6; least connections sends it almost none after the first.
   std::vector<std::future<CurlResult>> requests;
   for (int i = 0; i < 12; ++i) {
-    requests.push_back(std::async(std::launch::async, [&] { return http_get(gateway.port(), "/"); }));
+    requests.push_back(
+        std::async(std::launch::async, [&] { return http_get(gateway.port(), "/"); }));
     std::this_thread::sleep_for(std::chrono::milliseconds(40));
   }
   std::map<std::string, int> counts;
@@ -113,8 +114,8 @@ TEST(LoadBalancing, BackupTargetsServeOnlyWhenNoPrimaryCan) {
   Gateway gateway(config_for("", target(primary) + target(backup, 1, true)));
   EXPECT_EQ(served_by(gateway, 4), "pppp");
   // A primary without addresses (its name does not resolve) cannot take requests: the backup does.
-  Gateway unresolvable(config_for(
-      "", "{ address = \"primary.invalid:80\" }," + target(backup, 1, true)));
+  Gateway unresolvable(
+      config_for("", "{ address = \"primary.invalid:80\" }," + target(backup, 1, true)));
   EXPECT_EQ(served_by(unresolvable, 3), "bbb");
 }
 

@@ -17,7 +17,8 @@ namespace {
 
 std::string config_for(const std::string& target, const std::string& upstream_extra = "",
                        const std::string& server_extra = "") {
-  return fill(R"(
+  return fill(
+      R"(
 [server]
 listen = ["127.0.0.1:{port}", "[::1]:{port}"]
 workers = 1
@@ -33,8 +34,7 @@ name = "all"
 match = { path_prefix = "/" }
 upstream = "backend"
 )",
-              {{"target", target}, {"upstream_extra", upstream_extra},
-               {"server_extra", server_extra}});
+      {{"target", target}, {"upstream_extra", upstream_extra}, {"server_extra", server_extra}});
 }
 
 // A listener whose accept queue is full and never drained: the kernel drops further SYNs, so a
@@ -81,8 +81,8 @@ TEST(Network, Ipv6ListenerAndIpv6Target) {
 TEST(Network, DnsNamedTargetIsResolved) {
   EchoBackend backend("named");
   // "localhost" may resolve to ::1 first, where nothing listens: the next address is tried.
-  Gateway gateway(config_for("localhost:" + std::to_string(backend.port()),
-                             "host_header = \"target\""));
+  Gateway gateway(
+      config_for("localhost:" + std::to_string(backend.port()), "host_header = \"target\""));
   const auto result = http_get(gateway.port(), "/by-name");
   ASSERT_EQ(result.status, 200) << result.body;
   EXPECT_EQ(result.headers["x-echo-server"], "named");
@@ -154,8 +154,8 @@ TEST(Network, KeepAliveConnectionServesRequestsAcrossLingerAndIdle) {
 
 TEST(Network, UpstreamPoolReusesThenExpiresIdleConnections) {
   EchoBackend backend;
-  Gateway gateway(config_for(backend.address(),
-                             "keepalive = { max_idle = 4, idle_timeout = \"300ms\" }"));
+  Gateway gateway(
+      config_for(backend.address(), "keepalive = { max_idle = 4, idle_timeout = \"300ms\" }"));
   const auto first = http_get(gateway.port(), "/");
   const auto second = http_get(gateway.port(), "/");
   ASSERT_FALSE(first.headers["x-echo-connection"].empty());

@@ -24,28 +24,33 @@ targets = [{ address = "{backend}" }]
 name = "api"
 match = { path_prefix = "/" }
 upstream = "backend"
-)", {{"backend", backend.address()}}));
+)",
+                       {{"backend", backend.address()}}));
   for (int i = 0; i < 5; ++i) ASSERT_EQ(http_get(gateway.port(), "/ok").status, 200);
   ASSERT_EQ(http_get(gateway.port(), "/status/503").status, 503);
   ASSERT_EQ(curl({"-X", "POST", "-d", "x", gateway.url("/")}).status, 200);
   const std::string metrics = gateway.metrics();
-  EXPECT_NE(metrics.find("apigw_requests_total{route=\"api\",method=\"GET\",status_class=\"2xx\"} 5"),
-            std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("apigw_requests_total{route=\"api\",method=\"GET\",status_class=\"5xx\"} 1"),
-            std::string::npos);
-  EXPECT_NE(metrics.find("apigw_requests_total{route=\"api\",method=\"POST\",status_class=\"2xx\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      metrics.find("apigw_requests_total{route=\"api\",method=\"GET\",status_class=\"2xx\"} 5"),
+      std::string::npos)
+      << metrics;
+  EXPECT_NE(
+      metrics.find("apigw_requests_total{route=\"api\",method=\"GET\",status_class=\"5xx\"} 1"),
+      std::string::npos);
+  EXPECT_NE(
+      metrics.find("apigw_requests_total{route=\"api\",method=\"POST\",status_class=\"2xx\"} 1"),
+      std::string::npos);
   EXPECT_NE(metrics.find("apigw_request_duration_seconds_count{route=\"api\"} 7"),
             std::string::npos);
   EXPECT_NE(metrics.find("apigw_request_duration_seconds_bucket{route=\"api\",le=\"+Inf\"} 7"),
             std::string::npos);
   EXPECT_NE(metrics.find("apigw_active_connections "), std::string::npos);
 
-  const auto health = parse_response(
-      raw_exchange(gateway.admin_port(), "GET /health HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const auto health =
+      parse_response(raw_exchange(gateway.admin_port(), "GET /health HTTP/1.1\r\nHost: a\r\n\r\n"));
   EXPECT_EQ(health.status, 200);
-  const auto ready = parse_response(
-      raw_exchange(gateway.admin_port(), "GET /ready HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const auto ready =
+      parse_response(raw_exchange(gateway.admin_port(), "GET /ready HTTP/1.1\r\nHost: a\r\n\r\n"));
   EXPECT_EQ(ready.status, 200);
 }
 
@@ -68,7 +73,8 @@ targets = [{ address = "{backend}" }]
 name = "logged"
 match = { path_prefix = "/" }
 upstream = "backend"
-)", {{"backend", backend.address()}, {"log", log_path}}));
+)",
+                       {{"backend", backend.address()}, {"log", log_path}}));
   ASSERT_EQ(http_get(gateway.port(), "/first?q=1", {"-H", "X-Request-Id: req-1"}).status, 200);
   ASSERT_EQ(curl({"-X", "POST", "--data-binary", "12345", gateway.url("/second")}).status, 200);
   std::vector<std::string> lines;
@@ -81,7 +87,8 @@ upstream = "backend"
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_NE(lines[0].find("\"request_id\":\"req-1\""), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find("\"method\":\"GET\",\"path\":\"/first?q=1\",\"status\":200"),
-            std::string::npos) << lines[0];
+            std::string::npos)
+      << lines[0];
   EXPECT_NE(lines[0].find("\"upstream\":\"" + backend.address() + "\""), std::string::npos);
   EXPECT_NE(lines[0].find("\"route\":\"logged\""), std::string::npos);
   EXPECT_EQ(lines[0].rfind("{\"time\":\"", 0), 0u);

@@ -57,14 +57,18 @@ class ProtocolSafety : public ::testing::Test {
 
 TEST_F(ProtocolSafety, SmugglingAttemptsAreRefusedAndNeverForwarded) {
   const std::pair<const char*, const char*> cases[] = {
-      {"both CL and TE", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
-                         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n"},
-      {"differing CLs", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n"
-                        "\r\nhello!"},
+      {"both CL and TE",
+       "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n"},
+      {"differing CLs",
+       "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n"
+       "\r\nhello!"},
       {"TE not chunked", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n"},
-      {"chunked not final", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"},
-      {"TE chunked twice", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
-                           "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+      {"chunked not final",
+       "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"},
+      {"TE chunked twice",
+       "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
       {"obs-fold", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n  folded\r\n\r\n"},
       {"space before colon", "GET / HTTP/1.1\r\nHost: h\r\nContent-Length : 0\r\n\r\n"},
       {"bare CR in value", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rb\r\n\r\n"},
@@ -80,11 +84,11 @@ TEST_F(ProtocolSafety, NulInValueIsRefused) {
 }
 
 TEST_F(ProtocolSafety, InvalidChunkSizesAreRefused) {
-  for (const char* body : {"zz\r\nhello\r\n0\r\n\r\n", "ffffffffffffffffff\r\n",
-                           "5\r\nhelloXX0\r\n\r\n", "-1\r\n"}) {
+  for (const char* body :
+       {"zz\r\nhello\r\n0\r\n\r\n", "ffffffffffffffffff\r\n", "5\r\nhelloXX0\r\n\r\n", "-1\r\n"}) {
     RawConnection connection(gateway.port());
-    connection.send(std::string("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n") +
-                    body);
+    connection.send(
+        std::string("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n") + body);
     const auto response = parse_response(connection.read_until_close());
     EXPECT_EQ(response.status, 400) << body;
     EXPECT_TRUE(connection.closed_by_peer()) << body;
@@ -109,8 +113,9 @@ TEST_F(ProtocolSafety, LimitsAnswerWithTheirStatus) {
 
 TEST_F(ProtocolSafety, ChunkedBodyOverTheLimitIs413) {
   RawConnection connection(gateway.port());
-  connection.send("POST /small HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                  "14\r\n01234567890123456789\r\n0\r\n\r\n");
+  connection.send(
+      "POST /small HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "14\r\n01234567890123456789\r\n0\r\n\r\n");
   const auto response = parse_response(connection.read_until_close());
   EXPECT_EQ(response.status, 413);
 }

@@ -74,8 +74,8 @@ TEST_F(ProxyBasics, MethodsAndBodiesReachTheBackend) {
   }
   // HEAD: the response keeps the resource's Content-Length and carries no body; a raw client
   // sees exactly where the head ends.
-  const std::string head = raw_exchange(
-      gateway.port(), "HEAD / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+  const std::string head =
+      raw_exchange(gateway.port(), "HEAD / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(head.rfind("HTTP/1.1 200 ", 0), 0u) << head;
   EXPECT_NE(head.find("Content-Length: "), std::string::npos) << head;
   ASSERT_GE(head.size(), 4u);
@@ -95,8 +95,8 @@ TEST_F(ProxyBasics, EchoesBodyExactly) {
 TEST_F(ProxyBasics, ChunkedBothWays) {
   TempDir dir;
   const std::string file = dir.write("payload", std::string(300000, 'z'));
-  const auto upload = curl({"-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file,
-                            gateway.url("/upload")});
+  const auto upload = curl(
+      {"-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file, gateway.url("/upload")});
   ASSERT_EQ(upload.status, 200);
   EXPECT_NE(upload.body.find("\"transfer-encoding\":\"chunked\""), std::string::npos);
   EXPECT_NE(upload.body.find("\"body_bytes\":300000"), std::string::npos) << upload.body;
@@ -106,8 +106,8 @@ TEST_F(ProxyBasics, ChunkedBothWays) {
   EXPECT_EQ(download.headers["transfer-encoding"], "chunked");
   EXPECT_EQ(download.body.size(), 250000u);
 
-  const auto echoed = curl({"-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file,
-                            gateway.url("/echo")});
+  const auto echoed =
+      curl({"-H", "Transfer-Encoding: chunked", "--data-binary", "@" + file, gateway.url("/echo")});
   EXPECT_EQ(echoed.body, std::string(300000, 'z'));
 }
 
@@ -119,8 +119,8 @@ TEST_F(ProxyBasics, RemovesHopByHopHeaders) {
       "Proxy-Connection: keep-alive\r\nX-Kept: yes\r\n\r\n");
   const auto response = parse_response(raw);
   ASSERT_EQ(response.status, 200) << raw;
-  for (const char* name : {"x-private", "keep-alive", "\"te\"", "upgrade", "proxy-connection",
-                           "\"connection\""}) {
+  for (const char* name :
+       {"x-private", "keep-alive", "\"te\"", "upgrade", "proxy-connection", "\"connection\""}) {
     EXPECT_EQ(response.body.find(name), std::string::npos) << name << " in " << response.body;
   }
   EXPECT_NE(response.body.find("\"x-kept\":\"yes\""), std::string::npos);
@@ -145,8 +145,8 @@ TEST_F(ProxyBasics, KeepAliveOnBothSides) {
 TEST_F(ProxyBasics, ExpectContinueIsAnswered) {
   TempDir dir;
   const std::string file = dir.write("payload", std::string(200000, 'e'));
-  const auto result = curl({"-H", "Expect: 100-continue", "--data-binary", "@" + file,
-                            gateway.url("/upload")});
+  const auto result =
+      curl({"-H", "Expect: 100-continue", "--data-binary", "@" + file, gateway.url("/upload")});
   ASSERT_EQ(result.status, 200);
   EXPECT_NE(result.body.find("\"body_bytes\":200000"), std::string::npos);
   EXPECT_EQ(result.body.find("\"expect\""), std::string::npos) << "Expect is not forwarded";
@@ -165,13 +165,15 @@ targets = [{ address = "{backend}" }]
 name = "api"
 match = { path_prefix = "/api" }
 upstream = "backend"
-)", {{"backend", backend.address()}}));
+)",
+                      {{"backend", backend.address()}}));
   const auto result = http_get(narrow.port(), "/nothing-here");
   EXPECT_EQ(result.status, 404);
   EXPECT_EQ(result.headers["content-type"], "application/json");
-  EXPECT_EQ(result.body, "{\"error\":{\"status\":404,\"code\":\"route_not_found\",\"message\":"
-                         "\"no route matches GET /nothing-here\",\"request_id\":\"" +
-                             result.headers["x-request-id"] + "\"}}");
+  EXPECT_EQ(result.body,
+            "{\"error\":{\"status\":404,\"code\":\"route_not_found\",\"message\":"
+            "\"no route matches GET /nothing-here\",\"request_id\":\"" +
+                result.headers["x-request-id"] + "\"}}");
 }
 
 }  // namespace

@@ -72,9 +72,9 @@ class Routing : public ::testing::Test {
   // Sends a raw request line and returns the echo server that answered and the path it saw.
   std::pair<std::string, std::string> route_of(const std::string& target,
                                                const std::string& extra_headers = "") {
-    const auto response = parse_response(raw_exchange(
-        gateway.port(), "GET " + target + " HTTP/1.1\r\nHost: www.example\r\n" + extra_headers +
-                            "Connection: close\r\n\r\n"));
+    const auto response = parse_response(
+        raw_exchange(gateway.port(), "GET " + target + " HTTP/1.1\r\nHost: www.example\r\n" +
+                                         extra_headers + "Connection: close\r\n\r\n"));
     const std::string& body = response.body;
     const auto start = body.find("\"path\":\"");
     std::string path;
@@ -86,8 +86,8 @@ class Routing : public ::testing::Test {
 };
 
 TEST_F(Routing, TemplateRouteRewritesWithCapturedParam) {
-  EXPECT_EQ(route_of("/users/42"), std::make_pair(std::string("private"),
-                                                  std::string("/v2/accounts/42")));
+  EXPECT_EQ(route_of("/users/42"),
+            std::make_pair(std::string("private"), std::string("/v2/accounts/42")));
   // POST is not in the methods list: falls through to the catch-all.
   const auto post = curl({"-X", "POST", "-d", "x", gateway.url("/users/42")});
   EXPECT_EQ(post.headers["x-echo-server"], "public");
@@ -101,8 +101,8 @@ TEST_F(Routing, StripAndReplacePrefix) {
 }
 
 TEST_F(Routing, NormalizationCannotDodgeARoute) {
-  for (const char* sneaky : {"/public/../admin/x", "/%61dmin/x", "//admin//x", "/./admin/x",
-                             "/static/%2e%2e/admin/x"}) {
+  for (const char* sneaky :
+       {"/public/../admin/x", "/%61dmin/x", "//admin//x", "/./admin/x", "/static/%2e%2e/admin/x"}) {
     const auto [server, path] = route_of(sneaky);
     EXPECT_EQ(server, "private") << sneaky;
     EXPECT_EQ(path, "/admin/x") << sneaky << ": the backend sees the normalized path";
@@ -125,8 +125,8 @@ TEST_F(Routing, FixedHostHeaderPerUpstream) {
 }
 
 TEST_F(Routing, MalformedPathIs400) {
-  const auto response = parse_response(
-      raw_exchange(gateway.port(), "GET /a%zz HTTP/1.1\r\nHost: h\r\n\r\n"));
+  const auto response =
+      parse_response(raw_exchange(gateway.port(), "GET /a%zz HTTP/1.1\r\nHost: h\r\n\r\n"));
   EXPECT_EQ(response.status, 400);
   EXPECT_NE(response.body.find("\"code\":\"invalid_path\""), std::string::npos);
 }

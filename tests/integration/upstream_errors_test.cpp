@@ -24,7 +24,8 @@ name = "all"
 match = { path_prefix = "/" }
 upstream = "backend"
 {extra}
-)", {{"target", target}, {"extra", extra_route}});
+)",
+              {{"target", target}, {"extra", extra_route}});
 }
 
 TEST(UpstreamErrors, DeadUpstreamIs502) {
@@ -64,7 +65,8 @@ name = "patient"
 match = { path_prefix = "/delay" }
 upstream = "backend"
 timeout = "3s"
-)", {{"target", backend.address()}}));
+)",
+                       {{"target", backend.address()}}));
   EXPECT_EQ(http_get(gateway.port(), "/delay/500").status, 200);
 }
 

@@ -45,8 +45,8 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout, const std::strin
 EchoBackend::EchoBackend(std::string name, std::string host, std::vector<std::string> extra_args)
     : host_(std::move(host)), port_(free_port()) {
   record_path_ = dir_.path() + "/requests.log";
-  std::vector<std::string> command{APIGW_BINARY, "echo-server", "--listen", address(), "--name",
-                                   name,         "--record",    record_path_};
+  std::vector<std::string> command{APIGW_BINARY, "echo-server", "--listen", address(),
+                                   "--name",     name,          "--record", record_path_};
   command.insert(command.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<Process>(std::move(command), dir_.path() + "/echo.log");
   if (!wait_for_port(port_, std::chrono::seconds(10), host_)) {
@@ -64,15 +64,15 @@ std::vector<std::string> EchoBackend::received() const {
 Gateway::Gateway(const std::string& config, std::vector<std::string> extra_env)
     : port_(free_port()), admin_port_(free_port()) {
   write_config(config);
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{APIGW_BINARY, "run", "-c", config_path_}, dir_.path() + "/apigw.log",
-      std::move(extra_env));
+  process_ =
+      std::make_unique<Process>(std::vector<std::string>{APIGW_BINARY, "run", "-c", config_path_},
+                                dir_.path() + "/apigw.log", std::move(extra_env));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_->running()) break;
     if (wait_for_port(admin_port_, std::chrono::milliseconds(50))) {
-      const auto response = parse_response(
-          raw_exchange(admin_port_, "GET /ready HTTP/1.1\r\nHost: admin\r\n\r\n"));
+      const auto response =
+          parse_response(raw_exchange(admin_port_, "GET /ready HTTP/1.1\r\nHost: admin\r\n\r\n"));
       if (response.status == 200) return;
     }
   }
@@ -97,8 +97,8 @@ Gateway::~Gateway() {
 }
 
 void Gateway::write_config(const std::string& config) {
-  const std::string text = fill(config, {{"port", std::to_string(port_)},
-                                         {"admin_port", std::to_string(admin_port_)}});
+  const std::string text =
+      fill(config, {{"port", std::to_string(port_)}, {"admin_port", std::to_string(admin_port_)}});
   // Write then rename, as a config manager would, so a reload never sees half a file.
   const std::string staging = dir_.write("apigw.toml.tmp", text);
   config_path_ = dir_.path() + "/apigw.toml";
@@ -114,8 +114,7 @@ long Gateway::rss_kib() const {
 }
 
 std::string Gateway::metrics() const {
-  return parse_response(raw_exchange(admin_port_, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n"))
-      .body;
+  return parse_response(raw_exchange(admin_port_, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n")).body;
 }
 
 bool Gateway::wait_for_metric(const std::string& needle, std::chrono::milliseconds timeout) const {

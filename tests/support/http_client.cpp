@@ -66,8 +66,8 @@ std::size_t complete_response_size(std::string_view raw, HttpResponse* out) {
     for (;;) {
       const std::size_t line_end = raw.find("\r\n", position);
       if (line_end == std::string_view::npos) return 0;
-      const std::size_t size = std::stoull(std::string(raw.substr(position, line_end - position)),
-                                           nullptr, 16);
+      const std::size_t size =
+          std::stoull(std::string(raw.substr(position, line_end - position)), nullptr, 16);
       position = line_end + 2;
       if (size == 0) {
         const std::size_t trailer_end = raw.find("\r\n", position);
@@ -170,8 +170,7 @@ bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     pollfd poll_fd{fd_, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&poll_fd, 1, static_cast<int>(left.count())) <= 0)
-      return false;
+    if (left.count() <= 0 || ::poll(&poll_fd, 1, static_cast<int>(left.count())) <= 0) return false;
     const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n <= 0) return true;
     pending_.append(chunk, static_cast<std::size_t>(n));
@@ -182,9 +181,8 @@ CurlResult curl(const std::vector<std::string>& args) {
   TempDir dir;
   const std::string headers_file = dir.path() + "/headers";
   const std::string body_file = dir.path() + "/body";
-  std::vector<std::string> argv = {"curl",          "-sS",  "--max-time", "60",
-                                   "-D",            headers_file, "-o",   body_file,
-                                   "-w",            "%{http_code}"};
+  std::vector<std::string> argv = {"curl",       "-sS", "--max-time", "60", "-D",
+                                   headers_file, "-o",  body_file,    "-w", "%{http_code}"};
   argv.insert(argv.end(), args.begin(), args.end());
   const CommandResult run = run_command(argv, std::chrono::seconds(90));
   CurlResult result;

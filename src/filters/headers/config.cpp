@@ -28,11 +28,20 @@ bool is_token(std::string_view name) {
 // Headers the gateway writes or strips itself: message framing, connection management, Host (see
 // the upstream's host_header) and the forwarding headers. Letting a filter set them would send
 // two copies (two Content-Lengths is a smuggling vector); letting it remove them would not work.
-constexpr std::array<std::string_view, 14> kManagedHeaders{
-    "connection",   "content-length", "expect",          "host",
-    "keep-alive",   "proxy-connection", "te",             "trailer",
-    "transfer-encoding", "upgrade",   "x-forwarded-for", "x-forwarded-host",
-    "x-forwarded-proto", "x-request-id"};
+constexpr std::array<std::string_view, 14> kManagedHeaders{"connection",
+                                                           "content-length",
+                                                           "expect",
+                                                           "host",
+                                                           "keep-alive",
+                                                           "proxy-connection",
+                                                           "te",
+                                                           "trailer",
+                                                           "transfer-encoding",
+                                                           "upgrade",
+                                                           "x-forwarded-for",
+                                                           "x-forwarded-host",
+                                                           "x-forwarded-proto",
+                                                           "x-request-id"};
 
 bool is_managed(std::string_view name) {
   return std::any_of(kManagedHeaders.begin(), kManagedHeaders.end(),
@@ -61,8 +70,8 @@ void parse_set(const toml::node& node, std::string_view key, const std::string& 
   for (const auto& [name, value] : *table) {
     const auto* text = value.as_string();
     if (!is_token(name.str())) {
-      errors.push_back({position_of(value, file), "invalid header name '" +
-                                                      std::string(name.str()) + "'"});
+      errors.push_back(
+          {position_of(value, file), "invalid header name '" + std::string(name.str()) + "'"});
     } else if (is_managed(name.str())) {
       errors.push_back({position_of(value, file), managed_error(name.str())});
     } else if (text == nullptr || !is_valid_value(text->get())) {
@@ -84,8 +93,8 @@ void parse_remove(const toml::node& node, std::string_view key, const std::strin
   for (const auto& element : *array) {
     const auto* text = element.as_string();
     if (text == nullptr || !is_token(text->get())) {
-      errors.push_back({position_of(element, file), "'" + std::string(key) +
-                                                        "' entries must be header names"});
+      errors.push_back(
+          {position_of(element, file), "'" + std::string(key) + "' entries must be header names"});
     } else if (is_managed(text->get())) {
       errors.push_back({position_of(element, file), managed_error(text->get())});
     } else {

@@ -1,6 +1,7 @@
 // Config of the "headers" filter: set or remove headers on the upstream request and on the
 // response to the client.
-//   filters = [{ name = "headers", request_set = { "x-env" = "prod" }, request_remove = ["x-debug"],
+//   filters = [{ name = "headers", request_set = { "x-env" = "prod" }, request_remove =
+//   ["x-debug"],
 //                response_set = { "cache-control" = "no-store" }, response_remove = ["server"] }]
 #pragma once
 

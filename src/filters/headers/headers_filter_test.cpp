@@ -27,8 +27,8 @@ const Registry& registry() {
 // The minimal config whose last route gets `filters_line` (it lands on line 17).
 config::LoadResult load_with(std::string_view filters_line) {
   return config::load_config_text(
-      std::string(config::testing::kMinimalConfig) + std::string(filters_line) + "\n",
-      "test.toml", {}, registry());
+      std::string(config::testing::kMinimalConfig) + std::string(filters_line) + "\n", "test.toml",
+      {}, registry());
 }
 
 // "set a=1; remove b; ..." in the edits' order, so a whole edit list compares in one line.
@@ -63,15 +63,16 @@ TEST(HeadersFilter, SettingsAreParsedThroughTheLoader) {
   EXPECT_EQ(refs[0].name, "headers");
   ASSERT_TRUE(refs[0].settings);
   const auto& settings = *static_cast<const headers::HeadersConfig*>(refs[0].settings.get());
-  EXPECT_EQ(describe(settings.request), "set x-a=1; set x-env=prod; remove x-debug; remove Cookie; ");
+  EXPECT_EQ(describe(settings.request),
+            "set x-a=1; set x-env=prod; remove x-debug; remove Cookie; ");
   EXPECT_EQ(describe(settings.response), "set cache-control=no-store; remove server; ");
 }
 
 TEST(HeadersFilter, ChainAddsRequestEditsThenResponseEdits) {
-  const auto result = load_with(
-      R"(filters = [{ name = "headers", request_set = { "x-env" = "prod" }, )"
-      R"(request_remove = ["x-debug"], response_set = { "cache-control" = "no-store" }, )"
-      R"(response_remove = ["server", "x-powered-by"] }])");
+  const auto result =
+      load_with(R"(filters = [{ name = "headers", request_set = { "x-env" = "prod" }, )"
+                R"(request_remove = ["x-debug"], response_set = { "cache-control" = "no-store" }, )"
+                R"(response_remove = ["server", "x-powered-by"] }])");
   ASSERT_TRUE(result.config) << all_errors(result);
   const pipeline::FilterChain chain = registry().make_chain(result.config->routes[0].filters);
   ASSERT_FALSE(chain.empty());
@@ -94,11 +95,11 @@ TEST(HeadersFilter, ChainAddsRequestEditsThenResponseEdits) {
 }
 
 TEST(HeadersFilter, TwoFiltersRunInChainOrderThenInReverse) {
-  const auto result = load_with(
-      R"(filters = [{ name = "headers", request_set = { "x-first" = "1" }, )"
-      R"(response_set = { "x-first" = "r1" } }, )"
-      R"({ name = "headers", request_set = { "x-second" = "2" }, )"
-      R"(response_set = { "x-second" = "r2" } }])");
+  const auto result =
+      load_with(R"(filters = [{ name = "headers", request_set = { "x-first" = "1" }, )"
+                R"(response_set = { "x-first" = "r1" } }, )"
+                R"({ name = "headers", request_set = { "x-second" = "2" }, )"
+                R"(response_set = { "x-second" = "r2" } }])");
   ASSERT_TRUE(result.config) << all_errors(result);
   const pipeline::FilterChain chain = registry().make_chain(result.config->routes[0].filters);
   const http::RequestHead head = request_head();
@@ -172,9 +173,10 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{R"(filters = [{ name = "headers", request_remove = ["x-forwarded-for"] }])",
                     "test.toml:17:50: header 'x-forwarded-for' is managed by the gateway and "
                     "cannot be set or removed by a filter"},
-        InvalidCase{R"(filters = [{ name = "headers", response_set = { "transfer-encoding" = "x" } }])",
-                    "test.toml:17:71: header 'transfer-encoding' is managed by the gateway and "
-                    "cannot be set or removed by a filter"}));
+        InvalidCase{
+            R"(filters = [{ name = "headers", response_set = { "transfer-encoding" = "x" } }])",
+            "test.toml:17:71: header 'transfer-encoding' is managed by the gateway and "
+            "cannot be set or removed by a filter"}));
 
 TEST(HeadersFilter, EveryBadSettingIsReportedAndTheFilterIsNotKept) {
   const auto result = load_with(

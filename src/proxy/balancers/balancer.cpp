@@ -12,6 +12,15 @@ std::uint64_t hash_key(std::string_view key) {
   return hash ^ (hash >> 31);
 }
 
+std::size_t next_usable(std::span<const std::uint8_t> usable, std::size_t& position) {
+  const std::size_t count = usable.size();
+  for (std::size_t tries = 0; tries < count; ++tries) {
+    const std::size_t candidate = position++ % count;
+    if (usable[candidate]) return candidate;
+  }
+  return Balancer::npos;
+}
+
 std::unique_ptr<Balancer> make_balancer(config::BalancerKind kind,
                                         std::vector<BalancerTarget> targets, std::uint64_t seed) {
   switch (kind) {

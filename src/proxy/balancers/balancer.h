@@ -50,6 +50,10 @@ class Balancer {
   std::vector<BalancerTarget> targets_;
 };
 
+// The next usable target at or after `position` (which advances past it), cyclically; npos if
+// none is usable. Round robin, and the fallback of balancers that have nothing better to go on.
+std::size_t next_usable(std::span<const std::uint8_t> usable, std::size_t& position);
+
 // `seed` differs per worker, so workers do not move in lockstep.
 std::unique_ptr<Balancer> make_balancer(config::BalancerKind kind,
                                         std::vector<BalancerTarget> targets, std::uint64_t seed);

@@ -13,7 +13,8 @@ namespace {
 struct Fixture {
   explicit Fixture(std::vector<std::uint32_t> weights) : loads(weights.size()) {
     for (std::size_t i = 0; i < weights.size(); ++i) {
-      targets.push_back({std::string(1, static_cast<char>('a' + i)) + ":80", weights[i], &loads[i]});
+      targets.push_back(
+          {std::string(1, static_cast<char>('a' + i)) + ":80", weights[i], &loads[i]});
     }
   }
   std::vector<BalancerTarget> targets;

@@ -22,8 +22,8 @@ class ConsistentHash final : public Balancer {
     const std::uint64_t per_weight =
         total_weight == 0
             ? 0
-            : std::min<std::uint64_t>(kPointsPerWeight, std::max<std::uint64_t>(
-                                                            1, kMaxPoints / total_weight));
+            : std::min<std::uint64_t>(kPointsPerWeight,
+                                      std::max<std::uint64_t>(1, kMaxPoints / total_weight));
     for (std::size_t i = 0; i < targets_.size(); ++i) {
       const std::uint64_t points = per_weight * targets_[i].weight;
       for (std::uint64_t n = 0; n < points; ++n) {
@@ -38,14 +38,8 @@ class ConsistentHash final : public Balancer {
   std::size_t pick(std::span<const std::uint8_t> usable,
                    std::optional<std::uint64_t> key) override {
     if (ring_.empty()) return npos;
-    if (!key) {
-      // No key in this request (no such header, cookie or parameter): round robin.
-      for (std::size_t tries = 0; tries < targets_.size(); ++tries) {
-        const std::size_t candidate = fallback_++ % targets_.size();
-        if (usable[candidate]) return candidate;
-      }
-      return npos;
-    }
+    // No key in this request (no such header, cookie or parameter): round robin.
+    if (!key) return next_usable(usable, fallback_);
     auto point = std::lower_bound(ring_.begin(), ring_.end(), *key,
                                   [](const Point& p, std::uint64_t hash) { return p.hash < hash; });
     for (std::size_t walked = 0; walked < ring_.size(); ++walked, ++point) {

@@ -10,12 +10,7 @@ class RoundRobin final : public Balancer {
       : Balancer(std::move(targets)), next_(start) {}
 
   std::size_t pick(std::span<const std::uint8_t> usable, std::optional<std::uint64_t>) override {
-    const std::size_t count = targets_.size();
-    for (std::size_t tries = 0; tries < count; ++tries) {
-      const std::size_t candidate = next_++ % count;
-      if (usable[candidate]) return candidate;
-    }
-    return npos;
+    return next_usable(usable, next_);
   }
 
   void carry_over(const Balancer& previous) override {
