@@ -7,6 +7,7 @@
 #include "proxy/head_writer.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
+#include "server/write_all.h"
 
 namespace apigw::server {
 namespace {
@@ -32,6 +33,7 @@ ClientSession::ClientSession(Worker& worker, tcp::socket socket)
   const auto remote = socket_.remote_endpoint(ec);
   if (!ec) client_ip_ = remote.address().to_string();
   socket_.set_option(tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);  // for write_all's immediate write
   worker_.sweeper().add(*this);
   worker_.add_session(*this);
   worker_.metrics().active_connections.fetch_add(1, std::memory_order_relaxed);
@@ -231,7 +233,7 @@ awaitable<bool> ClientSession::send_local_reply(int status, std::string_view cod
                            scratch_->output);
   status_sent_ = status;
   expect(Phase::client_write, worker_.current()->snapshot->config.server.timeouts.body_read);
-  auto [ec, n] = co_await net::async_write(socket_, net::buffer(scratch_->output), use_nothrow);
+  auto [ec, n] = co_await write_all(socket_, net::buffer(scratch_->output));
   clear_deadline();
   bytes_out_ += n;
   log_request();

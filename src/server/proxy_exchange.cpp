@@ -5,6 +5,7 @@
 
 #include "proxy/head_writer.h"
 #include "server/worker.h"
+#include "server/write_all.h"
 
 namespace apigw::server {
 namespace {
@@ -160,6 +161,7 @@ awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy:
   }
   error_code ignored;
   connection_->socket.set_option(tcp::no_delay(true), ignored);
+  connection_->socket.non_blocking(true, ignored);  // for write_all's immediate write
   co_return UpstreamOutcome::ok;
 }
 
@@ -178,11 +180,9 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   ++connection_->requests_served;
 
   session_.expect(Phase::upstream_exchange, route_.timeout);
-  const std::array<net::const_buffer, 2> head_and_body{
-      net::buffer(session_.scratch_->output),
-      net::buffer(session_.input_.readable().data(), buffered_body_)};
   auto [write_ec, written] =
-      co_await net::async_write(connection_->socket, head_and_body, use_nothrow);
+      co_await write_all(connection_->socket, net::buffer(session_.scratch_->output),
+                         net::buffer(session_.input_.readable().data(), buffered_body_));
   if (write_ec) {
     retryable = reused && body_complete_in_buffer_ && !session_.timed_out_;
     co_return session_.timed_out_ ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;

@@ -5,6 +5,7 @@
 #include "proxy/head_writer.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
+#include "server/write_all.h"
 
 namespace apigw::server {
 
@@ -66,9 +67,8 @@ awaitable<bool> ProxyExchange::relay_response() {
   }
   session_.status_sent_ = response_.status;
   session_.expect(Phase::client_write, timeouts.body_read);
-  const std::array<net::const_buffer, 2> head_and_body{
-      net::buffer(session_.scratch_->output), net::buffer(upstream.readable().data(), part)};
-  auto [ec, written] = co_await net::async_write(session_.socket_, head_and_body, use_nothrow);
+  auto [ec, written] = co_await write_all(session_.socket_, net::buffer(session_.scratch_->output),
+                                          net::buffer(upstream.readable().data(), part));
   session_.bytes_out_ += written;
   upstream.consume(part);
   bool ok = !ec;
@@ -90,8 +90,8 @@ awaitable<bool> ProxyExchange::relay_response() {
       break;
     }
     session_.expect(Phase::client_write, timeouts.body_read);
-    auto [write_ec, sent] = co_await net::async_write(
-        session_.socket_, net::buffer(upstream.readable().data(), part), use_nothrow);
+    auto [write_ec, sent] =
+        co_await write_all(session_.socket_, net::buffer(upstream.readable().data(), part));
     session_.bytes_out_ += sent;
     upstream.consume(part);
     ok = !write_ec;
