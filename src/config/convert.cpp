@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <utility>
 
 #include "config/detail.h"
@@ -315,11 +316,62 @@ void convert_filter(const toml::table& entry, const std::string& path, const Fil
   }
 }
 
+RetryConfig convert_retry(const toml::table& table, const std::string& path, LoadContext& ctx) {
+  RetryConfig retry;
+  TableReader reader(
+      table, path,
+      {"attempts", "on", "per_try_timeout", "backoff", "non_idempotent", "replay_limit", "budget"},
+      ctx);
+  reader.read_count("attempts", retry.attempts);
+  std::vector<std::string> on;
+  if (reader.read_strings("on", on)) {
+    retry.on_connect_failure = retry.on_reset = retry.on_timeout = false;
+    retry.on_statuses.clear();
+    for (std::size_t i = 0; i < on.size(); ++i) {
+      const std::string& condition = on[i];
+      int status = 0;
+      const auto [end, error] =
+          std::from_chars(condition.data(), condition.data() + condition.size(), status);
+      if (condition == "connect_failure") {
+        retry.on_connect_failure = true;
+      } else if (condition == "reset") {
+        retry.on_reset = true;
+      } else if (condition == "timeout") {
+        retry.on_timeout = true;
+      } else if (error == std::errc() && end == condition.data() + condition.size() &&
+                 status >= 500 && status <= 599) {
+        retry.on_statuses.push_back(status);
+      } else {
+        ctx.error(ctx.positions().at(reader.path_of("on") + "." + std::to_string(i), {}),
+                  "unknown retry condition '" + condition +
+                      "' (connect_failure, reset, timeout, or a status 500-599 such as \"503\")");
+      }
+    }
+  }
+  if (Duration value{}; reader.read_duration("per_try_timeout", value)) {
+    retry.per_try_timeout = value;
+  }
+  if (const auto* backoff = reader.read_table("backoff")) {
+    TableReader inner(*backoff, reader.path_of("backoff"), {"base", "max"}, ctx);
+    inner.read_duration("base", retry.backoff_base);
+    inner.read_duration("max", retry.backoff_max);
+  }
+  reader.read_bool("non_idempotent", retry.non_idempotent);
+  reader.read_size("replay_limit", retry.replay_limit);
+  if (const auto* budget = reader.read_table("budget")) {
+    TableReader inner(*budget, reader.path_of("budget"), {"percent", "min"}, ctx);
+    inner.read_count("percent", retry.budget_percent);
+    inner.read_count("min", retry.budget_min);
+  }
+  return retry;
+}
+
 RouteConfig convert_route(const toml::table& table, const std::string& path,
                           const FilterCatalog& filters, LoadContext& ctx) {
   RouteConfig route;
   TableReader reader(
-      table, path, {"name", "match", "upstream", "rewrite", "timeout", "max_body_bytes", "filters"},
+      table, path,
+      {"name", "match", "upstream", "rewrite", "timeout", "max_body_bytes", "retry", "filters"},
       ctx);
   route.position = reader.position();
   reader.read_string("name", route.name, Presence::required);
@@ -333,6 +385,9 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   if (Duration timeout{}; reader.read_duration("timeout", timeout)) route.timeout = timeout;
   if (std::uint64_t bytes = 0; reader.read_size("max_body_bytes", bytes))
     route.max_body_bytes = bytes;
+  if (const auto* retry = reader.read_table("retry")) {
+    route.retry = convert_retry(*retry, reader.path_of("retry"), ctx);
+  }
   if (const auto* list = reader.find("filters")) {
     for_each_table(*list, "filters", reader.path_of("filters"), ctx,
                    [&](const toml::table& entry, const std::string& entry_path) {

@@ -123,6 +123,22 @@ struct FilterRef {
   SourcePosition position;
 };
 
+// Retries of a failed attempt on another target (docs/resilience.md).
+struct RetryConfig {
+  std::uint32_t attempts = 1;  // tries in all, the first included; 1: no retry
+  bool on_connect_failure = true;
+  bool on_reset = true;
+  bool on_timeout = false;                // connect timeout, or no response within per_try_timeout
+  std::vector<int> on_statuses{502, 503, 504};
+  std::optional<Duration> per_try_timeout;  // default: the route's timeout
+  Duration backoff_base{25};               // full jitter: wait random(0, min(max, base * 2^n))
+  Duration backoff_max{250};
+  bool non_idempotent = false;             // POST, PATCH and others are never retried unless set
+  std::uint64_t replay_limit = 64 * 1024;  // larger request bodies are not buffered for a retry
+  std::uint32_t budget_percent = 20;       // retries in flight at most this % of active requests
+  std::uint32_t budget_min = 3;            // ... or this many, whichever is more
+};
+
 struct RouteConfig {
   std::string name;
   RouteMatch match;
@@ -130,6 +146,7 @@ struct RouteConfig {
   RewriteConfig rewrite;
   std::optional<Duration> timeout;  // overrides upstream request_timeout
   std::optional<std::uint64_t> max_body_bytes;
+  RetryConfig retry;
   std::vector<FilterRef> filters;
   SourcePosition position;
 };

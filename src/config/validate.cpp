@@ -262,6 +262,23 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
                   "'; the route's path_template must capture {" + upstream->hash_on.name + "}");
       }
     }
+    const RetryConfig& retry = route.retry;
+    if (retry.attempts < 1 || retry.attempts > 10) {
+      error(path + ".retry.attempts", route.position,
+            "'attempts' must be between 1 and 10 (tries in all, the first included)");
+    }
+    positive(path + ".retry.backoff.base", route.position, "base", retry.backoff_base.count() > 0);
+    if (retry.backoff_max < retry.backoff_base) {
+      error(path + ".retry.backoff.max", route.position, "backoff 'max' must be at least 'base'");
+    }
+    if (retry.per_try_timeout) {
+      positive(path + ".retry.per_try_timeout", route.position, "per_try_timeout",
+               retry.per_try_timeout->count() > 0);
+    }
+    if (retry.budget_percent > 100) {
+      error(path + ".retry.budget.percent", route.position,
+            "budget 'percent' must be between 0 and 100");
+    }
     if (route.timeout)
       positive(path + ".timeout", route.position, "timeout", route.timeout->count() > 0);
     if (route.max_body_bytes) {

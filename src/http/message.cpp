@@ -38,6 +38,28 @@ void ResponseHead::clear() {
   head_bytes = 0;
 }
 
+namespace {
+
+std::string_view rebased(std::string_view view, const char* from, std::size_t size,
+                         const char* to) {
+  if (view.data() < from || view.data() >= from + size) return view;
+  return {to + (view.data() - from), view.size()};
+}
+
+}  // namespace
+
+void RequestHead::rebase(const char* from, std::size_t size, const char* to) {
+  method_text = rebased(method_text, from, size, to);
+  target = rebased(target, from, size, to);
+  path = rebased(path, from, size, to);
+  query = rebased(query, from, size, to);
+  host = rebased(host, from, size, to);
+  for (Header& header : headers) {
+    header.name = rebased(header.name, from, size, to);
+    header.value = rebased(header.value, from, size, to);
+  }
+}
+
 std::string_view find_cookie(const std::vector<Header>& headers, std::string_view name) {
   for (const auto& header : headers) {
     if (!iequals(header.name, "cookie")) continue;

@@ -55,6 +55,8 @@ struct RequestHead {
   std::size_t head_bytes = 0;    // bytes of the head including the final CRLFCRLF
 
   void clear();
+  // The head's bytes were copied from [from, from + size) to `to`: points every view there.
+  void rebase(const char* from, std::size_t size, const char* to);
 };
 
 // A parsed response head from an upstream.

@@ -1,5 +1,7 @@
 #include "http/message.h"
 
+#include "http/parser.h"
+
 #include <gtest/gtest.h>
 
 namespace apigw::http {
@@ -96,6 +98,34 @@ TEST(Clear, ResetsFieldsButKeepsHeaderCapacity) {
   EXPECT_EQ(response.status, 0);
   EXPECT_EQ(response.framing, BodyFraming::none);
   EXPECT_EQ(response.content_length, 0u);
+}
+
+TEST(RequestHeadRebase, ViewsFollowTheCopiedBytes) {
+  std::string buffer = "POST /a/b?x=1 HTTP/1.1\r\nHost: h.example\r\nX-Id: 42\r\n\r\nbody";
+  RequestHead head;
+  ASSERT_EQ(parse_request_head(buffer, HeadLimits{}, head).status, ParseStatus::complete);
+  const std::string copy = buffer.substr(0, head.head_bytes);
+  head.rebase(buffer.data(), head.head_bytes, copy.data());
+  std::fill(buffer.begin(), buffer.end(), '#');  // the original bytes are reused for the body
+  EXPECT_EQ(head.method_text, "POST");
+  EXPECT_EQ(head.target, "/a/b?x=1");
+  EXPECT_EQ(head.path, "/a/b");
+  EXPECT_EQ(head.query, "x=1");
+  EXPECT_EQ(head.host, "h.example");
+  EXPECT_EQ(find_header(head.headers, "x-id"), "42");
+  for (const Header& header : head.headers) {
+    EXPECT_GE(header.name.data(), copy.data());
+    EXPECT_LT(header.value.data(), copy.data() + copy.size());
+  }
+}
+
+TEST(FindCookie, FindsANamedCookieAcrossHeaders) {
+  const std::vector<Header> headers{{"Cookie", "theme=dark; session=abc"},
+                                    {"cookie", " other=1;last=\"q\" "}};
+  EXPECT_EQ(find_cookie(headers, "session"), "abc");
+  EXPECT_EQ(find_cookie(headers, "last"), "\"q\"");
+  EXPECT_EQ(find_cookie(headers, "Session"), "") << "cookie names are case-sensitive";
+  EXPECT_EQ(find_cookie(headers, "missing"), "");
 }
 
 }  // namespace

@@ -37,6 +37,12 @@ CounterCell& MetricsShard::upstream_connect_errors(const std::string& upstream) 
   return *slot;
 }
 
+CounterCell& MetricsShard::upstream_retries(const std::string& upstream, RetryResult result) {
+  auto& slot = retries_[upstream][static_cast<std::size_t>(result)];
+  if (!slot) slot = std::make_unique<CounterCell>();
+  return *slot;
+}
+
 MetricsShard::Values MetricsShard::snapshot() const {
   Values values;
   for (const auto& [name, stats] : routes_) {
@@ -52,6 +58,11 @@ MetricsShard::Values MetricsShard::snapshot() const {
   }
   for (const auto& [name, counter] : connect_errors_)
     values.connect_errors[name] = counter->value.load(std::memory_order_relaxed);
+  for (const auto& [name, cells] : retries_) {
+    for (std::size_t r = 0; r < cells.size(); ++r) {
+      if (cells[r]) values.retries[name][r] = cells[r]->value.load(std::memory_order_relaxed);
+    }
+  }
   values.active_connections = active_connections.load(std::memory_order_relaxed);
   return values;
 }
@@ -65,6 +76,9 @@ void MetricsShard::Values::merge(const Values& other) {
     mine.latency.add(route.latency);
   }
   for (const auto& [name, count] : other.connect_errors) connect_errors[name] += count;
+  for (const auto& [name, counts] : other.retries) {
+    for (std::size_t r = 0; r < counts.size(); ++r) retries[name][r] += counts[r];
+  }
   active_connections += other.active_connections;
 }
 
@@ -147,6 +161,19 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
   for (const auto& [name, count] : values.connect_errors) {
     out.append("apigw_upstream_connect_errors_total{upstream=\"").append(label(name));
     out.append("\"} ").append(std::to_string(count)).append("\n");
+  }
+  out.append(
+      "# HELP apigw_upstream_retries_total Retries of failed attempts, made or refused by the "
+      "retry "
+      "budget.\n"
+      "# TYPE apigw_upstream_retries_total counter\n");
+  for (const auto& [name, counts] : values.retries) {
+    static constexpr const char* kResults[] = {"retried", "budget_exhausted"};
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+      out.append("apigw_upstream_retries_total{upstream=\"").append(label(name));
+      out.append("\",result=\"").append(kResults[r]).append("\"} ");
+      out.append(std::to_string(counts[r])).append("\n");
+    }
   }
   out.append(
       "# HELP apigw_active_connections Open client connections.\n"

@@ -48,6 +48,9 @@ class MetricsShard {
  public:
   RouteStats& route(const std::string& name);
   CounterCell& upstream_connect_errors(const std::string& upstream);
+  // Retries of failed attempts (docs/resilience.md): made, or refused by the retry budget.
+  enum class RetryResult : std::uint8_t { retried, budget_exhausted };
+  CounterCell& upstream_retries(const std::string& upstream, RetryResult result);
   std::atomic<std::int64_t> active_connections{0};
   CounterCell requests_without_route;  // 404s, counted under route=""
 
@@ -59,6 +62,7 @@ class MetricsShard {
     };
     std::map<std::string, Route> routes;
     std::map<std::string, std::uint64_t> connect_errors;
+    std::map<std::string, std::array<std::uint64_t, 2>> retries;  // [RetryResult]
     std::int64_t active_connections = 0;
     void merge(const Values& other);
   };
@@ -67,6 +71,7 @@ class MetricsShard {
  private:
   std::map<std::string, std::unique_ptr<RouteStats>> routes_;
   std::map<std::string, std::unique_ptr<CounterCell>> connect_errors_;
+  std::map<std::string, std::array<std::unique_ptr<CounterCell>, 2>> retries_;
 };
 
 struct GatewayGauges {

@@ -185,6 +185,7 @@ TEST(Metrics, HelpAndTypeAppearOncePerFamilyBeforeItsSamples) {
       {"apigw_requests_total", "counter"},
       {"apigw_request_duration_seconds", "histogram"},
       {"apigw_upstream_connect_errors_total", "counter"},
+      {"apigw_upstream_retries_total", "counter"},
       {"apigw_active_connections", "gauge"},
       {"apigw_config_version", "gauge"},
       {"apigw_config_reloads_total", "counter"},
@@ -228,7 +229,23 @@ TEST(Metrics, EmptyValuesStillRenderEveryFamily) {
   EXPECT_TRUE(has_line(text, R"(apigw_config_reloads_total{result="ok"} 0)")) << text;
   EXPECT_TRUE(has_line(text, R"(apigw_config_reloads_total{result="failed"} 0)")) << text;
   EXPECT_TRUE(has_line(text, "apigw_workers 0")) << text;
-  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 8) << text;
+  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 9) << text;
+}
+
+TEST(Metrics, RetriesMergeByUpstreamAndResult) {
+  MetricsShard a;
+  MetricsShard b;
+  a.upstream_retries("pool", MetricsShard::RetryResult::retried).add(2);
+  b.upstream_retries("pool", MetricsShard::RetryResult::retried).add();
+  b.upstream_retries("pool", MetricsShard::RetryResult::budget_exhausted).add(4);
+  MetricsShard::Values merged = a.snapshot();
+  merged.merge(b.snapshot());
+  const std::string text = render(merged);
+  EXPECT_TRUE(has_line(text, R"(apigw_upstream_retries_total{upstream="pool",result="retried"} 3)"))
+      << text;
+  EXPECT_TRUE(has_line(
+      text, R"(apigw_upstream_retries_total{upstream="pool",result="budget_exhausted"} 4)"))
+      << text;
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {

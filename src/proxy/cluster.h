@@ -27,6 +27,7 @@ struct Target {
 struct Cluster {
   const config::UpstreamConfig* config = nullptr;  // owned by the snapshot's Config
   std::vector<Target> targets;
+  std::shared_ptr<UpstreamState> state;  // shared by every worker; set by build_snapshot
 };
 
 // Last known addresses of named targets, kept across snapshots so that a failed re-resolution

@@ -1,6 +1,6 @@
-// Live state of one upstream target that every worker shares: updated and read with relaxed
-// atomics, never under a lock. Kept across snapshots by (upstream, address), so a reload does not
-// forget a target's load.
+// Live state of upstreams and their targets that every worker shares: updated and read with
+// relaxed atomics, never under a lock. Kept across snapshots by upstream name (and target
+// address), so a reload does not forget a target's load.
 #pragma once
 
 #include <atomic>
@@ -14,29 +14,34 @@ struct TargetState {
   std::atomic<std::int64_t> in_flight{0};
 };
 
-// Counts one request in flight for as long as it lives.
-class InFlightGuard {
+struct UpstreamState {
+  std::atomic<std::int64_t> active{0};          // requests being proxied to the upstream
+  std::atomic<std::int64_t> retries_active{0};  // of those, how many are on a retry (the budget)
+};
+
+// Counts one in a shared counter for as long as it lives.
+class CountGuard {
  public:
-  InFlightGuard() = default;
-  explicit InFlightGuard(TargetState* state) : state_(state) {
-    if (state_) state_->in_flight.fetch_add(1, std::memory_order_relaxed);
+  CountGuard() = default;
+  explicit CountGuard(std::atomic<std::int64_t>* counter) : counter_(counter) {
+    if (counter_) counter_->fetch_add(1, std::memory_order_relaxed);
   }
-  InFlightGuard(const InFlightGuard&) = delete;
-  InFlightGuard& operator=(const InFlightGuard&) = delete;
-  InFlightGuard& operator=(InFlightGuard&& other) noexcept {
+  CountGuard(const CountGuard&) = delete;
+  CountGuard& operator=(const CountGuard&) = delete;
+  ~CountGuard() { release(); }
+  // Counts in `counter` from now on (and no longer in the previous one).
+  void reset(std::atomic<std::int64_t>* counter) {
     release();
-    state_ = other.state_;
-    other.state_ = nullptr;
-    return *this;
+    counter_ = counter;
+    if (counter_) counter_->fetch_add(1, std::memory_order_relaxed);
   }
-  ~InFlightGuard() { release(); }
   void release() {
-    if (state_) state_->in_flight.fetch_sub(1, std::memory_order_relaxed);
-    state_ = nullptr;
+    if (counter_) counter_->fetch_sub(1, std::memory_order_relaxed);
+    counter_ = nullptr;
   }
 
  private:
-  TargetState* state_ = nullptr;
+  std::atomic<std::int64_t>* counter_ = nullptr;
 };
 
 }  // namespace apigw::proxy

@@ -34,6 +34,7 @@ ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
 awaitable<bool> ProxyExchange::run() {
   const http::RequestHead& head = session_.scratch_->head;
   ByteBuffer& input = session_.input_;
+  head_start_ = input.readable().data();
   input.consume(head.head_bytes);
 
   // What of the body came in with the head? If all of it, the request can be replayed.
@@ -56,39 +57,76 @@ awaitable<bool> ProxyExchange::run() {
       body_complete_in_buffer_ = true;
   }
 
-  const std::size_t target_index = serving_.pick_target(route_.cluster_index, balancing_key());
-  if (target_index == proxy::Balancer::npos) {
-    input.consume(buffered_body_);
-    buffered_body_ = 0;
-    co_return co_await session_.send_local_reply(
-        503, "no_healthy_upstream",
-        "no available target in upstream '" + cluster_.config->name + "'",
-        head.keep_alive && body_complete_in_buffer_);
+  const config::RetryConfig& retry = route_.config->retry;
+  attempt_timeout_ = retry.per_try_timeout.value_or(route_.timeout);
+  if (retry.attempts > 1 && method_may_retry() && !body_complete_in_buffer_ &&
+      head.framing == http::BodyFraming::content_length &&
+      head.content_length <= retry.replay_limit) {
+    // Keep the whole body so that another attempt can send it again.
+    const UpstreamOutcome buffered = co_await buffer_body_for_replay();
+    if (buffered != UpstreamOutcome::ok) co_return co_await reply_for(buffered);
   }
-  const proxy::Target& target = cluster_.targets[target_index];
-  TargetPool& pool = serving_.pool(route_.cluster_index, target_index);
-  const proxy::InFlightGuard in_flight(target.state.get());
-  target_address_ = target.address;
-  session_.upstream_address_ = target.address;
-  build_upstream_head(target);
 
-  bool retryable = false;
-  UpstreamOutcome outcome = co_await exchange(pool, target, false, retryable);
-  if (outcome != UpstreamOutcome::ok && retryable && !session_.aborted_) {
-    // A pooled connection the upstream had already closed: the request never reached it, and
-    // its body is still in our buffer, so one more try on a fresh connection is safe.
-    outcome = co_await exchange(pool, target, true, retryable);
+  const proxy::CountGuard active(&cluster_.state->active);
+  const std::optional<std::uint64_t> key = balancing_key();
+  std::vector<std::uint8_t> tried(cluster_.targets.size(), 0);
+  proxy::CountGuard retrying;  // held while an attempt after the first is under way
+  UpstreamOutcome outcome = UpstreamOutcome::ok;
+  for (std::uint32_t attempt = 1;; ++attempt) {
+    // Another target than the ones already tried, when there is one.
+    const std::size_t target_index = serving_.pick_target(route_.cluster_index, key, tried);
+    if (target_index == proxy::Balancer::npos) {
+      input.consume(buffered_body_);
+      buffered_body_ = 0;
+      co_return co_await session_.send_local_reply(
+          503, "no_healthy_upstream",
+          "no available target in upstream '" + cluster_.config->name + "'",
+          head.keep_alive && body_complete_in_buffer_);
+    }
+    tried[target_index] = 1;
+    const proxy::Target& target = cluster_.targets[target_index];
+    TargetPool& pool = serving_.pool(route_.cluster_index, target_index);
+    const proxy::CountGuard in_flight(&target.state->in_flight);
+    target_address_ = target.address;
+    session_.upstream_address_ = target.address;
+    build_upstream_head(target);
+
+    bool stale = false;
+    outcome = co_await exchange(pool, target, false, stale);
+    if (outcome != UpstreamOutcome::ok && stale && !session_.aborted_) {
+      // A pooled connection the upstream had already closed: the request never reached it, and
+      // its body is still in our buffer, so one more try on a fresh connection is safe.
+      outcome = co_await exchange(pool, target, true, stale);
+    }
+    session_.upstream_micros_ = micros_since(upstream_start_);
+    session_.upstream_ = nullptr;
+    if (!co_await retry_after(outcome, attempt, retrying)) break;
   }
-  session_.upstream_micros_ = micros_since(upstream_start_);
-  session_.upstream_ = nullptr;
   if (outcome != UpstreamOutcome::ok) co_return co_await reply_for(outcome);
   const bool keep_alive = co_await relay_response();
   if (connection_ && connection_->buffer.empty() && response_.keep_alive &&
       response_.framing != http::BodyFraming::until_close) {
+    TargetPool& pool = *connection_->pool();
     pool.put(std::move(connection_));
   }
   connection_.reset();
   co_return keep_alive;
+}
+
+void ProxyExchange::keep_head() {
+  // The head was parsed in place; its bytes sit before the body in the read buffer, which a
+  // streamed body reuses from the start (and a replay buffer replaces). Copy them out first.
+  RequestScratch& scratch = *session_.scratch_;
+  if (head_start_ == nullptr || !scratch.head_copy.empty()) return;
+  const std::size_t size = scratch.head.head_bytes;
+  scratch.head_copy.assign(head_start_, size);
+  scratch.head.rebase(head_start_, size, scratch.head_copy.data());
+  const char* id = session_.request_id_.data();
+  if (id >= head_start_ && id < head_start_ + size) {
+    session_.request_id_ = {scratch.head_copy.data() + (id - head_start_),
+                            session_.request_id_.size()};
+  }
+  head_start_ = nullptr;
 }
 
 std::optional<std::uint64_t> ProxyExchange::balancing_key() const {
@@ -179,7 +217,7 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   session_.upstream_ = connection_.get();
   ++connection_->requests_served;
 
-  session_.expect(Phase::upstream_exchange, route_.timeout);
+  session_.expect(Phase::upstream_exchange, attempt_timeout_);
   auto [write_ec, written] =
       co_await write_all(connection_->socket, net::buffer(session_.scratch_->output),
                          net::buffer(session_.input_.readable().data(), buffered_body_));
@@ -201,6 +239,7 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
+  keep_head();
   const http::RequestHead& head = session_.scratch_->head;
   const auto& timeouts = snapshot_.config.server.timeouts;
   ByteBuffer& input = session_.input_;
@@ -239,7 +278,7 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
       forward = step.consumed;
       done = step.done;
     }
-    session_.expect(Phase::upstream_exchange, route_.timeout);
+    session_.expect(Phase::upstream_exchange, attempt_timeout_);
     auto [ec, n] = co_await net::async_write(
         connection_->socket, net::buffer(input.readable().data(), forward), use_nothrow);
     input.consume(forward);
@@ -254,7 +293,7 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
 awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool& nothing_received) {
   ByteBuffer& buffer = connection_->buffer;
   bool received_any = false;
-  session_.expect(Phase::upstream_exchange, route_.timeout);
+  session_.expect(Phase::upstream_exchange, attempt_timeout_);
   for (;;) {
     if (!buffer.empty()) {
       const auto result = http::parse_response_head(buffer.readable(), kUpstreamHeadLimits,

@@ -46,6 +46,15 @@ class ProxyExchange {
   awaitable<UpstreamOutcome> read_response_head(bool& nothing_received);
   awaitable<bool> relay_response();
   awaitable<bool> reply_for(UpstreamOutcome outcome);
+  // proxy_retry.cpp: whether this attempt's outcome is retried (then after the backoff wait, with
+  // `retrying` counting the retry against the upstream's budget).
+  awaitable<bool> retry_after(UpstreamOutcome outcome, std::uint32_t attempt,
+                              proxy::CountGuard& retrying);
+  bool method_may_retry() const;
+  // Moves the request head out of the read buffer before the buffer is reused for the body.
+  void keep_head();
+  // Reads the rest of a Content-Length body into the client buffer, so it can be sent again.
+  awaitable<UpstreamOutcome> buffer_body_for_replay();
 
   ClientSession& session_;
   WorkerSnapshot& serving_;
@@ -63,6 +72,9 @@ class ProxyExchange {
   bool request_body_sent_ = false;
   Clock::time_point upstream_start_{};
   std::string_view target_address_;
+  config::Duration attempt_timeout_{};
+  const char* head_start_ = nullptr;  // where the head's bytes are in the read buffer  // the
+                                      // route's timeout, or the retry's per_try_timeout
 };
 
 }  // namespace apigw::server

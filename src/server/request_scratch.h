@@ -22,6 +22,9 @@ struct RequestScratch {
   std::string upstream_path;  // rewritten path + query
   http::PathParams params;
   std::string output;  // heads being written
+  // The request head's bytes, when the read buffer they were parsed in is about to be reused
+  // for a body that streams through it (ProxyExchange::keep_head).
+  std::string head_copy;
 
   void clear() {
     head.clear();
@@ -29,6 +32,7 @@ struct RequestScratch {
     upstream_path.clear();
     params.clear();
     output.clear();
+    head_copy.clear();
   }
 };
 

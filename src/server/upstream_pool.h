@@ -24,6 +24,7 @@ class UpstreamConnection final : public Expirable {
   std::uint64_t requests_served = 0;
   // Idle too long in the pool: the pool closes and frees it.
   void on_deadline() override;
+  TargetPool* pool() const { return pool_; }
 
  private:
   friend class TargetPool;

@@ -18,8 +18,10 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
   const proxy::ResolvedAddresses& known = previous ? previous->resolved : kNothingKnown;
   // Live target state (in-flight counts) carries over to the same target of the same upstream.
   std::map<std::string, std::shared_ptr<proxy::TargetState>> states;
+  std::map<std::string, std::shared_ptr<proxy::UpstreamState>> upstream_states;
   if (previous != nullptr) {
     for (const auto& cluster : previous->clusters) {
+      upstream_states.emplace(cluster.config->name, cluster.state);
       for (const auto& target : cluster.targets) {
         states.emplace(cluster.config->name + '\n' + target.address, target.state);
       }
@@ -31,6 +33,10 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
       const auto found = states.find(upstream.name + '\n' + target.address);
       target.state = found != states.end() ? found->second : std::make_shared<proxy::TargetState>();
     }
+    const auto known_upstream = upstream_states.find(upstream.name);
+    cluster.state = known_upstream != upstream_states.end()
+                        ? known_upstream->second
+                        : std::make_shared<proxy::UpstreamState>();
     snapshot->clusters.push_back(std::move(cluster));
   }
 

@@ -1,0 +1,137 @@
+// ProxyExchange, retries: which failed attempts are tried again, the retry budget, the backoff
+// wait, and buffering a request body so that it can be sent again. docs/resilience.md.
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+
+#include "proxy/balancers/balancer.h"
+#include "server/proxy_exchange.h"
+#include "server/worker.h"
+
+namespace apigw::server {
+namespace {
+
+// RFC 9110 §9.2.2: a request with one of these methods can be repeated without a different
+// effect on the server.
+bool is_idempotent(http::Method method) {
+  switch (method) {
+    case http::Method::get:
+    case http::Method::head:
+    case http::Method::put:
+    case http::Method::del:
+    case http::Method::options:
+    case http::Method::trace:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool ProxyExchange::method_may_retry() const {
+  return route_.config->retry.non_idempotent || is_idempotent(session_.scratch_->head.method);
+}
+
+awaitable<bool> ProxyExchange::retry_after(UpstreamOutcome outcome, std::uint32_t attempt,
+                                           proxy::CountGuard& retrying) {
+  retrying.release();
+  const config::RetryConfig& retry = route_.config->retry;
+  if (attempt >= retry.attempts || session_.aborted_ || !method_may_retry()) co_return false;
+  // The body must still be whole in our buffer (nothing of it streamed and consumed).
+  if (!body_complete_in_buffer_ || request_body_sent_) co_return false;
+  bool condition = false;
+  switch (outcome) {
+    case UpstreamOutcome::ok:
+      condition = std::find(retry.on_statuses.begin(), retry.on_statuses.end(), response_.status) !=
+                  retry.on_statuses.end();
+      break;
+    case UpstreamOutcome::connect_failed:
+      condition = retry.on_connect_failure;
+      break;
+    case UpstreamOutcome::connect_timeout:
+    case UpstreamOutcome::response_timeout:
+      condition = retry.on_timeout;
+      break;
+    case UpstreamOutcome::reset:
+    case UpstreamOutcome::invalid_response:
+      condition = retry.on_reset;
+      break;
+    default:  // the client's side failed: nothing to retry
+      condition = false;
+  }
+  if (!condition) co_return false;
+
+  // The budget: retries under way on this upstream (all workers) stay within budget_percent of
+  // its active requests, or budget_min, whichever is more — so an outage does not turn every
+  // request into `attempts` requests.
+  proxy::UpstreamState& state = *cluster_.state;
+  const std::int64_t active = state.active.load(std::memory_order_relaxed);
+  const std::int64_t allowed = std::max<std::int64_t>(
+      retry.budget_min, active * static_cast<std::int64_t>(retry.budget_percent) / 100);
+  observe::MetricsShard& metrics = session_.worker_.metrics();
+  if (state.retries_active.load(std::memory_order_relaxed) >= allowed) {
+    metrics
+        .upstream_retries(cluster_.config->name,
+                          observe::MetricsShard::RetryResult::budget_exhausted)
+        .add();
+    co_return false;
+  }
+  retrying.reset(&state.retries_active);
+  metrics.upstream_retries(cluster_.config->name, observe::MetricsShard::RetryResult::retried)
+      .add();
+
+  // Whatever this attempt left (a response we will not relay, a broken connection) is dropped.
+  connection_.reset();
+  response_.clear();
+
+  // Exponential backoff with full jitter: a random wait in [0, min(max, base * 2^(attempt-1))].
+  const auto ceiling = std::min<std::int64_t>(retry.backoff_max.count(),
+                                              retry.backoff_base.count()
+                                                  << std::min<std::uint32_t>(attempt - 1, 20));
+  const std::uint64_t random =
+      proxy::hash_key(session_.request_id_) ^ (0x9e3779b97f4a7c15ull * attempt);
+  const auto wait = std::chrono::milliseconds(
+      ceiling > 0 ? static_cast<std::int64_t>(random % static_cast<std::uint64_t>(ceiling + 1))
+                  : 0);
+  if (wait.count() > 0) {
+    net::steady_timer timer(session_.worker_.context());
+    timer.expires_after(wait);
+    co_await timer.async_wait(use_nothrow);
+  }
+  co_return !session_.aborted_ && !session_.worker_.draining();
+}
+
+awaitable<UpstreamOutcome> ProxyExchange::buffer_body_for_replay() {
+  keep_head();
+  const http::RequestHead& head = session_.scratch_->head;
+  ByteBuffer& input = session_.input_;
+  const std::size_t whole = static_cast<std::size_t>(head.content_length);
+  if (input.capacity() < whole) input.grow(whole);
+  input.compact();
+  session_.expect(Phase::client_body,
+                  session_.worker_.current()->snapshot->config.server.timeouts.body_read);
+  if (head.expect_continue && input.empty()) {
+    // The client waits for our go-ahead before it sends the body we want to keep.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    auto [ec, n] = co_await net::async_write(session_.socket_, net::buffer(kContinue), use_nothrow);
+    if (ec) co_return UpstreamOutcome::client_gone;
+  }
+  while (input.size() < whole) {
+    auto [ec, n] = co_await session_.socket_.async_read_some(
+        net::buffer(input.write_position(), std::min(input.writable(), whole - input.size())),
+        use_nothrow);
+    if (ec) {
+      co_return session_.timed_out_ ? UpstreamOutcome::client_timeout
+                                    : UpstreamOutcome::client_gone;
+    }
+    session_.bytes_in_ += n;
+    input.commit(n);
+  }
+  session_.clear_deadline();
+  buffered_body_ = whole;
+  body_complete_in_buffer_ = true;
+  co_return UpstreamOutcome::ok;
+}
+
+}  // namespace apigw::server

@@ -1,0 +1,141 @@
+// Retries through the real gateway against real backends that die, fail and stall: a dead target
+// costs no client request, a non-idempotent request is not sent twice, status retries try a
+// different target each time, the budget stops a retry storm, bodies are replayed whole, and a
+// per-try timeout moves a stalled request to another target.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "support/gateway.h"
+
+namespace apigw::test {
+namespace {
+
+std::string config_for(const std::vector<std::string>& targets, const std::string& retry) {
+  std::string list;
+  for (const auto& target : targets) list += "{ address = \"" + target + "\" },";
+  return fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 1
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "pool"
+targets = [{targets}]
+connect_timeout = "500ms"
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "pool"
+{retry}
+)",
+              {{"targets", list}, {"retry", retry}});
+}
+
+// The value of the sample `series` (name and labels) in Prometheus text, or -1.
+double metric_value(const std::string& text, const std::string& series) {
+  const std::size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+std::string dead_address() { return "127.0.0.1:" + std::to_string(free_port()); }
+
+int count_statuses(const Gateway& gateway, int requests, int status,
+                   const std::vector<std::string>& extra = {}, const std::string& path = "/") {
+  int matching = 0;
+  for (int i = 0; i < requests; ++i) {
+    matching += http_get(gateway.port(), path, extra).status == status;
+  }
+  return matching;
+}
+
+TEST(Retries, ADeadTargetCostsNoClientRequest) {
+  EchoBackend a("a"), b("b");
+  const std::vector<std::string> targets{a.address(), dead_address(), b.address()};
+  Gateway gateway(config_for(targets, "retry = { attempts = 3, on = [\"connect_failure\"] }"));
+  EXPECT_EQ(count_statuses(gateway, 30, 200), 30);
+  // Every failed connection was retried, and there were some.
+  const std::string metrics = gateway.metrics();
+  const double failed =
+      metric_value(metrics, "apigw_upstream_connect_errors_total{upstream=\"pool\"}");
+  EXPECT_GT(failed, 0) << metrics;
+  EXPECT_EQ(
+      metric_value(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"retried\"}"),
+      failed)
+      << metrics;
+
+  // Without retries, the dead target's share of requests fails.
+  Gateway without(config_for(targets, ""));
+  EXPECT_EQ(count_statuses(without, 30, 502), 10);
+}
+
+TEST(Retries, NonIdempotentRequestsAreNotRetriedUnlessAllowed) {
+  EchoBackend alive("alive");
+  const std::vector<std::string> targets{dead_address(), alive.address()};
+  Gateway gateway(config_for(targets, "retry = { attempts = 2 }"));
+  EXPECT_EQ(count_statuses(gateway, 10, 502, {"-X", "POST", "-d", "x"}), 5);
+  Gateway allowed(config_for(targets, "retry = { attempts = 2, non_idempotent = true }"));
+  EXPECT_EQ(count_statuses(allowed, 10, 200, {"-X", "POST", "-d", "x"}), 10);
+}
+
+TEST(Retries, StatusRetriesTryADifferentTargetEachTime) {
+  EchoBackend a("a"), b("b"), c("c");
+  Gateway gateway(config_for({a.address(), b.address(), c.address()},
+                             "retry = { attempts = 3, on = [\"503\"] }"));
+  const auto result = http_get(gateway.port(), "/status/503");
+  EXPECT_EQ(result.status, 503) << "the last attempt's answer is relayed";
+  EXPECT_EQ(a.received().size(), 1u);
+  EXPECT_EQ(b.received().size(), 1u);
+  EXPECT_EQ(c.received().size(), 1u);
+  // A status not in the list is not retried.
+  EXPECT_EQ(http_get(gateway.port(), "/status/500").status, 500);
+  EXPECT_EQ(a.received().size() + b.received().size() + c.received().size(), 4u);
+}
+
+TEST(Retries, TheBudgetStopsARetryStorm) {
+  EchoBackend a("a"), b("b");
+  Gateway gateway(
+      config_for({a.address(), b.address()},
+                 "retry = { attempts = 3, on = [\"503\"], budget = { percent = 0, min = 0 } }"));
+  EXPECT_EQ(count_statuses(gateway, 10, 503, {}, "/status/503"), 10);
+  EXPECT_EQ(a.received().size() + b.received().size(), 10u) << "a retry got past the budget";
+  EXPECT_TRUE(gateway.wait_for_metric(
+      "apigw_upstream_retries_total{upstream=\"pool\",result=\"budget_exhausted\"} 10"))
+      << gateway.metrics();
+}
+
+TEST(Retries, ALargeBodyIsReplayedWhole) {
+  EchoBackend alive("alive");
+  Gateway gateway(
+      config_for({dead_address(), alive.address()},
+                 "retry = { attempts = 2, non_idempotent = true, replay_limit = \"1MiB\" }"));
+  std::string payload;
+  for (int i = 0; i < 300000; ++i) payload.push_back(static_cast<char>('a' + i % 26));
+  TempDir dir;
+  const std::string file = dir.write("payload", payload);
+  for (int i = 0; i < 2; ++i) {  // one of the two lands on the dead target first
+    const auto result = curl({"--data-binary", "@" + file, gateway.url("/echo")});
+    ASSERT_EQ(result.status, 200);
+    EXPECT_EQ(result.body, payload);
+  }
+}
+
+TEST(Retries, PerTryTimeoutMovesAStalledRequest) {
+  EchoBackend slow("slow", "127.0.0.1", {"--delay", "3000"});
+  EchoBackend fast("fast");
+  Gateway gateway(
+      config_for({slow.address(), fast.address()},
+                 "retry = { attempts = 2, on = [\"timeout\"], per_try_timeout = \"300ms\" }"));
+  for (int i = 0; i < 2; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = http_get(gateway.port(), "/");
+    EXPECT_EQ(result.status, 200);
+    EXPECT_EQ(result.headers["x-echo-server"], "fast");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2500));
+  }
+}
+
+}  // namespace
+}  // namespace apigw::test
