@@ -138,7 +138,7 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   UpstreamConfig upstream;
   TableReader reader(table, path,
                      {"name", "targets", "connect_timeout", "request_timeout", "host_header",
-                      "resolve_interval", "keepalive", "balancer", "hash_on"},
+                      "resolve_interval", "keepalive", "balancer", "hash_on", "outlier_detection"},
                      ctx);
   upstream.position = reader.position();
   reader.read_string("name", upstream.name, Presence::required);
@@ -153,6 +153,18 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   convert_host_header(reader, upstream);
   convert_balancer(reader, upstream);
   reader.read_duration("resolve_interval", upstream.resolve_interval);
+  if (const auto* outlier = reader.read_table("outlier_detection")) {
+    OutlierDetectionConfig& detection = upstream.outlier_detection;
+    detection.enabled = true;
+    TableReader inner(
+        *outlier, reader.path_of("outlier_detection"),
+        {"consecutive_failures", "base_ejection_time", "max_ejection_time", "max_ejection_percent"},
+        ctx);
+    inner.read_count("consecutive_failures", detection.consecutive_failures);
+    inner.read_duration("base_ejection_time", detection.base_ejection_time);
+    inner.read_duration("max_ejection_time", detection.max_ejection_time);
+    inner.read_count("max_ejection_percent", detection.max_ejection_percent);
+  }
   if (const auto* keepalive = reader.read_table("keepalive")) {
     TableReader pool(*keepalive, reader.path_of("keepalive"), {"max_idle", "idle_timeout"}, ctx);
     pool.read_count("max_idle", upstream.keepalive_max_idle);

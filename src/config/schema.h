@@ -76,6 +76,16 @@ struct HashOn {
   std::string name;  // header, cookie or path parameter name
 };
 
+// Passive health checking: targets that keep failing are taken out of rotation for a while
+// (docs/resilience.md). Off unless the upstream has an `outlier_detection` table.
+struct OutlierDetectionConfig {
+  bool enabled = false;
+  std::uint32_t consecutive_failures = 5;  // connect failures, resets, timeouts and 5xx in a row
+  Duration base_ejection_time{30'000};     // the n-th ejection lasts n × base, up to max
+  Duration max_ejection_time{300'000};
+  std::uint32_t max_ejection_percent = 50;  // never eject more of the targets than this
+};
+
 // How the Host header sent upstream is chosen.
 enum class HostHeaderMode { preserve, target, fixed };
 
@@ -90,6 +100,7 @@ struct UpstreamConfig {
   std::string host_header_value;      // for HostHeaderMode::fixed
   Duration resolve_interval{30'000};  // DNS re-resolution of named targets
   BalancerKind balancer = BalancerKind::round_robin;
+  OutlierDetectionConfig outlier_detection;
   HashOn hash_on;  // for BalancerKind::consistent_hash
   SourcePosition position;
 };

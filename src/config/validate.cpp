@@ -144,6 +144,20 @@ void Validator::upstream(const UpstreamConfig& upstream, const std::string& path
                 "' (a host name or address, optionally with :port)");
     }
   }
+  if (const auto& detection = upstream.outlier_detection; detection.enabled) {
+    const std::string prefix = path + ".outlier_detection.";
+    positive(prefix + "consecutive_failures", at, "consecutive_failures",
+             detection.consecutive_failures > 0);
+    positive(prefix + "base_ejection_time", at, "base_ejection_time",
+             detection.base_ejection_time.count() > 0);
+    if (detection.max_ejection_time < detection.base_ejection_time) {
+      error(prefix + "max_ejection_time", at,
+            "'max_ejection_time' must be at least 'base_ejection_time'");
+    }
+    if (detection.max_ejection_percent > 100) {
+      error(prefix + "max_ejection_percent", at, "'max_ejection_percent' must be 0-100");
+    }
+  }
   positive(path + ".connect_timeout", at, "connect_timeout", upstream.connect_timeout.count() > 0);
   positive(path + ".request_timeout", at, "request_timeout", upstream.request_timeout.count() > 0);
   positive(path + ".resolve_interval", at, "resolve_interval",

@@ -43,6 +43,12 @@ CounterCell& MetricsShard::upstream_retries(const std::string& upstream, RetryRe
   return *slot;
 }
 
+CounterCell& MetricsShard::upstream_ejections(const std::string& upstream) {
+  auto& slot = ejections_[upstream];
+  if (!slot) slot = std::make_unique<CounterCell>();
+  return *slot;
+}
+
 MetricsShard::Values MetricsShard::snapshot() const {
   Values values;
   for (const auto& [name, stats] : routes_) {
@@ -63,6 +69,8 @@ MetricsShard::Values MetricsShard::snapshot() const {
       if (cells[r]) values.retries[name][r] = cells[r]->value.load(std::memory_order_relaxed);
     }
   }
+  for (const auto& [name, counter] : ejections_)
+    values.ejections[name] = counter->value.load(std::memory_order_relaxed);
   values.active_connections = active_connections.load(std::memory_order_relaxed);
   return values;
 }
@@ -79,6 +87,7 @@ void MetricsShard::Values::merge(const Values& other) {
   for (const auto& [name, counts] : other.retries) {
     for (std::size_t r = 0; r < counts.size(); ++r) retries[name][r] += counts[r];
   }
+  for (const auto& [name, count] : other.ejections) ejections[name] += count;
   active_connections += other.active_connections;
 }
 
@@ -174,6 +183,13 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
       out.append("\",result=\"").append(kResults[r]).append("\"} ");
       out.append(std::to_string(counts[r])).append("\n");
     }
+  }
+  out.append(
+      "# HELP apigw_upstream_ejections_total Targets taken out of rotation by outlier detection.\n"
+      "# TYPE apigw_upstream_ejections_total counter\n");
+  for (const auto& [name, count] : values.ejections) {
+    out.append("apigw_upstream_ejections_total{upstream=\"").append(label(name));
+    out.append("\"} ").append(std::to_string(count)).append("\n");
   }
   out.append(
       "# HELP apigw_active_connections Open client connections.\n"

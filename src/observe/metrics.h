@@ -51,6 +51,8 @@ class MetricsShard {
   // Retries of failed attempts (docs/resilience.md): made, or refused by the retry budget.
   enum class RetryResult : std::uint8_t { retried, budget_exhausted };
   CounterCell& upstream_retries(const std::string& upstream, RetryResult result);
+  // Targets ejected by outlier detection.
+  CounterCell& upstream_ejections(const std::string& upstream);
   std::atomic<std::int64_t> active_connections{0};
   CounterCell requests_without_route;  // 404s, counted under route=""
 
@@ -63,6 +65,7 @@ class MetricsShard {
     std::map<std::string, Route> routes;
     std::map<std::string, std::uint64_t> connect_errors;
     std::map<std::string, std::array<std::uint64_t, 2>> retries;  // [RetryResult]
+    std::map<std::string, std::uint64_t> ejections;
     std::int64_t active_connections = 0;
     void merge(const Values& other);
   };
@@ -72,6 +75,7 @@ class MetricsShard {
   std::map<std::string, std::unique_ptr<RouteStats>> routes_;
   std::map<std::string, std::unique_ptr<CounterCell>> connect_errors_;
   std::map<std::string, std::array<std::unique_ptr<CounterCell>, 2>> retries_;
+  std::map<std::string, std::unique_ptr<CounterCell>> ejections_;
 };
 
 struct GatewayGauges {

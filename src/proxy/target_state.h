@@ -12,6 +12,14 @@ struct TargetState {
   // Requests sent to this target and not finished yet, on all workers (least_connections and
   // least_request_p2c read it).
   std::atomic<std::int64_t> in_flight{0};
+  // Outlier detection (proxy/outlier.h).
+  std::atomic<std::uint32_t> consecutive_failures{0};
+  std::atomic<std::int64_t> ejected_until{0};  // steady clock, nanoseconds since its epoch
+  std::atomic<std::uint32_t> ejections{0};     // in a row: the next ejection lasts this + 1 times base
+
+  bool ejected(std::int64_t now) const {
+    return ejected_until.load(std::memory_order_relaxed) > now;
+  }
 };
 
 struct UpstreamState {

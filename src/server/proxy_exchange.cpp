@@ -4,8 +4,10 @@
 #include <boost/asio/connect.hpp>
 
 #include "proxy/head_writer.h"
+#include "proxy/outlier.h"
 #include "server/worker.h"
 #include "server/write_all.h"
+#include "util/log.h"
 
 namespace apigw::server {
 namespace {
@@ -100,6 +102,7 @@ awaitable<bool> ProxyExchange::run() {
     }
     session_.upstream_micros_ = micros_since(upstream_start_);
     session_.upstream_ = nullptr;
+    record_try(target_index, outcome);
     if (!co_await retry_after(outcome, attempt, retrying)) break;
   }
   if (outcome != UpstreamOutcome::ok) co_return co_await reply_for(outcome);
@@ -111,6 +114,32 @@ awaitable<bool> ProxyExchange::run() {
   }
   connection_.reset();
   co_return keep_alive;
+}
+
+void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome) {
+  bool failed = false;
+  switch (outcome) {
+    case UpstreamOutcome::ok:
+      failed = response_.status >= 500;
+      break;
+    case UpstreamOutcome::connect_failed:
+    case UpstreamOutcome::connect_timeout:
+    case UpstreamOutcome::reset:
+    case UpstreamOutcome::response_timeout:
+    case UpstreamOutcome::invalid_response:
+      failed = true;
+      break;
+    default:
+      return;  // the client's side failed: says nothing about the target
+  }
+  const auto ejected = proxy::record_try(cluster_, target_index, failed, proxy::steady_now_ns());
+  if (ejected.count() == 0) return;
+  session_.worker_.metrics().upstream_ejections(cluster_.config->name).add();
+  util::log_warn("upstream '" + cluster_.config->name + "': target " +
+                 cluster_.targets[target_index].address + " ejected for " +
+                 std::to_string(ejected.count()) + " ms after " +
+                 std::to_string(cluster_.config->outlier_detection.consecutive_failures) +
+                 " failures in a row");
 }
 
 void ProxyExchange::keep_head() {

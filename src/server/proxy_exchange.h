@@ -51,6 +51,8 @@ class ProxyExchange {
   awaitable<bool> retry_after(UpstreamOutcome outcome, std::uint32_t attempt,
                               proxy::CountGuard& retrying);
   bool method_may_retry() const;
+  // Tells outlier detection how a try on the target went (and logs an ejection).
+  void record_try(std::size_t target_index, UpstreamOutcome outcome);
   // Moves the request head out of the read buffer before the buffer is reused for the body.
   void keep_head();
   // Reads the rest of a Content-Length body into the client buffer, so it can be sent again.

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "proxy/outlier.h"
 #include "server/client_session.h"
 
 namespace apigw::server {
@@ -115,13 +116,15 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
   const auto& targets = snapshot->clusters[cluster_index].targets;
   proxy::Balancer& balancer = *balancers[cluster_index];
   usable_.resize(targets.size());
+  const std::int64_t now = proxy::steady_now_ns();
   // Primaries first; backups only when no primary can take the request.
   for (const bool backups : {false, true}) {
     for (const bool honour_avoid : {true, false}) {
       bool any = false;
       for (std::size_t i = 0; i < targets.size(); ++i) {
         const bool avoided = honour_avoid && i < avoid.size() && avoid[i];
-        usable_[i] = targets[i].backup == backups && !targets[i].endpoints.empty() && !avoided;
+        usable_[i] = targets[i].backup == backups && !targets[i].endpoints.empty() && !avoided &&
+                     !targets[i].state->ejected(now);
         any = any || usable_[i];
       }
       if (any) return balancer.pick(usable_, key);

@@ -1,0 +1,74 @@
+// Outlier detection with real backends: a dead target is ejected after its failures in a row and
+// gets no requests while ejected; it is tried again when the ejection ends; and never more than
+// max_ejection_percent of an upstream is ejected.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/gateway.h"
+
+namespace apigw::test {
+namespace {
+
+std::string config_for(const std::vector<std::string>& targets, const std::string& detection) {
+  std::string list;
+  for (const auto& target : targets) list += "{ address = \"" + target + "\" },";
+  return fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 1
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "pool"
+targets = [{targets}]
+outlier_detection = {detection}
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "pool"
+)",
+              {{"targets", list}, {"detection", detection}});
+}
+
+std::string statuses(const Gateway& gateway, int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    const int status = http_get(gateway.port(), "/").status;
+    out += status == 200 ? '.' : status == 502 ? 'x' : '?';
+  }
+  return out;
+}
+
+TEST(OutlierEjection, ADeadTargetIsEjectedThenTriedAgain) {
+  EchoBackend alive("alive");
+  const std::string dead = "127.0.0.1:" + std::to_string(free_port());
+  Gateway gateway(config_for(
+      {alive.address(), dead},
+      "{ consecutive_failures = 2, base_ejection_time = \"1500ms\", max_ejection_percent = 50 }"));
+  // Round robin: every second request goes to the dead target until its second failure ejects
+  // it; then everything goes to the live one.
+  EXPECT_EQ(statuses(gateway, 12), ".x.x........");
+  EXPECT_TRUE(gateway.wait_for_metric("apigw_upstream_ejections_total{upstream=\"pool\"} 1"));
+  EXPECT_NE(gateway.log().find("target " + dead + " ejected for 1500 ms"), std::string::npos)
+      << gateway.log();
+  // After the ejection it is tried again, fails twice more, and is ejected for twice as long.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+  EXPECT_EQ(statuses(gateway, 8).find('x') != std::string::npos, true);
+  EXPECT_TRUE(gateway.wait_for_metric("apigw_upstream_ejections_total{upstream=\"pool\"} 2"));
+  EXPECT_NE(gateway.log().find("ejected for 3000 ms"), std::string::npos) << gateway.log();
+}
+
+TEST(OutlierEjection, NeverEjectsMoreThanTheMaximumShare) {
+  const std::string dead_a = "127.0.0.1:" + std::to_string(free_port());
+  const std::string dead_b = "127.0.0.1:" + std::to_string(free_port());
+  Gateway gateway(
+      config_for({dead_a, dead_b}, "{ consecutive_failures = 1, max_ejection_percent = 50 }"));
+  // One of the two may be ejected, not both: requests keep reaching the other (and failing with
+  // 502) instead of the upstream going dark (503).
+  EXPECT_EQ(statuses(gateway, 6), "xxxxxx");
+  EXPECT_TRUE(gateway.wait_for_metric("apigw_upstream_ejections_total{upstream=\"pool\"} 1"));
+}
+
+}  // namespace
+}  // namespace apigw::test
