@@ -99,6 +99,7 @@ bool Gateway::start() {
     return false;
   }
   for (auto& worker : workers_) worker->start(current_);
+  health_checker_.watch(current_);
   ready_ = true;
   std::string listening;
   for (const auto& address : server.listen) listening.append(" ").append(address);
@@ -155,6 +156,7 @@ void Gateway::reload(std::string_view why) {
 
 void Gateway::publish(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   current_ = std::move(snapshot);
+  health_checker_.watch(current_);
   gauges_.config_version = current_->version;
   for (auto& worker : workers_) worker->publish(current_);
 }
@@ -225,6 +227,7 @@ void Gateway::begin_shutdown() {
   signals_.cancel();
   reresolve_timer_.cancel();
   reload_debounce_.cancel();
+  health_checker_.stop();
   if (inotify_) inotify_->close();
   for (auto& worker : workers_) worker->drain();
   drain_deadline_ = std::chrono::steady_clock::now() + current_->config.server.timeouts.drain;

@@ -14,6 +14,7 @@
 #include "config/schema.h"
 #include "filters/registry.h"
 #include "observe/access_log.h"
+#include "server/health_checker.h"
 #include "server/worker.h"
 #include "snapshot/snapshot.h"
 
@@ -43,6 +44,7 @@ class Gateway {
   server::net::signal_set signals_;
   filters::Registry registry_;
   std::shared_ptr<const snapshot::Snapshot> current_;
+  server::HealthChecker health_checker_{context_};
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<observe::AccessLog> access_log_;
   std::unique_ptr<admin::AdminServer> admin_;

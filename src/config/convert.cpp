@@ -73,6 +73,61 @@ TargetConfig convert_target(const toml::table& table, const std::string& path, L
   return target;
 }
 
+void convert_health_check(const toml::table& table, const std::string& path, LoadContext& ctx,
+                          HealthCheckConfig& check) {
+  check.enabled = true;
+  TableReader reader(table, path,
+                     {"type", "path", "method", "host", "expected_statuses", "body_contains",
+                      "interval", "timeout", "healthy_threshold", "unhealthy_threshold"},
+                     ctx);
+  std::string kind;
+  if (reader.read_string("type", kind)) {
+    if (kind == "http") {
+      check.kind = HealthCheckConfig::Kind::http;
+    } else if (kind == "tcp") {
+      check.kind = HealthCheckConfig::Kind::tcp;
+    } else {
+      ctx.error(ctx.positions().at(reader.path_of("type"), {}),
+                "health_check 'type' must be \"http\" or \"tcp\"");
+    }
+  }
+  reader.read_string("path", check.path);
+  reader.read_string("method", check.method);
+  reader.read_string("host", check.host);
+  std::vector<std::string> ranges;
+  if (reader.read_strings("expected_statuses", ranges)) {
+    check.expected_statuses.clear();
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+      // "200" or "200-399"
+      const std::string& text = ranges[i];
+      const std::size_t dash = text.find('-');
+      int low = 0, high = 0;
+      const auto parse = [](std::string_view digits, int& out) {
+        const auto [end, error] =
+            std::from_chars(digits.data(), digits.data() + digits.size(), out);
+        return error == std::errc() && end == digits.data() + digits.size() && out >= 100 &&
+               out <= 599;
+      };
+      const bool ok = dash == std::string::npos
+                          ? parse(text, low) && (high = low, true)
+                          : parse(std::string_view(text).substr(0, dash), low) &&
+                                parse(std::string_view(text).substr(dash + 1), high) && low <= high;
+      if (ok) {
+        check.expected_statuses.emplace_back(low, high);
+      } else {
+        ctx.error(
+            ctx.positions().at(reader.path_of("expected_statuses") + "." + std::to_string(i), {}),
+            "invalid status range '" + text + "' (e.g. \"200\" or \"200-399\")");
+      }
+    }
+  }
+  reader.read_string("body_contains", check.body_contains);
+  reader.read_duration("interval", check.interval);
+  reader.read_duration("timeout", check.timeout);
+  reader.read_count("healthy_threshold", check.healthy_threshold);
+  reader.read_count("unhealthy_threshold", check.unhealthy_threshold);
+}
+
 void convert_balancer(TableReader& reader, UpstreamConfig& upstream) {
   static constexpr std::pair<std::string_view, BalancerKind> kKinds[] = {
       {"round_robin", BalancerKind::round_robin},
@@ -138,7 +193,8 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   UpstreamConfig upstream;
   TableReader reader(table, path,
                      {"name", "targets", "connect_timeout", "request_timeout", "host_header",
-                      "resolve_interval", "keepalive", "balancer", "hash_on", "outlier_detection"},
+                      "resolve_interval", "keepalive", "balancer", "hash_on", "outlier_detection",
+                      "health_check"},
                      ctx);
   upstream.position = reader.position();
   reader.read_string("name", upstream.name, Presence::required);
@@ -153,6 +209,9 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   convert_host_header(reader, upstream);
   convert_balancer(reader, upstream);
   reader.read_duration("resolve_interval", upstream.resolve_interval);
+  if (const auto* check = reader.read_table("health_check")) {
+    convert_health_check(*check, reader.path_of("health_check"), ctx, upstream.health_check);
+  }
   if (const auto* outlier = reader.read_table("outlier_detection")) {
     OutlierDetectionConfig& detection = upstream.outlier_detection;
     detection.enabled = true;

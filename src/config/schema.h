@@ -76,6 +76,22 @@ struct HashOn {
   std::string name;  // header, cookie or path parameter name
 };
 
+// Active health checking: a probe per target every `interval`, off the workers
+// (docs/resilience.md). Off unless the upstream has a `health_check` table.
+struct HealthCheckConfig {
+  bool enabled = false;
+  enum class Kind { http, tcp } kind = Kind::http;
+  std::string path = "/";                // http: request target of the probe
+  std::string method = "GET";
+  std::string host;                      // http: Host header; empty: the target's address
+  std::vector<std::pair<int, int>> expected_statuses{{200, 399}};  // inclusive ranges
+  std::string body_contains;             // http: the body must contain this (if not empty)
+  Duration interval{5'000};
+  Duration timeout{1'000};
+  std::uint32_t healthy_threshold = 2;    // successes in a row that bring a target back
+  std::uint32_t unhealthy_threshold = 3;  // failures in a row that take it out
+};
+
 // Passive health checking: targets that keep failing are taken out of rotation for a while
 // (docs/resilience.md). Off unless the upstream has an `outlier_detection` table.
 struct OutlierDetectionConfig {
@@ -101,6 +117,7 @@ struct UpstreamConfig {
   Duration resolve_interval{30'000};  // DNS re-resolution of named targets
   BalancerKind balancer = BalancerKind::round_robin;
   OutlierDetectionConfig outlier_detection;
+  HealthCheckConfig health_check;
   HashOn hash_on;  // for BalancerKind::consistent_hash
   SourcePosition position;
 };

@@ -144,6 +144,29 @@ void Validator::upstream(const UpstreamConfig& upstream, const std::string& path
                 "' (a host name or address, optionally with :port)");
     }
   }
+  if (const auto& check = upstream.health_check; check.enabled) {
+    const std::string prefix = path + ".health_check.";
+    positive(prefix + "interval", at, "interval", check.interval.count() > 0);
+    positive(prefix + "timeout", at, "timeout", check.timeout.count() > 0);
+    positive(prefix + "healthy_threshold", at, "healthy_threshold", check.healthy_threshold > 0);
+    positive(prefix + "unhealthy_threshold", at, "unhealthy_threshold",
+             check.unhealthy_threshold > 0);
+    if (!check.path.starts_with('/') ||
+        std::any_of(check.path.begin(), check.path.end(),
+                    [](unsigned char c) { return c <= 0x20 || c == 0x7f; })) {
+      error(prefix + "path", at, "health_check 'path' must start with '/' and have no spaces");
+    }
+    if (check.method.empty() ||
+        !std::all_of(check.method.begin(), check.method.end(),
+                     [](unsigned char c) { return std::isupper(c) != 0; })) {
+      error(prefix + "method", at, "health_check 'method' must be an upper-case method name");
+    }
+    if (!std::all_of(check.host.begin(), check.host.end(), [](unsigned char c) {
+          return std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+        })) {
+      error(prefix + "host", at, "invalid health_check 'host'");
+    }
+  }
   if (const auto& detection = upstream.outlier_detection; detection.enabled) {
     const std::string prefix = path + ".outlier_detection.";
     positive(prefix + "consecutive_failures", at, "consecutive_failures",

@@ -17,6 +17,9 @@ struct TargetState {
   std::atomic<std::int64_t> ejected_until{0};  // steady clock, nanoseconds since its epoch
   std::atomic<std::uint32_t> ejections{0};     // in a row: the next ejection lasts this + 1 times base
 
+  // Active health checking (server/health_checker.h): false while the probes say it is down.
+  std::atomic<bool> healthy{true};
+
   bool ejected(std::int64_t now) const {
     return ejected_until.load(std::memory_order_relaxed) > now;
   }

@@ -124,7 +124,8 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
       for (std::size_t i = 0; i < targets.size(); ++i) {
         const bool avoided = honour_avoid && i < avoid.size() && avoid[i];
         usable_[i] = targets[i].backup == backups && !targets[i].endpoints.empty() && !avoided &&
-                     !targets[i].state->ejected(now);
+                     !targets[i].state->ejected(now) &&
+                     targets[i].state->healthy.load(std::memory_order_relaxed);
         any = any || usable_[i];
       }
       if (any) return balancer.pick(usable_, key);

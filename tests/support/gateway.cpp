@@ -45,10 +45,14 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout, const std::strin
 EchoBackend::EchoBackend(std::string name, std::string host, std::vector<std::string> extra_args)
     : host_(std::move(host)), port_(free_port()) {
   record_path_ = dir_.path() + "/requests.log";
-  std::vector<std::string> command{APIGW_BINARY, "echo-server", "--listen", address(),
-                                   "--name",     name,          "--record", record_path_};
-  command.insert(command.end(), extra_args.begin(), extra_args.end());
-  process_ = std::make_unique<Process>(std::move(command), dir_.path() + "/echo.log");
+  command_ = {APIGW_BINARY, "echo-server", "--listen", address(),
+              "--name",     name,          "--record", record_path_};
+  command_.insert(command_.end(), extra_args.begin(), extra_args.end());
+  start();
+}
+
+void EchoBackend::start() {
+  process_ = std::make_unique<Process>(command_, dir_.path() + "/echo.log");
   if (!wait_for_port(port_, std::chrono::seconds(10), host_)) {
     throw std::runtime_error("echo backend did not start on " + address());
   }

@@ -25,12 +25,15 @@ class EchoBackend {
   // "METHOD TARGET" of every request the backend has received, in order.
   std::vector<std::string> received() const;
   void stop() { process_.reset(); }
+  // Starts it again on the same port (after stop()).
+  void start();
 
  private:
   TempDir dir_;
   std::string host_;
   int port_;
   std::string record_path_;
+  std::vector<std::string> command_;
   std::unique_ptr<Process> process_;
 };
 

@@ -1,0 +1,87 @@
+// Active health checks with real backends: a stopped target is taken out within
+// interval × unhealthy_threshold and gets no requests (no retries needed); it comes back within
+// interval × healthy_threshold of starting again; an HTTP check judges status and body; and with
+// every target down, requests are answered 503 at once instead of waiting on connects.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/gateway.h"
+
+namespace apigw::test {
+namespace {
+
+std::string config_for(const std::vector<std::string>& targets, const std::string& check) {
+  std::string list;
+  for (const auto& target : targets) list += "{ address = \"" + target + "\" },";
+  return fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 2
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "pool"
+targets = [{targets}]
+connect_timeout = "2s"
+health_check = {check}
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "pool"
+)",
+              {{"targets", list}, {"check", check}});
+}
+
+std::string served_by(const Gateway& gateway, int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    const auto result = http_get(gateway.port(), "/");
+    out += result.status == 200 ? result.headers["x-echo-server"] : std::to_string(result.status);
+  }
+  return out;
+}
+
+TEST(HealthCheck, AStoppedTargetIsTakenOutAndComesBack) {
+  EchoBackend a("a"), b("b");
+  Gateway gateway(config_for(
+      {a.address(), b.address()},
+      R"({ type = "tcp", interval = "100ms", timeout = "100ms", unhealthy_threshold = 2, healthy_threshold = 2 })"));
+  b.stop();
+  // Down within interval × unhealthy_threshold (200 ms; the wait leaves room for a loaded CI
+  // machine): then only "a" answers, no 502.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  EXPECT_EQ(served_by(gateway, 8), "aaaaaaaa");
+  EXPECT_NE(gateway.log().find("target " + b.address() + " marked unhealthy"), std::string::npos)
+      << gateway.log();
+  b.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  const std::string after = served_by(gateway, 8);
+  EXPECT_NE(after.find('b'), std::string::npos) << after;
+  EXPECT_EQ(after.find_first_not_of("ab"), std::string::npos) << after;
+  EXPECT_NE(gateway.log().find("target " + b.address() + " is healthy again"), std::string::npos);
+}
+
+TEST(HealthCheck, HttpCheckJudgesStatusAndBody) {
+  EchoBackend a("a"), b("b");
+  // "/status/503" answers 503: the status check fails for every target.
+  Gateway failing(
+      config_for({a.address(), b.address()},
+                 R"({ path = "/status/503", interval = "100ms", unhealthy_threshold = 1 })"));
+  // The body of "/" names the server: only "b" passes a check for "\"server\":\"b\"".
+  Gateway body(config_for(
+      {a.address(), b.address()},
+      R"({ path = "/", body_contains = "\"server\":\"b\"", interval = "100ms", unhealthy_threshold = 1 })"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  EXPECT_EQ(served_by(body, 6), "bbbbbb");
+
+  // Every target down: 503 at once, without touching a backend.
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = http_get(failing.port(), "/");
+  EXPECT_EQ(result.status, 503);
+  EXPECT_NE(result.body.find("\"code\":\"no_healthy_upstream\""), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+}
+
+}  // namespace
+}  // namespace apigw::test
