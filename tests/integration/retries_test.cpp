@@ -4,7 +4,9 @@
 // per-try timeout moves a stalled request to another target.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
+#include <thread>
 
 #include "support/gateway.h"
 
@@ -135,6 +137,31 @@ TEST(Retries, PerTryTimeoutMovesAStalledRequest) {
     EXPECT_EQ(result.headers["x-echo-server"], "fast");
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2500));
   }
+}
+
+TEST(Retries, KillingATargetUnderLoadFailsNoRequest) {
+  EchoBackend a("a"), b("b"), c("c");
+  Gateway gateway(config_for({a.address(), b.address(), c.address()},
+                             "retry = { attempts = 3, on = [\"connect_failure\", \"reset\"], "
+                             "budget = { percent = 100 } }"));
+  // wrk keeps 16 connections busy for 4 s; one target dies after 1 s. Requests in flight on it
+  // and every later pick of it must be retried elsewhere: no error may reach a client. A third of
+  // all picks land on the dead target, and each retry holds its budget slot through its backoff
+  // wait: far more than the default budget (20% of active requests) allows — without health
+  // checks or outlier detection to take the target out, only a full budget hides it.
+  auto load = std::async(std::launch::async, [&] {
+    return run_command({"wrk", "-t1", "-c16", "-d4s", gateway.url("/")}, std::chrono::seconds(30));
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  b.stop();
+  const CommandResult wrk = load.get();
+  ASSERT_EQ(wrk.exit_code, 0) << wrk.output;
+  EXPECT_NE(wrk.output.find("requests in"), std::string::npos) << wrk.output;
+  EXPECT_EQ(wrk.output.find("Non-2xx"), std::string::npos) << wrk.output << gateway.metrics();
+  EXPECT_EQ(wrk.output.find("Socket errors"), std::string::npos) << wrk.output;
+  EXPECT_GT(metric_value(gateway.metrics(),
+                         "apigw_upstream_retries_total{upstream=\"pool\",result=\"retried\"}"),
+            0);
 }
 
 }  // namespace
