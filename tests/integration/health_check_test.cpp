@@ -12,25 +12,8 @@ namespace apigw::test {
 namespace {
 
 std::string config_for(const std::vector<std::string>& targets, const std::string& check) {
-  std::string list;
-  for (const auto& target : targets) list += "{ address = \"" + target + "\" },";
-  return fill(R"(
-[server]
-listen = ["127.0.0.1:{port}"]
-workers = 2
-[admin]
-listen = "127.0.0.1:{admin_port}"
-[[upstreams]]
-name = "pool"
-targets = [{targets}]
-connect_timeout = "2s"
-health_check = {check}
-[[routes]]
-name = "all"
-match = { path_prefix = "/" }
-upstream = "pool"
-)",
-              {{"targets", list}, {"check", check}});
+  return pool_config(targets_toml(targets), "connect_timeout = \"2s\"\nhealth_check = " + check, "",
+                     2);
 }
 
 std::string served_by(const Gateway& gateway, int count) {

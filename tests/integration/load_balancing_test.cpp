@@ -14,22 +14,7 @@ namespace apigw::test {
 namespace {
 
 std::string config_for(const std::string& balancer_lines, const std::string& targets) {
-  return fill(R"(
-[server]
-listen = ["127.0.0.1:{port}"]
-workers = 1
-[admin]
-listen = "127.0.0.1:{admin_port}"
-[[upstreams]]
-name = "pool"
-{balancer}
-targets = [{targets}]
-[[routes]]
-name = "all"
-match = { path_prefix = "/" }
-upstream = "pool"
-)",
-              {{"balancer", balancer_lines}, {"targets", targets}});
+  return pool_config(targets, balancer_lines);
 }
 
 std::string target(const EchoBackend& backend, int weight = 1, bool backup = false) {

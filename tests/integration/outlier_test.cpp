@@ -11,24 +11,7 @@ namespace apigw::test {
 namespace {
 
 std::string config_for(const std::vector<std::string>& targets, const std::string& detection) {
-  std::string list;
-  for (const auto& target : targets) list += "{ address = \"" + target + "\" },";
-  return fill(R"(
-[server]
-listen = ["127.0.0.1:{port}"]
-workers = 1
-[admin]
-listen = "127.0.0.1:{admin_port}"
-[[upstreams]]
-name = "pool"
-targets = [{targets}]
-outlier_detection = {detection}
-[[routes]]
-name = "all"
-match = { path_prefix = "/" }
-upstream = "pool"
-)",
-              {{"targets", list}, {"detection", detection}});
+  return pool_config(targets_toml(targets), "outlier_detection = " + detection);
 }
 
 std::string statuses(const Gateway& gateway, int count) {

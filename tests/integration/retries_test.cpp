@@ -14,25 +14,7 @@ namespace apigw::test {
 namespace {
 
 std::string config_for(const std::vector<std::string>& targets, const std::string& retry) {
-  std::string list;
-  for (const auto& target : targets) list += "{ address = \"" + target + "\" },";
-  return fill(R"(
-[server]
-listen = ["127.0.0.1:{port}"]
-workers = 1
-[admin]
-listen = "127.0.0.1:{admin_port}"
-[[upstreams]]
-name = "pool"
-targets = [{targets}]
-connect_timeout = "500ms"
-[[routes]]
-name = "all"
-match = { path_prefix = "/" }
-upstream = "pool"
-{retry}
-)",
-              {{"targets", list}, {"retry", retry}});
+  return pool_config(targets_toml(targets), "connect_timeout = \"500ms\"", retry);
 }
 
 // The value of the sample `series` (name and labels) in Prometheus text, or -1.

@@ -65,6 +65,36 @@ std::vector<std::string> EchoBackend::received() const {
   return lines;
 }
 
+std::string pool_config(const std::string& targets, const std::string& upstream_extra,
+                        const std::string& route_extra, int workers) {
+  return fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = {workers}
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "pool"
+targets = [{targets}]
+{upstream_extra}
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "pool"
+{route_extra}
+)",
+              {{"workers", std::to_string(workers)},
+               {"targets", targets},
+               {"upstream_extra", upstream_extra},
+               {"route_extra", route_extra}});
+}
+
+std::string targets_toml(const std::vector<std::string>& addresses) {
+  std::string list;
+  for (const auto& address : addresses) list += "{ address = \"" + address + "\" },";
+  return list;
+}
+
 Gateway::Gateway(const std::string& config, std::vector<std::string> extra_env)
     : port_(free_port()), admin_port_(free_port()) {
   write_config(config);

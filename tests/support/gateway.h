@@ -69,6 +69,14 @@ class Gateway {
   std::unique_ptr<Process> process_;
 };
 
+// A gateway config with one upstream "pool" behind one catch-all route "all", on {port} and
+// {admin_port}. `targets` is the TOML inside `targets = [...]`; the extras are TOML lines added
+// to the upstream and to the route.
+std::string pool_config(const std::string& targets, const std::string& upstream_extra = "",
+                        const std::string& route_extra = "", int workers = 1);
+// `{ address = "..." },` for each address, for pool_config.
+std::string targets_toml(const std::vector<std::string>& addresses);
+
 // Waits until host:port (numeric IPv4 or IPv6) accepts connections.
 bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10),
                    const std::string& host = "127.0.0.1");
