@@ -191,11 +191,11 @@ void convert_host_header(TableReader& reader, UpstreamConfig& upstream) {
 UpstreamConfig convert_upstream(const toml::table& table, const std::string& path,
                                 LoadContext& ctx) {
   UpstreamConfig upstream;
-  TableReader reader(table, path,
-                     {"name", "targets", "connect_timeout", "request_timeout", "host_header",
-                      "resolve_interval", "keepalive", "balancer", "hash_on", "outlier_detection",
-                      "health_check"},
-                     ctx);
+  TableReader reader(
+      table, path,
+      {"name", "targets", "connect_timeout", "request_timeout", "host_header", "resolve_interval",
+       "keepalive", "balancer", "hash_on", "outlier_detection", "health_check", "circuit_breaker"},
+      ctx);
   upstream.position = reader.position();
   reader.read_string("name", upstream.name, Presence::required);
   if (const auto* targets = reader.find("targets")) {
@@ -209,6 +209,24 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   convert_host_header(reader, upstream);
   convert_balancer(reader, upstream);
   reader.read_duration("resolve_interval", upstream.resolve_interval);
+  if (const auto* breaker = reader.read_table("circuit_breaker")) {
+    CircuitBreakerConfig& cb = upstream.circuit_breaker;
+    cb.enabled = true;
+    TableReader inner(
+        *breaker, reader.path_of("circuit_breaker"),
+        {"failure_rate", "slow_call_rate", "slow_call_duration", "window", "minimum_calls",
+         "consecutive_failures", "open_duration", "half_open_calls", "max_in_flight"},
+        ctx);
+    inner.read_count("failure_rate", cb.failure_rate);
+    inner.read_count("slow_call_rate", cb.slow_call_rate);
+    inner.read_duration("slow_call_duration", cb.slow_call_duration);
+    inner.read_duration("window", cb.window);
+    inner.read_count("minimum_calls", cb.minimum_calls);
+    inner.read_count("consecutive_failures", cb.consecutive_failures);
+    inner.read_duration("open_duration", cb.open_duration);
+    inner.read_count("half_open_calls", cb.half_open_calls);
+    inner.read_count("max_in_flight", cb.max_in_flight);
+  }
   if (const auto* check = reader.read_table("health_check")) {
     convert_health_check(*check, reader.path_of("health_check"), ctx, upstream.health_check);
   }

@@ -92,6 +92,21 @@ struct HealthCheckConfig {
   std::uint32_t unhealthy_threshold = 3;  // failures in a row that take it out
 };
 
+// Circuit breaker per target, and a concurrency limit per upstream (docs/resilience.md). The
+// breaker is off unless the upstream has a `circuit_breaker` table.
+struct CircuitBreakerConfig {
+  bool enabled = false;
+  std::uint32_t failure_rate = 50;         // % of failed calls in the window that opens it; 0: off
+  std::uint32_t slow_call_rate = 0;        // % of slow calls in the window that opens it; 0: off
+  Duration slow_call_duration{1'000};      // a call longer than this is slow
+  Duration window{10'000};                 // rolling window of the rates
+  std::uint32_t minimum_calls = 20;        // the rates apply once the window has this many calls
+  std::uint32_t consecutive_failures = 0;  // failures in a row that open it; 0: off
+  Duration open_duration{30'000};          // open, then half-open
+  std::uint32_t half_open_calls = 3;       // trial calls in half-open; all must succeed to close
+  std::uint32_t max_in_flight = 0;         // requests in flight to the upstream; 0: no limit
+};
+
 // Passive health checking: targets that keep failing are taken out of rotation for a while
 // (docs/resilience.md). Off unless the upstream has an `outlier_detection` table.
 struct OutlierDetectionConfig {
@@ -117,6 +132,7 @@ struct UpstreamConfig {
   Duration resolve_interval{30'000};  // DNS re-resolution of named targets
   BalancerKind balancer = BalancerKind::round_robin;
   OutlierDetectionConfig outlier_detection;
+  CircuitBreakerConfig circuit_breaker;
   HealthCheckConfig health_check;
   HashOn hash_on;  // for BalancerKind::consistent_hash
   SourcePosition position;

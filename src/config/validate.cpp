@@ -144,6 +144,18 @@ void Validator::upstream(const UpstreamConfig& upstream, const std::string& path
                 "' (a host name or address, optionally with :port)");
     }
   }
+  if (const auto& cb = upstream.circuit_breaker; cb.enabled) {
+    const std::string prefix = path + ".circuit_breaker.";
+    if (cb.failure_rate > 100 || cb.slow_call_rate > 100) {
+      error(prefix + "failure_rate", at, "'failure_rate' and 'slow_call_rate' must be 0-100");
+    }
+    positive(prefix + "window", at, "window", cb.window.count() > 0);
+    positive(prefix + "slow_call_duration", at, "slow_call_duration",
+             cb.slow_call_duration.count() > 0);
+    positive(prefix + "minimum_calls", at, "minimum_calls", cb.minimum_calls > 0);
+    positive(prefix + "open_duration", at, "open_duration", cb.open_duration.count() > 0);
+    positive(prefix + "half_open_calls", at, "half_open_calls", cb.half_open_calls > 0);
+  }
   if (const auto& check = upstream.health_check; check.enabled) {
     const std::string prefix = path + ".health_check.";
     positive(prefix + "interval", at, "interval", check.interval.count() > 0);

@@ -49,6 +49,13 @@ CounterCell& MetricsShard::upstream_ejections(const std::string& upstream) {
   return *slot;
 }
 
+CounterCell& MetricsShard::upstream_breaker_transitions(const std::string& upstream,
+                                                        std::size_t to) {
+  auto& slot = breaker_transitions_[upstream][to];
+  if (!slot) slot = std::make_unique<CounterCell>();
+  return *slot;
+}
+
 MetricsShard::Values MetricsShard::snapshot() const {
   Values values;
   for (const auto& [name, stats] : routes_) {
@@ -71,6 +78,13 @@ MetricsShard::Values MetricsShard::snapshot() const {
   }
   for (const auto& [name, counter] : ejections_)
     values.ejections[name] = counter->value.load(std::memory_order_relaxed);
+  for (const auto& [name, cells] : breaker_transitions_) {
+    for (std::size_t t = 0; t < cells.size(); ++t) {
+      if (cells[t]) {
+        values.breaker_transitions[name][t] = cells[t]->value.load(std::memory_order_relaxed);
+      }
+    }
+  }
   values.active_connections = active_connections.load(std::memory_order_relaxed);
   return values;
 }
@@ -88,6 +102,9 @@ void MetricsShard::Values::merge(const Values& other) {
     for (std::size_t r = 0; r < counts.size(); ++r) retries[name][r] += counts[r];
   }
   for (const auto& [name, count] : other.ejections) ejections[name] += count;
+  for (const auto& [name, counts] : other.breaker_transitions) {
+    for (std::size_t t = 0; t < counts.size(); ++t) breaker_transitions[name][t] += counts[t];
+  }
   active_connections += other.active_connections;
 }
 
@@ -190,6 +207,18 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
   for (const auto& [name, count] : values.ejections) {
     out.append("apigw_upstream_ejections_total{upstream=\"").append(label(name));
     out.append("\"} ").append(std::to_string(count)).append("\n");
+  }
+  out.append(
+      "# HELP apigw_upstream_breaker_transitions_total Circuit breaker state changes of targets, "
+      "by the state entered.\n"
+      "# TYPE apigw_upstream_breaker_transitions_total counter\n");
+  for (const auto& [name, counts] : values.breaker_transitions) {
+    static constexpr const char* kStates[] = {"closed", "open", "half_open"};
+    for (std::size_t t = 0; t < counts.size(); ++t) {
+      out.append("apigw_upstream_breaker_transitions_total{upstream=\"").append(label(name));
+      out.append("\",to=\"").append(kStates[t]).append("\"} ");
+      out.append(std::to_string(counts[t])).append("\n");
+    }
   }
   out.append(
       "# HELP apigw_active_connections Open client connections.\n"

@@ -53,6 +53,8 @@ class MetricsShard {
   CounterCell& upstream_retries(const std::string& upstream, RetryResult result);
   // Targets ejected by outlier detection.
   CounterCell& upstream_ejections(const std::string& upstream);
+  // Circuit breaker transitions, by the state entered: 0 closed, 1 open, 2 half_open.
+  CounterCell& upstream_breaker_transitions(const std::string& upstream, std::size_t to);
   std::atomic<std::int64_t> active_connections{0};
   CounterCell requests_without_route;  // 404s, counted under route=""
 
@@ -66,6 +68,7 @@ class MetricsShard {
     std::map<std::string, std::uint64_t> connect_errors;
     std::map<std::string, std::array<std::uint64_t, 2>> retries;  // [RetryResult]
     std::map<std::string, std::uint64_t> ejections;
+    std::map<std::string, std::array<std::uint64_t, 3>> breaker_transitions;
     std::int64_t active_connections = 0;
     void merge(const Values& other);
   };
@@ -76,6 +79,7 @@ class MetricsShard {
   std::map<std::string, std::unique_ptr<CounterCell>> connect_errors_;
   std::map<std::string, std::array<std::unique_ptr<CounterCell>, 2>> retries_;
   std::map<std::string, std::unique_ptr<CounterCell>> ejections_;
+  std::map<std::string, std::array<std::unique_ptr<CounterCell>, 3>> breaker_transitions_;
 };
 
 struct GatewayGauges {

@@ -3,10 +3,25 @@
 // address), so a reload does not forget a target's load.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 
 namespace apigw::proxy {
+
+// A circuit breaker's rolling window: kBuckets slices of window / kBuckets each, reused in turn.
+struct BreakerWindow {
+  static constexpr std::size_t kBuckets = 10;
+  struct Bucket {
+    std::atomic<std::int64_t> slice{-1};  // which slice of time the counts belong to
+    std::atomic<std::uint32_t> calls{0};
+    std::atomic<std::uint32_t> failures{0};
+    std::atomic<std::uint32_t> slow{0};
+  };
+  std::array<Bucket, kBuckets> buckets;
+};
+
+enum class BreakerState : std::uint8_t { closed, open, half_open };
 
 struct TargetState {
   // Requests sent to this target and not finished yet, on all workers (least_connections and
@@ -15,8 +30,15 @@ struct TargetState {
   // Outlier detection (proxy/outlier.h).
   std::atomic<std::uint32_t> consecutive_failures{0};
   std::atomic<std::int64_t> ejected_until{0};  // steady clock, nanoseconds since its epoch
-  std::atomic<std::uint32_t> ejections{0};     // in a row: the next ejection lasts this + 1 times base
+  std::atomic<std::uint32_t> ejections{0};  // in a row: the next ejection lasts this + 1 times base
 
+  // Circuit breaker (proxy/circuit_breaker.h).
+  std::atomic<BreakerState> breaker{BreakerState::closed};
+  std::atomic<std::int64_t> breaker_opened_at{0};  // steady clock ns
+  std::atomic<std::uint32_t> breaker_consecutive_failures{0};
+  std::atomic<std::uint32_t> half_open_admitted{0};
+  std::atomic<std::uint32_t> half_open_succeeded{0};
+  BreakerWindow breaker_window;
   // Active health checking (server/health_checker.h): false while the probes say it is down.
   std::atomic<bool> healthy{true};
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/asio/connect.hpp>
 
+#include "proxy/circuit_breaker.h"
 #include "proxy/head_writer.h"
 #include "proxy/outlier.h"
 #include "server/worker.h"
@@ -69,6 +70,18 @@ awaitable<bool> ProxyExchange::run() {
     if (buffered != UpstreamOutcome::ok) co_return co_await reply_for(buffered);
   }
 
+  const config::CircuitBreakerConfig& breaker = cluster_.config->circuit_breaker;
+  if (breaker.enabled && breaker.max_in_flight > 0 &&
+      cluster_.state->active.load(std::memory_order_relaxed) >=
+          static_cast<std::int64_t>(breaker.max_in_flight)) {
+    // Shed load now rather than queue it behind an upstream that is already at its limit.
+    input.consume(buffered_body_);
+    buffered_body_ = 0;
+    co_return co_await session_.send_local_reply(
+        503, "upstream_overloaded",
+        "upstream '" + cluster_.config->name + "' has too many requests in flight",
+        head.keep_alive && body_complete_in_buffer_);
+  }
   const proxy::CountGuard active(&cluster_.state->active);
   const std::optional<std::uint64_t> key = balancing_key();
   std::vector<std::uint8_t> tried(cluster_.targets.size(), 0);
@@ -132,7 +145,20 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
     default:
       return;  // the client's side failed: says nothing about the target
   }
-  const auto ejected = proxy::record_try(cluster_, target_index, failed, proxy::steady_now_ns());
+  const std::int64_t now = proxy::steady_now_ns();
+  const auto& target = cluster_.targets[target_index];
+  const auto moved = proxy::breaker_record(
+      cluster_.config->circuit_breaker, *target.state, failed,
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - upstream_start_), now);
+  if (moved) {
+    // Half-open is entered by a pick, not by a call's result: only closed and open show here.
+    session_.worker_.metrics()
+        .upstream_breaker_transitions(cluster_.config->name, static_cast<std::size_t>(*moved))
+        .add();
+    util::log_warn("upstream '" + cluster_.config->name + "': circuit breaker of target " +
+                   target.address + " " + proxy::breaker_state_name(*moved));
+  }
+  const auto ejected = proxy::record_try(cluster_, target_index, failed, now);
   if (ejected.count() == 0) return;
   session_.worker_.metrics().upstream_ejections(cluster_.config->name).add();
   util::log_warn("upstream '" + cluster_.config->name + "': target " +

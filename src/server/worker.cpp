@@ -4,8 +4,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "proxy/circuit_breaker.h"
 #include "proxy/outlier.h"
 #include "server/client_session.h"
+#include "util/log.h"
 
 namespace apigw::server {
 
@@ -106,6 +108,7 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   for (const auto& route : snapshot->routes) {
     next->route_stats.push_back(&metrics_.route(route.config->name));
   }
+  next->metrics = &metrics_;
   next->snapshot = std::move(snapshot);
   current_ = std::move(next);
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
@@ -117,19 +120,34 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
   proxy::Balancer& balancer = *balancers[cluster_index];
   usable_.resize(targets.size());
   const std::int64_t now = proxy::steady_now_ns();
+  const config::CircuitBreakerConfig& breaker =
+      snapshot->clusters[cluster_index].config->circuit_breaker;
   // Primaries first; backups only when no primary can take the request.
   for (const bool backups : {false, true}) {
     for (const bool honour_avoid : {true, false}) {
       bool any = false;
       for (std::size_t i = 0; i < targets.size(); ++i) {
         const bool avoided = honour_avoid && i < avoid.size() && avoid[i];
+        bool half_open = false;
         usable_[i] = targets[i].backup == backups && !targets[i].endpoints.empty() && !avoided &&
                      !targets[i].state->ejected(now) &&
-                     targets[i].state->healthy.load(std::memory_order_relaxed);
+                     targets[i].state->healthy.load(std::memory_order_relaxed) &&
+                     proxy::breaker_admits(breaker, *targets[i].state, now, &half_open);
+        if (half_open) {
+          const std::string& upstream = snapshot->clusters[cluster_index].config->name;
+          metrics->upstream_breaker_transitions(upstream, 2).add();
+          util::log_info("upstream '" + upstream + "': circuit breaker of target " +
+                         targets[i].address + " half_open");
+        }
         any = any || usable_[i];
       }
-      if (any) return balancer.pick(usable_, key);
-      if (avoid.empty()) break;
+      if (!any) {
+        if (avoid.empty()) break;
+        continue;
+      }
+      const std::size_t picked = balancer.pick(usable_, key);
+      if (picked != proxy::Balancer::npos) proxy::breaker_on_pick(*targets[picked].state);
+      return picked;
     }
   }
   return proxy::Balancer::npos;

@@ -35,6 +35,7 @@ struct WorkerSnapshot {
   std::vector<std::vector<std::shared_ptr<TargetPool>>> cluster_pools;  // [cluster][target]
   std::vector<std::unique_ptr<proxy::Balancer>> balancers;              // [cluster]
   std::vector<observe::RouteStats*> route_stats;                        // [route]
+  observe::MetricsShard* metrics = nullptr;                             // the worker's shard
 
   // Picks a target of a cluster with its balancer: among the primary targets that have addresses
   // and are not in `avoid` (targets already tried by this request), else among the backup

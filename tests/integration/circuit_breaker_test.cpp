@@ -1,0 +1,75 @@
+// Circuit breakers with real backends: a failing target's breaker opens and the target gets no
+// requests; after open_duration a trial call goes through (half-open) and, failing, reopens it;
+// and max_in_flight sheds the requests beyond the limit with 503 at once.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "support/gateway.h"
+
+namespace apigw::test {
+namespace {
+
+std::string statuses(const Gateway& gateway, int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    const int status = http_get(gateway.port(), "/").status;
+    out += status == 200 ? '.' : status == 502 ? 'x' : '?';
+  }
+  return out;
+}
+
+TEST(BreakerEndToEnd, OpensHalfOpensAndReopens) {
+  EchoBackend alive("alive");
+  const std::string dead = "127.0.0.1:" + std::to_string(free_port());
+  Gateway gateway(pool_config(
+      targets_toml({alive.address(), dead}),
+      "circuit_breaker = { consecutive_failures = 2, failure_rate = 0, open_duration = \"1s\", "
+      "half_open_calls = 1 }"));
+  // Round robin: the dead target fails twice, its breaker opens, then only "alive" answers.
+  EXPECT_EQ(statuses(gateway, 10), ".x.x......");
+  EXPECT_NE(gateway.log().find("circuit breaker of target " + dead + " open"), std::string::npos)
+      << gateway.log();
+  // After open_duration one trial call reaches it, fails, and the breaker opens again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  const std::string after = statuses(gateway, 6);
+  EXPECT_EQ(std::count(after.begin(), after.end(), 'x'), 1) << after;
+  EXPECT_NE(gateway.log().find("circuit breaker of target " + dead + " half_open"),
+            std::string::npos);
+  const std::string metrics = gateway.metrics();
+  EXPECT_NE(
+      metrics.find("apigw_upstream_breaker_transitions_total{upstream=\"pool\",to=\"open\"} 2"),
+      std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(
+                "apigw_upstream_breaker_transitions_total{upstream=\"pool\",to=\"half_open\"} 1"),
+            std::string::npos)
+      << metrics;
+}
+
+TEST(BreakerEndToEnd, MaxInFlightShedsTheExcess) {
+  EchoBackend slow("slow", "127.0.0.1", {"--delay", "800"});
+  Gateway gateway(
+      pool_config(targets_toml({slow.address()}), "circuit_breaker = { max_in_flight = 2 }"));
+  std::vector<std::future<CurlResult>> requests;
+  for (int i = 0; i < 5; ++i) {
+    requests.push_back(
+        std::async(std::launch::async, [&] { return http_get(gateway.port(), "/"); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  int ok = 0, shed = 0;
+  for (auto& request : requests) {
+    const auto result = request.get();
+    if (result.status == 200) ++ok;
+    if (result.status == 503 &&
+        result.body.find("\"code\":\"upstream_overloaded\"") != std::string::npos) {
+      ++shed;
+    }
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(shed, 3);
+}
+
+}  // namespace
+}  // namespace apigw::test
