@@ -455,13 +455,45 @@ RetryConfig convert_retry(const toml::table& table, const std::string& path, Loa
   return retry;
 }
 
+FallbackConfig convert_fallback(const toml::table& table, const std::string& path,
+                                LoadContext& ctx) {
+  FallbackConfig fallback;
+  fallback.enabled = true;
+  TableReader reader(table, path,
+                     {"stale_if_error", "stale_max_body", "upstream", "status", "body", "headers"},
+                     ctx);
+  reader.read_duration("stale_if_error", fallback.stale_if_error);
+  reader.read_size("stale_max_body", fallback.stale_max_body);
+  reader.read_string("upstream", fallback.upstream);
+  if (std::uint32_t status = 0; reader.read_count("status", status)) {
+    fallback.status = static_cast<int>(status);
+  }
+  reader.read_string("body", fallback.body);
+  if (const auto* headers = reader.read_table("headers")) {
+    for (const auto& [name, value] : *headers) {
+      const auto* text = value.as_string();
+      const bool printable =
+          text != nullptr && std::all_of(text->get().begin(), text->get().end(),
+                                         [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+      if (!is_http_token(name.str()) || !printable) {
+        ctx.error(ctx.positions().at(reader.path_of("headers") + "." + std::string(name.str()), {}),
+                  "fallback header '" + std::string(name.str()) +
+                      "' needs a valid name and a printable string value");
+      } else {
+        fallback.headers.emplace_back(ascii_lower(std::string(name.str())), text->get());
+      }
+    }
+  }
+  return fallback;
+}
+
 RouteConfig convert_route(const toml::table& table, const std::string& path,
                           const FilterCatalog& filters, LoadContext& ctx) {
   RouteConfig route;
-  TableReader reader(
-      table, path,
-      {"name", "match", "upstream", "rewrite", "timeout", "max_body_bytes", "retry", "filters"},
-      ctx);
+  TableReader reader(table, path,
+                     {"name", "match", "upstream", "rewrite", "timeout", "max_body_bytes", "retry",
+                      "fallback", "filters"},
+                     ctx);
   route.position = reader.position();
   reader.read_string("name", route.name, Presence::required);
   if (const auto* match = reader.read_table("match")) {
@@ -476,6 +508,9 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
     route.max_body_bytes = bytes;
   if (const auto* retry = reader.read_table("retry")) {
     route.retry = convert_retry(*retry, reader.path_of("retry"), ctx);
+  }
+  if (const auto* fallback = reader.read_table("fallback")) {
+    route.fallback = convert_fallback(*fallback, reader.path_of("fallback"), ctx);
   }
   if (const auto* list = reader.find("filters")) {
     for_each_table(*list, "filters", reader.path_of("filters"), ctx,

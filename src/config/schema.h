@@ -183,6 +183,19 @@ struct RetryConfig {
   std::uint32_t budget_min = 3;            // ... or this many, whichever is more
 };
 
+// What a route answers when its upstream cannot (docs/resilience.md): the last good response of
+// the same GET (stale_if_error), a fallback upstream, or a fixed response. Off unless the route
+// has a `fallback` table.
+struct FallbackConfig {
+  bool enabled = false;
+  Duration stale_if_error{0};        // 0: off; else serve a cached 200 GET response this old at most
+  std::uint64_t stale_max_body = 64 * 1024;  // larger responses are not cached
+  std::string upstream;              // fallback upstream; empty: none
+  int status = 0;                    // fixed response; 0: none
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
 struct RouteConfig {
   std::string name;
   RouteMatch match;
@@ -191,6 +204,7 @@ struct RouteConfig {
   std::optional<Duration> timeout;  // overrides upstream request_timeout
   std::optional<std::uint64_t> max_body_bytes;
   RetryConfig retry;
+  FallbackConfig fallback;
   std::vector<FilterRef> filters;
   SourcePosition position;
 };

@@ -311,6 +311,38 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
                   "'; the route's path_template must capture {" + upstream->hash_on.name + "}");
       }
     }
+    if (const FallbackConfig& fallback = route.fallback; fallback.enabled) {
+      const std::string prefix = path + ".fallback.";
+      if (fallback.stale_if_error.count() == 0 && fallback.upstream.empty() &&
+          fallback.status == 0) {
+        error(path + ".fallback", route.position,
+              "'fallback' needs at least one of 'stale_if_error', 'upstream' or 'status'");
+      }
+      if (fallback.status != 0 && (fallback.status < 200 || fallback.status > 599)) {
+        error(prefix + "status", route.position, "fallback 'status' must be 200-599");
+      }
+      if (fallback.status == 0 && (!fallback.body.empty() || !fallback.headers.empty())) {
+        error(prefix + "status", route.position, "fallback 'body' and 'headers' need a 'status'");
+      }
+      if (!fallback.upstream.empty()) {
+        const bool exists = std::find(upstream_names.begin(), upstream_names.end(),
+                                      fallback.upstream) != upstream_names.end();
+        if (!exists) {
+          error(prefix + "upstream", route.position,
+                "fallback upstream '" + fallback.upstream + "' is not defined" +
+                    did_you_mean(fallback.upstream, upstream_names));
+        } else if (fallback.upstream == route.upstream) {
+          error(prefix + "upstream", route.position,
+                "the fallback upstream must differ from the route's upstream");
+        }
+      }
+      for (const auto& [name, value] : fallback.headers) {
+        if (name == "content-length" || name == "transfer-encoding" || name == "connection") {
+          error(prefix + "headers", route.position,
+                "fallback header '" + name + "' is set by the gateway");
+        }
+      }
+    }
     const RetryConfig& retry = route.retry;
     if (retry.attempts < 1 || retry.attempts > 10) {
       error(path + ".retry.attempts", route.position,

@@ -56,6 +56,12 @@ CounterCell& MetricsShard::upstream_breaker_transitions(const std::string& upstr
   return *slot;
 }
 
+CounterCell& MetricsShard::fallbacks(const std::string& route, std::size_t kind) {
+  auto& slot = fallbacks_[route][kind];
+  if (!slot) slot = std::make_unique<CounterCell>();
+  return *slot;
+}
+
 MetricsShard::Values MetricsShard::snapshot() const {
   Values values;
   for (const auto& [name, stats] : routes_) {
@@ -78,6 +84,11 @@ MetricsShard::Values MetricsShard::snapshot() const {
   }
   for (const auto& [name, counter] : ejections_)
     values.ejections[name] = counter->value.load(std::memory_order_relaxed);
+  for (const auto& [name, cells] : fallbacks_) {
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+      if (cells[k]) values.fallbacks[name][k] = cells[k]->value.load(std::memory_order_relaxed);
+    }
+  }
   for (const auto& [name, cells] : breaker_transitions_) {
     for (std::size_t t = 0; t < cells.size(); ++t) {
       if (cells[t]) {
@@ -102,6 +113,9 @@ void MetricsShard::Values::merge(const Values& other) {
     for (std::size_t r = 0; r < counts.size(); ++r) retries[name][r] += counts[r];
   }
   for (const auto& [name, count] : other.ejections) ejections[name] += count;
+  for (const auto& [name, counts] : other.fallbacks) {
+    for (std::size_t k = 0; k < counts.size(); ++k) fallbacks[name][k] += counts[k];
+  }
   for (const auto& [name, counts] : other.breaker_transitions) {
     for (std::size_t t = 0; t < counts.size(); ++t) breaker_transitions[name][t] += counts[t];
   }
@@ -218,6 +232,17 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
       out.append("apigw_upstream_breaker_transitions_total{upstream=\"").append(label(name));
       out.append("\",to=\"").append(kStates[t]).append("\"} ");
       out.append(std::to_string(counts[t])).append("\n");
+    }
+  }
+  out.append(
+      "# HELP apigw_fallbacks_total Answers from a route's fallback, by kind.\n"
+      "# TYPE apigw_fallbacks_total counter\n");
+  for (const auto& [name, counts] : values.fallbacks) {
+    static constexpr const char* kKinds[] = {"stale", "upstream", "static"};
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+      out.append("apigw_fallbacks_total{route=\"").append(label(name));
+      out.append("\",kind=\"").append(kKinds[k]).append("\"} ");
+      out.append(std::to_string(counts[k])).append("\n");
     }
   }
   out.append(

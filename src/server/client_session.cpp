@@ -321,7 +321,7 @@ awaitable<bool> ClientSession::handle_request() {
                                         "request body exceeds the limit of this route", false);
   }
 
-  ProxyExchange exchange(*this, *current, route, context);
+  ProxyExchange exchange(*this, *current, route, context, route.cluster_index);
   const bool keep_alive = co_await exchange.run();
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_start_);

@@ -26,13 +26,16 @@ std::uint64_t micros_since(Clock::time_point start) {
 
 ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
                              const snapshot::CompiledRoute& route,
-                             pipeline::RequestContext& context)
+                             pipeline::RequestContext& context, std::size_t cluster_index,
+                             bool is_fallback)
     : session_(session),
       serving_(serving),
       snapshot_(*serving.snapshot),
       route_(route),
       context_(context),
-      cluster_(snapshot_.clusters[route.cluster_index]) {}
+      cluster_index_(cluster_index),
+      is_fallback_(is_fallback),
+      cluster_(snapshot_.clusters[cluster_index]) {}
 
 awaitable<bool> ProxyExchange::run() {
   const http::RequestHead& head = session_.scratch_->head;
@@ -70,17 +73,16 @@ awaitable<bool> ProxyExchange::run() {
     if (buffered != UpstreamOutcome::ok) co_return co_await reply_for(buffered);
   }
 
+  co_return co_await proxy();
+}
+
+awaitable<bool> ProxyExchange::proxy() {
   const config::CircuitBreakerConfig& breaker = cluster_.config->circuit_breaker;
   if (breaker.enabled && breaker.max_in_flight > 0 &&
       cluster_.state->active.load(std::memory_order_relaxed) >=
           static_cast<std::int64_t>(breaker.max_in_flight)) {
     // Shed load now rather than queue it behind an upstream that is already at its limit.
-    input.consume(buffered_body_);
-    buffered_body_ = 0;
-    co_return co_await session_.send_local_reply(
-        503, "upstream_overloaded",
-        "upstream '" + cluster_.config->name + "' has too many requests in flight",
-        head.keep_alive && body_complete_in_buffer_);
+    co_return co_await fail(UpstreamOutcome::overloaded);
   }
   const proxy::CountGuard active(&cluster_.state->active);
   const std::optional<std::uint64_t> key = balancing_key();
@@ -89,18 +91,11 @@ awaitable<bool> ProxyExchange::run() {
   UpstreamOutcome outcome = UpstreamOutcome::ok;
   for (std::uint32_t attempt = 1;; ++attempt) {
     // Another target than the ones already tried, when there is one.
-    const std::size_t target_index = serving_.pick_target(route_.cluster_index, key, tried);
-    if (target_index == proxy::Balancer::npos) {
-      input.consume(buffered_body_);
-      buffered_body_ = 0;
-      co_return co_await session_.send_local_reply(
-          503, "no_healthy_upstream",
-          "no available target in upstream '" + cluster_.config->name + "'",
-          head.keep_alive && body_complete_in_buffer_);
-    }
+    const std::size_t target_index = serving_.pick_target(cluster_index_, key, tried);
+    if (target_index == proxy::Balancer::npos) co_return co_await fail(UpstreamOutcome::no_target);
     tried[target_index] = 1;
     const proxy::Target& target = cluster_.targets[target_index];
-    TargetPool& pool = serving_.pool(route_.cluster_index, target_index);
+    TargetPool& pool = serving_.pool(cluster_index_, target_index);
     const proxy::CountGuard in_flight(&target.state->in_flight);
     target_address_ = target.address;
     session_.upstream_address_ = target.address;
@@ -118,7 +113,7 @@ awaitable<bool> ProxyExchange::run() {
     record_try(target_index, outcome);
     if (!co_await retry_after(outcome, attempt, retrying)) break;
   }
-  if (outcome != UpstreamOutcome::ok) co_return co_await reply_for(outcome);
+  if (outcome != UpstreamOutcome::ok) co_return co_await fail(outcome);
   const bool keep_alive = co_await relay_response();
   if (connection_ && connection_->buffer.empty() && response_.keep_alive &&
       response_.framing != http::BodyFraming::until_close) {

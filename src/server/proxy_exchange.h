@@ -24,14 +24,21 @@ enum class UpstreamOutcome : std::uint8_t {
   client_timeout,     // 408
   request_too_large,  // 413 (chunked body over the limit)
   invalid_body,       // 400 (broken chunked framing from the client)
+  no_target,          // 503: no usable target
+  overloaded,         // 503: the upstream's max_in_flight is reached
 };
 
 class ProxyExchange {
  public:
   ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
-                const snapshot::CompiledRoute& route, pipeline::RequestContext& context);
+                const snapshot::CompiledRoute& route, pipeline::RequestContext& context,
+                std::size_t cluster_index, bool is_fallback = false);
   // Returns whether the client connection stays open.
   awaitable<bool> run();
+
+  // The request is prepared (body framing known, replay buffer filled): picks targets, retries,
+  // relays. The part a fallback exchange to another upstream repeats.
+  awaitable<bool> proxy();
 
  private:
   void build_upstream_head(const proxy::Target& target);
@@ -46,6 +53,15 @@ class ProxyExchange {
   awaitable<UpstreamOutcome> read_response_head(bool& nothing_received);
   awaitable<bool> relay_response();
   awaitable<bool> reply_for(UpstreamOutcome outcome);
+  // proxy_fallback.cpp: the upstream failed (or had no usable target): the route's fallback if
+  // it has one that applies, else reply_for(outcome).
+  awaitable<bool> fail(UpstreamOutcome outcome);
+  // The stale_if_error cache key of this request: route, host and request target.
+  std::string stale_key() const;
+  awaitable<bool> send_fallback_response(
+      int status, std::string_view kind,
+      const std::vector<std::pair<std::string, std::string>>& headers, std::string_view body,
+      std::string_view extra_headers);
   // proxy_retry.cpp: whether this attempt's outcome is retried (then after the backoff wait, with
   // `retrying` counting the retry against the upstream's budget).
   awaitable<bool> retry_after(UpstreamOutcome outcome, std::uint32_t attempt,
@@ -63,6 +79,8 @@ class ProxyExchange {
   const snapshot::Snapshot& snapshot_;
   const snapshot::CompiledRoute& route_;
   pipeline::RequestContext& context_;
+  std::size_t cluster_index_;
+  bool is_fallback_;  // this exchange is a route's fallback upstream: it has no fallback itself
   const proxy::Cluster& cluster_;
   std::unique_ptr<UpstreamConnection> connection_;
   http::ResponseHead response_;

@@ -65,6 +65,18 @@ awaitable<bool> ProxyExchange::relay_response() {
   if (part == static_cast<std::size_t>(-1)) {
     co_return co_await reply_for(UpstreamOutcome::invalid_response);
   }
+  // A good response to a GET is kept for the route's stale_if_error fallback, if small enough.
+  const config::FallbackConfig& fallback = route_.config->fallback;
+  const bool capture = fallback.enabled && fallback.stale_if_error.count() > 0 && !is_fallback_ &&
+                       head.method == http::Method::get && response_.status == 200 &&
+                       response_.framing == http::BodyFraming::content_length &&
+                       response_.content_length <= fallback.stale_max_body;
+  StaleCache::Entry captured;
+  if (capture) {
+    captured.content_type = http::find_header(response_.headers, "content-type");
+    captured.body.reserve(static_cast<std::size_t>(response_.content_length));
+    captured.body.append(upstream.readable().data(), part);
+  }
   session_.status_sent_ = response_.status;
   session_.expect(Phase::client_write, timeouts.body_read);
   auto [ec, written] = co_await write_all(session_.socket_, net::buffer(session_.scratch_->output),
@@ -93,12 +105,17 @@ awaitable<bool> ProxyExchange::relay_response() {
     auto [write_ec, sent] =
         co_await write_all(session_.socket_, net::buffer(upstream.readable().data(), part));
     session_.bytes_out_ += sent;
+    if (capture) captured.body.append(upstream.readable().data(), part);
     upstream.consume(part);
     ok = !write_ec;
   }
   session_.upstream_ = nullptr;
   session_.clear_deadline();
   session_.log_request();
+  if (capture && ok && captured.body.size() == response_.content_length) {
+    captured.stored = Clock::now();
+    session_.worker_.stale_cache().store(stale_key(), std::move(captured));
+  }
   if (!ok) {
     connection_.reset();  // half-relayed: neither side can be reused
     co_return false;
@@ -143,6 +160,14 @@ awaitable<bool> ProxyExchange::reply_for(UpstreamOutcome outcome) {
     case UpstreamOutcome::invalid_body:
       co_return co_await session_.send_local_reply(400, "invalid_chunked_body",
                                                    "the chunked request body is malformed", false);
+    case UpstreamOutcome::no_target:
+      co_return co_await session_.send_local_reply(
+          503, "no_healthy_upstream", "no available target in upstream '" + upstream + "'",
+          keep_alive);
+    case UpstreamOutcome::overloaded:
+      co_return co_await session_.send_local_reply(
+          503, "upstream_overloaded", "upstream '" + upstream + "' has too many requests in flight",
+          keep_alive);
     case UpstreamOutcome::client_gone:
     case UpstreamOutcome::ok:
       break;

@@ -19,6 +19,7 @@
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
 #include "server/request_scratch.h"
+#include "server/stale_cache.h"
 #include "server/upstream_pool.h"
 #include "snapshot/snapshot.h"
 
@@ -81,6 +82,7 @@ class Worker {
   BufferPool& buffers() { return buffers_; }
   ScratchPool& scratch() { return scratch_; }
   SmallBlockPool& small_blocks() { return small_blocks_; }
+  StaleCache& stale_cache() { return stale_cache_; }
   // Connections waiting in ClientSession::linger().
   std::size_t& lingering() { return lingering_; }
   DeadlineSweeper& sweeper() { return sweeper_; }
@@ -102,6 +104,7 @@ class Worker {
   BufferPool buffers_;
   ScratchPool scratch_;
   SmallBlockPool small_blocks_;
+  StaleCache stale_cache_;
   std::size_t lingering_ = 0;
   observe::MetricsShard metrics_;
   observe::AccessLogQueue* access_log_;

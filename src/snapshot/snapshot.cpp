@@ -46,6 +46,9 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
     compiled.config = &route;
     for (std::size_t i = 0; i < cfg.upstreams.size(); ++i) {
       if (cfg.upstreams[i].name == route.upstream) compiled.cluster_index = i;
+      if (route.fallback.enabled && cfg.upstreams[i].name == route.fallback.upstream) {
+        compiled.fallback_cluster_index = i;
+      }
     }
     compiled.rewrite = proxy::PathRewrite::compile(route);
     compiled.chain = registry.make_chain(route.filters);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ namespace apigw::snapshot {
 struct CompiledRoute {
   const config::RouteConfig* config = nullptr;
   std::size_t cluster_index = 0;
+  std::optional<std::size_t> fallback_cluster_index;  // the route's fallback upstream, if any
   proxy::PathRewrite rewrite;
   pipeline::FilterChain chain;
   std::uint64_t max_body_bytes = 0;
