@@ -1,5 +1,7 @@
 #include "admin/admin_server.h"
 
+#include "admin/upstream_status.h"
+
 #include <boost/asio/steady_timer.hpp>
 
 #include "http/error_body.h"
@@ -46,7 +48,9 @@ awaitable<std::string> AdminServer::render_metrics() {
         net::use_awaitable);
     merged.merge(values);
   }
-  co_return observe::render_prometheus(merged, sources_.gauges());
+  std::string text = observe::render_prometheus(merged, sources_.gauges());
+  append_target_gauges(*sources_.snapshot(), text);
+  co_return text;
 }
 
 namespace {
@@ -96,6 +100,13 @@ awaitable<void> AdminServer::serve(tcp::socket socket) {
     } else if (head.path == "/metrics") {
       const std::string body = co_await render_metrics();
       response = make_response(200, "text/plain; version=0.0.4", body);
+    } else if (head.path == "/admin/upstreams" || head.path.starts_with("/admin/upstreams/")) {
+      const std::string_view name =
+          head.path.size() > 17 ? head.path.substr(17) : std::string_view();
+      const std::string body = render_upstreams_json(*sources_.snapshot(), name);
+      response = body.empty() ? error_response(404, "upstream_not_found",
+                                               "no upstream named '" + std::string(name) + "'")
+                              : make_response(200, "application/json", body);
     } else if (head.path == "/health") {
       response = make_response(200, "application/json", "{\"status\":\"ok\"}");
     } else if (head.path == "/ready") {

@@ -1,5 +1,6 @@
 // The admin listener: GET /metrics (Prometheus text), /health (liveness), /ready (config loaded
-// and listeners up). Runs on the main thread's io_context, never on a worker.
+// and listeners up), /admin/upstreams[/{name}] (live target state). Runs on the main thread's
+// io_context, never on a worker.
 #pragma once
 
 #include <functional>
@@ -16,6 +17,7 @@ struct AdminSources {
   std::function<std::vector<server::Worker*>()> workers;
   std::function<observe::GatewayGauges()> gauges;
   std::function<bool()> ready;
+  std::function<std::shared_ptr<const snapshot::Snapshot>()> snapshot;  // the one being served
 };
 
 class AdminServer {

@@ -92,6 +92,7 @@ bool Gateway::start() {
       return gauges;
     };
     sources.ready = [this] { return ready_; };
+    sources.snapshot = [this] { return current_; };
     admin_ = std::make_unique<admin::AdminServer>(context_, std::move(sources));
     admin_->start(admin_endpoint);
   } catch (const std::exception& error) {

@@ -56,6 +56,14 @@ bool move(TargetState& state, BreakerState from, BreakerState to) {
 
 }  // namespace
 
+WindowCounts recent_calls(const config::CircuitBreakerConfig& config, const TargetState& state,
+                          std::int64_t now_ns) {
+  const std::int64_t slice_ns = std::max<std::int64_t>(
+      ns(config.window) / static_cast<std::int64_t>(BreakerWindow::kBuckets), 1);
+  const Totals totals = window_totals(state.breaker_window, slice_ns, now_ns);
+  return {totals.calls, totals.failures, totals.slow};
+}
+
 const char* breaker_state_name(BreakerState state) {
   switch (state) {
     case BreakerState::closed:
@@ -97,8 +105,14 @@ void breaker_on_pick(TargetState& state) {
 std::optional<BreakerState> breaker_record(const config::CircuitBreakerConfig& config,
                                            TargetState& state, bool failed,
                                            std::chrono::nanoseconds duration, std::int64_t now_ns) {
-  if (!config.enabled) return std::nullopt;
   const bool slow = duration > config.slow_call_duration;
+  const std::int64_t slice_ns = std::max<std::int64_t>(
+      ns(config.window) / static_cast<std::int64_t>(BreakerWindow::kBuckets), 1);
+  if (!config.enabled) {
+    // Without a breaker the window still feeds the recent error rate the admin API shows.
+    add_call(state.breaker_window, slice_ns, now_ns, failed, slow);
+    return std::nullopt;
+  }
   const auto open = [&](BreakerState from) -> std::optional<BreakerState> {
     if (!move(state, from, BreakerState::open)) return std::nullopt;
     state.breaker_opened_at.store(now_ns, kRelaxed);
@@ -119,9 +133,7 @@ std::optional<BreakerState> breaker_record(const config::CircuitBreakerConfig& c
     case BreakerState::closed:
       break;
   }
-  const std::int64_t slice_ns =
-      ns(config.window) / static_cast<std::int64_t>(BreakerWindow::kBuckets);
-  add_call(state.breaker_window, std::max<std::int64_t>(slice_ns, 1), now_ns, failed, slow);
+  add_call(state.breaker_window, slice_ns, now_ns, failed, slow);
   if (failed) {
     const std::uint32_t in_a_row = state.breaker_consecutive_failures.fetch_add(1, kRelaxed) + 1;
     if (config.consecutive_failures > 0 && in_a_row >= config.consecutive_failures) {
@@ -130,8 +142,7 @@ std::optional<BreakerState> breaker_record(const config::CircuitBreakerConfig& c
   } else {
     state.breaker_consecutive_failures.store(0, kRelaxed);
   }
-  const Totals totals =
-      window_totals(state.breaker_window, std::max<std::int64_t>(slice_ns, 1), now_ns);
+  const Totals totals = window_totals(state.breaker_window, slice_ns, now_ns);
   if (totals.calls < config.minimum_calls) return std::nullopt;
   const bool too_many_failures =
       config.failure_rate > 0 && totals.failures * 100 >= config.failure_rate * totals.calls;

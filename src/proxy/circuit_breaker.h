@@ -30,4 +30,11 @@ std::optional<BreakerState> breaker_record(const config::CircuitBreakerConfig& c
 
 const char* breaker_state_name(BreakerState state);
 
+// Calls to a target in the last `window` (kept whether or not the breaker is on).
+struct WindowCounts {
+  std::uint64_t calls = 0, failures = 0, slow = 0;
+};
+WindowCounts recent_calls(const config::CircuitBreakerConfig& config, const TargetState& state,
+                          std::int64_t now_ns);
+
 }  // namespace apigw::proxy

@@ -1,0 +1,59 @@
+// GET /admin/upstreams[/{name}] and the per-target gauges show what the data plane decided: an
+// ejected target, its failures in the recent window, a target marked unhealthy by its checks.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/gateway.h"
+
+namespace apigw::test {
+namespace {
+
+HttpResponse admin_get(const Gateway& gateway, const std::string& path) {
+  return parse_response(
+      raw_exchange(gateway.admin_port(), "GET " + path + " HTTP/1.1\r\nHost: admin\r\n\r\n"));
+}
+
+TEST(AdminUpstreams, ShowsEjectionHealthAndRecentErrors) {
+  EchoBackend alive("alive");
+  const std::string dead = "127.0.0.1:" + std::to_string(free_port());
+  Gateway gateway(pool_config(
+      targets_toml({alive.address(), dead}),
+      "outlier_detection = { consecutive_failures = 1, base_ejection_time = \"30s\" }\n"
+      "health_check = { type = \"tcp\", interval = \"100ms\", unhealthy_threshold = 1 }"));
+  for (int i = 0; i < 4; ++i) http_get(gateway.port(), "/");
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+
+  const auto all = admin_get(gateway, "/admin/upstreams");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(all.headers["content-type"], "application/json");
+  EXPECT_NE(all.body.find("{\"upstreams\":[{\"name\":\"pool\""), std::string::npos) << all.body;
+
+  const auto pool = admin_get(gateway, "/admin/upstreams/pool");
+  ASSERT_EQ(pool.status, 200);
+  const std::string dead_entry = pool.body.substr(pool.body.find("\"address\":\"" + dead + "\""));
+  EXPECT_NE(dead_entry.find("\"healthy\":false"), std::string::npos) << dead_entry;
+  EXPECT_NE(dead_entry.find("\"ejected\":true"), std::string::npos) << dead_entry;
+  EXPECT_NE(dead_entry.find("\"recent_errors\":1"), std::string::npos) << dead_entry;
+  const std::string alive_entry =
+      pool.body.substr(pool.body.find("\"address\":\"" + alive.address() + "\""));
+  EXPECT_NE(alive_entry.find("\"healthy\":true,\"ejected\":false"), std::string::npos)
+      << alive_entry;
+
+  const std::string metrics = gateway.metrics();
+  EXPECT_NE(
+      metrics.find("apigw_upstream_target_ejected{upstream=\"pool\",target=\"" + dead + "\"} 1"),
+      std::string::npos)
+      << metrics;
+  EXPECT_NE(
+      metrics.find("apigw_upstream_target_healthy{upstream=\"pool\",target=\"" + dead + "\"} 0"),
+      std::string::npos)
+      << metrics;
+
+  const auto unknown = admin_get(gateway, "/admin/upstreams/nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("\"code\":\"upstream_not_found\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace apigw::test
