@@ -8,7 +8,7 @@ build_packages=(
   libboost1.81-dev libmimalloc-dev libtomlplusplus-dev
 )
 test_packages=(libgtest-dev libgmock-dev curl wrk python3)
-bench_packages=(nginx-light haproxy wrk curl python3)
+bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev)
 
 wanted=("${build_packages[@]}")
 for profile in "$@"; do
