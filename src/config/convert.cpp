@@ -212,11 +212,11 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   if (const auto* breaker = reader.read_table("circuit_breaker")) {
     CircuitBreakerConfig& cb = upstream.circuit_breaker;
     cb.enabled = true;
-    TableReader inner(
-        *breaker, reader.path_of("circuit_breaker"),
-        {"failure_rate", "slow_call_rate", "slow_call_duration", "window", "minimum_calls",
-         "consecutive_failures", "open_duration", "half_open_calls", "max_in_flight"},
-        ctx);
+    TableReader inner(*breaker, reader.path_of("circuit_breaker"),
+                      {"failure_rate", "slow_call_rate", "slow_call_duration", "window",
+                       "minimum_calls", "consecutive_failures", "open_duration", "half_open_calls",
+                       "max_in_flight", "max_connections", "max_pending"},
+                      ctx);
     inner.read_count("failure_rate", cb.failure_rate);
     inner.read_count("slow_call_rate", cb.slow_call_rate);
     inner.read_duration("slow_call_duration", cb.slow_call_duration);
@@ -226,6 +226,8 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
     inner.read_duration("open_duration", cb.open_duration);
     inner.read_count("half_open_calls", cb.half_open_calls);
     inner.read_count("max_in_flight", cb.max_in_flight);
+    inner.read_count("max_connections", cb.max_connections);
+    inner.read_count("max_pending", cb.max_pending);
   }
   if (const auto* check = reader.read_table("health_check")) {
     convert_health_check(*check, reader.path_of("health_check"), ctx, upstream.health_check);

@@ -81,11 +81,11 @@ struct HashOn {
 struct HealthCheckConfig {
   bool enabled = false;
   enum class Kind { http, tcp } kind = Kind::http;
-  std::string path = "/";                // http: request target of the probe
+  std::string path = "/";  // http: request target of the probe
   std::string method = "GET";
-  std::string host;                      // http: Host header; empty: the target's address
+  std::string host;  // http: Host header; empty: the target's address
   std::vector<std::pair<int, int>> expected_statuses{{200, 399}};  // inclusive ranges
-  std::string body_contains;             // http: the body must contain this (if not empty)
+  std::string body_contains;  // http: the body must contain this (if not empty)
   Duration interval{5'000};
   Duration timeout{1'000};
   std::uint32_t healthy_threshold = 2;    // successes in a row that bring a target back
@@ -105,6 +105,8 @@ struct CircuitBreakerConfig {
   Duration open_duration{30'000};          // open, then half-open
   std::uint32_t half_open_calls = 3;       // trial calls in half-open; all must succeed to close
   std::uint32_t max_in_flight = 0;         // requests in flight to the upstream; 0: no limit
+  std::uint32_t max_connections = 0;       // open connections to the upstream; 0: no limit
+  std::uint32_t max_pending = 0;           // requests waiting for a new connection; 0: no limit
 };
 
 // Passive health checking: targets that keep failing are taken out of rotation for a while
@@ -172,10 +174,10 @@ struct RetryConfig {
   std::uint32_t attempts = 1;  // tries in all, the first included; 1: no retry
   bool on_connect_failure = true;
   bool on_reset = true;
-  bool on_timeout = false;                // connect timeout, or no response within per_try_timeout
+  bool on_timeout = false;  // connect timeout, or no response within per_try_timeout
   std::vector<int> on_statuses{502, 503, 504};
   std::optional<Duration> per_try_timeout;  // default: the route's timeout
-  Duration backoff_base{25};               // full jitter: wait random(0, min(max, base * 2^n))
+  Duration backoff_base{25};                // full jitter: wait random(0, min(max, base * 2^n))
   Duration backoff_max{250};
   bool non_idempotent = false;             // POST, PATCH and others are never retried unless set
   std::uint64_t replay_limit = 64 * 1024;  // larger request bodies are not buffered for a retry
@@ -188,10 +190,10 @@ struct RetryConfig {
 // has a `fallback` table.
 struct FallbackConfig {
   bool enabled = false;
-  Duration stale_if_error{0};        // 0: off; else serve a cached 200 GET response this old at most
+  Duration stale_if_error{0};  // 0: off; else serve a cached 200 GET response this old at most
   std::uint64_t stale_max_body = 64 * 1024;  // larger responses are not cached
-  std::string upstream;              // fallback upstream; empty: none
-  int status = 0;                    // fixed response; 0: none
+  std::string upstream;                      // fallback upstream; empty: none
+  int status = 0;                            // fixed response; 0: none
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };

@@ -50,6 +50,8 @@ struct TargetState {
 struct UpstreamState {
   std::atomic<std::int64_t> active{0};          // requests being proxied to the upstream
   std::atomic<std::int64_t> retries_active{0};  // of those, how many are on a retry (the budget)
+  std::atomic<std::int64_t> connections{0};     // open upstream connections, all workers
+  std::atomic<std::int64_t> connecting{0};      // requests waiting for a new connection
 };
 
 // Counts one in a shared counter for as long as it lives.

@@ -238,6 +238,8 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
 
 awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {
   connection_ = pool.make(session_.worker_.context());
+  cluster_.state->connections.fetch_add(1, std::memory_order_relaxed);
+  connection_->open_connections = &cluster_.state->connections;
   session_.upstream_ = connection_.get();
   session_.expect(Phase::upstream_connect, cluster_.config->connect_timeout);
   auto [ec, endpoint] =
@@ -261,6 +263,17 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   const bool reused = connection_ != nullptr;
   upstream_start_ = Clock::now();
   if (!reused) {
+    // The upstream's limits on open connections and on requests waiting for one.
+    const config::CircuitBreakerConfig& limits = cluster_.config->circuit_breaker;
+    proxy::UpstreamState& state = *cluster_.state;
+    if (limits.enabled &&
+        ((limits.max_connections > 0 && state.connections.load(std::memory_order_relaxed) >=
+                                            static_cast<std::int64_t>(limits.max_connections)) ||
+         (limits.max_pending > 0 && state.connecting.load(std::memory_order_relaxed) >=
+                                        static_cast<std::int64_t>(limits.max_pending)))) {
+      co_return UpstreamOutcome::overloaded;
+    }
+    const proxy::CountGuard connecting(&state.connecting);
     const UpstreamOutcome connected = co_await connect(pool, target);
     if (connected != UpstreamOutcome::ok) co_return connected;
   }

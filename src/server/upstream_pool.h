@@ -3,6 +3,7 @@
 // timeout and a cap on idle connections. Only the owning worker touches a pool: no locks.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <string>
@@ -19,7 +20,13 @@ class UpstreamConnection final : public Expirable {
  public:
   UpstreamConnection(boost::asio::io_context& context, TargetPool& pool)
       : socket(context), pool_(&pool) {}
+  ~UpstreamConnection() override {
+    if (open_connections) open_connections->fetch_sub(1, std::memory_order_relaxed);
+  }
   boost::asio::ip::tcp::socket socket;
+  // The upstream's count of open connections (circuit_breaker.max_connections), counted from
+  // connect to destruction.
+  std::atomic<std::int64_t>* open_connections = nullptr;
   ByteBuffer buffer;
   std::uint64_t requests_served = 0;
   // Idle too long in the pool: the pool closes and frees it.

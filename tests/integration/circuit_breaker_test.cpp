@@ -71,5 +71,28 @@ TEST(BreakerEndToEnd, MaxInFlightShedsTheExcess) {
   EXPECT_EQ(shed, 3);
 }
 
+TEST(BreakerEndToEnd, MaxConnectionsShedsWhatWouldNeedAnotherConnection) {
+  EchoBackend slow("slow", "127.0.0.1", {"--delay", "600"});
+  Gateway gateway(
+      pool_config(targets_toml({slow.address()}), "circuit_breaker = { max_connections = 1 }"));
+  std::vector<std::future<CurlResult>> requests;
+  for (int i = 0; i < 3; ++i) {
+    requests.push_back(
+        std::async(std::launch::async, [&] { return http_get(gateway.port(), "/"); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  int ok = 0, shed = 0;
+  for (auto& request : requests) {
+    const auto result = request.get();
+    ok += result.status == 200;
+    shed += result.status == 503 &&
+            result.body.find("\"code\":\"upstream_overloaded\"") != std::string::npos;
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(shed, 2);
+  // The one connection went back to the pool: the next request reuses it.
+  EXPECT_EQ(http_get(gateway.port(), "/").status, 200);
+}
+
 }  // namespace
 }  // namespace apigw::test
