@@ -68,11 +68,11 @@ void append_cluster(std::string& out, const proxy::Cluster& cluster, std::int64_
     out.append(",\"ejected\":").append(ejected_ms > 0 ? "true" : "false");
     out.append(",\"ejected_remaining_ms\":").append(std::to_string(ejected_ms));
     out.append(",\"breaker\":\"")
-        .append(proxy::breaker_state_name(state.breaker.load(std::memory_order_relaxed)))
+        .append(proxy::breaker_state_name(state.breaker.state.load(std::memory_order_relaxed)))
         .append("\"");
     out.append(",\"in_flight\":")
         .append(std::to_string(state.in_flight.load(std::memory_order_relaxed)));
-    const auto recent = proxy::recent_calls(upstream.circuit_breaker, state, now);
+    const auto recent = proxy::recent_calls(upstream.circuit_breaker, state.breaker, now);
     out.append(",\"recent_calls\":").append(std::to_string(recent.calls));
     out.append(",\"recent_errors\":").append(std::to_string(recent.failures));
     char rate[32];
@@ -135,7 +135,8 @@ void append_target_gauges(const snapshot::Snapshot& snapshot, std::string& out) 
             value = state.ejected(now) ? 1 : 0;
             break;
           case 2:
-            value = state.breaker.load(std::memory_order_relaxed) == proxy::BreakerState::open;
+            value =
+                state.breaker.state.load(std::memory_order_relaxed) == proxy::BreakerState::open;
             break;
           default:
             value = state.in_flight.load(std::memory_order_relaxed);

@@ -215,7 +215,7 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
     TableReader inner(*breaker, reader.path_of("circuit_breaker"),
                       {"failure_rate", "slow_call_rate", "slow_call_duration", "window",
                        "minimum_calls", "consecutive_failures", "open_duration", "half_open_calls",
-                       "max_in_flight", "max_connections", "max_pending"},
+                       "max_in_flight", "max_connections", "max_pending", "scope"},
                       ctx);
     inner.read_count("failure_rate", cb.failure_rate);
     inner.read_count("slow_call_rate", cb.slow_call_rate);
@@ -228,6 +228,18 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
     inner.read_count("max_in_flight", cb.max_in_flight);
     inner.read_count("max_connections", cb.max_connections);
     inner.read_count("max_pending", cb.max_pending);
+    if (std::string scope; inner.read_string("scope", scope)) {
+      if (scope == "target") {
+        cb.scope = CircuitBreakerConfig::Scope::target;
+      } else if (scope == "upstream") {
+        cb.scope = CircuitBreakerConfig::Scope::upstream;
+      } else if (scope == "both") {
+        cb.scope = CircuitBreakerConfig::Scope::both;
+      } else {
+        ctx.error(ctx.positions().at(inner.path_of("scope"), {}),
+                  "circuit_breaker 'scope' must be \"target\", \"upstream\" or \"both\"");
+      }
+    }
   }
   if (const auto* check = reader.read_table("health_check")) {
     convert_health_check(*check, reader.path_of("health_check"), ctx, upstream.health_check);

@@ -96,6 +96,8 @@ struct HealthCheckConfig {
 // breaker is off unless the upstream has a `circuit_breaker` table.
 struct CircuitBreakerConfig {
   bool enabled = false;
+  // Which breakers: one per target (default), one for the upstream as a whole, or both.
+  enum class Scope { target, upstream, both } scope = Scope::target;
   std::uint32_t failure_rate = 50;         // % of failed calls in the window that opens it; 0: off
   std::uint32_t slow_call_rate = 0;        // % of slow calls in the window that opens it; 0: off
   Duration slow_call_duration{1'000};      // a call longer than this is slow

@@ -284,12 +284,13 @@ TEST(ConfigValidate, HashOnParamNeedsTheRouteToCaptureIt) {
 }
 
 TEST(ConfigValidate, FallbackRules) {
-  const auto empty = load_minimal_plus(
-      "[[routes]]\nname = \"r\"\nupstream = \"backend\"\nfallback = { }\n");
+  const auto empty =
+      load_minimal_plus("[[routes]]\nname = \"r\"\nupstream = \"backend\"\nfallback = { }\n");
   EXPECT_TRUE(find_error(empty, "'fallback' needs at least one of")) << all_errors(empty);
   const auto unknown = load_minimal_plus(
       "[[routes]]\nname = \"r\"\nupstream = \"backend\"\nfallback = { upstream = \"backnd\" }\n");
-  EXPECT_TRUE(find_error(unknown, "fallback upstream 'backnd' is not defined")) << all_errors(unknown);
+  EXPECT_TRUE(find_error(unknown, "fallback upstream 'backnd' is not defined"))
+      << all_errors(unknown);
   const auto same = load_minimal_plus(
       "[[routes]]\nname = \"r\"\nupstream = \"backend\"\nfallback = { upstream = \"backend\" }\n");
   EXPECT_TRUE(find_error(same, "must differ from the route's upstream")) << all_errors(same);
@@ -299,8 +300,10 @@ TEST(ConfigValidate, FallbackRules) {
   EXPECT_TRUE(find_error(framing, "fallback header 'content-length' is set by the gateway"))
       << all_errors(framing);
   const auto body_without_status = load_minimal_plus(
-      "[[routes]]\nname = \"r\"\nupstream = \"backend\"\nfallback = { stale_if_error = \"1m\", body = \"x\" }\n");
-  EXPECT_TRUE(find_error(body_without_status, "need a 'status'")) << all_errors(body_without_status);
+      "[[routes]]\nname = \"r\"\nupstream = \"backend\"\nfallback = { stale_if_error = \"1m\", "
+      "body = \"x\" }\n");
+  EXPECT_TRUE(find_error(body_without_status, "need a 'status'"))
+      << all_errors(body_without_status);
 }
 
 }  // namespace

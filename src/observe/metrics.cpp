@@ -229,8 +229,11 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
   for (const auto& [name, counts] : values.breaker_transitions) {
     static constexpr const char* kStates[] = {"closed", "open", "half_open"};
     for (std::size_t t = 0; t < counts.size(); ++t) {
+      // Target breakers always show; the upstream's own only once it has moved.
+      if (t >= 3 && counts[t] == 0) continue;
       out.append("apigw_upstream_breaker_transitions_total{upstream=\"").append(label(name));
-      out.append("\",to=\"").append(kStates[t]).append("\"} ");
+      out.append("\",scope=\"").append(t < 3 ? "target" : "upstream");
+      out.append("\",to=\"").append(kStates[t % 3]).append("\"} ");
       out.append(std::to_string(counts[t])).append("\n");
     }
   }

@@ -53,7 +53,8 @@ class MetricsShard {
   CounterCell& upstream_retries(const std::string& upstream, RetryResult result);
   // Targets ejected by outlier detection.
   CounterCell& upstream_ejections(const std::string& upstream);
-  // Circuit breaker transitions, by the state entered: 0 closed, 1 open, 2 half_open.
+  // Circuit breaker transitions, by the state entered: 0 closed, 1 open, 2 half_open for a
+  // target's breaker; 3, 4, 5 the same for the upstream's own breaker.
   CounterCell& upstream_breaker_transitions(const std::string& upstream, std::size_t to);
   // Fallback answers of a route, by kind: 0 stale, 1 upstream, 2 static.
   CounterCell& fallbacks(const std::string& route, std::size_t kind);
@@ -70,7 +71,7 @@ class MetricsShard {
     std::map<std::string, std::uint64_t> connect_errors;
     std::map<std::string, std::array<std::uint64_t, 2>> retries;  // [RetryResult]
     std::map<std::string, std::uint64_t> ejections;
-    std::map<std::string, std::array<std::uint64_t, 3>> breaker_transitions;
+    std::map<std::string, std::array<std::uint64_t, 6>> breaker_transitions;
     std::map<std::string, std::array<std::uint64_t, 3>> fallbacks;
     std::int64_t active_connections = 0;
     void merge(const Values& other);
@@ -82,7 +83,7 @@ class MetricsShard {
   std::map<std::string, std::unique_ptr<CounterCell>> connect_errors_;
   std::map<std::string, std::array<std::unique_ptr<CounterCell>, 2>> retries_;
   std::map<std::string, std::unique_ptr<CounterCell>> ejections_;
-  std::map<std::string, std::array<std::unique_ptr<CounterCell>, 3>> breaker_transitions_;
+  std::map<std::string, std::array<std::unique_ptr<CounterCell>, 6>> breaker_transitions_;
   std::map<std::string, std::array<std::unique_ptr<CounterCell>, 3>> fallbacks_;
 };
 

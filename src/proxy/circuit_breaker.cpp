@@ -50,17 +50,17 @@ Totals window_totals(const BreakerWindow& window, std::int64_t slice_ns, std::in
   return totals;
 }
 
-bool move(TargetState& state, BreakerState from, BreakerState to) {
-  return state.breaker.compare_exchange_strong(from, to, kRelaxed);
+bool move(BreakerCell& cell, BreakerState from, BreakerState to) {
+  return cell.state.compare_exchange_strong(from, to, kRelaxed);
 }
 
 }  // namespace
 
-WindowCounts recent_calls(const config::CircuitBreakerConfig& config, const TargetState& state,
+WindowCounts recent_calls(const config::CircuitBreakerConfig& config, const BreakerCell& cell,
                           std::int64_t now_ns) {
   const std::int64_t slice_ns = std::max<std::int64_t>(
       ns(config.window) / static_cast<std::int64_t>(BreakerWindow::kBuckets), 1);
-  const Totals totals = window_totals(state.breaker_window, slice_ns, now_ns);
+  const Totals totals = window_totals(cell.window, slice_ns, now_ns);
   return {totals.calls, totals.failures, totals.slow};
 }
 
@@ -76,73 +76,73 @@ const char* breaker_state_name(BreakerState state) {
   return "closed";
 }
 
-bool breaker_admits(const config::CircuitBreakerConfig& config, TargetState& state,
+bool breaker_admits(const config::CircuitBreakerConfig& config, BreakerCell& cell,
                     std::int64_t now_ns, bool* became_half_open) {
   if (!config.enabled) return true;
-  switch (state.breaker.load(kRelaxed)) {
+  switch (cell.state.load(kRelaxed)) {
     case BreakerState::closed:
       return true;
     case BreakerState::open:
-      if (now_ns < state.breaker_opened_at.load(kRelaxed) + ns(config.open_duration)) return false;
-      if (move(state, BreakerState::open, BreakerState::half_open)) {
-        state.half_open_admitted.store(0, kRelaxed);
-        state.half_open_succeeded.store(0, kRelaxed);
+      if (now_ns < cell.opened_at.load(kRelaxed) + ns(config.open_duration)) return false;
+      if (move(cell, BreakerState::open, BreakerState::half_open)) {
+        cell.half_open_admitted.store(0, kRelaxed);
+        cell.half_open_succeeded.store(0, kRelaxed);
         if (became_half_open != nullptr) *became_half_open = true;
       }
       [[fallthrough]];
     case BreakerState::half_open:
-      return state.half_open_admitted.load(kRelaxed) < config.half_open_calls;
+      return cell.half_open_admitted.load(kRelaxed) < config.half_open_calls;
   }
   return true;
 }
 
-void breaker_on_pick(TargetState& state) {
-  if (state.breaker.load(kRelaxed) == BreakerState::half_open) {
-    state.half_open_admitted.fetch_add(1, kRelaxed);
+void breaker_on_pick(BreakerCell& cell) {
+  if (cell.state.load(kRelaxed) == BreakerState::half_open) {
+    cell.half_open_admitted.fetch_add(1, kRelaxed);
   }
 }
 
 std::optional<BreakerState> breaker_record(const config::CircuitBreakerConfig& config,
-                                           TargetState& state, bool failed,
+                                           BreakerCell& cell, bool failed,
                                            std::chrono::nanoseconds duration, std::int64_t now_ns) {
   const bool slow = duration > config.slow_call_duration;
   const std::int64_t slice_ns = std::max<std::int64_t>(
       ns(config.window) / static_cast<std::int64_t>(BreakerWindow::kBuckets), 1);
   if (!config.enabled) {
     // Without a breaker the window still feeds the recent error rate the admin API shows.
-    add_call(state.breaker_window, slice_ns, now_ns, failed, slow);
+    add_call(cell.window, slice_ns, now_ns, failed, slow);
     return std::nullopt;
   }
   const auto open = [&](BreakerState from) -> std::optional<BreakerState> {
-    if (!move(state, from, BreakerState::open)) return std::nullopt;
-    state.breaker_opened_at.store(now_ns, kRelaxed);
+    if (!move(cell, from, BreakerState::open)) return std::nullopt;
+    cell.opened_at.store(now_ns, kRelaxed);
     return BreakerState::open;
   };
-  switch (state.breaker.load(kRelaxed)) {
+  switch (cell.state.load(kRelaxed)) {
     case BreakerState::open:
       return std::nullopt;  // a call that started before it opened
     case BreakerState::half_open:
       if (failed || (slow && config.slow_call_rate > 0)) return open(BreakerState::half_open);
-      if (state.half_open_succeeded.fetch_add(1, kRelaxed) + 1 < config.half_open_calls) {
+      if (cell.half_open_succeeded.fetch_add(1, kRelaxed) + 1 < config.half_open_calls) {
         return std::nullopt;
       }
-      if (!move(state, BreakerState::half_open, BreakerState::closed)) return std::nullopt;
-      state.breaker_consecutive_failures.store(0, kRelaxed);
-      clear_window(state.breaker_window);
+      if (!move(cell, BreakerState::half_open, BreakerState::closed)) return std::nullopt;
+      cell.consecutive_failures.store(0, kRelaxed);
+      clear_window(cell.window);
       return BreakerState::closed;
     case BreakerState::closed:
       break;
   }
-  add_call(state.breaker_window, slice_ns, now_ns, failed, slow);
+  add_call(cell.window, slice_ns, now_ns, failed, slow);
   if (failed) {
-    const std::uint32_t in_a_row = state.breaker_consecutive_failures.fetch_add(1, kRelaxed) + 1;
+    const std::uint32_t in_a_row = cell.consecutive_failures.fetch_add(1, kRelaxed) + 1;
     if (config.consecutive_failures > 0 && in_a_row >= config.consecutive_failures) {
       return open(BreakerState::closed);
     }
   } else {
-    state.breaker_consecutive_failures.store(0, kRelaxed);
+    cell.consecutive_failures.store(0, kRelaxed);
   }
-  const Totals totals = window_totals(state.breaker_window, slice_ns, now_ns);
+  const Totals totals = window_totals(cell.window, slice_ns, now_ns);
   if (totals.calls < config.minimum_calls) return std::nullopt;
   const bool too_many_failures =
       config.failure_rate > 0 && totals.failures * 100 >= config.failure_rate * totals.calls;

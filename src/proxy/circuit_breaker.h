@@ -1,9 +1,9 @@
-// Circuit breaker per target: closed → open when, over a rolling window with at least
-// minimum_calls calls, the failure rate or the slow-call rate reaches its threshold, or after
-// consecutive_failures failures in a row; open → half-open after open_duration; half-open lets
-// half_open_calls trial calls through and closes when they all succeed, reopens on a failure.
-// State lives in the target's shared atomics (TargetState), so all workers see one breaker.
-// I/O-free; docs/resilience.md has the state machine.
+// Circuit breaker (per target, and optionally for a whole upstream): closed → open when, over a
+// rolling window with at least minimum_calls calls, the failure rate or the slow-call rate reaches
+// its threshold, or after consecutive_failures failures in a row; open → half-open after
+// open_duration; half-open lets half_open_calls trial calls through and closes when they all
+// succeed, reopens on a failure. State lives in a BreakerCell of shared atomics, so all workers see
+// one breaker. I/O-free; docs/resilience.md has the state machine.
 #pragma once
 
 #include <chrono>
@@ -17,15 +17,15 @@ namespace apigw::proxy {
 // Whether the breaker lets a new call through to `target` now (open until its time is up;
 // half-open while trial calls remain). Moves open → half-open when the time is up, and then sets
 // `*became_half_open` (if given) so that the caller can log and count the change once.
-bool breaker_admits(const config::CircuitBreakerConfig& config, TargetState& state,
+bool breaker_admits(const config::CircuitBreakerConfig& config, BreakerCell& cell,
                     std::int64_t now_ns, bool* became_half_open = nullptr);
 
 // A call was sent through a half-open breaker: counts one trial call.
-void breaker_on_pick(TargetState& state);
+void breaker_on_pick(BreakerCell& cell);
 
 // Records a finished call. Returns the state the breaker moved to, if this call moved it.
 std::optional<BreakerState> breaker_record(const config::CircuitBreakerConfig& config,
-                                           TargetState& state, bool failed,
+                                           BreakerCell& cell, bool failed,
                                            std::chrono::nanoseconds duration, std::int64_t now_ns);
 
 const char* breaker_state_name(BreakerState state);
@@ -34,7 +34,7 @@ const char* breaker_state_name(BreakerState state);
 struct WindowCounts {
   std::uint64_t calls = 0, failures = 0, slow = 0;
 };
-WindowCounts recent_calls(const config::CircuitBreakerConfig& config, const TargetState& state,
+WindowCounts recent_calls(const config::CircuitBreakerConfig& config, const BreakerCell& cell,
                           std::int64_t now_ns);
 
 }  // namespace apigw::proxy

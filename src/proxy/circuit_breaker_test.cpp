@@ -22,7 +22,7 @@ config::CircuitBreakerConfig breaker() {
   return config;
 }
 
-std::optional<BreakerState> call(const config::CircuitBreakerConfig& config, TargetState& state,
+std::optional<BreakerState> call(const config::CircuitBreakerConfig& config, BreakerCell& state,
                                  bool failed, std::int64_t now,
                                  milliseconds took = milliseconds(1)) {
   return breaker_record(config, state, failed, nanoseconds(took), now);
@@ -30,7 +30,7 @@ std::optional<BreakerState> call(const config::CircuitBreakerConfig& config, Tar
 
 TEST(CircuitBreaker, OpensOnTheFailureRateOnlyAfterMinimumCalls) {
   const auto config = breaker();
-  TargetState state;
+  BreakerCell state;
   EXPECT_EQ(call(config, state, true, 0), std::nullopt);
   EXPECT_EQ(call(config, state, true, 1 * kMs), std::nullopt);
   EXPECT_EQ(call(config, state, false, 2 * kMs), std::nullopt) << "3 calls < minimum_calls";
@@ -40,7 +40,7 @@ TEST(CircuitBreaker, OpensOnTheFailureRateOnlyAfterMinimumCalls) {
 
 TEST(CircuitBreaker, OldCallsLeaveTheWindow) {
   const auto config = breaker();
-  TargetState state;
+  BreakerCell state;
   call(config, state, true, 0);
   call(config, state, true, 10 * kMs);
   // A second later those failures are out of the window: 1 failure in 4 is 25%.
@@ -48,7 +48,7 @@ TEST(CircuitBreaker, OldCallsLeaveTheWindow) {
   call(config, state, false, 1110 * kMs);
   call(config, state, false, 1120 * kMs);
   EXPECT_EQ(call(config, state, true, 1130 * kMs), std::nullopt);
-  EXPECT_EQ(state.breaker.load(), BreakerState::closed);
+  EXPECT_EQ(state.state.load(), BreakerState::closed);
 }
 
 TEST(CircuitBreaker, OpensOnSlowCallsAndOnConsecutiveFailures) {
@@ -56,7 +56,7 @@ TEST(CircuitBreaker, OpensOnSlowCallsAndOnConsecutiveFailures) {
   slow.failure_rate = 0;
   slow.slow_call_rate = 75;
   slow.slow_call_duration = milliseconds(100);
-  TargetState state;
+  BreakerCell state;
   call(slow, state, false, 0, milliseconds(150));
   call(slow, state, false, 1, milliseconds(150));
   call(slow, state, false, 2, milliseconds(10));
@@ -65,7 +65,7 @@ TEST(CircuitBreaker, OpensOnSlowCallsAndOnConsecutiveFailures) {
   auto consecutive = breaker();
   consecutive.failure_rate = 0;
   consecutive.consecutive_failures = 3;
-  TargetState other;
+  BreakerCell other;
   call(consecutive, other, true, 0);
   call(consecutive, other, true, 1);
   EXPECT_EQ(call(consecutive, other, true, 2), BreakerState::open);
@@ -73,13 +73,13 @@ TEST(CircuitBreaker, OpensOnSlowCallsAndOnConsecutiveFailures) {
 
 TEST(CircuitBreaker, HalfOpenTrialsCloseItOrReopenIt) {
   const auto config = breaker();
-  TargetState state;
+  BreakerCell state;
   for (int i = 0; i < 4; ++i) call(config, state, true, i);
-  ASSERT_EQ(state.breaker.load(), BreakerState::open);
+  ASSERT_EQ(state.state.load(), BreakerState::open);
   EXPECT_FALSE(breaker_admits(config, state, 499 * kMs));
   // After open_duration: half-open, two trial calls and no more.
   EXPECT_TRUE(breaker_admits(config, state, 600 * kMs));
-  EXPECT_EQ(state.breaker.load(), BreakerState::half_open);
+  EXPECT_EQ(state.state.load(), BreakerState::half_open);
   breaker_on_pick(state);
   EXPECT_TRUE(breaker_admits(config, state, 600 * kMs));
   breaker_on_pick(state);
@@ -90,7 +90,7 @@ TEST(CircuitBreaker, HalfOpenTrialsCloseItOrReopenIt) {
 
   // Open again; this time a trial fails: open for another open_duration.
   for (int i = 0; i < 4; ++i) call(config, state, true, (700 + i) * kMs);
-  ASSERT_EQ(state.breaker.load(), BreakerState::open);
+  ASSERT_EQ(state.state.load(), BreakerState::open);
   ASSERT_TRUE(breaker_admits(config, state, 1300 * kMs));
   breaker_on_pick(state);
   EXPECT_EQ(call(config, state, true, 1301 * kMs), BreakerState::open);
@@ -101,7 +101,7 @@ TEST(CircuitBreaker, HalfOpenTrialsCloseItOrReopenIt) {
 TEST(CircuitBreaker, DisabledAdmitsEverything) {
   auto config = breaker();
   config.enabled = false;
-  TargetState state;
+  BreakerCell state;
   for (int i = 0; i < 10; ++i) EXPECT_EQ(call(config, state, true, i), std::nullopt);
   EXPECT_TRUE(breaker_admits(config, state, 10));
 }

@@ -23,6 +23,16 @@ struct BreakerWindow {
 
 enum class BreakerState : std::uint8_t { closed, open, half_open };
 
+// One circuit breaker's state (proxy/circuit_breaker.h): a target's, or a whole upstream's.
+struct BreakerCell {
+  std::atomic<BreakerState> state{BreakerState::closed};
+  std::atomic<std::int64_t> opened_at{0};  // steady clock ns
+  std::atomic<std::uint32_t> consecutive_failures{0};
+  std::atomic<std::uint32_t> half_open_admitted{0};
+  std::atomic<std::uint32_t> half_open_succeeded{0};
+  BreakerWindow window;
+};
+
 struct TargetState {
   // Requests sent to this target and not finished yet, on all workers (least_connections and
   // least_request_p2c read it).
@@ -32,13 +42,7 @@ struct TargetState {
   std::atomic<std::int64_t> ejected_until{0};  // steady clock, nanoseconds since its epoch
   std::atomic<std::uint32_t> ejections{0};  // in a row: the next ejection lasts this + 1 times base
 
-  // Circuit breaker (proxy/circuit_breaker.h).
-  std::atomic<BreakerState> breaker{BreakerState::closed};
-  std::atomic<std::int64_t> breaker_opened_at{0};  // steady clock ns
-  std::atomic<std::uint32_t> breaker_consecutive_failures{0};
-  std::atomic<std::uint32_t> half_open_admitted{0};
-  std::atomic<std::uint32_t> half_open_succeeded{0};
-  BreakerWindow breaker_window;
+  BreakerCell breaker;  // circuit breaker (proxy/circuit_breaker.h)
   // Active health checking (server/health_checker.h): false while the probes say it is down.
   std::atomic<bool> healthy{true};
 
@@ -52,6 +56,7 @@ struct UpstreamState {
   std::atomic<std::int64_t> retries_active{0};  // of those, how many are on a retry (the budget)
   std::atomic<std::int64_t> connections{0};     // open upstream connections, all workers
   std::atomic<std::int64_t> connecting{0};      // requests waiting for a new connection
+  BreakerCell breaker;  // the upstream-wide circuit breaker (scope "upstream" or "both")
 };
 
 // Counts one in a shared counter for as long as it lives.

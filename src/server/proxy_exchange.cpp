@@ -84,6 +84,19 @@ awaitable<bool> ProxyExchange::proxy() {
     // Shed load now rather than queue it behind an upstream that is already at its limit.
     co_return co_await fail(UpstreamOutcome::overloaded);
   }
+  if (breaker.enabled && breaker.scope != config::CircuitBreakerConfig::Scope::target) {
+    bool half_open = false;
+    if (!proxy::breaker_admits(breaker, cluster_.state->breaker, proxy::steady_now_ns(),
+                               &half_open)) {
+      co_return co_await fail(UpstreamOutcome::circuit_open);
+    }
+    if (half_open) {
+      session_.worker_.metrics().upstream_breaker_transitions(cluster_.config->name, 5).add();
+      util::log_info("upstream '" + cluster_.config->name +
+                     "': circuit breaker of the upstream half_open");
+    }
+    proxy::breaker_on_pick(cluster_.state->breaker);
+  }
   const proxy::CountGuard active(&cluster_.state->active);
   const std::optional<std::uint64_t> key = balancing_key();
   std::vector<std::uint8_t> tried(cluster_.targets.size(), 0);
@@ -142,16 +155,29 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
   }
   const std::int64_t now = proxy::steady_now_ns();
   const auto& target = cluster_.targets[target_index];
-  const auto moved = proxy::breaker_record(
-      cluster_.config->circuit_breaker, *target.state, failed,
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - upstream_start_), now);
-  if (moved) {
-    // Half-open is entered by a pick, not by a call's result: only closed and open show here.
-    session_.worker_.metrics()
-        .upstream_breaker_transitions(cluster_.config->name, static_cast<std::size_t>(*moved))
-        .add();
-    util::log_warn("upstream '" + cluster_.config->name + "': circuit breaker of target " +
-                   target.address + " " + proxy::breaker_state_name(*moved));
+  const config::CircuitBreakerConfig& breaker = cluster_.config->circuit_breaker;
+  const auto took =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - upstream_start_);
+  if (breaker.scope != config::CircuitBreakerConfig::Scope::upstream) {
+    if (const auto moved =
+            proxy::breaker_record(breaker, target.state->breaker, failed, took, now)) {
+      // Half-open is entered by a pick, not by a call's result: only closed and open show here.
+      session_.worker_.metrics()
+          .upstream_breaker_transitions(cluster_.config->name, static_cast<std::size_t>(*moved))
+          .add();
+      util::log_warn("upstream '" + cluster_.config->name + "': circuit breaker of target " +
+                     target.address + " " + proxy::breaker_state_name(*moved));
+    }
+  }
+  if (breaker.scope != config::CircuitBreakerConfig::Scope::target) {
+    if (const auto moved =
+            proxy::breaker_record(breaker, cluster_.state->breaker, failed, took, now)) {
+      session_.worker_.metrics()
+          .upstream_breaker_transitions(cluster_.config->name, 3 + static_cast<std::size_t>(*moved))
+          .add();
+      util::log_warn("upstream '" + cluster_.config->name + "': circuit breaker of the upstream " +
+                     proxy::breaker_state_name(*moved));
+    }
   }
   const auto ejected = proxy::record_try(cluster_, target_index, failed, now);
   if (ejected.count() == 0) return;

@@ -26,6 +26,7 @@ enum class UpstreamOutcome : std::uint8_t {
   invalid_body,       // 400 (broken chunked framing from the client)
   no_target,          // 503: no usable target
   overloaded,         // 503: the upstream's max_in_flight is reached
+  circuit_open,       // 503: the upstream's own circuit breaker is open
 };
 
 class ProxyExchange {

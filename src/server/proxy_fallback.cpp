@@ -18,6 +18,7 @@ bool upstream_failed(UpstreamOutcome outcome) {
     case UpstreamOutcome::invalid_response:
     case UpstreamOutcome::no_target:
     case UpstreamOutcome::overloaded:
+    case UpstreamOutcome::circuit_open:
       return true;
     default:
       return false;

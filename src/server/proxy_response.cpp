@@ -168,6 +168,10 @@ awaitable<bool> ProxyExchange::reply_for(UpstreamOutcome outcome) {
       co_return co_await session_.send_local_reply(
           503, "upstream_overloaded", "upstream '" + upstream + "' has too many requests in flight",
           keep_alive);
+    case UpstreamOutcome::circuit_open:
+      co_return co_await session_.send_local_reply(
+          503, "circuit_open", "the circuit breaker of upstream '" + upstream + "' is open",
+          keep_alive);
     case UpstreamOutcome::client_gone:
     case UpstreamOutcome::ok:
       break;

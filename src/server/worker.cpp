@@ -132,7 +132,8 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
         usable_[i] = targets[i].backup == backups && !targets[i].endpoints.empty() && !avoided &&
                      !targets[i].state->ejected(now) &&
                      targets[i].state->healthy.load(std::memory_order_relaxed) &&
-                     proxy::breaker_admits(breaker, *targets[i].state, now, &half_open);
+                     (breaker.scope == config::CircuitBreakerConfig::Scope::upstream ||
+                      proxy::breaker_admits(breaker, targets[i].state->breaker, now, &half_open));
         if (half_open) {
           const std::string& upstream = snapshot->clusters[cluster_index].config->name;
           metrics->upstream_breaker_transitions(upstream, 2).add();
@@ -146,7 +147,10 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
         continue;
       }
       const std::size_t picked = balancer.pick(usable_, key);
-      if (picked != proxy::Balancer::npos) proxy::breaker_on_pick(*targets[picked].state);
+      if (picked != proxy::Balancer::npos &&
+          breaker.scope != config::CircuitBreakerConfig::Scope::upstream) {
+        proxy::breaker_on_pick(targets[picked].state->breaker);
+      }
       return picked;
     }
   }

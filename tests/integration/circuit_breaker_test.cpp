@@ -38,12 +38,12 @@ TEST(BreakerEndToEnd, OpensHalfOpensAndReopens) {
   EXPECT_NE(gateway.log().find("circuit breaker of target " + dead + " half_open"),
             std::string::npos);
   const std::string metrics = gateway.metrics();
-  EXPECT_NE(
-      metrics.find("apigw_upstream_breaker_transitions_total{upstream=\"pool\",to=\"open\"} 2"),
-      std::string::npos)
+  EXPECT_NE(metrics.find("apigw_upstream_breaker_transitions_total{upstream=\"pool\",scope="
+                         "\"target\",to=\"open\"} 2"),
+            std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find(
-                "apigw_upstream_breaker_transitions_total{upstream=\"pool\",to=\"half_open\"} 1"),
+  EXPECT_NE(metrics.find("apigw_upstream_breaker_transitions_total{upstream=\"pool\",scope="
+                         "\"target\",to=\"half_open\"} 1"),
             std::string::npos)
       << metrics;
 }
@@ -92,6 +92,40 @@ TEST(BreakerEndToEnd, MaxConnectionsShedsWhatWouldNeedAnotherConnection) {
   EXPECT_EQ(shed, 2);
   // The one connection went back to the pool: the next request reuses it.
   EXPECT_EQ(http_get(gateway.port(), "/").status, 200);
+}
+
+TEST(BreakerEndToEnd, TheUpstreamsOwnBreakerFailsFastAndFallsBack) {
+  const std::string dead_a = "127.0.0.1:" + std::to_string(free_port());
+  const std::string dead_b = "127.0.0.1:" + std::to_string(free_port());
+  Gateway gateway(pool_config(
+      targets_toml({dead_a, dead_b}),
+      "circuit_breaker = { scope = \"upstream\", consecutive_failures = 3, failure_rate = 0, "
+      "open_duration = \"10s\" }",
+      "fallback = { status = 503, body = \"later\" }"));
+  // Three failures in a row (any targets) open the upstream's breaker; from then on requests
+  // are answered by the fallback without a connection attempt.
+  for (int i = 0; i < 3; ++i) {
+    const auto failed = http_get(gateway.port(), "/");
+    EXPECT_EQ(failed.headers["x-apigw-fallback"], "static");
+  }
+  EXPECT_NE(gateway.log().find("circuit breaker of the upstream open"), std::string::npos)
+      << gateway.log();
+  const std::string before = gateway.metrics();
+  const auto fast = http_get(gateway.port(), "/");
+  EXPECT_EQ(fast.status, 503);
+  EXPECT_EQ(fast.body, "later");
+  const std::string after = gateway.metrics();
+  EXPECT_NE(after.find("apigw_upstream_breaker_transitions_total{upstream=\"pool\",scope="
+                       "\"upstream\",to=\"open\"} 1"),
+            std::string::npos)
+      << after;
+  // No connection was attempted for the last request.
+  const auto connect_errors = [](const std::string& text) {
+    const std::string series = "apigw_upstream_connect_errors_total{upstream=\"pool\"} ";
+    const std::size_t at = text.find(series);
+    return at == std::string::npos ? -1 : std::stoi(text.substr(at + series.size()));
+  };
+  EXPECT_EQ(connect_errors(after), connect_errors(before));
 }
 
 }  // namespace
