@@ -42,6 +42,7 @@ std::chrono::milliseconds record_try(const Cluster& cluster, std::size_t index, 
   state.ejected_until.store(
       now_ns + std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count(),
       std::memory_order_relaxed);
+  state.ejection_logged.store(true, std::memory_order_relaxed);
   return duration;
 }
 

@@ -46,6 +46,8 @@ struct TargetState {
   // Active health checking (server/health_checker.h): false while the probes say it is down.
   std::atomic<bool> healthy{true};
 
+  std::atomic<bool> ejection_logged{false};  // an ejection whose end is still to be logged
+
   bool ejected(std::int64_t now) const {
     return ejected_until.load(std::memory_order_relaxed) > now;
   }

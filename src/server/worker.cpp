@@ -128,6 +128,14 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
       bool any = false;
       for (std::size_t i = 0; i < targets.size(); ++i) {
         const bool avoided = honour_avoid && i < avoid.size() && avoid[i];
+        bool expected = true;
+        if (targets[i].state->ejection_logged.load(std::memory_order_relaxed) &&
+            !targets[i].state->ejected(now) &&
+            targets[i].state->ejection_logged.compare_exchange_strong(expected, false)) {
+          // The first pick after an ejection ended tells it, once for all workers.
+          util::log_info("upstream '" + snapshot->clusters[cluster_index].config->name +
+                         "': target " + targets[i].address + " back in rotation after ejection");
+        }
         bool half_open = false;
         usable_[i] = targets[i].backup == backups && !targets[i].endpoints.empty() && !avoided &&
                      !targets[i].state->ejected(now) &&

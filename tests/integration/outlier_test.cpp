@@ -38,6 +38,9 @@ TEST(OutlierEjection, ADeadTargetIsEjectedThenTriedAgain) {
   // After the ejection it is tried again, fails twice more, and is ejected for twice as long.
   std::this_thread::sleep_for(std::chrono::milliseconds(1700));
   EXPECT_EQ(statuses(gateway, 8).find('x') != std::string::npos, true);
+  EXPECT_NE(gateway.log().find("target " + dead + " back in rotation after ejection"),
+            std::string::npos)
+      << gateway.log();
   EXPECT_TRUE(gateway.wait_for_metric("apigw_upstream_ejections_total{upstream=\"pool\"} 2"));
   EXPECT_NE(gateway.log().find("ejected for 3000 ms"), std::string::npos) << gateway.log();
 }
