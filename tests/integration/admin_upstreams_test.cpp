@@ -16,7 +16,7 @@ HttpResponse admin_get(const Gateway& gateway, const std::string& path) {
 
 TEST(AdminUpstreams, ShowsEjectionHealthAndRecentErrors) {
   EchoBackend alive("alive");
-  const std::string dead = "127.0.0.1:" + std::to_string(free_port());
+  const std::string dead = dead_address();
   Gateway gateway(pool_config(
       targets_toml({alive.address(), dead}),
       "outlier_detection = { consecutive_failures = 1, base_ejection_time = \"30s\" }\n"

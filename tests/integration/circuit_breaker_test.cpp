@@ -11,18 +11,9 @@
 namespace apigw::test {
 namespace {
 
-std::string statuses(const Gateway& gateway, int count) {
-  std::string out;
-  for (int i = 0; i < count; ++i) {
-    const int status = http_get(gateway.port(), "/").status;
-    out += status == 200 ? '.' : status == 502 ? 'x' : '?';
-  }
-  return out;
-}
-
 TEST(BreakerEndToEnd, OpensHalfOpensAndReopens) {
   EchoBackend alive("alive");
-  const std::string dead = "127.0.0.1:" + std::to_string(free_port());
+  const std::string dead = dead_address();
   Gateway gateway(pool_config(
       targets_toml({alive.address(), dead}),
       "circuit_breaker = { consecutive_failures = 2, failure_rate = 0, open_duration = \"1s\", "
@@ -95,8 +86,8 @@ TEST(BreakerEndToEnd, MaxConnectionsShedsWhatWouldNeedAnotherConnection) {
 }
 
 TEST(BreakerEndToEnd, TheUpstreamsOwnBreakerFailsFastAndFallsBack) {
-  const std::string dead_a = "127.0.0.1:" + std::to_string(free_port());
-  const std::string dead_b = "127.0.0.1:" + std::to_string(free_port());
+  const std::string dead_a = dead_address();
+  const std::string dead_b = dead_address();
   Gateway gateway(pool_config(
       targets_toml({dead_a, dead_b}),
       "circuit_breaker = { scope = \"upstream\", consecutive_failures = 3, failure_rate = 0, "

@@ -8,8 +8,6 @@
 namespace apigw::test {
 namespace {
 
-std::string dead_address() { return "127.0.0.1:" + std::to_string(free_port()); }
-
 TEST(Fallback, FixedResponseWhenTheUpstreamFails) {
   Gateway gateway(pool_config(
       targets_toml({dead_address()}), "",

@@ -14,18 +14,9 @@ std::string config_for(const std::vector<std::string>& targets, const std::strin
   return pool_config(targets_toml(targets), "outlier_detection = " + detection);
 }
 
-std::string statuses(const Gateway& gateway, int count) {
-  std::string out;
-  for (int i = 0; i < count; ++i) {
-    const int status = http_get(gateway.port(), "/").status;
-    out += status == 200 ? '.' : status == 502 ? 'x' : '?';
-  }
-  return out;
-}
-
 TEST(OutlierEjection, ADeadTargetIsEjectedThenTriedAgain) {
   EchoBackend alive("alive");
-  const std::string dead = "127.0.0.1:" + std::to_string(free_port());
+  const std::string dead = dead_address();
   Gateway gateway(config_for(
       {alive.address(), dead},
       "{ consecutive_failures = 2, base_ejection_time = \"1500ms\", max_ejection_percent = 50 }"));
@@ -46,8 +37,8 @@ TEST(OutlierEjection, ADeadTargetIsEjectedThenTriedAgain) {
 }
 
 TEST(OutlierEjection, NeverEjectsMoreThanTheMaximumShare) {
-  const std::string dead_a = "127.0.0.1:" + std::to_string(free_port());
-  const std::string dead_b = "127.0.0.1:" + std::to_string(free_port());
+  const std::string dead_a = dead_address();
+  const std::string dead_b = dead_address();
   Gateway gateway(
       config_for({dead_a, dead_b}, "{ consecutive_failures = 1, max_ejection_percent = 50 }"));
   // One of the two may be ejected, not both: requests keep reaching the other (and failing with

@@ -24,8 +24,6 @@ double metric_value(const std::string& text, const std::string& series) {
   return std::stod(text.substr(at + series.size() + 2));
 }
 
-std::string dead_address() { return "127.0.0.1:" + std::to_string(free_port()); }
-
 int count_statuses(const Gateway& gateway, int requests, int status,
                    const std::vector<std::string>& extra = {}, const std::string& path = "/") {
   int matching = 0;

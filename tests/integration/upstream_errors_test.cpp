@@ -29,7 +29,7 @@ upstream = "backend"
 }
 
 TEST(UpstreamErrors, DeadUpstreamIs502) {
-  Gateway gateway(config_for("127.0.0.1:" + std::to_string(free_port())));
+  Gateway gateway(config_for(dead_address()));
   const auto result = http_get(gateway.port(), "/");
   EXPECT_EQ(result.status, 502);
   EXPECT_NE(result.body.find("\"code\":\"upstream_connect_failed\""), std::string::npos);

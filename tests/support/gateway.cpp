@@ -95,6 +95,17 @@ std::string targets_toml(const std::vector<std::string>& addresses) {
   return list;
 }
 
+std::string dead_address() { return "127.0.0.1:" + std::to_string(free_port()); }
+
+std::string statuses(const Gateway& gateway, int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    const int status = http_get(gateway.port(), "/").status;
+    out += status == 200 ? '.' : status == 502 ? 'x' : '?';
+  }
+  return out;
+}
+
 Gateway::Gateway(const std::string& config, std::vector<std::string> extra_env)
     : port_(free_port()), admin_port_(free_port()) {
   write_config(config);

@@ -77,6 +77,11 @@ std::string pool_config(const std::string& targets, const std::string& upstream_
 // `{ address = "..." },` for each address, for pool_config.
 std::string targets_toml(const std::vector<std::string>& addresses);
 
+// A loopback address where nothing listens: a dead target.
+std::string dead_address();
+// One character per sequential GET /: '.' for 200, 'x' for 502, '?' for anything else.
+std::string statuses(const Gateway& gateway, int count);
+
 // Waits until host:port (numeric IPv4 or IPv6) accepts connections.
 bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10),
                    const std::string& host = "127.0.0.1");
