@@ -5,9 +5,10 @@ set -euo pipefail
 
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libboost1.81-dev libmimalloc-dev libtomlplusplus-dev
+  libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev
+  libssl-dev libsqlite3-dev libpq-dev
 )
-test_packages=(libgtest-dev libgmock-dev curl wrk python3)
+test_packages=(libgtest-dev libgmock-dev curl wrk python3 postgresql)
 bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev)
 
 wanted=("${build_packages[@]}")

@@ -57,9 +57,10 @@ ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
 
 AdminConfig convert_admin(const toml::table& table, LoadContext& ctx) {
   AdminConfig admin;
-  TableReader reader(table, "admin", {"listen"}, ctx);
+  TableReader reader(table, "admin", {"listen", "token"}, ctx);
   admin.position = reader.position();
   reader.read_string("listen", admin.listen);
+  reader.read_string("token", admin.token);
   return admin;
 }
 
@@ -193,11 +194,13 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   UpstreamConfig upstream;
   TableReader reader(
       table, path,
-      {"name", "targets", "connect_timeout", "request_timeout", "host_header", "resolve_interval",
-       "keepalive", "balancer", "hash_on", "outlier_detection", "health_check", "circuit_breaker"},
+      {"id", "name", "tags", "targets", "connect_timeout", "request_timeout", "host_header",
+       "resolve_interval", "keepalive", "balancer", "hash_on", "outlier_detection", "health_check",
+       "circuit_breaker"},
       ctx);
   upstream.position = reader.position();
   reader.read_string("name", upstream.name, Presence::required);
+  convert_meta(reader, "upstreams", upstream.name, upstream.meta);
   if (const auto* targets = reader.find("targets")) {
     for_each_table(*targets, "targets", reader.path_of("targets"), ctx,
                    [&](const toml::table& target, const std::string& target_path) {
@@ -413,7 +416,7 @@ void convert_filter(const toml::table& entry, const std::string& path, const Fil
               "unknown filter '" + name->get() + "'" + did_you_mean(name->get(), known));
     return;
   }
-  auto settings = catalog.parse_filter(name->get(), entry, ctx.file(), ctx.errors());
+  auto settings = catalog.parse_filter(name->get(), entry, ctx.position_function(), ctx.errors());
   if (settings != nullptr) {
     out.push_back({name->get(), std::move(settings), ctx.position_of(entry)});
   }
@@ -505,11 +508,12 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
                           const FilterCatalog& filters, LoadContext& ctx) {
   RouteConfig route;
   TableReader reader(table, path,
-                     {"name", "match", "upstream", "rewrite", "timeout", "max_body_bytes", "retry",
-                      "fallback", "filters"},
+                     {"id", "name", "tags", "match", "upstream", "rewrite", "timeout",
+                      "max_body_bytes", "retry", "fallback", "filters"},
                      ctx);
   route.position = reader.position();
   reader.read_string("name", route.name, Presence::required);
+  convert_meta(reader, "routes", route.name, route.meta);
   if (const auto* match = reader.read_table("match")) {
     route.match = convert_match(*match, reader.path_of("match"), ctx);
   }
@@ -553,8 +557,12 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
   // Absent sections keep their defaults; errors about them can still name the file.
   config.server.position.file = ctx.file();
   config.admin.position.file = ctx.file();
+  config.store.position.file = ctx.file();
 
-  TableReader reader(root, "", {"server", "admin", "upstreams", "routes"}, ctx);
+  TableReader reader(root, "",
+                     {"server", "admin", "store", "upstreams", "routes", "consumers", "credentials",
+                      "plugins", "rate_limits"},
+                     ctx);
   if (const auto* server = reader.read_table("server")) {
     config.server = convert_server(*server, ctx);
   }
@@ -570,6 +578,11 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
   if (const auto* routes = reader.find("routes")) {
     config.routes = convert_routes(*routes, filters, ctx);
   }
+  if (const auto* store = reader.read_table("store")) config.store = convert_store(*store, ctx);
+  if (const auto* node = reader.find("consumers")) convert_consumers(*node, config, ctx);
+  if (const auto* node = reader.find("credentials")) convert_credentials(*node, config, ctx);
+  if (const auto* node = reader.find("plugins")) convert_plugins(*node, filters, config, ctx);
+  if (const auto* node = reader.find("rate_limits")) convert_rate_limits(*node, config, ctx);
   return config;
 }
 

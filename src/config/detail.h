@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/entity.h"
 #include "config/loader.h"
 #include "config/schema.h"
 
@@ -25,6 +26,8 @@ class table;
 }  // namespace toml
 
 namespace apigw::config::detail {
+
+class TableReader;
 
 // Where each converted value came from, keyed by its dotted path ("routes.2.upstream",
 // "server.listen.0"), so validation, which sees only the schema structs, can still point at the
@@ -62,6 +65,12 @@ class LoadContext {
   // Nodes created by overrides have no source in toml++, so their origin is kept here. The tree
   // is not modified after overrides, so node addresses stay valid for the whole load.
   void mark_from_env(const toml::node& node, const std::string& variable);
+  // Nodes built from a stored or admin-written entity: their origin is the entity and the
+  // field's path inside it.
+  void mark_origin(const toml::node& node, SourcePosition position);
+  PositionOf position_function() const {
+    return [this](const toml::node& node) { return position_of(node); };
+  }
 
   void error(const toml::node& node, std::string message) {
     errors_.push_back({position_of(node), std::move(message)});
@@ -78,12 +87,14 @@ class LoadContext {
 
  private:
   using PositionKey = std::tuple<std::string, std::uint32_t, std::uint32_t>;
-  static PositionKey key_of(const SourcePosition& p) { return {p.file, p.line, p.column}; }
+  static PositionKey key_of(const SourcePosition& p) {
+    return {p.file + "#" + p.field, p.line, p.column};
+  }
 
   std::string file_;
   std::vector<ConfigError>& errors_;
   ValuePositions positions_;
-  std::map<const toml::node*, std::string> from_env_;
+  std::map<const toml::node*, SourcePosition> origins_;
   std::set<PositionKey> unresolved_;
 };
 
@@ -124,6 +135,29 @@ bool is_valid_target_address(std::string_view address);
 // Turns the (interpolated, overridden) tree into the schema structs, reporting shape and type
 // errors. Value checks that need the whole config are left to validate().
 Config convert(const toml::table& root, const FilterCatalog& filters, LoadContext& ctx);
+
+// The converters of [store] and of the entity kinds beyond upstreams and routes
+// (convert_entities.cpp), and the id and tags every entity table may carry.
+StoreConfig convert_store(const toml::table& table, LoadContext& ctx);
+void convert_meta(TableReader& reader, std::string_view collection, const std::string& name,
+                  EntityMeta& meta);
+void convert_consumers(const toml::node& node, Config& config, LoadContext& ctx);
+void convert_credentials(const toml::node& node, Config& config, LoadContext& ctx);
+void convert_plugins(const toml::node& node, const FilterCatalog& filters, Config& config,
+                     LoadContext& ctx);
+void convert_rate_limits(const toml::node& node, Config& config, LoadContext& ctx);
+
+// The file's entity tables as Entities (ids derived from kind and name where the file has none,
+// secrets hashed). Malformed tables are skipped: convert() reports them with their positions.
+std::vector<Entity> entities_of_tree(const toml::table& root);
+// Replaces the entity arrays of `root` with `entities`, marking each node's origin
+// ("routes/r", field path) for error messages.
+void replace_entities(toml::table& root, const std::vector<Entity>& entities, LoadContext& ctx);
+
+// Whole-config checks of the entity kinds beyond upstreams and routes, of [store] and of the
+// admin token (validate_entities.cpp).
+void validate_entities(const Config& config, const ValuePositions& positions,
+                       std::vector<ConfigError>& errors);
 
 // Checks the converted config as a whole: names, references, addresses, ranges, templates.
 void validate(const Config& config, const ValuePositions& positions,

@@ -16,6 +16,9 @@
 namespace apigw::config {
 
 std::string ConfigError::to_string() const {
+  if (position.line == 0 && !position.field.empty()) {
+    return position.file + ": " + position.field + ": " + message;
+  }
   if (position.line == 0) return position.file + ": " + message;
   return position.file + ":" + std::to_string(position.line) + ":" +
          std::to_string(position.column) + ": " + message;
@@ -36,20 +39,22 @@ Environment Environment::from_process() {
 namespace detail {
 
 SourcePosition LoadContext::position_of(const toml::node& node) const {
-  if (const auto found = from_env_.find(&node); found != from_env_.end()) {
-    return {"env:" + found->second, 0, 0};
-  }
+  if (const auto found = origins_.find(&node); found != origins_.end()) return found->second;
   const auto& begin = node.source().begin;
   return {file_, begin.line, begin.column};
 }
 
 SourcePosition LoadContext::position_of(const toml::key& key, const toml::node& value) const {
-  if (from_env_.contains(&value) || key.source().begin.line == 0) return position_of(value);
+  if (origins_.contains(&value) || key.source().begin.line == 0) return position_of(value);
   return {file_, key.source().begin.line, key.source().begin.column};
 }
 
 void LoadContext::mark_from_env(const toml::node& node, const std::string& variable) {
-  from_env_.insert_or_assign(&node, variable);
+  origins_.insert_or_assign(&node, SourcePosition{"env:" + variable, 0, 0});
+}
+
+void LoadContext::mark_origin(const toml::node& node, SourcePosition position) {
+  origins_.insert_or_assign(&node, std::move(position));
 }
 
 void LoadContext::drop_follow_up_errors() {
@@ -89,7 +94,8 @@ void interpolate_tree(toml::table& root, const Environment& env, LoadContext& ct
 }  // namespace detail
 
 LoadResult load_config_text(std::string_view text, const std::string& source_name,
-                            const Environment& env, const FilterCatalog& filters) {
+                            const Environment& env, const FilterCatalog& filters,
+                            const std::vector<Entity>* entities) {
   LoadResult result;
   toml::table root;
   try {
@@ -103,15 +109,23 @@ LoadResult load_config_text(std::string_view text, const std::string& source_nam
   detail::LoadContext ctx(source_name, result.errors);
   detail::interpolate_tree(root, env, ctx);
   detail::apply_env_overrides(root, env, ctx);
+  if (entities != nullptr) {
+    detail::replace_entities(root, *entities, ctx);
+    result.entities = *entities;
+  } else {
+    result.entities = detail::entities_of_tree(root);
+  }
   Config config = detail::convert(root, filters, ctx);
   detail::validate(config, ctx.positions(), result.errors);
+  detail::validate_entities(config, ctx.positions(), result.errors);
   ctx.drop_follow_up_errors();
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }
 
 LoadResult load_config_file(const std::string& path, const Environment& env,
-                            const FilterCatalog& filters) {
+                            const FilterCatalog& filters, const std::vector<Entity>* entities,
+                            std::string* text_out) {
   const auto cannot_read = [&](int error) {
     LoadResult result;
     result.errors.push_back({{path, 0, 0}, "cannot read " + path + ": " + std::strerror(error)});
@@ -126,7 +140,8 @@ LoadResult load_config_file(const std::string& path, const Environment& env,
   while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, count);
   // A directory opens fine and fails on the first read (EISDIR).
   if (std::ferror(file.get())) return cannot_read(errno);
-  return load_config_text(text, path, env, filters);
+  if (text_out != nullptr) *text_out = text;
+  return load_config_text(text, path, env, filters, entities);
 }
 
 }  // namespace apigw::config

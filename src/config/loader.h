@@ -2,6 +2,7 @@
 // structs -> validation. Every error carries "file:line:col" and all errors are reported at once.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -9,12 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "config/entity.h"
 #include "config/schema.h"
 
 namespace toml {
 inline namespace v3 {
+class node;
 class table;
-}
+}  // namespace v3
 }  // namespace toml
 
 namespace apigw::config {
@@ -32,6 +35,10 @@ struct Environment {
   static Environment from_process();
 };
 
+// Where a node of the document being loaded came from ("file:line:col", or the entity and field
+// of a document that came from the admin API or a store), for filter parsers' error messages.
+using PositionOf = std::function<SourcePosition(const toml::node&)>;
+
 // Parses the settings of the filters named in routes' `filters` lists. Implemented by the filter
 // registry (a layer above config), so the loader knows filters only through this interface.
 class FilterCatalog {
@@ -41,19 +48,29 @@ class FilterCatalog {
   // Parses one entry (the whole inline table, including its "name" key). Appends errors; on
   // success returns the filter's own parsed config.
   virtual std::shared_ptr<const void> parse_filter(std::string_view name, const toml::table& entry,
-                                                   const std::string& file,
+                                                   const PositionOf& position_of,
                                                    std::vector<ConfigError>& errors) const = 0;
 };
 
 struct LoadResult {
   std::optional<Config> config;  // set only when errors is empty
   std::vector<ConfigError> errors;
+  // The entities the config was built from: the file's own (ids derived where the file names
+  // none, secrets hashed), or the `entities` passed in.
+  std::vector<Entity> entities;
 };
 
+// Loads a config file. When `entities` is given (store mode), they replace whatever upstreams,
+// routes, consumers, credentials, plugins and rate limits the file has, and are validated with
+// the rest of it; their errors name the entity and field ("routes/r: upstream: ..."). `text_out`
+// receives the file's text, so a caller can rebuild later with other entities without re-reading.
 LoadResult load_config_file(const std::string& path, const Environment& env,
-                            const FilterCatalog& filters);
+                            const FilterCatalog& filters,
+                            const std::vector<Entity>* entities = nullptr,
+                            std::string* text_out = nullptr);
 LoadResult load_config_text(std::string_view text, const std::string& source_name,
-                            const Environment& env, const FilterCatalog& filters);
+                            const Environment& env, const FilterCatalog& filters,
+                            const std::vector<Entity>* entities = nullptr);
 
 // "250ms", "5s", "2m", "1h", "1500us" -> duration. Bare numbers are refused (units are required).
 std::optional<Duration> parse_duration(std::string_view text);

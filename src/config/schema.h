@@ -13,11 +13,14 @@ namespace apigw::config {
 
 using Duration = std::chrono::milliseconds;
 
-// Where a value came from, for error messages that point at the file ("file:line:col").
+// Where a value came from, for error messages that point at the file ("file:line:col"). For a
+// value of an entity written through the admin API or loaded from a store, `file` names the
+// entity ("routes/r") and `field` is the value's path inside it ("match.path_prefix").
 struct SourcePosition {
   std::string file;
   std::uint32_t line = 0;
   std::uint32_t column = 0;
+  std::string field;
 };
 
 struct ServerLimits {
@@ -51,7 +54,28 @@ struct ServerConfig {
 
 struct AdminConfig {
   std::string listen = "127.0.0.1:9901";
+  // Bearer token for /admin/*; empty: no token, allowed only on a loopback listener.
+  std::string token;
   SourcePosition position;
+};
+
+// Where the entities (upstreams, routes, consumers, ...) live (docs/operations.md). Without a
+// [store] table the config file is the truth ("file mode") and the admin API is read-only.
+struct StoreConfig {
+  enum class Kind { file, sqlite, postgres } kind = Kind::file;
+  std::string path;  // sqlite: the database file
+  std::string url;   // postgres: a libpq connection URI
+  // postgres: the last good entity set, served when the database cannot be reached at start.
+  std::string cache_path;
+  Duration poll_interval{5'000};  // postgres: revision poll, the fallback to LISTEN/NOTIFY
+  Duration retry_max{10'000};     // postgres: longest wait between reconnection attempts
+  SourcePosition position;
+};
+
+// What every stored entity has besides its name: a stable id (UUID) and free-form tags.
+struct EntityMeta {
+  std::string id;  // empty in a file: derived from the entity's kind and name
+  std::vector<std::string> tags;
 };
 
 struct TargetConfig {
@@ -139,6 +163,7 @@ struct UpstreamConfig {
   CircuitBreakerConfig circuit_breaker;
   HealthCheckConfig health_check;
   HashOn hash_on;  // for BalancerKind::consistent_hash
+  EntityMeta meta;
   SourcePosition position;
 };
 
@@ -210,14 +235,68 @@ struct RouteConfig {
   RetryConfig retry;
   FallbackConfig fallback;
   std::vector<FilterRef> filters;
+  EntityMeta meta;
+  SourcePosition position;
+};
+
+// A client of the APIs behind the gateway, identified by its credentials.
+struct ConsumerConfig {
+  std::string name;
+  std::string custom_id;  // the consumer's id in another system, if any
+  EntityMeta meta;
+  SourcePosition position;
+};
+
+// An API key or a username/password of a consumer. Only a hash of the secret is kept:
+// "sha256:<hex>" for API keys (long random strings: a fast hash suffices and allows lookup),
+// "scrypt$..." with a salt for passwords.
+struct CredentialConfig {
+  std::string name;
+  std::string consumer;
+  enum class Kind { api_key, password } kind = Kind::api_key;
+  std::string secret_hash;
+  EntityMeta meta;
+  SourcePosition position;
+};
+
+// A filter configured outside a route's own `filters` list: for every route (global), for the
+// routes of one upstream, or for one route.
+struct PluginConfig {
+  std::string name;
+  std::string route;     // attached to this route, or
+  std::string upstream;  // to every route of this upstream; neither: global
+  bool enabled = true;
+  FilterRef filter;  // filter name and its parsed `config`
+  EntityMeta meta;
+  SourcePosition position;
+};
+
+// A rate-limit rule: `limit` requests per `window` for each key, on one route or all of them.
+struct RateLimitConfig {
+  std::string name;
+  std::string route;     // empty: every route
+  std::string consumer;  // empty: every consumer
+  enum class Algorithm { token_bucket, sliding_window } algorithm = Algorithm::token_bucket;
+  std::uint32_t limit = 0;
+  Duration window{1'000};
+  std::uint32_t burst = 0;  // token_bucket: extra tokens above `limit`
+  enum class Key { client_ip, consumer, header } key = Key::client_ip;
+  std::string key_header;  // for Key::header, lower-case
+  enum class Scope { local, cluster } scope = Scope::local;
+  EntityMeta meta;
   SourcePosition position;
 };
 
 struct Config {
   ServerConfig server;
   AdminConfig admin;
+  StoreConfig store;
   std::vector<UpstreamConfig> upstreams;
   std::vector<RouteConfig> routes;
+  std::vector<ConsumerConfig> consumers;
+  std::vector<CredentialConfig> credentials;
+  std::vector<PluginConfig> plugins;
+  std::vector<RateLimitConfig> rate_limits;
   std::string source_file;
 };
 

@@ -18,7 +18,7 @@ class FakeFilterCatalog final : public FilterCatalog {
  public:
   std::vector<std::string> filter_names() const override { return {"headers"}; }
   std::shared_ptr<const void> parse_filter(std::string_view name, const toml::table&,
-                                           const std::string&,
+                                           const PositionOf&,
                                            std::vector<ConfigError>&) const override {
     parsed_names.emplace_back(name);
     return std::make_shared<int>(42);

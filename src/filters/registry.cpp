@@ -28,11 +28,11 @@ std::vector<std::string> Registry::filter_names() const {
 }
 
 std::shared_ptr<const void> Registry::parse_filter(std::string_view name, const toml::table& entry,
-                                                   const std::string& file,
+                                                   const config::PositionOf& position_of,
                                                    std::vector<config::ConfigError>& errors) const {
   const FilterFactory* factory = find_factory(name);
   if (factory == nullptr) return nullptr;  // the loader reports unknown names
-  return factory->parse(entry, file, errors);
+  return factory->parse(entry, position_of, errors);
 }
 
 pipeline::FilterChain Registry::make_chain(const std::vector<config::FilterRef>& refs) const {

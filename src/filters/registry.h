@@ -16,7 +16,7 @@ namespace apigw::filters {
 struct FilterFactory {
   std::string_view name;
   // Parses and validates one filters-list entry into the filter's own config struct.
-  std::shared_ptr<const void> (*parse)(const toml::table& entry, const std::string& file,
+  std::shared_ptr<const void> (*parse)(const toml::table& entry, const config::PositionOf& position_of,
                                        std::vector<config::ConfigError>& errors);
   // Builds the filter from a config produced by `parse`.
   std::unique_ptr<const pipeline::Filter> (*make)(const void* settings);
@@ -29,7 +29,7 @@ class Registry final : public config::FilterCatalog {
  public:
   std::vector<std::string> filter_names() const override;
   std::shared_ptr<const void> parse_filter(std::string_view name, const toml::table& entry,
-                                           const std::string& file,
+                                           const config::PositionOf& position_of,
                                            std::vector<config::ConfigError>& errors) const override;
   // Builds the chain of a route from its parsed filters list.
   pipeline::FilterChain make_chain(const std::vector<config::FilterRef>& refs) const;

@@ -51,13 +51,30 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
       }
     }
     compiled.rewrite = proxy::PathRewrite::compile(route);
-    compiled.chain = registry.make_chain(route.filters);
+    compiled.chain = registry.make_chain(filters_of(route, cfg.plugins));
     compiled.max_body_bytes = route.max_body_bytes.value_or(cfg.server.limits.max_body_bytes);
     compiled.timeout =
         route.timeout.value_or(cfg.upstreams[compiled.cluster_index].request_timeout);
     snapshot->routes.push_back(std::move(compiled));
   }
   return snapshot;
+}
+
+std::vector<config::FilterRef> filters_of(const config::RouteConfig& route,
+                                          const std::vector<config::PluginConfig>& plugins) {
+  // Broadest first: global plugins, then the upstream's, then the route's, then the route's own
+  // filters list, so the most specific filter has the last word on what it edits.
+  std::vector<config::FilterRef> refs;
+  const auto add = [&](auto&& applies) {
+    for (const auto& plugin : plugins) {
+      if (plugin.enabled && applies(plugin)) refs.push_back(plugin.filter);
+    }
+  };
+  add([](const config::PluginConfig& p) { return p.route.empty() && p.upstream.empty(); });
+  add([&](const config::PluginConfig& p) { return p.upstream == route.upstream; });
+  add([&](const config::PluginConfig& p) { return p.route == route.name; });
+  refs.insert(refs.end(), route.filters.begin(), route.filters.end());
+  return refs;
 }
 
 }  // namespace apigw::snapshot

@@ -44,4 +44,9 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
                                                const filters::Registry& registry,
                                                std::vector<std::string>& warnings);
 
+// The filters a route runs: enabled plugins (global, then its upstream's, then its own), then
+// the route's own filters list.
+std::vector<config::FilterRef> filters_of(const config::RouteConfig& route,
+                                          const std::vector<config::PluginConfig>& plugins);
+
 }  // namespace apigw::snapshot

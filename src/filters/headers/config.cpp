@@ -11,11 +11,6 @@
 namespace apigw::filters::headers {
 namespace {
 
-config::SourcePosition position_of(const toml::node& node, const std::string& file) {
-  const auto& source = node.source();
-  return {file, source.begin.line, source.begin.column};
-}
-
 bool is_token(std::string_view name) {
   if (name.empty()) return false;
   for (unsigned char c : name) {
@@ -60,22 +55,22 @@ bool is_valid_value(std::string_view value) {
   return true;
 }
 
-void parse_set(const toml::node& node, std::string_view key, const std::string& file,
+void parse_set(const toml::node& node, std::string_view key, const config::PositionOf& position_of,
                std::vector<pipeline::HeaderSet>& out, std::vector<config::ConfigError>& errors) {
   const auto* table = node.as_table();
   if (table == nullptr) {
-    errors.push_back({position_of(node, file), "'" + std::string(key) + "' must be a table"});
+    errors.push_back({position_of(node), "'" + std::string(key) + "' must be a table"});
     return;
   }
   for (const auto& [name, value] : *table) {
     const auto* text = value.as_string();
     if (!is_token(name.str())) {
       errors.push_back(
-          {position_of(value, file), "invalid header name '" + std::string(name.str()) + "'"});
+          {position_of(value), "invalid header name '" + std::string(name.str()) + "'"});
     } else if (is_managed(name.str())) {
-      errors.push_back({position_of(value, file), managed_error(name.str())});
+      errors.push_back({position_of(value), managed_error(name.str())});
     } else if (text == nullptr || !is_valid_value(text->get())) {
-      errors.push_back({position_of(value, file),
+      errors.push_back({position_of(value),
                         "header '" + std::string(name.str()) + "' needs a printable string value"});
     } else {
       out.push_back({std::string(name.str()), text->get()});
@@ -83,20 +78,20 @@ void parse_set(const toml::node& node, std::string_view key, const std::string& 
   }
 }
 
-void parse_remove(const toml::node& node, std::string_view key, const std::string& file,
+void parse_remove(const toml::node& node, std::string_view key, const config::PositionOf& position_of,
                   std::vector<std::string>& out, std::vector<config::ConfigError>& errors) {
   const auto* array = node.as_array();
   if (array == nullptr) {
-    errors.push_back({position_of(node, file), "'" + std::string(key) + "' must be an array"});
+    errors.push_back({position_of(node), "'" + std::string(key) + "' must be an array"});
     return;
   }
   for (const auto& element : *array) {
     const auto* text = element.as_string();
     if (text == nullptr || !is_token(text->get())) {
       errors.push_back(
-          {position_of(element, file), "'" + std::string(key) + "' entries must be header names"});
+          {position_of(element), "'" + std::string(key) + "' entries must be header names"});
     } else if (is_managed(text->get())) {
-      errors.push_back({position_of(element, file), managed_error(text->get())});
+      errors.push_back({position_of(element), managed_error(text->get())});
     } else {
       out.push_back(text->get());
     }
@@ -105,7 +100,7 @@ void parse_remove(const toml::node& node, std::string_view key, const std::strin
 
 }  // namespace
 
-std::shared_ptr<const void> parse_config(const toml::table& entry, const std::string& file,
+std::shared_ptr<const void> parse_config(const toml::table& entry, const config::PositionOf& position_of,
                                          std::vector<config::ConfigError>& errors) {
   auto parsed = std::make_shared<HeadersConfig>();
   const std::size_t errors_before = errors.size();
@@ -113,15 +108,15 @@ std::shared_ptr<const void> parse_config(const toml::table& entry, const std::st
     const std::string_view name = key.str();
     if (name == "name") continue;
     if (name == "request_set") {
-      parse_set(value, name, file, parsed->request.set, errors);
+      parse_set(value, name, position_of, parsed->request.set, errors);
     } else if (name == "request_remove") {
-      parse_remove(value, name, file, parsed->request.remove, errors);
+      parse_remove(value, name, position_of, parsed->request.remove, errors);
     } else if (name == "response_set") {
-      parse_set(value, name, file, parsed->response.set, errors);
+      parse_set(value, name, position_of, parsed->response.set, errors);
     } else if (name == "response_remove") {
-      parse_remove(value, name, file, parsed->response.remove, errors);
+      parse_remove(value, name, position_of, parsed->response.remove, errors);
     } else {
-      errors.push_back({position_of(value, file),
+      errors.push_back({position_of(value),
                         "unknown key '" + std::string(name) +
                             "' in headers filter (request_set, request_remove, response_set, "
                             "response_remove)"});

@@ -1,0 +1,291 @@
+#include "config/entity_document.h"
+
+#include <boost/json.hpp>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "util/secret_hash.h"
+#include "util/uuid.h"
+
+namespace apigw::config {
+namespace json = boost::json;
+
+namespace {
+
+constexpr EntityKindInfo kKinds[] = {
+    {EntityKind::upstream, "upstreams", "upstream"},
+    {EntityKind::route, "routes", "route"},
+    {EntityKind::consumer, "consumers", "consumer"},
+    {EntityKind::credential, "credentials", "credential"},
+    {EntityKind::plugin, "plugins", "plugin"},
+    {EntityKind::rate_limit, "rate_limits", "rate limit"},
+};
+
+std::string join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+bool is_meta_key(std::string_view key) {
+  return std::find(std::begin(kMetaKeys), std::end(kMetaKeys), key) != std::end(kMetaKeys);
+}
+
+// Scalars only; containers recurse through json_to_toml_table and json_to_toml_array.
+template <typename Sink>
+bool json_scalar_to_toml(const json::value& value, const std::string& path,
+                         std::vector<FieldError>& errors, Sink&& insert) {
+  switch (value.kind()) {
+    case json::kind::bool_:
+      insert(toml::value<bool>(value.get_bool()));
+      return true;
+    case json::kind::int64:
+      insert(toml::value<std::int64_t>(value.get_int64()));
+      return true;
+    case json::kind::uint64:
+      if (value.get_uint64() > static_cast<std::uint64_t>(INT64_MAX)) {
+        errors.push_back({path, "number is too large"});
+        return false;
+      }
+      insert(toml::value<std::int64_t>(static_cast<std::int64_t>(value.get_uint64())));
+      return true;
+    case json::kind::double_:
+      insert(toml::value<double>(value.get_double()));
+      return true;
+    case json::kind::string:
+      insert(toml::value<std::string>(std::string(value.get_string())));
+      return true;
+    default:
+      errors.push_back({path, "null is not a value here; leave the field out instead"});
+      return false;
+  }
+}
+
+bool json_to_toml_array(const json::array& array, toml::array& out,
+                        std::vector<FieldError>& errors, const std::string& path) {
+  bool ok = true;
+  std::size_t index = 0;
+  for (const auto& element : array) {
+    const std::string element_path = join(path, std::to_string(index++));
+    if (element.is_object()) {
+      toml::table table;
+      ok &= json_to_toml_table(element.get_object(), table, errors, element_path);
+      out.push_back(std::move(table));
+    } else if (element.is_array()) {
+      toml::array inner;
+      ok &= json_to_toml_array(element.get_array(), inner, errors, element_path);
+      out.push_back(std::move(inner));
+    } else {
+      ok &= json_scalar_to_toml(element, element_path, errors,
+                                [&](auto&& node) { out.push_back(std::move(node)); });
+    }
+  }
+  return ok;
+}
+
+json::value toml_to_json_value(const toml::node& node) {
+  if (const auto* table = node.as_table()) return toml_to_json_object(*table);
+  if (const auto* array = node.as_array()) {
+    json::array out;
+    for (const auto& element : *array) out.push_back(toml_to_json_value(element));
+    return out;
+  }
+  if (const auto* text = node.as_string()) return json::string(text->get());
+  if (const auto* integer = node.as_integer()) return integer->get();
+  if (const auto* real = node.as_floating_point()) return real->get();
+  if (const auto* flag = node.as_boolean()) return flag->get();
+  // Dates and times: their TOML text.
+  std::ostringstream text;
+  node.visit([&](const auto& leaf) { text << leaf; });
+  return json::string(text.str());
+}
+
+}  // namespace
+
+std::span<const EntityKindInfo> entity_kinds() { return kKinds; }
+
+const EntityKindInfo& info_of(EntityKind kind) { return kKinds[static_cast<std::size_t>(kind)]; }
+
+const EntityKindInfo* find_kind(std::string_view collection) {
+  for (const auto& info : kKinds) {
+    if (info.collection == collection) return &info;
+  }
+  return nullptr;
+}
+
+bool json_to_toml_table(const json::object& object, toml::table& out,
+                        std::vector<FieldError>& errors, const std::string& path) {
+  bool ok = true;
+  for (const auto& [key, value] : object) {
+    const std::string name(key);
+    const std::string field = join(path, name);
+    if (value.is_object()) {
+      toml::table table;
+      ok &= json_to_toml_table(value.get_object(), table, errors, field);
+      out.insert_or_assign(name, std::move(table));
+    } else if (value.is_array()) {
+      toml::array array;
+      ok &= json_to_toml_array(value.get_array(), array, errors, field);
+      out.insert_or_assign(name, std::move(array));
+    } else {
+      ok &= json_scalar_to_toml(value, field, errors,
+                                [&](auto&& node) { out.insert_or_assign(name, std::move(node)); });
+    }
+  }
+  return ok;
+}
+
+json::object toml_to_json_object(const toml::table& table) {
+  json::object out;
+  for (const auto& [key, value] : table) out[key.str()] = toml_to_json_value(value);
+  return out;
+}
+
+void seal_secrets(EntityKind kind, json::object& body) {
+  if (kind != EntityKind::credential) return;
+  if (const auto* key = body.if_contains("key"); key != nullptr && key->is_string()) {
+    body["key_hash"] = util::hash_api_key(key->get_string());
+    body.erase("key");
+  }
+  if (const auto* password = body.if_contains("password");
+      password != nullptr && password->is_string()) {
+    body["password_hash"] = util::hash_password(password->get_string());
+    body.erase("password");
+  }
+}
+
+bool entity_from_json(EntityKind kind, const json::object& document, Entity& out,
+                      std::vector<FieldError>& errors) {
+  const std::size_t errors_before = errors.size();
+  out.kind = kind;
+  json::object body;
+  for (const auto& [key, value] : document) {
+    if (!is_meta_key(key)) {
+      body[key] = value;
+      continue;
+    }
+    if (key == "id") {
+      if (!value.is_string() || !util::is_uuid(value.get_string())) {
+        errors.push_back({"id", "'id' must be a UUID string"});
+      } else {
+        out.id = value.get_string();
+      }
+    } else if (key == "name") {
+      if (!value.is_string() || value.get_string().empty()) {
+        errors.push_back({"name", "'name' must be a non-empty string"});
+      } else {
+        out.name = value.get_string();
+      }
+    } else if (key == "tags") {
+      out.tags.clear();
+      if (!value.is_array()) {
+        errors.push_back({"tags", "'tags' must be an array of strings"});
+        continue;
+      }
+      std::size_t index = 0;
+      for (const auto& tag : value.get_array()) {
+        if (!tag.is_string() || tag.get_string().empty() || tag.get_string().size() > 128) {
+          errors.push_back({"tags." + std::to_string(index),
+                            "each tag must be a string of 1 to 128 characters"});
+        } else {
+          out.tags.emplace_back(tag.get_string());
+        }
+        ++index;
+      }
+    }
+    // version, created_at and updated_at are the store's to set.
+  }
+  if (out.name.empty() && !document.contains("name")) {
+    errors.push_back({"name", "missing required key 'name'"});
+  }
+  if (out.id.empty()) out.id = util::random_uuid();
+  // Lower-case ids so that one entity has one spelling.
+  std::transform(out.id.begin(), out.id.end(), out.id.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  seal_secrets(kind, body);
+  out.body = json::serialize(body);
+  return errors.size() == errors_before;
+}
+
+json::object entity_to_json(const Entity& entity) {
+  json::object out;
+  out["id"] = entity.id;
+  out["name"] = entity.name;
+  json::array tags;
+  for (const auto& tag : entity.tags) tags.emplace_back(tag);
+  out["tags"] = std::move(tags);
+  out["version"] = entity.version;
+  out["created_at"] = entity.created_at;
+  out["updated_at"] = entity.updated_at;
+  const json::value body = json::parse(entity.body);
+  for (const auto& [key, value] : body.get_object()) out[key] = value;
+  return out;
+}
+
+void entity_to_toml(const Entity& entity, toml::table& out) {
+  out.insert_or_assign("id", entity.id);
+  out.insert_or_assign("name", entity.name);
+  if (!entity.tags.empty()) {
+    toml::array tags;
+    for (const auto& tag : entity.tags) tags.push_back(tag);
+    out.insert_or_assign("tags", std::move(tags));
+  }
+  std::vector<FieldError> ignored;  // bodies in the store were valid JSON without nulls
+  json_to_toml_table(json::parse(entity.body).get_object(), out, ignored);
+}
+
+void merge_patch(json::object& target, const json::object& patch) {
+  for (const auto& [key, value] : patch) {
+    if (value.is_null()) {
+      target.erase(key);
+    } else if (value.is_object() && target.contains(key) && target.at(key).is_object()) {
+      merge_patch(target.at(key).get_object(), value.get_object());
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+std::string export_toml(const std::vector<Entity>& entities) {
+  std::ostringstream out;
+  out << "# apigw entities export: `apigw check` accepts it; POST /admin/config/import restores "
+         "it.\n";
+  for (const auto& info : kKinds) {
+    for (const auto& entity : entities) {
+      if (entity.kind != info.kind) continue;
+      toml::table table;
+      entity_to_toml(entity, table);
+      toml::array array;
+      array.push_back(std::move(table));
+      toml::table root;
+      root.insert_or_assign(info.collection, std::move(array));
+      out << "\n" << root << "\n";
+    }
+  }
+  return out.str();
+}
+
+std::string export_json(const std::vector<Entity>& entities, std::int64_t revision) {
+  json::object root;
+  root["revision"] = revision;
+  for (const auto& info : kKinds) {
+    json::array array;
+    for (const auto& entity : entities) {
+      if (entity.kind != info.kind) continue;
+      json::object document;
+      document["id"] = entity.id;
+      document["name"] = entity.name;
+      if (!entity.tags.empty()) {
+        json::array tags;
+        for (const auto& tag : entity.tags) tags.emplace_back(tag);
+        document["tags"] = std::move(tags);
+      }
+      for (const auto& [key, value] : json::parse(entity.body).get_object()) document[key] = value;
+      array.push_back(std::move(document));
+    }
+    root[info.collection] = std::move(array);
+  }
+  return json::serialize(root);
+}
+
+}  // namespace apigw::config
