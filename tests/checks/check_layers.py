@@ -21,14 +21,15 @@ ALLOWED = {
     "pipeline": {"observe", "config", "http", "util"},
     "filters": {"pipeline", "observe", "config", "http", "util"},
     "proxy": {"pipeline", "observe", "config", "http", "util"},
+    "store": {"config", "http", "util"},
     "snapshot": {"filters", "proxy", "pipeline", "observe", "config", "http", "util"},
     "server": {"snapshot", "filters", "proxy", "pipeline", "observe", "config", "http", "util"},
-    "admin": {"server", "snapshot", "filters", "proxy", "pipeline", "observe", "config", "http",
+    "admin": {"store", "server", "snapshot", "filters", "proxy", "pipeline", "observe", "config", "http",
               "util"},
-    "app": {"admin", "server", "snapshot", "filters", "proxy", "pipeline", "observe", "config",
+    "app": {"admin", "store", "server", "snapshot", "filters", "proxy", "pipeline", "observe", "config",
             "http", "util"},
 }
-ASIO_LAYERS = {"proxy", "server", "admin", "app"}
+ASIO_LAYERS = {"proxy", "store", "server", "admin", "app"}
 MAX_LINES = 800
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 

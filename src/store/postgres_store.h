@@ -1,0 +1,39 @@
+// The cluster store: PostgreSQL, shared by every node. A write runs in one transaction that
+// first locks the revision row, so writers on all nodes are serialized and each sees the state it
+// changes; the commit bumps the revision and sends NOTIFY apigw_config with it, which the other
+// nodes LISTEN for (docs/operations.md).
+#pragma once
+
+#include <string>
+
+#include "store/pg_connection.h"
+#include "store/store.h"
+
+namespace apigw::store {
+
+inline constexpr std::string_view kNotifyChannel = "apigw_config";
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(boost::asio::any_io_executor executor, std::string url);
+
+  std::string_view kind() const override { return "postgres"; }
+  awaitable<void> open() override;
+  awaitable<StoredState> load() override;
+  awaitable<std::int64_t> revision() override;
+  awaitable<StoredState> write(const ChangeFunction& change) override;
+
+  const std::string& url() const { return url_; }
+
+ private:
+  // (Re)connects when the last operation lost the connection.
+  awaitable<void> ensure_connected();
+  awaitable<StoredState> read_state();
+  awaitable<void> apply_changes(const StoredState& before, const Change& change);
+  awaitable<void> rollback_quietly();
+
+  std::string url_;
+  PgConnection connection_;
+};
+
+}  // namespace apigw::store
