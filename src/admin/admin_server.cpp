@@ -4,8 +4,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include "http/error_body.h"
-#include "http/parser.h"
+#include "admin/entity_api.h"
+#include "util/secret_hash.h"
 
 namespace apigw::admin {
 
@@ -53,72 +53,85 @@ awaitable<std::string> AdminServer::render_metrics() {
   co_return text;
 }
 
-namespace {
-
-std::string make_response(int status, std::string_view content_type, std::string_view body) {
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " ";
-  out.append(http::reason_phrase(status));
-  out.append("\r\nContent-Type: ").append(content_type);
-  out.append("\r\nContent-Length: ").append(std::to_string(body.size()));
-  out.append("\r\nConnection: close\r\n\r\n").append(body);
-  return out;
+AdminResponse AdminServer::upstream_status(std::string_view name) {
+  AdminResponse response;
+  response.body = render_upstreams_json(*sources_.snapshot(), name);
+  if (response.body.empty()) {
+    return error_response(404, "upstream_not_found", "no upstream named '" + std::string(name) + "'");
+  }
+  return response;
 }
 
-std::string error_response(int status, std::string_view code, std::string_view message) {
-  std::string body;
-  http::append_error_body(body, status, code, message, "");
-  return make_response(status, "application/json", body);
+awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
+  const bool read = request.method == "GET" || request.method == "HEAD";
+  const std::string_view path = request.path;
+  if (path == "/metrics" || path == "/health" || path == "/ready") {
+    if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
+    AdminResponse response;
+    if (path == "/metrics") {
+      response.content_type = "text/plain; version=0.0.4";
+      response.body = co_await render_metrics();
+    } else if (path == "/health") {
+      response.body = "{\"status\":\"ok\"}";
+    } else {
+      response.status = sources_.ready() ? 200 : 503;
+      response.body = sources_.ready() ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}";
+    }
+    co_return response;
+  }
+  if (!path.starts_with("/admin/")) {
+    co_return error_response(404, "not_found", "unknown admin endpoint");
+  }
+  // Everything under /admin/ needs the token when one is configured (config validation allows
+  // no token only on a loopback listener).
+  const std::string& token = sources_.snapshot()->config.admin.token;
+  if (!token.empty()) {
+    const std::string_view authorization = request.header("authorization");
+    const bool bearer = authorization.size() > 7 && (authorization.starts_with("Bearer ") ||
+                                                     authorization.starts_with("bearer "));
+    if (!bearer || !util::constant_time_equal(authorization.substr(7), token)) {
+      AdminResponse refusal = error_response(401, "unauthorized", "a valid admin bearer token is required");
+      refusal.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"apigw-admin\"");
+      co_return refusal;
+    }
+  }
+  if (path == "/admin/status/upstreams" || path.starts_with("/admin/status/upstreams/")) {
+    if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
+    co_return upstream_status(path.size() > 24 ? path.substr(24) : std::string_view());
+  }
+  if (sources_.config != nullptr) {
+    if (auto response = co_await handle_entity_api(request, *sources_.config)) {
+      co_return std::move(*response);
+    }
+  }
+  co_return error_response(404, "not_found", "unknown admin endpoint");
 }
-
-}  // namespace
 
 awaitable<void> AdminServer::serve(tcp::socket socket) {
   // Admin clients are few; a plain timer bounds a stuck one.
   net::steady_timer guard(context_);
-  guard.expires_after(std::chrono::seconds(10));
+  guard.expires_after(std::chrono::seconds(30));
   guard.async_wait([&socket](error_code ec) {
     if (!ec) socket.close(ec);
   });
-  std::string buffer(16 * 1024, '\0');
-  std::size_t filled = 0;
-  http::RequestHead head;
-  std::string response;
-  for (;;) {
-    auto [ec, n] = co_await socket.async_read_some(
-        net::buffer(buffer.data() + filled, buffer.size() - filled), use_nothrow);
-    if (ec) {
-      guard.cancel();
-      co_return;
+  AdminResponse response;
+  if (auto request = co_await read_admin_request(socket, response)) {
+    response = co_await respond(*request);
+    if (request->method == "HEAD") {
+      // HEAD: the headers of the GET, no body.
+      std::string text = serialize_response(response);
+      text.resize(text.size() - response.body.size());
+      co_await net::async_write(socket, net::buffer(text), use_nothrow);
+      response.status = 0;
     }
-    filled += n;
-    const auto result = http::parse_request_head({buffer.data(), filled}, {}, head);
-    if (result.status == http::ParseStatus::incomplete) continue;
-    if (result.status == http::ParseStatus::error) {
-      response = error_response(result.error.status, result.error.code, result.error.message);
-    } else if (head.method != http::Method::get && head.method != http::Method::head) {
-      response = error_response(405, "method_not_allowed", "the admin endpoints accept GET");
-    } else if (head.path == "/metrics") {
-      const std::string body = co_await render_metrics();
-      response = make_response(200, "text/plain; version=0.0.4", body);
-    } else if (head.path == "/admin/upstreams" || head.path.starts_with("/admin/upstreams/")) {
-      const std::string_view name =
-          head.path.size() > 17 ? head.path.substr(17) : std::string_view();
-      const std::string body = render_upstreams_json(*sources_.snapshot(), name);
-      response = body.empty() ? error_response(404, "upstream_not_found",
-                                               "no upstream named '" + std::string(name) + "'")
-                              : make_response(200, "application/json", body);
-    } else if (head.path == "/health") {
-      response = make_response(200, "application/json", "{\"status\":\"ok\"}");
-    } else if (head.path == "/ready") {
-      response = sources_.ready()
-                     ? make_response(200, "application/json", "{\"status\":\"ready\"}")
-                     : make_response(503, "application/json", "{\"status\":\"starting\"}");
-    } else {
-      response = error_response(404, "not_found", "unknown admin endpoint");
-    }
-    break;
+  } else if (response.body.empty()) {
+    guard.cancel();
+    co_return;  // the client went away
   }
-  co_await net::async_write(socket, net::buffer(response), use_nothrow);
+  if (response.status != 0) {
+    const std::string text = serialize_response(response);
+    co_await net::async_write(socket, net::buffer(text), use_nothrow);
+  }
   error_code ignored;
   socket.shutdown(tcp::socket::shutdown_send, ignored);
   guard.cancel();

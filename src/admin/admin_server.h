@@ -1,11 +1,14 @@
 // The admin listener: GET /metrics (Prometheus text), /health (liveness), /ready (config loaded
-// and listeners up), /admin/upstreams[/{name}] (live target state). Runs on the main thread's
-// io_context, never on a worker.
+// and listeners up), and under /admin/ (bearer token when admin.token is set): the entity and
+// config API (entity_api.h) and GET /admin/status/upstreams[/{name}] (live target state). Runs on
+// the main thread's io_context, never on a worker.
 #pragma once
 
 #include <functional>
 #include <vector>
 
+#include "admin/admin_http.h"
+#include "admin/config_service.h"
 #include "observe/metrics.h"
 #include "server/asio.h"
 #include "server/worker.h"
@@ -18,6 +21,7 @@ struct AdminSources {
   std::function<observe::GatewayGauges()> gauges;
   std::function<bool()> ready;
   std::function<std::shared_ptr<const snapshot::Snapshot>()> snapshot;  // the one being served
+  ConfigService* config = nullptr;
 };
 
 class AdminServer {
@@ -31,6 +35,8 @@ class AdminServer {
   server::awaitable<void> accept_loop();
   server::awaitable<void> serve(server::tcp::socket socket);
   server::awaitable<std::string> render_metrics();
+  server::awaitable<AdminResponse> respond(const AdminRequest& request);
+  AdminResponse upstream_status(std::string_view name);
 
   server::net::io_context& context_;
   AdminSources sources_;

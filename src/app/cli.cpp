@@ -48,9 +48,11 @@ int check_command(const std::string& path) {
 
 int run_command(const std::string& path) {
   const filters::Registry registry;
-  auto result = config::load_config_file(path, config::Environment::from_process(), registry);
+  std::string text;
+  auto result =
+      config::load_config_file(path, config::Environment::from_process(), registry, nullptr, &text);
   if (!report(result)) return 1;
-  Gateway gateway(path, std::move(*result.config));
+  Gateway gateway(path, std::move(result), std::move(text));
   return gateway.run();
 }
 

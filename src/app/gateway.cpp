@@ -16,9 +16,10 @@ namespace apigw::app {
 using namespace std::chrono_literals;
 namespace net = server::net;
 
-Gateway::Gateway(std::string config_path, config::Config config)
+Gateway::Gateway(std::string config_path, config::LoadResult loaded, std::string file_text)
     : config_path_(std::move(config_path)),
-      initial_config_(std::move(config)),
+      loaded_(std::move(loaded)),
+      file_text_(std::move(file_text)),
       context_(1),
       signals_(context_, SIGTERM, SIGINT, SIGHUP),
       reload_debounce_(context_),
@@ -41,6 +42,32 @@ int Gateway::run() {
 }
 
 bool Gateway::start() {
+  // The entities to serve first may come from a store: ask the control plane, on this thread's
+  // io_context, before any worker runs.
+  control_plane_ = std::make_unique<ControlPlane>(
+      context_, config_path_, registry_,
+      [this](config::Config next, std::string_view why) { return apply_config(std::move(next), why); });
+  std::optional<std::optional<config::Config>> first;
+  net::co_spawn(
+      context_, control_plane_->initial(std::move(loaded_), std::move(file_text_)),
+      [&first](std::exception_ptr failure, std::optional<config::Config> config) {
+        if (failure) {
+          try {
+            std::rethrow_exception(failure);
+          } catch (const std::exception& error) {
+            util::log_error(std::string("cannot load the config: ") + error.what());
+          }
+          first.emplace();
+          return;
+        }
+        first.emplace(std::move(config));
+      });
+  while (!first && context_.run_one() > 0) {
+  }
+  context_.restart();
+  if (!first || !*first) return false;
+  initial_config_ = std::move(**first);
+
   const config::ServerConfig& server = initial_config_.server;
   std::vector<server::tcp::endpoint> endpoints;
   for (const auto& address : server.listen) {
@@ -93,6 +120,7 @@ bool Gateway::start() {
     };
     sources.ready = [this] { return ready_; };
     sources.snapshot = [this] { return current_; };
+    sources.config = control_plane_.get();
     admin_ = std::make_unique<admin::AdminServer>(context_, std::move(sources));
     admin_->start(admin_endpoint);
   } catch (const std::exception& error) {
@@ -101,6 +129,7 @@ bool Gateway::start() {
   }
   for (auto& worker : workers_) worker->start(current_);
   health_checker_.watch(current_);
+  control_plane_->started(current_->version);
   ready_ = true;
   std::string listening;
   for (const auto& address : server.listen) listening.append(" ").append(address);
@@ -128,16 +157,13 @@ void Gateway::wait_for_signal() {
 
 void Gateway::reload(std::string_view why) {
   if (shutting_down_) return;
-  const auto result =
-      config::load_config_file(config_path_, config::Environment::from_process(), registry_);
-  if (!result.errors.empty()) {
-    ++gauges_.reloads_failed;
-    util::log_error("reload (" + std::string(why) + ") refused; still serving version " +
-                    std::to_string(current_->version) + ":");
-    for (const auto& error : result.errors) util::log_error("  " + error.to_string());
-    return;
-  }
-  const config::Config& next = *result.config;
+  util::log_info("reloading (" + std::string(why) + ")");
+  net::co_spawn(context_, control_plane_->reload(), [this](std::exception_ptr failure, auto outcome) {
+    if (failure || outcome.status >= 400) ++gauges_.reloads_failed;
+  });
+}
+
+std::uint64_t Gateway::apply_config(config::Config next, std::string_view why) {
   if (next.server.listen != current_->config.server.listen ||
       next.server.workers != current_->config.server.workers ||
       next.admin.listen != current_->config.admin.listen ||
@@ -146,13 +172,14 @@ void Gateway::reload(std::string_view why) {
     util::log_warn("reload: listen addresses, workers and access_log take effect on restart only");
   }
   std::vector<std::string> warnings;
-  auto snapshot =
-      snapshot::build_snapshot(next, current_->version + 1, current_.get(), registry_, warnings);
+  auto snapshot = snapshot::build_snapshot(std::move(next), current_->version + 1, current_.get(),
+                                           registry_, warnings);
   for (const auto& warning : warnings) util::log_warn(warning);
   publish(std::move(snapshot));
   ++gauges_.reloads_ok;
-  util::log_info("reloaded (" + std::string(why) + "): config version " +
-                 std::to_string(current_->version));
+  util::log_info("config version " + std::to_string(current_->version) + " (" + std::string(why) +
+                 ")");
+  return current_->version;
 }
 
 void Gateway::publish(std::shared_ptr<const snapshot::Snapshot> snapshot) {
@@ -229,6 +256,7 @@ void Gateway::begin_shutdown() {
   reresolve_timer_.cancel();
   reload_debounce_.cancel();
   health_checker_.stop();
+  control_plane_->stop();
   if (inotify_) inotify_->close();
   for (auto& worker : workers_) worker->drain();
   drain_deadline_ = std::chrono::steady_clock::now() + current_->config.server.timeouts.drain;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "admin/admin_server.h"
+#include "app/control_plane.h"
 #include "config/schema.h"
 #include "filters/registry.h"
 #include "observe/access_log.h"
@@ -22,7 +23,8 @@ namespace apigw::app {
 
 class Gateway {
  public:
-  Gateway(std::string config_path, config::Config config);
+  // `loaded` is the config file's load (its text in `file_text`).
+  Gateway(std::string config_path, config::LoadResult loaded, std::string file_text);
   ~Gateway();
   // Runs until SIGTERM/SIGINT and the drain that follows. Returns the process exit code.
   int run();
@@ -31,6 +33,8 @@ class Gateway {
   bool start();
   void reload(std::string_view why);
   void publish(std::shared_ptr<const snapshot::Snapshot> snapshot);
+  // Builds the next snapshot from a validated config and publishes it; returns its version.
+  std::uint64_t apply_config(config::Config next, std::string_view why);
   void wait_for_signal();
   void watch_config_file();
   void read_config_events();
@@ -39,6 +43,8 @@ class Gateway {
   void poll_drain();
 
   std::string config_path_;
+  config::LoadResult loaded_;
+  std::string file_text_;
   config::Config initial_config_;
   server::net::io_context context_;
   server::net::signal_set signals_;
@@ -47,6 +53,7 @@ class Gateway {
   server::HealthChecker health_checker_{context_};
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<observe::AccessLog> access_log_;
+  std::unique_ptr<ControlPlane> control_plane_;
   std::unique_ptr<admin::AdminServer> admin_;
   observe::GatewayGauges gauges_;
   bool ready_ = false;

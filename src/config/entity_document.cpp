@@ -100,6 +100,24 @@ json::value toml_to_json_value(const toml::node& node) {
   return json::string(text.str());
 }
 
+// Objects with their keys sorted, recursively: one document has one text whichever order its
+// writer used (TOML tables have none), so an export re-imports to identical bodies.
+json::value canonical(const json::value& value) {
+  if (value.is_array()) {
+    json::array out;
+    for (const auto& element : value.get_array()) out.push_back(canonical(element));
+    return out;
+  }
+  if (!value.is_object()) return value;
+  std::vector<std::pair<std::string_view, const json::value*>> fields;
+  for (const auto& [key, field] : value.get_object()) fields.emplace_back(key, &field);
+  std::sort(fields.begin(), fields.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  json::object out;
+  for (const auto& [key, field] : fields) out[key] = canonical(*field);
+  return out;
+}
+
 }  // namespace
 
 std::span<const EntityKindInfo> entity_kinds() { return kKinds; }
@@ -203,7 +221,7 @@ bool entity_from_json(EntityKind kind, const json::object& document, Entity& out
   std::transform(out.id.begin(), out.id.end(), out.id.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   seal_secrets(kind, body);
-  out.body = json::serialize(body);
+  out.body = json::serialize(canonical(body));
   return errors.size() == errors_before;
 }
 
@@ -244,6 +262,73 @@ void merge_patch(json::object& target, const json::object& patch) {
       target[key] = value;
     }
   }
+}
+
+bool parse_entities_document(std::string_view text, bool is_toml, std::vector<Entity>& out,
+                             std::vector<ConfigError>& errors) {
+  const std::size_t errors_before = errors.size();
+  json::object root;
+  if (is_toml) {
+    try {
+      root = toml_to_json_object(toml::parse(text, std::string_view("import")));
+    } catch (const toml::parse_error& error) {
+      const auto& begin = error.source().begin;
+      errors.push_back({{"import", begin.line, begin.column},
+                        "TOML syntax error: " + std::string(error.description())});
+      return false;
+    }
+  } else {
+    std::error_code parse_error;
+    json::value value = json::parse(text, parse_error);
+    if (parse_error || !value.is_object()) {
+      errors.push_back({{"import", 0, 0},
+                        parse_error ? "invalid JSON: " + parse_error.message()
+                                    : std::string("the document must be a JSON object")});
+      return false;
+    }
+    root = std::move(value.get_object());
+  }
+  for (const auto& [key, value] : root) {
+    const EntityKindInfo* info = find_kind(key);
+    if (info == nullptr) {
+      if (key == "revision") continue;
+      errors.push_back({{"import", 0, 0, std::string(key)},
+                        "'" + std::string(key) +
+                            "' is not an entity collection (upstreams, routes, consumers, "
+                            "credentials, plugins, rate_limits); server, admin and store "
+                            "settings belong to the config file"});
+      continue;
+    }
+    if (!value.is_array()) {
+      errors.push_back({{"import", 0, 0, std::string(key)}, "must be an array of tables"});
+      continue;
+    }
+    std::size_t index = 0;
+    for (const auto& element : value.get_array()) {
+      std::string label = std::string(info->collection) + "." + std::to_string(index++);
+      if (!element.is_object()) {
+        errors.push_back({{label, 0, 0, ""}, "each element must be a table"});
+        continue;
+      }
+      const json::object& document = element.get_object();
+      if (const auto* name = document.if_contains("name"); name != nullptr && name->is_string()) {
+        label = std::string(info->collection) + "/" + std::string(name->get_string());
+      }
+      Entity entity;
+      std::vector<FieldError> field_errors;
+      if (!entity_from_json(info->kind, document, entity, field_errors)) {
+        for (auto& error : field_errors) {
+          errors.push_back({{label, 0, 0, error.field}, std::move(error.message)});
+        }
+        continue;
+      }
+      if (!document.contains("id")) {
+        entity.id = util::name_uuid(std::string(info->collection) + "/" + entity.name);
+      }
+      out.push_back(std::move(entity));
+    }
+  }
+  return errors.size() == errors_before;
 }
 
 std::string export_toml(const std::vector<Entity>& entities) {

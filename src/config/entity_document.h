@@ -51,6 +51,14 @@ boost::json::object toml_to_json_object(const toml::table& table);
 // Merge patch (RFC 7396): null deletes a field, objects merge, everything else replaces.
 void merge_patch(boost::json::object& target, const boost::json::object& patch);
 
+// An entities document (the export format) in TOML or JSON -> entities, in document order.
+// Errors name the element ("routes/r", or "routes.2" when it has no name) and the field. Keys
+// other than the entity collections (and an export's "revision") are refused: [server], [admin]
+// and [store] belong to the config file. Entities without an id get one derived from kind and
+// name, so importing one file twice yields the same ids.
+bool parse_entities_document(std::string_view text, bool is_toml, std::vector<Entity>& out,
+                             std::vector<ConfigError>& errors);
+
 // The entities as one config document (the export format), in TOML or JSON. Secrets appear
 // only as hashes.
 std::string export_toml(const std::vector<Entity>& entities);

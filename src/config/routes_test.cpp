@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
 #include "config/test_support.h"
 

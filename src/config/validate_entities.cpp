@@ -88,9 +88,11 @@ class EntityChecks {
 
   template <typename Entities>
   void ids(std::string_view collection, const Entities& entities) {
-    std::set<std::string> seen;
+    std::map<std::string, const std::string*> seen;  // id -> name
     for (std::size_t i = 0; i < entities.size(); ++i) {
-      if (!entities[i].meta.id.empty() && !seen.insert(entities[i].meta.id).second) {
+      const auto [first, inserted] = seen.emplace(entities[i].meta.id, &entities[i].name);
+      // Ids derived from equal names are equal too; the duplicate name is the error to show.
+      if (!entities[i].meta.id.empty() && !inserted && *first->second != entities[i].name) {
         error(std::string(collection) + "." + std::to_string(i) + ".id", entities[i].position,
               "duplicate id '" + entities[i].meta.id + "' in " + std::string(collection));
       }

@@ -2,8 +2,11 @@
 
 #include <libpq-fe.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <memory>
 
 namespace apigw::store {
@@ -55,7 +58,7 @@ awaitable<bool> PgConnection::wait_socket(bool for_write,
   net::posix::stream_descriptor socket(executor_, fd);
   net::steady_timer timer(executor_, deadline);
   bool timed_out = false;
-  timer.async_wait([&](server::error_code ec) {
+  timer.async_wait([&](boost::system::error_code ec) {
     if (ec) return;
     timed_out = true;
     socket.cancel();
@@ -64,7 +67,7 @@ awaitable<bool> PgConnection::wait_socket(bool for_write,
   const auto [ec] = co_await socket.async_wait(
       for_write ? net::posix::stream_descriptor::wait_write
                 : net::posix::stream_descriptor::wait_read,
-      server::use_nothrow);
+      net::as_tuple(net::use_awaitable));
   waiting_ = nullptr;
   timer.cancel();
   socket.release();

@@ -10,12 +10,14 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "config/entity.h"
-#include "server/asio.h"
 
 namespace apigw::store {
 
-using server::awaitable;
+template <typename T = void>
+using awaitable = boost::asio::awaitable<T>;
 
 // The store cannot be reached or refused an operation. Callers keep what they serve.
 class StoreError : public std::runtime_error {

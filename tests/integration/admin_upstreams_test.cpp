@@ -1,4 +1,4 @@
-// GET /admin/upstreams[/{name}] and the per-target gauges show what the data plane decided: an
+// GET /admin/status/upstreams[/{name}] and the per-target gauges show what the data plane decided: an
 // ejected target, its failures in the recent window, a target marked unhealthy by its checks.
 #include <gtest/gtest.h>
 
@@ -24,12 +24,12 @@ TEST(AdminUpstreams, ShowsEjectionHealthAndRecentErrors) {
   for (int i = 0; i < 4; ++i) http_get(gateway.port(), "/");
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
 
-  const auto all = admin_get(gateway, "/admin/upstreams");
+  const auto all = admin_get(gateway, "/admin/status/upstreams");
   ASSERT_EQ(all.status, 200);
   EXPECT_EQ(all.headers["content-type"], "application/json");
   EXPECT_NE(all.body.find("{\"upstreams\":[{\"name\":\"pool\""), std::string::npos) << all.body;
 
-  const auto pool = admin_get(gateway, "/admin/upstreams/pool");
+  const auto pool = admin_get(gateway, "/admin/status/upstreams/pool");
   ASSERT_EQ(pool.status, 200);
   const std::string dead_entry = pool.body.substr(pool.body.find("\"address\":\"" + dead + "\""));
   EXPECT_NE(dead_entry.find("\"healthy\":false"), std::string::npos) << dead_entry;
@@ -50,7 +50,7 @@ TEST(AdminUpstreams, ShowsEjectionHealthAndRecentErrors) {
       std::string::npos)
       << metrics;
 
-  const auto unknown = admin_get(gateway, "/admin/upstreams/nope");
+  const auto unknown = admin_get(gateway, "/admin/status/upstreams/nope");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_NE(unknown.body.find("\"code\":\"upstream_not_found\""), std::string::npos);
 }

@@ -1,0 +1,178 @@
+#include "admin/admin_http.h"
+
+#include <boost/json.hpp>
+
+#include "http/error_body.h"
+#include "http/message.h"
+#include "http/parser.h"
+
+namespace apigw::admin {
+namespace json = boost::json;
+using namespace server;
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+      i += 2;
+    } else if (plus_is_space && text[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::size_t equals = pair.find('=');
+    out.emplace_back(percent_decode(pair.substr(0, equals), true),
+                     equals == pair.npos ? "" : percent_decode(pair.substr(equals + 1), true));
+    if (amp == query.npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
+}
+
+}  // namespace
+
+std::string_view AdminRequest::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return {};
+}
+
+std::optional<std::string> AdminRequest::param(std::string_view name) const {
+  for (const auto& [key, value] : query) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+awaitable<std::optional<AdminRequest>> read_admin_request(tcp::socket& socket,
+                                                          AdminResponse& refusal) {
+  std::string buffer(16 * 1024, '\0');
+  std::size_t filled = 0;
+  http::RequestHead head;
+  for (;;) {
+    if (filled == buffer.size()) {
+      refusal = error_response(431, "header_too_large", "request head too large");
+      co_return std::nullopt;
+    }
+    auto [ec, n] = co_await socket.async_read_some(
+        net::buffer(buffer.data() + filled, buffer.size() - filled), use_nothrow);
+    if (ec) co_return std::nullopt;
+    filled += n;
+    const auto result = http::parse_request_head({buffer.data(), filled}, {}, head);
+    if (result.status == http::ParseStatus::incomplete) continue;
+    if (result.status == http::ParseStatus::error) {
+      refusal = error_response(result.error.status, result.error.code, result.error.message);
+      co_return std::nullopt;
+    }
+    break;
+  }
+  AdminRequest request;
+  request.method = std::string(head.method_text);
+  request.path = percent_decode(head.path, false);
+  request.query = parse_query(head.query);
+  for (const auto& header : head.headers) {
+    request.headers.emplace_back(lower(header.name), std::string(header.value));
+  }
+  if (head.framing == http::BodyFraming::chunked) {
+    refusal = error_response(411, "length_required", "send the body with a Content-Length");
+    co_return std::nullopt;
+  }
+  if (head.framing == http::BodyFraming::content_length) {
+    if (head.content_length > kMaxAdminBody) {
+      refusal = error_response(413, "body_too_large",
+                               "admin request bodies are limited to " +
+                                   std::to_string(kMaxAdminBody >> 20) + " MiB");
+      co_return std::nullopt;
+    }
+    if (head.expect_continue) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await net::async_write(socket, net::buffer(kContinue), use_nothrow);
+    }
+    request.body.assign(buffer.data() + head.head_bytes, filled - head.head_bytes);
+    const std::size_t wanted = static_cast<std::size_t>(head.content_length);
+    if (request.body.size() > wanted) request.body.resize(wanted);
+    while (request.body.size() < wanted) {
+      const std::size_t have = request.body.size();
+      request.body.resize(wanted);
+      auto [ec, n] = co_await socket.async_read_some(
+          net::buffer(request.body.data() + have, wanted - have), use_nothrow);
+      if (ec) co_return std::nullopt;
+      request.body.resize(have + n);
+    }
+  }
+  co_return request;
+}
+
+std::string serialize_response(const AdminResponse& response) {
+  std::string out = "HTTP/1.1 " + std::to_string(response.status) + " ";
+  out.append(http::reason_phrase(response.status));
+  if (!response.body.empty() || response.status != 204) {
+    out.append("\r\nContent-Type: ").append(response.content_type);
+  }
+  for (const auto& [name, value] : response.headers) {
+    out.append("\r\n").append(name).append(": ").append(value);
+  }
+  out.append("\r\nContent-Length: ").append(std::to_string(response.body.size()));
+  out.append("\r\nConnection: close\r\n\r\n").append(response.body);
+  return out;
+}
+
+AdminResponse json_response(int status, const json::value& body) {
+  AdminResponse response;
+  response.status = status;
+  response.body = json::serialize(body);
+  response.body.push_back('\n');
+  return response;
+}
+
+AdminResponse error_response(int status, std::string_view code, std::string_view message,
+                             const std::vector<ErrorDetail>& details) {
+  json::object error;
+  error["status"] = status;
+  error["code"] = code;
+  error["message"] = message;
+  if (!details.empty()) {
+    json::array list;
+    for (const auto& detail : details) {
+      json::object item;
+      if (!detail.entity.empty()) item["entity"] = detail.entity;
+      item["field"] = detail.field;
+      item["message"] = detail.message;
+      list.push_back(std::move(item));
+    }
+    error["details"] = std::move(list);
+  }
+  json::object root;
+  root["error"] = std::move(error);
+  return json_response(status, root);
+}
+
+}  // namespace apigw::admin

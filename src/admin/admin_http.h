@@ -1,0 +1,53 @@
+// HTTP for the admin listener: one request per connection with a bounded body, JSON responses in
+// the gateway's one error format (with a "details" list for validation errors).
+#pragma once
+
+#include <boost/json/fwd.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/asio.h"
+
+namespace apigw::admin {
+
+struct AdminRequest {
+  std::string method;  // as sent: "GET", "PATCH"
+  std::string path;    // percent-decoded, without the query
+  std::vector<std::pair<std::string, std::string>> query;    // decoded name/value pairs
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::string body;
+
+  std::string_view header(std::string_view name) const;
+  std::optional<std::string> param(std::string_view name) const;
+};
+
+struct AdminResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// One problem in a rejected write: which entity ("routes/r"; empty for the request itself),
+// which field in it ("match.path_prefix"), and what is wrong.
+struct ErrorDetail {
+  std::string entity;
+  std::string field;
+  std::string message;
+};
+
+inline constexpr std::size_t kMaxAdminBody = 8 << 20;  // an import of a large config fits
+
+// Reads one request. On a malformed or oversized one returns nullopt with `refusal` set to the
+// response to send.
+server::awaitable<std::optional<AdminRequest>> read_admin_request(server::tcp::socket& socket,
+                                                                  AdminResponse& refusal);
+std::string serialize_response(const AdminResponse& response);
+
+AdminResponse json_response(int status, const boost::json::value& body);
+AdminResponse error_response(int status, std::string_view code, std::string_view message,
+                             const std::vector<ErrorDetail>& details = {});
+
+}  // namespace apigw::admin

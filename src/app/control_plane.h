@@ -1,0 +1,92 @@
+// The control plane of one node (docs/operations.md): decides where the entities come from (the
+// config file, SQLite or PostgreSQL), turns every accepted admin write into a validated config
+// for the gateway to publish, and in a PostgreSQL cluster follows the other nodes' writes through
+// LISTEN/NOTIFY with a revision poll as the fallback. Runs on the main thread.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "admin/config_service.h"
+#include "config/loader.h"
+#include "filters/registry.h"
+#include "store/pg_connection.h"
+#include "store/store.h"
+
+namespace apigw::app {
+
+class ControlPlane final : public admin::ConfigService {
+ public:
+  // Publishes a validated config to the workers; returns the new snapshot's version.
+  using Apply = std::function<std::uint64_t(config::Config config, std::string_view why)>;
+
+  ControlPlane(server::net::io_context& context, std::string config_path,
+               const filters::Registry& registry, Apply apply);
+  ~ControlPlane() override;
+
+  // The config to serve first, from the file's load (`loaded`, with the file's text): in store
+  // mode its entities come from the store, else the local cache, else the file. nullopt (after
+  // logging why) when the gateway cannot start. Runs before the workers start.
+  server::awaitable<std::optional<config::Config>> initial(config::LoadResult loaded,
+                                                          std::string file_text);
+  // Called once the first snapshot is served (version 1).
+  void started(std::uint64_t snapshot_version);
+  void stop();
+
+  admin::ConfigStatus status() const override;
+  const std::vector<config::Entity>& entities() const override { return entities_; }
+  server::awaitable<admin::WriteOutcome> write(store::Mutation mutation) override;
+  server::awaitable<admin::WriteOutcome> import(std::vector<config::Entity> entities) override;
+  std::vector<admin::ErrorDetail> validate(
+      const std::vector<config::Entity>& entities) const override;
+  server::awaitable<admin::WriteOutcome> reload() override;
+
+ private:
+  bool store_mode() const { return store_ != nullptr; }
+  // The file's text with `entities` in place of its own (store mode).
+  config::LoadResult compose(const std::vector<config::Entity>& entities) const;
+  // Serves `state` if it makes a valid config; logs and keeps the current one otherwise.
+  bool adopt(const store::StoredState& state, std::string_view why);
+  void serve(config::Config config, std::vector<config::Entity> entities, std::int64_t revision,
+             std::string_view why);
+  // Decides a write inside the store's transaction: the change, the outcome to answer, and the
+  // config to serve once it is committed.
+  using Decide = std::function<store::Change(const store::StoredState&, admin::WriteOutcome&,
+                                             std::optional<config::Config>&)>;
+  server::awaitable<admin::WriteOutcome> commit(const Decide& decide);
+  // Opens the store, seeds an empty one with the file's entities, and loads it.
+  server::awaitable<store::StoredState> open_store();
+  server::awaitable<void> follow_cluster();
+  server::awaitable<void> refresh(std::string_view why);
+  void save_cache(const store::StoredState& state);
+  void store_failed(const std::string& what);
+
+  server::net::io_context& context_;
+  std::string config_path_;
+  const filters::Registry& registry_;
+  Apply apply_;
+
+  std::string file_text_;
+  config::StoreConfig store_config_;
+  std::vector<config::Entity> file_entities_;
+  std::unique_ptr<store::Store> store_;
+  bool store_open_ = false;
+  std::vector<config::Entity> entities_;
+  std::int64_t revision_ = 0;
+  std::int64_t refused_revision_ = -1;  // a stored revision that does not validate (logged once)
+  std::uint64_t snapshot_version_ = 0;
+  std::int64_t loaded_at_ = 0;
+  bool store_reachable_ = true;
+  std::string store_error_;
+  bool from_cache_ = false;
+  bool stopping_ = false;
+
+  std::unique_ptr<store::PgConnection> listener_;
+  server::net::steady_timer retry_timer_;
+};
+
+}  // namespace apigw::app
