@@ -107,9 +107,9 @@ awaitable<std::optional<AdminRequest>> read_admin_request(tcp::socket& socket,
   }
   if (head.framing == http::BodyFraming::content_length) {
     if (head.content_length > kMaxAdminBody) {
-      refusal = error_response(413, "body_too_large",
-                               "admin request bodies are limited to " +
-                                   std::to_string(kMaxAdminBody >> 20) + " MiB");
+      refusal = error_response(
+          413, "body_too_large",
+          "admin request bodies are limited to " + std::to_string(kMaxAdminBody >> 20) + " MiB");
       co_return std::nullopt;
     }
     if (head.expect_continue) {

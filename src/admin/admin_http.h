@@ -13,8 +13,8 @@
 namespace apigw::admin {
 
 struct AdminRequest {
-  std::string method;  // as sent: "GET", "PATCH"
-  std::string path;    // percent-decoded, without the query
+  std::string method;                                        // as sent: "GET", "PATCH"
+  std::string path;                                          // percent-decoded, without the query
   std::vector<std::pair<std::string, std::string>> query;    // decoded name/value pairs
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;

@@ -57,7 +57,8 @@ AdminResponse AdminServer::upstream_status(std::string_view name) {
   AdminResponse response;
   response.body = render_upstreams_json(*sources_.snapshot(), name);
   if (response.body.empty()) {
-    return error_response(404, "upstream_not_found", "no upstream named '" + std::string(name) + "'");
+    return error_response(404, "upstream_not_found",
+                          "no upstream named '" + std::string(name) + "'");
   }
   return response;
 }
@@ -90,7 +91,8 @@ awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
     const bool bearer = authorization.size() > 7 && (authorization.starts_with("Bearer ") ||
                                                      authorization.starts_with("bearer "));
     if (!bearer || !util::constant_time_equal(authorization.substr(7), token)) {
-      AdminResponse refusal = error_response(401, "unauthorized", "a valid admin bearer token is required");
+      AdminResponse refusal =
+          error_response(401, "unauthorized", "a valid admin bearer token is required");
       refusal.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"apigw-admin\"");
       co_return refusal;
     }

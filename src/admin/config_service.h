@@ -14,9 +14,9 @@
 namespace apigw::admin {
 
 struct ConfigStatus {
-  std::string source;     // "file", "sqlite" or "postgres"
-  bool writable = false;  // store mode
-  std::string file;       // the config file
+  std::string source;                  // "file", "sqlite" or "postgres"
+  bool writable = false;               // store mode
+  std::string file;                    // the config file
   std::int64_t revision = 0;           // the store revision served (file mode: reloads)
   std::uint64_t snapshot_version = 0;  // this node's snapshot counter
   std::int64_t loaded_at = 0;          // Unix ms of the served revision's load

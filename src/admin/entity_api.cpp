@@ -162,7 +162,8 @@ awaitable<AdminResponse> write_entity(const AdminRequest& request,
         co_return error_response(400, "invalid_entity", "the document has invalid fields",
                                  {{"", "version", "'version' must be an integer"}});
       }
-      if (!mutation.expected_version) mutation.expected_version = version->to_number<std::int64_t>();
+      if (!mutation.expected_version)
+        mutation.expected_version = version->to_number<std::int64_t>();
       document->erase("version");
     }
     mutation.document = std::move(*document);
@@ -176,8 +177,8 @@ awaitable<AdminResponse> write_entity(const AdminRequest& request,
   }
   AdminResponse response = entity_response(outcome.status, outcome.entity);
   if (outcome.status == 201) {
-    response.headers.emplace_back("Location",
-                                  "/admin/" + std::string(kind.collection) + "/" + outcome.entity.id);
+    response.headers.emplace_back(
+        "Location", "/admin/" + std::string(kind.collection) + "/" + outcome.entity.id);
   }
   co_return response;
 }
@@ -287,9 +288,9 @@ awaitable<std::optional<AdminResponse>> handle_entity_api(const AdminRequest& re
   if (request.method == "GET" || request.method == "HEAD") {
     const config::Entity* entity = store::find_entity(service.entities(), kind->kind, key);
     if (entity == nullptr) {
-      co_return error_response(404, "not_found", "no " + std::string(kind->singular) +
-                                                     " with id or name '" + std::string(key) +
-                                                     "'");
+      co_return error_response(
+          404, "not_found",
+          "no " + std::string(kind->singular) + " with id or name '" + std::string(key) + "'");
     }
     co_return entity_response(200, *entity);
   }

@@ -1,5 +1,5 @@
-// The live state of upstreams and their targets, for GET /admin/status/upstreams[/{name}] and for the
-// per-target gauges of /metrics: health, ejection, circuit breaker, requests in flight and the
+// The live state of upstreams and their targets, for GET /admin/status/upstreams[/{name}] and for
+// the per-target gauges of /metrics: health, ejection, circuit breaker, requests in flight and the
 // recent error rate. Read from the targets' shared atomics; nothing here changes them.
 #pragma once
 

@@ -171,7 +171,7 @@ awaitable<store::StoredState> ControlPlane::open_store() {
 }
 
 awaitable<std::optional<config::Config>> ControlPlane::initial(config::LoadResult loaded,
-                                                              std::string file_text) {
+                                                               std::string file_text) {
   file_text_ = std::move(file_text);
   store_config_ = loaded.config->store;
   file_entities_ = loaded.entities;
@@ -260,7 +260,8 @@ awaitable<WriteOutcome> ControlPlane::write(store::Mutation mutation) {
   const Decide decide = [&](const store::StoredState& current, WriteOutcome& outcome,
                             std::optional<config::Config>& next) {
     store::Change change;
-    store::MutationResult result = store::apply_mutation(current.entities, mutation, store::now_ms());
+    store::MutationResult result =
+        store::apply_mutation(current.entities, mutation, store::now_ms());
     if (result.status >= 400) {
       std::vector<ErrorDetail> details;
       for (auto& error : result.errors) details.push_back({"", error.field, error.message});

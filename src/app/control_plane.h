@@ -32,7 +32,7 @@ class ControlPlane final : public admin::ConfigService {
   // mode its entities come from the store, else the local cache, else the file. nullopt (after
   // logging why) when the gateway cannot start. Runs before the workers start.
   server::awaitable<std::optional<config::Config>> initial(config::LoadResult loaded,
-                                                          std::string file_text);
+                                                           std::string file_text);
   // Called once the first snapshot is served (version 1).
   void started(std::uint64_t snapshot_version);
   void stop();

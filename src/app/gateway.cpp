@@ -45,23 +45,23 @@ bool Gateway::start() {
   // The entities to serve first may come from a store: ask the control plane, on this thread's
   // io_context, before any worker runs.
   control_plane_ = std::make_unique<ControlPlane>(
-      context_, config_path_, registry_,
-      [this](config::Config next, std::string_view why) { return apply_config(std::move(next), why); });
-  std::optional<std::optional<config::Config>> first;
-  net::co_spawn(
-      context_, control_plane_->initial(std::move(loaded_), std::move(file_text_)),
-      [&first](std::exception_ptr failure, std::optional<config::Config> config) {
-        if (failure) {
-          try {
-            std::rethrow_exception(failure);
-          } catch (const std::exception& error) {
-            util::log_error(std::string("cannot load the config: ") + error.what());
-          }
-          first.emplace();
-          return;
-        }
-        first.emplace(std::move(config));
+      context_, config_path_, registry_, [this](config::Config next, std::string_view why) {
+        return apply_config(std::move(next), why);
       });
+  std::optional<std::optional<config::Config>> first;
+  net::co_spawn(context_, control_plane_->initial(std::move(loaded_), std::move(file_text_)),
+                [&first](std::exception_ptr failure, std::optional<config::Config> config) {
+                  if (failure) {
+                    try {
+                      std::rethrow_exception(failure);
+                    } catch (const std::exception& error) {
+                      util::log_error(std::string("cannot load the config: ") + error.what());
+                    }
+                    first.emplace();
+                    return;
+                  }
+                  first.emplace(std::move(config));
+                });
   while (!first && context_.run_one() > 0) {
   }
   context_.restart();
@@ -158,9 +158,10 @@ void Gateway::wait_for_signal() {
 void Gateway::reload(std::string_view why) {
   if (shutting_down_) return;
   util::log_info("reloading (" + std::string(why) + ")");
-  net::co_spawn(context_, control_plane_->reload(), [this](std::exception_ptr failure, auto outcome) {
-    if (failure || outcome.status >= 400) ++gauges_.reloads_failed;
-  });
+  net::co_spawn(context_, control_plane_->reload(),
+                [this](std::exception_ptr failure, auto outcome) {
+                  if (failure || outcome.status >= 400) ++gauges_.reloads_failed;
+                });
 }
 
 std::uint64_t Gateway::apply_config(config::Config next, std::string_view why) {

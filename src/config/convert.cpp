@@ -192,12 +192,11 @@ void convert_host_header(TableReader& reader, UpstreamConfig& upstream) {
 UpstreamConfig convert_upstream(const toml::table& table, const std::string& path,
                                 LoadContext& ctx) {
   UpstreamConfig upstream;
-  TableReader reader(
-      table, path,
-      {"id", "name", "tags", "targets", "connect_timeout", "request_timeout", "host_header",
-       "resolve_interval", "keepalive", "balancer", "hash_on", "outlier_detection", "health_check",
-       "circuit_breaker"},
-      ctx);
+  TableReader reader(table, path,
+                     {"id", "name", "tags", "targets", "connect_timeout", "request_timeout",
+                      "host_header", "resolve_interval", "keepalive", "balancer", "hash_on",
+                      "outlier_detection", "health_check", "circuit_breaker"},
+                     ctx);
   upstream.position = reader.position();
   reader.read_string("name", upstream.name, Presence::required);
   convert_meta(reader, "upstreams", upstream.name, upstream.meta);

@@ -45,7 +45,7 @@ struct Entity {
 };
 
 // The keys every entity document may have besides its kind's own.
-inline constexpr std::string_view kMetaKeys[] = {"id", "name", "tags", "version", "created_at",
-                                                 "updated_at"};
+inline constexpr std::string_view kMetaKeys[] = {"id",      "name",       "tags",
+                                                 "version", "created_at", "updated_at"};
 
 }  // namespace apigw::config

@@ -1,7 +1,7 @@
 #include "config/entity_document.h"
 
-#include <boost/json.hpp>
 #include <toml++/toml.h>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <sstream>
@@ -61,8 +61,8 @@ bool json_scalar_to_toml(const json::value& value, const std::string& path,
   }
 }
 
-bool json_to_toml_array(const json::array& array, toml::array& out,
-                        std::vector<FieldError>& errors, const std::string& path) {
+bool json_to_toml_array(const json::array& array, toml::array& out, std::vector<FieldError>& errors,
+                        const std::string& path) {
   bool ok = true;
   std::size_t index = 0;
   for (const auto& element : array) {
@@ -159,15 +159,24 @@ json::object toml_to_json_object(const toml::table& table) {
   return out;
 }
 
-void seal_secrets(EntityKind kind, json::object& body) {
+void seal_secrets(EntityKind kind, json::object& body, std::vector<FieldError>& errors) {
   if (kind != EntityKind::credential) return;
+  // Non-string secrets stay for the loader to report as type errors.
   if (const auto* key = body.if_contains("key"); key != nullptr && key->is_string()) {
-    body["key_hash"] = util::hash_api_key(key->get_string());
+    if (key->get_string().size() < 16) {
+      errors.push_back({"key", "an API key must have at least 16 characters"});
+    } else {
+      body["key_hash"] = util::hash_api_key(key->get_string());
+    }
     body.erase("key");
   }
   if (const auto* password = body.if_contains("password");
       password != nullptr && password->is_string()) {
-    body["password_hash"] = util::hash_password(password->get_string());
+    if (password->get_string().empty()) {
+      errors.push_back({"password", "'password' must not be empty"});
+    } else {
+      body["password_hash"] = util::hash_password(password->get_string());
+    }
     body.erase("password");
   }
 }
@@ -220,7 +229,7 @@ bool entity_from_json(EntityKind kind, const json::object& document, Entity& out
   // Lower-case ids so that one entity has one spelling.
   std::transform(out.id.begin(), out.id.end(), out.id.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  seal_secrets(kind, body);
+  seal_secrets(kind, body, errors);
   out.body = json::serialize(canonical(body));
   return errors.size() == errors_before;
 }
@@ -365,7 +374,8 @@ std::string export_json(const std::vector<Entity>& entities, std::int64_t revisi
         for (const auto& tag : entity.tags) tags.emplace_back(tag);
         document["tags"] = std::move(tags);
       }
-      for (const auto& [key, value] : json::parse(entity.body).get_object()) document[key] = value;
+      const json::value body = json::parse(entity.body);
+      for (const auto& [key, value] : body.get_object()) document[key] = value;
       array.push_back(std::move(document));
     }
     root[info.collection] = std::move(array);

@@ -39,8 +39,9 @@ boost::json::object entity_to_json(const Entity& entity);
 void entity_to_toml(const Entity& entity, toml::table& out);
 
 // Replaces plain secrets of a credential body ("key", "password") with their hashes
-// ("key_hash", "password_hash"), so no store or export ever holds a secret.
-void seal_secrets(EntityKind kind, boost::json::object& body);
+// ("key_hash", "password_hash"), so no store or export ever holds a secret. A secret too weak to
+// keep (an API key under 16 characters, an empty password) is reported and left out.
+void seal_secrets(EntityKind kind, boost::json::object& body, std::vector<FieldError>& errors);
 
 // JSON value -> TOML node. JSON null has no TOML form: it is reported at its field path.
 bool json_to_toml_table(const boost::json::object& object, toml::table& out,

@@ -1,8 +1,8 @@
 // Entities in and out of a config tree: the file's entity tables become Entities (file mode lists
 // them, store mode seeds an empty store with them), and a store's Entities replace the file's
 // tables before conversion, so every source goes through the one convert + validate path.
-#include <boost/json.hpp>
 #include <toml++/toml.h>
+#include <boost/json.hpp>
 
 #include "config/detail.h"
 #include "config/entity_document.h"

@@ -64,7 +64,8 @@ class EntityChecks {
       const std::string path = "rate_limits." + std::to_string(i);
       reference(path + ".route", rule.position, "route", rule.route, routes_);
       reference(path + ".consumer", rule.position, "consumer", rule.consumer, consumers_);
-      if (rule.limit == 0) error(path + ".limit", rule.position, "'limit' must be greater than zero");
+      if (rule.limit == 0)
+        error(path + ".limit", rule.position, "'limit' must be greater than zero");
       if (rule.window.count() <= 0) {
         error(path + ".window", rule.position, "'window' must be greater than zero");
       }
@@ -112,7 +113,8 @@ class EntityChecks {
                   "' (1 to 128 of letters, digits, '_', '.', '-' and '~')");
       }
       if (!seen.emplace(name, i).second) {
-        error(path, entities[i].position, "duplicate " + std::string(kind) + " name '" + name + "'");
+        error(path, entities[i].position,
+              "duplicate " + std::string(kind) + " name '" + name + "'");
       }
     }
   }
@@ -121,10 +123,12 @@ class EntityChecks {
     const StoreConfig& store = config_.store;
     if (store.kind == StoreConfig::Kind::sqlite) {
       if (store.path.empty()) error("store.path", store.position, "a sqlite store needs 'path'");
-      if (!store.url.empty()) error("store.url", store.position, "'url' is for kind = \"postgres\"");
+      if (!store.url.empty())
+        error("store.url", store.position, "'url' is for kind = \"postgres\"");
     } else if (store.kind == StoreConfig::Kind::postgres) {
       if (store.url.empty()) error("store.url", store.position, "a postgres store needs 'url'");
-      if (!store.path.empty()) error("store.path", store.position, "'path' is for kind = \"sqlite\"");
+      if (!store.path.empty())
+        error("store.path", store.position, "'path' is for kind = \"sqlite\"");
       if (!store.url.starts_with("postgresql://") && !store.url.starts_with("postgres://") &&
           !store.url.empty()) {
         error("store.url", store.position,

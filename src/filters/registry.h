@@ -16,7 +16,8 @@ namespace apigw::filters {
 struct FilterFactory {
   std::string_view name;
   // Parses and validates one filters-list entry into the filter's own config struct.
-  std::shared_ptr<const void> (*parse)(const toml::table& entry, const config::PositionOf& position_of,
+  std::shared_ptr<const void> (*parse)(const toml::table& entry,
+                                       const config::PositionOf& position_of,
                                        std::vector<config::ConfigError>& errors);
   // Builds the filter from a config produced by `parse`.
   std::unique_ptr<const pipeline::Filter> (*make)(const void* settings);

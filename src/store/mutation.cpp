@@ -64,8 +64,8 @@ std::optional<MutationResult> stale(const Mutation& mutation, const Entity& exis
 
 MutationResult not_found(const Mutation& mutation) {
   return failure(404, "not_found",
-                 "no " + std::string(config::info_of(mutation.kind).singular) + " with id or name '" +
-                     mutation.key + "'");
+                 "no " + std::string(config::info_of(mutation.kind).singular) +
+                     " with id or name '" + mutation.key + "'");
 }
 
 }  // namespace
@@ -81,9 +81,9 @@ const Entity* find_entity(const std::vector<Entity>& entities, config::EntityKin
 
 MutationResult apply_mutation(const std::vector<Entity>& current, const Mutation& mutation,
                               std::int64_t now_ms) {
-  const Entity* existing =
-      mutation.op == Mutation::Op::create ? nullptr
-                                          : find_entity(current, mutation.kind, mutation.key);
+  const Entity* existing = mutation.op == Mutation::Op::create
+                               ? nullptr
+                               : find_entity(current, mutation.kind, mutation.key);
   MutationResult result;
   result.entities = current;
   const auto position = [&](const Entity* entity) {
@@ -117,9 +117,9 @@ MutationResult apply_mutation(const std::vector<Entity>& current, const Mutation
       if (key_is_id && !document.contains("id")) document["id"] = mutation.key;
       if (!key_is_id && !document.contains("name")) document["name"] = mutation.key;
       if (existing != nullptr && !document.contains("id")) document["id"] = existing->id;
-      if (existing != nullptr && lower(document["id"].is_string() ? document["id"].get_string()
-                                                                   : json::string()) !=
-                                     existing->id) {
+      if (existing != nullptr &&
+          lower(document["id"].is_string() ? document["id"].get_string() : json::string()) !=
+              existing->id) {
         return failure(400, "invalid_entity", "an entity's id cannot change",
                        {{"id", "cannot change"}});
       }

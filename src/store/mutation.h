@@ -18,8 +18,8 @@ namespace apigw::store {
 struct Mutation {
   enum class Op { create, upsert, patch, remove } op = Op::create;
   config::EntityKind kind = config::EntityKind::upstream;
-  std::string key;                 // id or name from the path (upsert, patch, remove)
-  boost::json::object document;    // create, upsert: the document; patch: the merge patch
+  std::string key;               // id or name from the path (upsert, patch, remove)
+  boost::json::object document;  // create, upsert: the document; patch: the merge patch
   std::optional<std::int64_t> expected_version;  // If-Match, or the document's "version"
 };
 

@@ -3,8 +3,8 @@
 #include <libpq-fe.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
@@ -64,10 +64,9 @@ awaitable<bool> PgConnection::wait_socket(bool for_write,
     socket.cancel();
   });
   waiting_ = &socket;
-  const auto [ec] = co_await socket.async_wait(
-      for_write ? net::posix::stream_descriptor::wait_write
-                : net::posix::stream_descriptor::wait_read,
-      net::as_tuple(net::use_awaitable));
+  const auto [ec] = co_await socket.async_wait(for_write ? net::posix::stream_descriptor::wait_write
+                                                         : net::posix::stream_descriptor::wait_read,
+                                               net::as_tuple(net::use_awaitable));
   waiting_ = nullptr;
   timer.cancel();
   socket.release();
@@ -147,8 +146,9 @@ awaitable<PgRows> PgConnection::exec(std::string_view sql, const std::vector<std
           if (PQgetisnull(result.get(), r, c) != 0) {
             row.emplace_back(std::nullopt);
           } else {
-            row.emplace_back(std::string(PQgetvalue(result.get(), r, c),
-                                         static_cast<std::size_t>(PQgetlength(result.get(), r, c))));
+            row.emplace_back(
+                std::string(PQgetvalue(result.get(), r, c),
+                            static_cast<std::size_t>(PQgetlength(result.get(), r, c))));
           }
         }
       }

@@ -119,12 +119,17 @@ awaitable<std::int64_t> PostgresStore::revision() {
 
 awaitable<void> PostgresStore::apply_changes(const StoredState& before, const Change& change) {
   const auto row_params = [](const config::Entity& entity) {
-    return std::vector<std::string>{kind_column(entity.kind),          entity.id,
-                                    entity.name,                       tags_to_json(entity.tags),
-                                    std::to_string(entity.version),    std::to_string(entity.created_at),
-                                    std::to_string(entity.updated_at), entity.body};
+    return std::vector<std::string>{kind_column(entity.kind),
+                                    entity.id,
+                                    entity.name,
+                                    tags_to_json(entity.tags),
+                                    std::to_string(entity.version),
+                                    std::to_string(entity.created_at),
+                                    std::to_string(entity.updated_at),
+                                    entity.body};
   };
-  const PgRows max_seq = co_await connection_.exec("SELECT COALESCE(MAX(seq), 0) FROM apigw_entities");
+  const PgRows max_seq =
+      co_await connection_.exec("SELECT COALESCE(MAX(seq), 0) FROM apigw_entities");
   std::int64_t seq = to_int(max_seq.at(0, 0));
   const auto insert = [&](const config::Entity& entity) -> awaitable<void> {
     auto params = row_params(entity);
@@ -164,8 +169,7 @@ awaitable<StoredState> PostgresStore::write(const ChangeFunction& change) {
     co_await connection_.exec("SELECT revision FROM apigw_revision WHERE id = 1 FOR UPDATE");
     StoredState state = co_await read_state();
     const Change decided = change(state);
-    const bool empty =
-        !decided.replace_all && diff_rows(state.entities, decided.entities).empty();
+    const bool empty = !decided.replace_all && diff_rows(state.entities, decided.entities).empty();
     if (!decided.commit || empty) {
       co_await connection_.exec("ROLLBACK");
       co_return state;

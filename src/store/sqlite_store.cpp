@@ -86,8 +86,8 @@ void SqliteStore::rollback() noexcept {
 }
 
 void SqliteStore::open_now() {
-  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                      nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     fail("open");
   }
   // WAL: readers never block the writer; synchronous=FULL: a commit is on disk before the admin

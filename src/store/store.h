@@ -26,7 +26,7 @@ class StoreError : public std::runtime_error {
 };
 
 struct StoredState {
-  std::int64_t revision = 0;  // 0: nothing was ever written
+  std::int64_t revision = 0;             // 0: nothing was ever written
   std::vector<config::Entity> entities;  // in creation order (route ties are broken by order)
 };
 

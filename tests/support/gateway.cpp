@@ -142,8 +142,9 @@ Gateway::~Gateway() {
 }
 
 void Gateway::write_config(const std::string& config) {
-  const std::string text =
-      fill(config, {{"port", std::to_string(port_)}, {"admin_port", std::to_string(admin_port_)}});
+  const std::string text = fill(config, {{"port", std::to_string(port_)},
+                                         {"admin_port", std::to_string(admin_port_)},
+                                         {"dir", dir_.path()}});
   // Write then rename, as a config manager would, so a reload never sees half a file.
   const std::string staging = dir_.write("apigw.toml.tmp", text);
   config_path_ = dir_.path() + "/apigw.toml";

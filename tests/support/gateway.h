@@ -38,6 +38,8 @@ class EchoBackend {
 };
 
 // The gateway under test. The config text may use {port} and {admin_port}, filled in here.
+// apigw on a config with the placeholders {port}, {admin_port} and {dir} (a temporary directory
+// of its own, for databases and caches).
 class Gateway {
  public:
   explicit Gateway(const std::string& config, std::vector<std::string> extra_env = {});
@@ -49,6 +51,7 @@ class Gateway {
     return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
   }
   const std::string& config_path() const { return config_path_; }
+  const std::string& dir() const { return dir_.path(); }
   Process& process() { return *process_; }
   // Rewrites the config file (same placeholders) without signalling.
   void write_config(const std::string& config);

@@ -78,8 +78,9 @@ void parse_set(const toml::node& node, std::string_view key, const config::Posit
   }
 }
 
-void parse_remove(const toml::node& node, std::string_view key, const config::PositionOf& position_of,
-                  std::vector<std::string>& out, std::vector<config::ConfigError>& errors) {
+void parse_remove(const toml::node& node, std::string_view key,
+                  const config::PositionOf& position_of, std::vector<std::string>& out,
+                  std::vector<config::ConfigError>& errors) {
   const auto* array = node.as_array();
   if (array == nullptr) {
     errors.push_back({position_of(node), "'" + std::string(key) + "' must be an array"});
@@ -100,7 +101,8 @@ void parse_remove(const toml::node& node, std::string_view key, const config::Po
 
 }  // namespace
 
-std::shared_ptr<const void> parse_config(const toml::table& entry, const config::PositionOf& position_of,
+std::shared_ptr<const void> parse_config(const toml::table& entry,
+                                         const config::PositionOf& position_of,
                                          std::vector<config::ConfigError>& errors) {
   auto parsed = std::make_shared<HeadersConfig>();
   const std::size_t errors_before = errors.size();

@@ -19,7 +19,8 @@ struct HeadersConfig {
   pipeline::HeaderEdits response;
 };
 
-std::shared_ptr<const void> parse_config(const toml::table& entry, const config::PositionOf& position_of,
+std::shared_ptr<const void> parse_config(const toml::table& entry,
+                                         const config::PositionOf& position_of,
                                          std::vector<config::ConfigError>& errors);
 
 }  // namespace apigw::filters::headers

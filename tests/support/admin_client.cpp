@@ -1,0 +1,40 @@
+#include "support/admin_client.h"
+
+namespace apigw::test {
+
+CurlResult admin_call(const Gateway& gateway, const std::string& method, const std::string& path,
+                      const std::string& body, const std::vector<std::string>& extra,
+                      const std::string& token) {
+  std::vector<std::string> args{"-X", method,
+                                "http://127.0.0.1:" + std::to_string(gateway.admin_port()) + path};
+  if (!token.empty()) {
+    args.push_back("-H");
+    args.push_back("Authorization: Bearer " + token);
+  }
+  if (!body.empty()) {
+    args.push_back("-H");
+    args.push_back("Content-Type: application/json");
+    args.push_back("--data-binary");
+    args.push_back(body);
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  return curl(args);
+}
+
+std::string store_config(const std::string& store, const std::string& entities) {
+  return std::string(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 1
+
+[admin]
+listen = "127.0.0.1:{admin_port}"
+token = ")") +
+         kAdminToken + "\"\n\n[store]\n" + store + "\n" + entities;
+}
+
+std::string sqlite_config(const std::string& entities) {
+  return store_config("kind = \"sqlite\"\npath = \"{dir}/apigw.db\"\n", entities);
+}
+
+}  // namespace apigw::test
