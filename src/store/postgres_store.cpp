@@ -27,6 +27,19 @@ awaitable<void> PostgresStore::ensure_connected() {
   if (!connection_.connected()) co_await connection_.connect(url_, kConnectTimeout);
 }
 
+awaitable<void> PostgresStore::begin(std::string_view statement) {
+  try {
+    co_await connection_.exec(statement);
+    co_return;
+  } catch (const StoreError&) {
+    // A connection the server dropped (a restart, an idle timeout) fails on first use. Nothing
+    // was sent in a transaction yet, so one fresh connection may try again.
+    if (connection_.connected()) throw;
+  }
+  co_await connection_.connect(url_, kConnectTimeout);
+  co_await connection_.exec(statement);
+}
+
 awaitable<void> PostgresStore::rollback_quietly() {
   if (!connection_.connected()) co_return;
   try {
@@ -98,7 +111,7 @@ awaitable<StoredState> PostgresStore::load() {
   StoredState state;
   try {
     // One snapshot of both tables.
-    co_await connection_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    co_await begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     state = co_await read_state();
     co_await connection_.exec("COMMIT");
   } catch (const StoreError&) {
@@ -113,7 +126,9 @@ awaitable<StoredState> PostgresStore::load() {
 
 awaitable<std::int64_t> PostgresStore::revision() {
   co_await ensure_connected();
+  co_await begin("BEGIN READ ONLY");
   const PgRows rows = co_await connection_.exec("SELECT revision FROM apigw_revision WHERE id = 1");
+  co_await connection_.exec("COMMIT");
   co_return rows.rows.empty() ? 0 : to_int(rows.at(0, 0));
 }
 
@@ -164,7 +179,7 @@ awaitable<StoredState> PostgresStore::write(const ChangeFunction& change) {
   std::exception_ptr failure;
   StoredState result;
   try {
-    co_await connection_.exec("BEGIN");
+    co_await begin("BEGIN");
     // The row lock serializes writers across nodes until COMMIT.
     co_await connection_.exec("SELECT revision FROM apigw_revision WHERE id = 1 FOR UPDATE");
     StoredState state = co_await read_state();

@@ -31,6 +31,8 @@ class PostgresStore final : public Store {
   awaitable<StoredState> read_state();
   awaitable<void> apply_changes(const StoredState& before, const Change& change);
   awaitable<void> rollback_quietly();
+  // Starts a transaction, reconnecting once if the connection turns out to be dead.
+  awaitable<void> begin(std::string_view statement);
 
   std::string url_;
   PgConnection connection_;

@@ -1,0 +1,162 @@
+// Several apigw nodes on one real PostgreSQL: a write on one node is served by the others within a
+// second (LISTEN/NOTIFY), PostgreSQL restarting under traffic fails no proxied request, and a node
+// that starts while PostgreSQL is down serves its cached entities and catches up when it returns.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <future>
+#include <thread>
+
+#include "support/admin_client.h"
+#include "support/gateway.h"
+#include "support/postgres.h"
+
+namespace apigw::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::string postgres_config(const TestPostgres& postgres, const std::string& cache_path) {
+  return store_config("kind = \"postgres\"\nurl = \"" + postgres.url() + "\"\ncache_path = \"" +
+                      cache_path + "\"\npoll_interval = \"1s\"\nretry_max = \"500ms\"\n");
+}
+
+// Polls GET path on `gateway` until it answers `status`; returns how long that took.
+std::optional<milliseconds> time_until(const Gateway& gateway, const std::string& path, int status,
+                                       milliseconds limit) {
+  const auto start = Clock::now();
+  while (Clock::now() - start < limit) {
+    if (http_get(gateway.port(), path).status == status) {
+      return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return std::nullopt;
+}
+
+std::string revision_of(const Gateway& gateway) {
+  const auto config = admin_call(gateway, "GET", "/admin/config");
+  const std::size_t at = config.body.find("\"revision\":");
+  return at == std::string::npos ? "" : config.body.substr(at, config.body.find(',', at) - at);
+}
+
+TEST(Cluster, AWriteOnOneNodeIsServedByAllThreeWithinOneSecond) {
+  TestPostgres postgres;
+  EchoBackend backend("b1");
+  TempDir caches;
+  Gateway a(postgres_config(postgres, caches.path() + "/a.json"));
+  Gateway b(postgres_config(postgres, caches.path() + "/b.json"));
+  Gateway c(postgres_config(postgres, caches.path() + "/c.json"));
+  ASSERT_EQ(admin_call(a, "POST", "/admin/upstreams",
+                       R"({"name":"b","targets":[{"address":")" + backend.address() + R"("}]})")
+                .status,
+            201);
+  std::vector<long> write_ms;
+  for (int i = 0; i < 20; ++i) {
+    SCOPED_TRACE(i);
+    const std::string path = "/r" + std::to_string(i);
+    const auto start = Clock::now();
+    const auto created =
+        admin_call(a, "POST", "/admin/routes",
+                   R"({"name":"r)" + std::to_string(i) + R"(","match":{"path_prefix":")" + path +
+                       R"("},"upstream":"b"})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    ASSERT_EQ(http_get(a.port(), path).status, 200) << "served by the writing node at once";
+    write_ms.push_back(std::chrono::duration_cast<milliseconds>(Clock::now() - start).count());
+    for (const Gateway* other : {&b, &c}) {
+      const auto took = time_until(*other, path, 200, milliseconds(1000));
+      ASSERT_TRUE(took) << "another node did not serve " << path << " within 1 s";
+    }
+  }
+  std::sort(write_ms.begin(), write_ms.end());
+  std::printf("write on the writing node, median of 20: %ld ms (includes curl)\n", write_ms[10]);
+  EXPECT_EQ(revision_of(b), revision_of(a));
+  EXPECT_EQ(revision_of(c), revision_of(a));
+  EXPECT_NE(revision_of(a), "\"revision\":0");
+  // A delete propagates as well.
+  ASSERT_EQ(admin_call(c, "DELETE", "/admin/routes/r0").status, 204);
+  EXPECT_TRUE(time_until(a, "/r0", 404, milliseconds(1000)));
+  EXPECT_TRUE(time_until(b, "/r0", 404, milliseconds(1000)));
+}
+
+TEST(Cluster, PostgresRestartUnderTrafficFailsNoRequestAndNodesConverge) {
+  TestPostgres postgres;
+  EchoBackend backend("b1");
+  TempDir caches;
+  Gateway a(postgres_config(postgres, caches.path() + "/a.json"));
+  Gateway b(postgres_config(postgres, caches.path() + "/b.json"));
+  ASSERT_EQ(admin_call(a, "POST", "/admin/upstreams",
+                       R"({"name":"b","targets":[{"address":")" + backend.address() + R"("}]})")
+                .status,
+            201);
+  ASSERT_EQ(admin_call(a, "POST", "/admin/routes",
+                       R"({"name":"all","match":{"path_prefix":"/"},"upstream":"b"})")
+                .status,
+            201);
+  ASSERT_TRUE(time_until(b, "/", 200, milliseconds(2000)));
+  auto load = std::async(std::launch::async, [&] {
+    return run_command({"wrk", "-t1", "-c8", "-d4s", b.url("/")}, std::chrono::seconds(30));
+  });
+  std::this_thread::sleep_for(milliseconds(800));
+  postgres.stop();
+  std::this_thread::sleep_for(milliseconds(1200));
+  // Writes are refused while the store is away, and nothing changes.
+  const auto refused = admin_call(a, "POST", "/admin/consumers", R"({"name":"late"})");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("\"code\":\"store_unavailable\""), std::string::npos);
+  const auto status = admin_call(b, "GET", "/admin/config");
+  EXPECT_NE(status.body.find("\"store_reachable\":false"), std::string::npos) << status.body;
+  postgres.start();
+  const CommandResult wrk = load.get();
+  ASSERT_EQ(wrk.exit_code, 0) << wrk.output;
+  EXPECT_NE(wrk.output.find("requests in"), std::string::npos) << wrk.output;
+  EXPECT_EQ(wrk.output.find("Non-2xx"), std::string::npos) << wrk.output;
+  EXPECT_EQ(wrk.output.find("Socket errors"), std::string::npos) << wrk.output;
+
+  // Back: a write on A reaches B again.
+  const auto created = admin_call(a, "POST", "/admin/routes",
+                                  R"({"name":"after","match":{"path":"/after"},"upstream":"b"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_TRUE(time_until(b, "/after", 200, milliseconds(3000)));
+  EXPECT_EQ(revision_of(b), revision_of(a));
+}
+
+TEST(Cluster, ANodeStartingWhilePostgresIsDownServesItsCacheAndCatchesUp) {
+  auto postgres = std::make_unique<TestPostgres>();
+  EchoBackend backend("b1");
+  TempDir caches;
+  const std::string cache = caches.path() + "/node.json";
+  {
+    Gateway first_run(postgres_config(*postgres, cache));
+    ASSERT_EQ(admin_call(first_run, "POST", "/admin/upstreams",
+                         R"({"name":"b","targets":[{"address":")" + backend.address() + R"("}]})")
+                  .status,
+              201);
+    ASSERT_EQ(admin_call(first_run, "POST", "/admin/routes",
+                         R"({"name":"cached","match":{"path":"/cached"},"upstream":"b"})")
+                  .status,
+              201);
+  }
+  postgres->stop();
+  Gateway node(postgres_config(*postgres, cache));
+  EXPECT_EQ(http_get(node.port(), "/cached").status, 200) << "served from the cache";
+  auto status = admin_call(node, "GET", "/admin/config");
+  EXPECT_NE(status.body.find("\"from_cache\":true"), std::string::npos) << status.body;
+  EXPECT_NE(status.body.find("\"revision\":2"), std::string::npos) << status.body;
+
+  postgres->start();
+  // Another writer changes the entities while the node reconnects.
+  postgres->psql(
+      "UPDATE apigw_entities SET body = replace(body, '/cached', '/moved') "
+      "WHERE name = 'cached'; UPDATE apigw_revision SET revision = revision + 1; "
+      "NOTIFY apigw_config, '3'");
+  EXPECT_TRUE(time_until(node, "/moved", 200, milliseconds(5000)));
+  status = admin_call(node, "GET", "/admin/config");
+  EXPECT_NE(status.body.find("\"from_cache\":false"), std::string::npos) << status.body;
+  EXPECT_NE(status.body.find("\"store_reachable\":true"), std::string::npos) << status.body;
+  EXPECT_NE(status.body.find("\"revision\":3"), std::string::npos) << status.body;
+}
+
+}  // namespace
+}  // namespace apigw::test
