@@ -298,18 +298,22 @@ bool parse_entities_document(std::string_view text, bool is_toml, std::vector<En
     root = std::move(value.get_object());
   }
   for (const auto& [key, value] : root) {
-    const EntityKindInfo* info = find_kind(key);
-    if (info == nullptr) {
-      if (key == "revision") continue;
-      errors.push_back({{"import", 0, 0, std::string(key)},
-                        "'" + std::string(key) +
-                            "' is not an entity collection (upstreams, routes, consumers, "
-                            "credentials, plugins, rate_limits); server, admin and store "
-                            "settings belong to the config file"});
-      continue;
-    }
+    if (find_kind(key) != nullptr || key == "revision") continue;
+    errors.push_back({{"import", 0, 0, std::string(key)},
+                      "'" + std::string(key) +
+                          "' is not an entity collection (upstreams, routes, consumers, "
+                          "credentials, plugins, rate_limits); server, admin and store "
+                          "settings belong to the config file"});
+  }
+  // In kind order, whatever order the document has (TOML tables have none).
+  for (const auto& kind : kKinds) {
+    const EntityKindInfo* info = &kind;
+    const json::value* found = root.if_contains(kind.collection);
+    if (found == nullptr) continue;
+    const json::value& value = *found;
+    const std::string key(kind.collection);
     if (!value.is_array()) {
-      errors.push_back({{"import", 0, 0, std::string(key)}, "must be an array of tables"});
+      errors.push_back({{"import", 0, 0, key}, "must be an array of tables"});
       continue;
     }
     std::size_t index = 0;
