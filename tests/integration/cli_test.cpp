@@ -22,12 +22,14 @@ TEST(Cli, CheckAcceptsTheShippedExamples) {
   }
 }
 
-// Every ```toml block in the docs that is a whole config (has a [server] or [[upstreams]] table)
+// Every ```toml block in the docs that is a whole config (has a [server], [store], [[upstreams]] or
+// [[consumers]] table)
 // must pass `apigw check`, so the documentation cannot drift from the schema.
 TEST(Cli, CheckAcceptsTheConfigsInTheDocs) {
   int checked = 0;
   for (const char* doc :
-       {"/README.md", "/docs/configuration.md", "/docs/load-balancing.md", "/docs/resilience.md"}) {
+       {"/README.md", "/docs/configuration.md", "/docs/load-balancing.md", "/docs/resilience.md",
+        "/docs/entities.md", "/docs/operations.md"}) {
     std::ifstream file(APIGW_SOURCE_DIR + std::string(doc));
     ASSERT_TRUE(file) << doc;
     std::string line, block;
@@ -42,7 +44,9 @@ TEST(Cli, CheckAcceptsTheConfigsInTheDocs) {
       } else if (inside && line == "```") {
         inside = false;
         const bool whole = block.find("[server]") != std::string::npos ||
-                           block.find("[[upstreams]]") != std::string::npos;
+                           block.find("[store]") != std::string::npos ||
+                           block.find("[[upstreams]]") != std::string::npos ||
+                           block.find("[[consumers]]") != std::string::npos;
         if (!whole) continue;
         TempDir dir;
         const std::string path = dir.write("doc.toml", block);
@@ -54,7 +58,7 @@ TEST(Cli, CheckAcceptsTheConfigsInTheDocs) {
       }
     }
   }
-  EXPECT_GE(checked, 3);
+  EXPECT_GE(checked, 8);
 }
 
 TEST(Cli, CheckReportsEveryErrorWithPositionAndHint) {
