@@ -85,7 +85,11 @@ void ControlPlane::serve(config::Config config, std::vector<config::Entity> enti
   snapshot_version_ = apply_(std::move(config), why);
 }
 
-bool ControlPlane::adopt(const store::StoredState& state, std::string_view why) {
+bool ControlPlane::adopt(const store::StoredState& state, std::string_view why, bool again) {
+  // A load that finished after a newer write was served must not take the node back.
+  if (state.revision < revision_ || (state.revision == revision_ && !again && !from_cache_)) {
+    return false;
+  }
   config::LoadResult loaded = compose(state.entities);
   if (!loaded.errors.empty()) {
     if (refused_revision_ != state.revision) {
@@ -334,7 +338,7 @@ awaitable<WriteOutcome> ControlPlane::reload() {
       loaded.config->store.url != store_config_.url) {
     util::log_warn("reload: [store] changes take effect on restart only");
   }
-  file_text_ = std::move(text);
+  std::string previous_text = std::exchange(file_text_, std::move(text));
   if (!store_mode()) {
     serve(std::move(*loaded.config), std::move(loaded.entities), revision_ + 1, "reload");
     co_return WriteOutcome{};
@@ -344,10 +348,17 @@ awaitable<WriteOutcome> ControlPlane::reload() {
     if (!store_open_) co_await open_store();
     const store::StoredState state = co_await store_->load();
     store_reachable_ = true;
-    if (!adopt(state, "reload")) {
-      co_return failure(409, "conflict", "the stored entities are not valid with the file");
+    if (state.revision < revision_) {
+      // A write was served while this load ran: the file's change with the entities served.
+      serve(std::move(*loaded.config), entities_, revision_, "reload");
+    } else if (adopt(state, "reload", /*again=*/true)) {
+      save_cache(state);
+    } else {
+      file_text_ = std::move(previous_text);
+      co_return failure(409, "conflict",
+                        "the stored entities are not a valid config with the changed file "
+                        "(see the log); nothing changed");
     }
-    save_cache(state);
   } catch (const store::StoreError& error) {
     store_failed(error.what());
     serve(std::move(*loaded.config), entities_, revision_, "reload");

@@ -49,8 +49,9 @@ class ControlPlane final : public admin::ConfigService {
   bool store_mode() const { return store_ != nullptr; }
   // The file's text with `entities` in place of its own (store mode).
   config::LoadResult compose(const std::vector<config::Entity>& entities) const;
-  // Serves `state` if it makes a valid config; logs and keeps the current one otherwise.
-  bool adopt(const store::StoredState& state, std::string_view why);
+  // Serves `state` if it is newer than what is served (or the same, `again`) and makes a valid
+  // config; logs and keeps the current one otherwise.
+  bool adopt(const store::StoredState& state, std::string_view why, bool again = false);
   void serve(config::Config config, std::vector<config::Entity> entities, std::int64_t revision,
              std::string_view why);
   // Decides a write inside the store's transaction: the change, the outcome to answer, and the

@@ -20,8 +20,8 @@ std::int64_t to_int(const std::string& text) {
 }
 }  // namespace
 
-PostgresStore::PostgresStore(boost::asio::any_io_executor executor, std::string url)
-    : url_(std::move(url)), connection_(std::move(executor)) {}
+PostgresStore::PostgresStore(const boost::asio::any_io_executor& executor, std::string url)
+    : url_(std::move(url)), connection_(executor), busy_(executor) {}
 
 awaitable<void> PostgresStore::ensure_connected() {
   if (!connection_.connected()) co_await connection_.connect(url_, kConnectTimeout);
@@ -50,6 +50,7 @@ awaitable<void> PostgresStore::rollback_quietly() {
 }
 
 awaitable<void> PostgresStore::open() {
+  const auto guard = co_await busy_.lock();
   co_await ensure_connected();
   std::exception_ptr failure;
   try {
@@ -106,6 +107,7 @@ awaitable<StoredState> PostgresStore::read_state() {
 }
 
 awaitable<StoredState> PostgresStore::load() {
+  const auto guard = co_await busy_.lock();
   co_await ensure_connected();
   std::exception_ptr failure;
   StoredState state;
@@ -125,6 +127,7 @@ awaitable<StoredState> PostgresStore::load() {
 }
 
 awaitable<std::int64_t> PostgresStore::revision() {
+  const auto guard = co_await busy_.lock();
   co_await ensure_connected();
   co_await begin("BEGIN READ ONLY");
   const PgRows rows = co_await connection_.exec("SELECT revision FROM apigw_revision WHERE id = 1");
@@ -175,6 +178,7 @@ awaitable<void> PostgresStore::apply_changes(const StoredState& before, const Ch
 }
 
 awaitable<StoredState> PostgresStore::write(const ChangeFunction& change) {
+  const auto guard = co_await busy_.lock();
   co_await ensure_connected();
   std::exception_ptr failure;
   StoredState result;

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "store/async_mutex.h"
 #include "store/pg_connection.h"
 #include "store/store.h"
 
@@ -15,7 +16,7 @@ inline constexpr std::string_view kNotifyChannel = "apigw_config";
 
 class PostgresStore final : public Store {
  public:
-  PostgresStore(boost::asio::any_io_executor executor, std::string url);
+  PostgresStore(const boost::asio::any_io_executor& executor, std::string url);
 
   std::string_view kind() const override { return "postgres"; }
   awaitable<void> open() override;
@@ -36,6 +37,7 @@ class PostgresStore final : public Store {
 
   std::string url_;
   PgConnection connection_;
+  AsyncMutex busy_;  // one operation at a time on connection_
 };
 
 }  // namespace apigw::store

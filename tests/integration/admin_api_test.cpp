@@ -172,6 +172,8 @@ TEST(AdminApi, MalformedBodiesAreRefusedWithFieldPathsAndChangeNothing) {
        "\"entity\":\"routes/r\""},
       {"/admin/routes", R"({"name":"r","match":{"path_prefix":"/r"},"upstream":"b","timeout":5})",
        "\"field\":\"timeout\""},
+      {"/admin/consumers", R"({"name":"c","custom_id":5})", "\"field\":\"custom_id\""},
+      {"/admin/consumers", R"({"name":"c","roles":["x"]})", "unknown key 'roles'"},
       {"/admin/credentials", R"({"name":"c","consumer":"nobody","type":"api_key","key":"short"})",
        "\"field\":\"key\""},
       {"/admin/plugins", R"({"name":"p","filter":"nope"})", "\"field\":\"filter\""},

@@ -1,5 +1,5 @@
-// GET /admin/status/upstreams[/{name}] and the per-target gauges show what the data plane decided: an
-// ejected target, its failures in the recent window, a target marked unhealthy by its checks.
+// GET /admin/status/upstreams[/{name}] and the per-target gauges show what the data plane decided:
+// an ejected target, its failures in the recent window, a target marked unhealthy by its checks.
 #include <gtest/gtest.h>
 
 #include <thread>

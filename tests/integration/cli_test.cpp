@@ -27,9 +27,8 @@ TEST(Cli, CheckAcceptsTheShippedExamples) {
 // must pass `apigw check`, so the documentation cannot drift from the schema.
 TEST(Cli, CheckAcceptsTheConfigsInTheDocs) {
   int checked = 0;
-  for (const char* doc :
-       {"/README.md", "/docs/configuration.md", "/docs/load-balancing.md", "/docs/resilience.md",
-        "/docs/entities.md", "/docs/operations.md"}) {
+  for (const char* doc : {"/README.md", "/docs/configuration.md", "/docs/load-balancing.md",
+                          "/docs/resilience.md", "/docs/entities.md", "/docs/operations.md"}) {
     std::ifstream file(APIGW_SOURCE_DIR + std::string(doc));
     ASSERT_TRUE(file) << doc;
     std::string line, block;
