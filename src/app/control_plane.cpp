@@ -142,6 +142,11 @@ void ControlPlane::store_failed(const std::string& what) {
   store_error_ = what;
 }
 
+void ControlPlane::store_ok() {
+  if (!store_reachable_) util::log_info("store reachable again");
+  store_reachable_ = true;
+}
+
 void ControlPlane::save_cache(const store::StoredState& state) {
   if (store_config_.kind != config::StoreConfig::Kind::postgres) return;
   try {
@@ -158,9 +163,11 @@ awaitable<store::StoredState> ControlPlane::open_store() {
   if (state.revision != 0 || file_entities_.empty()) co_return state;
   // An empty store takes the file's entities once (inside the write transaction, so of several
   // nodes starting together only the first seeds).
+  bool seeded_here = false;
   const store::ChangeFunction seed = [&](const store::StoredState& current) {
     store::Change change;
-    if (current.revision != 0) return change;
+    if (current.revision != 0) return change;  // another node was first
+    seeded_here = true;
     const std::int64_t now = store::now_ms();
     change.commit = true;
     change.replace_all = true;
@@ -169,8 +176,10 @@ awaitable<store::StoredState> ControlPlane::open_store() {
     return change;
   };
   const store::StoredState seeded = co_await store_->write(seed);
-  util::log_info("seeded the empty " + std::string(store_->kind()) + " store with " +
-                 std::to_string(file_entities_.size()) + " entities from " + config_path_);
+  if (seeded_here) {
+    util::log_info("seeded the empty " + std::string(store_->kind()) + " store with " +
+                   std::to_string(file_entities_.size()) + " entities from " + config_path_);
+  }
   co_return seeded;
 }
 
@@ -243,7 +252,7 @@ awaitable<WriteOutcome> ControlPlane::commit(const Decide& decide) {
       return decide(current, outcome, next);
     };
     state = co_await store_->write(change);
-    store_reachable_ = true;
+    store_ok();
   } catch (const store::StoreError& error) {
     store_failed(error.what());
     co_return failure(503, "store_unavailable",
@@ -347,7 +356,7 @@ awaitable<WriteOutcome> ControlPlane::reload() {
   try {
     if (!store_open_) co_await open_store();
     const store::StoredState state = co_await store_->load();
-    store_reachable_ = true;
+    store_ok();
     if (state.revision < revision_) {
       // A write was served while this load ran: the file's change with the entities served.
       serve(std::move(*loaded.config), entities_, revision_, "reload");
@@ -369,7 +378,7 @@ awaitable<WriteOutcome> ControlPlane::reload() {
 awaitable<void> ControlPlane::refresh(std::string_view why) {
   if (!store_open_) co_await open_store();
   const std::int64_t revision = co_await store_->revision();
-  store_reachable_ = true;
+  store_ok();
   if (revision == revision_ && !from_cache_) co_return;
   const store::StoredState state = co_await store_->load();
   if (adopt(state, why)) {

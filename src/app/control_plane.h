@@ -65,6 +65,7 @@ class ControlPlane final : public admin::ConfigService {
   server::awaitable<void> refresh(std::string_view why);
   void save_cache(const store::StoredState& state);
   void store_failed(const std::string& what);
+  void store_ok();
 
   server::net::io_context& context_;
   std::string config_path_;

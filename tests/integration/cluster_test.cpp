@@ -160,6 +160,12 @@ TEST(Cluster, ANodeStartingWhilePostgresIsDownServesItsCacheAndCatchesUp) {
   EXPECT_NE(status.body.find("\"from_cache\":false"), std::string::npos) << status.body;
   EXPECT_NE(status.body.find("\"store_reachable\":true"), std::string::npos) << status.body;
   EXPECT_NE(status.body.find("\"revision\":3"), std::string::npos) << status.body;
+
+  // A change whose notification never came is found by the revision poll (1 s here).
+  postgres->psql(
+      "UPDATE apigw_entities SET body = replace(body, '/moved', '/polled') "
+      "WHERE name = 'cached'; UPDATE apigw_revision SET revision = revision + 1");
+  EXPECT_TRUE(time_until(node, "/polled", 200, milliseconds(5000)));
 }
 
 }  // namespace
