@@ -9,7 +9,7 @@ build_packages=(
   libssl-dev libsqlite3-dev libpq-dev
 )
 test_packages=(libgtest-dev libgmock-dev curl wrk python3 postgresql)
-bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev)
+bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev postgresql)
 
 wanted=("${build_packages[@]}")
 for profile in "$@"; do

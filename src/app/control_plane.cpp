@@ -82,7 +82,9 @@ void ControlPlane::serve(config::Config config, std::vector<config::Entity> enti
   entities_ = std::move(entities);
   revision_ = revision;
   loaded_at_ = store::now_ms();
-  snapshot_version_ = apply_(std::move(config), why);
+  const std::string reason =
+      store_mode() ? std::string(why) + ", revision " + std::to_string(revision) : std::string(why);
+  snapshot_version_ = apply_(std::move(config), reason);
 }
 
 bool ControlPlane::adopt(const store::StoredState& state, std::string_view why, bool again) {
@@ -381,10 +383,7 @@ awaitable<void> ControlPlane::refresh(std::string_view why) {
   store_ok();
   if (revision == revision_ && !from_cache_) co_return;
   const store::StoredState state = co_await store_->load();
-  if (adopt(state, why)) {
-    util::log_info("config revision " + std::to_string(revision_) + " (" + std::string(why) + ")");
-    save_cache(state);
-  }
+  if (adopt(state, why)) save_cache(state);
 }
 
 awaitable<void> ControlPlane::follow_cluster() {
