@@ -5,6 +5,7 @@
 #include "http/error_body.h"
 #include "http/message.h"
 #include "http/parser.h"
+#include "http/path.h"
 
 namespace apigw::admin {
 namespace json = boost::json;
@@ -12,20 +13,14 @@ using namespace server;
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string percent_decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+    if (text[i] == '%' && i + 2 < text.size() && http::hex_digit_value(text[i + 1]) >= 0 &&
+        http::hex_digit_value(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(http::hex_digit_value(text[i + 1]) * 16 +
+                                      http::hex_digit_value(text[i + 2])));
       i += 2;
     } else if (plus_is_space && text[i] == '+') {
       out.push_back(' ');
@@ -129,6 +124,17 @@ awaitable<std::optional<AdminRequest>> read_admin_request(tcp::socket& socket,
     }
   }
   co_return request;
+}
+
+std::vector<ErrorDetail> details_of(const std::vector<config::ConfigError>& errors) {
+  std::vector<ErrorDetail> details;
+  for (const auto& error : errors) {
+    const std::string where = error.position.line != 0
+                                  ? error.position.file + ":" + std::to_string(error.position.line)
+                                  : error.position.file;
+    details.push_back({where, error.position.field, error.message});
+  }
+  return details;
 }
 
 std::string serialize_response(const AdminResponse& response) {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/loader.h"
 #include "server/asio.h"
 
 namespace apigw::admin {
@@ -37,6 +38,9 @@ struct ErrorDetail {
   std::string field;
   std::string message;
 };
+
+// Config errors as details: the entity (or "file:line") and the field path.
+std::vector<ErrorDetail> details_of(const std::vector<config::ConfigError>& errors);
 
 inline constexpr std::size_t kMaxAdminBody = 8 << 20;  // an import of a large config fits
 

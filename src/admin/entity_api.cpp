@@ -203,17 +203,6 @@ bool is_toml_body(const AdminRequest& request) {
          type.starts_with("text/plain");
 }
 
-std::vector<ErrorDetail> details_of(const std::vector<config::ConfigError>& errors) {
-  std::vector<ErrorDetail> details;
-  for (const auto& error : errors) {
-    const std::string where = error.position.line != 0
-                                  ? error.position.file + ":" + std::to_string(error.position.line)
-                                  : error.position.file;
-    details.push_back({where, error.position.field, error.message});
-  }
-  return details;
-}
-
 awaitable<std::optional<AdminResponse>> config_endpoint(const AdminRequest& request,
                                                         std::string_view key,
                                                         ConfigService& service) {

@@ -11,23 +11,13 @@
 namespace apigw::app {
 
 using namespace std::chrono_literals;
+using admin::details_of;
 using admin::ErrorDetail;
 using admin::WriteOutcome;
 using server::awaitable;
 namespace net = server::net;
 
 namespace {
-
-std::vector<ErrorDetail> details_of(const std::vector<config::ConfigError>& errors) {
-  std::vector<ErrorDetail> details;
-  for (const auto& error : errors) {
-    const std::string where = error.position.line != 0
-                                  ? error.position.file + ":" + std::to_string(error.position.line)
-                                  : error.position.file;
-    details.push_back({where, error.position.field, error.message});
-  }
-  return details;
-}
 
 WriteOutcome failure(int status, std::string code, std::string message,
                      std::vector<ErrorDetail> details = {}) {

@@ -249,7 +249,7 @@ json::object entity_to_json(const Entity& entity) {
   return out;
 }
 
-void entity_to_toml(const Entity& entity, toml::table& out) {
+bool entity_to_toml(const Entity& entity, toml::table& out, std::vector<FieldError>& errors) {
   out.insert_or_assign("id", entity.id);
   out.insert_or_assign("name", entity.name);
   if (!entity.tags.empty()) {
@@ -257,8 +257,13 @@ void entity_to_toml(const Entity& entity, toml::table& out) {
     for (const auto& tag : entity.tags) tags.push_back(tag);
     out.insert_or_assign("tags", std::move(tags));
   }
-  std::vector<FieldError> ignored;  // bodies in the store were valid JSON without nulls
-  json_to_toml_table(json::parse(entity.body).get_object(), out, ignored);
+  std::error_code parse_error;
+  const json::value body = json::parse(entity.body, parse_error);
+  if (parse_error || !body.is_object()) {
+    errors.push_back({"", "the stored document is not a JSON object"});
+    return false;
+  }
+  return json_to_toml_table(body.get_object(), out, errors);
 }
 
 void merge_patch(json::object& target, const json::object& patch) {
@@ -352,7 +357,8 @@ std::string export_toml(const std::vector<Entity>& entities) {
     for (const auto& entity : entities) {
       if (entity.kind != info.kind) continue;
       toml::table table;
-      entity_to_toml(entity, table);
+      std::vector<FieldError> ignored;  // what an export shows was validated when it was written
+      entity_to_toml(entity, table, ignored);
       toml::array array;
       array.push_back(std::move(table));
       toml::table root;

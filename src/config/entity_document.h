@@ -35,8 +35,9 @@ bool entity_from_json(EntityKind kind, const boost::json::object& document, Enti
 // body's fields.
 boost::json::object entity_to_json(const Entity& entity);
 
-// The document as a TOML table, as an export writes it: id, name, tags and the body.
-void entity_to_toml(const Entity& entity, toml::table& out);
+// The document as a TOML table, as an export writes it: id, name, tags and the body. Returns false
+// (with `errors`) for a body that is not a JSON object or holds a null.
+bool entity_to_toml(const Entity& entity, toml::table& out, std::vector<FieldError>& errors);
 
 // Replaces plain secrets of a credential body ("key", "password") with their hashes
 // ("key_hash", "password_hash"), so no store or export ever holds a secret. A secret too weak to

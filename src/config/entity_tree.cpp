@@ -58,22 +58,9 @@ void replace_entities(toml::table& root, const std::vector<Entity>& entities, Lo
     for (const auto& entity : entities) {
       if (entity.kind != info.kind) continue;
       toml::table table;
-      table.insert_or_assign("id", entity.id);
-      table.insert_or_assign("name", entity.name);
-      if (!entity.tags.empty()) {
-        toml::array tags;
-        for (const auto& tag : entity.tags) tags.push_back(tag);
-        table.insert_or_assign("tags", std::move(tags));
-      }
-      const std::string label = std::string(info.collection) + "/" + entity.name;
       std::vector<FieldError> errors;
-      std::error_code parse_error;
-      const json::value body = json::parse(entity.body, parse_error);
-      if (parse_error || !body.is_object()) {
-        ctx.error(SourcePosition{label, 0, 0, ""}, "the stored document is not a JSON object");
-        continue;
-      }
-      json_to_toml_table(body.get_object(), table, errors);
+      entity_to_toml(entity, table, errors);
+      const std::string label = std::string(info.collection) + "/" + entity.name;
       for (auto& error : errors) {
         ctx.error(SourcePosition{label, 0, 0, error.field}, std::move(error.message));
       }

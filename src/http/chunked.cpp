@@ -5,6 +5,7 @@
 
 #include "http/head_lines.h"
 #include "http/parser.h"
+#include "http/path.h"
 
 namespace apigw::http {
 namespace {
@@ -13,13 +14,6 @@ constexpr std::size_t kMaxSizeDigits = 16;            // 64 bits of hex
 constexpr std::size_t kMaxExtensionBytes = 4 * 1024;  // per chunk-size line
 constexpr std::size_t kMaxTrailerLineBytes = 8 * 1024;
 constexpr std::size_t kMaxTrailerBytes = 16 * 1024;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -41,7 +35,7 @@ ChunkedScanner::Step ChunkedScanner::scan(std::string_view data, std::string* pa
     const char c = data[i];
     switch (state_) {
       case State::size: {
-        const int digit = hex_value(c);
+        const int digit = hex_digit_value(c);
         if (digit >= 0) {
           chunk_remaining_ = (chunk_remaining_ << 4) | static_cast<std::uint64_t>(digit);
           if (++size_digits_ > kMaxSizeDigits) state_ = State::error;

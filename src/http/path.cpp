@@ -1,14 +1,15 @@
 #include "http/path.h"
 
 namespace apigw::http {
-namespace {
 
-int hex_value(char c) {
+int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+namespace {
 
 bool is_unreserved(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -53,8 +54,8 @@ bool normalize_path(std::string_view raw, std::string& out) {
       finish_segment(out, segment_start, /*last=*/false);
     } else if (c == '%') {
       if (i + 2 >= raw.size()) return false;
-      const int high = hex_value(raw[i + 1]);
-      const int low = hex_value(raw[i + 2]);
+      const int high = hex_digit_value(raw[i + 1]);
+      const int low = hex_digit_value(raw[i + 2]);
       if (high < 0 || low < 0) return false;
       const auto decoded = static_cast<unsigned char>(high * 16 + low);
       if (decoded == 0) return false;

@@ -15,4 +15,7 @@ namespace apigw::http {
 // `out` is cleared first; its capacity is reused.
 bool normalize_path(std::string_view raw, std::string& out);
 
+// 0-15 for a hex digit (either case), -1 otherwise.
+int hex_digit_value(char c);
+
 }  // namespace apigw::http

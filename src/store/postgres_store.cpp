@@ -1,5 +1,7 @@
 #include "store/postgres_store.h"
 
+#include <functional>
+
 #include "store/entity_rows.h"
 #include "store/schema.h"
 
@@ -40,6 +42,20 @@ awaitable<void> PostgresStore::begin(std::string_view statement) {
   co_await connection_.exec(statement);
 }
 
+awaitable<void> PostgresStore::or_roll_back(const std::function<awaitable<void>()>& transaction) {
+  std::exception_ptr failure;
+  try {
+    co_await transaction();
+  } catch (const StoreError&) {
+    failure = std::current_exception();
+  }
+  // co_await is not allowed in a handler, hence the exception_ptr.
+  if (failure) {
+    co_await rollback_quietly();
+    std::rethrow_exception(failure);
+  }
+}
+
 awaitable<void> PostgresStore::rollback_quietly() {
   if (!connection_.connected()) co_return;
   try {
@@ -52,8 +68,7 @@ awaitable<void> PostgresStore::rollback_quietly() {
 awaitable<void> PostgresStore::open() {
   const auto guard = co_await busy_.lock();
   co_await ensure_connected();
-  std::exception_ptr failure;
-  try {
+  const std::function<awaitable<void>()> migrate = [&]() -> awaitable<void> {
     co_await connection_.exec("BEGIN");
     co_await connection_.exec(kMigrationLock);
     co_await connection_.exec(kMigrationsTable);
@@ -72,13 +87,8 @@ awaitable<void> PostgresStore::open() {
           params);
     }
     co_await connection_.exec("COMMIT");
-  } catch (const StoreError&) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    co_await rollback_quietly();
-    std::rethrow_exception(failure);
-  }
+  };
+  co_await or_roll_back(migrate);
 }
 
 awaitable<StoredState> PostgresStore::read_state() {
@@ -109,20 +119,14 @@ awaitable<StoredState> PostgresStore::read_state() {
 awaitable<StoredState> PostgresStore::load() {
   const auto guard = co_await busy_.lock();
   co_await ensure_connected();
-  std::exception_ptr failure;
   StoredState state;
-  try {
+  const std::function<awaitable<void>()> read = [&]() -> awaitable<void> {
     // One snapshot of both tables.
     co_await begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     state = co_await read_state();
     co_await connection_.exec("COMMIT");
-  } catch (const StoreError&) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    co_await rollback_quietly();
-    std::rethrow_exception(failure);
-  }
+  };
+  co_await or_roll_back(read);
   co_return state;
 }
 
@@ -180,9 +184,8 @@ awaitable<void> PostgresStore::apply_changes(const StoredState& before, const Ch
 awaitable<StoredState> PostgresStore::write(const ChangeFunction& change) {
   const auto guard = co_await busy_.lock();
   co_await ensure_connected();
-  std::exception_ptr failure;
   StoredState result;
-  try {
+  const std::function<awaitable<void>()> transaction = [&]() -> awaitable<void> {
     co_await begin("BEGIN");
     // The row lock serializes writers across nodes until COMMIT.
     co_await connection_.exec("SELECT revision FROM apigw_revision WHERE id = 1 FOR UPDATE");
@@ -191,7 +194,8 @@ awaitable<StoredState> PostgresStore::write(const ChangeFunction& change) {
     const bool empty = !decided.replace_all && diff_rows(state.entities, decided.entities).empty();
     if (!decided.commit || empty) {
       co_await connection_.exec("ROLLBACK");
-      co_return state;
+      result = std::move(state);
+      co_return;
     }
     co_await apply_changes(state, decided);
     const PgRows bumped = co_await connection_.exec(
@@ -202,13 +206,8 @@ awaitable<StoredState> PostgresStore::write(const ChangeFunction& change) {
     co_await connection_.exec("SELECT pg_notify($1, $2)", notify);
     co_await connection_.exec("COMMIT");
     result = co_await read_state();
-  } catch (const StoreError&) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    co_await rollback_quietly();
-    std::rethrow_exception(failure);
-  }
+  };
+  co_await or_roll_back(transaction);
   co_return result;
 }
 

@@ -4,6 +4,7 @@
 // nodes LISTEN for (docs/operations.md).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "store/async_mutex.h"
@@ -32,6 +33,8 @@ class PostgresStore final : public Store {
   awaitable<StoredState> read_state();
   awaitable<void> apply_changes(const StoredState& before, const Change& change);
   awaitable<void> rollback_quietly();
+  // Runs a transaction; on a StoreError rolls it back (if the connection lives) and rethrows.
+  awaitable<void> or_roll_back(const std::function<awaitable<void>()>& transaction);
   // Starts a transaction, reconnecting once if the connection turns out to be dead.
   awaitable<void> begin(std::string_view statement);
 

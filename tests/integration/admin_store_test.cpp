@@ -57,14 +57,7 @@ TEST(AdminStore, SqliteKeepsEveryAcknowledgedWriteThroughKill9) {
 TEST(AdminStore, HundredWritesDuringLoadFailNoRequest) {
   EchoBackend backend("b1");
   Gateway gateway(sqlite_config());
-  ASSERT_EQ(admin_call(gateway, "POST", "/admin/upstreams",
-                       R"({"name":"b","targets":[{"address":")" + backend.address() + R"("}]})")
-                .status,
-            201);
-  ASSERT_EQ(admin_call(gateway, "POST", "/admin/routes",
-                       R"({"name":"all","match":{"path_prefix":"/"},"upstream":"b"})")
-                .status,
-            201);
+  ASSERT_TRUE(add_upstream_and_route(gateway, "b", backend.address(), "all"));
   auto load = std::async(std::launch::async, [&] {
     return run_command({"wrk", "-t1", "-c16", "-d5s", gateway.url("/")}, std::chrono::seconds(30));
   });

@@ -48,10 +48,7 @@ TEST(Cluster, AWriteOnOneNodeIsServedByAllThreeWithinOneSecond) {
   Gateway a(postgres_config(postgres, caches.path() + "/a.json"));
   Gateway b(postgres_config(postgres, caches.path() + "/b.json"));
   Gateway c(postgres_config(postgres, caches.path() + "/c.json"));
-  ASSERT_EQ(admin_call(a, "POST", "/admin/upstreams",
-                       R"({"name":"b","targets":[{"address":")" + backend.address() + R"("}]})")
-                .status,
-            201);
+  ASSERT_TRUE(add_upstream_and_route(a, "b", backend.address()));
   std::vector<long> write_ms, propagation_ms;
   for (int i = 0; i < 20; ++i) {
     SCOPED_TRACE(i);
@@ -90,14 +87,7 @@ TEST(Cluster, PostgresRestartUnderTrafficFailsNoRequestAndNodesConverge) {
   TempDir caches;
   Gateway a(postgres_config(postgres, caches.path() + "/a.json"));
   Gateway b(postgres_config(postgres, caches.path() + "/b.json"));
-  ASSERT_EQ(admin_call(a, "POST", "/admin/upstreams",
-                       R"({"name":"b","targets":[{"address":")" + backend.address() + R"("}]})")
-                .status,
-            201);
-  ASSERT_EQ(admin_call(a, "POST", "/admin/routes",
-                       R"({"name":"all","match":{"path_prefix":"/"},"upstream":"b"})")
-                .status,
-            201);
+  ASSERT_TRUE(add_upstream_and_route(a, "b", backend.address(), "all"));
   ASSERT_TRUE(time_until(b, "/", 200, milliseconds(2000)));
   auto load = std::async(std::launch::async, [&] {
     return run_command({"wrk", "-t1", "-c8", "-d4s", b.url("/")}, std::chrono::seconds(30));
@@ -133,10 +123,7 @@ TEST(Cluster, ANodeStartingWhilePostgresIsDownServesItsCacheAndCatchesUp) {
   const std::string cache = caches.path() + "/node.json";
   {
     Gateway first_run(postgres_config(*postgres, cache));
-    ASSERT_EQ(admin_call(first_run, "POST", "/admin/upstreams",
-                         R"({"name":"b","targets":[{"address":")" + backend.address() + R"("}]})")
-                  .status,
-              201);
+    ASSERT_TRUE(add_upstream_and_route(first_run, "b", backend.address()));
     ASSERT_EQ(admin_call(first_run, "POST", "/admin/routes",
                          R"({"name":"cached","match":{"path":"/cached"},"upstream":"b"})")
                   .status,

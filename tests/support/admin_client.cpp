@@ -1,5 +1,7 @@
 #include "support/admin_client.h"
 
+#include <gtest/gtest.h>
+
 namespace apigw::test {
 
 CurlResult admin_call(const Gateway& gateway, const std::string& method, const std::string& path,
@@ -19,6 +21,21 @@ CurlResult admin_call(const Gateway& gateway, const std::string& method, const s
   }
   args.insert(args.end(), extra.begin(), extra.end());
   return curl(args);
+}
+
+bool add_upstream_and_route(const Gateway& gateway, const std::string& upstream,
+                            const std::string& target, const std::string& route,
+                            const std::string& path_prefix) {
+  const auto created =
+      admin_call(gateway, "POST", "/admin/upstreams",
+                 R"({"name":")" + upstream + R"(","targets":[{"address":")" + target + R"("}]})");
+  EXPECT_EQ(created.status, 201) << created.body;
+  if (created.status != 201 || route.empty()) return created.status == 201;
+  const auto routed = admin_call(gateway, "POST", "/admin/routes",
+                                 R"({"name":")" + route + R"(","match":{"path_prefix":")" +
+                                     path_prefix + R"("},"upstream":")" + upstream + R"("})");
+  EXPECT_EQ(routed.status, 201) << routed.body;
+  return routed.status == 201;
 }
 
 std::string store_config(const std::string& store, const std::string& entities) {

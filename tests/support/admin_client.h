@@ -17,6 +17,12 @@ CurlResult admin_call(const Gateway& gateway, const std::string& method, const s
                       const std::string& body = "", const std::vector<std::string>& extra = {},
                       const std::string& token = kAdminToken);
 
+// POST /admin/upstreams with one target, then (if `route` is not empty) POST /admin/routes
+// matching `path_prefix` to it. Returns false (with a test failure) when either is refused.
+bool add_upstream_and_route(const Gateway& gateway, const std::string& upstream,
+                            const std::string& target, const std::string& route = "",
+                            const std::string& path_prefix = "/");
+
 // A config with the admin token and a [store] (the TOML lines in `store`), no entities unless
 // `entities` adds some.
 std::string store_config(const std::string& store, const std::string& entities = "");
