@@ -183,6 +183,8 @@ awaitable<std::optional<config::Config>> ControlPlane::initial(config::LoadResul
   if (store_config_.kind == config::StoreConfig::Kind::file) {
     entities_ = std::move(loaded.entities);
     loaded_at_ = store::now_ms();
+    // A file has no history: its entities are as old as this load.
+    for (auto& entity : entities_) entity.created_at = entity.updated_at = loaded_at_;
     co_return std::move(loaded.config);
   }
   if (store_config_.kind == config::StoreConfig::Kind::sqlite) {
@@ -341,6 +343,8 @@ awaitable<WriteOutcome> ControlPlane::reload() {
   }
   std::string previous_text = std::exchange(file_text_, std::move(text));
   if (!store_mode()) {
+    const std::int64_t now = store::now_ms();
+    for (auto& entity : loaded.entities) entity.created_at = entity.updated_at = now;
     serve(std::move(*loaded.config), std::move(loaded.entities), revision_ + 1, "reload");
     co_return WriteOutcome{};
   }
