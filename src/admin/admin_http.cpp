@@ -67,8 +67,9 @@ std::optional<std::string> AdminRequest::param(std::string_view name) const {
   return std::nullopt;
 }
 
-awaitable<std::optional<AdminRequest>> read_admin_request(tcp::socket& socket,
-                                                          AdminResponse& refusal) {
+awaitable<std::optional<AdminRequest>> read_admin_request(
+    tcp::socket& socket, AdminResponse& refusal,
+    const std::function<std::optional<AdminResponse>(const AdminRequest&)>& check_head) {
   std::string buffer(16 * 1024, '\0');
   std::size_t filled = 0;
   http::RequestHead head;
@@ -96,6 +97,10 @@ awaitable<std::optional<AdminRequest>> read_admin_request(tcp::socket& socket,
   for (const auto& header : head.headers) {
     request.headers.emplace_back(lower(header.name), std::string(header.value));
   }
+  if (auto refused = check_head(request)) {
+    refusal = std::move(*refused);
+    co_return std::nullopt;
+  }
   if (head.framing == http::BodyFraming::chunked) {
     refusal = error_response(411, "length_required", "send the body with a Content-Length");
     co_return std::nullopt;
@@ -114,13 +119,13 @@ awaitable<std::optional<AdminRequest>> read_admin_request(tcp::socket& socket,
     request.body.assign(buffer.data() + head.head_bytes, filled - head.head_bytes);
     const std::size_t wanted = static_cast<std::size_t>(head.content_length);
     if (request.body.size() > wanted) request.body.resize(wanted);
+    // Grown as the bytes arrive, not by the announced length at once.
     while (request.body.size() < wanted) {
-      const std::size_t have = request.body.size();
-      request.body.resize(wanted);
       auto [ec, n] = co_await socket.async_read_some(
-          net::buffer(request.body.data() + have, wanted - have), use_nothrow);
+          net::buffer(buffer.data(), std::min(buffer.size(), wanted - request.body.size())),
+          use_nothrow);
       if (ec) co_return std::nullopt;
-      request.body.resize(have + n);
+      request.body.append(buffer.data(), n);
     }
   }
   co_return request;

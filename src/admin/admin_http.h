@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/fwd.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -44,10 +45,12 @@ std::vector<ErrorDetail> details_of(const std::vector<config::ConfigError>& erro
 
 inline constexpr std::size_t kMaxAdminBody = 8 << 20;  // an import of a large config fits
 
-// Reads one request. On a malformed or oversized one returns nullopt with `refusal` set to the
-// response to send.
-server::awaitable<std::optional<AdminRequest>> read_admin_request(server::tcp::socket& socket,
-                                                                  AdminResponse& refusal);
+// Reads one request. `check_head` sees it before its body is read (its answer, if any, refuses the
+// request, so an unauthorized client never gets a body buffered). On a malformed, oversized or
+// refused request returns nullopt with `refusal` set to the response to send.
+server::awaitable<std::optional<AdminRequest>> read_admin_request(
+    server::tcp::socket& socket, AdminResponse& refusal,
+    const std::function<std::optional<AdminResponse>(const AdminRequest&)>& check_head);
 std::string serialize_response(const AdminResponse& response);
 
 AdminResponse json_response(int status, const boost::json::value& body);

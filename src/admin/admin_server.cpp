@@ -11,6 +11,22 @@ namespace apigw::admin {
 
 using namespace server;
 
+namespace {
+constexpr int kMaxAdminConnections = 64;
+
+// Counts a connection being served.
+class Connection {
+ public:
+  explicit Connection(int& count) : count_(count) { ++count_; }
+  ~Connection() { --count_; }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+ private:
+  int& count_;
+};
+}  // namespace
+
 AdminServer::AdminServer(net::io_context& context, AdminSources sources)
     : context_(context), sources_(std::move(sources)), acceptor_(context) {}
 
@@ -32,6 +48,9 @@ awaitable<void> AdminServer::accept_loop() {
     auto [ec, socket] = co_await acceptor_.async_accept(use_nothrow);
     if (ec == net::error::operation_aborted) co_return;
     if (ec) continue;
+    // A bound on what clients of the admin listener can hold open (each may keep a body of up
+    // to kMaxAdminBody for 30 s).
+    if (connections_ >= kMaxAdminConnections) continue;  // the socket closes here
     net::co_spawn(context_, serve(std::move(socket)), net::detached);
   }
 }
@@ -63,6 +82,22 @@ AdminResponse AdminServer::upstream_status(std::string_view name) {
   return response;
 }
 
+std::optional<AdminResponse> AdminServer::authorize(const AdminRequest& request) const {
+  if (!request.path.starts_with("/admin/")) return std::nullopt;
+  // Everything under /admin/ needs the token when one is configured (config validation allows
+  // no token only on a loopback listener).
+  const std::string& token = sources_.snapshot()->config.admin.token;
+  if (token.empty()) return std::nullopt;
+  const std::string_view authorization = request.header("authorization");
+  const bool bearer = authorization.size() > 7 && (authorization.starts_with("Bearer ") ||
+                                                   authorization.starts_with("bearer "));
+  if (bearer && util::constant_time_equal(authorization.substr(7), token)) return std::nullopt;
+  AdminResponse refusal =
+      error_response(401, "unauthorized", "a valid admin bearer token is required");
+  refusal.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"apigw-admin\"");
+  return refusal;
+}
+
 awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
   const bool read = request.method == "GET" || request.method == "HEAD";
   const std::string_view path = request.path;
@@ -83,20 +118,6 @@ awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
   if (!path.starts_with("/admin/")) {
     co_return error_response(404, "not_found", "unknown admin endpoint");
   }
-  // Everything under /admin/ needs the token when one is configured (config validation allows
-  // no token only on a loopback listener).
-  const std::string& token = sources_.snapshot()->config.admin.token;
-  if (!token.empty()) {
-    const std::string_view authorization = request.header("authorization");
-    const bool bearer = authorization.size() > 7 && (authorization.starts_with("Bearer ") ||
-                                                     authorization.starts_with("bearer "));
-    if (!bearer || !util::constant_time_equal(authorization.substr(7), token)) {
-      AdminResponse refusal =
-          error_response(401, "unauthorized", "a valid admin bearer token is required");
-      refusal.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"apigw-admin\"");
-      co_return refusal;
-    }
-  }
   if (path == "/admin/status/upstreams" || path.starts_with("/admin/status/upstreams/")) {
     if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
     co_return upstream_status(path.size() > 24 ? path.substr(24) : std::string_view());
@@ -110,20 +131,25 @@ awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
 }
 
 awaitable<void> AdminServer::serve(tcp::socket socket) {
-  // Admin clients are few; a plain timer bounds a stuck one.
+  const Connection counted(connections_);
+  // Admin clients are few; a plain timer bounds a stuck one. The socket is shared with the
+  // timer's handler, which may run after this frame is gone.
+  auto shared = std::make_shared<tcp::socket>(std::move(socket));
+  tcp::socket& client = *shared;
   net::steady_timer guard(context_);
   guard.expires_after(std::chrono::seconds(30));
-  guard.async_wait([&socket](error_code ec) {
-    if (!ec) socket.close(ec);
+  guard.async_wait([shared](error_code ec) {
+    if (!ec) shared->close(ec);
   });
   AdminResponse response;
-  if (auto request = co_await read_admin_request(socket, response)) {
+  const auto check_head = [this](const AdminRequest& request) { return authorize(request); };
+  if (auto request = co_await read_admin_request(client, response, check_head)) {
     response = co_await respond(*request);
     if (request->method == "HEAD") {
       // HEAD: the headers of the GET, no body.
       std::string text = serialize_response(response);
       text.resize(text.size() - response.body.size());
-      co_await net::async_write(socket, net::buffer(text), use_nothrow);
+      co_await net::async_write(client, net::buffer(text), use_nothrow);
       response.status = 0;
     }
   } else if (response.body.empty()) {
@@ -132,10 +158,10 @@ awaitable<void> AdminServer::serve(tcp::socket socket) {
   }
   if (response.status != 0) {
     const std::string text = serialize_response(response);
-    co_await net::async_write(socket, net::buffer(text), use_nothrow);
+    co_await net::async_write(client, net::buffer(text), use_nothrow);
   }
   error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  client.shutdown(tcp::socket::shutdown_send, ignored);
   guard.cancel();
 }
 

@@ -36,11 +36,14 @@ class AdminServer {
   server::awaitable<void> serve(server::tcp::socket socket);
   server::awaitable<std::string> render_metrics();
   server::awaitable<AdminResponse> respond(const AdminRequest& request);
+  // The 401 to send for a request under /admin/ without the right token; nullopt when allowed.
+  std::optional<AdminResponse> authorize(const AdminRequest& request) const;
   AdminResponse upstream_status(std::string_view name);
 
   server::net::io_context& context_;
   AdminSources sources_;
   server::tcp::acceptor acceptor_;
+  int connections_ = 0;
 };
 
 }  // namespace apigw::admin

@@ -2,7 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <cctype>
 #include <charconv>
+#include <cstdint>
 
 #include "config/entity_document.h"
 
@@ -25,6 +27,21 @@ bool split_path(std::string_view path, std::string_view& collection, std::string
   key = slash == path.npos ? std::string_view() : path.substr(slash + 1);
   extra = key.find('/') != key.npos;
   return true;
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0x0f]);
+    }
+  }
+  return out;
 }
 
 AdminResponse method_not_allowed(std::string_view allowed) {
@@ -113,7 +130,7 @@ AdminResponse list_entities(const AdminRequest& request, const config::EntityKin
     std::string next = "/admin/" + std::string(kind.collection) +
                        "?offset=" + std::to_string(offset + data.size()) +
                        "&limit=" + std::to_string(limit);
-    for (const auto& tag : tags) next += "&tag=" + tag;
+    for (const auto& tag : tags) next += "&tag=" + percent_encode(tag);
     body["next"] = next;
   } else {
     body["next"] = nullptr;
@@ -162,8 +179,9 @@ awaitable<AdminResponse> write_entity(const AdminRequest& request,
         co_return error_response(400, "invalid_entity", "the document has invalid fields",
                                  {{"", "version", "'version' must be an integer"}});
       }
-      if (!mutation.expected_version)
-        mutation.expected_version = version->to_number<std::int64_t>();
+      // Versions count up from 1: one beyond int64 matches nothing.
+      const std::int64_t number = version->is_int64() ? version->get_int64() : INT64_MAX;
+      if (!mutation.expected_version) mutation.expected_version = number;
       document->erase("version");
     }
     mutation.document = std::move(*document);
@@ -206,12 +224,13 @@ bool is_toml_body(const AdminRequest& request) {
 awaitable<std::optional<AdminResponse>> config_endpoint(const AdminRequest& request,
                                                         std::string_view key,
                                                         ConfigService& service) {
+  const bool read = request.method == "GET" || request.method == "HEAD";
   if (key.empty()) {
-    if (request.method != "GET") co_return method_not_allowed("GET");
+    if (!read) co_return method_not_allowed("GET");
     co_return json_response(200, status_json(service.status()));
   }
   if (key == "export") {
-    if (request.method != "GET") co_return method_not_allowed("GET");
+    if (!read) co_return method_not_allowed("GET");
     const std::string format = request.param("format").value_or("toml");
     AdminResponse response;
     if (format == "json") {

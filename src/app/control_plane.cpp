@@ -50,6 +50,22 @@ void log_errors(std::string_view headline, const std::vector<config::ConfigError
   for (const auto& error : errors) util::log_error("  " + error.to_string());
 }
 
+// Counts an operation in progress for ControlPlane::idle().
+class Running {
+ public:
+  explicit Running(int& count) : count_(count) { ++count_; }
+  ~Running() { --count_; }
+  Running(const Running&) = delete;
+  Running& operator=(const Running&) = delete;
+
+ private:
+  int& count_;
+};
+
+WriteOutcome stopping_outcome() {
+  return failure(503, "shutting_down", "the gateway is shutting down; nothing changed");
+}
+
 }  // namespace
 
 ControlPlane::ControlPlane(net::io_context& context, std::string config_path,
@@ -58,6 +74,7 @@ ControlPlane::ControlPlane(net::io_context& context, std::string config_path,
       config_path_(std::move(config_path)),
       registry_(registry),
       apply_(std::move(apply)),
+      busy_(context.get_executor()),
       retry_timer_(context) {}
 
 ControlPlane::~ControlPlane() = default;
@@ -109,6 +126,7 @@ void ControlPlane::stop() {
   stopping_ = true;
   retry_timer_.cancel();
   if (listener_) listener_->cancel_wait();
+  if (store_) store_->interrupt();
 }
 
 admin::ConfigStatus ControlPlane::status() const {
@@ -231,11 +249,14 @@ awaitable<std::optional<config::Config>> ControlPlane::initial(config::LoadResul
 }
 
 awaitable<WriteOutcome> ControlPlane::commit(const Decide& decide) {
+  const Running running(running_);
   if (!store_mode()) {
     co_return failure(405, "read_only",
                       "the config file is the source of truth (file mode): edit " + config_path_ +
                           " and POST /admin/reload, or configure a [store]");
   }
+  const auto guard = co_await busy_.lock();
+  if (stopping_) co_return stopping_outcome();
   WriteOutcome outcome;
   std::optional<config::Config> next;
   store::StoredState state;
@@ -250,7 +271,7 @@ awaitable<WriteOutcome> ControlPlane::commit(const Decide& decide) {
   } catch (const store::StoreError& error) {
     store_failed(error.what());
     co_return failure(503, "store_unavailable",
-                      std::string("the store cannot be reached; nothing changed: ") + error.what());
+                      std::string("the store cannot be reached: ") + error.what());
   }
   if (outcome.status >= 400 || !next) co_return outcome;
   from_cache_ = false;
@@ -326,6 +347,15 @@ std::vector<ErrorDetail> ControlPlane::validate(const std::vector<config::Entity
 }
 
 awaitable<WriteOutcome> ControlPlane::reload() {
+  const Running running(running_);
+  const auto guard = co_await busy_.lock();
+  if (stopping_) co_return stopping_outcome();
+  const WriteOutcome outcome = co_await reload_locked();
+  if (on_reload) on_reload(outcome.status < 400);
+  co_return outcome;
+}
+
+awaitable<WriteOutcome> ControlPlane::reload_locked() {
   std::string text;
   config::LoadResult loaded =
       config::load_config_file(config_path_, config::Environment::from_process(), registry_,
@@ -372,6 +402,8 @@ awaitable<WriteOutcome> ControlPlane::reload() {
 }
 
 awaitable<void> ControlPlane::refresh(std::string_view why) {
+  const auto guard = co_await busy_.lock();
+  if (stopping_) co_return;
   if (!store_open_) co_await open_store();
   const std::int64_t revision = co_await store_->revision();
   store_ok();
@@ -381,6 +413,7 @@ awaitable<void> ControlPlane::refresh(std::string_view why) {
 }
 
 awaitable<void> ControlPlane::follow_cluster() {
+  const Running running(running_);
   auto backoff = std::chrono::milliseconds(100);
   std::mt19937 random(std::random_device{}());
   listener_ = std::make_unique<store::PgConnection>(context_.get_executor());

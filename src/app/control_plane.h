@@ -14,6 +14,7 @@
 #include "admin/config_service.h"
 #include "config/loader.h"
 #include "filters/registry.h"
+#include "store/async_mutex.h"
 #include "store/pg_connection.h"
 #include "store/store.h"
 
@@ -35,7 +36,13 @@ class ControlPlane final : public admin::ConfigService {
                                                            std::string file_text);
   // Called once the first snapshot is served (version 1).
   void started(std::uint64_t snapshot_version);
+  // Shutdown: interrupts store I/O and the cluster follower; idle() turns true once every
+  // operation of this control plane has ended (the gateway waits for it before stopping its
+  // io_context, so that no suspended operation outlives the objects it uses).
   void stop();
+  bool idle() const { return running_ == 0; }
+  // Called with the outcome of every reload (SIGHUP, file change, POST /admin/reload).
+  std::function<void(bool ok)> on_reload;
 
   admin::ConfigStatus status() const override;
   const std::vector<config::Entity>& entities() const override { return entities_; }
@@ -61,6 +68,7 @@ class ControlPlane final : public admin::ConfigService {
   server::awaitable<admin::WriteOutcome> commit(const Decide& decide);
   // Opens the store, seeds an empty one with the file's entities, and loads it.
   server::awaitable<store::StoredState> open_store();
+  server::awaitable<admin::WriteOutcome> reload_locked();
   server::awaitable<void> follow_cluster();
   server::awaitable<void> refresh(std::string_view why);
   void save_cache(const store::StoredState& state);
@@ -86,6 +94,10 @@ class ControlPlane final : public admin::ConfigService {
   std::string store_error_;
   bool from_cache_ = false;
   bool stopping_ = false;
+  int running_ = 0;  // operations in progress (see idle())
+  // One operation at a time (write, import, reload, refresh): each composes from the file text and
+  // entities another would change across its awaits.
+  store::AsyncMutex busy_;
 
   std::unique_ptr<store::PgConnection> listener_;
   server::net::steady_timer retry_timer_;

@@ -48,6 +48,9 @@ bool Gateway::start() {
       context_, config_path_, registry_, [this](config::Config next, std::string_view why) {
         return apply_config(std::move(next), why);
       });
+  control_plane_->on_reload = [this](bool ok) {
+    ++(ok ? gauges_.reloads_ok : gauges_.reloads_failed);
+  };
   std::optional<std::optional<config::Config>> first;
   net::co_spawn(context_, control_plane_->initial(std::move(loaded_), std::move(file_text_)),
                 [&first](std::exception_ptr failure, std::optional<config::Config> config) {
@@ -158,13 +161,21 @@ void Gateway::wait_for_signal() {
 void Gateway::reload(std::string_view why) {
   if (shutting_down_) return;
   util::log_info("reloading (" + std::string(why) + ")");
-  net::co_spawn(context_, control_plane_->reload(),
-                [this](std::exception_ptr failure, auto outcome) {
-                  if (failure || outcome.status >= 400) ++gauges_.reloads_failed;
-                });
+  // Counted through the control plane's on_reload, like POST /admin/reload.
+  net::co_spawn(context_, control_plane_->reload(), net::detached);
 }
 
 std::uint64_t Gateway::apply_config(config::Config next, std::string_view why) {
+  // The admin listener binds once, so whether it needs a token is decided by the bound address:
+  // a reload that moves `listen` to loopback (not applied until restart) and drops the token must
+  // not leave the bound non-loopback listener open.
+  const config::AdminConfig& bound = current_->config.admin;
+  if (next.admin.token.empty() && !bound.token.empty() &&
+      !config::is_loopback_listen_address(bound.listen)) {
+    util::log_warn("reload: the admin token stays until restart (the admin listener on " +
+                   bound.listen + " is not on loopback)");
+    next.admin.token = bound.token;
+  }
   if (next.server.listen != current_->config.server.listen ||
       next.server.workers != current_->config.server.workers ||
       next.admin.listen != current_->config.admin.listen ||
@@ -177,7 +188,6 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why) {
                                            registry_, warnings);
   for (const auto& warning : warnings) util::log_warn(warning);
   publish(std::move(snapshot));
-  ++gauges_.reloads_ok;
   util::log_info("config version " + std::to_string(current_->version) + " (" + std::string(why) +
                  ")");
   return current_->version;
@@ -267,7 +277,11 @@ void Gateway::begin_shutdown() {
 void Gateway::poll_drain() {
   std::int64_t active = 0;
   for (const auto& worker : workers_) active += worker->active_connections();
-  if (active == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+  const auto now = std::chrono::steady_clock::now();
+  // The control plane's operations were interrupted by begin_shutdown and end within
+  // milliseconds; the io_context stops only after them (see ControlPlane::idle()).
+  const bool control_plane_done = control_plane_->idle() || now >= drain_deadline_ + 5s;
+  if ((active == 0 || now >= drain_deadline_) && control_plane_done) {
     if (active != 0) {
       util::log_warn("drain deadline passed with " + std::to_string(active) +
                      " connections open; closing them");

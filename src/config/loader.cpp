@@ -107,9 +107,15 @@ LoadResult load_config_text(std::string_view text, const std::string& source_nam
     return result;
   }
   detail::LoadContext ctx(source_name, result.errors);
+  if (entities != nullptr) {
+    // The file's own entity tables only seed a store: with stored entities they are dropped
+    // before anything reads them (an unset ${VAR} in them must not break a write).
+    for (const auto& info : entity_kinds()) root.erase(info.collection);
+  }
   detail::interpolate_tree(root, env, ctx);
   detail::apply_env_overrides(root, env, ctx);
   if (entities != nullptr) {
+    // After interpolation: a stored document is literal, "${...}" in it is text.
     detail::replace_entities(root, *entities, ctx);
     result.entities = *entities;
   } else {

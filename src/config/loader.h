@@ -72,6 +72,9 @@ LoadResult load_config_text(std::string_view text, const std::string& source_nam
                             const Environment& env, const FilterCatalog& filters,
                             const std::vector<Entity>* entities = nullptr);
 
+// "127.x.x.x:port" or "[::1]:port".
+bool is_loopback_listen_address(std::string_view address);
+
 // "250ms", "5s", "2m", "1h", "1500us" -> duration. Bare numbers are refused (units are required).
 std::optional<Duration> parse_duration(std::string_view text);
 // "512", "16KiB", "4MiB", "1GiB", "10KB"(=10*1000) -> bytes.

@@ -16,10 +16,6 @@ bool is_entity_name(std::string_view name) {
   });
 }
 
-bool is_loopback_listen(std::string_view address) {
-  return address.starts_with("127.") || address.starts_with("[::1]:");
-}
-
 class EntityChecks {
  public:
   EntityChecks(const Config& config, const ValuePositions& positions,
@@ -148,7 +144,7 @@ class EntityChecks {
     if (!admin.token.empty() && admin.token.size() < 16) {
       error("admin.token", admin.position, "the admin 'token' must have at least 16 characters");
     }
-    if (admin.token.empty() && !is_loopback_listen(admin.listen)) {
+    if (admin.token.empty() && !is_loopback_listen_address(admin.listen)) {
       error("admin.listen", admin.position,
             "an admin listener on a non-loopback address needs a 'token' (e.g. token = "
             "\"${APIGW_ADMIN_TOKEN}\")");
@@ -162,6 +158,18 @@ class EntityChecks {
 };
 
 }  // namespace
+
+}  // namespace apigw::config::detail
+
+namespace apigw::config {
+
+bool is_loopback_listen_address(std::string_view address) {
+  return address.starts_with("127.") || address.starts_with("[::1]:");
+}
+
+}  // namespace apigw::config
+
+namespace apigw::config::detail {
 
 void validate_entities(const Config& config, const ValuePositions& positions,
                        std::vector<ConfigError>& errors) {

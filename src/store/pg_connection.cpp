@@ -58,15 +58,20 @@ awaitable<bool> PgConnection::wait_socket(bool for_write,
   net::posix::stream_descriptor socket(executor_, fd);
   net::steady_timer timer(executor_, deadline);
   bool timed_out = false;
+  bool done = false;
   timer.async_wait([&](boost::system::error_code ec) {
-    if (ec) return;
+    // Both waits may complete in one reactor pass: once the socket wait is done (and the
+    // descriptor released), the timer has nothing left to cancel.
+    if (ec || done) return;
     timed_out = true;
-    socket.cancel();
+    boost::system::error_code ignored;
+    socket.cancel(ignored);
   });
   waiting_ = &socket;
   const auto [ec] = co_await socket.async_wait(for_write ? net::posix::stream_descriptor::wait_write
                                                          : net::posix::stream_descriptor::wait_read,
                                                net::as_tuple(net::use_awaitable));
+  done = true;
   waiting_ = nullptr;
   timer.cancel();
   socket.release();
@@ -94,6 +99,13 @@ awaitable<void> PgConnection::connect(const std::string& url, std::chrono::milli
     poll = PQconnectPoll(conn_);
   }
   if (PQsetnonblocking(conn_, 1) != 0) fail("cannot switch to non-blocking mode");
+}
+
+void PgConnection::timed_out() {
+  // The statement may still be running; the connection cannot carry another one until it ends,
+  // so it goes, and the next operation opens a new one.
+  close();
+  throw StoreError(cancelled_ ? "postgres: interrupted" : "postgres: statement timed out");
 }
 
 void PgConnection::cancel_wait() {
@@ -126,13 +138,18 @@ awaitable<PgRows> PgConnection::exec(std::string_view sql, const std::vector<std
     const int flushed = PQflush(conn_);
     if (flushed < 0) fail("cannot send query");
     if (flushed == 0) break;
-    if (!co_await wait_socket(true, deadline)) fail("query timed out");
+    // libpq: while output is pending, input must be read too, or a server that is blocked
+    // writing to us never reads the rest. Short waits for writability, reading in between.
+    if (PQconsumeInput(conn_) != 1) fail("connection lost");
+    if (cancelled_ || std::chrono::steady_clock::now() >= deadline) timed_out();
+    co_await wait_socket(
+        true, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(10)));
   }
   PgRows rows;
   std::string error;
   for (;;) {
     while (PQisBusy(conn_) != 0) {
-      if (!co_await wait_socket(false, deadline)) fail("query timed out");
+      if (!co_await wait_socket(false, deadline)) timed_out();
       if (PQconsumeInput(conn_) != 1) fail("connection lost");
     }
     Result result(PQgetResult(conn_));

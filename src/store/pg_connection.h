@@ -43,13 +43,14 @@ class PgConnection {
   // timeout). Needs a previous LISTEN. Throws StoreError when the connection is lost.
   awaitable<std::vector<std::string>> wait_for_notifications(std::chrono::milliseconds timeout);
 
-  // Ends a wait in progress at once (as a timeout would), for shutdown.
+  // Ends a wait in progress at once, and every later one (as a timeout would), for shutdown.
   void cancel_wait();
 
  private:
   // Waits until the socket is readable (or writable); false on timeout.
   awaitable<bool> wait_socket(bool for_write, std::chrono::steady_clock::time_point deadline);
   [[noreturn]] void fail(const std::string& what);
+  [[noreturn]] void timed_out();
   void collect_notifications();
 
   boost::asio::any_io_executor executor_;

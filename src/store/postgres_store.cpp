@@ -46,7 +46,8 @@ awaitable<void> PostgresStore::or_roll_back(const std::function<awaitable<void>(
   std::exception_ptr failure;
   try {
     co_await transaction();
-  } catch (const StoreError&) {
+  } catch (...) {
+    // Whatever failed, the transaction must not stay open holding the revision row's lock.
     failure = std::current_exception();
   }
   // co_await is not allowed in a handler, hence the exception_ptr.
@@ -133,11 +134,19 @@ awaitable<StoredState> PostgresStore::load() {
 awaitable<std::int64_t> PostgresStore::revision() {
   const auto guard = co_await busy_.lock();
   co_await ensure_connected();
-  co_await begin("BEGIN READ ONLY");
-  const PgRows rows = co_await connection_.exec("SELECT revision FROM apigw_revision WHERE id = 1");
-  co_await connection_.exec("COMMIT");
-  co_return rows.rows.empty() ? 0 : to_int(rows.at(0, 0));
+  std::int64_t revision = 0;
+  const std::function<awaitable<void>()> read = [&]() -> awaitable<void> {
+    co_await begin("BEGIN READ ONLY");
+    const PgRows rows =
+        co_await connection_.exec("SELECT revision FROM apigw_revision WHERE id = 1");
+    co_await connection_.exec("COMMIT");
+    revision = rows.rows.empty() ? 0 : to_int(rows.at(0, 0));
+  };
+  co_await or_roll_back(read);
+  co_return revision;
 }
+
+void PostgresStore::interrupt() { connection_.cancel_wait(); }
 
 awaitable<void> PostgresStore::apply_changes(const StoredState& before, const Change& change) {
   const auto row_params = [](const config::Entity& entity) {
@@ -204,8 +213,15 @@ awaitable<StoredState> PostgresStore::write(const ChangeFunction& change) {
     // Delivered to every listener at COMMIT, never for a rolled-back write.
     std::vector<std::string> notify{std::string(kNotifyChannel), revision};
     co_await connection_.exec("SELECT pg_notify($1, $2)", notify);
-    co_await connection_.exec("COMMIT");
+    // Read under the lock, before COMMIT: exactly this write's revision and entities, not those of
+    // a writer on another node who takes the lock the moment it is released.
     result = co_await read_state();
+    try {
+      co_await connection_.exec("COMMIT");
+    } catch (const StoreError& error) {
+      throw StoreError(std::string(error.what()) +
+                       " (during COMMIT: the write may or may not have been applied)");
+    }
   };
   co_await or_roll_back(transaction);
   co_return result;

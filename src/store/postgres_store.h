@@ -24,6 +24,7 @@ class PostgresStore final : public Store {
   awaitable<StoredState> load() override;
   awaitable<std::int64_t> revision() override;
   awaitable<StoredState> write(const ChangeFunction& change) override;
+  void interrupt() override;
 
   const std::string& url() const { return url_; }
 

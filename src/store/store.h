@@ -54,6 +54,8 @@ class Store {
   // Runs `change` on the current state and commits what it returns with revision + 1. Returns
   // the state after the write (the unchanged state when nothing was committed).
   virtual awaitable<StoredState> write(const ChangeFunction& change) = 0;
+  // Shutdown: makes the operation in progress and every later one fail at once.
+  virtual void interrupt() {}
 };
 
 // Unix time in milliseconds, for created_at and updated_at.

@@ -60,6 +60,53 @@ TEST(AdminApi, TokenIsRequiredUnderAdminOnly) {
   EXPECT_EQ(admin_call(gateway, "GET", "/ready", "", {}, "").status, 200);
 }
 
+TEST(AdminApi, AnUnauthorizedBodyIsNeverWaitedFor) {
+  Gateway gateway(sqlite_config());
+  // Announces a megabyte and sends none of it: the 401 must come from the head alone.
+  const auto response = parse_response(
+      raw_exchange(gateway.admin_port(),
+                   "POST /admin/consumers HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n",
+                   std::chrono::seconds(3)));
+  EXPECT_EQ(response.status, 401);
+}
+
+TEST(AdminApi, AReloadCannotDropTheTokenOfANonLoopbackListener) {
+  const std::string with_token = std::string(R"(
+[admin]
+listen = "0.0.0.0:{admin_port}"
+token = ")") + kAdminToken + R"("
+
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 1
+)";
+  Gateway gateway(with_token);
+  gateway.write_config(R"(
+[admin]
+listen = "127.0.0.1:{admin_port}"
+
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 1
+)");
+  ASSERT_TRUE(gateway.wait_for_metric("apigw_config_version 2"));
+  EXPECT_EQ(admin_call(gateway, "GET", "/admin/routes", "", {}, "").status, 401)
+      << "the listener bound to 0.0.0.0 keeps asking for the token until restart";
+  EXPECT_NE(gateway.log().find("the admin token stays until restart"), std::string::npos);
+}
+
+TEST(AdminApi, StoreModeIgnoresTheFilesEntityTablesAfterSeeding) {
+  EchoBackend backend("b1");
+  Gateway gateway(sqlite_config("[[consumers]]\nname = \"seeded\"\n"));
+  EXPECT_EQ(admin_call(gateway, "GET", "/admin/consumers/seeded").status, 200);
+  // The file's tables now name a variable nobody set: they are not read any more.
+  gateway.write_config(sqlite_config("[[consumers]]\nname = \"${APIGW_TEST_UNSET_VARIABLE}\"\n"));
+  const auto reloaded = admin_call(gateway, "POST", "/admin/reload");
+  EXPECT_EQ(reloaded.status, 200) << reloaded.body;
+  EXPECT_EQ(admin_call(gateway, "POST", "/admin/consumers", R"({"name":"later"})").status, 201);
+  EXPECT_EQ(admin_call(gateway, "GET", "/admin/consumers/seeded").status, 200);
+}
+
 TEST(AdminApi, CrudOfEveryKind) {
   EchoBackend backend("b1");
   Gateway gateway(sqlite_config());

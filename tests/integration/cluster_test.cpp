@@ -3,6 +3,8 @@
 // that starts while PostgreSQL is down serves its cached entities and catches up when it returns.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <future>
 #include <thread>
@@ -153,6 +155,26 @@ TEST(Cluster, ANodeStartingWhilePostgresIsDownServesItsCacheAndCatchesUp) {
       "UPDATE apigw_entities SET body = replace(body, '/moved', '/polled') "
       "WHERE name = 'cached'; UPDATE apigw_revision SET revision = revision + 1");
   EXPECT_TRUE(time_until(node, "/polled", 200, milliseconds(5000)));
+}
+
+TEST(Cluster, SigtermEndsANodeCleanlyWithPostgresUpOrDown) {
+  auto postgres = std::make_unique<TestPostgres>();
+  TempDir caches;
+  for (const bool up : {true, false}) {
+    SCOPED_TRACE(up ? "postgres up" : "postgres down");
+    Gateway node(postgres_config(*postgres, caches.path() + "/node.json"));
+    ASSERT_EQ(
+        admin_call(node, "POST", "/admin/consumers", R"({"name":"c)" + std::to_string(up) + R"("})")
+            .status,
+        201);
+    if (!up) {
+      postgres->stop();
+      std::this_thread::sleep_for(milliseconds(300));  // the follower is now retrying
+    }
+    node.process().signal(SIGTERM);
+    EXPECT_EQ(node.process().wait(std::chrono::seconds(10)), 0) << node.log();
+    EXPECT_EQ(node.log().find("ERROR: AddressSanitizer"), std::string::npos) << node.log();
+  }
 }
 
 }  // namespace
