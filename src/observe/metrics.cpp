@@ -1,6 +1,7 @@
 #include "observe/metrics.h"
 
 #include <cstdio>
+#include <type_traits>
 
 namespace apigw::observe {
 
@@ -32,34 +33,24 @@ RouteStats& MetricsShard::route(const std::string& name) {
 }
 
 CounterCell& MetricsShard::upstream_connect_errors(const std::string& upstream) {
-  auto& slot = connect_errors_[upstream];
-  if (!slot) slot = std::make_unique<CounterCell>();
-  return *slot;
+  return connect_errors_.cell(upstream);
 }
 
 CounterCell& MetricsShard::upstream_retries(const std::string& upstream, RetryResult result) {
-  auto& slot = retries_[upstream][static_cast<std::size_t>(result)];
-  if (!slot) slot = std::make_unique<CounterCell>();
-  return *slot;
+  return retries_.cell(upstream, static_cast<std::size_t>(result));
 }
 
 CounterCell& MetricsShard::upstream_ejections(const std::string& upstream) {
-  auto& slot = ejections_[upstream];
-  if (!slot) slot = std::make_unique<CounterCell>();
-  return *slot;
+  return ejections_.cell(upstream);
 }
 
 CounterCell& MetricsShard::upstream_breaker_transitions(const std::string& upstream,
                                                         std::size_t to) {
-  auto& slot = breaker_transitions_[upstream][to];
-  if (!slot) slot = std::make_unique<CounterCell>();
-  return *slot;
+  return breaker_transitions_.cell(upstream, to);
 }
 
 CounterCell& MetricsShard::fallbacks(const std::string& route, std::size_t kind) {
-  auto& slot = fallbacks_[route][kind];
-  if (!slot) slot = std::make_unique<CounterCell>();
-  return *slot;
+  return fallbacks_.cell(route, kind);
 }
 
 MetricsShard::Values MetricsShard::snapshot() const {
@@ -75,27 +66,11 @@ MetricsShard::Values MetricsShard::snapshot() const {
   if (const auto unrouted = requests_without_route.value.load(std::memory_order_relaxed)) {
     values.routes[""].requests[7][3] = unrouted;  // method unknown at that point: OTHER, 4xx
   }
-  for (const auto& [name, counter] : connect_errors_)
-    values.connect_errors[name] = counter->value.load(std::memory_order_relaxed);
-  for (const auto& [name, cells] : retries_) {
-    for (std::size_t r = 0; r < cells.size(); ++r) {
-      if (cells[r]) values.retries[name][r] = cells[r]->value.load(std::memory_order_relaxed);
-    }
-  }
-  for (const auto& [name, counter] : ejections_)
-    values.ejections[name] = counter->value.load(std::memory_order_relaxed);
-  for (const auto& [name, cells] : fallbacks_) {
-    for (std::size_t k = 0; k < cells.size(); ++k) {
-      if (cells[k]) values.fallbacks[name][k] = cells[k]->value.load(std::memory_order_relaxed);
-    }
-  }
-  for (const auto& [name, cells] : breaker_transitions_) {
-    for (std::size_t t = 0; t < cells.size(); ++t) {
-      if (cells[t]) {
-        values.breaker_transitions[name][t] = cells[t]->value.load(std::memory_order_relaxed);
-      }
-    }
-  }
+  values.connect_errors = connect_errors_.snapshot();
+  values.retries = retries_.snapshot();
+  values.ejections = ejections_.snapshot();
+  values.breaker_transitions = breaker_transitions_.snapshot();
+  values.fallbacks = fallbacks_.snapshot();
   values.active_connections = active_connections.load(std::memory_order_relaxed);
   return values;
 }
@@ -108,17 +83,11 @@ void MetricsShard::Values::merge(const Values& other) {
     }
     mine.latency.add(route.latency);
   }
-  for (const auto& [name, count] : other.connect_errors) connect_errors[name] += count;
-  for (const auto& [name, counts] : other.retries) {
-    for (std::size_t r = 0; r < counts.size(); ++r) retries[name][r] += counts[r];
-  }
-  for (const auto& [name, count] : other.ejections) ejections[name] += count;
-  for (const auto& [name, counts] : other.fallbacks) {
-    for (std::size_t k = 0; k < counts.size(); ++k) fallbacks[name][k] += counts[k];
-  }
-  for (const auto& [name, counts] : other.breaker_transitions) {
-    for (std::size_t t = 0; t < counts.size(); ++t) breaker_transitions[name][t] += counts[t];
-  }
+  LabeledCounters<1>::merge(connect_errors, other.connect_errors);
+  LabeledCounters<2>::merge(retries, other.retries);
+  LabeledCounters<1>::merge(ejections, other.ejections);
+  LabeledCounters<6>::merge(breaker_transitions, other.breaker_transitions);
+  LabeledCounters<3>::merge(fallbacks, other.fallbacks);
   active_connections += other.active_connections;
 }
 
@@ -153,6 +122,25 @@ std::string format_micros_as_seconds(std::uint64_t micros) {
   text += digits;
   while (text.back() == '0') text.pop_back();
   return text;
+}
+
+// One counter family: `extra[i]` is the rest of the label set of cell i (",result=\"...\"").
+// Cells from `shown_when_zero` on appear only once they count something.
+template <std::size_t N>
+void render_family(std::string& out, std::string_view metric, std::string_view help,
+                   std::string_view key,
+                   const std::map<std::string, std::array<std::uint64_t, N>>& values,
+                   const std::type_identity_t<std::array<std::string_view, N>>& extra,
+                   std::size_t shown_when_zero = N) {
+  out.append("# HELP ").append(metric).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(metric).append(" counter\n");
+  for (const auto& [name, counts] : values) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (i >= shown_when_zero && counts[i] == 0) continue;
+      out.append(metric).append("{").append(key).append("=\"").append(label(name)).append("\"");
+      out.append(extra[i]).append("} ").append(std::to_string(counts[i])).append("\n");
+    }
+  }
 }
 
 }  // namespace
@@ -195,59 +183,24 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
     out.append("apigw_request_duration_seconds_count{route=\"").append(route_label).append("\"} ");
     out.append(std::to_string(cumulative)).append("\n");
   }
-  out.append(
-      "# HELP apigw_upstream_connect_errors_total Failed connection attempts to targets.\n"
-      "# TYPE apigw_upstream_connect_errors_total counter\n");
-  for (const auto& [name, count] : values.connect_errors) {
-    out.append("apigw_upstream_connect_errors_total{upstream=\"").append(label(name));
-    out.append("\"} ").append(std::to_string(count)).append("\n");
-  }
-  out.append(
-      "# HELP apigw_upstream_retries_total Retries of failed attempts, made or refused by the "
-      "retry "
-      "budget.\n"
-      "# TYPE apigw_upstream_retries_total counter\n");
-  for (const auto& [name, counts] : values.retries) {
-    static constexpr const char* kResults[] = {"retried", "budget_exhausted"};
-    for (std::size_t r = 0; r < counts.size(); ++r) {
-      out.append("apigw_upstream_retries_total{upstream=\"").append(label(name));
-      out.append("\",result=\"").append(kResults[r]).append("\"} ");
-      out.append(std::to_string(counts[r])).append("\n");
-    }
-  }
-  out.append(
-      "# HELP apigw_upstream_ejections_total Targets taken out of rotation by outlier detection.\n"
-      "# TYPE apigw_upstream_ejections_total counter\n");
-  for (const auto& [name, count] : values.ejections) {
-    out.append("apigw_upstream_ejections_total{upstream=\"").append(label(name));
-    out.append("\"} ").append(std::to_string(count)).append("\n");
-  }
-  out.append(
-      "# HELP apigw_upstream_breaker_transitions_total Circuit breaker state changes of targets, "
-      "by the state entered.\n"
-      "# TYPE apigw_upstream_breaker_transitions_total counter\n");
-  for (const auto& [name, counts] : values.breaker_transitions) {
-    static constexpr const char* kStates[] = {"closed", "open", "half_open"};
-    for (std::size_t t = 0; t < counts.size(); ++t) {
-      // Target breakers always show; the upstream's own only once it has moved.
-      if (t >= 3 && counts[t] == 0) continue;
-      out.append("apigw_upstream_breaker_transitions_total{upstream=\"").append(label(name));
-      out.append("\",scope=\"").append(t < 3 ? "target" : "upstream");
-      out.append("\",to=\"").append(kStates[t % 3]).append("\"} ");
-      out.append(std::to_string(counts[t])).append("\n");
-    }
-  }
-  out.append(
-      "# HELP apigw_fallbacks_total Answers from a route's fallback, by kind.\n"
-      "# TYPE apigw_fallbacks_total counter\n");
-  for (const auto& [name, counts] : values.fallbacks) {
-    static constexpr const char* kKinds[] = {"stale", "upstream", "static"};
-    for (std::size_t k = 0; k < counts.size(); ++k) {
-      out.append("apigw_fallbacks_total{route=\"").append(label(name));
-      out.append("\",kind=\"").append(kKinds[k]).append("\"} ");
-      out.append(std::to_string(counts[k])).append("\n");
-    }
-  }
+  render_family(out, "apigw_upstream_connect_errors_total",
+                "Failed connection attempts to targets.", "upstream", values.connect_errors, {""});
+  render_family(out, "apigw_upstream_retries_total",
+                "Retries of failed attempts, made or refused by the retry budget.", "upstream",
+                values.retries, {",result=\"retried\"", ",result=\"budget_exhausted\""});
+  render_family(out, "apigw_upstream_ejections_total",
+                "Targets taken out of rotation by outlier detection.", "upstream", values.ejections,
+                {""});
+  // Target breakers always show; the upstream's own only once it has moved.
+  render_family(out, "apigw_upstream_breaker_transitions_total",
+                "Circuit breaker state changes of targets, by the state entered.", "upstream",
+                values.breaker_transitions,
+                {",scope=\"target\",to=\"closed\"", ",scope=\"target\",to=\"open\"",
+                 ",scope=\"target\",to=\"half_open\"", ",scope=\"upstream\",to=\"closed\"",
+                 ",scope=\"upstream\",to=\"open\"", ",scope=\"upstream\",to=\"half_open\""},
+                /*shown_when_zero=*/3);
+  render_family(out, "apigw_fallbacks_total", "Answers from a route's fallback, by kind.", "route",
+                values.fallbacks, {",kind=\"stale\"", ",kind=\"upstream\"", ",kind=\"static\""});
   out.append(
       "# HELP apigw_active_connections Open client connections.\n"
       "# TYPE apigw_active_connections gauge\n");

@@ -41,6 +41,40 @@ struct CounterCell {
   }
 };
 
+// A counter family with one name label (an upstream, a route) and N cells per name for a second,
+// fixed label (a result, a state). Cells are created on first use by the owning worker.
+template <std::size_t N>
+class LabeledCounters {
+ public:
+  using Values = std::map<std::string, std::array<std::uint64_t, N>>;
+
+  CounterCell& cell(const std::string& name, std::size_t index = 0) {
+    auto& slot = cells_[name][index];
+    if (!slot) slot = std::make_unique<CounterCell>();
+    return *slot;
+  }
+  // Names with at least one cell; cells never used read 0.
+  Values snapshot() const {
+    Values values;
+    for (const auto& [name, cells] : cells_) {
+      auto& out = values[name];
+      for (std::size_t i = 0; i < N; ++i) {
+        out[i] = cells[i] ? cells[i]->value.load(std::memory_order_relaxed) : 0;
+      }
+    }
+    return values;
+  }
+  static void merge(Values& into, const Values& from) {
+    for (const auto& [name, counts] : from) {
+      auto& mine = into.try_emplace(name).first->second;  // zero-filled when new
+      for (std::size_t i = 0; i < N; ++i) mine[i] += counts[i];
+    }
+  }
+
+ private:
+  std::map<std::string, std::array<std::unique_ptr<CounterCell>, N>> cells_;
+};
+
 // One worker's metrics. Entries are created on the owning worker only and never removed, so a
 // scraper may walk the maps while the worker runs only if it does so on the worker's thread;
 // MetricsShard::snapshot() is therefore called on the worker (posted there by the admin API).
@@ -68,11 +102,11 @@ class MetricsShard {
       LatencyHistogram::Totals latency;
     };
     std::map<std::string, Route> routes;
-    std::map<std::string, std::uint64_t> connect_errors;
-    std::map<std::string, std::array<std::uint64_t, 2>> retries;  // [RetryResult]
-    std::map<std::string, std::uint64_t> ejections;
-    std::map<std::string, std::array<std::uint64_t, 6>> breaker_transitions;
-    std::map<std::string, std::array<std::uint64_t, 3>> fallbacks;
+    LabeledCounters<1>::Values connect_errors;
+    LabeledCounters<2>::Values retries;  // [RetryResult]
+    LabeledCounters<1>::Values ejections;
+    LabeledCounters<6>::Values breaker_transitions;
+    LabeledCounters<3>::Values fallbacks;
     std::int64_t active_connections = 0;
     void merge(const Values& other);
   };
@@ -80,11 +114,11 @@ class MetricsShard {
 
  private:
   std::map<std::string, std::unique_ptr<RouteStats>> routes_;
-  std::map<std::string, std::unique_ptr<CounterCell>> connect_errors_;
-  std::map<std::string, std::array<std::unique_ptr<CounterCell>, 2>> retries_;
-  std::map<std::string, std::unique_ptr<CounterCell>> ejections_;
-  std::map<std::string, std::array<std::unique_ptr<CounterCell>, 6>> breaker_transitions_;
-  std::map<std::string, std::array<std::unique_ptr<CounterCell>, 3>> fallbacks_;
+  LabeledCounters<1> connect_errors_;
+  LabeledCounters<2> retries_;
+  LabeledCounters<1> ejections_;
+  LabeledCounters<6> breaker_transitions_;
+  LabeledCounters<3> fallbacks_;
 };
 
 struct GatewayGauges {
