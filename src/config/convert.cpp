@@ -14,24 +14,29 @@
 namespace apigw::config::detail {
 namespace {
 
+const FieldTable<ServerLimits> kLimitFields = {
+    {"max_header_bytes", &ServerLimits::max_header_bytes},
+    {"max_header_count", &ServerLimits::max_header_count},
+    {"max_uri_bytes", &ServerLimits::max_uri_bytes},
+    {"max_body_bytes", &ServerLimits::max_body_bytes},
+    {"max_connections", &ServerLimits::max_connections},
+};
+
+const FieldTable<ServerTimeouts> kTimeoutFields = {
+    {"header_read", &ServerTimeouts::header_read},
+    {"body_read", &ServerTimeouts::body_read},
+    {"idle", &ServerTimeouts::idle},
+    {"drain", &ServerTimeouts::drain},
+};
+
 void convert_limits(const toml::table& table, ServerLimits& limits, LoadContext& ctx) {
-  TableReader reader(table, "server.limits",
-                     {"max_header_bytes", "max_header_count", "max_uri_bytes", "max_body_bytes",
-                      "max_connections"},
-                     ctx);
-  reader.read_size("max_header_bytes", limits.max_header_bytes);
-  reader.read_count("max_header_count", limits.max_header_count);
-  reader.read_size("max_uri_bytes", limits.max_uri_bytes);
-  reader.read_size("max_body_bytes", limits.max_body_bytes);
-  reader.read_count("max_connections", limits.max_connections);
+  TableReader reader(table, "server.limits", kLimitFields.keys(), ctx);
+  kLimitFields.read(reader, limits);
 }
 
 void convert_timeouts(const toml::table& table, ServerTimeouts& timeouts, LoadContext& ctx) {
-  TableReader reader(table, "server.timeouts", {"header_read", "body_read", "idle", "drain"}, ctx);
-  reader.read_duration("header_read", timeouts.header_read);
-  reader.read_duration("body_read", timeouts.body_read);
-  reader.read_duration("idle", timeouts.idle);
-  reader.read_duration("drain", timeouts.drain);
+  TableReader reader(table, "server.timeouts", kTimeoutFields.keys(), ctx);
+  kTimeoutFields.read(reader, timeouts);
 }
 
 ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
@@ -74,13 +79,22 @@ TargetConfig convert_target(const toml::table& table, const std::string& path, L
   return target;
 }
 
+const FieldTable<HealthCheckConfig> kHealthCheckFields = {
+    {"path", &HealthCheckConfig::path},
+    {"method", &HealthCheckConfig::method},
+    {"host", &HealthCheckConfig::host},
+    {"body_contains", &HealthCheckConfig::body_contains},
+    {"interval", &HealthCheckConfig::interval},
+    {"timeout", &HealthCheckConfig::timeout},
+    {"healthy_threshold", &HealthCheckConfig::healthy_threshold},
+    {"unhealthy_threshold", &HealthCheckConfig::unhealthy_threshold},
+};
+
 void convert_health_check(const toml::table& table, const std::string& path, LoadContext& ctx,
                           HealthCheckConfig& check) {
   check.enabled = true;
-  TableReader reader(table, path,
-                     {"type", "path", "method", "host", "expected_statuses", "body_contains",
-                      "interval", "timeout", "healthy_threshold", "unhealthy_threshold"},
-                     ctx);
+  TableReader reader(table, path, kHealthCheckFields.keys({"type", "expected_statuses"}), ctx);
+  kHealthCheckFields.read(reader, check);
   std::string kind;
   if (reader.read_string("type", kind)) {
     if (kind == "http") {
@@ -92,9 +106,6 @@ void convert_health_check(const toml::table& table, const std::string& path, Loa
                 "health_check 'type' must be \"http\" or \"tcp\"");
     }
   }
-  reader.read_string("path", check.path);
-  reader.read_string("method", check.method);
-  reader.read_string("host", check.host);
   std::vector<std::string> ranges;
   if (reader.read_strings("expected_statuses", ranges)) {
     check.expected_statuses.clear();
@@ -122,11 +133,6 @@ void convert_health_check(const toml::table& table, const std::string& path, Loa
       }
     }
   }
-  reader.read_string("body_contains", check.body_contains);
-  reader.read_duration("interval", check.interval);
-  reader.read_duration("timeout", check.timeout);
-  reader.read_count("healthy_threshold", check.healthy_threshold);
-  reader.read_count("unhealthy_threshold", check.unhealthy_threshold);
 }
 
 void convert_balancer(TableReader& reader, UpstreamConfig& upstream) {
@@ -189,6 +195,33 @@ void convert_host_header(TableReader& reader, UpstreamConfig& upstream) {
   }
 }
 
+const FieldTable<CircuitBreakerConfig> kBreakerFields = {
+    {"failure_rate", &CircuitBreakerConfig::failure_rate},
+    {"slow_call_rate", &CircuitBreakerConfig::slow_call_rate},
+    {"slow_call_duration", &CircuitBreakerConfig::slow_call_duration},
+    {"window", &CircuitBreakerConfig::window},
+    {"minimum_calls", &CircuitBreakerConfig::minimum_calls},
+    {"consecutive_failures", &CircuitBreakerConfig::consecutive_failures},
+    {"open_duration", &CircuitBreakerConfig::open_duration},
+    {"half_open_calls", &CircuitBreakerConfig::half_open_calls},
+    {"max_in_flight", &CircuitBreakerConfig::max_in_flight},
+    {"max_connections", &CircuitBreakerConfig::max_connections},
+    {"max_pending", &CircuitBreakerConfig::max_pending},
+};
+
+const FieldTable<OutlierDetectionConfig> kOutlierFields = {
+    {"consecutive_failures", &OutlierDetectionConfig::consecutive_failures},
+    {"base_ejection_time", &OutlierDetectionConfig::base_ejection_time},
+    {"max_ejection_time", &OutlierDetectionConfig::max_ejection_time},
+    {"max_ejection_percent", &OutlierDetectionConfig::max_ejection_percent},
+};
+
+// keepalive = { ... } maps onto the upstream's own members.
+const FieldTable<UpstreamConfig> kKeepaliveFields = {
+    {"max_idle", &UpstreamConfig::keepalive_max_idle},
+    {"idle_timeout", &UpstreamConfig::keepalive_idle_timeout},
+};
+
 UpstreamConfig convert_upstream(const toml::table& table, const std::string& path,
                                 LoadContext& ctx) {
   UpstreamConfig upstream;
@@ -214,22 +247,9 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   if (const auto* breaker = reader.read_table("circuit_breaker")) {
     CircuitBreakerConfig& cb = upstream.circuit_breaker;
     cb.enabled = true;
-    TableReader inner(*breaker, reader.path_of("circuit_breaker"),
-                      {"failure_rate", "slow_call_rate", "slow_call_duration", "window",
-                       "minimum_calls", "consecutive_failures", "open_duration", "half_open_calls",
-                       "max_in_flight", "max_connections", "max_pending", "scope"},
+    TableReader inner(*breaker, reader.path_of("circuit_breaker"), kBreakerFields.keys({"scope"}),
                       ctx);
-    inner.read_count("failure_rate", cb.failure_rate);
-    inner.read_count("slow_call_rate", cb.slow_call_rate);
-    inner.read_duration("slow_call_duration", cb.slow_call_duration);
-    inner.read_duration("window", cb.window);
-    inner.read_count("minimum_calls", cb.minimum_calls);
-    inner.read_count("consecutive_failures", cb.consecutive_failures);
-    inner.read_duration("open_duration", cb.open_duration);
-    inner.read_count("half_open_calls", cb.half_open_calls);
-    inner.read_count("max_in_flight", cb.max_in_flight);
-    inner.read_count("max_connections", cb.max_connections);
-    inner.read_count("max_pending", cb.max_pending);
+    kBreakerFields.read(inner, cb);
     if (std::string scope; inner.read_string("scope", scope)) {
       if (scope == "target") {
         cb.scope = CircuitBreakerConfig::Scope::target;
@@ -249,19 +269,12 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   if (const auto* outlier = reader.read_table("outlier_detection")) {
     OutlierDetectionConfig& detection = upstream.outlier_detection;
     detection.enabled = true;
-    TableReader inner(
-        *outlier, reader.path_of("outlier_detection"),
-        {"consecutive_failures", "base_ejection_time", "max_ejection_time", "max_ejection_percent"},
-        ctx);
-    inner.read_count("consecutive_failures", detection.consecutive_failures);
-    inner.read_duration("base_ejection_time", detection.base_ejection_time);
-    inner.read_duration("max_ejection_time", detection.max_ejection_time);
-    inner.read_count("max_ejection_percent", detection.max_ejection_percent);
+    TableReader inner(*outlier, reader.path_of("outlier_detection"), kOutlierFields.keys(), ctx);
+    kOutlierFields.read(inner, detection);
   }
   if (const auto* keepalive = reader.read_table("keepalive")) {
-    TableReader pool(*keepalive, reader.path_of("keepalive"), {"max_idle", "idle_timeout"}, ctx);
-    pool.read_count("max_idle", upstream.keepalive_max_idle);
-    pool.read_duration("idle_timeout", upstream.keepalive_idle_timeout);
+    TableReader pool(*keepalive, reader.path_of("keepalive"), kKeepaliveFields.keys(), ctx);
+    kKeepaliveFields.read(pool, upstream);
   }
   return upstream;
 }
@@ -457,16 +470,22 @@ RetryConfig convert_retry(const toml::table& table, const std::string& path, Loa
     retry.per_try_timeout = value;
   }
   if (const auto* backoff = reader.read_table("backoff")) {
-    TableReader inner(*backoff, reader.path_of("backoff"), {"base", "max"}, ctx);
-    inner.read_duration("base", retry.backoff_base);
-    inner.read_duration("max", retry.backoff_max);
+    static const FieldTable<RetryConfig> kBackoffFields = {
+        {"base", &RetryConfig::backoff_base},
+        {"max", &RetryConfig::backoff_max},
+    };
+    TableReader inner(*backoff, reader.path_of("backoff"), kBackoffFields.keys(), ctx);
+    kBackoffFields.read(inner, retry);
   }
   reader.read_bool("non_idempotent", retry.non_idempotent);
   reader.read_size("replay_limit", retry.replay_limit);
   if (const auto* budget = reader.read_table("budget")) {
-    TableReader inner(*budget, reader.path_of("budget"), {"percent", "min"}, ctx);
-    inner.read_count("percent", retry.budget_percent);
-    inner.read_count("min", retry.budget_min);
+    static const FieldTable<RetryConfig> kBudgetFields = {
+        {"percent", &RetryConfig::budget_percent},
+        {"min", &RetryConfig::budget_min},
+    };
+    TableReader inner(*budget, reader.path_of("budget"), kBudgetFields.keys(), ctx);
+    kBudgetFields.read(inner, retry);
   }
   return retry;
 }

@@ -34,8 +34,14 @@ void convert_meta(TableReader& reader, std::string_view collection, const std::s
 
 StoreConfig convert_store(const toml::table& table, LoadContext& ctx) {
   StoreConfig store;
-  TableReader reader(table, "store",
-                     {"kind", "path", "url", "cache_path", "poll_interval", "retry_max"}, ctx);
+  static const FieldTable<StoreConfig> kStoreFields = {
+      {"path", &StoreConfig::path},
+      {"url", &StoreConfig::url},
+      {"cache_path", &StoreConfig::cache_path},
+      {"poll_interval", &StoreConfig::poll_interval},
+      {"retry_max", &StoreConfig::retry_max},
+  };
+  TableReader reader(table, "store", kStoreFields.keys({"kind"}), ctx);
   store.position = reader.position();
   std::string kind;
   if (reader.read_string("kind", kind, Presence::required)) {
@@ -48,11 +54,7 @@ StoreConfig convert_store(const toml::table& table, LoadContext& ctx) {
                 "store 'kind' must be \"sqlite\" or \"postgres\"");
     }
   }
-  reader.read_string("path", store.path);
-  reader.read_string("url", store.url);
-  reader.read_string("cache_path", store.cache_path);
-  reader.read_duration("poll_interval", store.poll_interval);
-  reader.read_duration("retry_max", store.retry_max);
+  kStoreFields.read(reader, store);
   return store;
 }
 

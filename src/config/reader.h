@@ -5,8 +5,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "config/detail.h"
@@ -54,6 +57,53 @@ class TableReader {
   std::string path_;
   std::vector<std::string> known_keys_;
   LoadContext& ctx_;
+};
+
+// A table whose keys map one to one onto members of T: the list of keys and the reads in one
+// place. The member's type says how the value is read: std::uint32_t a count, std::uint64_t a
+// size, Duration a duration, bool, std::string.
+template <typename T>
+struct Field {
+  std::string_view key;
+  std::variant<std::uint32_t T::*, std::uint64_t T::*, Duration T::*, bool T::*, std::string T::*>
+      member;
+};
+
+template <typename T>
+class FieldTable {
+ public:
+  FieldTable(std::initializer_list<Field<T>> fields) : fields_(fields) {}
+
+  // The fields' keys, plus `others` that the caller reads itself.
+  std::vector<std::string> keys(std::initializer_list<std::string_view> others = {}) const {
+    std::vector<std::string> all(others.begin(), others.end());
+    for (const auto& field : fields_) all.emplace_back(field.key);
+    return all;
+  }
+
+  void read(TableReader& reader, T& out) const {
+    for (const auto& field : fields_) {
+      std::visit(
+          [&](auto member) {
+            using Value = std::remove_reference_t<decltype(out.*member)>;
+            if constexpr (std::is_same_v<Value, std::uint32_t>) {
+              reader.read_count(field.key, out.*member);
+            } else if constexpr (std::is_same_v<Value, std::uint64_t>) {
+              reader.read_size(field.key, out.*member);
+            } else if constexpr (std::is_same_v<Value, Duration>) {
+              reader.read_duration(field.key, out.*member);
+            } else if constexpr (std::is_same_v<Value, bool>) {
+              reader.read_bool(field.key, out.*member);
+            } else {
+              reader.read_string(field.key, out.*member);
+            }
+          },
+          field.member);
+    }
+  }
+
+ private:
+  std::vector<Field<T>> fields_;
 };
 
 // "in [server.limits]", "in [[upstreams]]" or "at the top level", for messages about a table.
