@@ -245,6 +245,16 @@ awaitable<std::optional<AdminResponse>> config_endpoint(const AdminRequest& requ
   }
   if (key == "validate" || key == "import") {
     if (request.method != "POST") co_return method_not_allowed("POST");
+    if (key == "validate" && is_toml_body(request) && config::has_file_sections(request.body)) {
+      // A whole config file: checked as `apigw check` would, nothing applied.
+      const auto details = service.validate_file(request.body);
+      if (!details.empty()) {
+        co_return error_response(400, "invalid_config", "the config has errors", details);
+      }
+      json::object body;
+      body["valid"] = true;
+      co_return json_response(200, body);
+    }
     std::vector<config::Entity> entities;
     std::vector<config::ConfigError> errors;
     if (!config::parse_entities_document(request.body, is_toml_body(request), entities, errors)) {

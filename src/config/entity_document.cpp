@@ -349,6 +349,15 @@ bool parse_entities_document(std::string_view text, bool is_toml, std::vector<En
   return errors.size() == errors_before;
 }
 
+bool has_file_sections(std::string_view toml_text) {
+  try {
+    const toml::table root = toml::parse(toml_text, std::string_view("request"));
+    return root.contains("server") || root.contains("admin") || root.contains("store");
+  } catch (const toml::parse_error&) {
+    return false;
+  }
+}
+
 std::string export_toml(const std::vector<Entity>& entities) {
   std::ostringstream out;
   out << "# apigw entities export: `apigw check` accepts it; POST /admin/config/import restores "

@@ -61,6 +61,10 @@ void merge_patch(boost::json::object& target, const boost::json::object& patch);
 bool parse_entities_document(std::string_view text, bool is_toml, std::vector<Entity>& out,
                              std::vector<ConfigError>& errors);
 
+// Whether a TOML text has [server], [admin] or [store]: a whole config file rather than an
+// entities document. False for text that does not parse.
+bool has_file_sections(std::string_view toml_text);
+
 // The entities as one config document (the export format), in TOML or JSON. Secrets appear
 // only as hashes.
 std::string export_toml(const std::vector<Entity>& entities);

@@ -144,6 +144,17 @@ TEST(AdminStore, ExportReimportsToTheSameEntities) {
   EXPECT_NE(invalid.body.find("\"entity\":\"routes/x\",\"field\":\"upstream\""), std::string::npos)
       << invalid.body;
   EXPECT_EQ(admin_call(source, "GET", "/admin/routes/r").status, 200) << "validate applied nothing";
+  // A whole config file is checked as `apigw check` would.
+  const auto file = admin_call(
+      source, "POST", "/admin/config/validate", "",
+      {"-H", "Content-Type: application/toml", "--data-binary", "[server]\nworkers = 1000\n"});
+  EXPECT_EQ(file.status, 400);
+  EXPECT_NE(file.body.find("\"entity\":\"request:2\""), std::string::npos) << file.body;
+  EXPECT_NE(file.body.find("'workers' must be at most 256"), std::string::npos) << file.body;
+  const auto good_file = admin_call(
+      source, "POST", "/admin/config/validate", "",
+      {"-H", "Content-Type: application/toml", "--data-binary", "[server]\nworkers = 2\n"});
+  EXPECT_EQ(good_file.status, 200) << good_file.body;
 }
 
 }  // namespace
