@@ -20,9 +20,12 @@ TEST(AdminUpstreams, ShowsEjectionHealthAndRecentErrors) {
   Gateway gateway(pool_config(
       targets_toml({alive.address(), dead}),
       "outlier_detection = { consecutive_failures = 1, base_ejection_time = \"30s\" }\n"
-      "health_check = { type = \"tcp\", interval = \"100ms\", unhealthy_threshold = 1 }"));
+      "health_check = { type = \"tcp\", interval = \"100ms\", unhealthy_threshold = 6 }"));
+  // The requests come first (one fails on the dead target and ejects it); the health checks
+  // need six failed probes, about half a second, to mark it unhealthy as well. With a lower
+  // threshold the checks could take the target out before any request reached it.
   for (int i = 0; i < 4; ++i) http_get(gateway.port(), "/");
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
 
   const auto all = admin_get(gateway, "/admin/status/upstreams");
   ASSERT_EQ(all.status, 200);
