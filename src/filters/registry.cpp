@@ -2,12 +2,14 @@
 
 #include "filters/headers/config.h"
 #include "filters/headers/headers_filter.h"
+#include "filters/key_auth/key_auth_filter.h"
 
 namespace apigw::filters {
 
 std::span<const FilterFactory> all_filters() {
   static const FilterFactory kFilters[] = {
       {"headers", &headers::parse_config, &headers::make_filter},
+      {"key_auth", &key_auth::parse_config, &key_auth::make_filter},
   };
   return kFilters;
 }
@@ -35,11 +37,12 @@ std::shared_ptr<const void> Registry::parse_filter(std::string_view name, const 
   return factory->parse(entry, position_of, errors);
 }
 
-pipeline::FilterChain Registry::make_chain(const std::vector<config::FilterRef>& refs) const {
+pipeline::FilterChain Registry::make_chain(const std::vector<config::FilterRef>& refs,
+                                           const config::Config& config) const {
   std::vector<std::unique_ptr<const pipeline::Filter>> chain;
   for (const auto& ref : refs) {
     if (const FilterFactory* factory = find_factory(ref.name)) {
-      chain.push_back(factory->make(ref.settings.get()));
+      chain.push_back(factory->make(ref.settings.get(), config));
     }
   }
   return pipeline::FilterChain(std::move(chain));

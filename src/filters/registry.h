@@ -19,8 +19,10 @@ struct FilterFactory {
   std::shared_ptr<const void> (*parse)(const toml::table& entry,
                                        const config::PositionOf& position_of,
                                        std::vector<config::ConfigError>& errors);
-  // Builds the filter from a config produced by `parse`.
-  std::unique_ptr<const pipeline::Filter> (*make)(const void* settings);
+  // Builds the filter from a config produced by `parse`, once per snapshot; `config` is the
+  // snapshot's whole config, for filters that work on entities (key_auth reads the credentials).
+  std::unique_ptr<const pipeline::Filter> (*make)(const void* settings,
+                                                  const config::Config& config);
 };
 
 std::span<const FilterFactory> all_filters();
@@ -33,7 +35,8 @@ class Registry final : public config::FilterCatalog {
                                            const config::PositionOf& position_of,
                                            std::vector<config::ConfigError>& errors) const override;
   // Builds the chain of a route from its parsed filters list.
-  pipeline::FilterChain make_chain(const std::vector<config::FilterRef>& refs) const;
+  pipeline::FilterChain make_chain(const std::vector<config::FilterRef>& refs,
+                                   const config::Config& config) const;
 };
 
 }  // namespace apigw::filters

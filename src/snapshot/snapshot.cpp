@@ -51,7 +51,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
       }
     }
     compiled.rewrite = proxy::PathRewrite::compile(route);
-    compiled.chain = registry.make_chain(filters_of(route, cfg.plugins));
+    compiled.chain = registry.make_chain(filters_of(route, cfg.plugins), cfg);
     compiled.max_body_bytes = route.max_body_bytes.value_or(cfg.server.limits.max_body_bytes);
     compiled.timeout =
         route.timeout.value_or(cfg.upstreams[compiled.cluster_index].request_timeout);

@@ -79,10 +79,19 @@ bool split_scrypt(std::string_view text, std::uint64_t& n, std::uint32_t& r, std
 
 }  // namespace
 
+namespace {
+// Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up (under a lock) on every
+// digest, and key_auth hashes a key per request on every worker.
+const EVP_MD* sha256() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+}  // namespace
+
 std::string hash_api_key(std::string_view key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(key.data(), key.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(key.data(), key.size(), digest, &length, sha256(), nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
   return "sha256:" + to_hex(digest, length);
@@ -127,8 +136,8 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   // Hashing both sides first makes the comparison length-independent as well.
   unsigned char da[EVP_MAX_MD_SIZE], db[EVP_MAX_MD_SIZE];
   unsigned int la = 0, lb = 0;
-  EVP_Digest(a.data(), a.size(), da, &la, EVP_sha256(), nullptr);
-  EVP_Digest(b.data(), b.size(), db, &lb, EVP_sha256(), nullptr);
+  EVP_Digest(a.data(), a.size(), da, &la, sha256(), nullptr);
+  EVP_Digest(b.data(), b.size(), db, &lb, sha256(), nullptr);
   return CRYPTO_memcmp(da, db, la) == 0;
 }
 

@@ -19,7 +19,8 @@ void HeadersFilter::on_response(pipeline::RequestContext& ctx) const {
   merge(config_.response, ctx.response_headers);
 }
 
-std::unique_ptr<const pipeline::Filter> make_filter(const void* settings) {
+std::unique_ptr<const pipeline::Filter> make_filter(const void* settings,
+                                                    const config::Config& /*config*/) {
   return std::make_unique<HeadersFilter>(*static_cast<const HeadersConfig*>(settings));
 }
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,7 +50,8 @@ http::RequestHead request_head() {
 }
 
 TEST(HeadersFilter, RegistryKnowsTheFilter) {
-  EXPECT_EQ(registry().filter_names(), std::vector<std::string>{"headers"});
+  const auto names = registry().filter_names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "headers"), names.end());
 }
 
 TEST(HeadersFilter, SettingsAreParsedThroughTheLoader) {
@@ -74,7 +76,8 @@ TEST(HeadersFilter, ChainAddsRequestEditsThenResponseEdits) {
                 R"(request_remove = ["x-debug"], response_set = { "cache-control" = "no-store" }, )"
                 R"(response_remove = ["server", "x-powered-by"] }])");
   ASSERT_TRUE(result.config) << all_errors(result);
-  const pipeline::FilterChain chain = registry().make_chain(result.config->routes[0].filters);
+  const pipeline::FilterChain chain =
+      registry().make_chain(result.config->routes[0].filters, *result.config);
   ASSERT_FALSE(chain.empty());
 
   const http::RequestHead head = request_head();
@@ -101,7 +104,8 @@ TEST(HeadersFilter, TwoFiltersRunInChainOrderThenInReverse) {
                 R"({ name = "headers", request_set = { "x-second" = "2" }, )"
                 R"(response_set = { "x-second" = "r2" } }])");
   ASSERT_TRUE(result.config) << all_errors(result);
-  const pipeline::FilterChain chain = registry().make_chain(result.config->routes[0].filters);
+  const pipeline::FilterChain chain =
+      registry().make_chain(result.config->routes[0].filters, *result.config);
   const http::RequestHead head = request_head();
   pipeline::RequestContext ctx{head, "/users", "all", "rid-1", "10.0.0.1"};
   EXPECT_EQ(chain.run_request_phase(ctx), pipeline::Verdict::next);
@@ -125,7 +129,8 @@ TEST(HeadersFilter, EditsAddToWhatIsAlreadyInTheContext) {
 TEST(HeadersFilter, NoSettingsIsValidAndEditsNothing) {
   const auto result = load_with(R"(filters = [{ name = "headers" }])");
   ASSERT_TRUE(result.config) << all_errors(result);
-  const pipeline::FilterChain chain = registry().make_chain(result.config->routes[0].filters);
+  const pipeline::FilterChain chain =
+      registry().make_chain(result.config->routes[0].filters, *result.config);
   ASSERT_FALSE(chain.empty());
   const http::RequestHead head = request_head();
   pipeline::RequestContext ctx{head, "/users", "all", "rid-1", "10.0.0.1"};
