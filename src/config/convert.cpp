@@ -10,6 +10,7 @@
 
 #include "config/detail.h"
 #include "config/reader.h"
+#include "http/message.h"
 
 namespace apigw::config::detail {
 namespace {
@@ -279,13 +280,6 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   return upstream;
 }
 
-bool is_http_token(std::string_view text) {
-  constexpr std::string_view kTokenSymbols = "!#$%&'*+-.^_`|~";
-  return !text.empty() && std::all_of(text.begin(), text.end(), [&](unsigned char c) {
-    return std::isalnum(c) != 0 || kTokenSymbols.find(static_cast<char>(c)) != kTokenSymbols.npos;
-  });
-}
-
 // Reads whichever of `keys` are present into `value`; returns how many were, so callers can
 // insist on "exactly one" or "at most one" with a message that lists the choices.
 template <typename Kind>
@@ -330,7 +324,7 @@ void convert_methods(TableReader& reader, RouteMatch& match) {
   for (std::size_t i = 0; i < match.methods.size(); ++i) {
     std::string& method = match.methods[i];
     method = ascii_upper(std::move(method));
-    if (!is_http_token(method)) {
+    if (!http::is_token(method)) {
       const auto path = reader.path_of("methods") + "." + std::to_string(i);
       reader.context().error(reader.context().positions().at(path, reader.position()),
                              "invalid method '" + method + "'");
@@ -344,7 +338,7 @@ HeaderPredicate convert_header_predicate(const toml::table& table, const std::st
   TableReader reader(table, path, {"name", "exact", "prefix", "present", "absent"}, ctx);
   if (reader.read_string("name", predicate.name, Presence::required)) {
     predicate.name = ascii_lower(std::move(predicate.name));
-    if (!is_http_token(predicate.name)) {
+    if (!http::is_token(predicate.name)) {
       ctx.error(ctx.positions().at(reader.path_of("name"), reader.position()),
                 "invalid header name '" + predicate.name + "'");
     }
@@ -510,7 +504,7 @@ FallbackConfig convert_fallback(const toml::table& table, const std::string& pat
       const bool printable =
           text != nullptr && std::all_of(text->get().begin(), text->get().end(),
                                          [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
-      if (!is_http_token(name.str()) || !printable) {
+      if (!http::is_token(name.str()) || !printable) {
         ctx.error(ctx.positions().at(reader.path_of("headers") + "." + std::string(name.str()), {}),
                   "fallback header '" + std::string(name.str()) +
                       "' needs a valid name and a printable string value");

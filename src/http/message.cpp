@@ -1,5 +1,9 @@
 #include "http/message.h"
 
+#include <algorithm>
+
+#include "http/head_lines.h"
+
 namespace apigw::http {
 namespace {
 
@@ -84,6 +88,11 @@ std::string_view find_header(const std::vector<Header>& headers, std::string_vie
     if (iequals(header.name, name)) return header.value;
   }
   return {};
+}
+
+bool is_token(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return detail::is_token_char(c); });
 }
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -82,6 +82,9 @@ std::string_view find_cookie(const std::vector<Header>& headers, std::string_vie
 
 bool iequals(std::string_view a, std::string_view b);
 
+// An RFC 9110 token (a header name, a method): not empty, only tchar.
+bool is_token(std::string_view text);
+
 // True for headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus
 // anything listed in `connection_tokens` (the comma-separated value of the Connection header).
 bool is_hop_by_hop(std::string_view name, std::string_view connection_tokens);

@@ -11,15 +11,6 @@
 namespace apigw::filters::headers {
 namespace {
 
-bool is_token(std::string_view name) {
-  if (name.empty()) return false;
-  for (unsigned char c : name) {
-    if (!(std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos))
-      return false;
-  }
-  return true;
-}
-
 // Headers the gateway writes or strips itself: message framing, connection management, Host (see
 // the upstream's host_header) and the forwarding headers. Letting a filter set them would send
 // two copies (two Content-Lengths is a smuggling vector); letting it remove them would not work.
@@ -64,7 +55,7 @@ void parse_set(const toml::node& node, std::string_view key, const config::Posit
   }
   for (const auto& [name, value] : *table) {
     const auto* text = value.as_string();
-    if (!is_token(name.str())) {
+    if (!http::is_token(name.str())) {
       errors.push_back(
           {position_of(value), "invalid header name '" + std::string(name.str()) + "'"});
     } else if (is_managed(name.str())) {
@@ -88,7 +79,7 @@ void parse_remove(const toml::node& node, std::string_view key,
   }
   for (const auto& element : *array) {
     const auto* text = element.as_string();
-    if (text == nullptr || !is_token(text->get())) {
+    if (text == nullptr || !http::is_token(text->get())) {
       errors.push_back(
           {position_of(element), "'" + std::string(key) + "' entries must be header names"});
     } else if (is_managed(text->get())) {

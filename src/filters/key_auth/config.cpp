@@ -7,18 +7,7 @@
 #include "http/message.h"
 
 namespace apigw::filters::key_auth {
-namespace {
-
-bool is_token(std::string_view name) {
-  if (name.empty()) return false;
-  for (unsigned char c : name) {
-    if (!(std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos))
-      return false;
-  }
-  return true;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::shared_ptr<const void> parse_config(const toml::table& entry,
                                          const config::PositionOf& position_of,
@@ -30,7 +19,7 @@ std::shared_ptr<const void> parse_config(const toml::table& entry,
     if (name == "name") continue;
     if (name == "header") {
       const auto* text = value.as_string();
-      if (text == nullptr || !is_token(text->get())) {
+      if (text == nullptr || !http::is_token(text->get())) {
         errors.push_back({position_of(value), "key_auth 'header' must be a header name"});
         continue;
       }
