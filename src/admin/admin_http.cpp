@@ -68,7 +68,7 @@ std::optional<std::string> AdminRequest::param(std::string_view name) const {
 }
 
 awaitable<std::optional<AdminRequest>> read_admin_request(
-    tcp::socket& socket, AdminResponse& refusal,
+    tcp_socket& socket, AdminResponse& refusal,
     const std::function<std::optional<AdminResponse>(const AdminRequest&)>& check_head) {
   std::string buffer(16 * 1024, '\0');
   std::size_t filled = 0;

@@ -49,7 +49,7 @@ inline constexpr std::size_t kMaxAdminBody = 8 << 20;  // an import of a large c
 // request, so an unauthorized client never gets a body buffered). On a malformed, oversized or
 // refused request returns nullopt with `refusal` set to the response to send.
 server::awaitable<std::optional<AdminRequest>> read_admin_request(
-    server::tcp::socket& socket, AdminResponse& refusal,
+    server::tcp_socket& socket, AdminResponse& refusal,
     const std::function<std::optional<AdminResponse>(const AdminRequest&)>& check_head);
 std::string serialize_response(const AdminResponse& response);
 

@@ -64,7 +64,7 @@ awaitable<std::string> AdminServer::render_metrics() {
         [worker]() -> awaitable<observe::MetricsShard::Values> {
           co_return worker->metrics().snapshot();
         },
-        net::use_awaitable);
+        use_awaitable);
     merged.merge(values);
   }
   std::string text = observe::render_prometheus(merged, sources_.gauges());
@@ -130,13 +130,13 @@ awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
   co_return error_response(404, "not_found", "unknown admin endpoint");
 }
 
-awaitable<void> AdminServer::serve(tcp::socket socket) {
+awaitable<void> AdminServer::serve(tcp_socket socket) {
   const Connection counted(connections_);
   // Admin clients are few; a plain timer bounds a stuck one. The socket is shared with the
   // timer's handler, which may run after this frame is gone.
-  auto shared = std::make_shared<tcp::socket>(std::move(socket));
-  tcp::socket& client = *shared;
-  net::steady_timer guard(context_);
+  auto shared = std::make_shared<tcp_socket>(std::move(socket));
+  tcp_socket& client = *shared;
+  steady_timer guard(context_);
   guard.expires_after(std::chrono::seconds(30));
   guard.async_wait([shared](error_code ec) {
     if (!ec) shared->close(ec);
@@ -161,7 +161,7 @@ awaitable<void> AdminServer::serve(tcp::socket socket) {
     co_await net::async_write(client, net::buffer(text), use_nothrow);
   }
   error_code ignored;
-  client.shutdown(tcp::socket::shutdown_send, ignored);
+  client.shutdown(tcp_socket::shutdown_send, ignored);
   guard.cancel();
 }
 

@@ -33,7 +33,7 @@ class AdminServer {
 
  private:
   server::awaitable<void> accept_loop();
-  server::awaitable<void> serve(server::tcp::socket socket);
+  server::awaitable<void> serve(server::tcp_socket socket);
   server::awaitable<std::string> render_metrics();
   server::awaitable<AdminResponse> respond(const AdminRequest& request);
   // The 401 to send for a request under /admin/ without the right token; nullopt when allowed.
@@ -42,7 +42,7 @@ class AdminServer {
 
   server::net::io_context& context_;
   AdminSources sources_;
-  server::tcp::acceptor acceptor_;
+  server::tcp_acceptor acceptor_;
   int connections_ = 0;
 };
 

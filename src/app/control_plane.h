@@ -101,7 +101,7 @@ class ControlPlane final : public admin::ConfigService {
   store::AsyncMutex busy_;
 
   std::unique_ptr<store::PgConnection> listener_;
-  server::net::steady_timer retry_timer_;
+  server::steady_timer retry_timer_;
 };
 
 }  // namespace apigw::app

@@ -57,7 +57,7 @@ std::string json_headers(const http::RequestHead& head) {
 }
 
 // Reads the request body; keeps it when `keep` (for /echo), else only counts and hashes it.
-awaitable<bool> read_body(tcp::socket& socket, std::string& buffer, std::size_t& filled,
+awaitable<bool> read_body(tcp_socket& socket, std::string& buffer, std::size_t& filled,
                           const http::RequestHead& head, bool keep, std::string& body,
                           std::uint64_t& body_bytes, std::uint64_t& checksum) {
   body_bytes = 0;
@@ -99,7 +99,7 @@ awaitable<bool> read_body(tcp::socket& socket, std::string& buffer, std::size_t&
   }
 }
 
-awaitable<void> write_bytes(tcp::socket& socket, std::uint64_t count, bool chunked,
+awaitable<void> write_bytes(tcp_socket& socket, std::uint64_t count, bool chunked,
                             std::string_view head) {
   auto [ec0, n0] = co_await net::async_write(socket, net::buffer(head), use_nothrow);
   if (ec0) co_return;
@@ -122,13 +122,13 @@ awaitable<void> write_bytes(tcp::socket& socket, std::uint64_t count, bool chunk
   if (chunked) co_await net::async_write(socket, net::buffer("0\r\n\r\n", 5), use_nothrow);
 }
 
-awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
+awaitable<void> serve_connection(EchoState& state, tcp_socket socket) {
   const std::uint64_t connection_id = ++state.connections;
   std::uint64_t requests_on_connection = 0;
   std::string buffer(64 * 1024, '\0');
   std::size_t filled = 0;
   http::RequestHead head;
-  net::steady_timer delay(socket.get_executor());
+  steady_timer delay(socket.get_executor());
   for (;;) {
     http::ParseResult result;
     while ((result = http::parse_request_head({buffer.data(), filled}, {}, head)).status ==
@@ -236,7 +236,7 @@ awaitable<void> serve_connection(EchoState& state, tcp::socket socket) {
   }
 }
 
-awaitable<void> accept_loop(EchoState& state, tcp::acceptor& acceptor) {
+awaitable<void> accept_loop(EchoState& state, tcp_acceptor& acceptor) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
     if (ec) co_return;
@@ -280,7 +280,7 @@ int echo_server_command(const std::vector<std::string>& args) {
   }
   std::signal(SIGPIPE, SIG_IGN);
   net::io_context context(1);
-  tcp::acceptor acceptor(context);
+  tcp_acceptor acceptor(context);
   try {
     acceptor.open(endpoint.protocol());
     acceptor.set_option(net::socket_base::reuse_address(true));

@@ -63,9 +63,9 @@ class Gateway {
   std::unique_ptr<server::net::posix::stream_descriptor> inotify_;
   std::array<char, 4096> inotify_buffer_{};
   std::string watched_file_name_;
-  server::net::steady_timer reload_debounce_;
-  server::net::steady_timer reresolve_timer_;
-  server::net::steady_timer drain_timer_;
+  server::steady_timer reload_debounce_;
+  server::steady_timer reresolve_timer_;
+  server::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_{};
 };
 

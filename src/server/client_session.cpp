@@ -23,11 +23,11 @@ bool is_usable_request_id(std::string_view id) {
 
 }  // namespace
 
-void ClientSession::start(Worker& worker, tcp::socket socket) {
+void ClientSession::start(Worker& worker, tcp_socket socket) {
   wait_while_idle(std::make_unique<ClientSession>(worker, std::move(socket)));
 }
 
-ClientSession::ClientSession(Worker& worker, tcp::socket socket)
+ClientSession::ClientSession(Worker& worker, tcp_socket socket)
     : worker_(worker), socket_(std::move(socket)) {
   error_code ec;
   const auto remote = socket_.remote_endpoint(ec);
@@ -111,7 +111,7 @@ void ClientSession::wait_while_idle(Owner self) {
   session.timed_out_ = false;
   session.expect(Phase::client_idle,
                  session.worker_.current()->snapshot->config.server.timeouts.idle);
-  session.socket_.async_wait(tcp::socket::wait_read,
+  session.socket_.async_wait(tcp_socket::wait_read,
                              [self = std::move(self)](error_code ec) mutable {
                                if (ec || self->worker_.draining())
                                  return;  // closed, idle timeout or draining: `self` dies
@@ -138,7 +138,7 @@ awaitable<void> ClientSession::serve(Owner self) {
     }
   }
   error_code ignored;
-  session.socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  session.socket_.shutdown(tcp_socket::shutdown_both, ignored);
   session.socket_.close(ignored);
 }
 
@@ -244,7 +244,7 @@ awaitable<void> ClientSession::lingering_close() {
   // Closing with unread input makes the kernel send RST, which can destroy the error response
   // before the client reads it. Read and discard for a moment first (NGINX's lingering close).
   error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  socket_.shutdown(tcp_socket::shutdown_send, ec);
   if (ec) co_return;
   worker_.buffers().acquire(input_);
   expect(Phase::client_write, std::chrono::seconds(2));

@@ -41,9 +41,9 @@ class ClientSession final : public Expirable {
   using Owner = std::unique_ptr<ClientSession>;
 
   // Takes over an accepted connection.
-  static void start(Worker& worker, tcp::socket socket);
+  static void start(Worker& worker, tcp_socket socket);
 
-  ClientSession(Worker& worker, tcp::socket socket);
+  ClientSession(Worker& worker, tcp_socket socket);
   ~ClientSession() override;
 
   void on_deadline() override;
@@ -85,7 +85,7 @@ class ClientSession final : public Expirable {
   void log_request();
 
   Worker& worker_;
-  tcp::socket socket_;
+  tcp_socket socket_;
   std::string client_ip_;
   ByteBuffer input_;
   // Held while a request is in progress, returned to the worker's pool while idle.

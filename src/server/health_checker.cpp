@@ -23,10 +23,10 @@ bool status_expected(const config::HealthCheckConfig& check, int status) {
 awaitable<bool> probe_target(const config::HealthCheckConfig& check, const proxy::Target& target) {
   if (target.endpoints.empty()) co_return false;
   auto executor = co_await net::this_coro::executor;
-  tcp::socket socket(executor);
+  tcp_socket socket(executor);
   // The whole probe — connect, request, response — must finish within the timeout: the timer
   // closes the socket, which makes whatever is pending fail.
-  net::steady_timer deadline(executor);
+  steady_timer deadline(executor);
   deadline.expires_after(check.timeout);
   deadline.async_wait([&socket](error_code ec) {
     if (!ec) {
@@ -88,7 +88,7 @@ awaitable<void> HealthChecker::check_target(std::shared_ptr<const snapshot::Snap
   const config::HealthCheckConfig& check = cluster.config->health_check;
   std::uint32_t successes = 0;
   std::uint32_t failures = 0;
-  net::steady_timer timer(context_);
+  steady_timer timer(context_);
   // Spread the first probes of many targets over the interval instead of all at once.
   auto wait = check.interval * static_cast<std::int64_t>(target_index) /
               static_cast<std::int64_t>(cluster.targets.size());

@@ -95,7 +95,7 @@ awaitable<bool> ProxyExchange::retry_after(UpstreamOutcome outcome, std::uint32_
       ceiling > 0 ? static_cast<std::int64_t>(random % static_cast<std::uint64_t>(ceiling + 1))
                   : 0);
   if (wait.count() > 0) {
-    net::steady_timer timer(session_.worker_.context());
+    steady_timer timer(session_.worker_.context());
     timer.expires_after(wait);
     co_await timer.async_wait(use_nothrow);
   }

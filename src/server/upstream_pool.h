@@ -4,10 +4,10 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <string>
 #include <vector>
+#include "server/asio.h"
 
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
@@ -23,7 +23,7 @@ class UpstreamConnection final : public Expirable {
   ~UpstreamConnection() override {
     if (open_connections) open_connections->fetch_sub(1, std::memory_order_relaxed);
   }
-  boost::asio::ip::tcp::socket socket;
+  tcp_socket socket;
   // The upstream's count of open connections (circuit_breaker.max_connections), counted from
   // connect to destruction.
   std::atomic<std::int64_t>* open_connections = nullptr;

@@ -30,7 +30,7 @@ Worker::~Worker() {
 
 void Worker::listen(const std::vector<tcp::endpoint>& endpoints) {
   for (const auto& endpoint : endpoints) {
-    auto acceptor = std::make_unique<tcp::acceptor>(context_);
+    auto acceptor = std::make_unique<tcp_acceptor>(context_);
     acceptor->open(endpoint.protocol());
     acceptor->set_option(net::socket_base::reuse_address(true));
     // Every worker binds the same address; the kernel spreads new connections across them.
@@ -165,8 +165,8 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
   return proxy::Balancer::npos;
 }
 
-awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
-  net::steady_timer pause(context_);
+awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor) {
+  steady_timer pause(context_);
   for (;;) {
     const auto limit = current_->snapshot->config.server.limits.max_connections;
     while (active_connections() >= static_cast<std::int64_t>(limit) && !draining_) {

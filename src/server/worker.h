@@ -93,11 +93,11 @@ class Worker {
 
  private:
   void install(std::shared_ptr<const snapshot::Snapshot> snapshot);
-  awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  awaitable<void> accept_loop(tcp_acceptor& acceptor);
 
   std::size_t index_;
   net::io_context context_;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<std::unique_ptr<tcp_acceptor>> acceptors_;
   std::thread thread_;
   std::shared_ptr<WorkerSnapshot> current_;
   DeadlineSweeper sweeper_;

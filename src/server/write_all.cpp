@@ -4,7 +4,7 @@
 
 namespace apigw::server {
 
-awaitable<std::tuple<error_code, std::size_t>> write_all(tcp::socket& socket,
+awaitable<std::tuple<error_code, std::size_t>> write_all(tcp_socket& socket,
                                                          net::const_buffer first,
                                                          net::const_buffer second) {
   const std::size_t total = first.size() + second.size();

@@ -16,7 +16,7 @@ namespace apigw::server {
 
 // Writes `first` then `second` entirely, or fails. Returns the error (none on success) and the
 // bytes written.
-awaitable<std::tuple<error_code, std::size_t>> write_all(tcp::socket& socket,
+awaitable<std::tuple<error_code, std::size_t>> write_all(tcp_socket& socket,
                                                          net::const_buffer first,
                                                          net::const_buffer second = {});
 

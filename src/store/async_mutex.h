@@ -42,7 +42,7 @@ class AsyncMutex {
     auto turn = std::make_shared<boost::asio::steady_timer>(
         executor_, boost::asio::steady_timer::time_point::max());
     waiters_.push_back(turn);
-    co_await turn->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    co_await turn->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable_t<executor>()));
     co_return Guard(this);
   }
 

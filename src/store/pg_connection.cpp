@@ -70,14 +70,14 @@ awaitable<bool> PgConnection::wait_socket(bool for_write,
   waiting_ = &socket;
   const auto [ec] = co_await socket.async_wait(for_write ? net::posix::stream_descriptor::wait_write
                                                          : net::posix::stream_descriptor::wait_read,
-                                               net::as_tuple(net::use_awaitable));
+                                               net::as_tuple(net::use_awaitable_t<executor>()));
   done = true;
   waiting_ = nullptr;
   timer.cancel();
   socket.release();
   // The timer's handler may still be queued; give it its turn before `socket` and `timed_out`
   // leave scope.
-  co_await net::post(executor_, net::use_awaitable);
+  co_await net::post(executor_, net::use_awaitable_t<executor>());
   if (timed_out || cancelled_) co_return false;
   if (ec && ec != net::error::operation_aborted) fail(ec.message());
   co_return true;
