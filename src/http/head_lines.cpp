@@ -107,8 +107,8 @@ FieldLinesResult parse_field_lines(std::string_view head, std::size_t pos, std::
     const char* value_end = stop;
     while (value_end != value && is_ows(value_end[-1])) --value_end;
     if (headers.size() >= max_count) return fail(LineError::too_many_fields);
-    headers.push_back(Header{std::string_view(p, static_cast<std::size_t>(name_end - p)),
-                             std::string_view(value, static_cast<std::size_t>(value_end - value))});
+    headers.emplace_back(std::string_view(p, static_cast<std::size_t>(name_end - p)),
+                         std::string_view(value, static_cast<std::size_t>(value_end - value)));
     pos = static_cast<std::size_t>(stop + 2 - data);
   }
 }
@@ -126,43 +126,32 @@ VersionCheck check_version(std::string_view text, int& minor) {
 
 FieldError summarize_fields(const std::vector<Header>& headers, FieldSummary& summary) {
   for (const Header& header : headers) {
-    // Dispatch on length first: most fields are none of these and cost one switch.
-    switch (header.name.size()) {
-      case 4:
-        if (iequals(header.name, "host")) {
-          ++summary.host_count;
-          summary.host = header.value;
-        }
+    switch (header.field) {
+      case Field::host:
+        ++summary.host_count;
+        summary.host = header.value;
         break;
-      case 6:
-        if (iequals(header.name, "expect")) summary.expect = header.value;
+      case Field::expect:
+        summary.expect = header.value;
         break;
-      case 10:
-        if (iequals(header.name, "connection")) {
-          summary.connection_close |= list_contains_token(header.value, "close");
-          summary.connection_keep_alive |= list_contains_token(header.value, "keep-alive");
-        }
+      case Field::connection:
+        summary.connection.add(header.value);
         break;
-      case 14:
-        if (iequals(header.name, "content-length")) {
-          std::uint64_t length = 0;
-          if (!parse_content_length(header.value, length)) {
-            return FieldError::invalid_content_length;
-          }
-          if (summary.has_content_length && length != summary.content_length) {
-            return FieldError::differing_content_length;
-          }
-          summary.has_content_length = true;
-          summary.content_length = length;
+      case Field::content_length: {
+        std::uint64_t length = 0;
+        if (!parse_content_length(header.value, length)) return FieldError::invalid_content_length;
+        if (summary.has_content_length && length != summary.content_length) {
+          return FieldError::differing_content_length;
         }
+        summary.has_content_length = true;
+        summary.content_length = length;
         break;
-      case 17:
-        if (iequals(header.name, "transfer-encoding")) {
-          // Two TE fields are a list split in two; refusing beats guessing how a peer joins them.
-          if (summary.has_transfer_encoding) return FieldError::repeated_transfer_encoding;
-          if (!iequals(header.value, "chunked")) return FieldError::invalid_transfer_encoding;
-          summary.has_transfer_encoding = true;
-        }
+      }
+      case Field::transfer_encoding:
+        // Two TE fields are a list split in two; refusing beats guessing how a peer joins them.
+        if (summary.has_transfer_encoding) return FieldError::repeated_transfer_encoding;
+        if (!iequals(header.value, "chunked")) return FieldError::invalid_transfer_encoding;
+        summary.has_transfer_encoding = true;
         break;
       default:
         break;

@@ -67,8 +67,7 @@ struct FieldSummary {
   bool has_content_length = false;
   std::uint64_t content_length = 0;
   bool has_transfer_encoding = false;
-  bool connection_close = false;
-  bool connection_keep_alive = false;
+  ConnectionOptions connection;
   int host_count = 0;
   std::string_view host;
   std::string_view expect;

@@ -26,6 +26,7 @@ void RequestHead::clear() {
   framing = BodyFraming::none;
   content_length = 0;
   keep_alive = true;
+  connection = {};
   expect_continue = false;
   host = {};
   head_bytes = 0;
@@ -39,6 +40,7 @@ void ResponseHead::clear() {
   framing = BodyFraming::none;
   content_length = 0;
   keep_alive = true;
+  connection = {};
   head_bytes = 0;
 }
 
@@ -66,7 +68,7 @@ void RequestHead::rebase(const char* from, std::size_t size, const char* to) {
 
 std::string_view find_cookie(const std::vector<Header>& headers, std::string_view name) {
   for (const auto& header : headers) {
-    if (!iequals(header.name, "cookie")) continue;
+    if (header.field != Field::cookie) continue;
     std::string_view rest = header.value;
     while (!rest.empty()) {
       const std::size_t end = rest.find(';');
@@ -90,6 +92,13 @@ std::string_view find_header(const std::vector<Header>& headers, std::string_vie
   return {};
 }
 
+std::string_view find_header(const std::vector<Header>& headers, Field field) {
+  for (const Header& header : headers) {
+    if (header.field == field) return header.value;
+  }
+  return {};
+}
+
 bool is_token(std::string_view text) {
   return !text.empty() &&
          std::all_of(text.begin(), text.end(), [](char c) { return detail::is_token_char(c); });
@@ -103,35 +112,17 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-bool is_hop_by_hop(std::string_view name, std::string_view connection_tokens) {
-  // RFC 9110 §7.6.1 names these; Trailer and the Proxy-* pair come from RFC 2616 §13.5.1 and
-  // still mean nothing to the next hop (and Proxy-Authorization must not leak to an upstream).
-  switch (name.size()) {
-    case 2:
-      if (iequals(name, "te")) return true;
-      break;
-    case 7:
-      if (iequals(name, "upgrade") || iequals(name, "trailer")) return true;
-      break;
-    case 10:
-      if (iequals(name, "connection") || iequals(name, "keep-alive")) return true;
-      break;
-    case 16:
-      if (iequals(name, "proxy-connection")) return true;
-      break;
-    case 17:
-      if (iequals(name, "transfer-encoding")) return true;
-      break;
-    case 18:
-      if (iequals(name, "proxy-authenticate")) return true;
-      break;
-    case 19:
-      if (iequals(name, "proxy-authorization")) return true;
-      break;
-    default:
-      break;
+bool is_hop_by_hop(const Header& header, const ConnectionOptions& connection,
+                   const std::vector<Header>& headers) {
+  if (is_hop_by_hop(header.field)) return true;
+  if (header.field != Field::other) return (connection.fields & field_bit(header.field)) != 0;
+  if (connection.close && iequals(header.name, "close")) return true;
+  if (!connection.names_other_fields) return false;
+  for (const Header& listing : headers) {
+    if (listing.field == Field::connection && list_contains_token(listing.value, header.name))
+      return true;
   }
-  return !connection_tokens.empty() && list_contains_token(connection_tokens, name);
+  return false;
 }
 
 bool list_contains_token(std::string_view list, std::string_view token) {

@@ -7,12 +7,18 @@
 #include <string_view>
 #include <vector>
 
+#include "http/field.h"
+
 namespace apigw::http {
 
 // One header field; name and value point into the buffer the head was parsed from.
 struct Header {
+  Header(std::string_view name_, std::string_view value_)
+      : name(name_), value(value_), field(classify_field(name_)) {}
+
   std::string_view name;
   std::string_view value;
+  Field field;  // what `name` is, if the gateway acts on it
 };
 
 enum class Method : std::uint8_t {
@@ -50,6 +56,7 @@ struct RequestHead {
   BodyFraming framing = BodyFraming::none;
   std::uint64_t content_length = 0;
   bool keep_alive = true;        // after Connection header and version defaults
+  ConnectionOptions connection;  // what the Connection header(s) list
   bool expect_continue = false;  // Expect: 100-continue
   std::string_view host;         // Host header value (empty if absent)
   std::size_t head_bytes = 0;    // bytes of the head including the final CRLFCRLF
@@ -68,6 +75,7 @@ struct ResponseHead {
   BodyFraming framing = BodyFraming::none;
   std::uint64_t content_length = 0;
   bool keep_alive = true;
+  ConnectionOptions connection;  // what the Connection header(s) list
   std::size_t head_bytes = 0;
 
   void clear();
@@ -75,6 +83,8 @@ struct ResponseHead {
 
 // Returns the value of the first header named `name` (case-insensitive), or empty.
 std::string_view find_header(const std::vector<Header>& headers, std::string_view name);
+// The same for a known field: compares ids, not names.
+std::string_view find_header(const std::vector<Header>& headers, Field field);
 
 // Returns the value of the cookie `name` (case-sensitive, RFC 6265) from the request's Cookie
 // headers, or empty. Surrounding double quotes are kept, as the value is opaque.
@@ -85,9 +95,11 @@ bool iequals(std::string_view a, std::string_view b);
 // An RFC 9110 token (a header name, a method): not empty, only tchar.
 bool is_token(std::string_view text);
 
-// True for headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1), plus
-// anything listed in `connection_tokens` (the comma-separated value of the Connection header).
-bool is_hop_by_hop(std::string_view name, std::string_view connection_tokens);
+// True for a header that describes one hop and must not be forwarded (RFC 9110 §7.6.1): the
+// hop-by-hop fields, and any field the message's Connection header(s) name. `headers` are the
+// message's headers, whose Connection values are read only when they name unknown fields.
+bool is_hop_by_hop(const Header& header, const ConnectionOptions& connection,
+                   const std::vector<Header>& headers);
 
 // True if the comma-separated list `list` contains `token` (case-insensitive, OWS trimmed).
 bool list_contains_token(std::string_view list, std::string_view token);

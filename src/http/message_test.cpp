@@ -32,20 +32,85 @@ TEST(ListContainsToken, TrimsAndIgnoresCase) {
   EXPECT_FALSE(list_contains_token("clo se", "close"));
 }
 
+// is_hop_by_hop for a header named `name` in a message whose Connection header says `connection`.
+bool hop_by_hop(std::string_view name, std::string_view connection) {
+  std::vector<Header> headers{{"Connection", connection}, {name, "v"}};
+  ConnectionOptions options;
+  options.add(connection);
+  return is_hop_by_hop(headers[1], options, headers);
+}
+
 TEST(IsHopByHop, KnowsTheStandardFields) {
   for (const char* name :
        {"Connection", "keep-alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding",
         "Upgrade", "Proxy-Authenticate", "Proxy-Authorization"}) {
-    EXPECT_TRUE(is_hop_by_hop(name, "")) << name;
+    EXPECT_TRUE(hop_by_hop(name, "")) << name;
   }
   for (const char* name : {"Content-Length", "Content-Type", "Host", "Authorization", "Te-X"}) {
-    EXPECT_FALSE(is_hop_by_hop(name, "")) << name;
+    EXPECT_FALSE(hop_by_hop(name, "")) << name;
   }
 }
 
 TEST(IsHopByHop, HonoursConnectionTokens) {
-  EXPECT_TRUE(is_hop_by_hop("X-Session", "close, x-session"));
-  EXPECT_FALSE(is_hop_by_hop("X-Session", "close, x-sessions"));
+  EXPECT_TRUE(hop_by_hop("X-Session", "close, x-session"));
+  EXPECT_FALSE(hop_by_hop("X-Session", "close, x-sessions"));
+  // Known fields named by Connection are dropped too; "close" names a field called Close.
+  EXPECT_TRUE(hop_by_hop("X-Forwarded-For", "X-FORWARDED-FOR"));
+  EXPECT_TRUE(hop_by_hop("Content-Type", "keep-alive, content-type"));
+  EXPECT_FALSE(hop_by_hop("Content-Type", "keep-alive"));
+  EXPECT_TRUE(hop_by_hop("Close", "close"));
+  EXPECT_FALSE(hop_by_hop("Closed", "close"));
+  EXPECT_FALSE(hop_by_hop("Close", "keep-alive"));
+}
+
+TEST(IsHopByHop, ReadsEveryConnectionHeader) {
+  std::vector<Header> headers{{"Connection", "close"}, {"Connection", "X-A"}, {"x-a", "1"}};
+  ConnectionOptions options;
+  options.add("close");
+  options.add("X-A");
+  EXPECT_TRUE(is_hop_by_hop(headers[2], options, headers));
+}
+
+TEST(ClassifyField, KnowsItsNamesInAnyCase) {
+  EXPECT_EQ(classify_field("Host"), Field::host);
+  EXPECT_EQ(classify_field("HOST"), Field::host);
+  EXPECT_EQ(classify_field("content-length"), Field::content_length);
+  EXPECT_EQ(classify_field("Content-Type"), Field::content_type);
+  EXPECT_EQ(classify_field("Transfer-Encoding"), Field::transfer_encoding);
+  EXPECT_EQ(classify_field("X-Request-ID"), Field::x_request_id);
+  EXPECT_EQ(classify_field("x-forwarded-for"), Field::x_forwarded_for);
+  EXPECT_EQ(classify_field("X-Forwarded-Proto"), Field::x_forwarded_proto);
+  EXPECT_EQ(classify_field("X-Forwarded-Host"), Field::x_forwarded_host);
+  EXPECT_EQ(classify_field("Proxy-Authorization"), Field::proxy_authorization);
+  EXPECT_EQ(classify_field("Cookie"), Field::cookie);
+  EXPECT_EQ(classify_field("te"), Field::te);
+}
+
+TEST(ClassifyField, IsExactAboutEveryOtherName) {
+  // Other lengths, names one byte off, and bytes that setting bit 0x20 (the comparison's case
+  // folding) turns into something that is still not the expected letter or '-'.
+  for (const char* name :
+       {"Hosts", "Hos", "Hoct", "Content_Length", "Content-Lengtx", "X-Request-Ie", "Te-X",
+        "Cookie2", "x-forwarded-fox", "", "`ost", "@ost", "Content\x0cLength", "H\xefst"}) {
+    EXPECT_EQ(classify_field(name), Field::other) << name;
+  }
+}
+
+TEST(ConnectionOptions, SplitsTheListAndSortsItsOptions) {
+  ConnectionOptions options;
+  options.add(" Keep-Alive ,, CLOSE,upgrade , X-Custom");
+  EXPECT_TRUE(options.close);
+  EXPECT_TRUE(options.keep_alive);
+  EXPECT_TRUE(options.names_other_fields);
+  EXPECT_NE(options.fields & field_bit(Field::upgrade), 0u);
+  EXPECT_EQ(options.fields & field_bit(Field::host), 0u);
+
+  ConnectionOptions plain;
+  plain.add("keep-alive");
+  EXPECT_FALSE(plain.close);
+  EXPECT_TRUE(plain.keep_alive);
+  EXPECT_FALSE(plain.names_other_fields);
+  EXPECT_FALSE(ConnectionOptions{}.close);
 }
 
 TEST(ParseMethod, IsCaseSensitive) {
@@ -65,7 +130,7 @@ TEST(ParseMethod, IsCaseSensitive) {
 
 TEST(Clear, ResetsFieldsButKeepsHeaderCapacity) {
   RequestHead request;
-  request.headers.resize(10);
+  request.headers.resize(10, Header{"X-A", "1"});
   const std::size_t capacity = request.headers.capacity();
   request.method = Method::post;
   request.framing = BodyFraming::chunked;
@@ -88,7 +153,7 @@ TEST(Clear, ResetsFieldsButKeepsHeaderCapacity) {
   EXPECT_EQ(request.head_bytes, 0u);
 
   ResponseHead response;
-  response.headers.resize(4);
+  response.headers.resize(4, Header{"X-A", "1"});
   response.status = 500;
   response.framing = BodyFraming::until_close;
   response.content_length = 3;

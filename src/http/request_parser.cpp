@@ -184,8 +184,9 @@ ParseResult apply_fields(RequestHead& out) {
     out.content_length = fields.content_length;
   }
   out.keep_alive = out.version_minor == 1
-                       ? !fields.connection_close
-                       : fields.connection_keep_alive && !fields.connection_close;
+                       ? !fields.connection.close
+                       : fields.connection.keep_alive && !fields.connection.close;
+  out.connection = fields.connection;
   // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
   out.expect_continue = out.version_minor == 1 && iequals(fields.expect, "100-continue");
   return ok();

@@ -271,7 +271,8 @@ awaitable<bool> ClientSession::handle_request() {
   const std::shared_ptr<WorkerSnapshot> current = worker_.current();
   const snapshot::Snapshot& snapshot = *current->snapshot;
 
-  const std::string_view client_id = http::find_header(scratch_->head.headers, "x-request-id");
+  const std::string_view client_id =
+      http::find_header(scratch_->head.headers, http::Field::x_request_id);
   const bool client_sent_id = is_usable_request_id(client_id);
   if (client_sent_id) {
     request_id_ = client_id;

@@ -35,7 +35,15 @@ ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
       context_(context),
       cluster_index_(cluster_index),
       is_fallback_(is_fallback),
-      cluster_(snapshot_.clusters[cluster_index]) {}
+      cluster_(snapshot_.clusters[cluster_index]) {
+  response_.headers.swap(session_.scratch_->response_headers);
+}
+
+ProxyExchange::~ProxyExchange() {
+  if (session_.scratch_ == nullptr) return;
+  response_.headers.clear();
+  response_.headers.swap(session_.scratch_->response_headers);
+}
 
 awaitable<bool> ProxyExchange::run() {
   const http::RequestHead& head = session_.scratch_->head;
@@ -321,6 +329,7 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
     if (sent != UpstreamOutcome::ok && sent != UpstreamOutcome::reset) co_return sent;
   }
   bool nothing_received = false;
+  co_await net::post(connection_->socket.get_executor(), use_awaitable);
   const UpstreamOutcome outcome = co_await read_response_head(nothing_received);
   retryable =
       outcome == UpstreamOutcome::reset && nothing_received && reused && body_complete_in_buffer_;

@@ -34,6 +34,9 @@ class ProxyExchange {
   ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
                 const snapshot::CompiledRoute& route, pipeline::RequestContext& context,
                 std::size_t cluster_index, bool is_fallback = false);
+  ~ProxyExchange();
+  ProxyExchange(const ProxyExchange&) = delete;
+  ProxyExchange& operator=(const ProxyExchange&) = delete;
   // Returns whether the client connection stays open.
   awaitable<bool> run();
 

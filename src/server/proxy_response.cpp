@@ -73,7 +73,7 @@ awaitable<bool> ProxyExchange::relay_response() {
                        response_.content_length <= fallback.stale_max_body;
   StaleCache::Entry captured;
   if (capture) {
-    captured.content_type = http::find_header(response_.headers, "content-type");
+    captured.content_type = http::find_header(response_.headers, http::Field::content_type);
     captured.body.reserve(static_cast<std::size_t>(response_.content_length));
     captured.body.append(upstream.readable().data(), part);
   }

@@ -25,6 +25,9 @@ struct RequestScratch {
   // The request head's bytes, when the read buffer they were parsed in is about to be reused
   // for a body that streams through it (ProxyExchange::keep_head).
   std::string head_copy;
+  // Capacity lent to the response head of the request's exchange (ProxyExchange), so that
+  // parsing upstream responses allocates nothing once warm.
+  std::vector<http::Header> response_headers;
 
   void clear() {
     head.clear();

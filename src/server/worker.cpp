@@ -12,7 +12,13 @@
 namespace apigw::server {
 
 Worker::Worker(std::size_t index, observe::AccessLogQueue* access_log)
-    : index_(index), context_(1), sweeper_(context_), access_log_(access_log) {}
+    // One thread runs this context and only it touches the worker's sockets (other threads reach
+    // the worker through post()), so Asio may skip its per-socket locks; the scheduler's queue
+    // stays locked for those posts.
+    : index_(index),
+      context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+      sweeper_(context_),
+      access_log_(access_log) {}
 
 Worker::~Worker() {
   stop();

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""Summarize bench/interleave.sh: the median of each proxy's runs, and ratios to NGINX.
+
+Usage: interleave_report.py RESULTS.tsv [NOTE]
+RESULTS.tsv has bench/run.sh's throughput columns (proxy workers conns rps p50_ms p99_ms
+cpu_us_per_req cpu_pct errors), one line per run.
+"""
+import statistics
+import sys
+from collections import defaultdict
+
+
+def main():
+    runs = defaultdict(list)  # (proxy, conns) -> [(rps, p99, cpu_us, errors)]
+    order = []
+    with open(sys.argv[1]) as f:
+        for line in f:
+            cells = line.rstrip("\n").split("\t")
+            if len(cells) < 9:
+                continue
+            key = (cells[0], int(cells[2]))
+            if cells[0] not in order:
+                order.append(cells[0])
+            runs[key].append((float(cells[3]), float(cells[5]), float(cells[6]), int(cells[8])))
+    if len(sys.argv) > 2:
+        print(sys.argv[2])
+    header = ("proxy", "conns", "runs", "req/s", "P99 ms", "P99 runs", "CPU us/req", "CPU runs",
+              "errors", "CPU vs nginx", "P99 vs nginx")
+    rows = []
+    for conns in sorted({c for _, c in runs}):
+        base = runs.get(("nginx", conns))
+        base_cpu = statistics.median(r[2] for r in base) if base else None
+        base_p99 = statistics.median(r[1] for r in base) if base else None
+        for proxy in order:
+            rs = runs.get((proxy, conns))
+            if not rs:
+                continue
+            cpu = statistics.median(r[2] for r in rs)
+            p99 = statistics.median(r[1] for r in rs)
+            vs = proxy != "nginx" and base_cpu
+            rows.append((proxy, str(conns), str(len(rs)),
+                         f"{statistics.median(r[0] for r in rs):,.0f}", f"{p99:.2f}",
+                         ", ".join(f"{r[1]:.1f}" for r in rs), f"{cpu:.2f}", ", ".join(f"{r[2]:.1f}" for r in rs),
+                         str(sum(r[3] for r in rs)),
+                         f"{cpu / base_cpu:.2f}x" if vs else "",
+                         f"{p99 / base_p99:.2f}x" if vs and base_p99 else ""))
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    for row in [header] + rows:
+        print("  ".join(cell.rjust(w) if i else cell.ljust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths))))
+
+
+if __name__ == "__main__":
+    main()
