@@ -11,7 +11,7 @@ from collections import defaultdict
 
 
 def main():
-    runs = defaultdict(list)  # (proxy, conns) -> [(rps, p99, cpu_us, errors)]
+    runs = defaultdict(list)  # (proxy, conns) -> [(rps, p99, cpu_us, errors)], in run order
     order = []
     with open(sys.argv[1]) as f:
         for line in f:
@@ -24,8 +24,10 @@ def main():
             runs[key].append((float(cells[3]), float(cells[5]), float(cells[6]), int(cells[8])))
     if len(sys.argv) > 2:
         print(sys.argv[2])
+    # Ratios to NGINX two ways: of the medians, and the median of each round's own ratio (runs of
+    # one round are seconds apart, so a drifting machine moves both sides of that ratio alike).
     header = ("proxy", "conns", "runs", "req/s", "P99 ms", "P99 runs", "CPU us/req", "CPU runs",
-              "errors", "CPU vs nginx", "P99 vs nginx")
+              "errors", "CPU vs nginx", "paired", "P99 vs nginx", "paired")
     rows = []
     for conns in sorted({c for _, c in runs}):
         base = runs.get(("nginx", conns))
@@ -38,12 +40,17 @@ def main():
             cpu = statistics.median(r[2] for r in rs)
             p99 = statistics.median(r[1] for r in rs)
             vs = proxy != "nginx" and base_cpu
+            pairs = list(zip(rs, base)) if vs else []
+            paired_cpu = statistics.median(a[2] / b[2] for a, b in pairs) if pairs else None
+            paired_p99 = statistics.median(a[1] / b[1] for a, b in pairs) if pairs else None
             rows.append((proxy, str(conns), str(len(rs)),
                          f"{statistics.median(r[0] for r in rs):,.0f}", f"{p99:.2f}",
                          ", ".join(f"{r[1]:.1f}" for r in rs), f"{cpu:.2f}", ", ".join(f"{r[2]:.1f}" for r in rs),
                          str(sum(r[3] for r in rs)),
                          f"{cpu / base_cpu:.2f}x" if vs else "",
-                         f"{p99 / base_p99:.2f}x" if vs and base_p99 else ""))
+                         f"{paired_cpu:.2f}x" if paired_cpu else "",
+                         f"{p99 / base_p99:.2f}x" if vs and base_p99 else "",
+                         f"{paired_p99:.2f}x" if paired_p99 else ""))
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     for row in [header] + rows:
         print("  ".join(cell.rjust(w) if i else cell.ljust(w)

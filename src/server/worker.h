@@ -85,6 +85,12 @@ class Worker {
   StaleCache& stale_cache() { return stale_cache_; }
   // Connections waiting in ClientSession::linger().
   std::size_t& lingering() { return lingering_; }
+  // Requests that sent their upstream request and have not read the response yet.
+  std::size_t& awaiting_upstream() { return awaiting_upstream_; }
+  // Enough requests wait for upstream answers that completions are likely queued: a read that
+  // may find nothing yet waits behind that ready work first (ProxyExchange::exchange).
+  bool busy() const { return awaiting_upstream_ >= kBusyFrom; }
+  static constexpr std::size_t kBusyFrom = 4;
   DeadlineSweeper& sweeper() { return sweeper_; }
   observe::AccessLogQueue* access_log() { return access_log_; }
   bool draining() const { return draining_; }
@@ -106,6 +112,7 @@ class Worker {
   SmallBlockPool small_blocks_;
   StaleCache stale_cache_;
   std::size_t lingering_ = 0;
+  std::size_t awaiting_upstream_ = 0;
   observe::MetricsShard metrics_;
   observe::AccessLogQueue* access_log_;
   // Pools by upstream name and target address: kept across snapshots so unchanged targets keep
