@@ -152,6 +152,24 @@ TEST(Network, KeepAliveConnectionServesRequestsAcrossLingerAndIdle) {
             (std::vector<std::string>{"GET /first", "GET /lingering", "GET /after-idle"}));
 }
 
+TEST(Network, ManyBusyKeepAliveConnectionsAreAllServed) {
+  // More busy connections than may linger at once (256 per worker), on one worker: requests then
+  // read after the worker's ready work, connections past the cap try one direct read before going
+  // idle, and every request must still be answered on its own connection.
+  EchoBackend backend;
+  Gateway gateway(config_for(backend.address()));
+  const CommandResult wrk =
+      run_command({"wrk", "-t1", "-c400", "-d2s", gateway.url("/")}, std::chrono::seconds(30));
+  ASSERT_EQ(wrk.exit_code, 0) << wrk.output;
+  EXPECT_EQ(wrk.output.find("Non-2xx"), std::string::npos) << wrk.output;
+  EXPECT_EQ(wrk.output.find("Socket errors"), std::string::npos) << wrk.output;
+  const std::size_t at = wrk.output.find(" requests in ");
+  ASSERT_NE(at, std::string::npos) << wrk.output;
+  const std::size_t start = wrk.output.find_last_of(" \n", at - 1) + 1;
+  // Several requests per connection: keep-alive held through linger and idle alike.
+  EXPECT_GT(std::stoul(wrk.output.substr(start, at - start)), 1200u) << wrk.output;
+}
+
 TEST(Network, UpstreamPoolReusesThenExpiresIdleConnections) {
   EchoBackend backend;
   Gateway gateway(
