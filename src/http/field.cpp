@@ -28,8 +28,6 @@ inline bool equals_lowercase(std::string_view text, const char (&lower)[N]) {
   return true;
 }
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
 }  // namespace
 
 Field classify_field(std::string_view name) {
@@ -73,15 +71,7 @@ Field classify_field(std::string_view name) {
 }
 
 void ConnectionOptions::add(std::string_view value) {
-  std::size_t pos = 0;
-  while (pos <= value.size()) {
-    std::size_t comma = value.find(',', pos);
-    if (comma == std::string_view::npos) comma = value.size();
-    std::size_t begin = pos;
-    std::size_t end = comma;
-    while (begin < end && is_ows(value[begin])) ++begin;
-    while (end > begin && is_ows(value[end - 1])) --end;
-    const std::string_view option = value.substr(begin, end - begin);
+  for_each_list_element(value, [this](std::string_view option) {
     if (equals_lowercase(option, "close")) {
       close = true;
     } else if (!option.empty()) {
@@ -93,8 +83,8 @@ void ConnectionOptions::add(std::string_view value) {
         fields |= field_bit(field);
       }
     }
-    pos = comma + 1;
-  }
+    return false;
+  });
 }
 
 }  // namespace apigw::http

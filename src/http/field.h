@@ -48,6 +48,26 @@ inline constexpr std::uint32_t kHopByHopFields =
 
 constexpr bool is_hop_by_hop(Field field) { return (kHopByHopFields & field_bit(field)) != 0; }
 
+// Calls `visit(element)` for each element of a comma-separated header list (RFC 9110 §5.6.1),
+// optional whitespace trimmed, empty elements included; stops early when `visit` returns true.
+// Returns whether it stopped early.
+template <typename Visit>
+bool for_each_list_element(std::string_view list, Visit&& visit) {
+  auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    std::size_t comma = list.find(',', pos);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::size_t begin = pos;
+    std::size_t end = comma;
+    while (begin < end && is_ows(list[begin])) ++begin;
+    while (end > begin && is_ows(list[end - 1])) --end;
+    if (visit(list.substr(begin, end - begin))) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
 // What the Connection header(s) of a message say (RFC 9110 §7.6.1), gathered while it is parsed:
 // the close / keep-alive options, and which other fields they name (those are hop-by-hop too).
 struct ConnectionOptions {

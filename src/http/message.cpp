@@ -9,8 +9,6 @@ namespace {
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
 }  // namespace
 
 void RequestHead::clear() {
@@ -126,18 +124,8 @@ bool is_hop_by_hop(const Header& header, const ConnectionOptions& connection,
 }
 
 bool list_contains_token(std::string_view list, std::string_view token) {
-  std::size_t pos = 0;
-  while (pos <= list.size()) {
-    std::size_t comma = list.find(',', pos);
-    if (comma == std::string_view::npos) comma = list.size();
-    std::size_t begin = pos;
-    std::size_t end = comma;
-    while (begin < end && is_ows(list[begin])) ++begin;
-    while (end > begin && is_ows(list[end - 1])) --end;
-    if (iequals(list.substr(begin, end - begin), token)) return true;
-    pos = comma + 1;
-  }
-  return false;
+  return for_each_list_element(
+      list, [token](std::string_view element) { return iequals(element, token); });
 }
 
 Method parse_method(std::string_view text) {
