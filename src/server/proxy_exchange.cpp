@@ -315,10 +315,16 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   ++connection_->requests_served;
 
   session_.expect(Phase::upstream_exchange, attempt_timeout_);
-  auto [write_ec, written] =
-      co_await write_all(connection_->socket, net::buffer(session_.scratch_->output),
-                         net::buffer(session_.input_.readable().data(), buffered_body_));
-  if (write_ec) {
+  const net::const_buffer head = net::buffer(session_.scratch_->output);
+  const net::const_buffer body = net::buffer(session_.input_.readable().data(), buffered_body_);
+  ImmediateWrite sent = write_now(connection_->socket, head, body);
+  if (!sent.done) {
+    auto [rest_ec, rest_written] =
+        co_await write_rest(connection_->socket, head, body, sent.written);
+    sent.ec = rest_ec;
+    sent.written = rest_written;
+  }
+  if (sent.ec) {
     retryable = reused && body_complete_in_buffer_ && !session_.timed_out_;
     co_return session_.timed_out_ ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
   }

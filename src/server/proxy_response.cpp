@@ -79,11 +79,18 @@ awaitable<bool> ProxyExchange::relay_response() {
   }
   session_.status_sent_ = response_.status;
   session_.expect(Phase::client_write, timeouts.body_read);
-  auto [ec, written] = co_await write_all(session_.socket_, net::buffer(session_.scratch_->output),
-                                          net::buffer(upstream.readable().data(), part));
-  session_.bytes_out_ += written;
+  const net::const_buffer response_head = net::buffer(session_.scratch_->output);
+  const net::const_buffer first_part = net::buffer(upstream.readable().data(), part);
+  ImmediateWrite sent = write_now(session_.socket_, response_head, first_part);
+  if (!sent.done) {
+    auto [rest_ec, rest_written] =
+        co_await write_rest(session_.socket_, response_head, first_part, sent.written);
+    sent.ec = rest_ec;
+    sent.written = rest_written;
+  }
+  session_.bytes_out_ += sent.written;
   upstream.consume(part);
-  bool ok = !ec;
+  bool ok = !sent.ec;
   while (ok && !done) {
     session_.upstream_ = connection_.get();
     session_.expect(Phase::upstream_body, route_.timeout);

@@ -20,4 +20,20 @@ awaitable<std::tuple<error_code, std::size_t>> write_all(tcp_socket& socket,
                                                          net::const_buffer first,
                                                          net::const_buffer second = {});
 
+// write_all in two steps, for the two writes every proxied request makes (request head upstream,
+// response head to the client): calling a coroutine costs a frame and a trip through Asio's
+// awaitable machinery even when it finishes at once, as these writes nearly always do.
+//   ImmediateWrite now = write_now(socket, a, b);
+//   if (!now.done) { auto [ec, n] = co_await write_rest(socket, a, b, now.written); ... }
+struct ImmediateWrite {
+  error_code ec;
+  std::size_t written = 0;
+  bool done = false;  // all written, or failed; otherwise write_rest() finishes it
+};
+ImmediateWrite write_now(tcp_socket& socket, net::const_buffer first, net::const_buffer second);
+awaitable<std::tuple<error_code, std::size_t>> write_rest(tcp_socket& socket,
+                                                          net::const_buffer first,
+                                                          net::const_buffer second,
+                                                          std::size_t written);
+
 }  // namespace apigw::server
