@@ -76,7 +76,6 @@ void ConnectionOptions::add(std::string_view value) {
       close = true;
     } else if (!option.empty()) {
       const Field field = classify_field(option);
-      if (field == Field::keep_alive) keep_alive = true;
       if (field == Field::other) {
         names_other_fields = true;
       } else {

@@ -72,9 +72,10 @@ bool for_each_list_element(std::string_view list, Visit&& visit) {
 // the close / keep-alive options, and which other fields they name (those are hop-by-hop too).
 struct ConnectionOptions {
   bool close = false;
-  bool keep_alive = false;
   std::uint32_t fields = 0;         // field_bit() of every listed name that is a known Field
   bool names_other_fields = false;  // some listed name is not a known Field
+
+  bool keep_alive() const { return (fields & field_bit(Field::keep_alive)) != 0; }
 
   // Adds the options of one Connection header value.
   void add(std::string_view value);

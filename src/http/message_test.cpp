@@ -100,7 +100,7 @@ TEST(ConnectionOptions, SplitsTheListAndSortsItsOptions) {
   ConnectionOptions options;
   options.add(" Keep-Alive ,, CLOSE,upgrade , X-Custom");
   EXPECT_TRUE(options.close);
-  EXPECT_TRUE(options.keep_alive);
+  EXPECT_TRUE(options.keep_alive());
   EXPECT_TRUE(options.names_other_fields);
   EXPECT_NE(options.fields & field_bit(Field::upgrade), 0u);
   EXPECT_EQ(options.fields & field_bit(Field::host), 0u);
@@ -108,7 +108,7 @@ TEST(ConnectionOptions, SplitsTheListAndSortsItsOptions) {
   ConnectionOptions plain;
   plain.add("keep-alive");
   EXPECT_FALSE(plain.close);
-  EXPECT_TRUE(plain.keep_alive);
+  EXPECT_TRUE(plain.keep_alive());
   EXPECT_FALSE(plain.names_other_fields);
   EXPECT_FALSE(ConnectionOptions{}.close);
 }

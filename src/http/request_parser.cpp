@@ -185,7 +185,7 @@ ParseResult apply_fields(RequestHead& out) {
   }
   out.keep_alive = out.version_minor == 1
                        ? !fields.connection.close
-                       : fields.connection.keep_alive && !fields.connection.close;
+                       : fields.connection.keep_alive() && !fields.connection.close;
   out.connection = fields.connection;
   // RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored.
   out.expect_continue = out.version_minor == 1 && iequals(fields.expect, "100-continue");

@@ -65,7 +65,7 @@ ParseResult apply_fields(Method request_method, ResponseHead& out) {
   }
   out.keep_alive = out.version_minor == 1
                        ? !fields.connection.close
-                       : fields.connection.keep_alive && !fields.connection.close;
+                       : fields.connection.keep_alive() && !fields.connection.close;
   out.connection = fields.connection;
   if (out.framing == BodyFraming::until_close) out.keep_alive = false;
   return ParseResult{ParseStatus::complete, {}};
