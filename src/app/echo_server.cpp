@@ -21,6 +21,9 @@ struct EchoOptions {
   std::string name = "echo";
   std::string record_path;
   std::uint64_t delay_ms = 0;  // added to every response: a slow backend
+  // After this many requests on a connection, close it right after the response without saying
+  // so (no Connection: close), as a backend whose keep-alive limit or idle timeout hit does. 0: never.
+  std::uint64_t close_after = 0;
 };
 
 // Per-process state of the echo server (single-threaded).
@@ -233,6 +236,8 @@ awaitable<void> serve_connection(EchoState& state, tcp_socket socket) {
     if (!bodyless_status && head.method != http::Method::head) out += response_body;
     auto [ec, n] = co_await net::async_write(socket, net::buffer(out), use_nothrow);
     if (ec || !keep_alive) co_return;
+    if (state.options.close_after != 0 && requests_on_connection >= state.options.close_after)
+      co_return;
   }
 }
 
@@ -260,6 +265,8 @@ int echo_server_command(const std::vector<std::string>& args) {
       state.options.record_path = args[++i];
     } else if (args[i] == "--delay" && has_value) {
       state.options.delay_ms = parse_number(args[++i]);
+    } else if (args[i] == "--close-after" && has_value) {
+      state.options.close_after = parse_number(args[++i]);
     } else {
       std::fprintf(stderr, "apigw echo-server: unknown option '%s'\n", args[i].c_str());
       return 2;

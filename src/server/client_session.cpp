@@ -6,6 +6,7 @@
 #include "http/path.h"
 #include "proxy/head_writer.h"
 #include "server/proxy_exchange.h"
+#include "server/read_now.h"
 #include "server/worker.h"
 #include "server/write_all.h"
 
@@ -115,7 +116,13 @@ void ClientSession::wait_while_idle(Owner self) {
                              [self = std::move(self)](error_code ec) mutable {
                                if (ec || self->worker_.draining())
                                  return;  // closed, idle timeout or draining: `self` dies
-                               net::io_context& context = self->worker_.context();
+                               // Readable: read now, so that serve() goes on without a pass
+                               // of the queue.
+                               ClientSession& session = *self;
+                               session.worker_.buffers().acquire(session.input_);
+                               if (read_now(session.socket_, session.input_) == ReadNow::failed)
+                                 return;
+                               net::io_context& context = session.worker_.context();
                                net::co_spawn(context, serve(std::move(self)), net::detached);
                              });
 }
@@ -153,27 +160,23 @@ awaitable<ClientSession::Linger> ClientSession::linger() {
   // Lingering connections still cost a coroutine frame each, so only so many of a worker's
   // connections linger at once; the others go idle at once.
   //
-  // On a busy worker, ready work of other connections runs first: the client has often sent its
-  // next request by then, and the read finds it instead of costing an empty recv (EAGAIN) before
-  // the wait, or, past the linger cap, an epoll_ctl to wait while idle and a new coroutine.
+  // On a busy worker the next request is read on the spot after a pass of the worker's queue,
+  // and again after the next pass, before the connection lingers or goes idle (read_now.h).
   const auto idle = worker_.current()->snapshot->config.server.timeouts.idle;
-  const bool busy = worker_.busy();
-  if (busy) {
+  for (int poll = 0; poll < kReadPolls && worker_.busy(); ++poll) {
     co_await net::post(socket_.get_executor(), use_awaitable);
     if (worker_.draining() || aborted_) co_return Linger::closed;
-  }
-  if (worker_.lingering() >= kMaxLingering && kLinger < idle) {
-    if (!busy) co_return Linger::quiet;
     worker_.buffers().acquire(input_);
-    error_code ec;
-    const std::size_t n =
-        socket_.read_some(net::buffer(input_.write_position(), input_.writable()), ec);
-    if (!ec) {
-      input_.commit(n);
-      co_return Linger::request;
+    switch (read_now(socket_, input_)) {
+      case ReadNow::read:
+        co_return Linger::request;
+      case ReadNow::failed:
+        co_return Linger::closed;
+      case ReadNow::nothing:
+        break;
     }
-    co_return ec == net::error::would_block ? Linger::quiet : Linger::closed;
   }
+  if (worker_.lingering() >= kMaxLingering && kLinger < idle) co_return Linger::quiet;
   worker_.buffers().release_if_empty(input_);
   worker_.scratch().give_back(std::move(scratch_));
   std::unique_ptr<char[]> block = worker_.small_blocks().take();

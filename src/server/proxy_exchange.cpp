@@ -6,6 +6,7 @@
 #include "proxy/circuit_breaker.h"
 #include "proxy/head_writer.h"
 #include "proxy/outlier.h"
+#include "server/read_now.h"
 #include "server/worker.h"
 #include "server/write_all.h"
 #include "util/log.h"
@@ -335,17 +336,24 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
     if (sent != UpstreamOutcome::ok && sent != UpstreamOutcome::reset) co_return sent;
   }
   bool nothing_received = false;
-  // While other requests of this worker wait for their upstreams, their answers queue up ahead of
-  // this one: let them be handled first. By then the upstream has usually answered, and the read
-  // finds the response at once instead of costing an empty recv (EAGAIN) before the wait (Asio
-  // always tries a read first; each syscall costs about a microsecond on these VMs). A lone
-  // request has nothing to wait behind and the detour would only add an epoll_wait.
-  if (session_.worker_.busy()) {
-    co_await net::post(connection_->socket.get_executor(), use_awaitable);
-  }
+  // On a busy worker the answer is read after a pass of the worker's queue, on the spot, and
+  // read again after the next pass if it has not come yet (read_now.h says why). A lone request
+  // waits for readiness at once: there is no pass to wait behind.
   std::size_t& awaiting = session_.worker_.awaiting_upstream();
   ++awaiting;
-  const UpstreamOutcome outcome = co_await read_response_head(nothing_received);
+  ReadNow polled = ReadNow::nothing;
+  for (int poll = 0; polled == ReadNow::nothing && poll < kReadPolls && session_.worker_.busy();
+       ++poll) {
+    co_await net::post(connection_->socket.get_executor(), use_awaitable);
+    polled = read_now(connection_->socket, connection_->buffer);
+  }
+  UpstreamOutcome outcome = UpstreamOutcome::reset;
+  if (polled == ReadNow::failed) {
+    nothing_received = true;
+    if (session_.timed_out_) outcome = UpstreamOutcome::response_timeout;
+  } else {
+    outcome = co_await read_response_head(polled == ReadNow::read, nothing_received);
+  }
   --awaiting;
   retryable =
       outcome == UpstreamOutcome::reset && nothing_received && reused && body_complete_in_buffer_;
@@ -404,9 +412,9 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
   co_return UpstreamOutcome::ok;
 }
 
-awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool& nothing_received) {
+awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool received_any,
+                                                             bool& nothing_received) {
   ByteBuffer& buffer = connection_->buffer;
-  bool received_any = false;
   session_.expect(Phase::upstream_exchange, attempt_timeout_);
   for (;;) {
     if (!buffer.empty()) {

@@ -54,7 +54,8 @@ class ProxyExchange {
                                       bool force_new_connection, bool& retryable);
   awaitable<UpstreamOutcome> connect(TargetPool& pool, const proxy::Target& target);
   awaitable<UpstreamOutcome> send_request_body();
-  awaitable<UpstreamOutcome> read_response_head(bool& nothing_received);
+  // received_any: bytes of the answer are already in the connection's buffer.
+  awaitable<UpstreamOutcome> read_response_head(bool received_any, bool& nothing_received);
   awaitable<bool> relay_response();
   awaitable<bool> reply_for(UpstreamOutcome outcome);
   // proxy_fallback.cpp: the upstream failed (or had no usable target): the route's fallback if

@@ -87,8 +87,8 @@ class Worker {
   std::size_t& lingering() { return lingering_; }
   // Requests that sent their upstream request and have not read the response yet.
   std::size_t& awaiting_upstream() { return awaiting_upstream_; }
-  // Enough requests wait for upstream answers that completions are likely queued: a read that
-  // may find nothing yet waits behind that ready work first (ProxyExchange::exchange).
+  // Enough requests wait for upstream answers that the worker's queue is rarely empty: reads
+  // that expect bytes soon let a pass of that queue go by and read on the spot (read_now.h).
   bool busy() const { return awaiting_upstream_ >= kBusyFrom; }
   static constexpr std::size_t kBusyFrom = 4;
   DeadlineSweeper& sweeper() { return sweeper_; }
