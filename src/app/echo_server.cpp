@@ -22,7 +22,8 @@ struct EchoOptions {
   std::string record_path;
   std::uint64_t delay_ms = 0;  // added to every response: a slow backend
   // After this many requests on a connection, close it right after the response without saying
-  // so (no Connection: close), as a backend whose keep-alive limit or idle timeout hit does. 0: never.
+  // so (no Connection: close), as a backend whose keep-alive limit or idle timeout hit does. 0:
+  // never.
   std::uint64_t close_after = 0;
 };
 
