@@ -25,7 +25,20 @@ bool is_usable_request_id(std::string_view id) {
 }  // namespace
 
 void ClientSession::start(Worker& worker, tcp_socket socket) {
-  wait_while_idle(std::make_unique<ClientSession>(worker, std::move(socket)));
+  auto session = std::make_unique<ClientSession>(worker, std::move(socket));
+  // A client usually sends its first request right behind the handshake: read it on the spot
+  // rather than wait for readiness (read_now.h); only a client that has sent nothing yet waits.
+  worker.buffers().acquire(session->input_);
+  switch (read_now(session->socket_, session->input_)) {
+    case ReadNow::read:
+      net::co_spawn(worker.context(), serve(std::move(session)), net::detached);
+      return;
+    case ReadNow::failed:
+      return;
+    case ReadNow::nothing:
+      wait_while_idle(std::move(session));
+      return;
+  }
 }
 
 ClientSession::ClientSession(Worker& worker, tcp_socket socket)

@@ -48,6 +48,7 @@ void Worker::listen(const std::vector<tcp::endpoint>& endpoints) {
     if (endpoint.address().is_v6()) acceptor->set_option(net::ip::v6_only(true));
     acceptor->bind(endpoint);
     acceptor->listen(4096);
+    acceptor->non_blocking(true);  // for the accept burst in accept_loop
     acceptors_.push_back(std::move(acceptor));
   }
 }
@@ -189,6 +190,15 @@ awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor) {
       continue;
     }
     ClientSession::start(*this, std::move(socket));
+    // Connections come in bursts (a client pool opening, a load balancer failing over): take the
+    // others already queued now, rather than one per pass of the worker's queue.
+    for (int more = 0;
+         more < kAcceptBurst && active_connections() < static_cast<std::int64_t>(limit); ++more) {
+      error_code burst_ec;
+      tcp_socket next = acceptor.accept(burst_ec);
+      if (burst_ec) break;  // nothing more queued (would_block), or an error the next wait sees
+      ClientSession::start(*this, std::move(next));
+    }
   }
 }
 

@@ -91,6 +91,8 @@ class Worker {
   // that expect bytes soon let a pass of that queue go by and read on the spot (read_now.h).
   bool busy() const { return awaiting_upstream_ >= kBusyFrom; }
   static constexpr std::size_t kBusyFrom = 4;
+  // Connections taken at once after an accept completes, when more are queued.
+  static constexpr int kAcceptBurst = 64;
   DeadlineSweeper& sweeper() { return sweeper_; }
   observe::AccessLogQueue* access_log() { return access_log_; }
   bool draining() const { return draining_; }

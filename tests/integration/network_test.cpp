@@ -183,9 +183,10 @@ void serve_in_rounds(int port, int connections, int rounds) {
 }
 
 TEST(Network, ManyBusyKeepAliveConnectionsAreAllServed) {
-  // More keep-alive connections than may linger at once (256 per worker), on one worker: requests
-  // are read on the spot after passes of the busy worker's queue, connections past the linger cap
-  // go idle when nothing has come, and every request must still be answered.
+  // More keep-alive connections than may linger at once (256 per worker), on one worker, opened
+  // in a burst (accepted several at a time, each first request read on the spot): requests are
+  // then read on the spot after passes of the busy worker's queue, connections past the linger
+  // cap go idle when nothing has come, and every request must still be answered.
   EchoBackend backend;
   Gateway gateway(config_for(backend.address()));
   serve_in_rounds(gateway.port(), 400, 4);
