@@ -1,6 +1,7 @@
 #include "admin/admin_http.h"
 
 #include <boost/json.hpp>
+#include <cstring>
 
 #include "http/error_body.h"
 #include "http/message.h"
@@ -45,6 +46,12 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
   return out;
 }
 
+// Drops the first n bytes of what was read; the rest (a pipelined next request) moves to the front.
+void consume(AdminInput& input, std::size_t n) {
+  std::memmove(input.buffer.data(), input.buffer.data() + n, input.filled - n);
+  input.filled -= n;
+}
+
 std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -68,12 +75,20 @@ std::optional<std::string> AdminRequest::param(std::string_view name) const {
 }
 
 awaitable<std::optional<AdminRequest>> read_admin_request(
-    tcp_socket& socket, AdminResponse& refusal,
+    tcp_socket& socket, AdminInput& input, AdminResponse& refusal,
     const std::function<std::optional<AdminResponse>(const AdminRequest&)>& check_head) {
-  std::string buffer(16 * 1024, '\0');
-  std::size_t filled = 0;
+  std::string& buffer = input.buffer;
+  std::size_t& filled = input.filled;
   http::RequestHead head;
   for (;;) {
+    if (filled > 0) {
+      const auto result = http::parse_request_head({buffer.data(), filled}, {}, head);
+      if (result.status == http::ParseStatus::complete) break;
+      if (result.status == http::ParseStatus::error) {
+        refusal = error_response(result.error.status, result.error.code, result.error.message);
+        co_return std::nullopt;
+      }
+    }
     if (filled == buffer.size()) {
       refusal = error_response(431, "header_too_large", "request head too large");
       co_return std::nullopt;
@@ -82,15 +97,10 @@ awaitable<std::optional<AdminRequest>> read_admin_request(
         net::buffer(buffer.data() + filled, buffer.size() - filled), use_nothrow);
     if (ec) co_return std::nullopt;
     filled += n;
-    const auto result = http::parse_request_head({buffer.data(), filled}, {}, head);
-    if (result.status == http::ParseStatus::incomplete) continue;
-    if (result.status == http::ParseStatus::error) {
-      refusal = error_response(result.error.status, result.error.code, result.error.message);
-      co_return std::nullopt;
-    }
-    break;
   }
   AdminRequest request;
+  // Keep-alive for HTTP/1.1 only: the answer is HTTP/1.1 without "Connection: keep-alive".
+  request.keep_alive = head.keep_alive && head.version_minor == 1;
   request.method = std::string(head.method_text);
   request.path = percent_decode(head.path, false);
   request.query = parse_query(head.query);
@@ -116,9 +126,10 @@ awaitable<std::optional<AdminRequest>> read_admin_request(
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       co_await net::async_write(socket, net::buffer(kContinue), use_nothrow);
     }
-    request.body.assign(buffer.data() + head.head_bytes, filled - head.head_bytes);
     const std::size_t wanted = static_cast<std::size_t>(head.content_length);
-    if (request.body.size() > wanted) request.body.resize(wanted);
+    const std::size_t buffered = std::min(filled - head.head_bytes, wanted);
+    request.body.assign(buffer.data() + head.head_bytes, buffered);
+    consume(input, head.head_bytes + buffered);
     // Grown as the bytes arrive, not by the announced length at once.
     while (request.body.size() < wanted) {
       auto [ec, n] = co_await socket.async_read_some(
@@ -127,6 +138,8 @@ awaitable<std::optional<AdminRequest>> read_admin_request(
       if (ec) co_return std::nullopt;
       request.body.append(buffer.data(), n);
     }
+  } else {
+    consume(input, head.head_bytes);
   }
   co_return request;
 }
@@ -142,7 +155,7 @@ std::vector<ErrorDetail> details_of(const std::vector<config::ConfigError>& erro
   return details;
 }
 
-std::string serialize_response(const AdminResponse& response) {
+std::string serialize_response(const AdminResponse& response, bool keep_alive) {
   std::string out = "HTTP/1.1 " + std::to_string(response.status) + " ";
   out.append(http::reason_phrase(response.status));
   if (!response.body.empty() || response.status != 204) {
@@ -152,7 +165,7 @@ std::string serialize_response(const AdminResponse& response) {
     out.append("\r\n").append(name).append(": ").append(value);
   }
   out.append("\r\nContent-Length: ").append(std::to_string(response.body.size()));
-  out.append("\r\nConnection: close\r\n\r\n").append(response.body);
+  out.append(keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n").append(response.body);
   return out;
 }
 

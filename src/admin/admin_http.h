@@ -1,5 +1,5 @@
-// HTTP for the admin listener: one request per connection with a bounded body, JSON responses in
-// the gateway's one error format (with a "details" list for validation errors).
+// HTTP for the admin listener: keep-alive connections, requests with a bounded body, JSON
+// responses in the gateway's one error format (with a "details" list for validation errors).
 #pragma once
 
 #include <boost/json/fwd.hpp>
@@ -20,6 +20,7 @@ struct AdminRequest {
   std::vector<std::pair<std::string, std::string>> query;    // decoded name/value pairs
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
+  bool keep_alive = false;  // the client allows another request on this connection
 
   std::string_view header(std::string_view name) const;
   std::optional<std::string> param(std::string_view name) const;
@@ -45,13 +46,21 @@ std::vector<ErrorDetail> details_of(const std::vector<config::ConfigError>& erro
 
 inline constexpr std::size_t kMaxAdminBody = 8 << 20;  // an import of a large config fits
 
+// What was read from an admin connection and not consumed yet: with keep-alive (or pipelining)
+// the next request may already be in it.
+struct AdminInput {
+  std::string buffer = std::string(16 * 1024, '\0');
+  std::size_t filled = 0;
+};
+
 // Reads one request. `check_head` sees it before its body is read (its answer, if any, refuses the
 // request, so an unauthorized client never gets a body buffered). On a malformed, oversized or
 // refused request returns nullopt with `refusal` set to the response to send.
 server::awaitable<std::optional<AdminRequest>> read_admin_request(
-    server::tcp_socket& socket, AdminResponse& refusal,
+    server::tcp_socket& socket, AdminInput& input, AdminResponse& refusal,
     const std::function<std::optional<AdminResponse>(const AdminRequest&)>& check_head);
-std::string serialize_response(const AdminResponse& response);
+// The response on the wire; without keep_alive it says "Connection: close".
+std::string serialize_response(const AdminResponse& response, bool keep_alive = false);
 
 AdminResponse json_response(int status, const boost::json::value& body);
 AdminResponse error_response(int status, std::string_view code, std::string_view message,

@@ -14,16 +14,19 @@ using namespace server;
 namespace {
 constexpr int kMaxAdminConnections = 64;
 
+// How long an admin connection may take to send a request, and to wait between requests.
+constexpr std::chrono::seconds kAdminRequestTimeout{30};
+
 // Counts a connection being served.
 class Connection {
  public:
-  explicit Connection(int& count) : count_(count) { ++count_; }
-  ~Connection() { --count_; }
+  explicit Connection(std::shared_ptr<int> count) : count_(std::move(count)) { ++*count_; }
+  ~Connection() { --*count_; }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
  private:
-  int& count_;
+  std::shared_ptr<int> count_;
 };
 }  // namespace
 
@@ -39,6 +42,7 @@ void AdminServer::start(const tcp::endpoint& endpoint) {
 }
 
 void AdminServer::stop() {
+  stopped_ = true;
   error_code ignored;
   acceptor_.close(ignored);
 }
@@ -50,7 +54,7 @@ awaitable<void> AdminServer::accept_loop() {
     if (ec) continue;
     // A bound on what clients of the admin listener can hold open (each may keep a body of up
     // to kMaxAdminBody for 30 s).
-    if (connections_ >= kMaxAdminConnections) continue;  // the socket closes here
+    if (*connections_ >= kMaxAdminConnections) continue;  // the socket closes here
     net::co_spawn(context_, serve(std::move(socket)), net::detached);
   }
 }
@@ -132,33 +136,39 @@ awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
 
 awaitable<void> AdminServer::serve(tcp_socket socket) {
   const Connection counted(connections_);
-  // Admin clients are few; a plain timer bounds a stuck one. The socket is shared with the
+  // Admin clients are few; a plain timer bounds a stuck or idle one. The socket is shared with the
   // timer's handler, which may run after this frame is gone.
   auto shared = std::make_shared<tcp_socket>(std::move(socket));
   tcp_socket& client = *shared;
   steady_timer guard(context_);
-  guard.expires_after(std::chrono::seconds(30));
-  guard.async_wait([shared](error_code ec) {
-    if (!ec) shared->close(ec);
-  });
-  AdminResponse response;
+  AdminInput input;
   const auto check_head = [this](const AdminRequest& request) { return authorize(request); };
-  if (auto request = co_await read_admin_request(client, response, check_head)) {
-    response = co_await respond(*request);
-    if (request->method == "HEAD") {
-      // HEAD: the headers of the GET, no body.
-      std::string text = serialize_response(response);
-      text.resize(text.size() - response.body.size());
-      co_await net::async_write(client, net::buffer(text), use_nothrow);
-      response.status = 0;
+  // Keep-alive: a scraper or a script making several calls reuses its connection. A refused
+  // request (its body may be unread) and a client that asks for it end the connection.
+  for (bool keep_alive = true; keep_alive;) {
+    guard.expires_after(kAdminRequestTimeout);  // also cancels the previous request's wait
+    guard.async_wait([shared](error_code ec) {
+      if (!ec) shared->close(ec);
+    });
+    AdminResponse response;
+    keep_alive = false;
+    if (auto request = co_await read_admin_request(client, input, response, check_head)) {
+      response = co_await respond(*request);
+      keep_alive = request->keep_alive && !stopped_;
+      if (request->method == "HEAD") {
+        // HEAD: the headers of the GET, no body.
+        std::string text = serialize_response(response, keep_alive);
+        text.resize(text.size() - response.body.size());
+        auto [ec, n] = co_await net::async_write(client, net::buffer(text), use_nothrow);
+        if (ec) keep_alive = false;
+        continue;
+      }
+    } else if (response.body.empty()) {
+      break;  // the client went away or stayed quiet
     }
-  } else if (response.body.empty()) {
-    guard.cancel();
-    co_return;  // the client went away
-  }
-  if (response.status != 0) {
-    const std::string text = serialize_response(response);
-    co_await net::async_write(client, net::buffer(text), use_nothrow);
+    const std::string text = serialize_response(response, keep_alive);
+    auto [ec, n] = co_await net::async_write(client, net::buffer(text), use_nothrow);
+    if (ec) keep_alive = false;
   }
   error_code ignored;
   client.shutdown(tcp_socket::shutdown_send, ignored);

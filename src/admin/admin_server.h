@@ -43,7 +43,10 @@ class AdminServer {
   server::net::io_context& context_;
   AdminSources sources_;
   server::tcp_acceptor acceptor_;
-  int connections_ = 0;
+  // Connections being served. Shared with their coroutines: a keep-alive connection still
+  // waiting when the gateway stops is freed with the io_context, after this object.
+  std::shared_ptr<int> connections_ = std::make_shared<int>(0);
+  bool stopped_ = false;
 };
 
 }  // namespace apigw::admin

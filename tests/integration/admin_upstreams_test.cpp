@@ -11,7 +11,8 @@ namespace {
 
 HttpResponse admin_get(const Gateway& gateway, const std::string& path) {
   return parse_response(
-      raw_exchange(gateway.admin_port(), "GET " + path + " HTTP/1.1\r\nHost: admin\r\n\r\n"));
+      raw_exchange(gateway.admin_port(),
+                   "GET " + path + " HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n"));
 }
 
 TEST(AdminUpstreams, ShowsEjectionHealthAndRecentErrors) {

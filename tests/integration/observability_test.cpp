@@ -46,12 +46,39 @@ upstream = "backend"
             std::string::npos);
   EXPECT_NE(metrics.find("apigw_active_connections "), std::string::npos);
 
-  const auto health =
-      parse_response(raw_exchange(gateway.admin_port(), "GET /health HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const auto health = parse_response(raw_exchange(
+      gateway.admin_port(), "GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
   EXPECT_EQ(health.status, 200);
-  const auto ready =
-      parse_response(raw_exchange(gateway.admin_port(), "GET /ready HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const auto ready = parse_response(raw_exchange(
+      gateway.admin_port(), "GET /ready HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
   EXPECT_EQ(ready.status, 200);
+}
+
+TEST(Observability, AdminListenerKeepsConnectionsAlive) {
+  EchoBackend backend;
+  Gateway gateway(pool_config("{ address = \"" + backend.address() + "\" }"));
+  RawConnection admin(gateway.admin_port());
+  // Two requests in one write (pipelined), then a HEAD, on the same connection: a scraper or a
+  // script making several calls does not reconnect for each.
+  ASSERT_TRUE(admin.send(
+      "GET /health HTTP/1.1\r\nHost: a\r\n\r\nGET /metrics HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const auto health = admin.read_response();
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "{\"status\":\"ok\"}");
+  EXPECT_EQ(health.headers.count("connection"), 0u) << health.raw;
+  const auto metrics = admin.read_response();
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("apigw_active_connections "), std::string::npos);
+  ASSERT_TRUE(admin.send("HEAD /ready HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(admin.send("GET /ready HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+  // The HEAD answer has a Content-Length but no body; the reader must not wait for one.
+  const std::string rest = admin.read_until_close(std::chrono::seconds(5));
+  EXPECT_EQ(rest.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << rest;
+  const std::size_t second = rest.find("HTTP/1.1 200 OK\r\n", 1);
+  ASSERT_NE(second, std::string::npos) << rest;
+  EXPECT_EQ(rest.substr(0, second).find("status"), std::string::npos) << "HEAD sent a body";
+  EXPECT_NE(rest.find("Connection: close", second), std::string::npos) << rest;
+  EXPECT_NE(rest.find("{\"status\":\"ready\"}", second), std::string::npos) << rest;
 }
 
 TEST(Observability, AccessLogWritesOneJsonLinePerRequest) {

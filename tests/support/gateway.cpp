@@ -116,8 +116,8 @@ Gateway::Gateway(const std::string& config, std::vector<std::string> extra_env)
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_->running()) break;
     if (wait_for_port(admin_port_, std::chrono::milliseconds(50))) {
-      const auto response =
-          parse_response(raw_exchange(admin_port_, "GET /ready HTTP/1.1\r\nHost: admin\r\n\r\n"));
+      const auto response = parse_response(raw_exchange(
+          admin_port_, "GET /ready HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n"));
       if (response.status == 200) return;
     }
   }
@@ -160,7 +160,10 @@ long Gateway::rss_kib() const {
 }
 
 std::string Gateway::metrics() const {
-  return parse_response(raw_exchange(admin_port_, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n")).body;
+  return parse_response(
+             raw_exchange(admin_port_,
+                          "GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
+      .body;
 }
 
 bool Gateway::wait_for_metric(const std::string& needle, std::chrono::milliseconds timeout) const {
