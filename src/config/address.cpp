@@ -58,6 +58,19 @@ bool is_dns_label(std::string_view label) {
 
 }  // namespace
 
+std::optional<std::string> canonical_ipv6_host(std::string_view host) {
+  if (host.starts_with('[') != host.ends_with(']')) return std::nullopt;
+  if (host.starts_with('[')) host = host.substr(1, host.size() - 2);
+  const std::string text(host);
+  in6_addr address{};
+  if (host.find(':') == host.npos || inet_pton(AF_INET6, text.c_str(), &address) != 1) {
+    return std::nullopt;
+  }
+  char canonical[INET6_ADDRSTRLEN];
+  if (inet_ntop(AF_INET6, &address, canonical, sizeof canonical) == nullptr) return std::nullopt;
+  return "[" + std::string(canonical) + "]";
+}
+
 bool is_dns_name(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   // All digits and dots reads as an IPv4 address, so it must be a valid one ("999.1.1.1" is not).

@@ -307,6 +307,10 @@ void convert_hosts(TableReader& reader, RouteMatch& match) {
   for (std::size_t i = 0; i < match.hosts.size(); ++i) {
     std::string& host = match.hosts[i];
     host = ascii_lower(std::move(host));
+    if (auto literal = canonical_ipv6_host(host)) {
+      host = std::move(*literal);
+      continue;
+    }
     const std::string_view name = std::string_view(host).starts_with("*.")
                                       ? std::string_view(host).substr(2)
                                       : std::string_view(host);
@@ -314,7 +318,8 @@ void convert_hosts(TableReader& reader, RouteMatch& match) {
       const auto path = reader.path_of(key) + "." + std::to_string(i);
       reader.context().error(
           reader.context().positions().at(path, reader.position()),
-          "invalid host '" + host + "' (use \"api.example.com\" or \"*.example.com\")");
+          "invalid host '" + host +
+              "' (use \"api.example.com\", \"*.example.com\", an IPv4 or an IPv6 address)");
     }
   }
 }

@@ -127,6 +127,9 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 
 // A host name such as "api.example.com" or an IPv4 literal (no port, no brackets).
 bool is_dns_name(std::string_view name);
+// An IPv6 literal, bracketed or not, in the form browsers and curl put in a Host header: brackets,
+// RFC 5952 text ("[0:0::1]" -> "[::1]"). nullopt if `host` is not one.
+std::optional<std::string> canonical_ipv6_host(std::string_view host);
 // "host:port" with an IP literal host ("0.0.0.0:8080", "[::1]:8080"); port 0 asks for any port.
 bool is_valid_listen_address(std::string_view address);
 // "host:port" where host may also be a DNS name; port 1..65535.

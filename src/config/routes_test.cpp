@@ -56,6 +56,39 @@ rewrite = { template = "/u/{id}" }
   EXPECT_EQ(route.rewrite.value, "/u/{id}");
 }
 
+TEST(ConfigRoutes, IpLiteralHostsAreAcceptedAndIpv6IsCanonical) {
+  const auto result = load_minimal_plus(R"(
+[[routes]]
+name = "literals"
+upstream = "backend"
+match = { hosts = ["127.0.0.1", "[::1]", "::1", "[0:0:0:0:0:0:0:1]", "[2001:DB8::0:1]"] }
+[[routes]]
+name = "bad"
+upstream = "backend"
+match = { hosts = ["[::1", "*.[::1]", "[not-an-address]", "1:2:3"] }
+)");
+  ASSERT_FALSE(result.config);
+  EXPECT_EQ(std::count_if(
+                result.errors.begin(), result.errors.end(),
+                [](const ConfigError& error) { return error.message.starts_with("invalid host"); }),
+            4)
+      << all_errors(result);
+  EXPECT_TRUE(find_error(result, "invalid host '[::1'"));
+  EXPECT_TRUE(find_error(result, "invalid host '*.[::1]'"));
+  EXPECT_TRUE(find_error(result, "invalid host '1:2:3'"));
+
+  const auto good = load_minimal_plus(R"(
+[[routes]]
+name = "literals"
+upstream = "backend"
+match = { hosts = ["127.0.0.1", "[::1]", "::1", "[0:0:0:0:0:0:0:1]", "[2001:DB8::0:1]"] }
+)");
+  ASSERT_TRUE(good.config) << all_errors(good);
+  // Brackets and RFC 5952 text, as browsers and curl send it in Host.
+  EXPECT_EQ(good.config->routes[1].match.hosts,
+            (std::vector<std::string>{"127.0.0.1", "[::1]", "[::1]", "[::1]", "[2001:db8::1]"}));
+}
+
 TEST(ConfigRoutes, PrefixRewrites) {
   const auto result = load_minimal_plus(R"(
 [[routes]]

@@ -79,6 +79,31 @@ TEST(Network, Ipv6ListenerAndIpv6Target) {
   EXPECT_EQ(http_get(gateway.port(), "/over-v4").status, 200);
 }
 
+TEST(Network, RouteHostCanBeAnIpv6Literal) {
+  EchoBackend backend;
+  // Written long-hand in the config; clients send the short form in Host.
+  Gateway gateway(fill(R"(
+[server]
+listen = ["127.0.0.1:{port}", "[::1]:{port}"]
+workers = 1
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "backend"
+targets = [{ address = "{target}" }]
+[[routes]]
+name = "v6-only"
+match = { host = "0:0:0:0:0:0:0:1", path_prefix = "/" }
+upstream = "backend"
+)",
+                       {{"target", backend.address()}}));
+  const auto over_v6 =
+      curl({"-g", "http://[::1]:" + std::to_string(gateway.port()) + "/by-v6-host"});
+  EXPECT_EQ(over_v6.status, 200) << over_v6.body;
+  const auto over_v4 = http_get(gateway.port(), "/by-v4-host");
+  EXPECT_EQ(over_v4.status, 404) << "Host 127.0.0.1 matches no route";
+}
+
 TEST(Network, DnsNamedTargetIsResolved) {
   EchoBackend backend("named");
   // "localhost" may resolve to ::1 first, where nothing listens: the next address is tried.
