@@ -17,7 +17,8 @@ namespace apigw::test {
 namespace {
 
 std::string config_for(const std::string& target, const std::string& upstream_extra = "",
-                       const std::string& server_extra = "") {
+                       const std::string& server_extra = "",
+                       const std::string& match = R"({ path_prefix = "/" })") {
   return fill(
       R"(
 [server]
@@ -32,10 +33,13 @@ targets = [{ address = "{target}" }]
 {upstream_extra}
 [[routes]]
 name = "all"
-match = { path_prefix = "/" }
+match = {match}
 upstream = "backend"
 )",
-      {{"target", target}, {"upstream_extra", upstream_extra}, {"server_extra", server_extra}});
+      {{"target", target},
+       {"upstream_extra", upstream_extra},
+       {"server_extra", server_extra},
+       {"match", match}});
 }
 
 // A listener whose accept queue is full and never drained: the kernel drops further SYNs, so a
@@ -82,21 +86,8 @@ TEST(Network, Ipv6ListenerAndIpv6Target) {
 TEST(Network, RouteHostCanBeAnIpv6Literal) {
   EchoBackend backend;
   // Written long-hand in the config; clients send the short form in Host.
-  Gateway gateway(fill(R"(
-[server]
-listen = ["127.0.0.1:{port}", "[::1]:{port}"]
-workers = 1
-[admin]
-listen = "127.0.0.1:{admin_port}"
-[[upstreams]]
-name = "backend"
-targets = [{ address = "{target}" }]
-[[routes]]
-name = "v6-only"
-match = { host = "0:0:0:0:0:0:0:1", path_prefix = "/" }
-upstream = "backend"
-)",
-                       {{"target", backend.address()}}));
+  Gateway gateway(
+      config_for(backend.address(), "", "", R"({ host = "0:0:0:0:0:0:0:1", path_prefix = "/" })"));
   const auto over_v6 =
       curl({"-g", "http://[::1]:" + std::to_string(gateway.port()) + "/by-v6-host"});
   EXPECT_EQ(over_v6.status, 200) << over_v6.body;
