@@ -70,6 +70,19 @@ TEST(AdminApi, AnUnauthorizedBodyIsNeverWaitedFor) {
   EXPECT_EQ(response.status, 401);
 }
 
+TEST(AdminApi, ARefusedRequestEndsItsKeepAliveConnection) {
+  Gateway gateway(sqlite_config());
+  // The admin listener keeps connections alive, but not after a refusal: the announced body was
+  // never read, and its bytes must not be taken for the next request.
+  RawConnection client(gateway.admin_port());
+  ASSERT_TRUE(
+      client.send("POST /admin/consumers HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n"));
+  const auto refused = client.read_response();
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(refused.headers["connection"], "close");
+  EXPECT_TRUE(client.closed_by_peer(std::chrono::seconds(3)));
+}
+
 TEST(AdminApi, AReloadCannotDropTheTokenOfANonLoopbackListener) {
   const std::string with_token = std::string(R"(
 [admin]
