@@ -8,7 +8,7 @@
 #include "app/echo_server.h"
 #include "app/gateway.h"
 #include "config/loader.h"
-#include "filters/registry.h"
+#include "snapshot/catalog.h"
 
 namespace apigw::app {
 namespace {
@@ -38,7 +38,7 @@ bool report(const config::LoadResult& result) {
 }
 
 int check_command(const std::string& path) {
-  const filters::Registry registry;
+  const snapshot::Catalog registry;
   const auto result = config::load_config_file(path, config::Environment::from_process(), registry);
   if (!report(result)) return 1;
   std::printf("%s: ok (%zu upstreams, %zu routes)\n", path.c_str(), result.config->upstreams.size(),
@@ -47,7 +47,7 @@ int check_command(const std::string& path) {
 }
 
 int run_command(const std::string& path) {
-  const filters::Registry registry;
+  const snapshot::Catalog registry;
   std::string text;
   auto result =
       config::load_config_file(path, config::Environment::from_process(), registry, nullptr, &text);

@@ -69,7 +69,7 @@ WriteOutcome stopping_outcome() {
 }  // namespace
 
 ControlPlane::ControlPlane(net::io_context& context, std::string config_path,
-                           const filters::Registry& registry, Apply apply)
+                           const snapshot::Catalog& registry, Apply apply)
     : context_(context),
       config_path_(std::move(config_path)),
       registry_(registry),

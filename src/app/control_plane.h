@@ -13,7 +13,7 @@
 
 #include "admin/config_service.h"
 #include "config/loader.h"
-#include "filters/registry.h"
+#include "snapshot/catalog.h"
 #include "store/async_mutex.h"
 #include "store/pg_connection.h"
 #include "store/store.h"
@@ -26,7 +26,7 @@ class ControlPlane final : public admin::ConfigService {
   using Apply = std::function<std::uint64_t(config::Config config, std::string_view why)>;
 
   ControlPlane(server::net::io_context& context, std::string config_path,
-               const filters::Registry& registry, Apply apply);
+               const snapshot::Catalog& registry, Apply apply);
   ~ControlPlane() override;
 
   // The config to serve first, from the file's load (`loaded`, with the file's text): in store
@@ -78,7 +78,7 @@ class ControlPlane final : public admin::ConfigService {
 
   server::net::io_context& context_;
   std::string config_path_;
-  const filters::Registry& registry_;
+  const snapshot::Catalog& registry_;
   Apply apply_;
 
   std::string file_text_;

@@ -13,7 +13,7 @@
 #include "admin/admin_server.h"
 #include "app/control_plane.h"
 #include "config/schema.h"
-#include "filters/registry.h"
+#include "snapshot/catalog.h"
 #include "observe/access_log.h"
 #include "server/health_checker.h"
 #include "server/worker.h"
@@ -48,7 +48,7 @@ class Gateway {
   config::Config initial_config_;
   server::net::io_context context_;
   server::net::signal_set signals_;
-  filters::Registry registry_;
+  snapshot::Catalog registry_;
   std::shared_ptr<const snapshot::Snapshot> current_;
   server::HealthChecker health_checker_{context_};
   std::vector<std::unique_ptr<server::Worker>> workers_;

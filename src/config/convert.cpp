@@ -410,27 +410,31 @@ RewriteConfig convert_rewrite(const toml::table& table, const std::string& path,
   return rewrite;
 }
 
-void convert_filter(const toml::table& entry, const std::string& path, const FilterCatalog& catalog,
-                    std::vector<FilterRef>& out, LoadContext& ctx) {
-  // The entry's other keys belong to the filter, whose parser checks them.
+// A filters-list entry or a route's handler table: its "name" picks the parser; its other keys
+// belong to that parser, which checks them.
+std::optional<FilterRef> convert_named_entry(const toml::table& entry, const std::string& path,
+                                             const FilterCatalog& catalog, bool is_handler,
+                                             LoadContext& ctx) {
+  const std::string_view kind = is_handler ? "handler" : "filter";
   const toml::node* name_node = entry.get("name");
   const auto* name = name_node != nullptr ? name_node->as_string() : nullptr;
   if (name == nullptr) {
     ctx.error(name_node != nullptr ? ctx.position_of(*name_node) : ctx.position_of(entry),
-              "each filter needs a string 'name'");
-    return;
+              std::string(is_handler ? "a handler" : "each filter") + " needs a string 'name'");
+    return std::nullopt;
   }
   ctx.positions().record(path + ".name", ctx.position_of(*name_node));
-  const auto known = catalog.filter_names();
+  const auto known = is_handler ? catalog.handler_names() : catalog.filter_names();
   if (std::find(known.begin(), known.end(), name->get()) == known.end()) {
-    ctx.error(*name_node,
-              "unknown filter '" + name->get() + "'" + did_you_mean(name->get(), known));
-    return;
+    ctx.error(*name_node, "unknown " + std::string(kind) + " '" + name->get() + "'" +
+                              did_you_mean(name->get(), known));
+    return std::nullopt;
   }
-  auto settings = catalog.parse_filter(name->get(), entry, ctx.position_function(), ctx.errors());
-  if (settings != nullptr) {
-    out.push_back({name->get(), std::move(settings), ctx.position_of(entry)});
-  }
+  auto settings =
+      is_handler ? catalog.parse_handler(name->get(), entry, ctx.position_function(), ctx.errors())
+                 : catalog.parse_filter(name->get(), entry, ctx.position_function(), ctx.errors());
+  if (settings == nullptr) return std::nullopt;
+  return FilterRef{name->get(), std::move(settings), ctx.position_of(entry)};
 }
 
 RetryConfig convert_retry(const toml::table& table, const std::string& path, LoadContext& ctx) {
@@ -525,7 +529,7 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
                           const FilterCatalog& filters, LoadContext& ctx) {
   RouteConfig route;
   TableReader reader(table, path,
-                     {"id", "name", "tags", "match", "upstream", "rewrite", "timeout",
+                     {"id", "name", "tags", "match", "upstream", "handler", "rewrite", "timeout",
                       "max_body_bytes", "retry", "fallback", "filters"},
                      ctx);
   route.position = reader.position();
@@ -534,7 +538,17 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   if (const auto* match = reader.read_table("match")) {
     route.match = convert_match(*match, reader.path_of("match"), ctx);
   }
-  reader.read_string("upstream", route.upstream, Presence::required);
+  reader.read_string("upstream", route.upstream);
+  if (const auto* handler = reader.read_table("handler")) {
+    route.handler =
+        convert_named_entry(*handler, reader.path_of("handler"), filters, /*is_handler=*/true, ctx);
+  }
+  const bool has_handler = reader.find("handler") != nullptr;
+  if (route.upstream.empty() == !has_handler) {
+    ctx.error(reader.position(), "route '" + route.name +
+                                     "' needs exactly one of 'upstream' (proxy to it) or "
+                                     "'handler' (the gateway answers)");
+  }
   if (const auto* rewrite = reader.read_table("rewrite")) {
     route.rewrite = convert_rewrite(*rewrite, reader.path_of("rewrite"), ctx);
   }
@@ -550,7 +564,10 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   if (const auto* list = reader.find("filters")) {
     for_each_table(*list, "filters", reader.path_of("filters"), ctx,
                    [&](const toml::table& entry, const std::string& entry_path) {
-                     convert_filter(entry, entry_path, filters, route.filters, ctx);
+                     if (auto ref = convert_named_entry(entry, entry_path, filters,
+                                                        /*is_handler=*/false, ctx)) {
+                       route.filters.push_back(std::move(*ref));
+                     }
                    });
   }
   return route;

@@ -39,8 +39,9 @@ struct Environment {
 // of a document that came from the admin API or a store), for filter parsers' error messages.
 using PositionOf = std::function<SourcePosition(const toml::node&)>;
 
-// Parses the settings of the filters named in routes' `filters` lists. Implemented by the filter
-// registry (a layer above config), so the loader knows filters only through this interface.
+// Parses the settings of the filters named in routes' `filters` lists and of routes' handlers.
+// Implemented by the registries (a layer above config), so the loader knows filters and handlers
+// only through this interface.
 class FilterCatalog {
  public:
   virtual ~FilterCatalog() = default;
@@ -50,6 +51,14 @@ class FilterCatalog {
   virtual std::shared_ptr<const void> parse_filter(std::string_view name, const toml::table& entry,
                                                    const PositionOf& position_of,
                                                    std::vector<ConfigError>& errors) const = 0;
+  // The same for a route's `handler` table.
+  virtual std::vector<std::string> handler_names() const { return {}; }
+  virtual std::shared_ptr<const void> parse_handler(std::string_view /*name*/,
+                                                    const toml::table& /*entry*/,
+                                                    const PositionOf& /*position_of*/,
+                                                    std::vector<ConfigError>& /*errors*/) const {
+    return nullptr;
+  }
 };
 
 struct LoadResult {

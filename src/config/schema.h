@@ -192,7 +192,7 @@ struct RewriteConfig {
 // parsed into the filter's own config by the filter registry at load time.
 struct FilterRef {
   std::string name;
-  std::shared_ptr<const void> settings;  // the filter's own config struct, from its parser
+  std::shared_ptr<const void> settings;  // the filter's (or handler's) config, from its parser
   SourcePosition position;
 };
 
@@ -228,7 +228,9 @@ struct FallbackConfig {
 struct RouteConfig {
   std::string name;
   RouteMatch match;
-  std::string upstream;
+  std::string upstream;  // the route proxies to this upstream, or
+  // the gateway answers it itself with this handler (static, redirect; docs/configuration.md)
+  std::optional<FilterRef> handler;
   RewriteConfig rewrite;
   std::optional<Duration> timeout;  // overrides upstream request_timeout
   std::optional<std::uint64_t> max_body_bytes;

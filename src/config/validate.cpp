@@ -311,6 +311,11 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
                   "'; the route's path_template must capture {" + upstream->hash_on.name + "}");
       }
     }
+    if (route.handler && route.fallback.enabled) {
+      error(path + ".fallback", route.position,
+            "route '" + route.name + "' is answered by its handler: 'fallback' applies to routes "
+            "with an upstream");
+    }
     if (const FallbackConfig& fallback = route.fallback; fallback.enabled) {
       const std::string prefix = path + ".fallback.";
       if (fallback.stale_if_error.count() == 0 && fallback.upstream.empty() &&

@@ -3,13 +3,16 @@
 #include "filters/headers/config.h"
 #include "filters/headers/headers_filter.h"
 #include "filters/key_auth/key_auth_filter.h"
+#include "pipeline/typed_factory.h"
 
 namespace apigw::filters {
 
 std::span<const FilterFactory> all_filters() {
   static const FilterFactory kFilters[] = {
-      {"headers", &headers::parse_config, &headers::make_filter},
-      {"key_auth", &key_auth::parse_config, &key_auth::make_filter},
+      pipeline::typed_factory<FilterFactory, headers::HeadersConfig, &headers::parse_config,
+                              &headers::make_filter>("headers"),
+      pipeline::typed_factory<FilterFactory, key_auth::KeyAuthConfig, &key_auth::parse_config,
+                              &key_auth::make_filter>("key_auth"),
   };
   return kFilters;
 }

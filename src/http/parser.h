@@ -39,6 +39,15 @@ struct ParseResult {
 // more than one Host. Unsupported version -> 505. Bare LF line endings are refused.
 ParseResult parse_request_head(std::string_view buffer, const HeadLimits& limits, RequestHead& out);
 
+// The method and target of a request line that may be incomplete or invalid, for logging a
+// request the gateway refused before its head parsed: each is empty unless it is a plain token /
+// printable target followed by a space (no bytes outside the first line are looked at).
+struct RequestLine {
+  std::string_view method;
+  std::string_view target;
+};
+RequestLine peek_request_line(std::string_view buffer);
+
 // Parses an upstream response head. `request_method` decides whether a body follows (HEAD);
 // 1xx, 204 and 304 never have a body. Same smuggling rules as requests.
 ParseResult parse_response_head(std::string_view buffer, const HeadLimits& limits,

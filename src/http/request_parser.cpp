@@ -236,4 +236,18 @@ ParseResult parse_request_head(std::string_view buffer, const HeadLimits& limits
   return apply_fields(out);
 }
 
+RequestLine peek_request_line(std::string_view buffer) {
+  RequestLine line;
+  const std::size_t limit = std::min<std::size_t>(buffer.size(), 8 * 1024);
+  std::size_t i = 0;
+  while (i < limit && i < 32 && buffer[i] != ' ') ++i;
+  if (i == limit || buffer[i] != ' ' || !is_token(buffer.substr(0, i))) return line;
+  const std::size_t target_start = ++i;
+  while (i < limit && buffer[i] > 0x20 && buffer[i] < 0x7f) ++i;
+  if (i == limit || buffer[i] != ' ' || i == target_start) return line;
+  line.method = buffer.substr(0, target_start - 1);
+  line.target = buffer.substr(target_start, i - target_start);
+  return line;
+}
+
 }  // namespace apigw::http

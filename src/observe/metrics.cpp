@@ -55,17 +55,22 @@ CounterCell& MetricsShard::fallbacks(const std::string& route, std::size_t kind)
 
 MetricsShard::Values MetricsShard::snapshot() const {
   Values values;
-  for (const auto& [name, stats] : routes_) {
+  const auto add_route = [&](const std::string& name, const RouteStats& stats) {
     auto& route = values.routes[name];
     for (std::size_t m = 0; m < kMethodLabels.size(); ++m) {
       for (std::size_t s = 0; s < 5; ++s)
-        route.requests[m][s] = stats->requests[m][s].load(std::memory_order_relaxed);
+        route.requests[m][s] += stats.requests[m][s].load(std::memory_order_relaxed);
     }
-    route.latency = stats->latency.read();
+    route.latency.add(stats.latency.read());
+  };
+  for (const auto& [name, stats] : routes_) add_route(name, *stats);
+  bool any_unrouted = false;
+  for (const auto& by_method : unrouted.requests) {
+    for (const auto& counter : by_method) {
+      any_unrouted = any_unrouted || counter.load(std::memory_order_relaxed) > 0;
+    }
   }
-  if (const auto unrouted = requests_without_route.value.load(std::memory_order_relaxed)) {
-    values.routes[""].requests[7][3] = unrouted;  // method unknown at that point: OTHER, 4xx
-  }
+  if (any_unrouted) add_route("", unrouted);
   values.connect_errors = connect_errors_.snapshot();
   values.retries = retries_.snapshot();
   values.ejections = ejections_.snapshot();

@@ -93,7 +93,9 @@ class MetricsShard {
   // Fallback answers of a route, by kind: 0 stale, 1 upstream, 2 static.
   CounterCell& fallbacks(const std::string& route, std::size_t kind);
   std::atomic<std::int64_t> active_connections{0};
-  CounterCell requests_without_route;  // 404s, counted under route=""
+  // Requests answered before a route was known (404 route_not_found, refused heads such as 400
+  // and 431), counted under route="".
+  RouteStats unrouted;
 
   // A plain copy of the shard's values, taken on the owning worker.
   struct Values {

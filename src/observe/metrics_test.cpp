@@ -117,13 +117,17 @@ TEST(Metrics, BucketBoundsAreInclusiveAndSlowRequestsOnlyReachInf) {
 TEST(Metrics, RequestsWithoutRouteAreCountedButHaveNoHistogram) {
   MetricsShard a;
   MetricsShard b;
-  a.requests_without_route.add(2);
-  b.requests_without_route.add();
+  EXPECT_EQ(a.snapshot().routes.count(""), 0u) << "no unrouted request, no line";
+  a.unrouted.record(http::Method::get, 404, 10);
+  a.unrouted.record(http::Method::get, 404, 10);
+  b.unrouted.record(http::Method::other, 431, 10);
   MetricsShard::Values merged = a.snapshot();
   merged.merge(b.snapshot());
   const std::string text = render(merged);
+  EXPECT_TRUE(has_line(text, R"(apigw_requests_total{route="",method="GET",status_class="4xx"} 2)"))
+      << text;
   EXPECT_TRUE(
-      has_line(text, R"(apigw_requests_total{route="",method="OTHER",status_class="4xx"} 3)"))
+      has_line(text, R"(apigw_requests_total{route="",method="OTHER",status_class="4xx"} 1)"))
       << text;
   EXPECT_EQ(text.find("apigw_request_duration_seconds_bucket{route=\"\""), std::string::npos)
       << text;

@@ -1,6 +1,17 @@
 #include "pipeline/request_context.h"
 
 namespace apigw::pipeline {
+namespace {
+
+std::string_view find_reply_header(const LocalReply& reply, std::string_view name) {
+  if (!reply.content_type.empty() && http::iequals(name, "content-type")) return reply.content_type;
+  for (const auto& header : reply.headers) {
+    if (http::iequals(header.name, name)) return header.value;
+  }
+  return {};
+}
+
+}  // namespace
 
 bool HeaderEdits::overrides(std::string_view name) const {
   for (const auto& header : set) {
@@ -10,6 +21,43 @@ bool HeaderEdits::overrides(std::string_view name) const {
     if (http::iequals(removed, name)) return true;
   }
   return false;
+}
+
+std::string_view RequestContext::response_header(std::string_view name) const {
+  if (upstream_response != nullptr) return http::find_header(upstream_response->headers, name);
+  if (local_reply) return find_reply_header(*local_reply, name);
+  return {};
+}
+
+std::string_view RequestContext::response_header(http::Field field) const {
+  if (upstream_response != nullptr) return http::find_header(upstream_response->headers, field);
+  if (!local_reply) return {};
+  if (field == http::Field::content_type && !local_reply->content_type.empty())
+    return local_reply->content_type;
+  for (const auto& header : local_reply->headers) {
+    if (http::classify_field(header.name) == field) return header.value;
+  }
+  return {};
+}
+
+void RequestContext::reset() {
+  head = nullptr;
+  path = {};
+  params = nullptr;
+  request_id = {};
+  route_name = {};
+  cancellation.reset();
+  upstream_request_headers.clear();
+  response_headers.clear();
+  local_reply.reset();
+  response_status = 0;
+  upstream_response = nullptr;
+  response_transforms.clear();
+  start = Clock::now();
+  status_sent = 0;
+  bytes_in = bytes_out = 0;
+  upstream_address = {};
+  upstream_micros = 0;
 }
 
 }  // namespace apigw::pipeline

@@ -1,18 +1,27 @@
-// Everything a filter may read or change about one request. Lives on the worker for the request's
-// duration; views point into the connection's buffers and never outlive the request.
+// The request record: everything about one request that filters, handlers, the proxy exchange,
+// the access log and the metrics read or write. One per client connection, reset for each request
+// (its vectors keep their capacity, so a warm connection allocates nothing here). Views point into
+// the connection's buffers and never outlive the request.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "http/message.h"
+#include "http/path_template.h"
+#include "pipeline/body_transform.h"
+#include "util/cancellation.h"
 
 namespace apigw::pipeline {
 
-// A header a filter wants set (replacing any of the same name) on the upstream request or on the
-// response to the client.
+class WorkerServices;
+
+// A header a filter wants on the upstream request or on the response to the client.
 struct HeaderSet {
   std::string name;
   std::string value;
@@ -20,32 +29,80 @@ struct HeaderSet {
 
 // Header changes gathered from filters, applied once when the head is written.
 struct HeaderEdits {
-  std::vector<HeaderSet> set;
+  std::vector<HeaderSet> set;  // replaces any header of the same name
+  std::vector<HeaderSet> add;  // appended; headers of the same name stay (Vary)
   std::vector<std::string> remove;
-  bool empty() const { return set.empty() && remove.empty(); }
+  bool empty() const { return set.empty() && add.empty() && remove.empty(); }
   // True if `name` is set or removed here (so the original header must not be copied).
   bool overrides(std::string_view name) const;
+  void clear() {
+    set.clear();
+    add.clear();
+    remove.clear();
+  }
 };
 
-// An answer made by the gateway itself, in the unified error format.
+// An answer made by the gateway itself: an error in the unified format (code and message), or a
+// response of a handler, a fallback or a filter (CORS preflight) with its own body.
 struct LocalReply {
   int status = 500;
-  std::string code;
-  std::string message;
-  std::vector<HeaderSet> headers;  // e.g. Retry-After, WWW-Authenticate
+  std::string code;     // error answers: the JSON error body is made of status, code, message
+  std::string message;  // and the request id
+  std::vector<HeaderSet> headers;  // e.g. Retry-After, WWW-Authenticate, Location
+  std::string body;                // other answers: sent as is
+  std::string content_type;        // of `body`; none when empty
+
+  bool is_error() const { return !code.empty(); }
+  static LocalReply error(int status, std::string code, std::string message) {
+    LocalReply reply;
+    reply.status = status;
+    reply.code = std::move(code);
+    reply.message = std::move(message);
+    return reply;
+  }
 };
 
 struct RequestContext {
-  const http::RequestHead& request;
-  std::string_view path;  // normalized request path
-  std::string_view route_name;
-  std::string_view request_id;
-  std::string_view client_address;
+  using Clock = std::chrono::steady_clock;
 
+  // --- The request, set before the request phase ---
+  const http::RequestHead* head = nullptr;
+  std::string_view path;  // normalized request path
+  const http::PathParams* params = nullptr;
+  std::string_view request_id;
+  std::string_view client_address;  // the client: the peer, or what trusted proxies said
+  std::string_view peer_address;    // the TCP peer (a trusted proxy, a load balancer)
+  std::string_view route_name;      // empty until a route matched (or when none did)
+  std::size_t worker_index = 0;
+  WorkerServices* services = nullptr;  // this worker's outbound clients
+  // Aborts I/O a suspended filter started when the request ends early (client gone, deadline).
+  util::Cancellation cancellation;
+
+  // --- Set by filters ---
   HeaderEdits upstream_request_headers;
   HeaderEdits response_headers;
-  std::optional<LocalReply> local_reply;  // set by a filter that answers directly
-  int response_status = 0;                // known in the response phase
+  std::optional<LocalReply> local_reply;  // set by a filter that answers, or by the gateway
+
+  // --- The response phase ---
+  int response_status = 0;
+  const http::ResponseHead* upstream_response = nullptr;  // null: the gateway answers itself
+  // Streamed changes of the response body, in order (compression). The framing becomes chunked.
+  std::vector<std::unique_ptr<BodyTransform>> response_transforms;
+
+  // --- The record, for the access log and the metrics ---
+  Clock::time_point start{};
+  int status_sent = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::string_view upstream_address;
+  std::uint64_t upstream_micros = 0;
+
+  const http::RequestHead& request() const { return *head; }
+  // A header of the response being answered: the upstream's, or the local reply's.
+  std::string_view response_header(std::string_view name) const;
+  std::string_view response_header(http::Field field) const;
+  // Starts a new request (keeps capacities).
+  void reset();
 };
 
 }  // namespace apigw::pipeline

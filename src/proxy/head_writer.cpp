@@ -50,6 +50,7 @@ void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t l
 void append_edits(std::string& out, const pipeline::HeaderEdits* edits) {
   if (edits == nullptr) return;
   for (const auto& header : edits->set) append_header(out, header.name, header.value);
+  for (const auto& header : edits->add) append_header(out, header.name, header.value);
 }
 
 }  // namespace
@@ -104,7 +105,8 @@ void write_client_response_head(const http::ResponseHead& response, const Client
   for (const auto& header : response.headers) {
     if (http::is_hop_by_hop(header, response.connection, response.headers)) continue;
     // Without a body (HEAD, 304) Content-Length describes the resource: pass it on unchanged.
-    if (response.framing != http::BodyFraming::none && header.field == http::Field::content_length)
+    if ((response.framing != http::BodyFraming::none || info.framing) &&
+        header.field == http::Field::content_length)
       continue;
     if (info.edits != nullptr && info.edits->overrides(header.name)) continue;
     has_request_id = has_request_id || header.field == http::Field::x_request_id;
@@ -114,7 +116,7 @@ void write_client_response_head(const http::ResponseHead& response, const Client
     append_header(out, "X-Request-Id", info.request_id);
   }
   append_edits(out, info.edits);
-  append_framing(out, response.framing, response.content_length);
+  append_framing(out, info.framing.value_or(response.framing), response.content_length);
   if (!info.keep_alive) {
     out.append("Connection: close\r\n");
   } else if (info.client_http10) {
@@ -123,21 +125,42 @@ void write_client_response_head(const http::ResponseHead& response, const Client
   out.append("\r\n");
 }
 
-void write_local_reply(int status, std::string_view code, std::string_view message,
-                       std::string_view request_id, bool keep_alive,
-                       const std::vector<pipeline::HeaderSet>& extra_headers, std::string& out) {
-  std::string body;
-  http::append_error_body(body, status, code, message, request_id);
+void write_local_reply(const pipeline::LocalReply& reply, const LocalReplyInfo& info,
+                       std::string& out) {
+  const pipeline::HeaderEdits* edits = info.edits;
+  const auto kept = [edits](std::string_view name) {
+    return edits == nullptr || !edits->overrides(name);
+  };
+  std::string error_body;
+  std::string_view body = reply.body;
+  std::string_view content_type = reply.content_type;
+  if (reply.is_error()) {
+    http::append_error_body(error_body, reply.status, reply.code, reply.message, info.request_id);
+    body = error_body;
+    content_type = "application/json";
+  }
+  // RFC 9110 §8.6, §15.3.5, §15.4.5: 1xx, 204 and 304 answers have no body.
+  const bool bodyless_status = reply.status < 200 || reply.status == 204 || reply.status == 304;
+  if (bodyless_status) body = {};
   out.append("HTTP/1.1 ");
-  append_number(out, static_cast<std::uint64_t>(status));
-  out.append(" ").append(http::reason_phrase(status)).append("\r\n");
-  out.append("Content-Type: application/json\r\nContent-Length: ");
-  append_number(out, body.size());
+  append_number(out, static_cast<std::uint64_t>(reply.status));
+  out.append(" ").append(http::reason_phrase(reply.status)).append("\r\n");
+  if (!info.date.empty()) append_header(out, "Date", info.date);
+  if (!content_type.empty() && kept("content-type"))
+    append_header(out, "Content-Type", content_type);
+  for (const auto& header : reply.headers) {
+    if (kept(header.name)) append_header(out, header.name, header.value);
+  }
+  if (!bodyless_status) {
+    out.append("Content-Length: ");
+    append_number(out, body.size());
+    out.append("\r\n");
+  }
+  if (!info.request_id.empty()) append_header(out, "X-Request-Id", info.request_id);
+  append_edits(out, edits);
+  if (!info.keep_alive) out.append("Connection: close\r\n");
   out.append("\r\n");
-  if (!request_id.empty()) append_header(out, "X-Request-Id", request_id);
-  for (const auto& header : extra_headers) append_header(out, header.name, header.value);
-  if (!keep_alive) out.append("Connection: close\r\n");
-  out.append("\r\n").append(body);
+  if (!info.head_request) out.append(body);
 }
 
 }  // namespace apigw::proxy

@@ -2,6 +2,7 @@
 // client, each in one pass into a reused string so that it goes out in one gathered write.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,9 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
 struct ClientResponseInfo {
   bool keep_alive = true;      // the connection stays open after this response
   bool client_http10 = false;  // answer in HTTP/1.0 terms
+  // The gateway's own framing, for a body that filters change as it streams (the upstream's
+  // Content-Length no longer holds): chunked, or until close for an HTTP/1.0 client.
+  std::optional<http::BodyFraming> framing;
   std::string_view request_id;
   const pipeline::HeaderEdits* edits = nullptr;
 };
@@ -39,9 +43,18 @@ struct ClientResponseInfo {
 void write_client_response_head(const http::ResponseHead& response, const ClientResponseInfo& info,
                                 std::string& out);
 
-// Appends a complete response made by the gateway itself (unified JSON error body).
-void write_local_reply(int status, std::string_view code, std::string_view message,
-                       std::string_view request_id, bool keep_alive,
-                       const std::vector<pipeline::HeaderSet>& extra_headers, std::string& out);
+struct LocalReplyInfo {
+  std::string_view request_id;
+  std::string_view date;  // the Date header's value (gateway-made answers carry one)
+  bool keep_alive = true;
+  bool head_request = false;                     // HEAD: the head of the answer only
+  const pipeline::HeaderEdits* edits = nullptr;  // the response phase's edits
+};
+
+// Appends a complete response made by the gateway itself: the unified JSON error body for an
+// error reply, else the reply's own body and content type. Framing and X-Request-Id are the
+// gateway's; the response phase's edits apply to everything else.
+void write_local_reply(const pipeline::LocalReply& reply, const LocalReplyInfo& info,
+                       std::string& out);
 
 }  // namespace apigw::proxy

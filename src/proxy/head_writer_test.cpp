@@ -367,25 +367,45 @@ TEST(ClientResponseHead, HeaderEditsReplaceAndRemove) {
 
 // ---- local replies ----
 
-TEST(LocalReply, ExactBytesWithRequestIdAndExtraHeaders) {
+// A reply as the tests below write it: an error, or a reply with a body of its own.
+std::string local_reply(const pipeline::LocalReply& reply, std::string_view request_id,
+                        bool keep_alive, std::string_view date = "",
+                        const pipeline::HeaderEdits* edits = nullptr, bool head = false) {
   std::string out;
-  write_local_reply(429, "rate_limited", "slow down", "rid-9", true, {{"Retry-After", "3"}}, out);
+  LocalReplyInfo info;
+  info.request_id = request_id;
+  info.date = date;
+  info.keep_alive = keep_alive;
+  info.head_request = head;
+  info.edits = edits;
+  write_local_reply(reply, info, out);
+  return out;
+}
+
+pipeline::LocalReply error_reply(int status, std::string code, std::string message,
+                                 std::vector<pipeline::HeaderSet> headers = {}) {
+  auto reply = pipeline::LocalReply::error(status, std::move(code), std::move(message));
+  reply.headers = std::move(headers);
+  return reply;
+}
+
+TEST(LocalReply, ExactBytesWithDateRequestIdAndExtraHeaders) {
   EXPECT_EQ(
-      out,
+      local_reply(error_reply(429, "rate_limited", "slow down", {{"Retry-After", "3"}}), "rid-9",
+                  true, "Sun, 06 Nov 1994 08:49:37 GMT"),
       "HTTP/1.1 429 Too Many Requests\r\n"
+      "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
       "Content-Type: application/json\r\n"
+      "Retry-After: 3\r\n"
       "Content-Length: 89\r\n"
       "X-Request-Id: rid-9\r\n"
-      "Retry-After: 3\r\n"
       "\r\n"
       R"({"error":{"status":429,"code":"rate_limited","message":"slow down","request_id":"rid-9"}})");
 }
 
 TEST(LocalReply, CloseEscapedMessageAndNoRequestId) {
-  std::string out;
-  write_local_reply(502, "bad_gateway", "upstream said \"no\"\n", "", false, {}, out);
   EXPECT_EQ(
-      out,
+      local_reply(error_reply(502, "bad_gateway", "upstream said \"no\"\n"), "", false),
       "HTTP/1.1 502 Bad Gateway\r\n"
       "Content-Type: application/json\r\n"
       "Content-Length: 100\r\n"
@@ -395,11 +415,10 @@ TEST(LocalReply, CloseEscapedMessageAndNoRequestId) {
 }
 
 TEST(LocalReply, ContentLengthMatchesTheBodyAndUnknownStatusesGetAReason) {
-  std::string out;
-  write_local_reply(599, "x", "y", "", true, {}, out);
-  EXPECT_TRUE(out.starts_with("HTTP/1.1 599 Unknown\r\n")) << out;
-  out.clear();
-  write_local_reply(404, "route_not_found", "no route for \xc3\xa9t\xc3\xa9", "abc", true, {}, out);
+  EXPECT_TRUE(
+      local_reply(error_reply(599, "x", "y"), "", true).starts_with("HTTP/1.1 599 Unknown\r\n"));
+  const std::string out = local_reply(
+      error_reply(404, "route_not_found", "no route for \xc3\xa9t\xc3\xa9"), "abc", true);
   const std::size_t end = out.find("\r\n\r\n");
   ASSERT_NE(end, std::string::npos);
   const std::string body = out.substr(end + 4);
@@ -409,6 +428,39 @@ TEST(LocalReply, ContentLengthMatchesTheBodyAndUnknownStatusesGetAReason) {
   EXPECT_TRUE(body.starts_with(R"({"error":{"status":404,"code":"route_not_found",)")) << body;
   EXPECT_TRUE(body.ends_with(R"(,"request_id":"abc"}})")) << body;
   EXPECT_EQ(count_header(out.substr(0, end + 2), "connection"), 0) << out;
+}
+
+TEST(LocalReply, OwnBodyResponsePhaseEditsAndHead) {
+  pipeline::LocalReply reply;
+  reply.status = 200;
+  reply.body = "hello";
+  reply.content_type = "text/plain";
+  reply.headers = {{"Server", "backend"}, {"X-Keep", "1"}};
+  pipeline::HeaderEdits edits;
+  edits.remove.push_back("server");
+  edits.set.push_back({"Access-Control-Allow-Origin", "https://a.example"});
+  edits.add.push_back({"Vary", "Origin"});
+  const std::string out = local_reply(reply, "r1", true, "", &edits);
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\n"
+            "Content-Type: text/plain\r\n"
+            "X-Keep: 1\r\n"
+            "Content-Length: 5\r\n"
+            "X-Request-Id: r1\r\n"
+            "Access-Control-Allow-Origin: https://a.example\r\n"
+            "Vary: Origin\r\n"
+            "\r\n"
+            "hello");
+  const std::string head_only = local_reply(reply, "r1", true, "", nullptr, /*head=*/true);
+  EXPECT_TRUE(head_only.ends_with("Content-Length: 5\r\nX-Request-Id: r1\r\n\r\n")) << head_only;
+}
+
+TEST(LocalReply, NoContentHasNeitherBodyNorLength) {
+  pipeline::LocalReply reply;
+  reply.status = 204;
+  reply.body = "ignored";
+  const std::string out = local_reply(reply, "", true);
+  EXPECT_EQ(out, "HTTP/1.1 204 No Content\r\n\r\n");
 }
 
 }  // namespace

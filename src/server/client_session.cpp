@@ -11,18 +11,6 @@
 #include "server/write_all.h"
 
 namespace apigw::server {
-namespace {
-
-// A client's X-Request-Id is passed on only if it is short and printable; otherwise we make one.
-bool is_usable_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (unsigned char c : id) {
-    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 void ClientSession::start(Worker& worker, tcp_socket socket) {
   auto session = std::make_unique<ClientSession>(worker, std::move(socket));
@@ -87,6 +75,9 @@ void ClientSession::on_deadline() {
     case Phase::client_write:
       socket_.close(ignored);
       break;
+    case Phase::filter_wait:
+      if (scratch_) scratch_->request.cancellation.cancel();
+      break;
   }
 }
 
@@ -98,19 +89,36 @@ void ClientSession::on_drain() {
 }
 
 void ClientSession::begin_unparsed_request() {
-  // The previous request's id may point into input that is gone: this answer gets its own.
-  request_start_ = Clock::now();
+  // The previous request's id may point into input that is gone: this answer gets its own. The
+  // request line, when it is there, still names the method and target for the access log.
+  pipeline::RequestContext& ctx = scratch_->request;
+  ctx.reset();
+  const http::RequestLine line = http::peek_request_line(input_.readable());
   scratch_->head.clear();
+  scratch_->head.method_text = line.method;
+  scratch_->head.method = http::parse_method(line.method);
+  scratch_->head.target = line.target;
+  ctx.head = &scratch_->head;
+  ctx.client_address = ctx.peer_address = client_ip_;
+  ctx.worker_index = worker_.index();
   util::make_request_id(request_id_storage_);
-  request_id_ = {request_id_storage_.data(), request_id_storage_.size()};
-  status_sent_ = 0;
-  bytes_in_ = bytes_out_ = 0;
-  route_name_ = upstream_address_ = {};
-  upstream_micros_ = 0;
+  ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
+  serving_ = worker_.current();
+  route_ = nullptr;
+  chain_ = nullptr;
+}
+
+awaitable<void> ClientSession::refuse_unparsed(int status, std::string_view code,
+                                               std::string_view message) {
+  begin_unparsed_request();
+  co_await answer(pipeline::LocalReply::error(status, std::string(code), std::string(message)),
+                  false);
+  co_await lingering_close();
 }
 
 void ClientSession::abort() {
   aborted_ = true;
+  if (scratch_) scratch_->request.cancellation.cancel();
   error_code ignored;
   socket_.close(ignored);
   if (upstream_ != nullptr) upstream_->socket.close(ignored);
@@ -145,7 +153,11 @@ awaitable<void> ClientSession::serve(Owner self) {
   for (;;) {
     if (!session.scratch_) session.scratch_ = session.worker_.scratch().take();
     if (!co_await session.read_request_head()) break;
-    if (!co_await session.handle_request()) break;
+    const bool keep_open = co_await session.handle_request();
+    session.serving_.reset();  // an idle connection must not keep an old snapshot alive
+    session.route_ = nullptr;
+    session.chain_ = nullptr;
+    if (!keep_open) break;
     if (session.worker_.draining() || session.aborted_) break;
     session.scratch_->output.clear();
     if (session.input_.empty()) {
@@ -231,10 +243,7 @@ awaitable<bool> ClientSession::read_request_head() {
         co_return true;
       }
       if (result.status == http::ParseStatus::error) {
-        begin_unparsed_request();
-        co_await send_local_reply(result.error.status, result.error.code, result.error.message,
-                                  false);
-        co_await lingering_close();
+        co_await refuse_unparsed(result.error.status, result.error.code, result.error.message);
         co_return false;
       }
     }
@@ -249,31 +258,14 @@ awaitable<bool> ClientSession::read_request_head() {
     if (ec) {
       if (timed_out_ && timed_out_in_ == Phase::client_head && !input_.empty()) {
         begin_unparsed_request();
-        co_await send_local_reply(408, "request_timeout", "request head not received in time",
-                                  false);
+        co_await answer(pipeline::LocalReply::error(408, "request_timeout",
+                                                    "request head not received in time"),
+                        false);
       }
       co_return false;
     }
     input_.commit(n);
   }
-}
-
-awaitable<bool> ClientSession::send_local_reply(int status, std::string_view code,
-                                                std::string_view message, bool keep_alive,
-                                                const std::vector<pipeline::HeaderSet>& headers) {
-  // write_local_reply speaks HTTP/1.1 without "Connection: keep-alive", so an HTTP/1.0 client
-  // would take the connection for closed: close it.
-  keep_alive = keep_alive && !worker_.draining() && scratch_->head.version_minor == 1;
-  scratch_->output.clear();
-  proxy::write_local_reply(status, code, message, request_id_, keep_alive, headers,
-                           scratch_->output);
-  status_sent_ = status;
-  expect(Phase::client_write, worker_.current()->snapshot->config.server.timeouts.body_read);
-  auto [ec, n] = co_await write_all(socket_, net::buffer(scratch_->output));
-  clear_deadline();
-  bytes_out_ += n;
-  log_request();
-  co_return keep_alive && !ec;
 }
 
 awaitable<void> ClientSession::lingering_close() {
@@ -293,104 +285,6 @@ awaitable<void> ClientSession::lingering_close() {
   }
   input_.consume(input_.size());
   clear_deadline();
-}
-
-awaitable<bool> ClientSession::handle_request() {
-  request_start_ = Clock::now();
-  status_sent_ = 0;
-  bytes_in_ = scratch_->head.head_bytes;
-  bytes_out_ = 0;
-  route_name_ = {};
-  upstream_address_ = {};
-  upstream_micros_ = 0;
-  // Keep this request's snapshot: a reload during the request must not change it.
-  const std::shared_ptr<WorkerSnapshot> current = worker_.current();
-  const snapshot::Snapshot& snapshot = *current->snapshot;
-
-  const std::string_view client_id =
-      http::find_header(scratch_->head.headers, http::Field::x_request_id);
-  const bool client_sent_id = is_usable_request_id(client_id);
-  if (client_sent_id) {
-    request_id_ = client_id;
-  } else {
-    util::make_request_id(request_id_storage_);
-    request_id_ = {request_id_storage_.data(), request_id_storage_.size()};
-  }
-  // Without a body to skip, a local reply can keep the connection.
-  const bool bodyless = scratch_->head.framing == http::BodyFraming::none ||
-                        (scratch_->head.framing == http::BodyFraming::content_length &&
-                         scratch_->head.content_length == 0);
-  const bool can_keep_alive = scratch_->head.keep_alive && bodyless;
-
-  if (!http::normalize_path(scratch_->head.path, scratch_->path)) {
-    input_.consume(scratch_->head.head_bytes);
-    co_return co_await send_local_reply(400, "invalid_path", "the request path is malformed",
-                                        false);
-  }
-  const auto route_index =
-      snapshot.router.match(scratch_->head.host, scratch_->head.method_text, scratch_->path,
-                            scratch_->head.headers, scratch_->params);
-  if (!route_index) {
-    input_.consume(scratch_->head.head_bytes);
-    worker_.metrics().requests_without_route.add();
-    std::string message = "no route matches ";
-    message.append(scratch_->head.method_text).append(" ").append(scratch_->path);
-    co_return co_await send_local_reply(404, "route_not_found", message, can_keep_alive);
-  }
-  const snapshot::CompiledRoute& route = snapshot.routes[*route_index];
-  route_name_ = route.config->name;
-
-  pipeline::RequestContext context{scratch_->head, scratch_->path, route.config->name, request_id_,
-                                   client_ip_};
-  if (!route.chain.empty() && route.chain.run_request_phase(context) == pipeline::Verdict::stop) {
-    input_.consume(scratch_->head.head_bytes);
-    const pipeline::LocalReply& reply = *context.local_reply;
-    const bool keep = co_await send_local_reply(reply.status, reply.code, reply.message,
-                                                can_keep_alive, reply.headers);
-    current->stats(*route_index).record(scratch_->head.method, status_sent_, 0);
-    co_return keep;
-  }
-
-  if (scratch_->head.framing == http::BodyFraming::content_length &&
-      scratch_->head.content_length > route.max_body_bytes) {
-    input_.consume(scratch_->head.head_bytes);
-    co_return co_await send_local_reply(413, "payload_too_large",
-                                        "request body exceeds the limit of this route", false);
-  }
-
-  ProxyExchange exchange(*this, *current, route, context, route.cluster_index);
-  const bool keep_alive = co_await exchange.run();
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - request_start_);
-  current->stats(*route_index)
-      .record(scratch_->head.method, status_sent_ ? status_sent_ : 499,
-              static_cast<std::uint64_t>(micros.count()));
-  co_return keep_alive && !worker_.draining();
-}
-
-void ClientSession::log_request() {
-  observe::AccessLogQueue* queue = worker_.access_log();
-  if (queue == nullptr) return;
-  const auto now = Clock::now();
-  observe::AccessLogEntry entry;
-  entry.unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  entry.request_id = request_id_;
-  entry.client = client_ip_;
-  entry.method = scratch_->head.method_text;
-  entry.path = scratch_->head.target;
-  entry.status = status_sent_ ? status_sent_ : 499;
-  entry.bytes_in = bytes_in_;
-  entry.bytes_out = bytes_out_;
-  entry.duration_micros = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(now - request_start_).count());
-  entry.upstream_address = upstream_address_;
-  entry.upstream_micros = upstream_micros_;
-  entry.route = route_name_;
-  std::string line;
-  observe::format_access_log_line(entry, line);
-  queue->push(line);
 }
 
 }  // namespace apigw::server

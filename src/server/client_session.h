@@ -14,11 +14,13 @@
 #include "server/deadline_sweeper.h"
 #include "server/request_scratch.h"
 #include "server/upstream_pool.h"
+#include "snapshot/snapshot.h"
 #include "util/request_id.h"
 
 namespace apigw::server {
 
 class Worker;
+struct WorkerSnapshot;
 
 // What the connection is waiting for; decides what a passed deadline cuts and how it is answered.
 enum class Phase : std::uint8_t {
@@ -27,6 +29,7 @@ enum class Phase : std::uint8_t {
   client_head,        // reading a request head: 408
   client_body,        // reading the request body: 408
   client_write,       // writing to the client: close
+  filter_wait,        // a filter or handler waits on I/O: cancel it, then 504
   upstream_connect,   // connecting: 504
   upstream_exchange,  // sending the request / awaiting the response head: 504
   upstream_body,      // relaying the response body: close (the head is already out)
@@ -36,6 +39,9 @@ enum class Phase : std::uint8_t {
 // readability wait (no coroutine frame, no buffer, no scratch: an idle keep-alive connection costs
 // this object and its socket); while a request is in progress, by its serve() coroutine. If the
 // worker shuts down with the wait or the coroutine pending, destroying them frees the session.
+//
+// The public part below start() is the client side as a ProxyExchange sees it: the request record,
+// the connection's buffer and socket, deadlines, and answering.
 class ClientSession final : public Expirable {
  public:
   using Owner = std::unique_ptr<ClientSession>;
@@ -53,9 +59,29 @@ class ClientSession final : public Expirable {
   // on them finishes at once.
   void abort();
 
- private:
-  friend class ProxyExchange;
+  // --- The client side of the request in progress ---
+  Worker& worker() { return worker_; }
+  pipeline::RequestContext& request() { return scratch_->request; }
+  RequestScratch& scratch() { return *scratch_; }
+  ByteBuffer& input() { return input_; }
+  tcp_socket& socket() { return socket_; }
+  // Sets the phase and its deadline.
+  void expect(Phase phase, std::chrono::milliseconds timeout);
+  // Whether the last deadline passed (in the phase it cut); start_timing() forgets it.
+  bool timed_out() const { return timed_out_; }
+  void start_timing() { timed_out_ = false; }
+  // abort() was called: no retry, no next request.
+  bool aborted() const { return aborted_; }
+  // The upstream connection a deadline must close (null: none).
+  void watch_upstream(UpstreamConnection* connection) { upstream_ = connection; }
+  // Answers with a reply made by the gateway, after the response phase of the request's filters
+  // (or of the global filters, before a route is known). Returns whether the connection stays
+  // open.
+  awaitable<bool> answer(pipeline::LocalReply reply, bool keep_alive);
+  // The request is over: its access-log line and its metrics, from the request record.
+  void finish_request();
 
+ private:
   // Between requests: gives the buffer and scratch back and waits, without a coroutine, for the
   // next request's first bytes; then spawns serve().
   static void wait_while_idle(Owner self);
@@ -72,17 +98,21 @@ class ClientSession final : public Expirable {
   awaitable<Linger> linger();
   // Routes and answers one request. Returns whether the connection stays open.
   awaitable<bool> handle_request();
-  // Sends an answer made by the gateway. Returns whether the connection stays open.
-  awaitable<bool> send_local_reply(int status, std::string_view code, std::string_view message,
-                                   bool keep_alive,
-                                   const std::vector<pipeline::HeaderSet>& headers = {});
+  // Runs the request phase of `chain` (awaiting filters that suspend) and, for a handler route,
+  // the handler. True: the request goes on upstream; false: ctx.local_reply is the answer (or
+  // the client is gone: client_gone_).
+  awaitable<bool> run_request_phase(const pipeline::FilterChain& chain);
+  // Awaits a suspended filter or handler: the request's deadline and the client's going away
+  // cancel it (ctx.cancellation).
+  template <typename Resume>
+  awaitable<pipeline::Verdict> await_io(Resume resume);
+  // Runs a handler route's handler: ctx.local_reply is its answer.
+  awaitable<void> run_handler(const pipeline::Handler& handler);
+  // Answers a request whose head did not parse (431, 400, 408): no filters; logged and counted.
+  awaitable<void> refuse_unparsed(int status, std::string_view code, std::string_view message);
   awaitable<void> lingering_close();
-  // Resets the per-request fields for an answer to a request whose head did not parse.
+  // Resets the request record for an answer to a request whose head did not parse.
   void begin_unparsed_request();
-  // Sets the phase and its deadline.
-  void expect(Phase phase, std::chrono::milliseconds timeout);
-  // Queues the access-log line of the request that just ended (if the access log is on).
-  void log_request();
 
   Worker& worker_;
   tcp_socket socket_;
@@ -91,22 +121,19 @@ class ClientSession final : public Expirable {
   // Held while a request is in progress, returned to the worker's pool while idle.
   std::unique_ptr<RequestScratch> scratch_;
   util::RequestIdText request_id_storage_{};
-  std::string_view request_id_;
+  // The snapshot the request in progress started with, its route (null: none) and that route's
+  // filters, or the global filters when no route matched.
+  std::shared_ptr<WorkerSnapshot> serving_;
+  const snapshot::CompiledRoute* route_ = nullptr;
+  std::size_t route_index_ = 0;
+  const pipeline::FilterChain* chain_ = nullptr;
 
   Phase phase_ = Phase::client_idle;
   Phase timed_out_in_ = Phase::client_idle;
   bool timed_out_ = false;
   bool aborted_ = false;                    // abort() was called: no retry, no next request
+  bool client_gone_ = false;                // seen while a filter waited on I/O
   UpstreamConnection* upstream_ = nullptr;  // the connection of the exchange in progress
-
-  // Per request, for logs and metrics.
-  Clock::time_point request_start_{};
-  int status_sent_ = 0;
-  std::uint64_t bytes_in_ = 0;
-  std::uint64_t bytes_out_ = 0;
-  std::string_view route_name_;
-  std::string_view upstream_address_;
-  std::uint64_t upstream_micros_ = 0;
 };
 
 }  // namespace apigw::server

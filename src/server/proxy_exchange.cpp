@@ -26,29 +26,27 @@ std::uint64_t micros_since(Clock::time_point start) {
 }  // namespace
 
 ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
-                             const snapshot::CompiledRoute& route,
-                             pipeline::RequestContext& context, std::size_t cluster_index,
+                             const snapshot::CompiledRoute& route, std::size_t cluster_index,
                              bool is_fallback)
     : session_(session),
       serving_(serving),
       snapshot_(*serving.snapshot),
       route_(route),
-      context_(context),
+      context_(session.request()),
       cluster_index_(cluster_index),
       is_fallback_(is_fallback),
       cluster_(snapshot_.clusters[cluster_index]) {
-  response_.headers.swap(session_.scratch_->response_headers);
+  response_.headers.swap(session_.scratch().response_headers);
 }
 
 ProxyExchange::~ProxyExchange() {
-  if (session_.scratch_ == nullptr) return;
   response_.headers.clear();
-  response_.headers.swap(session_.scratch_->response_headers);
+  response_.headers.swap(session_.scratch().response_headers);
 }
 
 awaitable<bool> ProxyExchange::run() {
-  const http::RequestHead& head = session_.scratch_->head;
-  ByteBuffer& input = session_.input_;
+  const http::RequestHead& head = session_.scratch().head;
+  ByteBuffer& input = session_.input();
   head_start_ = input.readable().data();
   input.consume(head.head_bytes);
 
@@ -100,7 +98,7 @@ awaitable<bool> ProxyExchange::proxy() {
       co_return co_await fail(UpstreamOutcome::circuit_open);
     }
     if (half_open) {
-      session_.worker_.metrics().upstream_breaker_transitions(cluster_.config->name, 5).add();
+      session_.worker().metrics().upstream_breaker_transitions(cluster_.config->name, 5).add();
       util::log_info("upstream '" + cluster_.config->name +
                      "': circuit breaker of the upstream half_open");
     }
@@ -120,18 +118,18 @@ awaitable<bool> ProxyExchange::proxy() {
     TargetPool& pool = serving_.pool(cluster_index_, target_index);
     const proxy::CountGuard in_flight(&target.state->in_flight);
     target_address_ = target.address;
-    session_.upstream_address_ = target.address;
+    context_.upstream_address = target.address;
     build_upstream_head(target);
 
     bool stale = false;
     outcome = co_await exchange(pool, target, false, stale);
-    if (outcome != UpstreamOutcome::ok && stale && !session_.aborted_) {
+    if (outcome != UpstreamOutcome::ok && stale && !session_.aborted()) {
       // A pooled connection the upstream had already closed: the request never reached it, and
       // its body is still in our buffer, so one more try on a fresh connection is safe.
       outcome = co_await exchange(pool, target, true, stale);
     }
-    session_.upstream_micros_ = micros_since(upstream_start_);
-    session_.upstream_ = nullptr;
+    context_.upstream_micros = micros_since(upstream_start_);
+    session_.watch_upstream(nullptr);
     record_try(target_index, outcome);
     if (!co_await retry_after(outcome, attempt, retrying)) break;
   }
@@ -147,21 +145,10 @@ awaitable<bool> ProxyExchange::proxy() {
 }
 
 void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome) {
-  bool failed = false;
-  switch (outcome) {
-    case UpstreamOutcome::ok:
-      failed = response_.status >= 500;
-      break;
-    case UpstreamOutcome::connect_failed:
-    case UpstreamOutcome::connect_timeout:
-    case UpstreamOutcome::reset:
-    case UpstreamOutcome::response_timeout:
-    case UpstreamOutcome::invalid_response:
-      failed = true;
-      break;
-    default:
-      return;  // the client's side failed: says nothing about the target
+  if (outcome != UpstreamOutcome::ok && !proxy::describe(outcome).target_failed) {
+    return;  // the client's side failed, or no try was made: says nothing about the target
   }
+  const bool failed = outcome != UpstreamOutcome::ok || response_.status >= 500;
   const std::int64_t now = proxy::steady_now_ns();
   const auto& target = cluster_.targets[target_index];
   const config::CircuitBreakerConfig& breaker = cluster_.config->circuit_breaker;
@@ -171,7 +158,8 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
     if (const auto moved =
             proxy::breaker_record(breaker, target.state->breaker, failed, took, now)) {
       // Half-open is entered by a pick, not by a call's result: only closed and open show here.
-      session_.worker_.metrics()
+      session_.worker()
+          .metrics()
           .upstream_breaker_transitions(cluster_.config->name, static_cast<std::size_t>(*moved))
           .add();
       util::log_warn("upstream '" + cluster_.config->name + "': circuit breaker of target " +
@@ -181,7 +169,8 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
   if (breaker.scope != config::CircuitBreakerConfig::Scope::target) {
     if (const auto moved =
             proxy::breaker_record(breaker, cluster_.state->breaker, failed, took, now)) {
-      session_.worker_.metrics()
+      session_.worker()
+          .metrics()
           .upstream_breaker_transitions(cluster_.config->name, 3 + static_cast<std::size_t>(*moved))
           .add();
       util::log_warn("upstream '" + cluster_.config->name + "': circuit breaker of the upstream " +
@@ -190,7 +179,7 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
   }
   const auto ejected = proxy::record_try(cluster_, target_index, failed, now);
   if (ejected.count() == 0) return;
-  session_.worker_.metrics().upstream_ejections(cluster_.config->name).add();
+  session_.worker().metrics().upstream_ejections(cluster_.config->name).add();
   util::log_warn("upstream '" + cluster_.config->name + "': target " +
                  cluster_.targets[target_index].address + " ejected for " +
                  std::to_string(ejected.count()) + " ms after " +
@@ -201,15 +190,15 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
 void ProxyExchange::keep_head() {
   // The head was parsed in place; its bytes sit before the body in the read buffer, which a
   // streamed body reuses from the start (and a replay buffer replaces). Copy them out first.
-  RequestScratch& scratch = *session_.scratch_;
+  RequestScratch& scratch = session_.scratch();
   if (head_start_ == nullptr || !scratch.head_copy.empty()) return;
   const std::size_t size = scratch.head.head_bytes;
   scratch.head_copy.assign(head_start_, size);
   scratch.head.rebase(head_start_, size, scratch.head_copy.data());
-  const char* id = session_.request_id_.data();
+  const char* id = context_.request_id.data();
   if (id >= head_start_ && id < head_start_ + size) {
-    session_.request_id_ = {scratch.head_copy.data() + (id - head_start_),
-                            session_.request_id_.size()};
+    context_.request_id = {scratch.head_copy.data() + (id - head_start_),
+                           context_.request_id.size()};
   }
   head_start_ = nullptr;
 }
@@ -217,11 +206,11 @@ void ProxyExchange::keep_head() {
 std::optional<std::uint64_t> ProxyExchange::balancing_key() const {
   const config::UpstreamConfig& upstream = *cluster_.config;
   if (upstream.balancer != config::BalancerKind::consistent_hash) return std::nullopt;
-  const RequestScratch& request = *session_.scratch_;
+  const RequestScratch& request = session_.scratch();
   std::string_view key;
   switch (upstream.hash_on.kind) {
     case config::HashOn::Kind::client_ip:
-      key = session_.client_ip_;
+      key = context_.client_address;
       break;
     case config::HashOn::Kind::header:
       key = http::find_header(request.head.headers, upstream.hash_on.name);
@@ -240,13 +229,13 @@ std::optional<std::uint64_t> ProxyExchange::balancing_key() const {
 }
 
 void ProxyExchange::build_upstream_head(const proxy::Target& target) {
-  const http::RequestHead& head = session_.scratch_->head;
-  std::string& path = session_.scratch_->upstream_path;
+  const http::RequestHead& head = session_.scratch().head;
+  std::string& path = session_.scratch().upstream_path;
   path.clear();
   if (route_.rewrite.empty()) {
-    path.append(session_.scratch_->path);
+    path.append(session_.scratch().path);
   } else {
-    route_.rewrite.apply(session_.scratch_->path, session_.scratch_->params, path);
+    route_.rewrite.apply(session_.scratch().path, session_.scratch().params, path);
   }
   if (head.has_query) path.append("?").append(head.query);
 
@@ -264,25 +253,25 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
       break;
   }
   info.original_host = head.host;
-  info.client_ip = session_.client_ip_;
-  info.request_id = session_.request_id_;
+  info.client_ip = context_.client_address;
+  info.request_id = context_.request_id;
   if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
-  session_.scratch_->output.clear();
-  proxy::write_upstream_request_head(head, info, session_.scratch_->output);
+  session_.scratch().output.clear();
+  proxy::write_upstream_request_head(head, info, session_.scratch().output);
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {
-  connection_ = pool.make(session_.worker_.context());
+  connection_ = pool.make(session_.worker().context());
   cluster_.state->connections.fetch_add(1, std::memory_order_relaxed);
   connection_->open_connections = &cluster_.state->connections;
-  session_.upstream_ = connection_.get();
+  session_.watch_upstream(connection_.get());
   session_.expect(Phase::upstream_connect, cluster_.config->connect_timeout);
   auto [ec, endpoint] =
       co_await net::async_connect(connection_->socket, target.endpoints, use_nothrow);
   if (ec) {
-    session_.worker_.metrics().upstream_connect_errors(cluster_.config->name).add();
-    co_return session_.timed_out_ ? UpstreamOutcome::connect_timeout
-                                  : UpstreamOutcome::connect_failed;
+    session_.worker().metrics().upstream_connect_errors(cluster_.config->name).add();
+    co_return session_.timed_out() ? UpstreamOutcome::connect_timeout
+                                   : UpstreamOutcome::connect_failed;
   }
   error_code ignored;
   connection_->socket.set_option(tcp::no_delay(true), ignored);
@@ -293,7 +282,7 @@ awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy:
 awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy::Target& target,
                                                    bool force_new_connection, bool& retryable) {
   retryable = false;
-  session_.timed_out_ = false;
+  session_.start_timing();
   connection_ = force_new_connection ? nullptr : pool.take();
   const bool reused = connection_ != nullptr;
   upstream_start_ = Clock::now();
@@ -312,12 +301,12 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
     const UpstreamOutcome connected = co_await connect(pool, target);
     if (connected != UpstreamOutcome::ok) co_return connected;
   }
-  session_.upstream_ = connection_.get();
+  session_.watch_upstream(connection_.get());
   ++connection_->requests_served;
 
   session_.expect(Phase::upstream_exchange, attempt_timeout_);
-  const net::const_buffer head = net::buffer(session_.scratch_->output);
-  const net::const_buffer body = net::buffer(session_.input_.readable().data(), buffered_body_);
+  const net::const_buffer head = net::buffer(session_.scratch().output);
+  const net::const_buffer body = net::buffer(session_.input().readable().data(), buffered_body_);
   ImmediateWrite sent = write_now(connection_->socket, head, body);
   if (!sent.done) {
     auto [rest_ec, rest_written] =
@@ -326,8 +315,8 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
     sent.written = rest_written;
   }
   if (sent.ec) {
-    retryable = reused && body_complete_in_buffer_ && !session_.timed_out_;
-    co_return session_.timed_out_ ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
+    retryable = reused && body_complete_in_buffer_ && !session_.timed_out();
+    co_return session_.timed_out() ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
   }
   if (!body_complete_in_buffer_) {
     const UpstreamOutcome sent = co_await send_request_body();
@@ -339,10 +328,10 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   // On a busy worker the answer is read after a pass of the worker's queue, on the spot, and
   // read again after the next pass if it has not come yet (read_now.h says why). A lone request
   // waits for readiness at once: there is no pass to wait behind.
-  std::size_t& awaiting = session_.worker_.awaiting_upstream();
+  std::size_t& awaiting = session_.worker().awaiting_upstream();
   ++awaiting;
   ReadNow polled = ReadNow::nothing;
-  for (int poll = 0; polled == ReadNow::nothing && poll < kReadPolls && session_.worker_.busy();
+  for (int poll = 0; polled == ReadNow::nothing && poll < kReadPolls && session_.worker().busy();
        ++poll) {
     co_await net::post(connection_->socket.get_executor(), use_awaitable);
     polled = read_now(connection_->socket, connection_->buffer);
@@ -350,7 +339,7 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   UpstreamOutcome outcome = UpstreamOutcome::reset;
   if (polled == ReadNow::failed) {
     nothing_received = true;
-    if (session_.timed_out_) outcome = UpstreamOutcome::response_timeout;
+    if (session_.timed_out()) outcome = UpstreamOutcome::response_timeout;
   } else {
     outcome = co_await read_response_head(polled == ReadNow::read, nothing_received);
   }
@@ -362,29 +351,30 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
 
 awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
   keep_head();
-  const http::RequestHead& head = session_.scratch_->head;
+  const http::RequestHead& head = session_.scratch().head;
   const auto& timeouts = snapshot_.config.server.timeouts;
-  ByteBuffer& input = session_.input_;
+  ByteBuffer& input = session_.input();
   input.consume(buffered_body_);  // sent with the head; from here on the body streams
   std::uint64_t remaining =
       head.framing == http::BodyFraming::content_length ? head.content_length - buffered_body_ : 0;
   buffered_body_ = 0;
   if (head.expect_continue && input.empty()) {
     session_.expect(Phase::client_write, timeouts.body_read);
-    auto [ec, n] = co_await net::async_write(session_.socket_, net::buffer(kContinue), use_nothrow);
+    auto [ec, n] =
+        co_await net::async_write(session_.socket(), net::buffer(kContinue), use_nothrow);
     if (ec) co_return UpstreamOutcome::client_gone;
   }
   for (;;) {
     if (input.empty()) {
       session_.expect(Phase::client_body, timeouts.body_read);
-      auto [ec, n] = co_await session_.socket_.async_read_some(
+      auto [ec, n] = co_await session_.socket().async_read_some(
           net::buffer(input.write_position(), input.writable()), use_nothrow);
       if (ec) {
-        co_return session_.timed_out_ ? UpstreamOutcome::client_timeout
-                                      : UpstreamOutcome::client_gone;
+        co_return session_.timed_out() ? UpstreamOutcome::client_timeout
+                                       : UpstreamOutcome::client_gone;
       }
       input.commit(n);
-      session_.bytes_in_ += n;
+      context_.bytes_in += n;
     }
     std::size_t forward = 0;
     bool done = false;
@@ -405,7 +395,7 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
         connection_->socket, net::buffer(input.readable().data(), forward), use_nothrow);
     input.consume(forward);
     if (ec)
-      co_return session_.timed_out_ ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
+      co_return session_.timed_out() ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
     if (done) break;
   }
   request_body_sent_ = true;
@@ -419,7 +409,7 @@ awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool received_any,
   for (;;) {
     if (!buffer.empty()) {
       const auto result = http::parse_response_head(buffer.readable(), kUpstreamHeadLimits,
-                                                    session_.scratch_->head.method, response_);
+                                                    session_.scratch().head.method, response_);
       if (result.status == http::ParseStatus::error) co_return UpstreamOutcome::invalid_response;
       if (result.status == http::ParseStatus::complete) {
         if (response_.status == 101) co_return UpstreamOutcome::invalid_response;  // not asked
@@ -436,7 +426,7 @@ awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool received_any,
         net::buffer(buffer.write_position(), buffer.writable()), use_nothrow);
     if (ec) {
       nothing_received = !received_any;
-      co_return session_.timed_out_ ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
+      co_return session_.timed_out() ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
     }
     received_any = true;
     buffer.commit(n);

@@ -6,34 +6,20 @@
 #include <optional>
 
 #include "http/parser.h"
+#include "proxy/upstream_outcome.h"
 #include "server/client_session.h"
 #include "server/worker.h"
 #include "snapshot/snapshot.h"
 
 namespace apigw::server {
 
-// How the upstream side of an exchange ended, and what the client is told if no response came.
-enum class UpstreamOutcome : std::uint8_t {
-  ok,
-  connect_failed,     // 502
-  connect_timeout,    // 504
-  reset,              // 502: the connection broke before a response head
-  response_timeout,   // 504
-  invalid_response,   // 502
-  client_gone,        // the client vanished or stalled while we read its body: just close
-  client_timeout,     // 408
-  request_too_large,  // 413 (chunked body over the limit)
-  invalid_body,       // 400 (broken chunked framing from the client)
-  no_target,          // 503: no usable target
-  overloaded,         // 503: the upstream's max_in_flight is reached
-  circuit_open,       // 503: the upstream's own circuit breaker is open
-};
+using proxy::UpstreamOutcome;
 
 class ProxyExchange {
  public:
   ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
-                const snapshot::CompiledRoute& route, pipeline::RequestContext& context,
-                std::size_t cluster_index, bool is_fallback = false);
+                const snapshot::CompiledRoute& route, std::size_t cluster_index,
+                bool is_fallback = false);
   ~ProxyExchange();
   ProxyExchange(const ProxyExchange&) = delete;
   ProxyExchange& operator=(const ProxyExchange&) = delete;
@@ -57,16 +43,16 @@ class ProxyExchange {
   // received_any: bytes of the answer are already in the connection's buffer.
   awaitable<UpstreamOutcome> read_response_head(bool received_any, bool& nothing_received);
   awaitable<bool> relay_response();
+  // proxy_transform.cpp: relays a response whose body filters change as it streams.
+  awaitable<bool> relay_transformed_response();
   awaitable<bool> reply_for(UpstreamOutcome outcome);
   // proxy_fallback.cpp: the upstream failed (or had no usable target): the route's fallback if
   // it has one that applies, else reply_for(outcome).
   awaitable<bool> fail(UpstreamOutcome outcome);
   // The stale_if_error cache key of this request: route, host and request target.
   std::string stale_key() const;
-  awaitable<bool> send_fallback_response(
-      int status, std::string_view kind,
-      const std::vector<std::pair<std::string, std::string>>& headers, std::string_view body,
-      std::string_view extra_headers);
+  // Answers with a stale or static fallback response, marked X-Apigw-Fallback: `kind`.
+  awaitable<bool> send_fallback_response(pipeline::LocalReply reply, std::string_view kind);
   // proxy_retry.cpp: whether this attempt's outcome is retried (then after the backoff wait, with
   // `retrying` counting the retry against the upstream's budget).
   awaitable<bool> retry_after(UpstreamOutcome outcome, std::uint32_t attempt,

@@ -30,35 +30,33 @@ bool is_idempotent(http::Method method) {
 }  // namespace
 
 bool ProxyExchange::method_may_retry() const {
-  return route_.config->retry.non_idempotent || is_idempotent(session_.scratch_->head.method);
+  return route_.config->retry.non_idempotent || is_idempotent(session_.scratch().head.method);
 }
 
 awaitable<bool> ProxyExchange::retry_after(UpstreamOutcome outcome, std::uint32_t attempt,
                                            proxy::CountGuard& retrying) {
   retrying.release();
   const config::RetryConfig& retry = route_.config->retry;
-  if (attempt >= retry.attempts || session_.aborted_ || !method_may_retry()) co_return false;
+  if (attempt >= retry.attempts || session_.aborted() || !method_may_retry()) co_return false;
   // The body must still be whole in our buffer (nothing of it streamed and consumed).
   if (!body_complete_in_buffer_ || request_body_sent_) co_return false;
   bool condition = false;
-  switch (outcome) {
-    case UpstreamOutcome::ok:
+  switch (proxy::describe(outcome).retry_on) {
+    case proxy::RetryOn::status:
       condition = std::find(retry.on_statuses.begin(), retry.on_statuses.end(), response_.status) !=
                   retry.on_statuses.end();
       break;
-    case UpstreamOutcome::connect_failed:
+    case proxy::RetryOn::connect_failure:
       condition = retry.on_connect_failure;
       break;
-    case UpstreamOutcome::connect_timeout:
-    case UpstreamOutcome::response_timeout:
+    case proxy::RetryOn::timeout:
       condition = retry.on_timeout;
       break;
-    case UpstreamOutcome::reset:
-    case UpstreamOutcome::invalid_response:
+    case proxy::RetryOn::reset:
       condition = retry.on_reset;
       break;
-    default:  // the client's side failed: nothing to retry
-      condition = false;
+    case proxy::RetryOn::never:  // the client's side failed, or no target: nothing to retry
+      break;
   }
   if (!condition) co_return false;
 
@@ -69,7 +67,7 @@ awaitable<bool> ProxyExchange::retry_after(UpstreamOutcome outcome, std::uint32_
   const std::int64_t active = state.active.load(std::memory_order_relaxed);
   const std::int64_t allowed = std::max<std::int64_t>(
       retry.budget_min, active * static_cast<std::int64_t>(retry.budget_percent) / 100);
-  observe::MetricsShard& metrics = session_.worker_.metrics();
+  observe::MetricsShard& metrics = session_.worker().metrics();
   if (state.retries_active.load(std::memory_order_relaxed) >= allowed) {
     metrics
         .upstream_retries(cluster_.config->name,
@@ -90,42 +88,43 @@ awaitable<bool> ProxyExchange::retry_after(UpstreamOutcome outcome, std::uint32_
                                               retry.backoff_base.count()
                                                   << std::min<std::uint32_t>(attempt - 1, 20));
   const std::uint64_t random =
-      proxy::hash_key(session_.request_id_) ^ (0x9e3779b97f4a7c15ull * attempt);
+      proxy::hash_key(context_.request_id) ^ (0x9e3779b97f4a7c15ull * attempt);
   const auto wait = std::chrono::milliseconds(
       ceiling > 0 ? static_cast<std::int64_t>(random % static_cast<std::uint64_t>(ceiling + 1))
                   : 0);
   if (wait.count() > 0) {
-    steady_timer timer(session_.worker_.context());
+    steady_timer timer(session_.worker().context());
     timer.expires_after(wait);
     co_await timer.async_wait(use_nothrow);
   }
-  co_return !session_.aborted_ && !session_.worker_.draining();
+  co_return !session_.aborted() && !session_.worker().draining();
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::buffer_body_for_replay() {
   keep_head();
-  const http::RequestHead& head = session_.scratch_->head;
-  ByteBuffer& input = session_.input_;
+  const http::RequestHead& head = session_.scratch().head;
+  ByteBuffer& input = session_.input();
   const std::size_t whole = static_cast<std::size_t>(head.content_length);
   if (input.capacity() < whole) input.grow(whole);
   input.compact();
   session_.expect(Phase::client_body,
-                  session_.worker_.current()->snapshot->config.server.timeouts.body_read);
+                  session_.worker().current()->snapshot->config.server.timeouts.body_read);
   if (head.expect_continue && input.empty()) {
     // The client waits for our go-ahead before it sends the body we want to keep.
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [ec, n] = co_await net::async_write(session_.socket_, net::buffer(kContinue), use_nothrow);
+    auto [ec, n] =
+        co_await net::async_write(session_.socket(), net::buffer(kContinue), use_nothrow);
     if (ec) co_return UpstreamOutcome::client_gone;
   }
   while (input.size() < whole) {
-    auto [ec, n] = co_await session_.socket_.async_read_some(
+    auto [ec, n] = co_await session_.socket().async_read_some(
         net::buffer(input.write_position(), std::min(input.writable(), whole - input.size())),
         use_nothrow);
     if (ec) {
-      co_return session_.timed_out_ ? UpstreamOutcome::client_timeout
-                                    : UpstreamOutcome::client_gone;
+      co_return session_.timed_out() ? UpstreamOutcome::client_timeout
+                                     : UpstreamOutcome::client_gone;
     }
-    session_.bytes_in_ += n;
+    context_.bytes_in += n;
     input.commit(n);
   }
   session_.clear_deadline();

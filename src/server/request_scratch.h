@@ -1,5 +1,6 @@
-// Per-request working memory of a client connection: the parsed head, the normalized and
-// rewritten paths, captured path parameters and the buffer that heads are written into.
+// Per-request working memory of a client connection: the request record (what filters, the
+// exchange, the access log and the metrics read), the parsed head, the normalized and rewritten
+// paths, captured path parameters and the buffer that heads are written into.
 //
 // A connection takes a RequestScratch from its worker's pool when a request starts and gives it
 // back when it goes idle. Capacities grown by one request are reused by the next request on any
@@ -13,10 +14,12 @@
 
 #include "http/message.h"
 #include "http/path_template.h"
+#include "pipeline/request_context.h"
 
 namespace apigw::server {
 
 struct RequestScratch {
+  pipeline::RequestContext request;
   http::RequestHead head;
   std::string path;           // normalized path
   std::string upstream_path;  // rewritten path + query
@@ -30,6 +33,7 @@ struct RequestScratch {
   std::vector<http::Header> response_headers;
 
   void clear() {
+    request.reset();
     head.clear();
     path.clear();
     upstream_path.clear();

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "http/http_date.h"
 #include "observe/access_log.h"
 #include "observe/metrics.h"
 #include "proxy/balancers/balancer.h"
@@ -74,6 +75,8 @@ class Worker {
   }
   net::io_context& context() { return context_; }
 
+  std::size_t index() const { return index_; }
+
   // --- Worker thread only ---
   // The current snapshot and this worker's resources for it; hold the shared_ptr for as long as
   // a request uses them.
@@ -83,6 +86,8 @@ class Worker {
   ScratchPool& scratch() { return scratch_; }
   SmallBlockPool& small_blocks() { return small_blocks_; }
   StaleCache& stale_cache() { return stale_cache_; }
+  // The Date header's value for answers the gateway makes.
+  std::string_view date() { return date_.now(); }
   // Connections waiting in ClientSession::linger().
   std::size_t& lingering() { return lingering_; }
   // Requests that sent their upstream request and have not read the response yet.
@@ -113,6 +118,7 @@ class Worker {
   ScratchPool scratch_;
   SmallBlockPool small_blocks_;
   StaleCache stale_cache_;
+  http::DateCache date_;
   std::size_t lingering_ = 0;
   std::size_t awaiting_upstream_ = 0;
   observe::MetricsShard metrics_;

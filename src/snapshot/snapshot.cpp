@@ -5,8 +5,7 @@
 namespace apigw::snapshot {
 
 std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
-                                               const Snapshot* previous,
-                                               const filters::Registry& registry,
+                                               const Snapshot* previous, const Catalog& catalog,
                                                std::vector<std::string>& warnings) {
   // Built in place: routes and clusters point into snapshot->config, so it must not move.
   auto snapshot = std::make_shared<Snapshot>();
@@ -41,6 +40,13 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
   }
 
   snapshot->router = proxy::Router::build(cfg.routes);
+  std::vector<config::FilterRef> global_filters;
+  for (const auto& plugin : cfg.plugins) {
+    if (plugin.enabled && plugin.route.empty() && plugin.upstream.empty()) {
+      global_filters.push_back(plugin.filter);
+    }
+  }
+  snapshot->global_chain = catalog.make_chain(global_filters, cfg);
   for (const auto& route : cfg.routes) {
     CompiledRoute compiled;
     compiled.config = &route;
@@ -51,10 +57,14 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
       }
     }
     compiled.rewrite = proxy::PathRewrite::compile(route);
-    compiled.chain = registry.make_chain(filters_of(route, cfg.plugins), cfg);
+    compiled.chain = catalog.make_chain(filters_of(route, cfg.plugins), cfg);
+    if (route.handler) compiled.handler = handlers::make_handler(*route.handler, cfg);
     compiled.max_body_bytes = route.max_body_bytes.value_or(cfg.server.limits.max_body_bytes);
-    compiled.timeout =
-        route.timeout.value_or(cfg.upstreams[compiled.cluster_index].request_timeout);
+    const config::Duration default_timeout =
+        compiled.cluster_index < cfg.upstreams.size()
+            ? cfg.upstreams[compiled.cluster_index].request_timeout
+            : config::UpstreamConfig{}.request_timeout;
+    compiled.timeout = route.timeout.value_or(default_timeout);
     snapshot->routes.push_back(std::move(compiled));
   }
   return snapshot;

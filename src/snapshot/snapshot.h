@@ -10,11 +10,12 @@
 #include <vector>
 
 #include "config/schema.h"
-#include "filters/registry.h"
 #include "pipeline/filter.h"
+#include "pipeline/handler.h"
 #include "proxy/cluster.h"
 #include "proxy/router/rewrite.h"
 #include "proxy/router/router.h"
+#include "snapshot/catalog.h"
 
 namespace apigw::snapshot {
 
@@ -24,6 +25,8 @@ struct CompiledRoute {
   std::optional<std::size_t> fallback_cluster_index;  // the route's fallback upstream, if any
   proxy::PathRewrite rewrite;
   pipeline::FilterChain chain;
+  // Set when the gateway answers the route itself (config `handler`); then it has no upstream.
+  std::unique_ptr<const pipeline::Handler> handler;
   std::uint64_t max_body_bytes = 0;
   config::Duration timeout{};  // route override or the upstream's request_timeout
 };
@@ -32,7 +35,10 @@ struct Snapshot {
   std::uint64_t version = 0;
   config::Config config;
   proxy::Router router;
-  std::vector<CompiledRoute> routes;     // same order as config.routes
+  std::vector<CompiledRoute> routes;  // same order as config.routes
+  // The global plugins: the response phase of answers given before a route is known (404,
+  // invalid path), so that their headers (CORS, say) are on every answer.
+  pipeline::FilterChain global_chain;
   std::vector<proxy::Cluster> clusters;  // same order as config.upstreams
   proxy::ResolvedAddresses resolved;     // what DNS said for named targets, for the next build
 };
@@ -40,8 +46,7 @@ struct Snapshot {
 // Builds a snapshot from a validated config. `previous` (may be null) supplies last good DNS
 // answers. Warnings (e.g. a target that does not resolve) are appended, not fatal.
 std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
-                                               const Snapshot* previous,
-                                               const filters::Registry& registry,
+                                               const Snapshot* previous, const Catalog& catalog,
                                                std::vector<std::string>& warnings);
 
 // The filters a route runs: enabled plugins (global, then its upstream's, then its own), then

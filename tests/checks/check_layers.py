@@ -19,17 +19,21 @@ ALLOWED = {
     "config": {"http", "util"},
     "observe": {"config", "http", "util"},
     "pipeline": {"observe", "config", "http", "util"},
-    "filters": {"pipeline", "observe", "config", "http", "util"},
+    # Filters and handlers that wait on I/O use the outbound clients of store/.
+    "filters": {"pipeline", "store", "observe", "config", "http", "util"},
+    "handlers": {"pipeline", "store", "observe", "config", "http", "util"},
     "proxy": {"pipeline", "observe", "config", "http", "util"},
     "store": {"config", "http", "util"},
-    "snapshot": {"filters", "proxy", "pipeline", "observe", "config", "http", "util"},
-    "server": {"snapshot", "filters", "proxy", "pipeline", "observe", "config", "http", "util"},
-    "admin": {"store", "server", "snapshot", "filters", "proxy", "pipeline", "observe", "config", "http",
+    "snapshot": {"filters", "handlers", "proxy", "pipeline", "observe", "config", "http", "util"},
+    "server": {"snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http", "util"},
+    "admin": {"store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http",
               "util"},
-    "app": {"admin", "store", "server", "snapshot", "filters", "proxy", "pipeline", "observe", "config",
+    "app": {"admin", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config",
             "http", "util"},
 }
 ASIO_LAYERS = {"proxy", "store", "server", "admin", "app"}
+# The one header outside them: the awaitable of filters and handlers that wait on I/O.
+ASIO_FILES = {"pipeline/async.h"}
 MAX_LINES = 800
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
@@ -61,7 +65,8 @@ def main(source_dir):
                 if target != layer and target not in ALLOWED[layer]:
                     problems.append(f"src/{relative}:{number}: layer '{layer}' must not include "
                                     f"'{name}' (layer '{target}')")
-            elif name.startswith("boost/asio") and layer not in ASIO_LAYERS:
+            elif (name.startswith("boost/asio") and layer not in ASIO_LAYERS
+                  and relative.as_posix() not in ASIO_FILES):
                 problems.append(f"src/{relative}:{number}: Asio belongs to the I/O layers "
                                 f"({', '.join(sorted(ASIO_LAYERS))}), not '{layer}'")
     for problem in problems:

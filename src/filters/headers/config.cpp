@@ -92,10 +92,10 @@ void parse_remove(const toml::node& node, std::string_view key,
 
 }  // namespace
 
-std::shared_ptr<const void> parse_config(const toml::table& entry,
-                                         const config::PositionOf& position_of,
-                                         std::vector<config::ConfigError>& errors) {
-  auto parsed = std::make_shared<HeadersConfig>();
+std::optional<HeadersConfig> parse_config(const toml::table& entry,
+                                          const config::PositionOf& position_of,
+                                          std::vector<config::ConfigError>& errors) {
+  auto parsed = std::make_optional<HeadersConfig>();
   const std::size_t errors_before = errors.size();
   for (const auto& [key, value] : entry) {
     const std::string_view name = key.str();
@@ -115,7 +115,7 @@ std::shared_ptr<const void> parse_config(const toml::table& entry,
                             "response_remove)"});
     }
   }
-  if (errors.size() != errors_before) return nullptr;
+  if (errors.size() != errors_before) return std::nullopt;
   return parsed;
 }
 

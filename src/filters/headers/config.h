@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,8 @@ struct HeadersConfig {
   pipeline::HeaderEdits response;
 };
 
-std::shared_ptr<const void> parse_config(const toml::table& entry,
-                                         const config::PositionOf& position_of,
-                                         std::vector<config::ConfigError>& errors);
+std::optional<HeadersConfig> parse_config(const toml::table& entry,
+                                          const config::PositionOf& position_of,
+                                          std::vector<config::ConfigError>& errors);
 
 }  // namespace apigw::filters::headers

@@ -19,9 +19,9 @@ void HeadersFilter::on_response(pipeline::RequestContext& ctx) const {
   merge(config_.response, ctx.response_headers);
 }
 
-std::unique_ptr<const pipeline::Filter> make_filter(const void* settings,
+std::unique_ptr<const pipeline::Filter> make_filter(const HeadersConfig& settings,
                                                     const config::Config& /*config*/) {
-  return std::make_unique<HeadersFilter>(*static_cast<const HeadersConfig*>(settings));
+  return std::make_unique<HeadersFilter>(settings);
 }
 
 }  // namespace apigw::filters::headers

@@ -19,7 +19,7 @@ class HeadersFilter final : public pipeline::Filter {
   HeadersConfig config_;
 };
 
-std::unique_ptr<const pipeline::Filter> make_filter(const void* settings,
-                                                    const config::Config& /*config*/);
+std::unique_ptr<const pipeline::Filter> make_filter(const HeadersConfig& settings,
+                                                    const config::Config& config);
 
 }  // namespace apigw::filters::headers

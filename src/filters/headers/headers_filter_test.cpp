@@ -2,6 +2,7 @@
 // loader with the real filter registry, the registry builds the chain, and the chain adds the
 // configured edits to a request context in both phases.
 #include "filters/headers/headers_filter.h"
+#include "pipeline/test_context.h"
 
 #include <gtest/gtest.h>
 
@@ -81,8 +82,8 @@ TEST(HeadersFilter, ChainAddsRequestEditsThenResponseEdits) {
   ASSERT_FALSE(chain.empty());
 
   const http::RequestHead head = request_head();
-  pipeline::RequestContext ctx{head, "/users", "all", "rid-1", "10.0.0.1"};
-  EXPECT_EQ(chain.run_request_phase(ctx), pipeline::Verdict::next);
+  pipeline::RequestContext ctx = pipeline::testing::context_for(head, "/users");
+  EXPECT_EQ(chain.run_request_phase(ctx).verdict, pipeline::Verdict::next);
   EXPECT_FALSE(ctx.local_reply.has_value());
   EXPECT_EQ(describe(ctx.upstream_request_headers), "set x-env=prod; remove x-debug; ");
   EXPECT_TRUE(ctx.response_headers.empty());  // nothing for the response before its phase
@@ -107,8 +108,8 @@ TEST(HeadersFilter, TwoFiltersRunInChainOrderThenInReverse) {
   const pipeline::FilterChain chain =
       registry().make_chain(result.config->routes[0].filters, *result.config);
   const http::RequestHead head = request_head();
-  pipeline::RequestContext ctx{head, "/users", "all", "rid-1", "10.0.0.1"};
-  EXPECT_EQ(chain.run_request_phase(ctx), pipeline::Verdict::next);
+  pipeline::RequestContext ctx = pipeline::testing::context_for(head, "/users");
+  EXPECT_EQ(chain.run_request_phase(ctx).verdict, pipeline::Verdict::next);
   chain.run_response_phase(ctx);
   EXPECT_EQ(describe(ctx.upstream_request_headers), "set x-first=1; set x-second=2; ");
   EXPECT_EQ(describe(ctx.response_headers), "set x-second=r2; set x-first=r1; ");
@@ -119,7 +120,7 @@ TEST(HeadersFilter, EditsAddToWhatIsAlreadyInTheContext) {
   settings.request.set.push_back({"x-b", "2"});
   const headers::HeadersFilter filter(settings);
   const http::RequestHead head = request_head();
-  pipeline::RequestContext ctx{head, "/users", "all", "rid-1", "10.0.0.1"};
+  pipeline::RequestContext ctx = pipeline::testing::context_for(head, "/users");
   ctx.upstream_request_headers.set.push_back({"x-a", "1"});
   EXPECT_EQ(filter.on_request(ctx), pipeline::Verdict::next);
   EXPECT_EQ(filter.on_request(ctx), pipeline::Verdict::next);  // no per-request state
@@ -133,8 +134,8 @@ TEST(HeadersFilter, NoSettingsIsValidAndEditsNothing) {
       registry().make_chain(result.config->routes[0].filters, *result.config);
   ASSERT_FALSE(chain.empty());
   const http::RequestHead head = request_head();
-  pipeline::RequestContext ctx{head, "/users", "all", "rid-1", "10.0.0.1"};
-  EXPECT_EQ(chain.run_request_phase(ctx), pipeline::Verdict::next);
+  pipeline::RequestContext ctx = pipeline::testing::context_for(head, "/users");
+  EXPECT_EQ(chain.run_request_phase(ctx).verdict, pipeline::Verdict::next);
   chain.run_response_phase(ctx);
   EXPECT_TRUE(ctx.upstream_request_headers.empty());
   EXPECT_TRUE(ctx.response_headers.empty());

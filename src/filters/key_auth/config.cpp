@@ -7,12 +7,10 @@
 #include "http/message.h"
 
 namespace apigw::filters::key_auth {
-namespace {}  // namespace
-
-std::shared_ptr<const void> parse_config(const toml::table& entry,
-                                         const config::PositionOf& position_of,
-                                         std::vector<config::ConfigError>& errors) {
-  auto parsed = std::make_shared<KeyAuthConfig>();
+std::optional<KeyAuthConfig> parse_config(const toml::table& entry,
+                                          const config::PositionOf& position_of,
+                                          std::vector<config::ConfigError>& errors) {
+  auto parsed = std::make_optional<KeyAuthConfig>();
   const std::size_t errors_before = errors.size();
   for (const auto& [key, value] : entry) {
     const std::string_view name = key.str();
@@ -45,7 +43,7 @@ std::shared_ptr<const void> parse_config(const toml::table& entry,
                                                 "hide_credentials)"});
     }
   }
-  if (errors.size() != errors_before) return nullptr;
+  if (errors.size() != errors_before) return std::nullopt;
   return parsed;
 }
 

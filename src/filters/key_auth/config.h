@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,8 @@ struct KeyAuthConfig {
   bool hide_credentials = true;      // remove the key before the request goes upstream
 };
 
-std::shared_ptr<const void> parse_config(const toml::table& entry,
-                                         const config::PositionOf& position_of,
-                                         std::vector<config::ConfigError>& errors);
+std::optional<KeyAuthConfig> parse_config(const toml::table& entry,
+                                          const config::PositionOf& position_of,
+                                          std::vector<config::ConfigError>& errors);
 
 }  // namespace apigw::filters::key_auth

@@ -25,7 +25,7 @@ pipeline::Verdict KeyAuthFilter::refuse(pipeline::RequestContext& ctx, std::stri
 }
 
 pipeline::Verdict KeyAuthFilter::on_request(pipeline::RequestContext& ctx) const {
-  const std::string_view key = http::find_header(ctx.request.headers, config_.header);
+  const std::string_view key = http::find_header(ctx.request().headers, config_.header);
   if (key.empty()) {
     return refuse(ctx, "missing_api_key",
                   "an API key is required in the '" + config_.header + "' header");
@@ -39,9 +39,9 @@ pipeline::Verdict KeyAuthFilter::on_request(pipeline::RequestContext& ctx) const
   return pipeline::Verdict::next;
 }
 
-std::unique_ptr<const pipeline::Filter> make_filter(const void* settings,
+std::unique_ptr<const pipeline::Filter> make_filter(const KeyAuthConfig& settings,
                                                     const config::Config& config) {
-  return std::make_unique<KeyAuthFilter>(*static_cast<const KeyAuthConfig*>(settings), config);
+  return std::make_unique<KeyAuthFilter>(settings, config);
 }
 
 }  // namespace apigw::filters::key_auth

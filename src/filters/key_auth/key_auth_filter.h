@@ -27,7 +27,7 @@ class KeyAuthFilter final : public pipeline::Filter {
   std::unordered_map<std::string, std::string> consumer_by_key_hash_;
 };
 
-std::unique_ptr<const pipeline::Filter> make_filter(const void* settings,
+std::unique_ptr<const pipeline::Filter> make_filter(const KeyAuthConfig& settings,
                                                     const config::Config& config);
 
 }  // namespace apigw::filters::key_auth

@@ -1,6 +1,7 @@
 // The "key_auth" filter through the real loader and registry: consumers and credentials from a
 // config, keys checked by hash, the consumer passed upstream, the key hidden.
 #include "filters/key_auth/key_auth_filter.h"
+#include "pipeline/test_context.h"
 
 #include <gtest/gtest.h>
 
@@ -45,8 +46,8 @@ TEST(KeyAuthFilter, AcceptsAConsumersKeyAndPassesTheConsumerOn) {
                                {}, head)
           .status,
       http::ParseStatus::complete);
-  pipeline::RequestContext ctx{head, "/", "all", "rid", "10.0.0.1"};
-  EXPECT_EQ(chain.run_request_phase(ctx), pipeline::Verdict::next);
+  pipeline::RequestContext ctx = pipeline::testing::context_for(head, "/");
+  EXPECT_EQ(chain.run_request_phase(ctx).verdict, pipeline::Verdict::next);
   ASSERT_EQ(ctx.upstream_request_headers.set.size(), 1u);
   EXPECT_EQ(ctx.upstream_request_headers.set[0].name, "x-consumer-name");
   EXPECT_EQ(ctx.upstream_request_headers.set[0].value, "alice");
@@ -64,8 +65,8 @@ TEST(KeyAuthFilter, RefusesMissingAndUnknownKeysWith401) {
         "GET / HTTP/1.1\r\nHost: h\r\nX-API-Key: k-0123456789abcdef\r\n\r\n"}) {
     http::RequestHead head;
     ASSERT_EQ(http::parse_request_head(request, {}, head).status, http::ParseStatus::complete);
-    pipeline::RequestContext ctx{head, "/", "all", "rid", "10.0.0.1"};
-    EXPECT_EQ(chain.run_request_phase(ctx), pipeline::Verdict::stop) << request;
+    pipeline::RequestContext ctx = pipeline::testing::context_for(head, "/");
+    EXPECT_EQ(chain.run_request_phase(ctx).verdict, pipeline::Verdict::stop) << request;
     ASSERT_TRUE(ctx.local_reply);
     EXPECT_EQ(ctx.local_reply->status, 401);
     EXPECT_EQ(ctx.local_reply->headers.at(0).value, "ApiKey header=\"x-key\"");

@@ -1,0 +1,18 @@
+// What a worker lends to the filters and handlers of the requests it serves: its outbound
+// clients, which run on the worker's io_context. Reached through RequestContext::services.
+#pragma once
+
+namespace apigw::store {
+class HttpClient;
+}  // namespace apigw::store
+
+namespace apigw::pipeline {
+
+class WorkerServices {
+ public:
+  virtual ~WorkerServices() = default;
+  // The worker's HTTP/1.1 client (keep-alive pools, TLS), for auth services and webhooks.
+  virtual store::HttpClient& http_client() = 0;
+};
+
+}  // namespace apigw::pipeline

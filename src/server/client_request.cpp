@@ -1,0 +1,265 @@
+// ClientSession, one request: route it, run its filters (awaiting those that wait on I/O), answer
+// it with its handler, the proxy exchange or a reply of the gateway, and record it. Every answer
+// the gateway makes itself goes through answer(), and so through the response phase.
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "http/error_body.h"
+#include "http/path.h"
+#include "pipeline/async.h"
+#include "proxy/head_writer.h"
+#include "server/client_session.h"
+#include "server/proxy_exchange.h"
+#include "server/worker.h"
+#include "server/write_all.h"
+
+namespace apigw::server {
+namespace {
+
+// A client's X-Request-Id is passed on only if it is short and printable; otherwise we make one.
+bool is_usable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (unsigned char c : id) {
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+awaitable<bool> ClientSession::handle_request() {
+  RequestScratch& scratch = *scratch_;
+  pipeline::RequestContext& ctx = scratch.request;
+  const http::RequestHead& head = scratch.head;
+  ctx.reset();
+  client_gone_ = false;
+  // Keep this request's snapshot: a reload during the request must not change it.
+  serving_ = worker_.current();
+  const snapshot::Snapshot& snapshot = *serving_->snapshot;
+  route_ = nullptr;
+  chain_ = &snapshot.global_chain;
+  ctx.head = &head;
+  ctx.params = &scratch.params;
+  ctx.client_address = ctx.peer_address = client_ip_;
+  ctx.worker_index = worker_.index();
+  ctx.bytes_in = head.head_bytes;
+
+  const std::string_view client_id = http::find_header(head.headers, http::Field::x_request_id);
+  if (is_usable_request_id(client_id)) {
+    ctx.request_id = client_id;
+  } else {
+    util::make_request_id(request_id_storage_);
+    ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
+  }
+  // Without a body to skip, a local reply can keep the connection.
+  const bool bodyless =
+      head.framing == http::BodyFraming::none ||
+      (head.framing == http::BodyFraming::content_length && head.content_length == 0);
+  const bool can_keep_alive = head.keep_alive && bodyless;
+
+  if (!http::normalize_path(head.path, scratch.path)) {
+    input_.consume(head.head_bytes);
+    co_return co_await answer(
+        pipeline::LocalReply::error(400, "invalid_path", "the request path is malformed"), false);
+  }
+  ctx.path = scratch.path;
+  const auto route_index = snapshot.router.match(head.host, head.method_text, scratch.path,
+                                                 head.headers, scratch.params);
+  if (!route_index) {
+    input_.consume(head.head_bytes);
+    std::string message = "no route matches ";
+    message.append(head.method_text).append(" ").append(scratch.path);
+    co_return co_await answer(
+        pipeline::LocalReply::error(404, "route_not_found", std::move(message)), can_keep_alive);
+  }
+  const snapshot::CompiledRoute& route = snapshot.routes[*route_index];
+  route_ = &route;
+  route_index_ = *route_index;
+  chain_ = &route.chain;
+  ctx.route_name = route.config->name;
+
+  const auto answer_locally = [&]() -> awaitable<bool> {
+    input_.consume(head.head_bytes);
+    if (client_gone_) {
+      finish_request();
+      co_return false;
+    }
+    const bool keep = co_await answer(std::move(*ctx.local_reply), can_keep_alive);
+    // Closing with the body unread would reset the connection under the answer.
+    if (!keep && !bodyless) co_await lingering_close();
+    co_return keep;
+  };
+  if (!route.chain.empty() && !co_await run_request_phase(route.chain)) {
+    co_return co_await answer_locally();
+  }
+
+  if (head.framing == http::BodyFraming::content_length &&
+      head.content_length > route.max_body_bytes) {
+    input_.consume(head.head_bytes);
+    co_await answer(pipeline::LocalReply::error(413, "payload_too_large",
+                                                "request body exceeds the limit of this route"),
+                    false);
+    co_await lingering_close();
+    co_return false;
+  }
+
+  if (route.handler) {
+    co_await run_handler(*route.handler);
+    co_return co_await answer_locally();
+  }
+
+  ProxyExchange exchange(*this, *serving_, route, route.cluster_index);
+  const bool keep_alive = co_await exchange.run();
+  co_return keep_alive && !worker_.draining();
+}
+
+awaitable<bool> ClientSession::run_request_phase(const pipeline::FilterChain& chain) {
+  pipeline::RequestContext& ctx = scratch_->request;
+  pipeline::PhaseStep step = chain.run_request_phase(ctx);
+  while (step.verdict == pipeline::Verdict::suspend) {
+    const pipeline::AsyncFilter* filter = chain.at(step.index).as_async();
+    if (filter == nullptr) {
+      step.verdict = pipeline::Verdict::stop;  // a synchronous filter cannot wait: refused below
+      break;
+    }
+    const pipeline::Verdict verdict =
+        co_await await_io([&ctx, filter] { return filter->resume_request(ctx); });
+    if (verdict != pipeline::Verdict::next) {
+      step.verdict = pipeline::Verdict::stop;
+      break;
+    }
+    step = chain.run_request_phase(ctx, step.index + 1);
+  }
+  if (step.verdict == pipeline::Verdict::next) co_return true;
+  if (!ctx.local_reply) {
+    ctx.local_reply = pipeline::LocalReply::error(500, "filter_failed",
+                                                  "a filter stopped the request without an answer");
+  }
+  co_return false;
+}
+
+awaitable<void> ClientSession::run_handler(const pipeline::Handler& handler) {
+  pipeline::RequestContext& ctx = scratch_->request;
+  pipeline::Verdict verdict = handler.handle(ctx);
+  if (verdict == pipeline::Verdict::suspend) {
+    if (const pipeline::AsyncHandler* async = handler.as_async()) {
+      verdict = co_await await_io([&ctx, async] { return async->resume(ctx); });
+    }
+  }
+  if (!ctx.local_reply) {
+    ctx.local_reply =
+        pipeline::LocalReply::error(500, "handler_failed", "the route's handler gave no answer");
+  }
+}
+
+template <typename Resume>
+awaitable<pipeline::Verdict> ClientSession::await_io(Resume resume) {
+  pipeline::RequestContext& ctx = scratch_->request;
+  start_timing();
+  expect(Phase::filter_wait, route_ != nullptr ? route_->timeout : std::chrono::seconds(60));
+  // Nothing reads the client while the filter waits: watch for the client going away (the
+  // socket turns readable with nothing to read), so its I/O is cancelled rather than finished for
+  // nobody. `watching` outlives the session if the wait completes late; it is checked first.
+  auto watching = std::make_shared<bool>(true);
+  socket_.async_wait(tcp_socket::wait_read, [this, watching](error_code ec) {
+    if (!*watching || ec) return;
+    char byte = 0;
+    const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      client_gone_ = true;
+      scratch_->request.cancellation.cancel();
+    }
+  });
+  pipeline::Verdict verdict = co_await resume();
+  *watching = false;
+  error_code ignored;
+  socket_.cancel(ignored);
+  clear_deadline();
+  ctx.cancellation.clear();
+  if (client_gone_) co_return pipeline::Verdict::stop;
+  if (timed_out_ && timed_out_in_ == Phase::filter_wait) {
+    ctx.local_reply =
+        pipeline::LocalReply::error(504, "gateway_timeout", "the request did not complete in time");
+    co_return pipeline::Verdict::stop;
+  }
+  co_return verdict;
+}
+
+awaitable<bool> ClientSession::answer(pipeline::LocalReply reply, bool keep_alive) {
+  pipeline::RequestContext& ctx = scratch_->request;
+  const http::RequestHead& head = scratch_->head;
+  // The answer speaks HTTP/1.1 without "Connection: keep-alive", so an HTTP/1.0 client would
+  // take the connection for closed: close it.
+  keep_alive = keep_alive && !worker_.draining() && head.version_minor == 1;
+  ctx.upstream_response = nullptr;
+  ctx.response_status = reply.status;
+  ctx.local_reply = std::move(reply);
+  if (chain_ != nullptr) chain_->run_response_phase(ctx);
+  pipeline::LocalReply& final_reply = *ctx.local_reply;
+  if (final_reply.is_error() && final_reply.body.empty()) {
+    http::append_error_body(final_reply.body, final_reply.status, final_reply.code,
+                            final_reply.message, ctx.request_id);
+    final_reply.content_type = "application/json";
+  }
+  if (!ctx.response_transforms.empty()) {
+    std::string changed;
+    for (auto& transform : ctx.response_transforms) {
+      transform->write(final_reply.body, changed);
+      transform->finish(changed);
+      final_reply.body.swap(changed);
+      changed.clear();
+    }
+  }
+  std::string& out = scratch_->output;
+  out.clear();
+  proxy::LocalReplyInfo info;
+  info.request_id = ctx.request_id;
+  info.date = worker_.date();
+  info.keep_alive = keep_alive;
+  info.head_request = head.method == http::Method::head;
+  if (!ctx.response_headers.empty()) info.edits = &ctx.response_headers;
+  proxy::write_local_reply(final_reply, info, out);
+  ctx.status_sent = final_reply.status;
+  expect(Phase::client_write, worker_.current()->snapshot->config.server.timeouts.body_read);
+  auto [ec, n] = co_await write_all(socket_, net::buffer(out));
+  clear_deadline();
+  ctx.bytes_out += n;
+  finish_request();
+  co_return keep_alive && !ec;
+}
+
+void ClientSession::finish_request() {
+  const pipeline::RequestContext& ctx = scratch_->request;
+  const http::RequestHead& head = scratch_->head;
+  const auto now = Clock::now();
+  const auto micros = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now - ctx.start).count());
+  const int status = ctx.status_sent ? ctx.status_sent : 499;
+  observe::RouteStats& stats =
+      route_ != nullptr ? serving_->stats(route_index_) : worker_.metrics().unrouted;
+  stats.record(head.method, status, micros);
+
+  observe::AccessLogQueue* queue = worker_.access_log();
+  if (queue == nullptr) return;
+  observe::AccessLogEntry entry;
+  entry.unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  entry.request_id = ctx.request_id;
+  entry.client = ctx.client_address;
+  entry.method = head.method_text;
+  entry.path = head.target;
+  entry.status = status;
+  entry.bytes_in = ctx.bytes_in;
+  entry.bytes_out = ctx.bytes_out;
+  entry.duration_micros = micros;
+  entry.upstream_address = ctx.upstream_address;
+  entry.upstream_micros = ctx.upstream_micros;
+  entry.route = ctx.route_name;
+  std::string line;
+  observe::format_access_log_line(entry, line);
+  queue->push(line);
+}
+
+}  // namespace apigw::server
