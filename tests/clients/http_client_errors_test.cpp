@@ -34,6 +34,24 @@ TEST_F(HttpClientErrors, ConnectionRefusedIsAConnectError) {
   EXPECT_EQ(http.counters().connections_opened, 0u);
 }
 
+TEST_F(HttpClientErrors, TlsHandshakeThatNeverCompletesHitsTheConnectTimeout) {
+  // A listening socket nobody accepts from: the kernel completes the TCP handshake, and the TLS
+  // handshake then waits for a ServerHello that never comes. The connect timeout covers DNS, TCP
+  // and TLS, so it fires long before the request's total timeout.
+  boost::asio::ip::tcp::acceptor silent(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  const std::string url = "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  const auto start = std::chrono::steady_clock::now();
+  const client::HttpResult result = run_request(
+      io, http,
+      HttpRequest{
+          .url = url + "/", .timeout = milliseconds(10'000), .connect_timeout = milliseconds(300)});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::timeout) << describe(result);
+  EXPECT_NE(result.error().message.find("connect"), std::string::npos) << describe(result);
+  EXPECT_LT(since(start), milliseconds(3000));
+}
+
 TEST_F(HttpClientErrors, SlowAnswerPastTheRequestTimeoutIsATimeout) {
   TestHttpServer server;
   const auto start = std::chrono::steady_clock::now();

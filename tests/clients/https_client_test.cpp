@@ -67,6 +67,17 @@ TEST_F(HttpClientTls, CertificateForAnotherNameFailsHostVerification) {
   EXPECT_TRUE(contains(by_name.error().message, "hostname mismatch")) << describe(by_name);
 }
 
+TEST_F(HttpClientTls, UnreadableCaFileIsATlsErrorBeforeConnecting) {
+  TestHttpServer server(TestHttpServer::Tls::on);
+  const client::HttpResult result = run_request(
+      io, http,
+      HttpRequest{.url = server.url("/echo"), .tls = {.ca_file = server.ca_file() + ".missing"}});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, ErrorKind::tls) << describe(result);
+  EXPECT_TRUE(contains(result.error().message, "ca_file")) << describe(result);
+  EXPECT_EQ(server.connections(), 0);
+}
+
 TEST_F(HttpClientTls, VerifyOffAcceptsAnyCertificate) {
   TestHttpServer server(TestHttpServer::Tls::wrong_name);
   const client::HttpResult result = run_request(
