@@ -8,7 +8,7 @@ build_packages=(
   libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev
   libssl-dev libsqlite3-dev libpq-dev
 )
-test_packages=(libgtest-dev libgmock-dev curl wrk python3 postgresql)
+test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql)
 bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev postgresql)
 
 wanted=("${build_packages[@]}")
