@@ -113,7 +113,8 @@ Coding choose_coding(std::span<const std::string_view> accept_encoding,
   };
   if (supported.br) consider(Coding::br, weights.br.value_or(unlisted));
   if (supported.gzip) consider(Coding::gzip, weights.gzip.value_or(unlisted));
-  consider(Coding::identity, weights.identity.value_or(weights.any.value_or(kFullWeight)));
+  // identity not named (by itself or by "*") is the fallback, never a rival of a listed coding.
+  consider(Coding::identity, weights.identity.value_or(unlisted));
   return best;
 }
 

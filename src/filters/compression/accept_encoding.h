@@ -25,11 +25,12 @@ struct SupportedCodings {
 // the client did not ask, and gets identity). Rules:
 //  * names are case-insensitive; "x-gzip" is gzip (RFC 9110 §8.4.1.3); unknown codings are ignored;
 //  * "*" gives its q-value to every coding not listed by name; q=0 means "not acceptable";
-//  * identity is acceptable unless excluded by "identity;q=0", or by "*;q=0" without identity
-//    listed;
+//  * identity competes with its own q-value only when it is listed (by name, or through "*");
+//    otherwise it is the fallback: RFC 9110 makes it "acceptable" without giving it a weight, and
+//    a client that lists "gzip;q=0.5" alone asks for gzip (so do Apache, NGINX and Go's servers);
 //  * on equal q-values br wins over gzip, and both over identity (smaller responses);
-//  * when nothing is acceptable ("identity;q=0" alone), identity anyway: a proxy answers rather
-//    than refuse with 406, and the upstream's uncompressed body is the only thing it has;
+//  * when nothing listed is acceptable ("identity;q=0" alone, "*;q=0"), identity anyway: a proxy
+//    answers rather than refuse with 406, and the upstream's body is what it has;
 //  * an element with a malformed q-value (not RFC 9110's qvalue: "q=2", "q=0.5555", "q=abc") is
 //    ignored as a whole, as is an element without a coding name; the first of two elements
 //    naming the same coding counts. Whitespace around ';' and '=' is tolerated.

@@ -45,7 +45,8 @@ TEST(AcceptEncoding, HighestQValueWins) {
   EXPECT_EQ(choose("br;q=0.5, gzip"), kGzip);
   EXPECT_EQ(choose("br;q=0.8, gzip;q=0.9"), kGzip);
   EXPECT_EQ(choose("br;q=0.001, gzip;q=0"), kBr);
-  EXPECT_EQ(choose("gzip;q=0.5"), kIdentity) << "identity is implicitly q=1";
+  EXPECT_EQ(choose("gzip;q=0.5"), kGzip) << "an unlisted identity is only the fallback";
+  EXPECT_EQ(choose("gzip;q=0.5, identity"), kIdentity);
   EXPECT_EQ(choose("gzip;q=0.5, identity;q=0.4"), kGzip);
   EXPECT_EQ(choose("br;q=0.999, identity"), kIdentity);
 }

@@ -12,6 +12,12 @@ namespace {
 // Output is produced into `out` in steps of this size (then shrunk to what was written).
 constexpr std::size_t kOutputStep = 16 * 1024;
 
+// Brotli at quality 4 and above merges input into meta-blocks of up to 8 MiB (or 1 MiB of
+// literals) before it emits anything, which for most responses would mean holding the whole body.
+// write() flushes after this much input, so output never lags input by more; a flush closes a
+// meta-block and costs a few bytes, nothing at this spacing.
+constexpr std::size_t kBrotliMaxUnflushedInput = 256 * 1024;
+
 class IdentityEncoder final : public Encoder {
  public:
   IdentityEncoder() : Encoder(Coding::identity) {}
@@ -107,9 +113,15 @@ class BrotliEncoder final : public Encoder {
   }
 
   bool write(std::string_view in, std::string& out) override {
-    return !in.empty() ? run(in, BROTLI_OPERATION_PROCESS, out) : usable();
+    if (in.empty()) return usable();
+    if (!run(in, BROTLI_OPERATION_PROCESS, out)) return false;
+    unflushed_ += in.size();
+    return unflushed_ < kBrotliMaxUnflushedInput || flush(out);
   }
-  bool flush(std::string& out) override { return run({}, BROTLI_OPERATION_FLUSH, out); }
+  bool flush(std::string& out) override {
+    unflushed_ = 0;
+    return run({}, BROTLI_OPERATION_FLUSH, out);
+  }
   bool finish(std::string& out) override {
     const bool ok = run({}, BROTLI_OPERATION_FINISH, out);
     failed_ = true;
@@ -143,6 +155,7 @@ class BrotliEncoder final : public Encoder {
   }
 
   BrotliEncoderState* state_ = nullptr;
+  std::size_t unflushed_ = 0;  // input bytes since the last flush
   bool failed_ = false;
 };
 

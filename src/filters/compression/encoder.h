@@ -1,7 +1,8 @@
 // Streaming response compression: gzip (zlib) and Brotli (libbrotlienc). Bytes go in as the
-// upstream sends them and come out as soon as the library has them, so a response is never held
-// whole; flush() pushes out everything written so far, for a streamed chunk that must reach the
-// client now (server-sent events, long polls).
+// upstream sends them and come out as soon as the library has them (zlib keeps tens of KiB, the
+// Brotli encoder at most 256 KiB of unflushed input), so a response is never held whole; flush()
+// pushes out everything written so far, for a streamed chunk that must reach the client now
+// (server-sent events, long polls).
 //
 // Default levels, for compressing on the fly on the request path (measured in encoder_bench.cpp on
 // a 16 KiB JSON-like body; docs/architecture.md has the numbers):

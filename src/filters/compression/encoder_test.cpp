@@ -157,7 +157,9 @@ TEST_P(EncoderRoundTrip, ManySmallWritesWithFlushesBetween) {
     const std::size_t piece = std::min<std::size_t>(1 + random() % 3000, input.size() - pos);
     ASSERT_TRUE(encoder->write(std::string_view(input).substr(pos, piece), out));
     pos += piece;
-    if (random() % 4 == 0) ASSERT_TRUE(encoder->flush(out));
+    if (random() % 4 == 0) {
+      ASSERT_TRUE(encoder->flush(out));
+    }
   }
   ASSERT_TRUE(encoder->finish(out));
   const Decoded decoded = decode(GetParam(), out);
