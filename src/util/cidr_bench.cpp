@@ -1,7 +1,7 @@
 // What asking "is this address trusted?" costs with a realistic list (~50 blocks of both families):
 // the forwarded-for walk asks once per hop, access lists once per request. Run:
-//   scripts/build.sh release micro_benchmarks && build/release/micro_benchmarks
-//   --benchmark_filter=Cidr
+//   scripts/build.sh release micro_benchmarks
+//   build/release/micro_benchmarks --benchmark_filter=Cidr
 #include <benchmark/benchmark.h>
 
 #include <string>

@@ -56,7 +56,13 @@ class GzipEncoder final : public Encoder {
   }
 
   bool write(std::string_view in, std::string& out) override {
-    return !in.empty() ? run(in, Z_NO_FLUSH, out) : usable();
+    if (in.empty()) return usable();
+    // zlib counts input in uInt (32 bits): hand over larger inputs in slices.
+    constexpr std::size_t kSlice = std::size_t{1} << 30;
+    for (std::size_t pos = 0; pos < in.size(); pos += kSlice) {
+      if (!run(in.substr(pos, kSlice), Z_NO_FLUSH, out)) return false;
+    }
+    return true;
   }
   bool flush(std::string& out) override { return run({}, Z_SYNC_FLUSH, out); }
   bool finish(std::string& out) override {

@@ -1,8 +1,8 @@
 // What compressing a response costs: MB/s of input for gzip and Brotli at several levels, on a
 // 16 KiB JSON-like body (a typical API response), one encoder per response as the filter uses it.
 // The "ratio" counter is compressed size / input size. Run:
-//   scripts/build.sh release micro_benchmarks && \
-//     build/release/micro_benchmarks --benchmark_filter=Encoder
+//   scripts/build.sh release micro_benchmarks
+//   build/release/micro_benchmarks --benchmark_filter=Encoder
 #include <benchmark/benchmark.h>
 
 #include <string>
