@@ -4,6 +4,7 @@
 # Builds the targets with clang-14 (-fsanitize=fuzzer,address,undefined) into build/fuzz, then
 # fuzzes from tests/fuzz/corpus/TARGET. New inputs go to build/fuzz/corpus/TARGET (not the committed
 # seeds: copy the few interesting ones over by hand); a crash is saved as build/fuzz/crash-*.
+# FUZZ_BUILD_JOBS=N limits the build's parallelism (the machine may be shared).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 target="${1:?usage: scripts/fuzz.sh TARGET [SECONDS]}"
