@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages apigw needs to build, test or benchmark, skipping what is present.
-# Usage: scripts/bootstrap.sh [build|test|bench]...   (default: build)
+# Usage: scripts/bootstrap.sh [build|test|bench|fuzz]...   (default: build)
 set -euo pipefail
 
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev
-  libssl-dev libsqlite3-dev libpq-dev
+  libssl-dev libsqlite3-dev libpq-dev zlib1g-dev libbrotli-dev
 )
 test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql)
 bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev postgresql)
+fuzz_packages=(clang-14 libclang-rt-14-dev)
 
 wanted=("${build_packages[@]}")
 for profile in "$@"; do
@@ -17,7 +18,8 @@ for profile in "$@"; do
     build) ;;
     test) wanted+=("${test_packages[@]}") ;;
     bench) wanted+=("${bench_packages[@]}") ;;
-    *) echo "bootstrap: unknown profile '$profile' (build|test|bench)" >&2; exit 2 ;;
+    fuzz) wanted+=("${fuzz_packages[@]}") ;;
+    *) echo "bootstrap: unknown profile '$profile' (build|test|bench|fuzz)" >&2; exit 2 ;;
   esac
 done
 
