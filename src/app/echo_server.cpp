@@ -161,6 +161,8 @@ awaitable<void> serve_connection(EchoState& state, tcp_socket socket) {
     const std::string headers_json = json_headers(head);
     const bool keep_alive = head.keep_alive;
     const bool head_request = head.method == http::Method::head;
+    // Copied now: the head's views die when its bytes leave the buffer below.
+    const std::string sent_type(http::find_header(head.headers, "content-type"));
     if (state.record.is_open()) {
       state.record << method << ' ' << target << '\n' << std::flush;
     }
@@ -215,8 +217,7 @@ awaitable<void> serve_connection(EchoState& state, tcp_socket socket) {
       co_return;
     }
     if (echo_body) {
-      const std::string_view sent_type = http::find_header(head.headers, "content-type");
-      content_type = sent_type.empty() ? "application/octet-stream" : std::string(sent_type);
+      content_type = sent_type.empty() ? "application/octet-stream" : sent_type;
       response_body = std::move(body);
     } else {
       response_body = "{\"server\":\"";

@@ -45,6 +45,9 @@ struct AccessLogConfig {
 
 struct ServerConfig {
   std::vector<std::string> listen{"127.0.0.1:8080"};  // "host:port" or "[v6]:port"
+  // Peers (CIDR blocks) whose X-Forwarded-For is believed: for their requests the client is the
+  // rightmost address in it that is not itself trusted. Empty: the client is always the peer.
+  std::vector<std::string> trusted_proxies;
   std::uint32_t workers = 0;                          // 0: one per core
   ServerLimits limits;
   ServerTimeouts timeouts;

@@ -8,6 +8,7 @@
 #include "config/detail.h"
 #include "http/path.h"
 #include "http/path_template.h"
+#include "util/cidr.h"
 
 namespace apigw::config::detail {
 namespace {
@@ -80,6 +81,13 @@ void Validator::server(const ServerConfig& server) {
   positive("server.timeouts.body_read", at, "body_read", timeouts.body_read.count() > 0);
   positive("server.timeouts.idle", at, "idle", timeouts.idle.count() > 0);
   positive("server.timeouts.drain", at, "drain", timeouts.drain.count() > 0);
+  for (const auto& block : server.trusted_proxies) {
+    std::string problem;
+    if (!util::parse_cidr(block, &problem)) {
+      error("server.trusted_proxies", at,
+            "invalid address block '" + block + "' in 'trusted_proxies': " + problem);
+    }
+  }
   if (server.access_log.enabled && server.access_log.path.empty()) {
     error("server.access_log.path", at, "'path' must not be empty when the access log is enabled");
   }
@@ -313,8 +321,9 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
     }
     if (route.handler && route.fallback.enabled) {
       error(path + ".fallback", route.position,
-            "route '" + route.name + "' is answered by its handler: 'fallback' applies to routes "
-            "with an upstream");
+            "route '" + route.name +
+                "' is answered by its handler: 'fallback' applies to routes "
+                "with an upstream");
     }
     if (const FallbackConfig& fallback = route.fallback; fallback.enabled) {
       const std::string prefix = path + ".fallback.";

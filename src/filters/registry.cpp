@@ -1,7 +1,11 @@
 #include "filters/registry.h"
 
+#include "filters/compression/compression_filter.h"
+#include "filters/cors/cors_filter.h"
+#include "filters/forward_auth/forward_auth_filter.h"
 #include "filters/headers/config.h"
 #include "filters/headers/headers_filter.h"
+#include "filters/ip_restriction/ip_restriction_filter.h"
 #include "filters/key_auth/key_auth_filter.h"
 #include "pipeline/typed_factory.h"
 
@@ -9,10 +13,20 @@ namespace apigw::filters {
 
 std::span<const FilterFactory> all_filters() {
   static const FilterFactory kFilters[] = {
+      pipeline::typed_factory<FilterFactory, compression::CompressionConfig,
+                              &compression::parse_config, &compression::make_filter>("compression"),
+      pipeline::typed_factory<FilterFactory, cors::CorsConfig, &cors::parse_config,
+                              &cors::make_filter>("cors"),
+      pipeline::typed_factory<FilterFactory, forward_auth::ForwardAuthConfig,
+                              &forward_auth::parse_config, &forward_auth::make_filter>(
+          "forward_auth"),
       pipeline::typed_factory<FilterFactory, headers::HeadersConfig, &headers::parse_config,
                               &headers::make_filter>("headers"),
       pipeline::typed_factory<FilterFactory, key_auth::KeyAuthConfig, &key_auth::parse_config,
                               &key_auth::make_filter>("key_auth"),
+      pipeline::typed_factory<FilterFactory, ip_restriction::IpRestrictionConfig,
+                              &ip_restriction::parse_config, &ip_restriction::make_filter>(
+          "ip_restriction"),
   };
   return kFilters;
 }

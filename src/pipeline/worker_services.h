@@ -2,9 +2,9 @@
 // clients, which run on the worker's io_context. Reached through RequestContext::services.
 #pragma once
 
-namespace apigw::store {
+namespace apigw::store::http {
 class HttpClient;
-}  // namespace apigw::store
+}  // namespace apigw::store::http
 
 namespace apigw::pipeline {
 
@@ -12,7 +12,7 @@ class WorkerServices {
  public:
   virtual ~WorkerServices() = default;
   // The worker's HTTP/1.1 client (keep-alive pools, TLS), for auth services and webhooks.
-  virtual store::HttpClient& http_client() = 0;
+  virtual store::http::HttpClient& http_client() = 0;
 };
 
 }  // namespace apigw::pipeline

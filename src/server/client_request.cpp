@@ -3,9 +3,11 @@
 // the gateway makes itself goes through answer(), and so through the response phase.
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 
 #include "http/error_body.h"
+#include "http/forwarded_for.h"
 #include "http/path.h"
 #include "pipeline/async.h"
 #include "proxy/head_writer.h"
@@ -42,7 +44,9 @@ awaitable<bool> ClientSession::handle_request() {
   ctx.head = &head;
   ctx.params = &scratch.params;
   ctx.client_address = ctx.peer_address = client_ip_;
+  if (!snapshot.trusted_proxies.empty()) resolve_client_address(snapshot.trusted_proxies);
   ctx.worker_index = worker_.index();
+  ctx.services = &worker_;
   ctx.bytes_in = head.head_bytes;
 
   const std::string_view client_id = http::find_header(head.headers, http::Field::x_request_id);
@@ -112,6 +116,20 @@ awaitable<bool> ClientSession::handle_request() {
   ProxyExchange exchange(*this, *serving_, route, route.cluster_index);
   const bool keep_alive = co_await exchange.run();
   co_return keep_alive && !worker_.draining();
+}
+
+void ClientSession::resolve_client_address(const util::CidrSet& trusted) {
+  pipeline::RequestContext& ctx = scratch_->request;
+  std::array<std::string_view, 8> values;
+  std::size_t count = 0;
+  for (const auto& header : scratch_->head.headers) {
+    if (header.field == http::Field::x_forwarded_for && count < values.size()) {
+      values[count++] = header.value;
+    }
+  }
+  const http::ForwardedClient client =
+      http::forwarded_client(client_ip_, std::span(values.data(), count), trusted);
+  if (!client.address.empty()) ctx.client_address = client.address;
 }
 
 awaitable<bool> ClientSession::run_request_phase(const pipeline::FilterChain& chain) {

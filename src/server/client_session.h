@@ -106,6 +106,8 @@ class ClientSession final : public Expirable {
   // cancel it (ctx.cancellation).
   template <typename Resume>
   awaitable<pipeline::Verdict> await_io(Resume resume);
+  // Behind trusted proxies: the client is the rightmost untrusted X-Forwarded-For hop.
+  void resolve_client_address(const util::CidrSet& trusted);
   // Runs a handler route's handler: ctx.local_reply is its answer.
   awaitable<void> run_handler(const pipeline::Handler& handler);
   // Answers a request whose head did not parse (431, 400, 408): no filters; logged and counted.

@@ -253,7 +253,7 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
       break;
   }
   info.original_host = head.host;
-  info.client_ip = context_.client_address;
+  info.client_ip = context_.peer_address;  // X-Forwarded-For gets the hop we saw
   info.request_id = context_.request_id;
   if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
   session_.scratch().output.clear();

@@ -7,6 +7,7 @@
 #include "proxy/circuit_breaker.h"
 #include "proxy/outlier.h"
 #include "server/client_session.h"
+#include "store/http/http_client.h"
 #include "util/log.h"
 
 namespace apigw::server {
@@ -30,8 +31,15 @@ Worker::~Worker() {
   std::vector<ClientSession*> sessions(sessions_.begin(), sessions_.end());
   for (ClientSession* session : sessions) session->abort();
   sweeper_.stop();
+  if (http_client_) http_client_->close_idle();
   context_.restart();
   context_.run_for(std::chrono::seconds(2));
+  http_client_.reset();  // after the requests that used it have unwound
+}
+
+store::http::HttpClient& Worker::http_client() {
+  if (!http_client_) http_client_ = std::make_unique<store::http::HttpClient>(context_);
+  return *http_client_;
 }
 
 void Worker::listen(const std::vector<tcp::endpoint>& endpoints) {

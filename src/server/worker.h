@@ -15,6 +15,7 @@
 #include "http/http_date.h"
 #include "observe/access_log.h"
 #include "observe/metrics.h"
+#include "pipeline/worker_services.h"
 #include "proxy/balancers/balancer.h"
 #include "server/asio.h"
 #include "server/byte_buffer.h"
@@ -53,10 +54,10 @@ struct WorkerSnapshot {
   std::vector<std::uint8_t> usable_;  // scratch for pick_target
 };
 
-class Worker {
+class Worker final : public pipeline::WorkerServices {
  public:
   Worker(std::size_t index, observe::AccessLogQueue* access_log);
-  ~Worker();
+  ~Worker() override;
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
@@ -86,6 +87,8 @@ class Worker {
   ScratchPool& scratch() { return scratch_; }
   SmallBlockPool& small_blocks() { return small_blocks_; }
   StaleCache& stale_cache() { return stale_cache_; }
+  // The outbound HTTP client of filters and handlers (made on first use).
+  store::http::HttpClient& http_client() override;
   // The Date header's value for answers the gateway makes.
   std::string_view date() { return date_.now(); }
   // Connections waiting in ClientSession::linger().
@@ -119,6 +122,7 @@ class Worker {
   SmallBlockPool small_blocks_;
   StaleCache stale_cache_;
   http::DateCache date_;
+  std::unique_ptr<store::http::HttpClient> http_client_;
   std::size_t lingering_ = 0;
   std::size_t awaiting_upstream_ = 0;
   observe::MetricsShard metrics_;

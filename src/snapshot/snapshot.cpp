@@ -47,6 +47,11 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
     }
   }
   snapshot->global_chain = catalog.make_chain(global_filters, cfg);
+  std::vector<util::Cidr> trusted;
+  for (const auto& block : cfg.server.trusted_proxies) {
+    if (auto cidr = util::parse_cidr(block)) trusted.push_back(*cidr);  // validated at load
+  }
+  snapshot->trusted_proxies = util::CidrSet(trusted);
   for (const auto& route : cfg.routes) {
     CompiledRoute compiled;
     compiled.config = &route;

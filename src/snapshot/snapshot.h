@@ -16,6 +16,7 @@
 #include "proxy/router/rewrite.h"
 #include "proxy/router/router.h"
 #include "snapshot/catalog.h"
+#include "util/cidr.h"
 
 namespace apigw::snapshot {
 
@@ -39,6 +40,7 @@ struct Snapshot {
   // The global plugins: the response phase of answers given before a route is known (404,
   // invalid path), so that their headers (CORS, say) are on every answer.
   pipeline::FilterChain global_chain;
+  util::CidrSet trusted_proxies;         // [server] trusted_proxies
   std::vector<proxy::Cluster> clusters;  // same order as config.upstreams
   proxy::ResolvedAddresses resolved;     // what DNS said for named targets, for the next build
 };

@@ -25,7 +25,7 @@ ALLOWED = {
     "proxy": {"pipeline", "observe", "config", "http", "util"},
     "store": {"config", "http", "util"},
     "snapshot": {"filters", "handlers", "proxy", "pipeline", "observe", "config", "http", "util"},
-    "server": {"snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http", "util"},
+    "server": {"store", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http", "util"},
     "admin": {"store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http",
               "util"},
     "app": {"admin", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config",

@@ -37,6 +37,8 @@ class TestHttpServer {
   // The SNI name of each TLS ClientHello so far ("-" when the client sent none).
   std::vector<std::string> sni_names() const;
   std::string log() const { return process_->log(); }
+  // The headers of each call of /auth so far, one JSON object per call.
+  std::vector<std::string> auth_calls() const { return lines("auth.log"); }
 
  private:
   std::vector<std::string> lines(const std::string& file) const;

@@ -14,6 +14,10 @@ Endpoints (any method):
   /big?bytes=N     200, N bytes of "x" with Content-Length
   /until-close     200 without Content-Length: the body ends when the connection closes
   /close-after     200 "bye" that looks keep-alive, then the server closes the connection
+  /auth            an auth service for forward_auth tests: "Authorization: Bearer good" -> 200
+                   with X-User-Id: alice; "Bearer slow" -> the same after 2 s; anything else ->
+                   401 with WWW-Authenticate and a JSON body. Each call appends a JSON line of
+                   its headers to auth.log in --state-dir.
   /drop-next       200 "ok"; the next request on this connection is read and not answered:
                    the connection is closed (a server that timed out an idle connection just as
                    the client reused it)
@@ -135,6 +139,25 @@ class Handler(BaseHTTPRequestHandler):
         elif route == "/close-after":
             self.send(200, b"bye")
             self.close_connection = True
+        elif route == "/auth":
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            self.server.record("auth.log", json.dumps(headers))
+            token = headers.get("authorization", "")
+            if token == "Bearer slow":
+                time.sleep(2)
+            if token in ("Bearer good", "Bearer slow"):
+                self.send_response(200)
+                self.send_header("X-User-Id", "alice")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                body = b'{"error":"who are you?"}'
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Bearer realm="test"')
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
         elif route == "/drop-next":
             self.send(200, b"ok")
             self.drop_next = True
