@@ -11,25 +11,8 @@ namespace apigw::test {
 namespace {
 
 std::string compression_config(const std::string& backend) {
-  return R"(
-[server]
-listen = ["127.0.0.1:{port}"]
-workers = 1
-
-[admin]
-listen = "127.0.0.1:{admin_port}"
-
-[[upstreams]]
-name = "b"
-targets = [{ address = ")" +
-         backend + R"(" }]
-
-[[routes]]
-name = "all"
-match = { path_prefix = "/" }
-upstream = "b"
-filters = [{ name = "compression", min_size = "1KiB" }]
-)";
+  return pool_config(targets_toml({backend}), "",
+                     R"(filters = [{ name = "compression", min_size = "1KiB" }])");
 }
 
 // A JSON document of about `size` bytes, compressible but not trivially.
