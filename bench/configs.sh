@@ -82,7 +82,7 @@ backend be
 EOF
 }
 
-write_apigw_conf() {  # DIR WORKERS PORT ADMINPORT
+write_apigw_conf() {  # DIR WORKERS PORT ADMINPORT [ROUTE_EXTRA: TOML lines of the route]
   cat >"$1/apigw.toml" <<EOF
 [server]
 listen = ["127.0.0.1:$3"]
@@ -101,5 +101,6 @@ keepalive = { max_idle = 1024, idle_timeout = "300s" }
 name = "all"
 match = { path_prefix = "/" }
 upstream = "backend"
+${5:-}
 EOF
 }

@@ -8,6 +8,9 @@
 # Env options:
 #   APIGW_BIN      apigw binary (default: <repo>/build/release/src/apigw)
 #   APIGW_ALT_BIN  a second apigw binary, measured as "apigw-alt" (A/B of a change)
+#   APIGW_ROUTE_EXTRA      TOML lines added to apigw's route (e.g. 'filters = [...]')
+#   APIGW_ALT_ROUTE_EXTRA  the same for apigw-alt (default: APIGW_ROUTE_EXTRA); the same binary
+#                          as APIGW_ALT_BIN with other filters measures what the filters cost
 #   PROXIES        default: "apigw nginx" (+ "apigw-alt" when APIGW_ALT_BIN is set)
 #   CONNECTIONS    wrk connection counts (default: "1000")
 #   ROUNDS         runs per proxy and connection count (default: 5)

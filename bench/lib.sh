@@ -98,9 +98,12 @@ start_proxy() {
       write_haproxy_conf "$dir" "$workers" "$PROXY_PORT"
       $pin haproxy -db -f "$dir/haproxy.cfg" >>"$dir/stderr.log" 2>&1 & ;;
     apigw | apigw-alt)
-      local bin=$APIGW_BIN; [ "$name" = apigw ] || bin=$APIGW_ALT_BIN
+      local bin=$APIGW_BIN extra=${APIGW_ROUTE_EXTRA:-}
+      if [ "$name" = apigw-alt ]; then
+        bin=$APIGW_ALT_BIN; extra=${APIGW_ALT_ROUTE_EXTRA-$extra}
+      fi
       admin_port=$(free_port)
-      write_apigw_conf "$dir" "$workers" "$PROXY_PORT" "$admin_port"
+      write_apigw_conf "$dir" "$workers" "$PROXY_PORT" "$admin_port" "$extra"
       $pin "$bin" run -c "$dir/apigw.toml" >>"$dir/stderr.log" 2>&1 &
       STARTED+=("$!"); PROXY_PID=$!
       wait_http "http://127.0.0.1:$admin_port/ready" || { cat "$dir/stderr.log" >&2; return 1; } ;;

@@ -239,7 +239,7 @@ awaitable<bool> ClientSession::answer(pipeline::LocalReply reply, bool keep_aliv
   if (!ctx.response_headers.empty()) info.edits = &ctx.response_headers;
   proxy::write_local_reply(final_reply, info, out);
   ctx.status_sent = final_reply.status;
-  expect(Phase::client_write, worker_.current()->snapshot->config.server.timeouts.body_read);
+  expect(Phase::client_write, serving_->snapshot->config.server.timeouts.body_read);
   auto [ec, n] = co_await write_all(socket_, net::buffer(out));
   clear_deadline();
   ctx.bytes_out += n;

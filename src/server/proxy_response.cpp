@@ -2,6 +2,7 @@
 // client, the streamed body, and the answers for exchanges that produced no response.
 #include <array>
 
+#include "http/body_framing.h"
 #include "proxy/head_writer.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
@@ -39,31 +40,13 @@ awaitable<bool> ProxyExchange::relay_response() {
   proxy::write_client_response_head(response_, info, session_.scratch().output);
   upstream.consume(response_.head_bytes);
 
-  http::ChunkedScanner chunks;
-  std::uint64_t remaining = response_.content_length;
+  http::BodyFramer framer(response_.framing, response_.content_length);
   bool done = false;
-  // How much of what the upstream buffer holds belongs to the response body.
+  // How much of what the upstream buffer holds belongs to the response body; -1: broken framing.
   auto body_part = [&](std::string_view available) -> std::size_t {
-    switch (response_.framing) {
-      case http::BodyFraming::none:
-        done = true;
-        return 0;
-      case http::BodyFraming::content_length: {
-        const std::size_t part = std::min<std::uint64_t>(available.size(), remaining);
-        remaining -= part;
-        done = remaining == 0;
-        return part;
-      }
-      case http::BodyFraming::chunked: {
-        const auto step = chunks.scan(available);
-        if (step.error) return static_cast<std::size_t>(-1);
-        done = step.done;
-        return step.consumed;
-      }
-      case http::BodyFraming::until_close:
-        return available.size();
-    }
-    return 0;
+    const auto step = framer.next(available);
+    done = framer.done();
+    return step.error ? static_cast<std::size_t>(-1) : step.consumed;
   };
 
   std::size_t part = body_part(upstream.readable());

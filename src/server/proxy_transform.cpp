@@ -4,6 +4,7 @@
 // Routes without such filters never come here and keep relaying the upstream's bytes as they are.
 #include <charconv>
 
+#include "http/body_framing.h"
 #include "proxy/head_writer.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
@@ -58,39 +59,16 @@ awaitable<bool> ProxyExchange::relay_transformed_response() {
   upstream.consume(response_.head_bytes);
   context_.status_sent = response_.status;
 
-  http::ChunkedScanner chunks;
-  std::uint64_t remaining = response_.content_length;
+  http::BodyFramer framer(response_.framing, response_.content_length);
   bool done = false;
   std::string payload;
   std::string scratch;
   // Moves the body bytes the upstream buffer holds into `payload`. False: broken framing.
   const auto take_payload = [&]() {
-    const std::string_view available = upstream.readable();
-    switch (response_.framing) {
-      case http::BodyFraming::content_length: {
-        const std::size_t part = std::min<std::uint64_t>(available.size(), remaining);
-        payload.append(available.data(), part);
-        remaining -= part;
-        done = remaining == 0;
-        upstream.consume(part);
-        return true;
-      }
-      case http::BodyFraming::chunked: {
-        const auto step = chunks.scan(available, &payload);
-        if (step.error) return false;
-        done = step.done;
-        upstream.consume(step.consumed);
-        return true;
-      }
-      case http::BodyFraming::until_close:
-        payload.append(available);
-        upstream.consume(available.size());
-        return true;
-      case http::BodyFraming::none:
-        done = true;
-        return true;
-    }
-    return false;
+    const auto step = framer.next(upstream.readable(), &payload);
+    upstream.consume(step.consumed);
+    done = framer.done();
+    return !step.error;
   };
 
   bool ok = take_payload();

@@ -10,17 +10,10 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include "config/entity.h"
+#include "store/net.h"
 
 namespace apigw::store {
-
-// The io_context's own executor type, as in server/asio.h (the control plane awaits both).
-using executor = boost::asio::io_context::executor_type;
-template <typename T = void>
-using awaitable = boost::asio::awaitable<T, executor>;
 
 // The store cannot be reached or refused an operation. Callers keep what they serve.
 class StoreError : public std::runtime_error {

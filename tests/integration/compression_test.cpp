@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "support/gateway.h"
+#include "support/test_http_server.h"
 
 namespace apigw::test {
 namespace {
@@ -72,12 +73,31 @@ TEST(Compression, LeavesAloneWhatItShould) {
   EXPECT_EQ(no_accept.headers["content-encoding"], "") << "client accepts nothing";
   EXPECT_EQ(no_accept.headers["vary"], "Accept-Encoding");
 
-  const auto no_transform =
-      curl({"-H", "Accept-Encoding: gzip", "-H", "Content-Type: application/json", "--data-binary",
-            "@" + big, gateway.url("/echo?x=1")});
-  EXPECT_EQ(no_transform.headers["content-encoding"], "gzip") << "control: compressed";
+  const auto control = curl({"-H", "Accept-Encoding: gzip", "-H", "Content-Type: application/json",
+                             "--data-binary", "@" + big, gateway.url("/echo")});
+  EXPECT_EQ(control.headers["content-encoding"], "gzip") << "control: compressed";
   const auto head = curl({"-I", "-H", "Accept-Encoding: gzip", gateway.url("/bytes/5000")});
   EXPECT_EQ(head.headers["content-encoding"], "");
+}
+
+TEST(Compression, RespectsTheUpstreamsHeaders) {
+  TestHttpServer upstream;
+  Gateway gateway(compression_config("127.0.0.1:" + std::to_string(upstream.port())));
+  const auto get = [&](const std::string& query) {
+    return http_get(gateway.port(), "/respond?bytes=8000" + query, {"-H", "Accept-Encoding: gzip"});
+  };
+  const auto plain = get("&header=ETag:%22v1%22");
+  EXPECT_EQ(plain.headers["content-encoding"], "gzip") << "control";
+  EXPECT_EQ(plain.headers["etag"], "W/\"v1\"") << "a strong ETag becomes weak";
+  EXPECT_EQ(get("&header=Cache-Control:no-transform").headers["content-encoding"], "");
+  EXPECT_EQ(get("&header=Content-Encoding:identity").headers["content-encoding"], "identity")
+      << "already encoded: left as it is";
+  const auto partial = get("&status=206&header=Content-Range:bytes%200-7999/9000");
+  EXPECT_EQ(partial.status, 206);
+  EXPECT_EQ(partial.headers["content-encoding"], "");
+  EXPECT_EQ(get("&type=image/png").headers["content-encoding"], "") << "not a listed type";
+  EXPECT_EQ(get("&type=text/csv;%20charset=utf-8").headers["content-encoding"], "gzip")
+      << "text/* with parameters";
 }
 
 }  // namespace

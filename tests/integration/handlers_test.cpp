@@ -28,6 +28,11 @@ match = { path_template = "/users/{id}" }
 handler = { name = "redirect", status = 308, location = "https://new.example.com/people/{id}" }
 
 [[routes]]
+name = "search"
+match = { path_prefix = "/search" }
+handler = { name = "redirect", status = 301, location = "https://find.example.com/?{query}&from=gw" }
+
+[[routes]]
 name = "old-docs"
 match = { path_prefix = "/docs" }
 handler = { name = "redirect", location = "https://{host}/v2{path}" }
@@ -64,6 +69,10 @@ TEST(Handlers, RedirectBuildsTheLocationFromTheRequest) {
   EXPECT_EQ(docs.status, 302);
   EXPECT_EQ(docs.headers["location"], "https://docs.example.com/v2/docs/guide")
       << "the normalized path";
+  const auto search = http_get(gateway.port(), "/search?q=apigw");
+  EXPECT_EQ(search.status, 301);
+  EXPECT_EQ(search.headers["location"], "https://find.example.com/?q=apigw&from=gw")
+      << "{query} placed by the template, not appended again";
   EXPECT_TRUE(gateway.wait_for_metric(
       R"(apigw_requests_total{route="moved",method="GET",status_class="3xx"} 1)"));
 }

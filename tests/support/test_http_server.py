@@ -14,6 +14,9 @@ Endpoints (any method):
   /big?bytes=N     200, N bytes of "x" with Content-Length
   /until-close     200 without Content-Length: the body ends when the connection closes
   /close-after     200 "bye" that looks keep-alive, then the server closes the connection
+  /respond?status=N&type=T&bytes=N&header=Name:Value (repeatable)
+                   a response with those: a JSON-ish body of N bytes, for tests of what the
+                   gateway does with chosen response headers (compression, say)
   /auth            an auth service for forward_auth tests: "Authorization: Bearer good" -> 200
                    with X-User-Id: alice; "Bearer slow" -> the same after 2 s; anything else ->
                    401 with WWW-Authenticate and a JSON body. Each call appends a JSON line of
@@ -139,6 +142,17 @@ class Handler(BaseHTTPRequestHandler):
         elif route == "/close-after":
             self.send(200, b"bye")
             self.close_connection = True
+        elif route == "/respond":
+            size = int(query.get("bytes", ["4096"])[0])
+            body = (b'{"items":[' + b'{"id":1,"name":"item"},' * (size // 23 + 1))[:size]
+            self.send_response(int(query.get("status", ["200"])[0]))
+            self.send_header("Content-Type", query.get("type", ["application/json"])[0])
+            for header in query.get("header", []):
+                name, _, value = header.partition(":")
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif route == "/auth":
             headers = {name.lower(): value for name, value in self.headers.items()}
             self.server.record("auth.log", json.dumps(headers))

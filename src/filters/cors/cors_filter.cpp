@@ -150,10 +150,11 @@ std::optional<CorsConfig> parse_config(const toml::table& entry,
   }
   reader.read_strings("allow_headers", parsed.allow_headers);
   reader.read_strings("expose_headers", parsed.expose_headers);
-  for (const auto* list : {&parsed.allow_headers, &parsed.expose_headers}) {
-    for (const auto& name : *list) {
-      if (!http::is_token(name))
-        reader.error("allow_headers", "invalid header name '" + name + "'");
+  for (const char* key : {"allow_headers", "expose_headers"}) {
+    const auto& names = std::string_view(key) == "allow_headers" ? parsed.allow_headers
+                                                                  : parsed.expose_headers;
+    for (const auto& name : names) {
+      if (!http::is_token(name)) reader.error(key, "invalid header name '" + name + "'");
     }
   }
   reader.read_bool("allow_credentials", parsed.allow_credentials);

@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "store/http/error.h"
-#include "store/http/net.h"
+#include "store/net.h"
 #include "store/http/url.h"
 
 namespace apigw::store::http {

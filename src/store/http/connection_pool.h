@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "store/http/client_connection.h"
-#include "store/http/net.h"
+#include "store/net.h"
 
 namespace apigw::store::http {
 

@@ -7,7 +7,7 @@
 
 #include "store/http/client_connection.h"
 #include "store/http/error.h"
-#include "store/http/net.h"
+#include "store/net.h"
 #include "store/http/request_watchdog.h"
 #include "store/http/url.h"
 

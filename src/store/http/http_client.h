@@ -38,7 +38,7 @@
 #include "http/parser.h"
 #include "store/http/connection_pool.h"
 #include "store/http/message.h"
-#include "store/http/net.h"
+#include "store/net.h"
 #include "store/http/tls_contexts.h"
 #include "util/cancellation.h"
 

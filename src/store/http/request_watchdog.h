@@ -11,7 +11,7 @@
 
 #include "store/http/client_connection.h"
 #include "store/http/error.h"
-#include "store/http/net.h"
+#include "store/net.h"
 #include "util/cancellation.h"
 
 namespace apigw::store::http {

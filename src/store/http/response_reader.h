@@ -9,7 +9,7 @@
 #include "http/parser.h"
 #include "store/http/client_connection.h"
 #include "store/http/message.h"
-#include "store/http/net.h"
+#include "store/net.h"
 
 namespace apigw::store::http {
 

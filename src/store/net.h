@@ -1,6 +1,8 @@
-// The Asio vocabulary of the outbound HTTP client, as server/asio.h is the server's (store/ may not
-// include server/): the io_context's own executor, and as_tuple(use_awaitable) so that a closed
-// connection is an error code to look at, not an exception.
+// The Asio vocabulary of the I/O layers, in one place: the io_context's own executor type (naming
+// it instead of any_io_executor spares each completion a virtual dispatch, docs/performance.md),
+// and as_tuple(use_awaitable), so that a closed connection is an error code to look at, not an
+// exception (DESIGN.md §6). store/ is the lowest layer with Asio; server/asio.h adds the
+// server's own pieces to these names.
 #pragma once
 
 #include <boost/asio/as_tuple.hpp>
@@ -11,12 +13,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
-namespace apigw::store::http {
+namespace apigw::store {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
-// The same types as store::executor and store::awaitable (store/store.h), without its includes.
 using executor = net::io_context::executor_type;
 template <typename T = void>
 using awaitable = net::awaitable<T, executor>;
@@ -30,4 +31,4 @@ using steady_timer =
                               net::wait_traits<std::chrono::steady_clock>, executor>;
 using Clock = std::chrono::steady_clock;
 
-}  // namespace apigw::store::http
+}  // namespace apigw::store
