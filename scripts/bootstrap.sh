@@ -6,9 +6,9 @@ set -euo pipefail
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev
-  libssl-dev libsqlite3-dev libpq-dev
+  libssl-dev libsqlite3-dev libpq-dev libhiredis-dev
 )
-test_packages=(libgtest-dev libgmock-dev curl wrk python3 postgresql)
+test_packages=(libgtest-dev libgmock-dev curl wrk python3 postgresql redis-server)
 bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev postgresql)
 
 wanted=("${build_packages[@]}")
