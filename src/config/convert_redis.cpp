@@ -62,11 +62,12 @@ RedisConfig convert_redis(const toml::table& table, LoadContext& ctx) {
       {"reconnect_max", redis.reconnect_max},
   };
   for (const auto& [key, value] : durations) {
-    if (value.count() <= 0) ctx.error(at(key), "'" + std::string(key) + "' must be greater than zero");
+    if (value.count() <= 0)
+      ctx.error(at(key), "'" + std::string(key) + "' must be greater than zero");
   }
   if (redis.pool_size == 0 || redis.pool_size > kMaxPoolSize) {
-    ctx.error(at("pool_size"),
-              "'pool_size' must be 1 to " + std::to_string(kMaxPoolSize) + " (connections per worker)");
+    ctx.error(at("pool_size"), "'pool_size' must be 1 to " + std::to_string(kMaxPoolSize) +
+                                   " (connections per worker)");
   }
   return redis;
 }

@@ -10,9 +10,9 @@ namespace {
 using namespace std::chrono_literals;
 using testing::all_errors;
 using testing::find_error;
+using testing::kMinimalConfig;
 using testing::load_minimal_plus;
 using testing::load_text;
-using testing::kMinimalConfig;
 
 // kMinimalConfig ends with line 16; the extra text opens with an empty line, so [redis] is line 18.
 constexpr std::uint32_t kRedisLine = 18;
@@ -85,8 +85,8 @@ TEST(RedisConfig, TlsUrlIsRefusedAtItsLine) {
 }
 
 TEST(RedisConfig, BadUrlPartsAreReportedAtTheUrl) {
-  for (const char* url : {"redis://localhost:70000", "redis://localhost/abc", "redis://",
-                          "tcp://localhost:6379"}) {
+  for (const char* url :
+       {"redis://localhost:70000", "redis://localhost/abc", "redis://", "tcp://localhost:6379"}) {
     const auto result = load_minimal_plus("\n[redis]\nurl = \"" + std::string(url) + "\"\n");
     ASSERT_EQ(result.errors.size(), 1u) << url << "\n" << all_errors(result);
     EXPECT_EQ(result.errors[0].position.line, kRedisLine + 1) << url;
@@ -103,7 +103,8 @@ TEST(RedisConfig, UrlIsRequired) {
 }
 
 TEST(RedisConfig, UnknownKeyGetsAHint) {
-  const auto result = load_minimal_plus("\n[redis]\nurl = \"redis://localhost\"\ntimout = \"1s\"\n");
+  const auto result =
+      load_minimal_plus("\n[redis]\nurl = \"redis://localhost\"\ntimout = \"1s\"\n");
   const ConfigError* error = find_error(result, "unknown key 'timout' in [redis]");
   ASSERT_NE(error, nullptr) << all_errors(result);
   EXPECT_NE(error->message.find("did you mean 'timeout'?"), std::string::npos);
@@ -111,8 +112,8 @@ TEST(RedisConfig, UnknownKeyGetsAHint) {
 }
 
 TEST(RedisConfig, PasswordTwiceIsRefused) {
-  const auto result = load_minimal_plus(
-      "\n[redis]\nurl = \"redis://:one@localhost\"\npassword = \"two\"\n");
+  const auto result =
+      load_minimal_plus("\n[redis]\nurl = \"redis://:one@localhost\"\npassword = \"two\"\n");
   const ConfigError* error = find_error(result, "both in 'url' and as 'password'");
   ASSERT_NE(error, nullptr) << all_errors(result);
   EXPECT_EQ(error->position.line, kRedisLine + 2);
@@ -151,7 +152,8 @@ TEST(RedisConfig, WrongTypesNameTheKey) {
 }
 
 TEST(RedisConfig, SectionMustBeATable) {
-  const auto result = load_minimal_plus("\nredis = \"redis://localhost\"\n");
+  // A top-level key must come before the first table.
+  const auto result = load_text("redis = \"redis://localhost\"\n" + std::string(kMinimalConfig));
   EXPECT_NE(find_error(result, "'redis' must be a table"), nullptr) << all_errors(result);
 }
 

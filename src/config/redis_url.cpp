@@ -84,16 +84,18 @@ bool parse_host_port(std::string_view authority, RedisUrl& out, std::string& err
   }
   in6_addr ignored;
   const std::string host_text(host);
-  const bool valid_host = bracketed ? inet_pton(AF_INET6, host_text.c_str(), &ignored) == 1
-                                    : detail::is_dns_name(host);
+  const bool valid_host =
+      bracketed ? inet_pton(AF_INET6, host_text.c_str(), &ignored) == 1 : detail::is_dns_name(host);
   if (host.empty() || !valid_host) {
     error = host.empty() ? "the Redis URL has no host"
-                         : "invalid host '" + host_text + "' in the Redis URL (a DNS name, an IPv4 "
-                                                          "address or a bracketed IPv6 address)";
+                         : "invalid host '" + host_text +
+                               "' in the Redis URL (a DNS name, an IPv4 "
+                               "address or a bracketed IPv6 address)";
     return false;
   }
   out.host = host_text;
-  if (authority.ends_with(':') || (!port.empty() && (!parse_decimal(port, out.port) || out.port == 0))) {
+  if (authority.ends_with(':') ||
+      (!port.empty() && (!parse_decimal(port, out.port) || out.port == 0))) {
     error = "invalid port '" + std::string(port) + "' in the Redis URL (1-65535)";
     return false;
   }

@@ -82,8 +82,8 @@ struct RedisConfig {
   std::string host;
   std::uint16_t port = 6379;
   std::uint32_t db = 0;
-  std::string username;  // empty: AUTH with the password alone
-  std::string password;  // empty: no AUTH
+  std::string username;             // empty: AUTH with the password alone
+  std::string password;             // empty: no AUTH
   Duration timeout{1'000};          // per command, from issue to reply
   Duration connect_timeout{1'000};  // TCP connect, AUTH and SELECT together
   Duration reconnect_max{5'000};    // longest wait between connection attempts (from 100 ms, x2)
