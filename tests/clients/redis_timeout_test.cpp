@@ -30,7 +30,9 @@ TEST_F(RedisWaiting, TimeoutReleasesTheCallerAndTheLateReplyIsDropped) {
   // The next command gets its own reply, not the SET's.
   EXPECT_EQ(text({"GET", "late"}), "value");
   EXPECT_EQ(text({"INCR", "n"}), "1");
+  // ... on the same connection: the late reply did not throw it out of step.
   EXPECT_EQ(client->connected(), 1u);
+  EXPECT_EQ(client->counters().reconnects, 0u);
   EXPECT_EQ(client->counters().timeouts, 1u);
 }
 
@@ -53,6 +55,7 @@ TEST_F(RedisWaiting, CancellationEndsTheWaitAtOnce) {
   EXPECT_EQ(redis.cli({"RPUSH", "queue", "item"}), "1");
   EXPECT_EQ(text({"LLEN", "queue"}), "0");
   EXPECT_EQ(text({"PING"}), "PONG");
+  EXPECT_EQ(client->counters().reconnects, 0u);
 }
 
 TEST_F(RedisWaiting, AlreadyCancelledCommandsAreNeverSent) {
