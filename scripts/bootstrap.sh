@@ -6,9 +6,9 @@ set -euo pipefail
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev
-  libssl-dev libsqlite3-dev libpq-dev zlib1g-dev libbrotli-dev
+  libssl-dev libsqlite3-dev libpq-dev zlib1g-dev libbrotli-dev libhiredis-dev
 )
-test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql)
+test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql redis-server)
 bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev postgresql)
 fuzz_packages=(clang-14 libclang-rt-14-dev)
 

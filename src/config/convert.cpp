@@ -597,7 +597,7 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
 
   TableReader reader(root, "",
                      {"server", "admin", "store", "upstreams", "routes", "consumers", "credentials",
-                      "plugins", "rate_limits"},
+                      "plugins", "rate_limits", "redis"},
                      ctx);
   if (const auto* server = reader.read_table("server")) {
     config.server = convert_server(*server, ctx);
@@ -615,6 +615,7 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
     config.routes = convert_routes(*routes, filters, ctx);
   }
   if (const auto* store = reader.read_table("store")) config.store = convert_store(*store, ctx);
+  if (const auto* redis = reader.read_table("redis")) config.redis = convert_redis(*redis, ctx);
   if (const auto* node = reader.find("consumers")) convert_consumers(*node, config, ctx);
   if (const auto* node = reader.find("credentials")) convert_credentials(*node, config, ctx);
   if (const auto* node = reader.find("plugins")) convert_plugins(*node, filters, config, ctx);

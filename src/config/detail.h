@@ -142,6 +142,8 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
 // The converters of [store] and of the entity kinds beyond upstreams and routes
 // (convert_entities.cpp), and the id and tags every entity table may carry.
 StoreConfig convert_store(const toml::table& table, LoadContext& ctx);
+// [redis] (convert_redis.cpp): the URL split into its parts, every value checked.
+RedisConfig convert_redis(const toml::table& table, LoadContext& ctx);
 void convert_meta(TableReader& reader, std::string_view collection, const std::string& name,
                   EntityMeta& meta);
 void convert_consumers(const toml::node& node, Config& config, LoadContext& ctx);

@@ -352,7 +352,8 @@ bool parse_entities_document(std::string_view text, bool is_toml, std::vector<En
 bool has_file_sections(std::string_view toml_text) {
   try {
     const toml::table root = toml::parse(toml_text, std::string_view("request"));
-    return root.contains("server") || root.contains("admin") || root.contains("store");
+    return root.contains("server") || root.contains("admin") || root.contains("store") ||
+           root.contains("redis");
   } catch (const toml::parse_error&) {
     return false;
   }

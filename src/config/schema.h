@@ -75,6 +75,25 @@ struct StoreConfig {
   SourcePosition position;
 };
 
+// The Redis server that state shared across nodes lives in (rate-limit counters, revocations,
+// sessions); each worker keeps its own client (store/redis/). Off unless the file has a [redis]
+// table. `host`, `port`, `db`, `username` and `password` come from `url` (the `password` key may
+// supply the password instead, e.g. from ${VAR}).
+struct RedisConfig {
+  bool enabled = false;
+  std::string url;  // redis://[user:password@]host[:port][/db], as written
+  std::string host;
+  std::uint16_t port = 6379;
+  std::uint32_t db = 0;
+  std::string username;             // empty: AUTH with the password alone
+  std::string password;             // empty: no AUTH
+  Duration timeout{1'000};          // per command, from issue to reply
+  Duration connect_timeout{1'000};  // TCP connect, AUTH and SELECT together
+  Duration reconnect_max{5'000};    // longest wait between connection attempts (from 100 ms, x2)
+  std::uint32_t pool_size = 2;      // connections per worker
+  SourcePosition position;
+};
+
 // What every stored entity has besides its name: a stable id (UUID) and free-form tags.
 struct EntityMeta {
   std::string id;  // empty in a file: derived from the entity's kind and name
@@ -296,6 +315,7 @@ struct Config {
   ServerConfig server;
   AdminConfig admin;
   StoreConfig store;
+  RedisConfig redis;
   std::vector<UpstreamConfig> upstreams;
   std::vector<RouteConfig> routes;
   std::vector<ConsumerConfig> consumers;
