@@ -8,6 +8,7 @@
 #include "proxy/outlier.h"
 #include "server/client_session.h"
 #include "store/http/http_client.h"
+#include "store/redis/redis_client.h"
 #include "util/log.h"
 
 namespace apigw::server {
@@ -32,9 +33,11 @@ Worker::~Worker() {
   for (ClientSession* session : sessions) session->abort();
   sweeper_.stop();
   if (http_client_) http_client_->close_idle();
+  if (redis_) redis_->close();
   context_.restart();
   context_.run_for(std::chrono::seconds(2));
-  http_client_.reset();  // after the requests that used it have unwound
+  http_client_.reset();  // after the requests that used them have unwound
+  redis_.reset();
 }
 
 store::http::HttpClient& Worker::http_client() {
@@ -62,6 +65,11 @@ void Worker::listen(const std::vector<tcp::endpoint>& endpoints) {
 }
 
 void Worker::start(std::shared_ptr<const snapshot::Snapshot> snapshot) {
+  redis_config_ = snapshot->config.redis;
+  if (redis_config_.enabled) {
+    redis_ = std::make_unique<store::redis::RedisClient>(context_.get_executor(), redis_config_);
+    redis_->start();
+  }
   install(std::move(snapshot));
   sweeper_.start();
   for (auto& acceptor : acceptors_) {
@@ -94,7 +102,18 @@ void Worker::stop() {
   thread_.join();
 }
 
+namespace {
+bool same_redis(const config::RedisConfig& a, const config::RedisConfig& b) {
+  return a.enabled == b.enabled && a.url == b.url && a.password == b.password &&
+         a.timeout == b.timeout && a.connect_timeout == b.connect_timeout &&
+         a.reconnect_max == b.reconnect_max && a.pool_size == b.pool_size;
+}
+}  // namespace
+
 void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
+  if (index_ == 0 && current_ && !same_redis(redis_config_, snapshot->config.redis)) {
+    util::log_warn("[redis] changed: the new settings take effect when apigw restarts");
+  }
   auto next = std::make_shared<WorkerSnapshot>();
   for (const auto& cluster : snapshot->clusters) {
     std::vector<std::shared_ptr<TargetPool>> pools;

@@ -89,6 +89,9 @@ class Worker final : public pipeline::WorkerServices {
   StaleCache& stale_cache() { return stale_cache_; }
   // The outbound HTTP client of filters and handlers (made on first use).
   store::http::HttpClient& http_client() override;
+  // Made at start() from the first snapshot's [redis]; a reload that changes [redis] takes
+  // effect at the next start (connections would otherwise be dropped under requests using them).
+  store::redis::RedisClient* redis() override { return redis_.get(); }
   // The Date header's value for answers the gateway makes.
   std::string_view date() { return date_.now(); }
   // Connections waiting in ClientSession::linger().
@@ -123,6 +126,8 @@ class Worker final : public pipeline::WorkerServices {
   StaleCache stale_cache_;
   http::DateCache date_;
   std::unique_ptr<store::http::HttpClient> http_client_;
+  std::unique_ptr<store::redis::RedisClient> redis_;
+  config::RedisConfig redis_config_;  // what redis_ was made from
   std::size_t lingering_ = 0;
   std::size_t awaiting_upstream_ = 0;
   observe::MetricsShard metrics_;
