@@ -532,7 +532,8 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   RouteConfig route;
   TableReader reader(table, path,
                      {"id", "name", "tags", "match", "upstream", "handler", "rewrite", "timeout",
-                      "max_body_bytes", "retry", "fallback", "filters"},
+                      "max_body_bytes", "max_buffered_body_bytes", "retry", "fallback",
+                      "filters"},
                      ctx);
   route.position = reader.position();
   reader.read_string("name", route.name, Presence::required);
@@ -557,6 +558,7 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   if (Duration timeout{}; reader.read_duration("timeout", timeout)) route.timeout = timeout;
   if (std::uint64_t bytes = 0; reader.read_size("max_body_bytes", bytes))
     route.max_body_bytes = bytes;
+  reader.read_size("max_buffered_body_bytes", route.max_buffered_body_bytes);
   if (const auto* retry = reader.read_table("retry")) {
     route.retry = convert_retry(*retry, reader.path_of("retry"), ctx);
   }

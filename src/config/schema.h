@@ -256,6 +256,9 @@ struct RouteConfig {
   RewriteConfig rewrite;
   std::optional<Duration> timeout;  // overrides upstream request_timeout
   std::optional<std::uint64_t> max_body_bytes;
+  // The largest body a filter may hold whole (BodyNeeds), either way: beyond it a request is
+  // answered 413 and a response 502. Routes whose filters hold no body stream without limit.
+  std::uint64_t max_buffered_body_bytes = 1 << 20;
   RetryConfig retry;
   FallbackConfig fallback;
   std::vector<FilterRef> filters;

@@ -380,6 +380,8 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
       positive(path + ".max_body_bytes", route.position, "max_body_bytes",
                *route.max_body_bytes > 0);
     }
+    positive(path + ".max_buffered_body_bytes", route.position, "max_buffered_body_bytes",
+             route.max_buffered_body_bytes > 0);
   }
 }
 

@@ -1,5 +1,6 @@
 #include "filters/registry.h"
 
+#include "filters/body_replace/body_replace_filter.h"
 #include "filters/compression/compression_filter.h"
 #include "filters/cors/cors_filter.h"
 #include "filters/forward_auth/forward_auth_filter.h"
@@ -13,6 +14,9 @@ namespace apigw::filters {
 
 std::span<const FilterFactory> all_filters() {
   static const FilterFactory kFilters[] = {
+      pipeline::typed_factory<FilterFactory, body_replace::BodyReplaceConfig,
+                              &body_replace::parse_config, &body_replace::make_filter>(
+          "body_replace"),
       pipeline::typed_factory<FilterFactory, compression::CompressionConfig,
                               &compression::parse_config, &compression::make_filter>("compression"),
       pipeline::typed_factory<FilterFactory, cors::CorsConfig, &cors::parse_config,

@@ -23,6 +23,13 @@ enum class [[nodiscard]] Verdict : std::uint8_t{
 
 class AsyncFilter;
 
+// Which bodies a filter wants whole, decided when it is built. A route whose filters want none
+// keeps zero-copy streaming both ways.
+struct BodyNeeds {
+  bool request = false;   // on_request_body sees the whole request body
+  bool response = false;  // on_response_body sees the whole response body
+};
+
 class Filter {
  public:
   virtual ~Filter() = default;
@@ -35,6 +42,16 @@ class Filter {
   virtual void on_response(RequestContext& /*ctx*/) const {}
   // Filters that may return Verdict::suspend are AsyncFilters (pipeline/async.h).
   virtual const AsyncFilter* as_async() const { return nullptr; }
+
+  virtual BodyNeeds body_needs() const { return {}; }
+  // Request body phase, in chain order, after the request phase, once the whole body is in
+  // ctx.request_body (at most the route's max_buffered_body_bytes, else 413). The filter may change
+  // it; the framing sent upstream follows (Content-Length of what is sent). next or stop.
+  virtual Verdict on_request_body(RequestContext& /*ctx*/) const { return Verdict::next; }
+  // Response body phase, in reverse chain order, after the response phase, with the whole body
+  // of the upstream's response in ctx.response_body (at most the route's
+  // max_buffered_body_bytes, else 502). The filter may change it.
+  virtual void on_response_body(RequestContext& /*ctx*/) const {}
 };
 
 // Where a phase stopped: the verdict, and the index of the filter that gave it.
@@ -48,11 +65,19 @@ class FilterChain {
  public:
   FilterChain() = default;
   explicit FilterChain(std::vector<std::unique_ptr<const Filter>> filters)
-      : filters_(std::move(filters)) {}
+      : filters_(std::move(filters)) {
+    for (const auto& filter : filters_) {
+      const BodyNeeds needs = filter->body_needs();
+      body_needs_.request = body_needs_.request || needs.request;
+      body_needs_.response = body_needs_.response || needs.response;
+    }
+  }
 
   bool empty() const { return filters_.empty(); }
   std::size_t size() const { return filters_.size(); }
   const Filter& at(std::size_t index) const { return *filters_[index]; }
+  // Whether some filter wants a body whole.
+  const BodyNeeds& body_needs() const { return body_needs_; }
 
   // Runs the request phase from filter `from` on until a filter stops or suspends it. After a
   // suspension the server awaits that filter and, on next, calls this again from index + 1.
@@ -68,8 +93,20 @@ class FilterChain {
     for (auto it = filters_.rbegin(); it != filters_.rend(); ++it) (*it)->on_response(ctx);
   }
 
+  Verdict run_request_body_phase(RequestContext& ctx) const {
+    for (const auto& filter : filters_) {
+      if (filter->on_request_body(ctx) != Verdict::next) return Verdict::stop;
+    }
+    return Verdict::next;
+  }
+
+  void run_response_body_phase(RequestContext& ctx) const {
+    for (auto it = filters_.rbegin(); it != filters_.rend(); ++it) (*it)->on_response_body(ctx);
+  }
+
  private:
   std::vector<std::unique_ptr<const Filter>> filters_;
+  BodyNeeds body_needs_;
 };
 
 }  // namespace apigw::pipeline

@@ -53,6 +53,13 @@ void RequestContext::reset() {
   response_status = 0;
   upstream_response = nullptr;
   response_transforms.clear();
+  // Bodies are kept for the next request's capacity, unless unusually large.
+  constexpr std::size_t kKeptBodyCapacity = 64 * 1024;
+  for (std::string* body : {&request_body, &response_body}) {
+    body->clear();
+    if (body->capacity() > kKeptBodyCapacity) body->shrink_to_fit();
+  }
+  request_body_buffered = false;
   start = Clock::now();
   status_sent = 0;
   bytes_in = bytes_out = 0;

@@ -83,6 +83,11 @@ struct RequestContext {
   HeaderEdits response_headers;
   std::optional<LocalReply> local_reply;  // set by a filter that answers, or by the gateway
 
+  // --- Whole bodies, for routes whose filters want them (BodyNeeds) ---
+  std::string request_body;  // decoded (no chunk framing); what goes upstream
+  bool request_body_buffered = false;
+  std::string response_body;  // decoded; what goes to the client
+
   // --- The response phase ---
   int response_status = 0;
   const http::ResponseHead* upstream_response = nullptr;  // null: the gateway answers itself

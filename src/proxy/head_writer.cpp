@@ -90,7 +90,11 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
   append_header(out, "X-Request-Id", info.request_id);
   if (request.version_minor == 0) out.append("Connection: keep-alive\r\n");
   append_edits(out, info.edits);
-  append_framing(out, request.framing, request.content_length);
+  if (info.body_length) {
+    append_framing(out, http::BodyFraming::content_length, *info.body_length);
+  } else {
+    append_framing(out, request.framing, request.content_length);
+  }
   out.append("\r\n");
 }
 
@@ -116,7 +120,8 @@ void write_client_response_head(const http::ResponseHead& response, const Client
     append_header(out, "X-Request-Id", info.request_id);
   }
   append_edits(out, info.edits);
-  append_framing(out, info.framing.value_or(response.framing), response.content_length);
+  append_framing(out, info.framing.value_or(response.framing),
+                 info.framing ? info.body_length : response.content_length);
   if (!info.keep_alive) {
     out.append("Connection: close\r\n");
   } else if (info.client_http10) {

@@ -19,6 +19,8 @@ struct UpstreamRequestInfo {
   std::string_view proto = "http";
   std::string_view request_id;
   const pipeline::HeaderEdits* edits = nullptr;
+  // A body the filters held whole (and may have changed): sent with this Content-Length.
+  std::optional<std::uint64_t> body_length;
 };
 
 // Appends the upstream request head to `out`: hop-by-hop headers (and those named in Connection),
@@ -34,6 +36,7 @@ struct ClientResponseInfo {
   // The gateway's own framing, for a body that filters change as it streams (the upstream's
   // Content-Length no longer holds): chunked, or until close for an HTTP/1.0 client.
   std::optional<http::BodyFraming> framing;
+  std::uint64_t body_length = 0;  // with framing = content_length
   std::string_view request_id;
   const pipeline::HeaderEdits* edits = nullptr;
 };

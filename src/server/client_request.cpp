@@ -210,6 +210,10 @@ awaitable<bool> ClientSession::answer(pipeline::LocalReply reply, bool keep_aliv
   // The answer speaks HTTP/1.1 without "Connection: keep-alive", so an HTTP/1.0 client would
   // take the connection for closed: close it.
   keep_alive = keep_alive && !worker_.draining() && head.version_minor == 1;
+  // This answer replaces whatever response was being prepared (an upstream's whose body turned
+  // out too large, say): its response-phase edits start afresh.
+  ctx.response_headers.clear();
+  ctx.response_transforms.clear();
   ctx.upstream_response = nullptr;
   ctx.response_status = reply.status;
   ctx.local_reply = std::move(reply);

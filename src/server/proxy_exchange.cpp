@@ -72,9 +72,16 @@ awaitable<bool> ProxyExchange::run() {
 
   const config::RetryConfig& retry = route_.config->retry;
   attempt_timeout_ = retry.per_try_timeout.value_or(route_.timeout);
-  if (retry.attempts > 1 && method_may_retry() && !body_complete_in_buffer_ &&
-      head.framing == http::BodyFraming::content_length &&
-      head.content_length <= retry.replay_limit) {
+  if (route_.chain.body_needs().request && head.framing != http::BodyFraming::none) {
+    // A filter wants the whole body: read it, let the filters see (and change) it.
+    const UpstreamOutcome read = co_await buffer_request_body();
+    if (read != UpstreamOutcome::ok) co_return co_await reply_for(read);
+    if (route_.chain.run_request_body_phase(context_) != pipeline::Verdict::next) {
+      co_return co_await session_.answer(std::move(*context_.local_reply), head.keep_alive);
+    }
+  } else if (retry.attempts > 1 && method_may_retry() && !body_complete_in_buffer_ &&
+             head.framing == http::BodyFraming::content_length &&
+             head.content_length <= retry.replay_limit) {
     // Keep the whole body so that another attempt can send it again.
     const UpstreamOutcome buffered = co_await buffer_body_for_replay();
     if (buffered != UpstreamOutcome::ok) co_return co_await reply_for(buffered);
@@ -256,6 +263,7 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
   info.client_ip = context_.peer_address;  // X-Forwarded-For gets the hop we saw
   info.request_id = context_.request_id;
   if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
+  if (context_.request_body_buffered) info.body_length = context_.request_body.size();
   session_.scratch().output.clear();
   proxy::write_upstream_request_head(head, info, session_.scratch().output);
 }
@@ -306,7 +314,10 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
 
   session_.expect(Phase::upstream_exchange, attempt_timeout_);
   const net::const_buffer head = net::buffer(session_.scratch().output);
-  const net::const_buffer body = net::buffer(session_.input().readable().data(), buffered_body_);
+  const net::const_buffer body =
+      context_.request_body_buffered
+          ? net::buffer(context_.request_body)
+          : net::buffer(session_.input().readable().data(), buffered_body_);
   ImmediateWrite sent = write_now(connection_->socket, head, body);
   if (!sent.done) {
     auto [rest_ec, rest_written] =

@@ -45,6 +45,10 @@ class ProxyExchange {
   awaitable<bool> relay_response();
   // proxy_transform.cpp: relays a response whose body filters change as it streams.
   awaitable<bool> relay_transformed_response();
+  // proxy_buffered.cpp: the whole request body into the request record (filters want it), and
+  // the whole response body before the client gets anything.
+  awaitable<UpstreamOutcome> buffer_request_body();
+  awaitable<bool> relay_buffered_response();
   awaitable<bool> reply_for(UpstreamOutcome outcome);
   // proxy_fallback.cpp: the upstream failed (or had no usable target): the route's fallback if
   // it has one that applies, else reply_for(outcome).

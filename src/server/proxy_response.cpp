@@ -21,7 +21,10 @@ awaitable<bool> ProxyExchange::relay_response() {
   context_.response_status = response_.status;
   context_.upstream_response = &response_;
   if (!route_.chain.empty()) route_.chain.run_response_phase(context_);
-  // A filter changes the body as it streams (compression): the framing is the gateway's then.
+  // A filter wants the whole body (or changes it as it streams): the framing is the gateway's.
+  if (route_.chain.body_needs().response && response_.framing != http::BodyFraming::none) {
+    co_return co_await relay_buffered_response();
+  }
   if (!context_.response_transforms.empty() && response_.framing != http::BodyFraming::none) {
     co_return co_await relay_transformed_response();
   }

@@ -1,5 +1,6 @@
 #include "snapshot/snapshot.h"
 
+#include <algorithm>
 #include <map>
 
 namespace apigw::snapshot {
@@ -65,6 +66,8 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
     compiled.chain = catalog.make_chain(filters_of(route, cfg.plugins), cfg);
     if (route.handler) compiled.handler = handlers::make_handler(*route.handler, cfg);
     compiled.max_body_bytes = route.max_body_bytes.value_or(cfg.server.limits.max_body_bytes);
+    compiled.max_buffered_body_bytes =
+        std::min(route.max_buffered_body_bytes, compiled.max_body_bytes);
     const config::Duration default_timeout =
         compiled.cluster_index < cfg.upstreams.size()
             ? cfg.upstreams[compiled.cluster_index].request_timeout

@@ -29,7 +29,8 @@ struct CompiledRoute {
   // Set when the gateway answers the route itself (config `handler`); then it has no upstream.
   std::unique_ptr<const pipeline::Handler> handler;
   std::uint64_t max_body_bytes = 0;
-  config::Duration timeout{};  // route override or the upstream's request_timeout
+  std::uint64_t max_buffered_body_bytes = 0;  // bodies filters hold whole
+  config::Duration timeout{};                 // route override or the upstream's request_timeout
 };
 
 struct Snapshot {

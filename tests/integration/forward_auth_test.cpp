@@ -67,9 +67,8 @@ TEST(ForwardAuth, AnUnreachableOrSlowServiceIs503AndNothingIsForwarded) {
 TEST(ForwardAuth, AnAnswerOverMaxBodyBytesIs503) {
   TestHttpServer auth;
   EchoBackend backend;
-  Gateway gateway(
-      auth_config(backend.address(), filter_for(auth.url("/big?bytes=5000"),
-                                                ", max_body_bytes = \"1KiB\"")));
+  Gateway gateway(auth_config(
+      backend.address(), filter_for(auth.url("/big?bytes=5000"), ", max_body_bytes = \"1KiB\"")));
   const auto answer = http_get(gateway.port(), "/a", {"-H", "Authorization: Bearer good"});
   EXPECT_EQ(answer.status, 503);
   EXPECT_NE(answer.body.find("body_too_large"), std::string::npos) << answer.body;

@@ -151,8 +151,8 @@ std::optional<CorsConfig> parse_config(const toml::table& entry,
   reader.read_strings("allow_headers", parsed.allow_headers);
   reader.read_strings("expose_headers", parsed.expose_headers);
   for (const char* key : {"allow_headers", "expose_headers"}) {
-    const auto& names = std::string_view(key) == "allow_headers" ? parsed.allow_headers
-                                                                  : parsed.expose_headers;
+    const auto& names =
+        std::string_view(key) == "allow_headers" ? parsed.allow_headers : parsed.expose_headers;
     for (const auto& name : names) {
       if (!http::is_token(name)) reader.error(key, "invalid header name '" + name + "'");
     }
