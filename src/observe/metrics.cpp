@@ -1,7 +1,6 @@
 #include "observe/metrics.h"
 
 #include <cstdio>
-#include <type_traits>
 
 namespace apigw::observe {
 
@@ -32,25 +31,37 @@ RouteStats& MetricsShard::route(const std::string& name) {
   return *slot;
 }
 
-CounterCell& MetricsShard::upstream_connect_errors(const std::string& upstream) {
-  return connect_errors_.cell(upstream);
+MetricsShard::MetricsShard() {
+  families_.reserve(kFamilyCount);
+  for (std::size_t f = 0; f < kFamilyCount; ++f) {
+    families_.emplace_back(family_spec(static_cast<Family>(f)).cells.size());
+  }
 }
 
-CounterCell& MetricsShard::upstream_retries(const std::string& upstream, RetryResult result) {
-  return retries_.cell(upstream, static_cast<std::size_t>(result));
+CounterCell* FamilyCounters::cells(const std::string& entity) {
+  auto& slot = cells_[entity];
+  if (!slot) slot = std::make_unique<CounterCell[]>(cells_per_entity_);
+  return slot.get();
 }
 
-CounterCell& MetricsShard::upstream_ejections(const std::string& upstream) {
-  return ejections_.cell(upstream);
+FamilyCounters::Values FamilyCounters::snapshot() const {
+  Values values;
+  for (const auto& [name, cells] : cells_) {
+    auto& out = values[name];
+    out.resize(cells_per_entity_);
+    for (std::size_t i = 0; i < cells_per_entity_; ++i) {
+      out[i] = cells[i].value.load(std::memory_order_relaxed);
+    }
+  }
+  return values;
 }
 
-CounterCell& MetricsShard::upstream_breaker_transitions(const std::string& upstream,
-                                                        std::size_t to) {
-  return breaker_transitions_.cell(upstream, to);
-}
-
-CounterCell& MetricsShard::fallbacks(const std::string& route, std::size_t kind) {
-  return fallbacks_.cell(route, kind);
+void FamilyCounters::merge(Values& into, const Values& from) {
+  for (const auto& [name, counts] : from) {
+    auto& mine = into[name];
+    if (mine.size() < counts.size()) mine.resize(counts.size());
+    for (std::size_t i = 0; i < counts.size(); ++i) mine[i] += counts[i];
+  }
 }
 
 MetricsShard::Values MetricsShard::snapshot() const {
@@ -71,11 +82,7 @@ MetricsShard::Values MetricsShard::snapshot() const {
     }
   }
   if (any_unrouted) add_route("", unrouted);
-  values.connect_errors = connect_errors_.snapshot();
-  values.retries = retries_.snapshot();
-  values.ejections = ejections_.snapshot();
-  values.breaker_transitions = breaker_transitions_.snapshot();
-  values.fallbacks = fallbacks_.snapshot();
+  for (std::size_t f = 0; f < kFamilyCount; ++f) values.families[f] = families_[f].snapshot();
   values.active_connections = active_connections.load(std::memory_order_relaxed);
   return values;
 }
@@ -88,11 +95,9 @@ void MetricsShard::Values::merge(const Values& other) {
     }
     mine.latency.add(route.latency);
   }
-  LabeledCounters<1>::merge(connect_errors, other.connect_errors);
-  LabeledCounters<2>::merge(retries, other.retries);
-  LabeledCounters<1>::merge(ejections, other.ejections);
-  LabeledCounters<6>::merge(breaker_transitions, other.breaker_transitions);
-  LabeledCounters<3>::merge(fallbacks, other.fallbacks);
+  for (std::size_t f = 0; f < kFamilyCount; ++f) {
+    FamilyCounters::merge(families[f], other.families[f]);
+  }
   active_connections += other.active_connections;
 }
 
@@ -129,21 +134,16 @@ std::string format_micros_as_seconds(std::uint64_t micros) {
   return text;
 }
 
-// One counter family: `extra[i]` is the rest of the label set of cell i (",result=\"...\"").
-// Cells from `shown_when_zero` on appear only once they count something.
-template <std::size_t N>
-void render_family(std::string& out, std::string_view metric, std::string_view help,
-                   std::string_view key,
-                   const std::map<std::string, std::array<std::uint64_t, N>>& values,
-                   const std::type_identity_t<std::array<std::string_view, N>>& extra,
-                   std::size_t shown_when_zero = N) {
-  out.append("# HELP ").append(metric).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(metric).append(" counter\n");
+void render_family(std::string& out, const FamilySpec& spec, const FamilyCounters::Values& values) {
+  out.append("# HELP ").append(spec.metric).append(" ").append(spec.help).append("\n");
+  out.append("# TYPE ").append(spec.metric).append(" counter\n");
+  const std::string_view key = entity_label(spec.per);
   for (const auto& [name, counts] : values) {
-    for (std::size_t i = 0; i < N; ++i) {
-      if (i >= shown_when_zero && counts[i] == 0) continue;
-      out.append(metric).append("{").append(key).append("=\"").append(label(name)).append("\"");
-      out.append(extra[i]).append("} ").append(std::to_string(counts[i])).append("\n");
+    for (std::size_t i = 0; i < counts.size() && i < spec.cells.size(); ++i) {
+      if (i >= spec.shown_when_zero && counts[i] == 0) continue;
+      out.append(spec.metric).append("{").append(key).append("=\"").append(label(name));
+      out.append("\"").append(spec.cells[i]).append("} ").append(std::to_string(counts[i]));
+      out.append("\n");
     }
   }
 }
@@ -188,24 +188,9 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
     out.append("apigw_request_duration_seconds_count{route=\"").append(route_label).append("\"} ");
     out.append(std::to_string(cumulative)).append("\n");
   }
-  render_family(out, "apigw_upstream_connect_errors_total",
-                "Failed connection attempts to targets.", "upstream", values.connect_errors, {""});
-  render_family(out, "apigw_upstream_retries_total",
-                "Retries of failed attempts, made or refused by the retry budget.", "upstream",
-                values.retries, {",result=\"retried\"", ",result=\"budget_exhausted\""});
-  render_family(out, "apigw_upstream_ejections_total",
-                "Targets taken out of rotation by outlier detection.", "upstream", values.ejections,
-                {""});
-  // Target breakers always show; the upstream's own only once it has moved.
-  render_family(out, "apigw_upstream_breaker_transitions_total",
-                "Circuit breaker state changes of targets, by the state entered.", "upstream",
-                values.breaker_transitions,
-                {",scope=\"target\",to=\"closed\"", ",scope=\"target\",to=\"open\"",
-                 ",scope=\"target\",to=\"half_open\"", ",scope=\"upstream\",to=\"closed\"",
-                 ",scope=\"upstream\",to=\"open\"", ",scope=\"upstream\",to=\"half_open\""},
-                /*shown_when_zero=*/3);
-  render_family(out, "apigw_fallbacks_total", "Answers from a route's fallback, by kind.", "route",
-                values.fallbacks, {",kind=\"stale\"", ",kind=\"upstream\"", ",kind=\"static\""});
+  for (std::size_t f = 0; f < kFamilyCount; ++f) {
+    render_family(out, family_spec(static_cast<Family>(f)), values.families[f]);
+  }
   out.append(
       "# HELP apigw_active_connections Open client connections.\n"
       "# TYPE apigw_active_connections gauge\n");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http/message.h"
+#include "observe/counter_families.h"
 #include "observe/histogram.h"
 
 namespace apigw::observe {
@@ -41,38 +42,23 @@ struct CounterCell {
   }
 };
 
-// A counter family with one name label (an upstream, a route) and N cells per name for a second,
-// fixed label (a result, a state). Cells are created on first use by the owning worker.
-template <std::size_t N>
-class LabeledCounters {
+// The counters of one family (counter_families.h) on one worker: for each entity (an upstream,
+// a route) one cell per value of the family's second label. Cells are created on first use by
+// the owning worker and never move, so callers may keep pointers to them (WorkerSnapshot does).
+class FamilyCounters {
  public:
-  using Values = std::map<std::string, std::array<std::uint64_t, N>>;
+  using Values = std::map<std::string, std::vector<std::uint64_t>>;
 
-  CounterCell& cell(const std::string& name, std::size_t index = 0) {
-    auto& slot = cells_[name][index];
-    if (!slot) slot = std::make_unique<CounterCell>();
-    return *slot;
-  }
-  // Names with at least one cell; cells never used read 0.
-  Values snapshot() const {
-    Values values;
-    for (const auto& [name, cells] : cells_) {
-      auto& out = values[name];
-      for (std::size_t i = 0; i < N; ++i) {
-        out[i] = cells[i] ? cells[i]->value.load(std::memory_order_relaxed) : 0;
-      }
-    }
-    return values;
-  }
-  static void merge(Values& into, const Values& from) {
-    for (const auto& [name, counts] : from) {
-      auto& mine = into.try_emplace(name).first->second;  // zero-filled when new
-      for (std::size_t i = 0; i < N; ++i) mine[i] += counts[i];
-    }
-  }
+  explicit FamilyCounters(std::size_t cells_per_entity) : cells_per_entity_(cells_per_entity) {}
+  // The entity's cells (cells_per_entity of them).
+  CounterCell* cells(const std::string& entity);
+  // Entities with cells; cells never used read 0.
+  Values snapshot() const;
+  static void merge(Values& into, const Values& from);
 
  private:
-  std::map<std::string, std::array<std::unique_ptr<CounterCell>, N>> cells_;
+  std::size_t cells_per_entity_;
+  std::map<std::string, std::unique_ptr<CounterCell[]>> cells_;
 };
 
 // One worker's metrics. Entries are created on the owning worker only and never removed, so a
@@ -80,18 +66,18 @@ class LabeledCounters {
 // MetricsShard::snapshot() is therefore called on the worker (posted there by the admin API).
 class MetricsShard {
  public:
+  MetricsShard();
   RouteStats& route(const std::string& name);
-  CounterCell& upstream_connect_errors(const std::string& upstream);
-  // Retries of failed attempts (docs/resilience.md): made, or refused by the retry budget.
-  enum class RetryResult : std::uint8_t { retried, budget_exhausted };
-  CounterCell& upstream_retries(const std::string& upstream, RetryResult result);
-  // Targets ejected by outlier detection.
-  CounterCell& upstream_ejections(const std::string& upstream);
-  // Circuit breaker transitions, by the state entered: 0 closed, 1 open, 2 half_open for a
-  // target's breaker; 3, 4, 5 the same for the upstream's own breaker.
-  CounterCell& upstream_breaker_transitions(const std::string& upstream, std::size_t to);
-  // Fallback answers of a route, by kind: 0 stale, 1 upstream, 2 static.
-  CounterCell& fallbacks(const std::string& route, std::size_t kind);
+  // The cells of `family` for one upstream or route (by name); see WorkerSnapshot::count for
+  // handles resolved once per snapshot.
+  CounterCell* cells(Family family, const std::string& entity) {
+    return families_[static_cast<std::size_t>(family)].cells(entity);
+  }
+  // One cell, by its typed value (RetryResult::retried, ...).
+  template <typename Cell>
+  CounterCell& cell(Family family, const std::string& entity, Cell which) {
+    return cells(family, entity)[static_cast<std::size_t>(which)];
+  }
   std::atomic<std::int64_t> active_connections{0};
   // Requests answered before a route was known (404 route_not_found, refused heads such as 400
   // and 431), counted under route="".
@@ -104,11 +90,7 @@ class MetricsShard {
       LatencyHistogram::Totals latency;
     };
     std::map<std::string, Route> routes;
-    LabeledCounters<1>::Values connect_errors;
-    LabeledCounters<2>::Values retries;  // [RetryResult]
-    LabeledCounters<1>::Values ejections;
-    LabeledCounters<6>::Values breaker_transitions;
-    LabeledCounters<3>::Values fallbacks;
+    std::array<FamilyCounters::Values, kFamilyCount> families;
     std::int64_t active_connections = 0;
     void merge(const Values& other);
   };
@@ -116,11 +98,7 @@ class MetricsShard {
 
  private:
   std::map<std::string, std::unique_ptr<RouteStats>> routes_;
-  LabeledCounters<1> connect_errors_;
-  LabeledCounters<2> retries_;
-  LabeledCounters<1> ejections_;
-  LabeledCounters<6> breaker_transitions_;
-  LabeledCounters<3> fallbacks_;
+  std::vector<FamilyCounters> families_;  // [Family]
 };
 
 struct GatewayGauges {

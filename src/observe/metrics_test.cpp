@@ -137,9 +137,9 @@ TEST(Metrics, RequestsWithoutRouteAreCountedButHaveNoHistogram) {
 TEST(Metrics, ConnectErrorsActiveConnectionsAndGauges) {
   MetricsShard a;
   MetricsShard b;
-  a.upstream_connect_errors("backend").add();
-  b.upstream_connect_errors("backend").add(2);
-  b.upstream_connect_errors("billing").add();
+  a.cell(Family::connect_errors, "backend", ConnectError::failed).add();
+  b.cell(Family::connect_errors, "backend", ConnectError::failed).add(2);
+  b.cell(Family::connect_errors, "billing", ConnectError::failed).add();
   a.active_connections = 3;
   b.active_connections = 4;
   MetricsShard::Values merged = a.snapshot();
@@ -179,8 +179,8 @@ TEST(Metrics, HelpAndTypeAppearOncePerFamilyBeforeItsSamples) {
   a.route("users").record(http::Method::get, 200, 1000);
   b.route("users").record(http::Method::get, 500, 1000);
   b.route("orders").record(http::Method::del, 302, 1000);
-  a.upstream_connect_errors("backend").add();
-  b.upstream_connect_errors("other").add();
+  a.cell(Family::connect_errors, "backend", ConnectError::failed).add();
+  b.cell(Family::connect_errors, "other", ConnectError::failed).add();
   MetricsShard::Values merged = a.snapshot();
   merged.merge(b.snapshot());
   const std::string text = render(merged, {.config_version = 1, .workers = 2});
@@ -242,9 +242,9 @@ TEST(Metrics, EmptyValuesStillRenderEveryFamily) {
 TEST(Metrics, RetriesMergeByUpstreamAndResult) {
   MetricsShard a;
   MetricsShard b;
-  a.upstream_retries("pool", MetricsShard::RetryResult::retried).add(2);
-  b.upstream_retries("pool", MetricsShard::RetryResult::retried).add();
-  b.upstream_retries("pool", MetricsShard::RetryResult::budget_exhausted).add(4);
+  a.cell(Family::retries, "pool", RetryResult::retried).add(2);
+  b.cell(Family::retries, "pool", RetryResult::retried).add();
+  b.cell(Family::retries, "pool", RetryResult::budget_exhausted).add(4);
   MetricsShard::Values merged = a.snapshot();
   merged.merge(b.snapshot());
   const std::string text = render(merged);
@@ -258,7 +258,7 @@ TEST(Metrics, RetriesMergeByUpstreamAndResult) {
 TEST(Metrics, LabelValuesAreEscaped) {
   MetricsShard shard;
   shard.route("we\"ird\\name").record(http::Method::get, 200, 1);
-  shard.upstream_connect_errors("two\nlines").add();
+  shard.cell(Family::connect_errors, "two\nlines", ConnectError::failed).add();
   const std::string text = render(shard.snapshot());
   EXPECT_TRUE(has_line(
       text, R"(apigw_requests_total{route="we\"ird\\name",method="GET",status_class="2xx"} 1)"))
@@ -306,6 +306,31 @@ TEST(Metrics, StatusClassesAndOutOfRangeStatuses) {
   EXPECT_TRUE(
       has_line(text, R"(apigw_requests_total{route="r",method="HEAD",status_class="5xx"} 3)"))
       << text;
+}
+
+TEST(Metrics, EveryFamilyRendersFromItsDeclaration) {
+  MetricsShard shard;
+  shard.cell(Family::breaker_transitions, "pool", BreakerTransition::upstream_open).add();
+  shard.cell(Family::fallbacks, "r", FallbackKind::static_response).add(2);
+  const std::string text = render(shard.snapshot());
+  EXPECT_TRUE(has_line(
+      text,
+      R"(apigw_upstream_breaker_transitions_total{upstream="pool",scope="target",to="closed"} 0)"))
+      << "target cells always show: " << text;
+  EXPECT_TRUE(has_line(
+      text,
+      R"(apigw_upstream_breaker_transitions_total{upstream="pool",scope="upstream",to="open"} 1)"))
+      << text;
+  EXPECT_FALSE(has_line(
+      text,
+      R"(apigw_upstream_breaker_transitions_total{upstream="pool",scope="upstream",to="closed"} 0)"))
+      << "the upstream's own only once moved: " << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_fallbacks_total{route="r",kind="static"} 2)")) << text;
+  for (std::size_t f = 0; f < kFamilyCount; ++f) {
+    const FamilySpec& spec = family_spec(static_cast<Family>(f));
+    EXPECT_NE(text.find("# TYPE " + std::string(spec.metric) + " counter"), std::string::npos)
+        << spec.metric;
+  }
 }
 
 }  // namespace

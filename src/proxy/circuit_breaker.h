@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "observe/counter_families.h"
 #include "proxy/cluster.h"
 
 namespace apigw::proxy {
@@ -29,6 +30,14 @@ std::optional<BreakerState> breaker_record(const config::CircuitBreakerConfig& c
                                            std::chrono::nanoseconds duration, std::int64_t now_ns);
 
 const char* breaker_state_name(BreakerState state);
+
+// The metric cell of a breaker entering `to`: a target's breaker, or the upstream's own.
+constexpr observe::BreakerTransition breaker_entered(bool upstream_breaker, BreakerState to) {
+  static_assert(static_cast<int>(observe::BreakerTransition::target_half_open) ==
+                    static_cast<int>(BreakerState::half_open) &&
+                static_cast<int>(observe::BreakerTransition::upstream_closed) == 3);
+  return static_cast<observe::BreakerTransition>((upstream_breaker ? 3 : 0) + static_cast<int>(to));
+}
 
 // Calls to a target in the last `window` (kept whether or not the breaker is on).
 struct WindowCounts {

@@ -70,6 +70,8 @@ class ClientSession final : public Expirable {
   // Whether the last deadline passed (in the phase it cut); start_timing() forgets it.
   bool timed_out() const { return timed_out_; }
   void start_timing() { timed_out_ = false; }
+  // The index of the request's route in its snapshot (a route matched).
+  std::size_t route_index() const { return route_index_; }
   // abort() was called: no retry, no next request.
   bool aborted() const { return aborted_; }
   // The upstream connection a deadline must close (null: none).

@@ -105,7 +105,10 @@ awaitable<bool> ProxyExchange::proxy() {
       co_return co_await fail(UpstreamOutcome::circuit_open);
     }
     if (half_open) {
-      session_.worker().metrics().upstream_breaker_transitions(cluster_.config->name, 5).add();
+      serving_
+          .count(observe::Family::breaker_transitions, cluster_index_,
+                 observe::BreakerTransition::upstream_half_open)
+          .add();
       util::log_info("upstream '" + cluster_.config->name +
                      "': circuit breaker of the upstream half_open");
     }
@@ -165,9 +168,9 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
     if (const auto moved =
             proxy::breaker_record(breaker, target.state->breaker, failed, took, now)) {
       // Half-open is entered by a pick, not by a call's result: only closed and open show here.
-      session_.worker()
-          .metrics()
-          .upstream_breaker_transitions(cluster_.config->name, static_cast<std::size_t>(*moved))
+      serving_
+          .count(observe::Family::breaker_transitions, cluster_index_,
+                 proxy::breaker_entered(/*upstream_breaker=*/false, *moved))
           .add();
       util::log_warn("upstream '" + cluster_.config->name + "': circuit breaker of target " +
                      target.address + " " + proxy::breaker_state_name(*moved));
@@ -176,9 +179,9 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
   if (breaker.scope != config::CircuitBreakerConfig::Scope::target) {
     if (const auto moved =
             proxy::breaker_record(breaker, cluster_.state->breaker, failed, took, now)) {
-      session_.worker()
-          .metrics()
-          .upstream_breaker_transitions(cluster_.config->name, 3 + static_cast<std::size_t>(*moved))
+      serving_
+          .count(observe::Family::breaker_transitions, cluster_index_,
+                 proxy::breaker_entered(/*upstream_breaker=*/true, *moved))
           .add();
       util::log_warn("upstream '" + cluster_.config->name + "': circuit breaker of the upstream " +
                      proxy::breaker_state_name(*moved));
@@ -186,7 +189,7 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
   }
   const auto ejected = proxy::record_try(cluster_, target_index, failed, now);
   if (ejected.count() == 0) return;
-  session_.worker().metrics().upstream_ejections(cluster_.config->name).add();
+  serving_.count(observe::Family::ejections, cluster_index_, observe::Ejection::ejected).add();
   util::log_warn("upstream '" + cluster_.config->name + "': target " +
                  cluster_.targets[target_index].address + " ejected for " +
                  std::to_string(ejected.count()) + " ms after " +
@@ -277,7 +280,8 @@ awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy:
   auto [ec, endpoint] =
       co_await net::async_connect(connection_->socket, target.endpoints, use_nothrow);
   if (ec) {
-    session_.worker().metrics().upstream_connect_errors(cluster_.config->name).add();
+    serving_.count(observe::Family::connect_errors, cluster_index_, observe::ConnectError::failed)
+        .add();
     co_return session_.timed_out() ? UpstreamOutcome::connect_timeout
                                    : UpstreamOutcome::connect_failed;
   }

@@ -5,12 +5,6 @@
 #include "server/worker.h"
 
 namespace apigw::server {
-namespace {
-
-enum FallbackKind : std::size_t { kStale = 0, kUpstream = 1, kStatic = 2 };
-
-}  // namespace
-
 std::string ProxyExchange::stale_key() const {
   const http::RequestHead& head = session_.scratch().head;
   std::string key(route_.config->name);
@@ -25,15 +19,15 @@ awaitable<bool> ProxyExchange::fail(UpstreamOutcome outcome) {
     co_return co_await reply_for(outcome);
   }
   const http::RequestHead& head = session_.scratch().head;
-  observe::MetricsShard& metrics = session_.worker().metrics();
-  const std::string& route = route_.config->name;
 
   const bool cacheable = head.method == http::Method::get || head.method == http::Method::head;
   if (fallback.stale_if_error.count() > 0 && cacheable) {
     const StaleCache::Entry* entry = session_.worker().stale_cache().find(stale_key());
     const auto age = entry ? Clock::now() - entry->stored : Clock::duration::max();
     if (entry != nullptr && age <= fallback.stale_if_error) {
-      metrics.fallbacks(route, kStale).add();
+      serving_
+          .count(observe::Family::fallbacks, session_.route_index(), observe::FallbackKind::stale)
+          .add();
       const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(age).count();
       pipeline::LocalReply reply;
       reply.status = 200;
@@ -44,7 +38,9 @@ awaitable<bool> ProxyExchange::fail(UpstreamOutcome outcome) {
     }
   }
   if (route_.fallback_cluster_index && body_complete_in_buffer_ && !request_body_sent_) {
-    metrics.fallbacks(route, kUpstream).add();
+    serving_
+        .count(observe::Family::fallbacks, session_.route_index(), observe::FallbackKind::upstream)
+        .add();
     connection_.reset();
     response_.clear();
     context_.response_headers.set.push_back({"X-Apigw-Fallback", "upstream"});
@@ -57,7 +53,10 @@ awaitable<bool> ProxyExchange::fail(UpstreamOutcome outcome) {
     co_return co_await other.proxy();
   }
   if (fallback.status != 0) {
-    metrics.fallbacks(route, kStatic).add();
+    serving_
+        .count(observe::Family::fallbacks, session_.route_index(),
+               observe::FallbackKind::static_response)
+        .add();
     pipeline::LocalReply reply;
     reply.status = fallback.status;
     reply.body = fallback.body;

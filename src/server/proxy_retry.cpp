@@ -67,17 +67,13 @@ awaitable<bool> ProxyExchange::retry_after(UpstreamOutcome outcome, std::uint32_
   const std::int64_t active = state.active.load(std::memory_order_relaxed);
   const std::int64_t allowed = std::max<std::int64_t>(
       retry.budget_min, active * static_cast<std::int64_t>(retry.budget_percent) / 100);
-  observe::MetricsShard& metrics = session_.worker().metrics();
   if (state.retries_active.load(std::memory_order_relaxed) >= allowed) {
-    metrics
-        .upstream_retries(cluster_.config->name,
-                          observe::MetricsShard::RetryResult::budget_exhausted)
+    serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::budget_exhausted)
         .add();
     co_return false;
   }
   retrying.reset(&state.retries_active);
-  metrics.upstream_retries(cluster_.config->name, observe::MetricsShard::RetryResult::retried)
-      .add();
+  serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::retried).add();
 
   // Whatever this attempt left (a response we will not relay, a broken connection) is dropped.
   connection_.reset();

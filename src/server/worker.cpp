@@ -40,6 +40,20 @@ Worker::~Worker() {
   redis_.reset();
 }
 
+observe::CounterCell* WorkerSnapshot::family_cells(observe::Family family, std::size_t entity) {
+  const bool per_upstream = observe::family_spec(family).per == observe::CountedPer::upstream;
+  auto& handles = family_cells_[static_cast<std::size_t>(family)];
+  if (handles.empty()) {
+    handles.resize(per_upstream ? snapshot->clusters.size() : snapshot->routes.size(), nullptr);
+  }
+  observe::CounterCell*& cells = handles[entity];
+  if (cells == nullptr) {
+    cells = metrics->cells(family, per_upstream ? snapshot->clusters[entity].config->name
+                                                : snapshot->routes[entity].config->name);
+  }
+  return cells;
+}
+
 store::http::HttpClient& Worker::http_client() {
   if (!http_client_) http_client_ = std::make_unique<store::http::HttpClient>(context_);
   return *http_client_;
@@ -178,7 +192,9 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
                       proxy::breaker_admits(breaker, targets[i].state->breaker, now, &half_open));
         if (half_open) {
           const std::string& upstream = snapshot->clusters[cluster_index].config->name;
-          metrics->upstream_breaker_transitions(upstream, 2).add();
+          count(observe::Family::breaker_transitions, cluster_index,
+                observe::BreakerTransition::target_half_open)
+              .add();
           util::log_info("upstream '" + upstream + "': circuit breaker of target " +
                          targets[i].address + " half_open");
         }

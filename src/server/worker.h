@@ -3,6 +3,7 @@
 // byte; nothing here is shared with other workers, so nothing here takes a lock.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -49,9 +50,18 @@ struct WorkerSnapshot {
     return *cluster_pools[cluster_index][target_index];
   }
   observe::RouteStats& stats(std::size_t route_index) { return *route_stats[route_index]; }
+  // A counter of `family` for one of this snapshot's upstreams or routes (by index), its cells
+  // looked up by name once per snapshot and then kept.
+  template <typename Cell>
+  observe::CounterCell& count(observe::Family family, std::size_t entity, Cell which) {
+    return family_cells(family, entity)[static_cast<std::size_t>(which)];
+  }
 
  private:
+  observe::CounterCell* family_cells(observe::Family family, std::size_t entity);
+
   std::vector<std::uint8_t> usable_;  // scratch for pick_target
+  std::array<std::vector<observe::CounterCell*>, observe::kFamilyCount> family_cells_;
 };
 
 class Worker final : public pipeline::WorkerServices {

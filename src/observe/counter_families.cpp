@@ -1,0 +1,51 @@
+#include "observe/counter_families.h"
+
+namespace apigw::observe {
+namespace {
+
+// In the order of Family.
+const std::array<FamilySpec, kFamilyCount>& families() {
+  static const std::array<FamilySpec, kFamilyCount> kFamilies = {{
+      {"apigw_upstream_connect_errors_total",
+       "Failed connection attempts to targets.",
+       CountedPer::upstream,
+       {""},
+       1},
+      {"apigw_upstream_retries_total",
+       "Retries of failed attempts, made or refused by the retry budget.",
+       CountedPer::upstream,
+       {",result=\"retried\"", ",result=\"budget_exhausted\""},
+       2},
+      {"apigw_upstream_ejections_total",
+       "Targets taken out of rotation by outlier detection.",
+       CountedPer::upstream,
+       {""},
+       1},
+      // Target breakers always show; the upstream's own only once it has moved.
+      {"apigw_upstream_breaker_transitions_total",
+       "Circuit breaker state changes of targets, by the state entered.",
+       CountedPer::upstream,
+       {",scope=\"target\",to=\"closed\"", ",scope=\"target\",to=\"open\"",
+        ",scope=\"target\",to=\"half_open\"", ",scope=\"upstream\",to=\"closed\"",
+        ",scope=\"upstream\",to=\"open\"", ",scope=\"upstream\",to=\"half_open\""},
+       3},
+      {"apigw_fallbacks_total",
+       "Answers from a route's fallback, by kind.",
+       CountedPer::route,
+       {",kind=\"stale\"", ",kind=\"upstream\"", ",kind=\"static\""},
+       3},
+  }};
+  return kFamilies;
+}
+
+}  // namespace
+
+const FamilySpec& family_spec(Family family) {
+  return families()[static_cast<std::size_t>(family)];
+}
+
+std::string_view entity_label(CountedPer per) {
+  return per == CountedPer::upstream ? "upstream" : "route";
+}
+
+}  // namespace apigw::observe
