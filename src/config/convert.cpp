@@ -432,9 +432,9 @@ std::optional<FilterRef> convert_named_entry(const toml::table& entry, const std
                               did_you_mean(name->get(), known));
     return std::nullopt;
   }
-  auto settings =
-      is_handler ? catalog.parse_handler(name->get(), entry, ctx.position_function(), ctx.errors())
-                 : catalog.parse_filter(name->get(), entry, ctx.position_function(), ctx.errors());
+  TableReader reader(entry, path, ctx, {"name"});
+  auto settings = is_handler ? catalog.parse_handler(name->get(), reader)
+                             : catalog.parse_filter(name->get(), reader);
   if (settings == nullptr) return std::nullopt;
   return FilterRef{name->get(), std::move(settings), ctx.position_of(entry)};
 }
@@ -532,8 +532,7 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   RouteConfig route;
   TableReader reader(table, path,
                      {"id", "name", "tags", "match", "upstream", "handler", "rewrite", "timeout",
-                      "max_body_bytes", "max_buffered_body_bytes", "retry", "fallback",
-                      "filters"},
+                      "max_body_bytes", "max_buffered_body_bytes", "retry", "fallback", "filters"},
                      ctx);
   route.position = reader.position();
   reader.read_string("name", route.name, Presence::required);

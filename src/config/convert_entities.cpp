@@ -164,9 +164,9 @@ void convert_plugins(const toml::node& node, const FilterCatalog& filters, Confi
         static const toml::table kNoSettings;
         const toml::table* settings = reader.read_table("config");
         if (reader.find("config") != nullptr && settings == nullptr) return;
-        plugin.filter.settings =
-            filters.parse_filter(plugin.filter.name, settings != nullptr ? *settings : kNoSettings,
-                                 ctx.position_function(), ctx.errors());
+        TableReader settings_reader(settings != nullptr ? *settings : kNoSettings,
+                                    reader.path_of("config"), ctx);
+        plugin.filter.settings = filters.parse_filter(plugin.filter.name, settings_reader);
         if (plugin.filter.settings != nullptr) config.plugins.push_back(std::move(plugin));
       });
 }

@@ -25,9 +25,14 @@ class table;
 }  // namespace v3
 }  // namespace toml
 
+namespace apigw::config {
+class TableReader;
+}  // namespace apigw::config
+
 namespace apigw::config::detail {
 
-class TableReader;
+using config::TableReader;
+
 
 // Where each converted value came from, keyed by its dotted path ("routes.2.upstream",
 // "server.listen.0"), so validation, which sees only the schema structs, can still point at the
@@ -68,9 +73,6 @@ class LoadContext {
   // Nodes built from a stored or admin-written entity: their origin is the entity and the
   // field's path inside it.
   void mark_origin(const toml::node& node, SourcePosition position);
-  PositionOf position_function() const {
-    return [this](const toml::node& node) { return position_of(node); };
-  }
 
   void error(const toml::node& node, std::string message) {
     errors_.push_back({position_of(node), std::move(message)});

@@ -36,8 +36,10 @@ struct Environment {
 };
 
 // Where a node of the document being loaded came from ("file:line:col", or the entity and field
-// of a document that came from the admin API or a store), for filter parsers' error messages.
+// of a document that came from the admin API or a store).
 using PositionOf = std::function<SourcePosition(const toml::node&)>;
+
+class TableReader;
 
 // Parses the settings of the filters named in routes' `filters` lists and of routes' handlers.
 // Implemented by the registries (a layer above config), so the loader knows filters and handlers
@@ -46,17 +48,14 @@ class FilterCatalog {
  public:
   virtual ~FilterCatalog() = default;
   virtual std::vector<std::string> filter_names() const = 0;
-  // Parses one entry (the whole inline table, including its "name" key). Appends errors; on
-  // success returns the filter's own parsed config.
-  virtual std::shared_ptr<const void> parse_filter(std::string_view name, const toml::table& entry,
-                                                   const PositionOf& position_of,
-                                                   std::vector<ConfigError>& errors) const = 0;
+  // Parses one entry (the whole inline table; its "name" key is allowed) through `entry`, which
+  // reports errors at their file:line. On success returns the filter's own parsed config.
+  virtual std::shared_ptr<const void> parse_filter(std::string_view name,
+                                                   TableReader& entry) const = 0;
   // The same for a route's `handler` table.
   virtual std::vector<std::string> handler_names() const { return {}; }
   virtual std::shared_ptr<const void> parse_handler(std::string_view /*name*/,
-                                                    const toml::table& /*entry*/,
-                                                    const PositionOf& /*position_of*/,
-                                                    std::vector<ConfigError>& /*errors*/) const {
+                                                    TableReader& /*entry*/) const {
     return nullptr;
   }
 };

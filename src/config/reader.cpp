@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <limits>
 
-namespace apigw::config::detail {
+#include "config/detail.h"
+
+namespace apigw::config {
+namespace detail {
 namespace {
 
 constexpr std::string_view kDurationExample = "(use e.g. \"250ms\", \"5s\")";
@@ -36,23 +39,75 @@ std::string describe_table(std::string_view path) {
   return element ? "in [[" + name + "]]" : "in [" + name + "]";
 }
 
+}  // namespace detail
+
+using detail::describe_table;
+using detail::did_you_mean;
+using detail::kDurationExample;
+using detail::kSizeExample;
+using detail::quoted;
+
 TableReader::TableReader(const toml::table& table, std::string path,
-                         std::vector<std::string> known_keys, LoadContext& ctx)
-    : table_(table), path_(std::move(path)), known_keys_(std::move(known_keys)), ctx_(ctx) {
-  report_unknown_keys();
+                         std::vector<std::string> known_keys, detail::LoadContext& ctx)
+    : TableReader(table, std::move(path), ctx) {
+  this->known_keys(std::move(known_keys));
 }
 
-void TableReader::report_unknown_keys() {
+TableReader::TableReader(const toml::table& table, std::string path, detail::LoadContext& ctx,
+                         std::vector<std::string> implicit)
+    : table_(table),
+      path_(std::move(path)),
+      implicit_keys_(std::move(implicit)),
+      ctx_(ctx),
+      errors_before_(ctx.errors().size()) {}
+
+void TableReader::known_keys(std::vector<std::string> keys) {
   for (const auto& [key, value] : table_) {
     const std::string_view name = key.str();
-    if (std::find(known_keys_.begin(), known_keys_.end(), name) != known_keys_.end()) continue;
+    if (std::find(keys.begin(), keys.end(), name) != keys.end()) continue;
+    if (std::find(implicit_keys_.begin(), implicit_keys_.end(), name) != implicit_keys_.end()) {
+      continue;
+    }
     ctx_.error(ctx_.position_of(key, value), "unknown key " + quoted(name) + " " +
-                                                 describe_table(path_) +
-                                                 did_you_mean(name, known_keys_));
+                                                 describe_table(path_) + did_you_mean(name, keys));
   }
 }
 
 SourcePosition TableReader::position() const { return ctx_.position_of(table_); }
+
+SourcePosition TableReader::position_of(const toml::node& node) const {
+  return ctx_.position_of(node);
+}
+
+void TableReader::error(std::string_view key, std::string message) {
+  const toml::node* node = table_.get(key);
+  ctx_.error(node != nullptr ? ctx_.position_of(*node) : position(), std::move(message));
+}
+
+void TableReader::error_at(const toml::node& node, std::string message) {
+  ctx_.error(node, std::move(message));
+}
+
+bool TableReader::ok() const { return ctx_.errors().size() == errors_before_; }
+
+bool TableReader::read_string_table(std::string_view key,
+                                    std::vector<std::pair<std::string, std::string>>& out) {
+  const toml::table* table = read_table(key);
+  if (table == nullptr) return false;
+  std::vector<std::pair<std::string, std::string>> values;
+  bool valid = true;
+  for (const auto& [name, value] : *table) {
+    if (const auto* text = value.as_string()) {
+      values.emplace_back(std::string(name.str()), text->get());
+    } else {
+      ctx_.error(value,
+                 quoted(std::string(key) + "." + std::string(name.str())) + " must be a string");
+      valid = false;
+    }
+  }
+  if (valid) out = std::move(values);
+  return valid;
+}
 
 std::string TableReader::path_of(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
@@ -199,6 +254,8 @@ const toml::table* TableReader::read_table(std::string_view key) {
   return nullptr;
 }
 
+namespace detail {
+
 void for_each_table(const toml::node& node, std::string_view key, const std::string& path,
                     LoadContext& ctx,
                     const std::function<void(const toml::table&, const std::string&)>& visit) {
@@ -219,4 +276,5 @@ void for_each_table(const toml::node& node, std::string_view key, const std::str
   }
 }
 
-}  // namespace apigw::config::detail
+}  // namespace detail
+}  // namespace apigw::config

@@ -1,6 +1,7 @@
-// Reading one TOML table of the schema: unknown keys become errors (with a did-you-mean hint),
+// Reading one TOML table of the config: unknown keys become errors (with a did-you-mean hint),
 // wrong types become errors naming the key, and every value read has its position recorded for
-// validation. Internal to config/.
+// validation. The one reader of the core sections and of every filter's and handler's settings
+// (their parsers get a TableReader for their entry from the loader).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include "config/detail.h"
+#include "config/loader.h"
 
 namespace toml {
 inline namespace v3 {
@@ -20,7 +21,11 @@ class array;
 }  // namespace v3
 }  // namespace toml
 
-namespace apigw::config::detail {
+namespace apigw::config {
+
+namespace detail {
+class LoadContext;
+}  // namespace detail
 
 enum class Presence { optional, required };
 
@@ -29,11 +34,26 @@ class TableReader {
   // `path` is the dotted path of the table: "" for the root, "upstreams.0.keepalive". Keys of
   // `table` not in `known_keys` are reported at once.
   TableReader(const toml::table& table, std::string path, std::vector<std::string> known_keys,
-              LoadContext& ctx);
+              detail::LoadContext& ctx);
+  // A reader whose keys its user names later with known_keys() (a filter's or handler's entry:
+  // the loader makes the reader, the filter's parser knows the keys). `implicit` keys ("name")
+  // are allowed besides them.
+  TableReader(const toml::table& table, std::string path, detail::LoadContext& ctx,
+              std::vector<std::string> implicit = {});
+  // Reports the keys of the table that are neither these nor the implicit ones.
+  void known_keys(std::vector<std::string> keys);
 
   SourcePosition position() const;
+  SourcePosition position_of(const toml::node& node) const;
   std::string path_of(std::string_view key) const;
-  LoadContext& context() { return ctx_; }
+  detail::LoadContext& context() { return ctx_; }
+  const toml::table& table() const { return table_; }
+
+  // Reports `message` at `key`'s value, or at the table when the key is absent.
+  void error(std::string_view key, std::string message);
+  void error_at(const toml::node& node, std::string message);
+  // No error was reported through this reader, or elsewhere, since it was made.
+  bool ok() const;
 
   // The value of `key` or nullptr; reports a missing required key at the table's position.
   const toml::node* find(std::string_view key, Presence presence = Presence::optional);
@@ -49,14 +69,33 @@ class TableReader {
   // An array of strings, or a single string taken as a one-element array.
   bool read_strings(std::string_view key, std::vector<std::string>& out);
   const toml::table* read_table(std::string_view key);
+  // A table of string values ({ "x-env" = "prod" }), by name.
+  bool read_string_table(std::string_view key,
+                         std::vector<std::pair<std::string, std::string>>& out);
+  // One of the listed words; another word is an error listing them.
+  template <typename Enum>
+  bool read_enum(std::string_view key,
+                 std::initializer_list<std::pair<std::string_view, Enum>> words, Enum& out) {
+    std::string word;
+    if (!read_string(key, word)) return false;
+    std::string listed;
+    for (const auto& [name, value] : words) {
+      if (name == word) {
+        out = value;
+        return true;
+      }
+      listed += (listed.empty() ? "" : ", ") + std::string(name);
+    }
+    error(key, "'" + std::string(key) + "' must be one of " + listed + ", not '" + word + "'");
+    return false;
+  }
 
  private:
-  void report_unknown_keys();
-
   const toml::table& table_;
   std::string path_;
-  std::vector<std::string> known_keys_;
-  LoadContext& ctx_;
+  std::vector<std::string> implicit_keys_;
+  detail::LoadContext& ctx_;
+  std::size_t errors_before_;
 };
 
 // A table whose keys map one to one onto members of T: the list of keys and the reads in one
@@ -106,6 +145,8 @@ class FieldTable {
   std::vector<Field<T>> fields_;
 };
 
+namespace detail {
+
 // "in [server.limits]", "in [[upstreams]]" or "at the top level", for messages about a table.
 std::string describe_table(std::string_view path);
 
@@ -116,4 +157,5 @@ void for_each_table(const toml::node& node, std::string_view key, const std::str
                     LoadContext& ctx,
                     const std::function<void(const toml::table&, const std::string&)>& visit);
 
-}  // namespace apigw::config::detail
+}  // namespace detail
+}  // namespace apigw::config

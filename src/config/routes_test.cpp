@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include "config/reader.h"
 #include "config/test_support.h"
 
 namespace apigw::config {
@@ -173,10 +174,8 @@ TEST(ConfigRoutes, FilterParseErrorsFromTheCatalogAreKept) {
   class RefusingCatalog final : public FilterCatalog {
    public:
     std::vector<std::string> filter_names() const override { return {"jwt"}; }
-    std::shared_ptr<const void> parse_filter(std::string_view, const toml::table& entry,
-                                             const PositionOf& position_of,
-                                             std::vector<ConfigError>& errors) const override {
-      errors.push_back({position_of(entry), "jwt: missing 'issuer'"});
+    std::shared_ptr<const void> parse_filter(std::string_view, TableReader& entry) const override {
+      entry.error("issuer", "jwt: missing 'issuer'");
       return nullptr;
     }
   };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 
 namespace apigw::config::testing {
 
@@ -17,9 +18,8 @@ namespace apigw::config::testing {
 class FakeFilterCatalog final : public FilterCatalog {
  public:
   std::vector<std::string> filter_names() const override { return {"headers"}; }
-  std::shared_ptr<const void> parse_filter(std::string_view name, const toml::table&,
-                                           const PositionOf&,
-                                           std::vector<ConfigError>&) const override {
+  std::shared_ptr<const void> parse_filter(std::string_view name,
+                                           TableReader& /*entry*/) const override {
     parsed_names.emplace_back(name);
     return std::make_shared<int>(42);
   }

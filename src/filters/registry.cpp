@@ -50,12 +50,11 @@ std::vector<std::string> Registry::filter_names() const {
   return names;
 }
 
-std::shared_ptr<const void> Registry::parse_filter(std::string_view name, const toml::table& entry,
-                                                   const config::PositionOf& position_of,
-                                                   std::vector<config::ConfigError>& errors) const {
+std::shared_ptr<const void> Registry::parse_filter(std::string_view name,
+                                                   config::TableReader& entry) const {
   const FilterFactory* factory = find_factory(name);
   if (factory == nullptr) return nullptr;  // the loader reports unknown names
-  return factory->parse(entry, position_of, errors);
+  return factory->parse(entry);
 }
 
 pipeline::FilterChain Registry::make_chain(const std::vector<config::FilterRef>& refs,

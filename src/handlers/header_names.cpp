@@ -24,7 +24,7 @@ bool is_valid_header_value(std::string_view value) {
   return true;
 }
 
-void read_response_headers(config::EntryReader& reader, std::string_view key,
+void read_response_headers(config::TableReader& reader, std::string_view key,
                            std::vector<pipeline::HeaderSet>& out) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (!reader.read_string_table(key, headers)) return;

@@ -5,14 +5,14 @@
 #include <string_view>
 #include <vector>
 
-#include "config/entry_reader.h"
+#include "config/reader.h"
 #include "pipeline/request_context.h"
 
 namespace apigw::handlers {
 
 bool is_valid_header_value(std::string_view value);
 // Reads `key` as a table of header names to values into `out`, refusing managed headers.
-void read_response_headers(config::EntryReader& reader, std::string_view key,
+void read_response_headers(config::TableReader& reader, std::string_view key,
                            std::vector<pipeline::HeaderSet>& out);
 
 }  // namespace apigw::handlers

@@ -32,11 +32,9 @@ std::vector<std::string> handler_names() {
   return names;
 }
 
-std::shared_ptr<const void> parse_handler(std::string_view name, const toml::table& entry,
-                                          const config::PositionOf& position_of,
-                                          std::vector<config::ConfigError>& errors) {
+std::shared_ptr<const void> parse_handler(std::string_view name, config::TableReader& entry) {
   const HandlerFactory* factory = find_factory(name);
-  return factory != nullptr ? factory->parse(entry, position_of, errors) : nullptr;
+  return factory != nullptr ? factory->parse(entry) : nullptr;
 }
 
 std::unique_ptr<const pipeline::Handler> make_handler(const config::FilterRef& ref,

@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 
 namespace apigw::pipeline {
 
 template <typename Factory, typename Settings, auto Parse, auto Make>
 constexpr Factory typed_factory(std::string_view name) {
   return Factory{name,
-                 [](const toml::table& entry, const config::PositionOf& position_of,
-                    std::vector<config::ConfigError>& errors) -> std::shared_ptr<const void> {
-                   std::optional<Settings> parsed = Parse(entry, position_of, errors);
+                 [](config::TableReader& entry) -> std::shared_ptr<const void> {
+                   std::optional<Settings> parsed = Parse(entry);
                    if (!parsed) return nullptr;
                    return std::make_shared<const Settings>(std::move(*parsed));
                  },

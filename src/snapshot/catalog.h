@@ -10,16 +10,14 @@ namespace apigw::snapshot {
 class Catalog final : public config::FilterCatalog {
  public:
   std::vector<std::string> filter_names() const override { return filters_.filter_names(); }
-  std::shared_ptr<const void> parse_filter(
-      std::string_view name, const toml::table& entry, const config::PositionOf& position_of,
-      std::vector<config::ConfigError>& errors) const override {
-    return filters_.parse_filter(name, entry, position_of, errors);
+  std::shared_ptr<const void> parse_filter(std::string_view name,
+                                           config::TableReader& entry) const override {
+    return filters_.parse_filter(name, entry);
   }
   std::vector<std::string> handler_names() const override { return handlers::handler_names(); }
-  std::shared_ptr<const void> parse_handler(
-      std::string_view name, const toml::table& entry, const config::PositionOf& position_of,
-      std::vector<config::ConfigError>& errors) const override {
-    return handlers::parse_handler(name, entry, position_of, errors);
+  std::shared_ptr<const void> parse_handler(std::string_view name,
+                                            config::TableReader& entry) const override {
+    return handlers::parse_handler(name, entry);
   }
   pipeline::FilterChain make_chain(const std::vector<config::FilterRef>& refs,
                                    const config::Config& config) const {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "config/entry_reader.h"
+#include "config/reader.h"
 
 namespace apigw::filters::body_replace {
 
@@ -59,7 +59,7 @@ void BodyReplaceFilter::on_response_body(pipeline::RequestContext& ctx) const {
 
 namespace {
 
-void read_rules(config::EntryReader& reader, std::string_view key, std::vector<Replacement>& out) {
+void read_rules(config::TableReader& reader, std::string_view key, std::vector<Replacement>& out) {
   const toml::node* node = reader.find(key);
   if (node == nullptr) return;
   const auto* array = node->as_array();
@@ -80,11 +80,8 @@ void read_rules(config::EntryReader& reader, std::string_view key, std::vector<R
 
 }  // namespace
 
-std::optional<BodyReplaceConfig> parse_config(const toml::table& entry,
-                                              const config::PositionOf& position_of,
-                                              std::vector<config::ConfigError>& errors) {
-  config::EntryReader reader(entry, "the body_replace filter", {"request", "response", "types"},
-                             position_of, errors);
+std::optional<BodyReplaceConfig> parse_config(config::TableReader& reader) {
+  reader.known_keys({"request", "response", "types"});
   BodyReplaceConfig parsed;
   read_rules(reader, "request", parsed.request);
   read_rules(reader, "response", parsed.response);

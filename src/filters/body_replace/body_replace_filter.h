@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 #include "pipeline/filter.h"
 
 namespace apigw::filters::body_replace {
@@ -50,9 +51,7 @@ class BodyReplaceFilter final : public pipeline::Filter {
   BodyReplaceConfig config_;
 };
 
-std::optional<BodyReplaceConfig> parse_config(const toml::table& entry,
-                                              const config::PositionOf& position_of,
-                                              std::vector<config::ConfigError>& errors);
+std::optional<BodyReplaceConfig> parse_config(config::TableReader& reader);
 std::unique_ptr<const pipeline::Filter> make_filter(const BodyReplaceConfig& settings,
                                                     const config::Config& config);
 

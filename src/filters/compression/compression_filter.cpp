@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "config/entry_reader.h"
+#include "config/reader.h"
 #include "filters/compression/encoder.h"
 
 namespace apigw::filters::compression {
@@ -90,12 +90,8 @@ void CompressionFilter::on_response(pipeline::RequestContext& ctx) const {
   }
 }
 
-std::optional<CompressionConfig> parse_config(const toml::table& entry,
-                                              const config::PositionOf& position_of,
-                                              std::vector<config::ConfigError>& errors) {
-  config::EntryReader reader(entry, "the compression filter",
-                             {"types", "min_size", "codings", "gzip_level", "brotli_quality"},
-                             position_of, errors);
+std::optional<CompressionConfig> parse_config(config::TableReader& reader) {
+  reader.known_keys({"types", "min_size", "codings", "gzip_level", "brotli_quality"});
   CompressionConfig parsed;
   if (reader.read_strings("types", parsed.types) && parsed.types.empty()) {
     reader.error("types", "'types' of the compression filter must not be empty");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 #include "filters/compression/accept_encoding.h"
 #include "pipeline/filter.h"
 
@@ -45,9 +46,7 @@ class CompressionFilter final : public pipeline::Filter {
   CompressionConfig config_;
 };
 
-std::optional<CompressionConfig> parse_config(const toml::table& entry,
-                                              const config::PositionOf& position_of,
-                                              std::vector<config::ConfigError>& errors);
+std::optional<CompressionConfig> parse_config(config::TableReader& reader);
 std::unique_ptr<const pipeline::Filter> make_filter(const CompressionConfig& settings,
                                                     const config::Config& config);
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "config/entry_reader.h"
+#include "config/reader.h"
 #include "http/field.h"
 
 namespace apigw::filters::cors {
@@ -123,13 +123,9 @@ void CorsFilter::on_response(pipeline::RequestContext& ctx) const {
     ctx.response_headers.set.push_back({"Access-Control-Expose-Headers", expose_});
 }
 
-std::optional<CorsConfig> parse_config(const toml::table& entry,
-                                       const config::PositionOf& position_of,
-                                       std::vector<config::ConfigError>& errors) {
-  config::EntryReader reader(entry, "the cors filter",
-                             {"allow_origins", "allow_methods", "allow_headers", "expose_headers",
-                              "allow_credentials", "max_age"},
-                             position_of, errors);
+std::optional<CorsConfig> parse_config(config::TableReader& reader) {
+  reader.known_keys({"allow_origins", "allow_methods", "allow_headers", "expose_headers",
+                     "allow_credentials", "max_age"});
   CorsConfig parsed;
   if (!reader.read_strings("allow_origins", parsed.allow_origins) || parsed.allow_origins.empty()) {
     if (reader.ok()) reader.error("allow_origins", "the cors filter needs 'allow_origins'");

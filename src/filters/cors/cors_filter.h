@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 #include "pipeline/filter.h"
 
 namespace apigw::filters::cors {
@@ -52,9 +53,7 @@ class CorsFilter final : public pipeline::Filter {
   std::string max_age_seconds_;
 };
 
-std::optional<CorsConfig> parse_config(const toml::table& entry,
-                                       const config::PositionOf& position_of,
-                                       std::vector<config::ConfigError>& errors);
+std::optional<CorsConfig> parse_config(config::TableReader& reader);
 std::unique_ptr<const pipeline::Filter> make_filter(const CorsConfig& settings,
                                                     const config::Config& config);
 

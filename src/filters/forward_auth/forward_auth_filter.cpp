@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "config/entry_reader.h"
+#include "config/reader.h"
 #include "pipeline/worker_services.h"
 #include "store/http/http_client.h"
 #include "store/http/url.h"
@@ -127,13 +127,8 @@ pipeline::Awaitable<pipeline::Verdict> ForwardAuthFilter::resume_request(
   co_return pipeline::Verdict::stop;
 }
 
-std::optional<ForwardAuthConfig> parse_config(const toml::table& entry,
-                                              const config::PositionOf& position_of,
-                                              std::vector<config::ConfigError>& errors) {
-  config::EntryReader reader(
-      entry, "the forward_auth filter",
-      {"url", "timeout", "send_headers", "copy_headers", "cache_ttl", "max_body_bytes", "tls"},
-      position_of, errors);
+std::optional<ForwardAuthConfig> parse_config(config::TableReader& reader) {
+  reader.known_keys({"url", "timeout", "send_headers", "copy_headers", "cache_ttl", "max_body_bytes", "tls"});
   ForwardAuthConfig parsed;
   if (!reader.read_string("url", parsed.url)) {
     if (reader.ok()) reader.error("url", "the forward_auth filter needs 'url'");
@@ -156,8 +151,8 @@ std::optional<ForwardAuthConfig> parse_config(const toml::table& entry,
   reader.read_size("max_body_bytes", parsed.max_body_bytes);
   if (const toml::node* tls = reader.find("tls")) {
     if (const auto* table = tls->as_table()) {
-      config::EntryReader tls_reader(*table, "the forward_auth filter's tls", {"ca_file", "verify"},
-                                     position_of, errors);
+      config::TableReader tls_reader(*table, reader.path_of("tls"), {"ca_file", "verify"},
+                                     reader.context());
       tls_reader.read_string("ca_file", parsed.tls.ca_file);
       tls_reader.read_bool("verify", parsed.tls.verify);
     } else {

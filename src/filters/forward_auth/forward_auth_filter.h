@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 #include "pipeline/async.h"
 #include "store/http/message.h"
 
@@ -60,9 +61,7 @@ class ForwardAuthFilter final : public pipeline::AsyncFilter {
   mutable std::vector<Cache> caches_;
 };
 
-std::optional<ForwardAuthConfig> parse_config(const toml::table& entry,
-                                              const config::PositionOf& position_of,
-                                              std::vector<config::ConfigError>& errors);
+std::optional<ForwardAuthConfig> parse_config(config::TableReader& reader);
 std::unique_ptr<const pipeline::Filter> make_filter(const ForwardAuthConfig& settings,
                                                     const config::Config& config);
 

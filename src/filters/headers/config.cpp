@@ -46,44 +46,47 @@ bool is_valid_value(std::string_view value) {
   return true;
 }
 
-void parse_set(const toml::node& node, std::string_view key, const config::PositionOf& position_of,
-               std::vector<pipeline::HeaderSet>& out, std::vector<config::ConfigError>& errors) {
+void parse_set(config::TableReader& reader, std::string_view key,
+               std::vector<pipeline::HeaderSet>& out) {
+  const toml::node* found = reader.find(key);
+  if (found == nullptr) return;
+  const toml::node& node = *found;
   const auto* table = node.as_table();
   if (table == nullptr) {
-    errors.push_back({position_of(node), "'" + std::string(key) + "' must be a table"});
+    reader.error_at(node, "'" + std::string(key) + "' must be a table");
     return;
   }
   for (const auto& [name, value] : *table) {
     const auto* text = value.as_string();
     if (!http::is_token(name.str())) {
-      errors.push_back(
-          {position_of(value), "invalid header name '" + std::string(name.str()) + "'"});
+      reader.error_at(value, "invalid header name '" + std::string(name.str()) + "'");
     } else if (is_managed(name.str())) {
-      errors.push_back({position_of(value), managed_error(name.str())});
+      reader.error_at(value, managed_error(name.str()));
     } else if (text == nullptr || !is_valid_value(text->get())) {
-      errors.push_back({position_of(value),
-                        "header '" + std::string(name.str()) + "' needs a printable string value"});
+      reader.error_at(value,
+                      "header '" + std::string(name.str()) + "' needs a printable string value");
     } else {
       out.push_back({std::string(name.str()), text->get()});
     }
   }
 }
 
-void parse_remove(const toml::node& node, std::string_view key,
-                  const config::PositionOf& position_of, std::vector<std::string>& out,
-                  std::vector<config::ConfigError>& errors) {
+void parse_remove(config::TableReader& reader, std::string_view key,
+                  std::vector<std::string>& out) {
+  const toml::node* found = reader.find(key);
+  if (found == nullptr) return;
+  const toml::node& node = *found;
   const auto* array = node.as_array();
   if (array == nullptr) {
-    errors.push_back({position_of(node), "'" + std::string(key) + "' must be an array"});
+    reader.error_at(node, "'" + std::string(key) + "' must be an array");
     return;
   }
   for (const auto& element : *array) {
     const auto* text = element.as_string();
     if (text == nullptr || !http::is_token(text->get())) {
-      errors.push_back(
-          {position_of(element), "'" + std::string(key) + "' entries must be header names"});
+      reader.error_at(element, "'" + std::string(key) + "' entries must be header names");
     } else if (is_managed(text->get())) {
-      errors.push_back({position_of(element), managed_error(text->get())});
+      reader.error_at(element, managed_error(text->get()));
     } else {
       out.push_back(text->get());
     }
@@ -92,30 +95,14 @@ void parse_remove(const toml::node& node, std::string_view key,
 
 }  // namespace
 
-std::optional<HeadersConfig> parse_config(const toml::table& entry,
-                                          const config::PositionOf& position_of,
-                                          std::vector<config::ConfigError>& errors) {
-  auto parsed = std::make_optional<HeadersConfig>();
-  const std::size_t errors_before = errors.size();
-  for (const auto& [key, value] : entry) {
-    const std::string_view name = key.str();
-    if (name == "name") continue;
-    if (name == "request_set") {
-      parse_set(value, name, position_of, parsed->request.set, errors);
-    } else if (name == "request_remove") {
-      parse_remove(value, name, position_of, parsed->request.remove, errors);
-    } else if (name == "response_set") {
-      parse_set(value, name, position_of, parsed->response.set, errors);
-    } else if (name == "response_remove") {
-      parse_remove(value, name, position_of, parsed->response.remove, errors);
-    } else {
-      errors.push_back({position_of(value),
-                        "unknown key '" + std::string(name) +
-                            "' in headers filter (request_set, request_remove, response_set, "
-                            "response_remove)"});
-    }
-  }
-  if (errors.size() != errors_before) return std::nullopt;
+std::optional<HeadersConfig> parse_config(config::TableReader& reader) {
+  reader.known_keys({"request_set", "request_remove", "response_set", "response_remove"});
+  HeadersConfig parsed;
+  parse_set(reader, "request_set", parsed.request.set);
+  parse_remove(reader, "request_remove", parsed.request.remove);
+  parse_set(reader, "response_set", parsed.response.set);
+  parse_remove(reader, "response_remove", parsed.response.remove);
+  if (!reader.ok()) return std::nullopt;
   return parsed;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 #include "pipeline/request_context.h"
 
 namespace apigw::filters::headers {
@@ -20,8 +21,6 @@ struct HeadersConfig {
   pipeline::HeaderEdits response;
 };
 
-std::optional<HeadersConfig> parse_config(const toml::table& entry,
-                                          const config::PositionOf& position_of,
-                                          std::vector<config::ConfigError>& errors);
+std::optional<HeadersConfig> parse_config(config::TableReader& reader);
 
 }  // namespace apigw::filters::headers

@@ -171,8 +171,8 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{R"(filters = [{ name = "headers", response_remove = "server" }])",
                     "test.toml:17:50: 'response_remove' must be an array"},
         InvalidCase{R"(filters = [{ name = "headers", respons_set = {} }])",
-                    "test.toml:17:46: unknown key 'respons_set' in headers filter (request_set, "
-                    "request_remove, response_set, response_remove)"},
+                    "test.toml:17:32: unknown key 'respons_set' in [[routes.filters]]; did you "
+                    "mean 'response_set'?"},
         InvalidCase{R"(filters = [{ name = "headers", request_set = { "Content-Length" = "0" } }])",
                     "test.toml:17:67: header 'Content-Length' is managed by the gateway and "
                     "cannot be set or removed by a filter"},

@@ -1,6 +1,6 @@
 #include "filters/ip_restriction/ip_restriction_filter.h"
 
-#include "config/entry_reader.h"
+#include "config/reader.h"
 
 namespace apigw::filters::ip_restriction {
 
@@ -14,11 +14,8 @@ pipeline::Verdict IpRestrictionFilter::on_request(pipeline::RequestContext& ctx)
   return pipeline::Verdict::stop;
 }
 
-std::optional<IpRestrictionConfig> parse_config(const toml::table& entry,
-                                                const config::PositionOf& position_of,
-                                                std::vector<config::ConfigError>& errors) {
-  config::EntryReader reader(entry, "the ip_restriction filter", {"allow", "deny"}, position_of,
-                             errors);
+std::optional<IpRestrictionConfig> parse_config(config::TableReader& reader) {
+  reader.known_keys({"allow", "deny"});
   IpRestrictionConfig parsed;
   for (const char* key : {"allow", "deny"}) {
     std::vector<std::string> blocks;

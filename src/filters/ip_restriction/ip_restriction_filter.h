@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 #include "pipeline/filter.h"
 #include "util/cidr.h"
 
@@ -33,9 +34,7 @@ class IpRestrictionFilter final : public pipeline::Filter {
   bool has_allow_;
 };
 
-std::optional<IpRestrictionConfig> parse_config(const toml::table& entry,
-                                                const config::PositionOf& position_of,
-                                                std::vector<config::ConfigError>& errors);
+std::optional<IpRestrictionConfig> parse_config(config::TableReader& reader);
 std::unique_ptr<const pipeline::Filter> make_filter(const IpRestrictionConfig& settings,
                                                     const config::Config& config);
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 
 namespace apigw::filters::key_auth {
 
@@ -17,8 +18,6 @@ struct KeyAuthConfig {
   bool hide_credentials = true;      // remove the key before the request goes upstream
 };
 
-std::optional<KeyAuthConfig> parse_config(const toml::table& entry,
-                                          const config::PositionOf& position_of,
-                                          std::vector<config::ConfigError>& errors);
+std::optional<KeyAuthConfig> parse_config(config::TableReader& reader);
 
 }  // namespace apigw::filters::key_auth

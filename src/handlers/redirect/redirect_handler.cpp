@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "config/entry_reader.h"
+#include "config/reader.h"
 #include "handlers/header_names.h"
 
 namespace apigw::handlers::redirect {
@@ -84,11 +84,8 @@ pipeline::Verdict RedirectHandler::handle(pipeline::RequestContext& ctx) const {
   return pipeline::Verdict::stop;
 }
 
-std::optional<RedirectConfig> parse_config(const toml::table& entry,
-                                           const config::PositionOf& position_of,
-                                           std::vector<config::ConfigError>& errors) {
-  config::EntryReader reader(entry, "the redirect handler", {"status", "location", "keep_query"},
-                             position_of, errors);
+std::optional<RedirectConfig> parse_config(config::TableReader& reader) {
+  reader.known_keys({"status", "location", "keep_query"});
   RedirectConfig parsed;
   std::uint32_t status = 302;
   if (reader.read_count("status", status) &&

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 #include "pipeline/handler.h"
 
 namespace apigw::handlers::redirect {
@@ -40,9 +41,7 @@ class RedirectHandler final : public pipeline::Handler {
   bool places_query_ = false;
 };
 
-std::optional<RedirectConfig> parse_config(const toml::table& entry,
-                                           const config::PositionOf& position_of,
-                                           std::vector<config::ConfigError>& errors);
+std::optional<RedirectConfig> parse_config(config::TableReader& reader);
 std::unique_ptr<const pipeline::Handler> make_handler(const RedirectConfig& settings,
                                                       const config::Config& config);
 

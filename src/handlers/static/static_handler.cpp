@@ -1,6 +1,6 @@
 #include "handlers/static/static_handler.h"
 
-#include "config/entry_reader.h"
+#include "config/reader.h"
 #include "handlers/header_names.h"
 
 namespace apigw::handlers::static_response {
@@ -15,11 +15,8 @@ pipeline::Verdict StaticHandler::handle(pipeline::RequestContext& ctx) const {
   return pipeline::Verdict::stop;
 }
 
-std::optional<StaticConfig> parse_config(const toml::table& entry,
-                                         const config::PositionOf& position_of,
-                                         std::vector<config::ConfigError>& errors) {
-  config::EntryReader reader(entry, "the static handler",
-                             {"status", "body", "content_type", "headers"}, position_of, errors);
+std::optional<StaticConfig> parse_config(config::TableReader& reader) {
+  reader.known_keys({"status", "body", "content_type", "headers"});
   StaticConfig parsed;
   std::uint32_t status = 200;
   if (reader.read_count("status", status) && (status < 200 || status > 599)) {

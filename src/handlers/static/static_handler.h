@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "config/reader.h"
 #include "pipeline/handler.h"
 
 namespace apigw::handlers::static_response {
@@ -30,9 +31,7 @@ class StaticHandler final : public pipeline::Handler {
   StaticConfig config_;
 };
 
-std::optional<StaticConfig> parse_config(const toml::table& entry,
-                                         const config::PositionOf& position_of,
-                                         std::vector<config::ConfigError>& errors);
+std::optional<StaticConfig> parse_config(config::TableReader& reader);
 std::unique_ptr<const pipeline::Handler> make_handler(const StaticConfig& settings,
                                                       const config::Config& config);
 
