@@ -33,7 +33,6 @@ namespace apigw::config::detail {
 
 using config::TableReader;
 
-
 // Where each converted value came from, keyed by its dotted path ("routes.2.upstream",
 // "server.listen.0"), so validation, which sees only the schema structs, can still point at the
 // offending value instead of at its enclosing table.
@@ -143,6 +142,13 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
 
 // The converters of [store] and of the entity kinds beyond upstreams and routes
 // (convert_entities.cpp), and the id and tags every entity table may carry.
+// The sections, each in its convert_*.cpp.
+ServerConfig convert_server(const toml::table& table, LoadContext& ctx);
+AdminConfig convert_admin(const toml::table& table, LoadContext& ctx);
+UpstreamConfig convert_upstream(const toml::table& table, const std::string& path,
+                                LoadContext& ctx);
+std::vector<RouteConfig> convert_routes(const toml::node& routes, const FilterCatalog& filters,
+                                        LoadContext& ctx);
 StoreConfig convert_store(const toml::table& table, LoadContext& ctx);
 // [redis] (convert_redis.cpp): the URL split into its parts, every value checked.
 RedisConfig convert_redis(const toml::table& table, LoadContext& ctx);

@@ -1,0 +1,323 @@
+// TOML -> schema structs: [[routes]] (match, rewrite, retry, fallback, and the filters and
+// handler entries, parsed by the FilterCatalog).
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <utility>
+
+#include "config/detail.h"
+#include "config/reader.h"
+#include "http/message.h"
+
+namespace apigw::config::detail {
+namespace {
+
+// Reads whichever of `keys` are present into `value`; returns how many were, so callers can
+// insist on "exactly one" or "at most one" with a message that lists the choices.
+template <typename Kind>
+int read_one_of(TableReader& reader, std::initializer_list<std::pair<const char*, Kind>> keys,
+                Kind& kind, std::string& value) {
+  int found = 0;
+  for (const auto& [key, key_kind] : keys) {
+    if (reader.read_string(key, value)) {
+      kind = key_kind;
+      ++found;
+    }
+  }
+  return found;
+}
+
+void convert_hosts(TableReader& reader, RouteMatch& match) {
+  const bool has_host = reader.find("host") != nullptr;
+  const bool has_hosts = reader.find("hosts") != nullptr;
+  if (has_host && has_hosts) {
+    reader.context().error(reader.position(), "match may have 'host' or 'hosts', not both");
+    return;
+  }
+  const char* key = has_host ? "host" : "hosts";
+  if (!reader.read_strings(key, match.hosts)) return;
+  for (std::size_t i = 0; i < match.hosts.size(); ++i) {
+    std::string& host = match.hosts[i];
+    host = ascii_lower(std::move(host));
+    if (auto literal = canonical_ipv6_host(host)) {
+      host = std::move(*literal);
+      continue;
+    }
+    const std::string_view name = std::string_view(host).starts_with("*.")
+                                      ? std::string_view(host).substr(2)
+                                      : std::string_view(host);
+    if (!is_dns_name(name)) {
+      const auto path = reader.path_of(key) + "." + std::to_string(i);
+      reader.context().error(
+          reader.context().positions().at(path, reader.position()),
+          "invalid host '" + host +
+              "' (use \"api.example.com\", \"*.example.com\", an IPv4 or an IPv6 address)");
+    }
+  }
+}
+
+void convert_methods(TableReader& reader, RouteMatch& match) {
+  if (!reader.read_strings("methods", match.methods)) return;
+  for (std::size_t i = 0; i < match.methods.size(); ++i) {
+    std::string& method = match.methods[i];
+    method = ascii_upper(std::move(method));
+    if (!http::is_token(method)) {
+      const auto path = reader.path_of("methods") + "." + std::to_string(i);
+      reader.context().error(reader.context().positions().at(path, reader.position()),
+                             "invalid method '" + method + "'");
+    }
+  }
+}
+
+HeaderPredicate convert_header_predicate(const toml::table& table, const std::string& path,
+                                         LoadContext& ctx) {
+  HeaderPredicate predicate;
+  TableReader reader(table, path, {"name", "exact", "prefix", "present", "absent"}, ctx);
+  if (reader.read_string("name", predicate.name, Presence::required)) {
+    predicate.name = ascii_lower(std::move(predicate.name));
+    if (!http::is_token(predicate.name)) {
+      ctx.error(ctx.positions().at(reader.path_of("name"), reader.position()),
+                "invalid header name '" + predicate.name + "'");
+    }
+  }
+  using Kind = HeaderPredicate::Kind;
+  int conditions = read_one_of(reader, {{"exact", Kind::exact}, {"prefix", Kind::prefix}},
+                               predicate.kind, predicate.value);
+  // present = false means absent and the other way round; both are plain booleans.
+  bool flag = false;
+  if (reader.read_bool("present", flag)) {
+    predicate.kind = flag ? Kind::present : Kind::absent;
+    ++conditions;
+  }
+  if (reader.read_bool("absent", flag)) {
+    predicate.kind = flag ? Kind::absent : Kind::present;
+    ++conditions;
+  }
+  if (conditions > 1) {
+    ctx.error(reader.position(),
+              "a header match takes only one of 'exact', 'prefix', 'present' or 'absent'");
+  }
+  return predicate;
+}
+
+RouteMatch convert_match(const toml::table& table, const std::string& path, LoadContext& ctx) {
+  RouteMatch match;
+  TableReader reader(
+      table, path, {"path_prefix", "path", "path_template", "host", "hosts", "methods", "headers"},
+      ctx);
+  const int paths = read_one_of(reader,
+                                {{"path_prefix", PathMatchKind::prefix},
+                                 {"path", PathMatchKind::exact},
+                                 {"path_template", PathMatchKind::templated}},
+                                match.path_kind, match.path);
+  if (paths > 1) {
+    ctx.error(reader.position(),
+              "match takes only one of 'path_prefix', 'path' or 'path_template'");
+  }
+  convert_hosts(reader, match);
+  convert_methods(reader, match);
+  if (const auto* headers = reader.find("headers")) {
+    for_each_table(*headers, "headers", reader.path_of("headers"), ctx,
+                   [&](const toml::table& entry, const std::string& entry_path) {
+                     match.headers.push_back(convert_header_predicate(entry, entry_path, ctx));
+                   });
+  }
+  return match;
+}
+
+RewriteConfig convert_rewrite(const toml::table& table, const std::string& path, LoadContext& ctx) {
+  using Kind = RewriteConfig::Kind;
+  RewriteConfig rewrite;
+  TableReader reader(table, path, {"strip_prefix", "replace_prefix", "template"}, ctx);
+  const int found = read_one_of(reader,
+                                {{"strip_prefix", Kind::strip_prefix},
+                                 {"replace_prefix", Kind::replace_prefix},
+                                 {"template", Kind::templated}},
+                                rewrite.kind, rewrite.value);
+  if (found != 1) {
+    ctx.error(reader.position(),
+              "rewrite takes exactly one of 'strip_prefix', 'replace_prefix' or 'template'");
+    return {};
+  }
+  return rewrite;
+}
+
+// A filters-list entry or a route's handler table: its "name" picks the parser; its other keys
+// belong to that parser, which checks them.
+std::optional<FilterRef> convert_named_entry(const toml::table& entry, const std::string& path,
+                                             const FilterCatalog& catalog, bool is_handler,
+                                             LoadContext& ctx) {
+  const std::string_view kind = is_handler ? "handler" : "filter";
+  const toml::node* name_node = entry.get("name");
+  const auto* name = name_node != nullptr ? name_node->as_string() : nullptr;
+  if (name == nullptr) {
+    ctx.error(name_node != nullptr ? ctx.position_of(*name_node) : ctx.position_of(entry),
+              std::string(is_handler ? "a handler" : "each filter") + " needs a string 'name'");
+    return std::nullopt;
+  }
+  ctx.positions().record(path + ".name", ctx.position_of(*name_node));
+  const auto known = is_handler ? catalog.handler_names() : catalog.filter_names();
+  if (std::find(known.begin(), known.end(), name->get()) == known.end()) {
+    ctx.error(*name_node, "unknown " + std::string(kind) + " '" + name->get() + "'" +
+                              did_you_mean(name->get(), known));
+    return std::nullopt;
+  }
+  TableReader reader(entry, path, ctx, {"name"});
+  auto settings = is_handler ? catalog.parse_handler(name->get(), reader)
+                             : catalog.parse_filter(name->get(), reader);
+  if (settings == nullptr) return std::nullopt;
+  return FilterRef{name->get(), std::move(settings), ctx.position_of(entry)};
+}
+
+RetryConfig convert_retry(const toml::table& table, const std::string& path, LoadContext& ctx) {
+  RetryConfig retry;
+  TableReader reader(
+      table, path,
+      {"attempts", "on", "per_try_timeout", "backoff", "non_idempotent", "replay_limit", "budget"},
+      ctx);
+  reader.read_count("attempts", retry.attempts);
+  std::vector<std::string> on;
+  if (reader.read_strings("on", on)) {
+    retry.on_connect_failure = retry.on_reset = retry.on_timeout = false;
+    retry.on_statuses.clear();
+    for (std::size_t i = 0; i < on.size(); ++i) {
+      const std::string& condition = on[i];
+      int status = 0;
+      const auto [end, error] =
+          std::from_chars(condition.data(), condition.data() + condition.size(), status);
+      if (condition == "connect_failure") {
+        retry.on_connect_failure = true;
+      } else if (condition == "reset") {
+        retry.on_reset = true;
+      } else if (condition == "timeout") {
+        retry.on_timeout = true;
+      } else if (error == std::errc() && end == condition.data() + condition.size() &&
+                 status >= 500 && status <= 599) {
+        retry.on_statuses.push_back(status);
+      } else {
+        ctx.error(ctx.positions().at(reader.path_of("on") + "." + std::to_string(i), {}),
+                  "unknown retry condition '" + condition +
+                      "' (connect_failure, reset, timeout, or a status 500-599 such as \"503\")");
+      }
+    }
+  }
+  if (Duration value{}; reader.read_duration("per_try_timeout", value)) {
+    retry.per_try_timeout = value;
+  }
+  if (const auto* backoff = reader.read_table("backoff")) {
+    static const FieldTable<RetryConfig> kBackoffFields = {
+        {"base", &RetryConfig::backoff_base},
+        {"max", &RetryConfig::backoff_max},
+    };
+    TableReader inner(*backoff, reader.path_of("backoff"), kBackoffFields.keys(), ctx);
+    kBackoffFields.read(inner, retry);
+  }
+  reader.read_bool("non_idempotent", retry.non_idempotent);
+  reader.read_size("replay_limit", retry.replay_limit);
+  if (const auto* budget = reader.read_table("budget")) {
+    static const FieldTable<RetryConfig> kBudgetFields = {
+        {"percent", &RetryConfig::budget_percent},
+        {"min", &RetryConfig::budget_min},
+    };
+    TableReader inner(*budget, reader.path_of("budget"), kBudgetFields.keys(), ctx);
+    kBudgetFields.read(inner, retry);
+  }
+  return retry;
+}
+
+FallbackConfig convert_fallback(const toml::table& table, const std::string& path,
+                                LoadContext& ctx) {
+  FallbackConfig fallback;
+  fallback.enabled = true;
+  TableReader reader(table, path,
+                     {"stale_if_error", "stale_max_body", "upstream", "status", "body", "headers"},
+                     ctx);
+  reader.read_duration("stale_if_error", fallback.stale_if_error);
+  reader.read_size("stale_max_body", fallback.stale_max_body);
+  reader.read_string("upstream", fallback.upstream);
+  if (std::uint32_t status = 0; reader.read_count("status", status)) {
+    fallback.status = static_cast<int>(status);
+  }
+  reader.read_string("body", fallback.body);
+  if (const auto* headers = reader.read_table("headers")) {
+    for (const auto& [name, value] : *headers) {
+      const auto* text = value.as_string();
+      const bool printable =
+          text != nullptr && std::all_of(text->get().begin(), text->get().end(),
+                                         [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+      if (!http::is_token(name.str()) || !printable) {
+        ctx.error(ctx.positions().at(reader.path_of("headers") + "." + std::string(name.str()), {}),
+                  "fallback header '" + std::string(name.str()) +
+                      "' needs a valid name and a printable string value");
+      } else {
+        fallback.headers.emplace_back(ascii_lower(std::string(name.str())), text->get());
+      }
+    }
+  }
+  return fallback;
+}
+
+RouteConfig convert_route(const toml::table& table, const std::string& path,
+                          const FilterCatalog& filters, LoadContext& ctx) {
+  RouteConfig route;
+  TableReader reader(table, path,
+                     {"id", "name", "tags", "match", "upstream", "handler", "rewrite", "timeout",
+                      "max_body_bytes", "max_buffered_body_bytes", "retry", "fallback", "filters"},
+                     ctx);
+  route.position = reader.position();
+  reader.read_string("name", route.name, Presence::required);
+  convert_meta(reader, "routes", route.name, route.meta);
+  if (const auto* match = reader.read_table("match")) {
+    route.match = convert_match(*match, reader.path_of("match"), ctx);
+  }
+  reader.read_string("upstream", route.upstream);
+  if (const auto* handler = reader.read_table("handler")) {
+    route.handler =
+        convert_named_entry(*handler, reader.path_of("handler"), filters, /*is_handler=*/true, ctx);
+  }
+  const bool has_handler = reader.find("handler") != nullptr;
+  if (route.upstream.empty() == !has_handler) {
+    ctx.error(reader.position(), "route '" + route.name +
+                                     "' needs exactly one of 'upstream' (proxy to it) or "
+                                     "'handler' (the gateway answers)");
+  }
+  if (const auto* rewrite = reader.read_table("rewrite")) {
+    route.rewrite = convert_rewrite(*rewrite, reader.path_of("rewrite"), ctx);
+  }
+  if (Duration timeout{}; reader.read_duration("timeout", timeout)) route.timeout = timeout;
+  if (std::uint64_t bytes = 0; reader.read_size("max_body_bytes", bytes))
+    route.max_body_bytes = bytes;
+  reader.read_size("max_buffered_body_bytes", route.max_buffered_body_bytes);
+  if (const auto* retry = reader.read_table("retry")) {
+    route.retry = convert_retry(*retry, reader.path_of("retry"), ctx);
+  }
+  if (const auto* fallback = reader.read_table("fallback")) {
+    route.fallback = convert_fallback(*fallback, reader.path_of("fallback"), ctx);
+  }
+  if (const auto* list = reader.find("filters")) {
+    for_each_table(*list, "filters", reader.path_of("filters"), ctx,
+                   [&](const toml::table& entry, const std::string& entry_path) {
+                     if (auto ref = convert_named_entry(entry, entry_path, filters,
+                                                        /*is_handler=*/false, ctx)) {
+                       route.filters.push_back(std::move(*ref));
+                     }
+                   });
+  }
+  return route;
+}
+
+}  // namespace
+
+std::vector<RouteConfig> convert_routes(const toml::node& routes, const FilterCatalog& filters,
+                                        LoadContext& ctx) {
+  std::vector<RouteConfig> out;
+  for_each_table(routes, "routes", "routes", ctx,
+                 [&](const toml::table& table, const std::string& path) {
+                   out.push_back(convert_route(table, path, filters, ctx));
+                 });
+  return out;
+}
+
+}  // namespace apigw::config::detail

@@ -1,0 +1,75 @@
+// TOML -> schema structs: [server] (limits, timeouts, access log, trusted proxies) and [admin].
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <utility>
+
+#include "config/detail.h"
+#include "config/reader.h"
+#include "http/message.h"
+
+namespace apigw::config::detail {
+namespace {
+
+const FieldTable<ServerLimits> kLimitFields = {
+    {"max_header_bytes", &ServerLimits::max_header_bytes},
+    {"max_header_count", &ServerLimits::max_header_count},
+    {"max_uri_bytes", &ServerLimits::max_uri_bytes},
+    {"max_body_bytes", &ServerLimits::max_body_bytes},
+    {"max_connections", &ServerLimits::max_connections},
+};
+
+const FieldTable<ServerTimeouts> kTimeoutFields = {
+    {"header_read", &ServerTimeouts::header_read},
+    {"body_read", &ServerTimeouts::body_read},
+    {"idle", &ServerTimeouts::idle},
+    {"drain", &ServerTimeouts::drain},
+};
+
+void convert_limits(const toml::table& table, ServerLimits& limits, LoadContext& ctx) {
+  TableReader reader(table, "server.limits", kLimitFields.keys(), ctx);
+  kLimitFields.read(reader, limits);
+}
+
+void convert_timeouts(const toml::table& table, ServerTimeouts& timeouts, LoadContext& ctx) {
+  TableReader reader(table, "server.timeouts", kTimeoutFields.keys(), ctx);
+  kTimeoutFields.read(reader, timeouts);
+}
+
+}  // namespace
+
+ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
+  ServerConfig server;
+  TableReader reader(table, "server",
+                     {"listen", "workers", "limits", "timeouts", "access_log", "trusted_proxies"},
+                     ctx);
+  server.position = reader.position();
+  reader.read_strings("listen", server.listen);
+  reader.read_count("workers", server.workers);
+  reader.read_strings("trusted_proxies", server.trusted_proxies);
+  if (const auto* limits = reader.read_table("limits")) {
+    convert_limits(*limits, server.limits, ctx);
+  }
+  if (const auto* timeouts = reader.read_table("timeouts")) {
+    convert_timeouts(*timeouts, server.timeouts, ctx);
+  }
+  if (const auto* access_log = reader.read_table("access_log")) {
+    TableReader log(*access_log, "server.access_log", {"enabled", "path"}, ctx);
+    log.read_bool("enabled", server.access_log.enabled);
+    log.read_string("path", server.access_log.path);
+  }
+  return server;
+}
+
+AdminConfig convert_admin(const toml::table& table, LoadContext& ctx) {
+  AdminConfig admin;
+  TableReader reader(table, "admin", {"listen", "token"}, ctx);
+  admin.position = reader.position();
+  reader.read_string("listen", admin.listen);
+  reader.read_string("token", admin.token);
+  return admin;
+}
+
+}  // namespace apigw::config::detail
