@@ -8,7 +8,8 @@
 # Env options:
 #   APIGW_BIN      apigw binary (default: <repo>/build/release/src/apigw)
 #   APIGW_ALT_BIN  a second apigw binary, measured as "apigw-alt" (A/B of a change)
-#   APIGW_ROUTE_EXTRA      TOML lines added to apigw's route (e.g. 'filters = [...]')
+#   APIGW_ROUTE_EXTRA      TOML lines added to apigw's route (e.g. 'filters = [...]'); {backend}
+#                          stands for the backend's address (a forward_auth url, say)
 #   APIGW_ALT_ROUTE_EXTRA  the same for apigw-alt (default: APIGW_ROUTE_EXTRA); the same binary
 #                          as APIGW_ALT_BIN with other filters measures what the filters cost
 #   PROXIES        default: "apigw nginx" (+ "apigw-alt" when APIGW_ALT_BIN is set)

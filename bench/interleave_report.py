@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Summarize bench/interleave.sh: the median of each proxy's runs, and ratios to NGINX.
+"""Summarize bench/interleave.sh: the median of each proxy's runs, and ratios to NGINX (and, for
+an A/B of two apigw builds or configs, of apigw to apigw-alt).
 
 Usage: interleave_report.py RESULTS.tsv [NOTE]
 RESULTS.tsv has bench/run.sh's throughput columns (proxy workers conns rps p50_ms p99_ms
@@ -11,7 +12,7 @@ from collections import defaultdict
 
 
 def main():
-    runs = defaultdict(list)  # (proxy, conns) -> [(rps, p99, cpu_us, errors)], in run order
+    runs = defaultdict(list)  # (proxy, conns) -> [(rps, p99, cpu_us, errors, p50)], in run order
     order = []
     with open(sys.argv[1]) as f:
         for line in f:
@@ -21,13 +22,14 @@ def main():
             key = (cells[0], int(cells[2]))
             if cells[0] not in order:
                 order.append(cells[0])
-            runs[key].append((float(cells[3]), float(cells[5]), float(cells[6]), int(cells[8])))
+            runs[key].append((float(cells[3]), float(cells[5]), float(cells[6]), int(cells[8]),
+                              float(cells[4])))
     if len(sys.argv) > 2:
         print(sys.argv[2])
     # Ratios to NGINX two ways: of the medians, and the median of each round's own ratio (runs of
     # one round are seconds apart, so a drifting machine moves both sides of that ratio alike).
-    header = ("proxy", "conns", "runs", "req/s", "P99 ms", "P99 runs", "CPU us/req", "CPU runs",
-              "errors", "CPU vs nginx", "paired", "P99 vs nginx", "paired")
+    header = ("proxy", "conns", "runs", "req/s", "P50 ms", "P99 ms", "P99 runs", "CPU us/req",
+              "CPU runs", "errors", "CPU vs nginx", "paired", "P99 vs nginx", "paired")
     rows = []
     for conns in sorted({c for _, c in runs}):
         base = runs.get(("nginx", conns))
@@ -44,7 +46,8 @@ def main():
             paired_cpu = statistics.median(a[2] / b[2] for a, b in pairs) if pairs else None
             paired_p99 = statistics.median(a[1] / b[1] for a, b in pairs) if pairs else None
             rows.append((proxy, str(conns), str(len(rs)),
-                         f"{statistics.median(r[0] for r in rs):,.0f}", f"{p99:.2f}",
+                         f"{statistics.median(r[0] for r in rs):,.0f}",
+                         f"{statistics.median(r[4] for r in rs):.3f}", f"{p99:.2f}",
                          ", ".join(f"{r[1]:.1f}" for r in rs), f"{cpu:.2f}", ", ".join(f"{r[2]:.1f}" for r in rs),
                          str(sum(r[3] for r in rs)),
                          f"{cpu / base_cpu:.2f}x" if vs else "",
@@ -55,6 +58,17 @@ def main():
     for row in [header] + rows:
         print("  ".join(cell.rjust(w) if i else cell.ljust(w)
                         for i, (cell, w) in enumerate(zip(row, widths))))
+    # A/B: apigw against apigw-alt, each round's ratio (the two run seconds apart).
+    for conns in sorted({c for _, c in runs}):
+        a, b = runs.get(("apigw", conns)), runs.get(("apigw-alt", conns))
+        if not a or not b:
+            continue
+        pairs = list(zip(a, b))
+        print(f"apigw / apigw-alt at {conns} conns, paired medians: "
+              f"CPU per request {statistics.median(x[2] / y[2] for x, y in pairs):.3f}x, "
+              f"P50 {statistics.median(x[4] / y[4] for x, y in pairs):.3f}x, "
+              f"P99 {statistics.median(x[1] / y[1] for x, y in pairs):.3f}x, "
+              f"P50 difference {statistics.median(x[4] - y[4] for x, y in pairs) * 1000:+.0f} us")
 
 
 if __name__ == "__main__":

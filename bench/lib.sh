@@ -102,6 +102,7 @@ start_proxy() {
       if [ "$name" = apigw-alt ]; then
         bin=$APIGW_ALT_BIN; extra=${APIGW_ALT_ROUTE_EXTRA-$extra}
       fi
+      extra=${extra//\{backend\}/127.0.0.1:$BACKEND_PORT}   # e.g. forward_auth's url
       admin_port=$(free_port)
       write_apigw_conf "$dir" "$workers" "$PROXY_PORT" "$admin_port" "$extra"
       $pin "$bin" run -c "$dir/apigw.toml" >>"$dir/stderr.log" 2>&1 &

@@ -1,5 +1,7 @@
 #include "app/gateway.h"
 
+#include <algorithm>
+
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -73,7 +75,10 @@ bool Gateway::start() {
 
   const config::ServerConfig& server = initial_config_.server;
   std::vector<server::tcp::endpoint> endpoints;
+  std::vector<bool> proxy_protocol;
   for (const auto& address : server.listen) {
+    proxy_protocol.push_back(std::find(server.proxy_protocol.begin(), server.proxy_protocol.end(),
+                                       address) != server.proxy_protocol.end());
     server::tcp::endpoint endpoint;
     if (!proxy::parse_listen_address(address, endpoint)) {
       util::log_error("invalid listen address '" + address + "'");
@@ -108,7 +113,7 @@ bool Gateway::start() {
     for (std::size_t i = 0; i < worker_count; ++i) {
       workers_.push_back(
           std::make_unique<server::Worker>(i, access_log_ ? &access_log_->queue(i) : nullptr));
-      workers_.back()->listen(endpoints);
+      workers_.back()->listen(endpoints, proxy_protocol);
     }
     admin::AdminSources sources;
     sources.workers = [this] {
@@ -177,11 +182,14 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why) {
     next.admin.token = bound.token;
   }
   if (next.server.listen != current_->config.server.listen ||
+      next.server.proxy_protocol != current_->config.server.proxy_protocol ||
       next.server.workers != current_->config.server.workers ||
       next.admin.listen != current_->config.admin.listen ||
       next.server.access_log.enabled != current_->config.server.access_log.enabled ||
       next.server.access_log.path != current_->config.server.access_log.path) {
-    util::log_warn("reload: listen addresses, workers and access_log take effect on restart only");
+    util::log_warn(
+        "reload: listen addresses, proxy_protocol, workers and access_log take effect on restart "
+        "only");
   }
   std::vector<std::string> warnings;
   auto snapshot = snapshot::build_snapshot(std::move(next), current_->version + 1, current_.get(),

@@ -43,12 +43,14 @@ void convert_timeouts(const toml::table& table, ServerTimeouts& timeouts, LoadCo
 ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
   ServerConfig server;
   TableReader reader(table, "server",
-                     {"listen", "workers", "limits", "timeouts", "access_log", "trusted_proxies"},
+                     {"listen", "workers", "limits", "timeouts", "access_log", "trusted_proxies",
+                      "proxy_protocol"},
                      ctx);
   server.position = reader.position();
   reader.read_strings("listen", server.listen);
   reader.read_count("workers", server.workers);
   reader.read_strings("trusted_proxies", server.trusted_proxies);
+  reader.read_strings("proxy_protocol", server.proxy_protocol);
   if (const auto* limits = reader.read_table("limits")) {
     convert_limits(*limits, server.limits, ctx);
   }

@@ -48,6 +48,10 @@ struct ServerConfig {
   // Peers (CIDR blocks) whose X-Forwarded-For is believed: for their requests the client is the
   // rightmost address in it that is not itself trusted. Empty: the client is always the peer.
   std::vector<std::string> trusted_proxies;
+  // Listen addresses (each one of `listen`) whose connections start with a PROXY protocol header
+  // (v1 or v2, as HAProxy and cloud load balancers send): the client is the address it names.
+  // A connection on such a listener without a valid header is closed.
+  std::vector<std::string> proxy_protocol;
   std::uint32_t workers = 0;                          // 0: one per core
   ServerLimits limits;
   ServerTimeouts timeouts;

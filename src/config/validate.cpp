@@ -81,6 +81,12 @@ void Validator::server(const ServerConfig& server) {
   positive("server.timeouts.body_read", at, "body_read", timeouts.body_read.count() > 0);
   positive("server.timeouts.idle", at, "idle", timeouts.idle.count() > 0);
   positive("server.timeouts.drain", at, "drain", timeouts.drain.count() > 0);
+  for (const auto& address : server.proxy_protocol) {
+    if (std::find(server.listen.begin(), server.listen.end(), address) == server.listen.end()) {
+      error("server.proxy_protocol", at,
+            "'proxy_protocol' names '" + address + "', which is not one of 'listen'");
+    }
+  }
   for (const auto& block : server.trusted_proxies) {
     std::string problem;
     if (!util::parse_cidr(block, &problem)) {

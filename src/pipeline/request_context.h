@@ -16,6 +16,7 @@
 #include "http/path_template.h"
 #include "pipeline/body_transform.h"
 #include "util/cancellation.h"
+#include "util/cidr.h"
 
 namespace apigw::pipeline {
 
@@ -71,6 +72,7 @@ struct RequestContext {
   const http::PathParams* params = nullptr;
   std::string_view request_id;
   std::string_view client_address;  // the client: the peer, or what trusted proxies said
+  util::IpAddress client_ip;        // the same, parsed (for address checks without parsing)
   std::string_view peer_address;    // the TCP peer (a trusted proxy, a load balancer)
   std::string_view route_name;      // empty until a route matched (or when none did)
   std::size_t worker_index = 0;

@@ -17,6 +17,7 @@ inline RequestContext context_for(const http::RequestHead& head, std::string_vie
   ctx.route_name = "all";
   ctx.request_id = "rid-1";
   ctx.client_address = ctx.peer_address = client;
+  if (auto ip = util::parse_ip(client)) ctx.client_ip = *ip;
   return ctx;
 }
 

@@ -44,6 +44,7 @@ awaitable<bool> ClientSession::handle_request() {
   ctx.head = &head;
   ctx.params = &scratch.params;
   ctx.client_address = ctx.peer_address = client_ip_;
+  ctx.client_ip = client_address_;
   if (!snapshot.trusted_proxies.empty()) resolve_client_address(snapshot.trusted_proxies);
   ctx.worker_index = worker_.index();
   ctx.services = &worker_;
@@ -129,7 +130,10 @@ void ClientSession::resolve_client_address(const util::CidrSet& trusted) {
   }
   const http::ForwardedClient client =
       http::forwarded_client(client_ip_, std::span(values.data(), count), trusted);
-  if (!client.address.empty()) ctx.client_address = client.address;
+  if (!client.address.empty()) {
+    ctx.client_address = client.address;
+    ctx.client_ip = client.ip;
+  }
 }
 
 awaitable<bool> ClientSession::run_request_phase(const pipeline::FilterChain& chain) {

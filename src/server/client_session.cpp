@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "http/path.h"
+#include "http/proxy_protocol.h"
 #include "proxy/head_writer.h"
 #include "server/proxy_exchange.h"
 #include "server/read_now.h"
@@ -12,8 +13,9 @@
 
 namespace apigw::server {
 
-void ClientSession::start(Worker& worker, tcp_socket socket) {
+void ClientSession::start(Worker& worker, tcp_socket socket, bool proxy_protocol) {
   auto session = std::make_unique<ClientSession>(worker, std::move(socket));
+  session->awaiting_proxy_header_ = proxy_protocol;
   // A client usually sends its first request right behind the handshake: read it on the spot
   // rather than wait for readiness (read_now.h); only a client that has sent nothing yet waits.
   worker.buffers().acquire(session->input_);
@@ -33,7 +35,14 @@ ClientSession::ClientSession(Worker& worker, tcp_socket socket)
     : worker_(worker), socket_(std::move(socket)) {
   error_code ec;
   const auto remote = socket_.remote_endpoint(ec);
-  if (!ec) client_ip_ = remote.address().to_string();
+  if (!ec) {
+    client_ip_ = remote.address().to_string();
+    if (remote.address().is_v4()) {
+      client_address_ = util::IpAddress::v4(remote.address().to_v4().to_bytes());
+    } else {
+      client_address_ = util::IpAddress::v6(remote.address().to_v6().to_bytes());
+    }
+  }
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);  // for write_all's immediate write
   worker_.sweeper().add(*this);
@@ -100,6 +109,7 @@ void ClientSession::begin_unparsed_request() {
   scratch_->head.target = line.target;
   ctx.head = &scratch_->head;
   ctx.client_address = ctx.peer_address = client_ip_;
+  ctx.client_ip = client_address_;
   ctx.worker_index = worker_.index();
   util::make_request_id(request_id_storage_);
   ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
@@ -235,7 +245,8 @@ awaitable<bool> ClientSession::read_request_head() {
   worker_.buffers().acquire(input_);
   expect(Phase::client_head, server.timeouts.header_read);
   for (;;) {
-    if (!input_.empty()) {
+    if (awaiting_proxy_header_ && !input_.empty() && !take_proxy_header()) co_return false;
+    if (!awaiting_proxy_header_ && !input_.empty()) {
       const http::ParseResult result =
           http::parse_request_head(input_.readable(), limits, scratch_->head);
       if (result.status == http::ParseStatus::complete) {
@@ -256,7 +267,8 @@ awaitable<bool> ClientSession::read_request_head() {
     auto [ec, n] = co_await socket_.async_read_some(
         net::buffer(input_.write_position(), input_.writable()), use_nothrow);
     if (ec) {
-      if (timed_out_ && timed_out_in_ == Phase::client_head && !input_.empty()) {
+      if (timed_out_ && timed_out_in_ == Phase::client_head && !input_.empty() &&
+          !awaiting_proxy_header_) {
         begin_unparsed_request();
         co_await answer(pipeline::LocalReply::error(408, "request_timeout",
                                                     "request head not received in time"),
@@ -266,6 +278,26 @@ awaitable<bool> ClientSession::read_request_head() {
     }
     input_.commit(n);
   }
+}
+
+bool ClientSession::take_proxy_header() {
+  const http::ProxyParseResult proxy = http::parse_proxy_protocol(input_.readable());
+  switch (proxy.status) {
+    case http::ProxyParseStatus::need_more:
+      return true;
+    case http::ProxyParseStatus::error:
+      // Not from the proxy in front of us (or a broken one): nothing to answer in HTTP terms.
+      return false;
+    case http::ProxyParseStatus::done:
+      if (!proxy.header.local) {
+        client_ip_ = proxy.header.source_text;
+        client_address_ = proxy.header.source;
+      }
+      input_.consume(proxy.header_bytes);
+      awaiting_proxy_header_ = false;
+      return true;
+  }
+  return false;
 }
 
 awaitable<void> ClientSession::lingering_close() {

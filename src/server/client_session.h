@@ -46,8 +46,9 @@ class ClientSession final : public Expirable {
  public:
   using Owner = std::unique_ptr<ClientSession>;
 
-  // Takes over an accepted connection.
-  static void start(Worker& worker, tcp_socket socket);
+  // Takes over an accepted connection; `proxy_protocol`: it starts with a PROXY protocol header
+  // naming the client ([server] proxy_protocol).
+  static void start(Worker& worker, tcp_socket socket, bool proxy_protocol = false);
 
   ClientSession(Worker& worker, tcp_socket socket);
   ~ClientSession() override;
@@ -92,6 +93,9 @@ class ClientSession final : public Expirable {
   static awaitable<void> serve(Owner self);
   // Reads until a complete head is parsed. False: the connection is done.
   awaitable<bool> read_request_head();
+  // On a proxy_protocol listener, before the first request: takes the PROXY header from the
+  // input once whole (the client becomes the address it names). False: not a valid header.
+  bool take_proxy_header();
   // After a response with nothing more buffered: waits up to kLinger for the next request with a
   // plain read (see the .cpp for why).
   enum class Linger : std::uint8_t { request, quiet, closed };
@@ -121,6 +125,7 @@ class ClientSession final : public Expirable {
   Worker& worker_;
   tcp_socket socket_;
   std::string client_ip_;
+  util::IpAddress client_address_;  // client_ip_, parsed once per connection
   ByteBuffer input_;
   // Held while a request is in progress, returned to the worker's pool while idle.
   std::unique_ptr<RequestScratch> scratch_;
@@ -137,6 +142,7 @@ class ClientSession final : public Expirable {
   bool timed_out_ = false;
   bool aborted_ = false;                    // abort() was called: no retry, no next request
   bool client_gone_ = false;                // seen while a filter waited on I/O
+  bool awaiting_proxy_header_ = false;      // the PROXY protocol header has not been read yet
   UpstreamConnection* upstream_ = nullptr;  // the connection of the exchange in progress
 };
 

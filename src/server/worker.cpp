@@ -59,8 +59,11 @@ store::http::HttpClient& Worker::http_client() {
   return *http_client_;
 }
 
-void Worker::listen(const std::vector<tcp::endpoint>& endpoints) {
-  for (const auto& endpoint : endpoints) {
+void Worker::listen(const std::vector<tcp::endpoint>& endpoints,
+                    const std::vector<bool>& proxy_protocol) {
+  for (std::size_t i = 0; i < endpoints.size(); ++i) {
+    const tcp::endpoint& endpoint = endpoints[i];
+    proxy_protocol_.push_back(i < proxy_protocol.size() && proxy_protocol[i]);
     auto acceptor = std::make_unique<tcp_acceptor>(context_);
     acceptor->open(endpoint.protocol());
     acceptor->set_option(net::socket_base::reuse_address(true));
@@ -86,8 +89,8 @@ void Worker::start(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   }
   install(std::move(snapshot));
   sweeper_.start();
-  for (auto& acceptor : acceptors_) {
-    net::co_spawn(context_, accept_loop(*acceptor), net::detached);
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+    net::co_spawn(context_, accept_loop(*acceptors_[i], proxy_protocol_[i]), net::detached);
   }
   thread_ = std::thread([this] { context_.run(); });
 }
@@ -215,7 +218,7 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
   return proxy::Balancer::npos;
 }
 
-awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor) {
+awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor, bool proxy_protocol) {
   steady_timer pause(context_);
   for (;;) {
     const auto limit = current_->snapshot->config.server.limits.max_connections;
@@ -232,7 +235,7 @@ awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor) {
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    ClientSession::start(*this, std::move(socket));
+    ClientSession::start(*this, std::move(socket), proxy_protocol);
     // Connections come in bursts (a client pool opening, a load balancer failing over): take the
     // others already queued now, rather than one per pass of the worker's queue.
     for (int more = 0;
@@ -240,7 +243,7 @@ awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor) {
       error_code burst_ec;
       tcp_socket next = acceptor.accept(burst_ec);
       if (burst_ec) break;  // nothing more queued (would_block), or an error the next wait sees
-      ClientSession::start(*this, std::move(next));
+      ClientSession::start(*this, std::move(next), proxy_protocol);
     }
   }
 }

@@ -72,7 +72,9 @@ class Worker final : public pipeline::WorkerServices {
   Worker& operator=(const Worker&) = delete;
 
   // Main thread, before start(): binds this worker's acceptors. Throws on failure.
-  void listen(const std::vector<tcp::endpoint>& endpoints);
+  // `proxy_protocol[i]`: connections on endpoints[i] start with a PROXY protocol header.
+  void listen(const std::vector<tcp::endpoint>& endpoints,
+              const std::vector<bool>& proxy_protocol = {});
   // Main thread: installs the first snapshot and starts the thread.
   void start(std::shared_ptr<const snapshot::Snapshot> snapshot);
   // Any thread: hands a new snapshot to the worker (requests in flight keep theirs).
@@ -122,11 +124,12 @@ class Worker final : public pipeline::WorkerServices {
 
  private:
   void install(std::shared_ptr<const snapshot::Snapshot> snapshot);
-  awaitable<void> accept_loop(tcp_acceptor& acceptor);
+  awaitable<void> accept_loop(tcp_acceptor& acceptor, bool proxy_protocol);
 
   std::size_t index_;
   net::io_context context_;
   std::vector<std::unique_ptr<tcp_acceptor>> acceptors_;
+  std::vector<bool> proxy_protocol_;  // [acceptor]
   std::thread thread_;
   std::shared_ptr<WorkerSnapshot> current_;
   DeadlineSweeper sweeper_;

@@ -91,6 +91,39 @@ TEST(ClientAddress, BehindATrustedProxyTheRightmostUntrustedHopIsTheClient) {
   EXPECT_NE(lines[0].find("\"client\":\"10.1.2.3\""), std::string::npos) << lines[0];
 }
 
+TEST(ClientAddress, OnAProxyProtocolListenerTheHeaderNamesTheClient) {
+  EchoBackend backend;
+  TempDir dir;
+  const std::string log = dir.path() + "/access.log";
+  Gateway gateway(
+      restricted_config(backend.address(), R"(proxy_protocol = ["127.0.0.1:{port}"])", log));
+  const std::string request = "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+  const auto v1 = parse_response(
+      raw_exchange(gateway.port(), "PROXY TCP4 10.1.2.3 10.0.0.1 5555 80\r\n" + request));
+  EXPECT_EQ(v1.status, 200);
+  EXPECT_NE(v1.body.find("\"x-forwarded-for\":\"10.1.2.3\""), std::string::npos) << v1.body;
+
+  // v2: signature, version 2 / PROXY, TCP over IPv4, 12 address bytes.
+  std::string v2("\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c", 16);
+  v2 += std::string(
+      "\x0a\x06\x06\x01"
+      "\x0a\x00\x00\x01"
+      "\x15\xb3"
+      "\x00\x50",
+      12);
+  EXPECT_EQ(parse_response(raw_exchange(gateway.port(), v2 + "GET /office/a HTTP/1.1\r\nHost: a\r\n"
+                                                             "Connection: close\r\n\r\n"))
+                .status,
+            403)
+      << "10.6.6.1 from the v2 header is in the denied block";
+
+  EXPECT_EQ(raw_exchange(gateway.port(), request), "")
+      << "no PROXY header: closed without an answer";
+  const auto lines = read_lines(log, 2);
+  ASSERT_GE(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("\"client\":\"10.1.2.3\""), std::string::npos) << lines[0];
+}
+
 TEST(ClientAddress, InvalidTrustedProxiesAreRefusedAtLoad) {
   TempDir dir;
   const std::string path =

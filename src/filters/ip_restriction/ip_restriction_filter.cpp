@@ -5,9 +5,8 @@
 namespace apigw::filters::ip_restriction {
 
 pipeline::Verdict IpRestrictionFilter::on_request(pipeline::RequestContext& ctx) const {
-  const std::optional<util::IpAddress> client = util::parse_ip(ctx.client_address);
   const bool refused =
-      !client || deny_.contains(*client) || (has_allow_ && !allow_.contains(*client));
+      deny_.contains(ctx.client_ip) || (has_allow_ && !allow_.contains(ctx.client_ip));
   if (!refused) return pipeline::Verdict::next;
   ctx.local_reply =
       pipeline::LocalReply::error(403, "forbidden", "your address may not use this route");
