@@ -20,6 +20,9 @@ bool HeaderEdits::overrides(std::string_view name) const {
   for (const auto& removed : remove) {
     if (http::iequals(removed, name)) return true;
   }
+  for (const HeaderEdits* edits : shared) {
+    if (edits->overrides(name)) return true;
+  }
   return false;
 }
 
@@ -60,7 +63,7 @@ void RequestContext::reset() {
     if (body->capacity() > kKeptBodyCapacity) body->shrink_to_fit();
   }
   request_body_buffered = false;
-  start = Clock::now();
+  start = {};  // the server sets it when the request starts (no clock read for a reset)
   status_sent = 0;
   bytes_in = bytes_out = 0;
   upstream_address = {};

@@ -33,13 +33,24 @@ struct HeaderEdits {
   std::vector<HeaderSet> set;  // replaces any header of the same name
   std::vector<HeaderSet> add;  // appended; headers of the same name stay (Vary)
   std::vector<std::string> remove;
-  bool empty() const { return set.empty() && add.empty() && remove.empty(); }
+  // Edits fixed in a filter's config (the headers filter), taken by reference rather than
+  // copied per request; they live as long as the request's snapshot.
+  std::vector<const HeaderEdits*> shared;
+  bool empty() const { return set.empty() && add.empty() && remove.empty() && shared.empty(); }
   // True if `name` is set or removed here (so the original header must not be copied).
   bool overrides(std::string_view name) const;
+  // Calls `write(name, value)` for every header set or added, shared edits included.
+  template <typename Write>
+  void for_each_written(Write&& write) const {
+    for (const auto& header : set) write(header.name, header.value);
+    for (const auto& header : add) write(header.name, header.value);
+    for (const HeaderEdits* edits : shared) edits->for_each_written(write);
+  }
   void clear() {
     set.clear();
     add.clear();
     remove.clear();
+    shared.clear();
   }
 };
 

@@ -49,8 +49,8 @@ void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t l
 
 void append_edits(std::string& out, const pipeline::HeaderEdits* edits) {
   if (edits == nullptr) return;
-  for (const auto& header : edits->set) append_header(out, header.name, header.value);
-  for (const auto& header : edits->add) append_header(out, header.name, header.value);
+  edits->for_each_written(
+      [&out](std::string_view name, std::string_view value) { append_header(out, name, value); });
 }
 
 }  // namespace

@@ -35,6 +35,7 @@ awaitable<bool> ClientSession::handle_request() {
   pipeline::RequestContext& ctx = scratch.request;
   const http::RequestHead& head = scratch.head;
   ctx.reset();
+  ctx.start = pipeline::RequestContext::Clock::now();
   client_gone_ = false;
   // Keep this request's snapshot: a reload during the request must not change it.
   serving_ = worker_.current();

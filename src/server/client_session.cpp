@@ -102,6 +102,7 @@ void ClientSession::begin_unparsed_request() {
   // request line, when it is there, still names the method and target for the access log.
   pipeline::RequestContext& ctx = scratch_->request;
   ctx.reset();
+  ctx.start = pipeline::RequestContext::Clock::now();
   const http::RequestLine line = http::peek_request_line(input_.readable());
   scratch_->head.clear();
   scratch_->head.method_text = line.method;

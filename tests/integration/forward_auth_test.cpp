@@ -93,6 +93,19 @@ TEST(ForwardAuth, HttpsWithAThrowAwayCaAndAPositiveCache) {
       << "without the CA the certificate is not trusted";
 }
 
+TEST(ForwardAuth, TheRoutesTimeoutBoundsTheWait) {
+  TestHttpServer auth;
+  EchoBackend backend;
+  Gateway gateway(pool_config(
+      targets_toml({backend.address()}), "",
+      "timeout = \"500ms\"\nfilters = [{ name = \"forward_auth\", url = \"" + auth.url("/auth") +
+          "\", timeout = \"5s\" }]"));
+  const auto waited = http_get(gateway.port(), "/a", {"-H", "Authorization: Bearer slow"});
+  EXPECT_EQ(waited.status, 504) << waited.body;
+  EXPECT_NE(waited.body.find("\"code\":\"gateway_timeout\""), std::string::npos) << waited.body;
+  EXPECT_TRUE(backend.received().empty());
+}
+
 TEST(ForwardAuth, AClientThatLeavesCancelsTheWait) {
   TestHttpServer auth;
   EchoBackend backend;

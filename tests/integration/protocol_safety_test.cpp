@@ -2,6 +2,8 @@
 // right status, the connection is closed, and nothing reaches the backend.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "support/gateway.h"
@@ -140,6 +142,43 @@ TEST_F(ProtocolSafety, SlowlorisIsCutByTheHeaderTimeout) {
 TEST_F(ProtocolSafety, GoodRequestAfterRefusalsStillWorks) {
   expect_refused("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n", 400, "obs-fold");
   EXPECT_EQ(http_get(gateway.port(), "/fine").status, 200);
+}
+
+TEST(ProtocolRefusals, AreCountedAndLoggedWithMethodAndPath) {
+  EchoBackend backend;
+  TempDir dir;
+  const std::string log = dir.path() + "/access.log";
+  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}) +
+                  "[server.access_log]\nenabled = true\npath = \"" + log + "\"\n");
+  RawConnection smuggler(gateway.port());
+  smuggler.send(
+      "POST /transfer?to=bob HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_EQ(parse_response(smuggler.read_until_close()).status, 400);
+  RawConnection huge(gateway.port());
+  huge.send("GET /big-head HTTP/1.1\r\nHost: a\r\nX-Pad: " + std::string(5000, 'p') +
+            "\r\n\r\n");
+  EXPECT_EQ(parse_response(huge.read_until_close()).status, 431);
+
+  EXPECT_TRUE(gateway.wait_for_metric(
+      R"(apigw_requests_total{route="",method="POST",status_class="4xx"} 1)"))
+      << gateway.metrics();
+  EXPECT_TRUE(gateway.wait_for_metric(
+      R"(apigw_requests_total{route="",method="GET",status_class="4xx"} 1)"))
+      << gateway.metrics();
+  std::string lines;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::ifstream file(log);
+    lines.assign(std::istreambuf_iterator<char>(file), {});
+    if (lines.find("/big-head") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(lines.find(R"("method":"POST","path":"/transfer?to=bob","status":400)"),
+            std::string::npos)
+      << lines;
+  EXPECT_NE(lines.find(R"("method":"GET","path":"/big-head","status":431)"), std::string::npos)
+      << lines;
+  EXPECT_TRUE(backend.received().empty());
 }
 
 }  // namespace

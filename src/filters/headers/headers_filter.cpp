@@ -3,9 +3,9 @@
 namespace apigw::filters::headers {
 namespace {
 
+// The config's edits are fixed for the snapshot: the request points at them, nothing is copied.
 void merge(const pipeline::HeaderEdits& from, pipeline::HeaderEdits& into) {
-  into.set.insert(into.set.end(), from.set.begin(), from.set.end());
-  into.remove.insert(into.remove.end(), from.remove.begin(), from.remove.end());
+  if (!from.empty()) into.shared.push_back(&from);
 }
 
 }  // namespace

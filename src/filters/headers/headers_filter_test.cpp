@@ -38,6 +38,8 @@ std::string describe(const pipeline::HeaderEdits& edits) {
   std::string text;
   for (const auto& header : edits.set) text += "set " + header.name + "=" + header.value + "; ";
   for (const auto& name : edits.remove) text += "remove " + name + "; ";
+  for (const auto* shared : edits.shared)
+    text += describe(*shared);  // the filter's own, by reference
   return text;
 }
 
