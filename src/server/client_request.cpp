@@ -96,8 +96,20 @@ awaitable<bool> ClientSession::handle_request() {
     if (!keep && !bodyless) co_await lingering_close();
     co_return keep;
   };
-  if (!route.chain.empty() && !co_await run_request_phase(route.chain)) {
-    co_return co_await answer_locally();
+  if (!route.chain.empty()) {
+    // Synchronous filters run here, in this frame; only a filter that waits on I/O costs a
+    // coroutine (finish_request_phase).
+    pipeline::PhaseStep step = route.chain.run_request_phase(ctx);
+    if (step.verdict == pipeline::Verdict::suspend) {
+      step = co_await finish_request_phase(route.chain, step);
+    }
+    if (step.verdict != pipeline::Verdict::next) {
+      if (!ctx.local_reply) {
+        ctx.local_reply = pipeline::LocalReply::error(
+            500, "filter_failed", "a filter stopped the request without an answer");
+      }
+      co_return co_await answer_locally();
+    }
   }
 
   if (head.framing == http::BodyFraming::content_length &&
@@ -111,7 +123,13 @@ awaitable<bool> ClientSession::handle_request() {
   }
 
   if (route.handler) {
-    co_await run_handler(*route.handler);
+    if (route.handler->handle(ctx) == pipeline::Verdict::suspend) {
+      co_await finish_handler(*route.handler);
+    }
+    if (!ctx.local_reply) {
+      ctx.local_reply =
+          pipeline::LocalReply::error(500, "handler_failed", "the route's handler gave no answer");
+    }
     co_return co_await answer_locally();
   }
 
@@ -137,13 +155,13 @@ void ClientSession::resolve_client_address(const util::CidrSet& trusted) {
   }
 }
 
-awaitable<bool> ClientSession::run_request_phase(const pipeline::FilterChain& chain) {
+awaitable<pipeline::PhaseStep> ClientSession::finish_request_phase(
+    const pipeline::FilterChain& chain, pipeline::PhaseStep step) {
   pipeline::RequestContext& ctx = scratch_->request;
-  pipeline::PhaseStep step = chain.run_request_phase(ctx);
   while (step.verdict == pipeline::Verdict::suspend) {
     const pipeline::AsyncFilter* filter = chain.at(step.index).as_async();
-    if (filter == nullptr) {
-      step.verdict = pipeline::Verdict::stop;  // a synchronous filter cannot wait: refused below
+    if (filter == nullptr) {  // a synchronous filter cannot wait: refused
+      step.verdict = pipeline::Verdict::stop;
       break;
     }
     const pipeline::Verdict verdict =
@@ -154,25 +172,13 @@ awaitable<bool> ClientSession::run_request_phase(const pipeline::FilterChain& ch
     }
     step = chain.run_request_phase(ctx, step.index + 1);
   }
-  if (step.verdict == pipeline::Verdict::next) co_return true;
-  if (!ctx.local_reply) {
-    ctx.local_reply = pipeline::LocalReply::error(500, "filter_failed",
-                                                  "a filter stopped the request without an answer");
-  }
-  co_return false;
+  co_return step;
 }
 
-awaitable<void> ClientSession::run_handler(const pipeline::Handler& handler) {
+awaitable<void> ClientSession::finish_handler(const pipeline::Handler& handler) {
   pipeline::RequestContext& ctx = scratch_->request;
-  pipeline::Verdict verdict = handler.handle(ctx);
-  if (verdict == pipeline::Verdict::suspend) {
-    if (const pipeline::AsyncHandler* async = handler.as_async()) {
-      verdict = co_await await_io([&ctx, async] { return async->resume(ctx); });
-    }
-  }
-  if (!ctx.local_reply) {
-    ctx.local_reply =
-        pipeline::LocalReply::error(500, "handler_failed", "the route's handler gave no answer");
+  if (const pipeline::AsyncHandler* async = handler.as_async()) {
+    co_await await_io([&ctx, async] { return async->resume(ctx); });
   }
 }
 

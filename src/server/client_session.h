@@ -104,18 +104,18 @@ class ClientSession final : public Expirable {
   awaitable<Linger> linger();
   // Routes and answers one request. Returns whether the connection stays open.
   awaitable<bool> handle_request();
-  // Runs the request phase of `chain` (awaiting filters that suspend) and, for a handler route,
-  // the handler. True: the request goes on upstream; false: ctx.local_reply is the answer (or
-  // the client is gone: client_gone_).
-  awaitable<bool> run_request_phase(const pipeline::FilterChain& chain);
+  // The request phase after a filter suspended at `step`: awaits it, then runs the chain on
+  // from the next filter (awaiting any other that suspends). Returns where the phase ended.
+  awaitable<pipeline::PhaseStep> finish_request_phase(const pipeline::FilterChain& chain,
+                                                      pipeline::PhaseStep step);
   // Awaits a suspended filter or handler: the request's deadline and the client's going away
   // cancel it (ctx.cancellation).
   template <typename Resume>
   awaitable<pipeline::Verdict> await_io(Resume resume);
   // Behind trusted proxies: the client is the rightmost untrusted X-Forwarded-For hop.
   void resolve_client_address(const util::CidrSet& trusted);
-  // Runs a handler route's handler: ctx.local_reply is its answer.
-  awaitable<void> run_handler(const pipeline::Handler& handler);
+  // Awaits a handler that suspended (AsyncHandler::resume): ctx.local_reply is its answer.
+  awaitable<void> finish_handler(const pipeline::Handler& handler);
   // Answers a request whose head did not parse (431, 400, 408): no filters; logged and counted.
   awaitable<void> refuse_unparsed(int status, std::string_view code, std::string_view message);
   awaitable<void> lingering_close();
