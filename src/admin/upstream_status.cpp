@@ -42,6 +42,8 @@ void append_cluster(std::string& out, const proxy::Cluster& cluster, std::int64_
   out.append(",\"health_check\":").append(upstream.health_check.enabled ? "true" : "false");
   out.append(",\"outlier_detection\":")
       .append(upstream.outlier_detection.enabled ? "true" : "false");
+  out.append(",\"connect_failure_ejection\":")
+      .append(upstream.connect_failure_ejection.enabled ? "true" : "false");
   out.append(",\"circuit_breaker\":").append(upstream.circuit_breaker.enabled ? "true" : "false");
   out.append(",\"targets\":[");
   for (std::size_t i = 0; i < cluster.targets.size(); ++i) {

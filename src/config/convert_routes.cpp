@@ -173,10 +173,10 @@ std::optional<FilterRef> convert_named_entry(const toml::table& entry, const std
 
 RetryConfig convert_retry(const toml::table& table, const std::string& path, LoadContext& ctx) {
   RetryConfig retry;
-  TableReader reader(
-      table, path,
-      {"attempts", "on", "per_try_timeout", "backoff", "non_idempotent", "replay_limit", "budget"},
-      ctx);
+  TableReader reader(table, path,
+                     {"attempts", "on", "per_try_timeout", "backoff", "non_idempotent",
+                      "replay_limit", "budget", "failover"},
+                     ctx);
   reader.read_count("attempts", retry.attempts);
   std::vector<std::string> on;
   if (reader.read_strings("on", on)) {
@@ -215,6 +215,7 @@ RetryConfig convert_retry(const toml::table& table, const std::string& path, Loa
     kBackoffFields.read(inner, retry);
   }
   reader.read_bool("non_idempotent", retry.non_idempotent);
+  reader.read_bool("failover", retry.failover);
   reader.read_size("replay_limit", retry.replay_limit);
   if (const auto* budget = reader.read_table("budget")) {
     static const FieldTable<RetryConfig> kBudgetFields = {

@@ -172,11 +172,12 @@ const FieldTable<UpstreamConfig> kKeepaliveFields = {
 UpstreamConfig convert_upstream(const toml::table& table, const std::string& path,
                                 LoadContext& ctx) {
   UpstreamConfig upstream;
-  TableReader reader(table, path,
-                     {"id", "name", "tags", "targets", "connect_timeout", "request_timeout",
-                      "host_header", "resolve_interval", "keepalive", "balancer", "hash_on",
-                      "outlier_detection", "health_check", "circuit_breaker"},
-                     ctx);
+  TableReader reader(
+      table, path,
+      {"id", "name", "tags", "targets", "connect_timeout", "request_timeout", "host_header",
+       "resolve_interval", "keepalive", "balancer", "hash_on", "outlier_detection",
+       "connect_failure_ejection", "health_check", "circuit_breaker"},
+      ctx);
   upstream.position = reader.position();
   reader.read_string("name", upstream.name, Presence::required);
   convert_meta(reader, "upstreams", upstream.name, upstream.meta);
@@ -218,6 +219,13 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
     detection.enabled = true;
     TableReader inner(*outlier, reader.path_of("outlier_detection"), kOutlierFields.keys(), ctx);
     kOutlierFields.read(inner, detection);
+  }
+  if (const auto* ejection = reader.read_table("connect_failure_ejection")) {
+    OutlierDetectionConfig& detection = upstream.connect_failure_ejection;
+    TableReader inner(*ejection, reader.path_of("connect_failure_ejection"),
+                      kOutlierFields.keys({"enabled"}), ctx);
+    kOutlierFields.read(inner, detection);
+    inner.read_bool("enabled", detection.enabled);
   }
   if (const auto* keepalive = reader.read_table("keepalive")) {
     TableReader pool(*keepalive, reader.path_of("keepalive"), kKeepaliveFields.keys(), ctx);

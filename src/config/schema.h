@@ -52,7 +52,7 @@ struct ServerConfig {
   // (v1 or v2, as HAProxy and cloud load balancers send): the client is the address it names.
   // A connection on such a listener without a valid header is closed.
   std::vector<std::string> proxy_protocol;
-  std::uint32_t workers = 0;                          // 0: one per core
+  std::uint32_t workers = 0;  // 0: one per core
   ServerLimits limits;
   ServerTimeouts timeouts;
   AccessLogConfig access_log;
@@ -162,14 +162,25 @@ struct CircuitBreakerConfig {
 };
 
 // Passive health checking: targets that keep failing are taken out of rotation for a while
-// (docs/resilience.md). Off unless the upstream has an `outlier_detection` table.
+// (docs/resilience.md). Two instances per upstream, one rule: `outlier_detection` counts every
+// failure (connect failures, resets, timeouts, 5xx) and is off unless configured;
+// `connect_failure_ejection` counts only failed connections and is on by default, so that a dead
+// target leaves rotation at its first refusal, as with NGINX's max_fails=1.
 struct OutlierDetectionConfig {
   bool enabled = false;
-  std::uint32_t consecutive_failures = 5;  // connect failures, resets, timeouts and 5xx in a row
+  std::uint32_t consecutive_failures = 5;  // failures in a row that eject the target
   Duration base_ejection_time{30'000};     // the n-th ejection lasts n × base, up to max
   Duration max_ejection_time{300'000};
   std::uint32_t max_ejection_percent = 50;  // never eject more of the targets than this
 };
+
+inline OutlierDetectionConfig default_connect_failure_ejection() {
+  return {.enabled = true,
+          .consecutive_failures = 1,
+          .base_ejection_time = Duration{1'000},
+          .max_ejection_time = Duration{30'000},
+          .max_ejection_percent = 50};
+}
 
 // How the Host header sent upstream is chosen.
 enum class HostHeaderMode { preserve, target, fixed };
@@ -186,6 +197,7 @@ struct UpstreamConfig {
   Duration resolve_interval{30'000};  // DNS re-resolution of named targets
   BalancerKind balancer = BalancerKind::round_robin;
   OutlierDetectionConfig outlier_detection;
+  OutlierDetectionConfig connect_failure_ejection = default_connect_failure_ejection();
   CircuitBreakerConfig circuit_breaker;
   HealthCheckConfig health_check;
   HashOn hash_on;  // for BalancerKind::consistent_hash
@@ -236,6 +248,9 @@ struct RetryConfig {
   std::uint64_t replay_limit = 64 * 1024;  // larger request bodies are not buffered for a retry
   std::uint32_t budget_percent = 20;       // retries in flight at most this % of active requests
   std::uint32_t budget_min = 3;            // ... or this many, whichever is more
+  // A try that failed before any byte reached the upstream moves to another target at once,
+  // whatever the method and outside `attempts` and the budget.
+  bool failover = true;
 };
 
 // What a route answers when its upstream cannot (docs/resilience.md): the last good response of

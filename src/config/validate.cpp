@@ -193,8 +193,12 @@ void Validator::upstream(const UpstreamConfig& upstream, const std::string& path
       error(prefix + "host", at, "invalid health_check 'host'");
     }
   }
-  if (const auto& detection = upstream.outlier_detection; detection.enabled) {
-    const std::string prefix = path + ".outlier_detection.";
+  for (const auto& [key, detection] :
+       {std::pair<std::string_view, const OutlierDetectionConfig&>{"outlier_detection",
+                                                                   upstream.outlier_detection},
+        {"connect_failure_ejection", upstream.connect_failure_ejection}}) {
+    if (!detection.enabled) continue;
+    const std::string prefix = path + "." + std::string(key) + ".";
     positive(prefix + "consecutive_failures", at, "consecutive_failures",
              detection.consecutive_failures > 0);
     positive(prefix + "base_ejection_time", at, "base_ejection_time",

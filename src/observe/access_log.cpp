@@ -88,6 +88,8 @@ void format_access_log_line(const AccessLogEntry& entry, std::string& out) {
   append_string_field(out, "upstream", entry.upstream_address);
   append_number_field(out, "upstream_us", entry.upstream_micros);
   append_string_field(out, "route", entry.route);
+  // What went wrong, when the gateway answered for a failure: its unified error code.
+  append_string_field(out, "error", entry.error);
   out.append("}\n");
 }
 

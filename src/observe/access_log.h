@@ -44,6 +44,7 @@ struct AccessLogEntry {
   std::string_view upstream_address;
   std::uint64_t upstream_micros = 0;
   std::string_view route;
+  std::string_view error;  // the code of an error the gateway answered with; empty otherwise
 };
 
 // Appends one JSON line (with the trailing newline) for `entry`.

@@ -41,7 +41,8 @@ TEST(AccessLogLine, HasEveryFieldInOrder) {
   EXPECT_EQ(format(sample_entry()),
             R"({"time":"2023-11-14T22:13:20.123456Z","request_id":"rid-1","client":"10.0.0.1",)"
             R"("method":"GET","path":"/users?id=7","status":200,"bytes_in":120,"bytes_out":3456,)"
-            R"("duration_us":1500,"upstream":"127.0.0.1:9001","upstream_us":1200,"route":"users"})"
+            R"("duration_us":1500,"upstream":"127.0.0.1:9001","upstream_us":1200,"route":"users",)"
+            R"("error":""})"
             "\n");
 }
 
@@ -53,9 +54,18 @@ TEST(AccessLogLine, NoUpstreamLeavesEmptyFieldsNotMissingOnes) {
   entry.route = {};
   const std::string line = format(entry);
   EXPECT_NE(line.find(R"("status":404,)"), std::string::npos) << line;
-  EXPECT_TRUE(line.ends_with(R"(,"upstream":"","upstream_us":0,"route":""})"
+  EXPECT_TRUE(line.ends_with(R"(,"upstream":"","upstream_us":0,"route":"","error":""})"
                              "\n"))
       << line;
+}
+
+TEST(AccessLogLine, AGatewayErrorNamesItsCode) {
+  AccessLogEntry entry = sample_entry();
+  entry.status = 502;
+  entry.error = "upstream_connect_failed";
+  EXPECT_TRUE(format(entry).ends_with(R"("route":"users","error":"upstream_connect_failed"})"
+                                      "\n"))
+      << format(entry);
 }
 
 TEST(AccessLogLine, TimeIsUtcWithZeroPaddedMicroseconds) {
@@ -203,7 +213,9 @@ TEST(AccessLog, WriterDrainsEveryQueueBeforeItStops) {
   ASSERT_EQ(lines.size(), 5u);
   std::vector<std::string> statuses;
   for (const auto& line : lines) {
-    EXPECT_TRUE(line.starts_with("{\"time\":") && line.ends_with("\"route\":\"users\"}")) << line;
+    EXPECT_TRUE(line.starts_with("{\"time\":") &&
+                line.ends_with("\"route\":\"users\",\"error\":\"\"}"))
+        << line;
     const std::size_t at = line.find("\"status\":");
     ASSERT_NE(at, std::string::npos) << line;
     statuses.push_back(line.substr(at + 9, 3));

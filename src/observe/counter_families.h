@@ -23,8 +23,9 @@ enum class Family : std::uint8_t {
 inline constexpr std::size_t kFamilyCount = 5;
 
 enum class ConnectError : std::uint8_t { failed };
-// Retries of failed attempts (docs/resilience.md): made, or refused by the retry budget.
-enum class RetryResult : std::uint8_t { retried, budget_exhausted };
+// Tries after a failed one (docs/resilience.md): retries made or refused by the retry budget, and
+// failovers (the request never reached the failed target; outside the budget).
+enum class RetryResult : std::uint8_t { retried, budget_exhausted, failover };
 enum class Ejection : std::uint8_t { ejected };
 // A circuit breaker's state change, by breaker (a target's, the upstream's) and state entered.
 enum class BreakerTransition : std::uint8_t {

@@ -79,3 +79,65 @@ TEST(OutlierDetection, OffWithoutTheTable) {
 
 }  // namespace
 }  // namespace apigw::proxy
+
+namespace apigw::proxy {
+namespace {
+
+// Connect-failure ejection is on with no configuration at all: one refused connection takes a
+// target out for the base second, the next ejection in a row lasts longer, and a made connection
+// starts the count again. It shares the cap with outlier detection.
+struct ConnectFixture {
+  explicit ConnectFixture(std::size_t targets) {
+    upstream.name = "u";
+    cluster.config = &upstream;
+    for (std::size_t i = 0; i < targets; ++i) {
+      Target target;
+      target.address = "t" + std::to_string(i) + ":80";
+      target.state = std::make_shared<TargetState>();
+      cluster.targets.push_back(std::move(target));
+    }
+  }
+  config::UpstreamConfig upstream;  // defaults only
+  Cluster cluster;
+};
+
+TEST(ConnectFailureEjection, IsOnByDefaultAndEjectsAtTheFirstRefusal) {
+  ConnectFixture f(3);
+  EXPECT_EQ(record_connect(f.cluster, 1, true, 0), std::chrono::milliseconds(1000));
+  EXPECT_TRUE(f.cluster.targets[1].state->ejected(999 * kMs));
+  EXPECT_FALSE(f.cluster.targets[1].state->ejected(1000 * kMs));
+  // Refused again right after its return: out for twice as long.
+  EXPECT_EQ(record_connect(f.cluster, 1, true, 1000 * kMs), std::chrono::milliseconds(2000));
+}
+
+TEST(ConnectFailureEjection, AMadeConnectionStartsTheCountAgain) {
+  ConnectFixture f(3);
+  f.upstream.connect_failure_ejection.consecutive_failures = 2;
+  EXPECT_EQ(record_connect(f.cluster, 0, true, 0), std::chrono::milliseconds(0));
+  EXPECT_EQ(record_connect(f.cluster, 0, false, 0), std::chrono::milliseconds(0));
+  EXPECT_EQ(record_connect(f.cluster, 0, true, 0), std::chrono::milliseconds(0));
+  EXPECT_EQ(record_connect(f.cluster, 0, true, 0), std::chrono::milliseconds(1000));
+}
+
+TEST(ConnectFailureEjection, NeverTakesOutMoreThanHalfTheTargetsOrALoneOne) {
+  ConnectFixture three(3);
+  EXPECT_GT(record_connect(three.cluster, 0, true, 0).count(), 0);
+  EXPECT_EQ(record_connect(three.cluster, 1, true, 0).count(), 0) << "2 of 3 is over 50%";
+  ConnectFixture one(1);
+  EXPECT_EQ(record_connect(one.cluster, 0, true, 0).count(), 0);
+  // An ejection by outlier detection counts towards the same cap.
+  ConnectFixture shared(2);
+  shared.upstream.outlier_detection = {.enabled = true, .consecutive_failures = 1};
+  EXPECT_GT(record_try(shared.cluster, 0, true, 0).count(), 0);
+  EXPECT_EQ(record_connect(shared.cluster, 1, true, 0).count(), 0);
+}
+
+TEST(ConnectFailureEjection, CanBeTurnedOff) {
+  ConnectFixture f(3);
+  f.upstream.connect_failure_ejection.enabled = false;
+  EXPECT_EQ(record_connect(f.cluster, 0, true, 0).count(), 0);
+  EXPECT_FALSE(f.cluster.targets[0].state->ejected(0));
+}
+
+}  // namespace
+}  // namespace apigw::proxy

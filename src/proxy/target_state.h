@@ -28,6 +28,7 @@ struct BreakerCell {
   std::atomic<BreakerState> state{BreakerState::closed};
   std::atomic<std::int64_t> opened_at{0};  // steady clock ns
   std::atomic<std::uint32_t> consecutive_failures{0};
+  std::atomic<std::uint32_t> consecutive_connect_failures{0};  // connect-failure ejection
   std::atomic<std::uint32_t> half_open_admitted{0};
   std::atomic<std::uint32_t> half_open_succeeded{0};
   BreakerWindow window;
@@ -39,6 +40,7 @@ struct TargetState {
   std::atomic<std::int64_t> in_flight{0};
   // Outlier detection (proxy/outlier.h).
   std::atomic<std::uint32_t> consecutive_failures{0};
+  std::atomic<std::uint32_t> consecutive_connect_failures{0};  // connect-failure ejection
   std::atomic<std::int64_t> ejected_until{0};  // steady clock, nanoseconds since its epoch
   std::atomic<std::uint32_t> ejections{0};  // in a row: the next ejection lasts this + 1 times base
 

@@ -290,6 +290,7 @@ void ClientSession::finish_request() {
   entry.upstream_address = ctx.upstream_address;
   entry.upstream_micros = ctx.upstream_micros;
   entry.route = ctx.route_name;
+  if (ctx.local_reply && ctx.local_reply->is_error()) entry.error = ctx.local_reply->code;
   std::string line;
   observe::format_access_log_line(entry, line);
   queue->push(line);

@@ -6,6 +6,7 @@
 #include "proxy/circuit_breaker.h"
 #include "proxy/head_writer.h"
 #include "proxy/outlier.h"
+#include "proxy/retry_policy.h"
 #include "server/read_now.h"
 #include "server/worker.h"
 #include "server/write_all.h"
@@ -119,7 +120,7 @@ awaitable<bool> ProxyExchange::proxy() {
   std::vector<std::uint8_t> tried(cluster_.targets.size(), 0);
   proxy::CountGuard retrying;  // held while an attempt after the first is under way
   UpstreamOutcome outcome = UpstreamOutcome::ok;
-  for (std::uint32_t attempt = 1;; ++attempt) {
+  for (TryCounts counts;;) {
     // Another target than the ones already tried, when there is one.
     const std::size_t target_index = serving_.pick_target(cluster_index_, key, tried);
     if (target_index == proxy::Balancer::npos) co_return co_await fail(UpstreamOutcome::no_target);
@@ -141,7 +142,7 @@ awaitable<bool> ProxyExchange::proxy() {
     context_.upstream_micros = micros_since(upstream_start_);
     session_.watch_upstream(nullptr);
     record_try(target_index, outcome);
-    if (!co_await retry_after(outcome, attempt, retrying)) break;
+    if (!co_await try_again(outcome, counts, tried, retrying)) break;
   }
   if (outcome != UpstreamOutcome::ok) co_return co_await fail(outcome);
   const bool keep_alive = co_await relay_response();
@@ -187,14 +188,28 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
                      proxy::breaker_state_name(*moved));
     }
   }
+  // Outlier detection first: when both would eject, its (configured, usually longer) ejection is
+  // the one that holds; a target already ejected is not ejected again.
   const auto ejected = proxy::record_try(cluster_, target_index, failed, now);
-  if (ejected.count() == 0) return;
+  const bool connect_failed = proxy::nothing_reached_upstream(outcome);
+  const auto refused = proxy::record_connect(cluster_, target_index, connect_failed, now);
+  if (ejected.count() > 0) {
+    log_ejection(target_index, ejected, cluster_.config->outlier_detection, "failure");
+  } else if (refused.count() > 0) {
+    log_ejection(target_index, refused, cluster_.config->connect_failure_ejection,
+                 "connect failure");
+  }
+}
+
+void ProxyExchange::log_ejection(std::size_t target_index, std::chrono::milliseconds duration,
+                                 const config::OutlierDetectionConfig& rule,
+                                 std::string_view failure) {
   serving_.count(observe::Family::ejections, cluster_index_, observe::Ejection::ejected).add();
+  const std::uint32_t count = rule.consecutive_failures;
   util::log_warn("upstream '" + cluster_.config->name + "': target " +
                  cluster_.targets[target_index].address + " ejected for " +
-                 std::to_string(ejected.count()) + " ms after " +
-                 std::to_string(cluster_.config->outlier_detection.consecutive_failures) +
-                 " failures in a row");
+                 std::to_string(duration.count()) + " ms after " + std::to_string(count) + " " +
+                 std::string(failure) + (count == 1 ? "" : "s in a row"));
 }
 
 void ProxyExchange::keep_head() {

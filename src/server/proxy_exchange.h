@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 
 #include "http/parser.h"
 #include "proxy/upstream_outcome.h"
@@ -57,13 +58,22 @@ class ProxyExchange {
   std::string stale_key() const;
   // Answers with a stale or static fallback response, marked X-Apigw-Fallback: `kind`.
   awaitable<bool> send_fallback_response(pipeline::LocalReply reply, std::string_view kind);
-  // proxy_retry.cpp: whether this attempt's outcome is retried (then after the backoff wait, with
-  // `retrying` counting the retry against the upstream's budget).
-  awaitable<bool> retry_after(UpstreamOutcome outcome, std::uint32_t attempt,
-                              proxy::CountGuard& retrying);
+  // Tries of one request so far: those that count against the route's `attempts`, and failovers.
+  struct TryCounts {
+    std::uint32_t attempt = 1;
+    std::uint32_t failovers = 0;
+  };
+  // proxy_retry.cpp: whether another try follows this one's `outcome` (proxy/retry_policy.h): a
+  // failover at once, or a retry after the backoff wait with `retrying` holding a slot of the
+  // upstream's budget. `tried` marks the targets this request has tried.
+  awaitable<bool> try_again(UpstreamOutcome outcome, TryCounts& counts,
+                            std::span<const std::uint8_t> tried, proxy::CountGuard& retrying);
   bool method_may_retry() const;
-  // Tells outlier detection how a try on the target went (and logs an ejection).
+  // Tells passive health checking (connect-failure ejection, outlier detection) how a try on the
+  // target went, and logs an ejection.
   void record_try(std::size_t target_index, UpstreamOutcome outcome);
+  void log_ejection(std::size_t target_index, std::chrono::milliseconds duration,
+                    const config::OutlierDetectionConfig& rule, std::string_view failure);
   // Moves the request head out of the read buffer before the buffer is reused for the body.
   void keep_head();
   // Reads the rest of a Content-Length body into the client buffer, so it can be sent again.

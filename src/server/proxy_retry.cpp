@@ -1,10 +1,12 @@
-// ProxyExchange, retries: which failed attempts are tried again, the retry budget, the backoff
-// wait, and buffering a request body so that it can be sent again. docs/resilience.md.
+// ProxyExchange, retries: acting on the retry policy (proxy/retry_policy.h) — failover, the retry
+// budget, the backoff wait — and buffering a request body so that it can be sent again.
+// docs/resilience.md.
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 
 #include "proxy/balancers/balancer.h"
+#include "proxy/retry_policy.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
 
@@ -33,61 +35,55 @@ bool ProxyExchange::method_may_retry() const {
   return route_.config->retry.non_idempotent || is_idempotent(session_.scratch().head.method);
 }
 
-awaitable<bool> ProxyExchange::retry_after(UpstreamOutcome outcome, std::uint32_t attempt,
-                                           proxy::CountGuard& retrying) {
-  retrying.release();
+awaitable<bool> ProxyExchange::try_again(UpstreamOutcome outcome, TryCounts& counts,
+                                         std::span<const std::uint8_t> tried,
+                                         proxy::CountGuard& retrying) {
+  retrying.release();  // the try that held a budget slot is over
   const config::RetryConfig& retry = route_.config->retry;
-  if (attempt >= retry.attempts || session_.aborted() || !method_may_retry()) co_return false;
-  // The body must still be whole in our buffer (nothing of it streamed and consumed).
-  if (!body_complete_in_buffer_ || request_body_sent_) co_return false;
-  bool condition = false;
-  switch (proxy::describe(outcome).retry_on) {
-    case proxy::RetryOn::status:
-      condition = std::find(retry.on_statuses.begin(), retry.on_statuses.end(), response_.status) !=
-                  retry.on_statuses.end();
-      break;
-    case proxy::RetryOn::connect_failure:
-      condition = retry.on_connect_failure;
-      break;
-    case proxy::RetryOn::timeout:
-      condition = retry.on_timeout;
-      break;
-    case proxy::RetryOn::reset:
-      condition = retry.on_reset;
-      break;
-    case proxy::RetryOn::never:  // the client's side failed, or no target: nothing to retry
-      break;
-  }
-  if (!condition) co_return false;
-
-  // The budget: retries under way on this upstream (all workers) stay within budget_percent of
-  // its active requests, or budget_min, whichever is more — so an outage does not turn every
-  // request into `attempts` requests.
   proxy::UpstreamState& state = *cluster_.state;
-  const std::int64_t active = state.active.load(std::memory_order_relaxed);
-  const std::int64_t allowed = std::max<std::int64_t>(
-      retry.budget_min, active * static_cast<std::int64_t>(retry.budget_percent) / 100);
-  if (state.retries_active.load(std::memory_order_relaxed) >= allowed) {
-    serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::budget_exhausted)
-        .add();
-    co_return false;
+  proxy::TryFacts facts;
+  facts.outcome = outcome;
+  facts.status = response_.status;
+  facts.attempt = counts.attempt;
+  facts.failovers = counts.failovers;
+  facts.targets = tried.size();
+  facts.untried_target = std::find(tried.begin(), tried.end(), 0) != tried.end();
+  facts.method_may_retry = method_may_retry();
+  // The body must still be whole in our buffer (nothing of it streamed and consumed) to be sent
+  // again; a failover only needs nothing of it consumed yet (the rest still waits in the socket).
+  facts.body_replayable = body_complete_in_buffer_ && !request_body_sent_;
+  facts.body_untouched = !request_body_sent_;
+  facts.stopping = session_.aborted() || session_.worker().draining();
+  facts.upstream_active = state.active.load(std::memory_order_relaxed);
+  facts.retries_active = state.retries_active.load(std::memory_order_relaxed);
+
+  switch (proxy::decide_after_try(retry, facts)) {
+    case proxy::AfterTry::give_up:
+      co_return false;
+    case proxy::AfterTry::refused_by_budget:
+      serving_
+          .count(observe::Family::retries, cluster_index_, observe::RetryResult::budget_exhausted)
+          .add();
+      co_return false;
+    case proxy::AfterTry::fail_over:
+      ++counts.failovers;
+      serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::failover)
+          .add();
+      connection_.reset();
+      co_return true;
+    case proxy::AfterTry::retry:
+      break;
   }
   retrying.reset(&state.retries_active);
   serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::retried).add();
-
   // Whatever this attempt left (a response we will not relay, a broken connection) is dropped.
   connection_.reset();
   response_.clear();
 
-  // Exponential backoff with full jitter: a random wait in [0, min(max, base * 2^(attempt-1))].
-  const auto ceiling = std::min<std::int64_t>(retry.backoff_max.count(),
-                                              retry.backoff_base.count()
-                                                  << std::min<std::uint32_t>(attempt - 1, 20));
   const std::uint64_t random =
-      proxy::hash_key(context_.request_id) ^ (0x9e3779b97f4a7c15ull * attempt);
-  const auto wait = std::chrono::milliseconds(
-      ceiling > 0 ? static_cast<std::int64_t>(random % static_cast<std::uint64_t>(ceiling + 1))
-                  : 0);
+      proxy::hash_key(context_.request_id) ^ (0x9e3779b97f4a7c15ull * counts.attempt);
+  const auto wait = proxy::backoff_wait(retry, counts.attempt, random);
+  ++counts.attempt;
   if (wait.count() > 0) {
     steady_timer timer(session_.worker().context());
     timer.expires_after(wait);

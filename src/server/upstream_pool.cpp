@@ -4,6 +4,11 @@
 
 namespace apigw::server {
 
+UpstreamConnection::~UpstreamConnection() {
+  if (open_connections) open_connections->fetch_sub(1, std::memory_order_relaxed);
+  if (in_use) --pool_->in_use_;
+}
+
 void UpstreamConnection::on_deadline() { pool_->evict(*this); }
 
 std::unique_ptr<UpstreamConnection> TargetPool::take() {
@@ -12,21 +17,51 @@ std::unique_ptr<UpstreamConnection> TargetPool::take() {
   idle_.pop_back();
   sweeper_.remove(*connection);
   buffers_.acquire(connection->buffer);
+  connection->in_use = true;
+  note_in_use();
   return connection;
 }
 
 std::unique_ptr<UpstreamConnection> TargetPool::make(boost::asio::io_context& context) {
   auto connection = std::make_unique<UpstreamConnection>(context, *this);
   buffers_.acquire(connection->buffer);
+  connection->in_use = true;
+  note_in_use();
   return connection;
 }
 
+void TargetPool::note_in_use() {
+  ++in_use_;
+  peak_ = std::max(peak_, in_use_);
+}
+
+std::size_t TargetPool::idle_cap(Clock::time_point now) {
+  if (now - window_start_ >= kPeakWindow) {
+    if (now - window_start_ < 2 * kPeakWindow) {
+      // The next window: the last one's peak still counts for one more, so a cap never drops
+      // within kPeakWindow of the demand that raised it.
+      previous_peak_ = peak_;
+      peak_ = in_use_;
+    } else {
+      // Windows without a put() went by, and take() reads no clock: the peak may be that old or
+      // as recent as now. Counting it in the new window errs on the side of keeping connections.
+      previous_peak_ = 0;
+    }
+    window_start_ = now;
+  }
+  return std::max<std::size_t>({max_idle_, peak_, previous_peak_});
+}
+
 void TargetPool::put(std::unique_ptr<UpstreamConnection> connection) {
+  const Clock::time_point now = Clock::now();
+  const std::size_t cap = idle_cap(now);  // before the count drops: this one was in flight too
+  connection->in_use = false;
+  --in_use_;
   if (max_idle_ == 0) return;
   buffers_.release_if_empty(connection->buffer);
   if (connection->buffer.allocated()) return;  // unread bytes: the exchange was not clean
-  if (idle_.size() >= max_idle_) idle_.erase(idle_.begin());  // drop the oldest
-  connection->set_deadline(Clock::now() + idle_timeout_);
+  while (!idle_.empty() && idle_.size() >= cap) idle_.erase(idle_.begin());  // the oldest go
+  connection->set_deadline(now + idle_timeout_);
   sweeper_.add(*connection);
   idle_.push_back(std::move(connection));
 }

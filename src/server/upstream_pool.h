@@ -1,6 +1,9 @@
 // Per-worker keep-alive pools of upstream connections, one per target address. LIFO reuse (the
 // most recently used connection is the least likely to have been closed by the upstream), an idle
-// timeout and a cap on idle connections. Only the owning worker touches a pool: no locks.
+// timeout, and a cap on idle connections sized by demand: at least `max_idle`, and as many as
+// the target had requests in flight on this worker at the recent peak — a fixed cap below the
+// concurrency makes a busy pool close connections that the next burst reconnects at once.
+// Only the owning worker touches a pool: no locks.
 #pragma once
 
 #include <atomic>
@@ -20,15 +23,14 @@ class UpstreamConnection final : public Expirable {
  public:
   UpstreamConnection(boost::asio::io_context& context, TargetPool& pool)
       : socket(context), pool_(&pool) {}
-  ~UpstreamConnection() override {
-    if (open_connections) open_connections->fetch_sub(1, std::memory_order_relaxed);
-  }
+  ~UpstreamConnection() override;
   tcp_socket socket;
   // The upstream's count of open connections (circuit_breaker.max_connections), counted from
   // connect to destruction.
   std::atomic<std::int64_t>* open_connections = nullptr;
   ByteBuffer buffer;
   std::uint64_t requests_served = 0;
+  bool in_use = false;  // counted in the pool's in_use()
   // Idle too long in the pool: the pool closes and frees it.
   void on_deadline() override;
   TargetPool* pool() const { return pool_; }
@@ -46,6 +48,8 @@ class TargetPool {
     max_idle_ = max_idle;
     idle_timeout_ = idle_timeout;
   }
+  // How long a peak of in-flight requests keeps the idle cap up: one to three of these.
+  static constexpr std::chrono::seconds kPeakWindow{10};
   // An idle connection (with its buffer acquired), or null when none is pooled.
   std::unique_ptr<UpstreamConnection> take();
   // A fresh, unconnected connection object bound to this pool.
@@ -54,14 +58,26 @@ class TargetPool {
   void put(std::unique_ptr<UpstreamConnection> connection);
   void evict(UpstreamConnection& connection);
   std::size_t idle_count() const { return idle_.size(); }
+  // Connections taken or made and not yet back or destroyed: the target's requests in flight on
+  // this worker.
+  std::size_t in_use() const { return in_use_; }
+  // The most idle connections put() keeps now.
+  std::size_t idle_cap(Clock::time_point now);
   void clear() { idle_.clear(); }
 
  private:
+  friend class UpstreamConnection;
+  void note_in_use();
   DeadlineSweeper& sweeper_;
   BufferPool& buffers_;
   std::uint32_t max_idle_ = 64;
   std::chrono::milliseconds idle_timeout_{60'000};
   std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+  std::size_t in_use_ = 0;
+  // The peak of in_use_ in the current window and in the one before it.
+  std::size_t peak_ = 0;
+  std::size_t previous_peak_ = 0;
+  Clock::time_point window_start_{};
 };
 
 }  // namespace apigw::server

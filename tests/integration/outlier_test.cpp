@@ -10,8 +10,14 @@
 namespace apigw::test {
 namespace {
 
+// Dead targets fail by refusing connections, which failover and connect-failure ejection would
+// handle on their own (docs/resilience.md#failover): both are off here, so only outlier detection
+// acts.
 std::string config_for(const std::vector<std::string>& targets, const std::string& detection) {
-  return pool_config(targets_toml(targets), "outlier_detection = " + detection);
+  return pool_config(
+      targets_toml(targets),
+      "outlier_detection = " + detection + "\nconnect_failure_ejection = { enabled = false }",
+      "retry = { failover = false }");
 }
 
 TEST(OutlierEjection, ADeadTargetIsEjectedThenTriedAgain) {

@@ -1,0 +1,65 @@
+#include "proxy/retry_policy.h"
+
+#include <algorithm>
+
+namespace apigw::proxy {
+
+bool nothing_reached_upstream(UpstreamOutcome outcome) {
+  return outcome == UpstreamOutcome::connect_failed || outcome == UpstreamOutcome::connect_timeout;
+}
+
+AfterTry decide_after_try(const config::RetryConfig& retry, const TryFacts& facts) {
+  if (facts.stopping) return AfterTry::give_up;
+  // Failover first: the upstream never saw the request, so sending it elsewhere is safe for any
+  // method and costs the upstream nothing — which is why it spends neither `attempts` nor the
+  // budget. Each failover has to be able to reach a new target; the count bounds it even when the
+  // balancer can only offer tried ones.
+  if (retry.failover && nothing_reached_upstream(facts.outcome) && facts.body_untouched &&
+      facts.untried_target && facts.failovers + 1 < facts.targets) {
+    return AfterTry::fail_over;
+  }
+  if (facts.attempt >= retry.attempts || !facts.method_may_retry || !facts.body_replayable) {
+    return AfterTry::give_up;
+  }
+  bool listed = false;
+  switch (describe(facts.outcome).retry_on) {
+    case RetryOn::status:
+      listed = std::find(retry.on_statuses.begin(), retry.on_statuses.end(), facts.status) !=
+               retry.on_statuses.end();
+      break;
+    case RetryOn::connect_failure:
+      listed = retry.on_connect_failure;
+      break;
+    case RetryOn::timeout:
+      listed = retry.on_timeout;
+      break;
+    case RetryOn::reset:
+      listed = retry.on_reset;
+      break;
+    case RetryOn::never:  // the client's side failed, or no target: nothing to retry
+      break;
+  }
+  if (!listed) return AfterTry::give_up;
+  return budget_has_room(retry, facts.upstream_active, facts.retries_active)
+             ? AfterTry::retry
+             : AfterTry::refused_by_budget;
+}
+
+bool budget_has_room(const config::RetryConfig& retry, std::int64_t upstream_active,
+                     std::int64_t retries_active) {
+  const std::int64_t allowed = std::max<std::int64_t>(
+      retry.budget_min, upstream_active * static_cast<std::int64_t>(retry.budget_percent) / 100);
+  return retries_active < allowed;
+}
+
+std::chrono::milliseconds backoff_wait(const config::RetryConfig& retry, std::uint32_t retry_number,
+                                       std::uint64_t random) {
+  const std::uint32_t doublings = std::min<std::uint32_t>(std::max(retry_number, 1u) - 1, 20);
+  const std::int64_t ceiling =
+      std::min<std::int64_t>(retry.backoff_max.count(), retry.backoff_base.count() << doublings);
+  if (ceiling <= 0) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(random % static_cast<std::uint64_t>(ceiling + 1)));
+}
+
+}  // namespace apigw::proxy
