@@ -38,8 +38,12 @@ awaitable<bool> ProxyExchange::retry_after(UpstreamOutcome outcome, std::uint32_
   retrying.release();
   const config::RetryConfig& retry = route_.config->retry;
   if (attempt >= retry.attempts || session_.aborted() || !method_may_retry()) co_return false;
-  // The body must still be whole in our buffer (nothing of it streamed and consumed).
-  if (!body_complete_in_buffer_ || request_body_sent_) co_return false;
+  // The body must still be whole in our buffer (nothing of it streamed and consumed) — unless no
+  // connection was made: then no byte of the request has left, the part of a streaming body we
+  // hold is untouched and the rest is still in the client's socket.
+  const bool nothing_sent =
+      outcome == UpstreamOutcome::connect_failed || outcome == UpstreamOutcome::connect_timeout;
+  if (request_body_sent_ || (!body_complete_in_buffer_ && !nothing_sent)) co_return false;
   bool condition = false;
   switch (proxy::describe(outcome).retry_on) {
     case proxy::RetryOn::status:
