@@ -4,8 +4,8 @@ Used by the recording backend on what a proxy forwards. Anything a lenient peer 
 differently is a violation: bare LF or CR, obs-fold, a name that is not a token or whitespace
 before the colon, control characters in a value, anything but one valid Content-Length or a
 Transfer-Encoding ending in chunked (never both), a request target that is not origin-form (a
-gateway talks to an origin server, RFC 9112 §3.2.1) or has characters RFC 3986 does not allow,
-more or fewer than one Host, and any deviation from the chunked grammar.
+gateway talks to an origin server, RFC 9112 §3.2.1) or has a byte outside visible ASCII, more or
+fewer than one Host, and any deviation from the chunked grammar.
 
 RequestReader is incremental: feed() bytes as they arrive and take complete requests from
 next_request(), which raises Violation on the first malformed byte.
@@ -20,10 +20,11 @@ REQUEST_LINE = re.compile(rb"(" + TOKEN + rb") ([^ ]+) HTTP/(\d)\.(\d)")
 FIELD_NAME = re.compile(TOKEN)
 # VCHAR, obs-text, SP and HTAB; a CTL (NUL, bare CR, ...) or DEL anywhere is a violation.
 FIELD_VALUE = re.compile(rb"[\x20-\x7e\x80-\xff\t]*")
-# RFC 3986 path-abempty ["?" query] with pct-encoding checked.
-ORIGIN_FORM = re.compile(
-    rb"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*"
-    rb"(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?")
+# origin-form as HTTP parsers check it: "/" then visible ASCII, no '#' (a fragment is never sent).
+# RFC 3986's narrower set (no '"', '<', '>', '\\', '^', '`', '{', '|', '}', and '%' only before two
+# hex digits) is not required: apigw, NGINX and HAProxy all pass those through, clients send them
+# (JSON in a query string), and a backend reads them one way only.
+ORIGIN_FORM = re.compile(rb"/[\x21\x22\x24-\x7e]*")
 HOST = re.compile(rb"(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*"
                   rb"|\[[0-9A-Fa-f:.]+\]")
 PORT = re.compile(rb"[0-9]*")
