@@ -1,13 +1,16 @@
 // Request integrity while targets die: under a varied load (every request made from a seed, so
 // the backend can regenerate what the client sent), killing a target, and bringing it back, must
 // make no backend receive a malformed request or one that differs from the client's, and no
-// client see an error. docs/reliability.md, "Request integrity".
+// client see an error — except the documented one: a chunked body that was already streaming
+// cannot be sent again (502). docs/reliability.md, "Request integrity".
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <map>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "support/gateway.h"
@@ -46,6 +49,45 @@ std::vector<std::string> failed_requests(const Gateway& gateway) {
   return failed;
 }
 
+// wrk's count of answers that were not 2xx (0 when it printed none).
+int non_2xx(const std::string& wrk_output) {
+  const std::string label = "Non-2xx or 3xx responses: ";
+  const std::size_t at = wrk_output.find(label);
+  return at == std::string::npos ? 0 : std::stoi(wrk_output.substr(at + label.size()));
+}
+
+// The failed requests that are not the documented exception (docs/resilience.md, condition 4 of
+// a retry): a 502 for a request whose chunked body was streaming to the target that died, or
+// went to a pooled connection of it, when nothing of the body can be sent again.
+std::vector<std::string> unexplained_failures(const std::vector<std::string>& failed) {
+  // The seed is in the path the access log shows: "/v/<seed>...".
+  const auto seed_of = [](const std::string& line) {
+    const std::string path = "\"path\":\"/v/";
+    const std::size_t at = line.find(path);
+    if (at == std::string::npos) return std::string();
+    const std::size_t start = at + path.size();
+    return line.substr(start, line.find_first_not_of("0123456789", start) - start);
+  };
+  std::vector<std::string> describe{
+      "/usr/bin/python3", std::string(APIGW_SOURCE_DIR) + "/tests/support/request_generator.py",
+      "describe"};
+  for (const auto& line : failed) {
+    if (!seed_of(line).empty()) describe.push_back(seed_of(line));
+  }
+  std::istringstream described(run_command(describe).output);
+  std::map<std::string, std::string> framing;  // seed -> chunked, length or none
+  for (std::string seed, method, kind; described >> seed >> method >> kind;) framing[seed] = kind;
+  std::vector<std::string> unexplained;
+  for (const auto& line : failed) {
+    const auto found = framing.find(seed_of(line));
+    const bool streamed_chunked = found != framing.end() && found->second == "chunked";
+    if (line.find("\"status\":502") == std::string::npos || !streamed_chunked) {
+      unexplained.push_back(line);
+    }
+  }
+  return unexplained;
+}
+
 int requests_seen(const std::vector<const RecordingBackend*>& backends) {
   int seen = 0;
   for (const RecordingBackend* backend : backends) seen += backend->requests_seen();
@@ -67,9 +109,21 @@ void expect_clean_run(const CommandResult& wrk, const Gateway& gateway,
   SCOPED_TRACE("first seed " + std::to_string(seed));
   ASSERT_EQ(wrk.exit_code, 0) << wrk.output;
   EXPECT_NE(wrk.output.find("requests in"), std::string::npos) << wrk.output;
-  EXPECT_EQ(wrk.output.find("Non-2xx"), std::string::npos)
-      << wrk.output << "requests that did not get a 2xx:\n"
-      << joined(failed_requests(gateway));
+  // Every failure wrk counted is in the access log (written a moment after the answer).
+  const int failures = non_2xx(wrk.output);
+  std::vector<std::string> failed = failed_requests(gateway);
+  for (int i = 0; i < 100 && static_cast<int>(failed.size()) < failures; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    failed = failed_requests(gateway);
+  }
+  EXPECT_EQ(static_cast<int>(failed.size()), failures) << wrk.output << joined(failed);
+  EXPECT_TRUE(unexplained_failures(failed).empty())
+      << wrk.output << "requests that did not get a 2xx, other than a 502 for a chunked body "
+      << "that was streaming:\n"
+      << joined(unexplained_failures(failed));
+  // Those can only be requests in flight to the dying target, or sent to one of its pooled
+  // connections: at most one per client connection and one per pooled connection.
+  EXPECT_LE(failures, 32) << joined(failed);
   EXPECT_EQ(wrk.output.find("Socket errors"), std::string::npos) << wrk.output;
   for (const RecordingBackend* backend : backends) {
     EXPECT_TRUE(backend->violations().empty()) << joined(backend->violations());

@@ -138,6 +138,15 @@ def generate(seed):
 
 
 if __name__ == "__main__":
-    # `request_generator.py N` prints request N's raw bytes, to compare with the Lua side.
+    # `request_generator.py N` prints request N's raw bytes (to compare with the Lua side);
+    # `request_generator.py describe N...` prints "N METHOD FRAMING" per seed, FRAMING being
+    # chunked, length or none.
     import sys
-    sys.stdout.buffer.write(generate(int(sys.argv[1]))[6])
+    if sys.argv[1] == "describe":
+        for arg in sys.argv[2:]:
+            request = generate(int(arg))
+            framing = "chunked" if request[5] else "length" if request[0] in (
+                "PUT", "POST") or b"\r\nContent-Length: " in request[6] else "none"
+            print(arg, request[0], framing)
+    else:
+        sys.stdout.buffer.write(generate(int(sys.argv[1]))[6])
