@@ -72,9 +72,9 @@ TEST(ChunkedScanner, AcceptsHexSizesExtensionsAndTrailers) {
 
 TEST(ChunkedScanner, AcceptsEveryFormOfTheExtensionGrammar) {
   // RFC 9112 §7.1.1: whitespace around ';' and '=', quoted-pairs and obs-text in quoted values.
-  for (const std::string line : {"5;a", "5;a;b", "5; a", "5;a =b", "5;a= b", "5;a=b ;c",
-                                 "5;a=\"\"", "5;a=\"x\\\"y\"", "5;a=\"\xe9 \t!\"", "5;a=\"v\" ;b",
-                                 "5;a=b;c=\"d\""}) {
+  for (const std::string line :
+       {"5;a", "5;a;b", "5; a", "5;a =b", "5;a= b", "5;a=b ;c", "5;a=\"\"", "5;a=\"x\\\"y\"",
+        "5;a=\"\xe9 \t!\"", "5;a=\"v\" ;b", "5;a=b;c=\"d\""}) {
     const std::string body = line + "\r\nhello\r\n0\r\n\r\n";
     const Outcome out = feed_all(body);
     EXPECT_TRUE(out.done) << line;

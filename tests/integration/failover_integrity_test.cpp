@@ -132,8 +132,9 @@ void expect_clean_run(const CommandResult& wrk, const Gateway& gateway,
 }
 
 std::string failover_config(const std::vector<std::string>& targets) {
-  return pool_config(targets_toml(targets), "connect_timeout = \"500ms\"",
-                     "retry = { attempts = 3, non_idempotent = true, budget = { percent = 100 } }") +
+  return pool_config(
+             targets_toml(targets), "connect_timeout = \"500ms\"",
+             "retry = { attempts = 3, non_idempotent = true, budget = { percent = 100 } }") +
          "[server.access_log]\nenabled = true\npath = \"{dir}/access.log\"\n";
 }
 
@@ -153,7 +154,8 @@ TEST(RequestIntegrity, TheBackendFlagsWhatDiffersFromTheClientsRequest) {
   RecordingBackend backend("check");
   RawConnection changed(backend.port());
   changed.send(
-      "PUT /v/1 HTTP/1.1\r\nHost: h.test\r\nX-Seed: 1\r\nX-Added: 1\r\nContent-Length: 2\r\n\r\nab");
+      "PUT /v/1 HTTP/1.1\r\nHost: h.test\r\nX-Seed: 1\r\nX-Added: 1\r\nContent-Length: "
+      "2\r\n\r\nab");
   EXPECT_EQ(changed.read_response().status, 400);
   RawConnection malformed(backend.port());
   malformed.send("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx");
