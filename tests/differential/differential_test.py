@@ -266,8 +266,15 @@ def main():
         failed = report(catalogue, results, args.report, time.monotonic() - started)
     finally:
         for process in processes:
-            process.kill()
-            process.wait()
+            # SIGTERM, not SIGKILL: NGINX's master stops its workers on TERM, while a killed
+            # master leaves them running (and listening) as orphans.
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         if failed:
             print("state kept in", state)
         else:
