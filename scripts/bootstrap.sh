@@ -8,7 +8,9 @@ build_packages=(
   libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev
   libssl-dev libsqlite3-dev libpq-dev zlib1g-dev libbrotli-dev libhiredis-dev
 )
-test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql redis-server)
+# nginx-light and haproxy: the differential check (tests/differential) runs them next to apigw.
+test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql redis-server
+               nginx-light haproxy)
 bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev postgresql)
 fuzz_packages=(clang-14 libclang-rt-14-dev)
 

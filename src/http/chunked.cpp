@@ -42,7 +42,7 @@ ChunkedScanner::Step ChunkedScanner::scan(std::string_view data, std::string* pa
         } else if (size_digits_ == 0) {
           state_ = State::error;  // no digits, or whitespace / sign before them
         } else if (c == ';') {
-          state_ = State::size_ext;
+          state_ = State::ext_name_start;
           line_bytes_ = 1;
         } else if (c == '\r') {
           state_ = State::size_lf;
@@ -51,14 +51,19 @@ ChunkedScanner::Step ChunkedScanner::scan(std::string_view data, std::string* pa
         }
         break;
       }
-      case State::size_ext:
-        // Extensions are passed through unread; only their bytes are checked, and CR (never
-        // valid inside a quoted-string) ends them.
-        if (c == '\r') {
-          state_ = State::size_lf;
-        } else if (!detail::is_field_value_char(c) || ++line_bytes_ > kMaxExtensionBytes) {
-          state_ = State::error;
-        }
+      case State::ext_name_start:
+      case State::ext_name:
+      case State::ext_after_name:
+      case State::ext_value_start:
+      case State::ext_token:
+      case State::ext_quoted:
+      case State::ext_quoted_pair:
+      case State::ext_after_quoted:
+      case State::ext_before_semicolon:
+        // Extensions are passed through unread, so they must parse one way only: a peer that
+        // reads an unterminated quoted-string or a nameless "=v" its own way could take the
+        // chunk's data for something else.
+        state_ = ++line_bytes_ > kMaxExtensionBytes ? State::error : scan_extension(c);
         break;
       case State::size_lf:
         if (c != '\n') {
@@ -130,6 +135,56 @@ ChunkedScanner::Step ChunkedScanner::scan(std::string_view data, std::string* pa
   step.done = state_ == State::done;
   step.error = state_ == State::error;
   return step;
+}
+
+// One byte of a chunk-ext (RFC 9112 §7.1.1):
+//   *( BWS ";" BWS ext-name [ BWS "=" BWS ( token / quoted-string ) ] )
+// Whitespace may come only before ';' or '=' and after them, never before the line's CRLF.
+ChunkedScanner::State ChunkedScanner::scan_extension(char c) const {
+  const bool ows = detail::is_ows(c);
+  const bool token = detail::is_token_char(c);
+  switch (state_) {
+    case State::ext_name_start:
+      return ows ? State::ext_name_start : token ? State::ext_name : State::error;
+    case State::ext_name:
+      if (token) return State::ext_name;
+      if (c == ';') return State::ext_name_start;
+      if (c == '=') return State::ext_value_start;
+      if (c == '\r') return State::size_lf;
+      return ows ? State::ext_after_name : State::error;
+    case State::ext_after_name:
+      if (c == ';') return State::ext_name_start;
+      if (c == '=') return State::ext_value_start;
+      return ows ? State::ext_after_name : State::error;
+    case State::ext_value_start:
+      if (c == '"') return State::ext_quoted;
+      return ows ? State::ext_value_start : token ? State::ext_token : State::error;
+    case State::ext_token:
+      if (token) return State::ext_token;
+      if (c == ';') return State::ext_name_start;
+      if (c == '\r') return State::size_lf;
+      return ows ? State::ext_before_semicolon : State::error;
+    case State::ext_quoted: {
+      // qdtext: HTAB, SP, '!', '#'-'[', ']'-'~', obs-text
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"') return State::ext_after_quoted;
+      if (c == '\\') return State::ext_quoted_pair;
+      return ows || (u >= 0x21 && u != 0x7f) ? State::ext_quoted : State::error;
+    }
+    case State::ext_quoted_pair: {
+      const auto u = static_cast<unsigned char>(c);
+      return ows || (u >= 0x21 && u != 0x7f) ? State::ext_quoted : State::error;
+    }
+    case State::ext_after_quoted:
+      if (c == ';') return State::ext_name_start;
+      if (c == '\r') return State::size_lf;
+      return ows ? State::ext_before_semicolon : State::error;
+    case State::ext_before_semicolon:
+      if (c == ';') return State::ext_name_start;
+      return ows ? State::ext_before_semicolon : State::error;
+    default:
+      return State::error;
+  }
 }
 
 void ChunkedScanner::reset() { *this = ChunkedScanner(); }

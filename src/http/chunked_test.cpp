@@ -70,6 +70,18 @@ TEST(ChunkedScanner, AcceptsHexSizesExtensionsAndTrailers) {
   EXPECT_EQ(out.payload, 36u);
 }
 
+TEST(ChunkedScanner, AcceptsEveryFormOfTheExtensionGrammar) {
+  // RFC 9112 §7.1.1: whitespace around ';' and '=', quoted-pairs and obs-text in quoted values.
+  for (const std::string line :
+       {"5;a", "5;a;b", "5; a", "5;a =b", "5;a= b", "5;a=b ;c", "5;a=\"\"", "5;a=\"x\\\"y\"",
+        "5;a=\"\xe9 \t!\"", "5;a=\"v\" ;b", "5;a=b;c=\"d\""}) {
+    const std::string body = line + "\r\nhello\r\n0\r\n\r\n";
+    const Outcome out = feed_all(body);
+    EXPECT_TRUE(out.done) << line;
+    EXPECT_EQ(out.consumed, body.size()) << line;
+  }
+}
+
 TEST(ChunkedScanner, ReportsIncompleteWithoutDone) {
   const Outcome out = feed_all("5\r\nhel");
   EXPECT_FALSE(out.done);
@@ -142,6 +154,17 @@ const Invalid kInvalid[] = {
     {"CtlInExtension", "5;a\x01=b\r\nhello\r\n"},
     {"LfInExtension", "5;a\nb\r\nhello\r\n"},
     {"ExtensionTooLong", "5;" + std::string(4100, 'e') + "\r\nhello\r\n0\r\n\r\n"},
+    // Extensions are relayed as they are, so only the RFC 9112 grammar passes.
+    {"ExtensionWithoutName", "5;=v\r\nhello\r\n0\r\n\r\n"},
+    {"EmptyExtension", "5;\r\nhello\r\n0\r\n\r\n"},
+    {"UnterminatedQuotedExtension", "5;a=\"open\r\nhello\r\n0\r\n\r\n"},
+    {"QuoteInsideTokenValue", "5;a=b\"c\"\r\nhello\r\n0\r\n\r\n"},
+    {"TokenAfterQuotedValue", "5;a=\"b\"c\r\nhello\r\n0\r\n\r\n"},
+    {"EmptyExtensionValue", "5;a=\r\nhello\r\n0\r\n\r\n"},
+    {"SpaceInsideExtensionName", "5;a b=c\r\nhello\r\n0\r\n\r\n"},
+    {"WhitespaceBeforeExtensionLineEnd", "5;a=b \r\nhello\r\n0\r\n\r\n"},
+    {"NonTokenInExtensionName", "5;a@b\r\nhello\r\n0\r\n\r\n"},
+    {"DelInQuotedExtension", "5;a=\"b\x7f\"\r\nhello\r\n0\r\n\r\n"},
     {"ObsFoldInTrailer", "0\r\nX-A: a\r\n b\r\n\r\n"},
     {"TrailerWithoutColon", "0\r\nX-A a\r\n\r\n"},
     {"SpaceBeforeColonInTrailer", "0\r\nX-A : a\r\n\r\n"},

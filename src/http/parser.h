@@ -74,10 +74,22 @@ class ChunkedScanner {
   std::uint64_t payload_bytes() const { return payload_bytes_; }
 
  private:
-  // trailer_line is a trailer's name, trailer_value what follows its colon.
+  // trailer_line is a trailer's name, trailer_value what follows its colon. The ext_* states
+  // follow RFC 9112 §7.1.1's chunk-ext grammar: after ';' (ext_name_start), the name, optional
+  // whitespace and '=' (ext_after_name), a token or quoted-string value (ext_value_start,
+  // ext_token, ext_quoted, ext_quoted_pair, ext_after_quoted), and whitespace that must lead to
+  // another ';' (ext_before_semicolon).
   enum class State {
     size,
-    size_ext,
+    ext_name_start,
+    ext_name,
+    ext_after_name,
+    ext_value_start,
+    ext_token,
+    ext_quoted,
+    ext_quoted_pair,
+    ext_after_quoted,
+    ext_before_semicolon,
     size_lf,
     data,
     data_cr,
@@ -90,6 +102,8 @@ class ChunkedScanner {
     done,
     error
   };
+  State scan_extension(char c) const;
+
   State state_ = State::size;
   std::uint64_t chunk_remaining_ = 0;
   std::size_t size_digits_ = 0;

@@ -18,7 +18,11 @@ AfterTry decide_after_try(const config::RetryConfig& retry, const TryFacts& fact
       facts.untried_target && facts.failovers + 1 < facts.targets) {
     return AfterTry::fail_over;
   }
-  if (facts.attempt >= retry.attempts || !facts.method_may_retry || !facts.body_replayable) {
+  // A body is sent again from apigw's buffer; a body nothing of which left yet (no connection)
+  // is still whole between the buffer and the client's socket, however large.
+  const bool body_sendable = facts.body_replayable ||
+                             (nothing_reached_upstream(facts.outcome) && facts.body_untouched);
+  if (facts.attempt >= retry.attempts || !facts.method_may_retry || !body_sendable) {
     return AfterTry::give_up;
   }
   bool listed = false;

@@ -94,6 +94,12 @@ TEST(RetryPolicy, ARetryNeedsAttemptsLeftAnIdempotentMethodAndAWholeBody) {
   TryFacts streamed = reset;
   streamed.body_replayable = false;
   EXPECT_EQ(decide_after_try(retry, streamed), AfterTry::give_up);
+  // A streaming body whose connection failed is still whole (nothing of it left): retried.
+  config::RetryConfig no_failover = retry;
+  no_failover.failover = false;
+  TryFacts refused_stream = refused_get();
+  refused_stream.body_replayable = false;
+  EXPECT_EQ(decide_after_try(no_failover, refused_stream), AfterTry::retry);
   TryFacts leaving = reset;
   leaving.stopping = true;
   EXPECT_EQ(decide_after_try(retry, leaving), AfterTry::give_up);

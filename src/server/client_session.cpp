@@ -171,6 +171,10 @@ awaitable<void> ClientSession::serve(Owner self) {
     if (!keep_open) break;
     if (session.worker_.draining() || session.aborted_) break;
     session.scratch_->output.clear();
+    // The scratch stays with the connection when the next request is already here: the previous
+    // request's copy of its head must not make ProxyExchange::keep_head think this one's head
+    // is already safe, or its views stay in a read buffer that a body then grows or overwrites.
+    session.scratch_->head_copy.clear();
     if (session.input_.empty()) {
       const Linger linger = co_await session.linger();
       if (linger == Linger::closed) break;
