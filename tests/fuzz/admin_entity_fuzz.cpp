@@ -6,10 +6,10 @@
 //     validated as a store write is.
 //   POST /admin/config/import|validate: an entities document in JSON or TOML.
 // Checks: every refusal is an error status, never a crash or an escaping exception; an accepted
-// entity keeps its kind, has a unique id and name, a canonical JSON object body with no meta field
-// and no plain secret, and survives entity_to_json -> entity_from_json; a set that validates (the
-// only kind that is stored) compiles like a snapshot and exports, in JSON and in TOML, to a
-// document that imports back to the same entities.
+// entity keeps its kind, has a unique id and name, and a JSON object body with no meta field and
+// no plain secret; a set that validates (the only kind that is stored) compiles like a snapshot,
+// its new entity's body is canonical and survives entity_to_json -> entity_from_json, and the set
+// exports, in JSON and in TOML, to a document that imports back to the same entities.
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -111,7 +111,6 @@ void check_entity(const Entity& entity, const std::vector<Entity>& all) {
   if (entity.kind == EntityKind::credential) {
     FUZZ_CHECK(!body.get_object().contains("key") && !body.get_object().contains("password"));
   }
-  FUZZ_CHECK(json::serialize(body) == entity.body);  // canonical: one document, one text
   std::size_t same_name = 0, same_id = 0;
   for (const Entity& other : all) {
     if (other.kind != entity.kind) continue;
@@ -119,6 +118,14 @@ void check_entity(const Entity& entity, const std::vector<Entity>& all) {
     same_id += other.id == entity.id;
   }
   FUZZ_CHECK(same_name == 1 && same_id == 1);
+}
+
+// A stored entity reads back as itself: its body is one canonical text, and the document the API
+// shows turns back into the same entity. Checked only for sets that validate: Boost.JSON 1.81 does
+// not read every double back exactly ("1.5e200" drifts in its last bits), and no field of any
+// entity takes a non-integer number, so a body holding one is never stored.
+void check_reads_back(const Entity& entity) {
+  FUZZ_CHECK(json::serialize(json::parse(entity.body)) == entity.body);
   Entity again;
   std::vector<apigw::config::FieldError> errors;
   FUZZ_CHECK(apigw::config::entity_from_json(entity.kind, apigw::config::entity_to_json(entity),
@@ -156,8 +163,11 @@ void write_entity(Mutation::Op op, EntityKind kind, std::string_view key, std::s
   FUZZ_CHECK(result.entities.size() == current.size() + (status == 201 ? 1 : 0));
   FUZZ_CHECK(status == 201 ? result.entity.version == 1 : result.entity.version == 2);
   check_entity(result.entity, result.entities);
-  // Only a set that validates is stored, and what is stored must export and import back.
-  if (compose(result.entities)) check_exports_round_trip(result.entities);
+  // Only a set that validates is stored, and what is stored must read, export and import back.
+  if (compose(result.entities)) {
+    check_reads_back(result.entity);
+    check_exports_round_trip(result.entities);
+  }
 }
 
 void import_document(std::string_view body, bool is_toml) {
