@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "util/secret_hash.h"
@@ -118,6 +119,25 @@ json::value canonical(const json::value& value) {
   return out;
 }
 
+// Boost.JSON reads a number beyond the range of a double ("1e999") as infinity, and TOML has inf
+// and nan; none of them has a JSON spelling, so a body holding one would serialize to text that
+// does not parse back ("Infinity").
+void refuse_non_finite(const json::value& value, const std::string& path,
+                       std::vector<FieldError>& errors) {
+  if (value.is_double() && !std::isfinite(value.get_double())) {
+    errors.push_back({path, "number is out of range"});
+  } else if (value.is_array()) {
+    std::size_t index = 0;
+    for (const auto& element : value.get_array()) {
+      refuse_non_finite(element, join(path, std::to_string(index++)), errors);
+    }
+  } else if (value.is_object()) {
+    for (const auto& [key, field] : value.get_object()) {
+      refuse_non_finite(field, join(path, key), errors);
+    }
+  }
+}
+
 }  // namespace
 
 std::span<const EntityKindInfo> entity_kinds() { return kKinds; }
@@ -229,6 +249,7 @@ bool entity_from_json(EntityKind kind, const json::object& document, Entity& out
   // Lower-case ids so that one entity has one spelling.
   std::transform(out.id.begin(), out.id.end(), out.id.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto& [key, value] : body) refuse_non_finite(value, std::string(key), errors);
   seal_secrets(kind, body, errors);
   out.body = json::serialize(canonical(body));
   return errors.size() == errors_before;

@@ -29,6 +29,27 @@ TEST(EntityDocument, BodiesAreCanonicalAndSecretsHashed) {
   EXPECT_NE(key.body.find("\"key_hash\":\"sha256:"), std::string::npos) << key.body;
 }
 
+TEST(EntityDocument, NumbersWithoutAJsonSpellingAreRefused) {
+  // Boost.JSON reads 1e999 as infinity, which would be stored as the non-JSON text "Infinity".
+  Entity entity;
+  std::vector<FieldError> errors;
+  EXPECT_FALSE(entity_from_json(
+      EntityKind::upstream,
+      json::parse(R"({"name":"u","targets":[{"address":"h:1","weight":1e999}]})").as_object(),
+      entity, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].field, "targets.0.weight");
+  EXPECT_EQ(errors[0].message, "number is out of range");
+  // TOML spells them inf and nan.
+  std::vector<Entity> parsed;
+  std::vector<ConfigError> import_errors;
+  EXPECT_FALSE(parse_entities_document("[[consumers]]\nname = \"c\"\nx = [nan]\n", true, parsed,
+                                       import_errors));
+  ASSERT_EQ(import_errors.size(), 1u);
+  EXPECT_NE(import_errors[0].to_string().find("x.0: number is out of range"), std::string::npos)
+      << import_errors[0].to_string();
+}
+
 TEST(EntityDocument, StoredEntitiesReplaceTheFilesAndErrorsNameEntityAndField) {
   testing::FakeFilterCatalog filters;
   std::vector<Entity> entities = {
