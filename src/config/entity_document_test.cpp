@@ -103,5 +103,78 @@ TEST(EntityDocument, ExportParsesBackToTheSameEntities) {
   EXPECT_NE(errors[0].message.find("belong to the config file"), std::string::npos);
 }
 
+// A fixed entity set, given out of kind order, exported to the exact documents below: kinds in
+// config file order (upstreams before the routes that name them), ids and tags kept, the
+// credential's key only as its SHA-256 (python3 -c 'import hashlib;
+// print(hashlib.sha256(b"alice-key-0123456789").hexdigest())').
+std::vector<Entity> fixed_export_entities() {
+  return {
+      entity_of(EntityKind::route, R"({"id":"2c5e0d8a-6f1b-4e3a-9c7d-1a2b3c4d5e6f","name":"api",)"
+                                   R"("match":{"path_prefix":"/api"},"upstream":"backend"})"),
+      entity_of(EntityKind::credential,
+                R"({"id":"9f8e7d6c-5b4a-4321-8fed-cba987654321","name":"alice-key",)"
+                R"("consumer":"alice","type":"api_key","key":"alice-key-0123456789"})"),
+      entity_of(EntityKind::upstream,
+                R"({"id":"0b7c1a9e-3d2f-4a5b-8c6d-7e8f9a0b1c2d","name":"backend","tags":["prod"],)"
+                R"("targets":[{"address":"127.0.0.1:8080","weight":2}]})"),
+      entity_of(EntityKind::consumer,
+                R"({"id":"5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d","name":"alice","custom_id":"7"})"),
+  };
+}
+
+TEST(EntityDocument, ExportTomlOfAFixedEntitySetIsThisDocument) {
+  EXPECT_EQ(export_toml(fixed_export_entities()),
+            "# apigw entities export: `apigw check` accepts it; POST /admin/config/import "
+            "restores it.\n"
+            R"(
+[[upstreams]]
+id = '0b7c1a9e-3d2f-4a5b-8c6d-7e8f9a0b1c2d'
+name = 'backend'
+tags = [ 'prod' ]
+
+    [[upstreams.targets]]
+    address = '127.0.0.1:8080'
+    weight = 2
+
+[[routes]]
+id = '2c5e0d8a-6f1b-4e3a-9c7d-1a2b3c4d5e6f'
+name = 'api'
+upstream = 'backend'
+
+    [routes.match]
+    path_prefix = '/api'
+
+[[consumers]]
+custom_id = '7'
+id = '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d'
+name = 'alice'
+
+[[credentials]]
+consumer = 'alice'
+id = '9f8e7d6c-5b4a-4321-8fed-cba987654321'
+key_hash = 'sha256:7bafaa96aa2351e6b7fbc258246b08ee66ade6196c76850108303b1dd6d6eb62'
+name = 'alice-key'
+type = 'api_key'
+)");
+}
+
+TEST(EntityDocument, ExportJsonOfAFixedEntitySetIsThisDocument) {
+  // Every collection is present (empty ones too), each document's meta fields first.
+  EXPECT_EQ(
+      export_json(fixed_export_entities(), 42),
+      R"({"revision":42,)"
+      R"("upstreams":[{"id":"0b7c1a9e-3d2f-4a5b-8c6d-7e8f9a0b1c2d","name":"backend",)"
+      R"("tags":["prod"],"targets":[{"address":"127.0.0.1:8080","weight":2}]}],)"
+      R"("routes":[{"id":"2c5e0d8a-6f1b-4e3a-9c7d-1a2b3c4d5e6f","name":"api",)"
+      R"("match":{"path_prefix":"/api"},"upstream":"backend"}],)"
+      R"("consumers":[{"id":"5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d","name":"alice",)"
+      R"("custom_id":"7"}],)"
+      R"("credentials":[{"id":"9f8e7d6c-5b4a-4321-8fed-cba987654321","name":"alice-key",)"
+      R"("consumer":"alice",)"
+      R"("key_hash":"sha256:7bafaa96aa2351e6b7fbc258246b08ee66ade6196c76850108303b1dd6d6eb62",)"
+      R"("type":"api_key"}],)"
+      R"("plugins":[],"rate_limits":[]})");
+}
+
 }  // namespace
 }  // namespace apigw::config

@@ -10,7 +10,7 @@
 namespace apigw::util {
 namespace {
 
-std::string format_uuid(const std::array<std::uint8_t, 16>& bytes) {
+std::string format_uuid(const UuidBytes& bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
@@ -22,19 +22,19 @@ std::string format_uuid(const std::array<std::uint8_t, 16>& bytes) {
   return out;
 }
 
-void set_version(std::array<std::uint8_t, 16>& bytes, std::uint8_t version) {
+void set_version(UuidBytes& bytes, std::uint8_t version) {
   bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0f) | (version << 4));
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
 }
 
 // A fixed namespace UUID for apigw's name-based ids (itself random, chosen once).
-constexpr std::array<std::uint8_t, 16> kNamespace = {
-    0x6a, 0x1f, 0x3c, 0x52, 0x9e, 0x0b, 0x4d, 0x27, 0xb1, 0x83, 0x5c, 0xe4, 0x70, 0x2a, 0x96, 0xd8};
+constexpr UuidBytes kNamespace = {0x6a, 0x1f, 0x3c, 0x52, 0x9e, 0x0b, 0x4d, 0x27,
+                                  0xb1, 0x83, 0x5c, 0xe4, 0x70, 0x2a, 0x96, 0xd8};
 
 }  // namespace
 
 std::string random_uuid() {
-  std::array<std::uint8_t, 16> bytes{};
+  UuidBytes bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
     throw std::runtime_error("RAND_bytes failed");
   }
@@ -42,16 +42,18 @@ std::string random_uuid() {
   return format_uuid(bytes);
 }
 
-std::string name_uuid(std::string_view name) {
+std::string name_uuid(std::string_view name) { return name_uuid(kNamespace, name); }
+
+std::string name_uuid(const UuidBytes& name_space, std::string_view name) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
-  EVP_DigestUpdate(ctx, kNamespace.data(), kNamespace.size());
+  EVP_DigestUpdate(ctx, name_space.data(), name_space.size());
   EVP_DigestUpdate(ctx, name.data(), name.size());
   EVP_DigestFinal_ex(ctx, digest, &length);
   EVP_MD_CTX_free(ctx);
-  std::array<std::uint8_t, 16> bytes{};
+  UuidBytes bytes{};
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = digest[i];
   set_version(bytes, 5);
   return format_uuid(bytes);

@@ -21,19 +21,24 @@ TEST(AdminStore, SqliteKeepsEveryAcknowledgedWriteThroughKill9) {
   std::vector<std::string> acknowledged;
   {
     Gateway gateway(config);
-    // Writes from another thread; the process is killed while they run.
+    // Writes from another thread; the process is killed while they run, once a few have been
+    // acknowledged (each write starts a curl, which a loaded machine may take a while to do).
     std::atomic<bool> killed = false;
+    std::atomic<int> written = 0;
     auto writer = std::async(std::launch::async, [&] {
       std::vector<std::string> names;
       for (int i = 0; i < 400 && !killed; ++i) {
         const std::string name = "c" + std::to_string(i);
         const auto result =
             admin_call(gateway, "POST", "/admin/consumers", R"({"name":")" + name + R"("})");
-        if (result.status == 201) names.push_back(name);
+        if (result.status == 201) {
+          names.push_back(name);
+          ++written;
+        }
       }
       return names;
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    EXPECT_TRUE(wait_until([&] { return written >= 8; }, std::chrono::seconds(30)));
     gateway.process().signal(SIGKILL);
     killed = true;
     acknowledged = writer.get();
@@ -61,7 +66,8 @@ TEST(AdminStore, HundredWritesDuringLoadFailNoRequest) {
   auto load = std::async(std::launch::async, [&] {
     return run_command({"wrk", "-t1", "-c16", "-d5s", gateway.url("/")}, std::chrono::seconds(30));
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The writes start once wrk's traffic arrives, not after a guessed start-up time.
+  EXPECT_TRUE(wait_until([&] { return !backend.received().empty(); })) << "no load arrived";
   int accepted = 0;
   for (int i = 0; i < 100; ++i) {
     // Each write changes the served config: new routes, and the busy route itself.

@@ -25,8 +25,11 @@ TEST(AdminUpstreams, ShowsEjectionHealthAndRecentErrors) {
   // The requests come first (one fails on the dead target and ejects it); the health checks
   // need six failed probes, about half a second, to mark it unhealthy as well. With a lower
   // threshold the checks could take the target out before any request reached it.
-  for (int i = 0; i < 4; ++i) http_get(gateway.port(), "/");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  // In-process requests, so that they come well inside that half second.
+  for (int i = 0; i < 4; ++i) get_in_process(gateway.port(), "/");
+  EXPECT_TRUE(wait_until([&] {
+    return gateway.log().find("target " + dead + " marked unhealthy") != std::string::npos;
+  })) << gateway.log();
 
   const auto all = admin_get(gateway, "/admin/status/upstreams");
   ASSERT_EQ(all.status, 200);

@@ -24,12 +24,13 @@ std::string postgres_config(const TestPostgres& postgres, const std::string& cac
                       cache_path + "\"\npoll_interval = \"1s\"\nretry_max = \"500ms\"\n");
 }
 
-// Polls GET path on `gateway` until it answers `status`; returns how long that took.
+// Polls GET path on `gateway` until it answers `status`; returns how long that took. The client
+// runs in this process: the time is the gateway's, not that of starting curl processes.
 std::optional<milliseconds> time_until(const Gateway& gateway, const std::string& path, int status,
                                        milliseconds limit) {
   const auto start = Clock::now();
   while (Clock::now() - start < limit) {
-    if (http_get(gateway.port(), path).status == status) {
+    if (get_in_process(gateway.port(), path).status == status) {
       return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
     }
     std::this_thread::sleep_for(milliseconds(5));
@@ -91,18 +92,24 @@ TEST(Cluster, PostgresRestartUnderTrafficFailsNoRequestAndNodesConverge) {
   Gateway b(postgres_config(postgres, caches.path() + "/b.json"));
   ASSERT_TRUE(add_upstream_and_route(a, "b", backend.address(), "all"));
   ASSERT_TRUE(time_until(b, "/", 200, milliseconds(2000)));
+  const std::size_t before_load = backend.received().size();
   auto load = std::async(std::launch::async, [&] {
     return run_command({"wrk", "-t1", "-c8", "-d4s", b.url("/")}, std::chrono::seconds(30));
   });
-  std::this_thread::sleep_for(milliseconds(800));
+  // PostgreSQL goes away once wrk's traffic arrives, not after a guessed start-up time.
+  EXPECT_TRUE(wait_until([&] { return backend.received().size() > before_load; }))
+      << "no load arrived";
   postgres.stop();
-  std::this_thread::sleep_for(milliseconds(1200));
   // Writes are refused while the store is away, and nothing changes.
   const auto refused = admin_call(a, "POST", "/admin/consumers", R"({"name":"late"})");
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_NE(refused.body.find("\"code\":\"store_unavailable\""), std::string::npos);
-  const auto status = admin_call(b, "GET", "/admin/config");
-  EXPECT_NE(status.body.find("\"store_reachable\":false"), std::string::npos) << status.body;
+  // The other node notices on its own (its listener connection drops).
+  std::string status;
+  EXPECT_TRUE(wait_until([&] {
+    status = admin_call(b, "GET", "/admin/config").body;
+    return status.find("\"store_reachable\":false") != std::string::npos;
+  })) << status;
   postgres.start();
   const CommandResult wrk = load.get();
   ASSERT_EQ(wrk.exit_code, 0) << wrk.output;

@@ -115,8 +115,10 @@ TEST(ForwardAuth, AClientThatLeavesCancelsTheWait) {
     RawConnection connection(gateway.port());
     ASSERT_TRUE(
         connection.send("GET /a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer slow\r\n\r\n"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  }  // closed while the auth service is still thinking
+    ASSERT_TRUE(wait_until([&] { return !auth.auth_calls().empty(); }))
+        << "the auth service was never asked";
+  }  // closed while the auth service is still thinking (it answers "Bearer slow" after 2 s)
+  // Outlast the auth service's answer: a gateway that forgot the client would forward it then.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   EXPECT_TRUE(backend.received().empty()) << "nothing forwarded for a client that left";
   EXPECT_TRUE(gateway.wait_for_metric(

@@ -15,6 +15,15 @@
 
 namespace apigw::test {
 
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 bool wait_for_port(int port, std::chrono::milliseconds timeout, const std::string& host) {
   sockaddr_storage storage{};
   socklen_t length = 0;
@@ -100,7 +109,7 @@ std::string dead_address() { return "127.0.0.1:" + std::to_string(free_port()); 
 std::string statuses(const Gateway& gateway, int count) {
   std::string out;
   for (int i = 0; i < count; ++i) {
-    const int status = http_get(gateway.port(), "/").status;
+    const int status = get_in_process(gateway.port(), "/").status;
     out += status == 200 ? '.' : status == 502 ? 'x' : '?';
   }
   return out;

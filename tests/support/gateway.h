@@ -1,6 +1,7 @@
 // Starts the real apigw binary and real backends (`apigw echo-server`) for integration tests.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,8 +83,15 @@ std::string targets_toml(const std::vector<std::string>& addresses);
 
 // A loopback address where nothing listens: a dead target.
 std::string dead_address();
-// One character per sequential GET /: '.' for 200, 'x' for 502, '?' for anything else.
+// One character per sequential GET /: '.' for 200, 'x' for 502, '?' for anything else. Sent from
+// this process (get_in_process), so that a run of them fits in a breaker's or an ejection's
+// window however slowly processes start.
 std::string statuses(const Gateway& gateway, int count);
+
+// Polls `condition` every few milliseconds until it holds (true) or `timeout` passes (false): what
+// a test waits on instead of sleeping for a guessed time.
+bool wait_until(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // Waits until host:port (numeric IPv4 or IPv6) accepts connections.
 bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10),

@@ -215,4 +215,15 @@ CurlResult http_get(int port, std::string_view path, const std::vector<std::stri
   return curl(args);
 }
 
+HttpResponse get_in_process(int port, std::string_view path,
+                            const std::vector<std::string>& headers,
+                            std::chrono::milliseconds timeout) {
+  std::string request = "GET " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& header : headers) request += header + "\r\n";
+  request += "Connection: close\r\n\r\n";
+  RawConnection connection(port);
+  if (!connection.send(request)) return {};
+  return connection.read_response(timeout);
+}
+
 }  // namespace apigw::test

@@ -72,4 +72,12 @@ CurlResult curl(const std::vector<std::string>& args);
 // GET http://127.0.0.1:port/path with curl.
 CurlResult http_get(int port, std::string_view path, const std::vector<std::string>& extra = {});
 
+// GET 127.0.0.1:port/path from this process, on a fresh connection that asks for
+// "Connection: close". For tests whose timing must not include starting a curl process (a loaded
+// CI machine can take hundreds of milliseconds to start one). `headers` are extra header lines
+// ("X-User: u1"). A response that did not arrive within `timeout` has status 0.
+HttpResponse get_in_process(int port, std::string_view path,
+                            const std::vector<std::string>& headers = {},
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 }  // namespace apigw::test

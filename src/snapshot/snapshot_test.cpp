@@ -1,0 +1,189 @@
+#include "snapshot/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/loader.h"
+
+namespace apigw::snapshot {
+namespace {
+
+// Two upstreams, routes that exercise each compiled field, and plugins at every scope. The
+// plugins are all `headers` filters: which one ran is told by its settings pointer.
+constexpr std::string_view kConfig = R"(
+[server]
+listen = ["127.0.0.1:8080"]
+trusted_proxies = ["10.0.0.0/8"]
+[server.limits]
+max_body_bytes = "1MiB"
+[admin]
+listen = "127.0.0.1:9901"
+
+[[upstreams]]
+name = "api"
+request_timeout = "7s"
+targets = [{ address = "127.0.0.1:9001" }, { address = "127.0.0.1:9002" }]
+
+[[upstreams]]
+name = "spare"
+targets = [{ address = "127.0.0.1:9003" }]
+
+[[routes]]
+name = "defaults"
+match = { path_prefix = "/d" }
+upstream = "spare"
+
+[[routes]]
+name = "tuned"
+match = { path_prefix = "/t" }
+upstream = "api"
+timeout = "2s"
+max_body_bytes = "64KiB"
+max_buffered_body_bytes = "1MiB"
+fallback = { upstream = "spare" }
+filters = [{ name = "headers", request_set = { "x-own" = "1" } }]
+
+[[plugins]]
+name = "for-tuned"
+filter = "headers"
+route = "tuned"
+config = { request_set = { "x-route" = "1" } }
+
+[[plugins]]
+name = "for-api"
+filter = "headers"
+upstream = "api"
+config = { request_set = { "x-upstream" = "1" } }
+
+[[plugins]]
+name = "global"
+filter = "headers"
+config = { request_set = { "x-global" = "1" } }
+
+[[plugins]]
+name = "off"
+filter = "headers"
+enabled = false
+config = { request_set = { "x-off" = "1" } }
+)";
+
+config::Config load(const Catalog& catalog, std::string_view text = kConfig) {
+  auto result = config::load_config_text(text, "snapshot_test.toml", {}, catalog);
+  std::string errors;
+  for (const auto& error : result.errors) errors += error.to_string() + "\n";
+  EXPECT_TRUE(result.config) << errors;
+  return result.config ? *result.config : config::Config{};
+}
+
+// `text` with its first `from` replaced by `to`.
+std::string replaced(std::string_view text, std::string_view from, std::string_view to) {
+  std::string out(text);
+  const std::size_t at = out.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) out.replace(at, from.size(), to);
+  return out;
+}
+
+const config::PluginConfig& plugin(const config::Config& config, std::string_view name) {
+  for (const auto& p : config.plugins) {
+    if (p.name == name) return p;
+  }
+  throw std::runtime_error("no plugin " + std::string(name));
+}
+
+TEST(Snapshot, RoutesRunGlobalThenUpstreamThenRoutePluginsThenTheirOwnFilters) {
+  const Catalog catalog;
+  const config::Config config = load(catalog);
+  const config::RouteConfig& tuned = config.routes[1];
+  const auto refs = filters_of(tuned, config.plugins);
+  ASSERT_EQ(refs.size(), 4u) << "the disabled plugin is left out";
+  EXPECT_EQ(refs[0].settings, plugin(config, "global").filter.settings);
+  EXPECT_EQ(refs[1].settings, plugin(config, "for-api").filter.settings);
+  EXPECT_EQ(refs[2].settings, plugin(config, "for-tuned").filter.settings);
+  EXPECT_EQ(refs[3].settings, tuned.filters[0].settings);
+  const auto others = filters_of(config.routes[0], config.plugins);
+  ASSERT_EQ(others.size(), 1u) << "another upstream's and another route's plugins do not apply";
+  EXPECT_EQ(others[0].settings, plugin(config, "global").filter.settings);
+}
+
+TEST(Snapshot, CompiledRoutesTakeTheirUpstreamsTimeoutsAndLimits) {
+  const Catalog catalog;
+  std::vector<std::string> warnings;
+  const auto snapshot = build_snapshot(load(catalog), 7, nullptr, catalog, warnings);
+  EXPECT_EQ(snapshot->version, 7u);
+  ASSERT_EQ(snapshot->routes.size(), 2u);
+  ASSERT_EQ(snapshot->clusters.size(), 2u);
+
+  const CompiledRoute& defaults = snapshot->routes[0];
+  EXPECT_EQ(defaults.config->name, "defaults");
+  EXPECT_EQ(defaults.cluster_index, 1u);
+  EXPECT_FALSE(defaults.fallback_cluster_index);
+  EXPECT_EQ(defaults.timeout, config::UpstreamConfig{}.request_timeout)
+      << "no override: the upstream's request_timeout";
+  EXPECT_EQ(defaults.max_body_bytes, 1u << 20) << "[server.limits] max_body_bytes";
+  EXPECT_EQ(defaults.chain.size(), 1u) << "the global plugin";
+
+  const CompiledRoute& tuned = snapshot->routes[1];
+  EXPECT_EQ(tuned.cluster_index, 0u);
+  ASSERT_TRUE(tuned.fallback_cluster_index);
+  EXPECT_EQ(*tuned.fallback_cluster_index, 1u);
+  EXPECT_EQ(tuned.timeout, config::Duration(2000));
+  EXPECT_EQ(tuned.max_body_bytes, 64u * 1024);
+  EXPECT_EQ(tuned.max_buffered_body_bytes, 64u * 1024) << "never above the route's body limit";
+  EXPECT_EQ(tuned.chain.size(), 4u);
+  EXPECT_EQ(snapshot->global_chain.size(), 1u);
+
+  EXPECT_TRUE(snapshot->trusted_proxies.contains(*util::parse_ip("10.1.2.3")));
+  EXPECT_FALSE(snapshot->trusted_proxies.contains(*util::parse_ip("192.0.2.1")));
+}
+
+TEST(Snapshot, TheUpstreamsRequestTimeoutAppliesWhenTheRouteSetsNone) {
+  const Catalog catalog;
+  const std::string text = replaced(kConfig, "timeout = \"2s\"\n", "");
+  std::vector<std::string> warnings;
+  const auto snapshot = build_snapshot(load(catalog, text), 1, nullptr, catalog, warnings);
+  EXPECT_EQ(snapshot->routes[1].timeout, config::Duration(7000));
+}
+
+TEST(Snapshot, ARebuildKeepsTheLiveStateOfTargetsThatStay) {
+  const Catalog catalog;
+  std::vector<std::string> warnings;
+  const auto first = build_snapshot(load(catalog), 1, nullptr, catalog, warnings);
+  first->clusters[0].targets[0].state->in_flight = 3;
+  // The second build drops target 9002 and adds 9004.
+  const std::string text = replaced(kConfig, "127.0.0.1:9002", "127.0.0.1:9004");
+  const auto second = build_snapshot(load(catalog, text), 2, first.get(), catalog, warnings);
+  const auto& before = first->clusters[0];
+  const auto& after = second->clusters[0];
+  EXPECT_EQ(after.targets[0].state, before.targets[0].state) << "same upstream, same address";
+  EXPECT_EQ(after.targets[0].state->in_flight, 3);
+  EXPECT_NE(after.targets[1].state, before.targets[1].state) << "a new target starts fresh";
+  EXPECT_EQ(after.state, before.state) << "the upstream's own state carries over too";
+  EXPECT_NE(second->clusters[1].state, before.state);
+}
+
+TEST(Snapshot, TheCatalogRefusesUnknownFiltersAndBadFilterSettings) {
+  const Catalog catalog;
+  const std::vector<std::string> names = catalog.filter_names();
+  for (const char* name : {"headers", "cors", "key_auth", "forward_auth", "compression"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
+  const std::string unknown =
+      replaced(kConfig, "name = \"headers\", request_set", "name = \"hedaers\", request_set");
+  auto result = config::load_config_text(unknown, "t.toml", {}, catalog);
+  EXPECT_FALSE(result.config);
+  ASSERT_FALSE(result.errors.empty());
+  EXPECT_NE(result.errors[0].to_string().find("hedaers"), std::string::npos)
+      << result.errors[0].to_string();
+  const std::string bad =
+      replaced(kConfig, "request_set = { \"x-own\" = \"1\" }", "request_set = 5");
+  result = config::load_config_text(bad, "t.toml", {}, catalog);
+  EXPECT_FALSE(result.config) << "the headers filter checks its own settings";
+}
+
+}  // namespace
+}  // namespace apigw::snapshot
