@@ -20,8 +20,8 @@ AfterTry decide_after_try(const config::RetryConfig& retry, const TryFacts& fact
   }
   // A body is sent again from apigw's buffer; a body nothing of which left yet (no connection)
   // is still whole between the buffer and the client's socket, however large.
-  const bool body_sendable = facts.body_replayable ||
-                             (nothing_reached_upstream(facts.outcome) && facts.body_untouched);
+  const bool body_sendable =
+      facts.body_replayable || (nothing_reached_upstream(facts.outcome) && facts.body_untouched);
   if (facts.attempt >= retry.attempts || !facts.method_may_retry || !body_sendable) {
     return AfterTry::give_up;
   }
@@ -44,16 +44,52 @@ AfterTry decide_after_try(const config::RetryConfig& retry, const TryFacts& fact
       break;
   }
   if (!listed) return AfterTry::give_up;
-  return budget_has_room(retry, facts.upstream_active, facts.retries_active)
-             ? AfterTry::retry
-             : AfterTry::refused_by_budget;
+  return budget_has_room(retry, facts.budget) ? AfterTry::retry : AfterTry::refused_by_budget;
 }
 
-bool budget_has_room(const config::RetryConfig& retry, std::int64_t upstream_active,
-                     std::int64_t retries_active) {
-  const std::int64_t allowed = std::max<std::int64_t>(
-      retry.budget_min, upstream_active * static_cast<std::int64_t>(retry.budget_percent) / 100);
-  return retries_active < allowed;
+bool budget_has_room(const config::RetryConfig& retry, BudgetTotals totals) {
+  const std::uint64_t allowed = totals.requests * retry.budget_percent / 100 +
+                                std::uint64_t{retry.budget_min} * RetryBudgetWindow::kSlices;
+  return totals.retries < allowed;
+}
+
+namespace {
+
+constexpr std::int64_t kSecondNs = 1'000'000'000;
+
+// The slice of `now_ns`, started afresh if it still holds an older second.
+RetryBudgetWindow::Slice& current_slice(RetryBudgetWindow& window, std::int64_t now_ns) {
+  const std::int64_t second = now_ns / kSecondNs;
+  auto& slice = window.slices[static_cast<std::size_t>(second) % RetryBudgetWindow::kSlices];
+  std::int64_t seen = slice.second.load(std::memory_order_relaxed);
+  if (seen != second &&
+      slice.second.compare_exchange_strong(seen, second, std::memory_order_relaxed)) {
+    slice.requests.store(0, std::memory_order_relaxed);
+    slice.retries.store(0, std::memory_order_relaxed);
+  }
+  return slice;
+}
+
+}  // namespace
+
+BudgetTotals budget_totals(const RetryBudgetWindow& window, std::int64_t now_ns) {
+  const std::int64_t second = now_ns / kSecondNs;
+  BudgetTotals totals;
+  for (const auto& slice : window.slices) {
+    const std::int64_t of = slice.second.load(std::memory_order_relaxed);
+    if (of < 0 || second - of >= static_cast<std::int64_t>(RetryBudgetWindow::kSlices)) continue;
+    totals.requests += slice.requests.load(std::memory_order_relaxed);
+    totals.retries += slice.retries.load(std::memory_order_relaxed);
+  }
+  return totals;
+}
+
+void budget_count_request(RetryBudgetWindow& window, std::int64_t now_ns) {
+  current_slice(window, now_ns).requests.fetch_add(1, std::memory_order_relaxed);
+}
+
+void budget_count_retry(RetryBudgetWindow& window, std::int64_t now_ns) {
+  current_slice(window, now_ns).retries.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::chrono::milliseconds backoff_wait(const config::RetryConfig& retry, std::uint32_t retry_number,

@@ -20,7 +20,7 @@ TryFacts refused_get() {
   facts.method_may_retry = true;
   facts.body_replayable = true;
   facts.body_untouched = true;
-  facts.upstream_active = 10;
+  facts.budget = {.requests = 1000, .retries = 0};
   return facts;
 }
 
@@ -39,7 +39,7 @@ TEST(RetryPolicy, FailoverIgnoresTheMethodAndTheBudget) {
   TryFacts post = refused_get();
   post.method_may_retry = false;  // a POST: the upstream never saw it, so it is safe to move
   post.body_replayable = false;   // its body streams: nothing of it was consumed yet
-  post.retries_active = 100;
+  post.budget = {.requests = 10, .retries = 100};
   EXPECT_EQ(decide_after_try(retry, post), AfterTry::fail_over);
 }
 
@@ -124,21 +124,20 @@ TEST(RetryPolicy, StatusesAndTimeoutsAreRetriedOnlyWhenListed) {
   EXPECT_EQ(decide_after_try(retry, client), AfterTry::give_up);
 }
 
-TEST(RetryPolicy, TheDefaultBudgetRefusesRetriesBeyondTwentyPercentOfActiveRequests) {
+TEST(RetryPolicy, TheDefaultBudgetAllowsTwentyPercentOfRequestsPlusThreePerSecond) {
   config::RetryConfig retry;  // budget 20%, min 3
   retry.attempts = 3;
   TryFacts reset = refused_get();
   reset.outcome = UpstreamOutcome::reset;
-  reset.upstream_active = 100;
-  reset.retries_active = 19;
+  // 1,000 requests in the window allow 200 retries, plus 3 per second of the 10 s window.
+  reset.budget = {.requests = 1000, .retries = 229};
   EXPECT_EQ(decide_after_try(retry, reset), AfterTry::retry);
-  reset.retries_active = 20;
+  reset.budget.retries = 230;
   EXPECT_EQ(decide_after_try(retry, reset), AfterTry::refused_by_budget);
-  // A quiet upstream still gets `min` retries.
-  reset.upstream_active = 4;
-  reset.retries_active = 2;
+  // A quiet upstream still gets `min` retries per second.
+  reset.budget = {.requests = 0, .retries = 29};
   EXPECT_EQ(decide_after_try(retry, reset), AfterTry::retry);
-  reset.retries_active = 3;
+  reset.budget.retries = 30;
   EXPECT_EQ(decide_after_try(retry, reset), AfterTry::refused_by_budget);
 }
 
@@ -146,11 +145,30 @@ TEST(RetryPolicy, BudgetArithmetic) {
   config::RetryConfig retry;
   retry.budget_percent = 50;
   retry.budget_min = 0;
-  EXPECT_TRUE(budget_has_room(retry, 10, 4));
-  EXPECT_FALSE(budget_has_room(retry, 10, 5));
-  EXPECT_FALSE(budget_has_room(retry, 1, 0)) << "50% of one request rounds down to none";
-  retry.budget_percent = 100;
-  EXPECT_TRUE(budget_has_room(retry, 1, 0));
+  EXPECT_TRUE(budget_has_room(retry, {.requests = 10, .retries = 4}));
+  EXPECT_FALSE(budget_has_room(retry, {.requests = 10, .retries = 5}));
+  EXPECT_FALSE(budget_has_room(retry, {.requests = 1, .retries = 0})) << "half of one rounds down";
+  retry.budget_percent = 0;
+  EXPECT_FALSE(budget_has_room(retry, {.requests = 1'000'000, .retries = 0}));
+}
+
+TEST(RetryBudgetWindow, CountsTheLastTenSecondsAndForgetsOlderOnes) {
+  constexpr std::int64_t kSecond = 1'000'000'000;
+  RetryBudgetWindow window;
+  const std::int64_t start = 1'000 * kSecond;
+  for (int i = 0; i < 5; ++i) budget_count_request(window, start);
+  budget_count_retry(window, start + kSecond / 2);
+  budget_count_request(window, start + 9 * kSecond);
+  BudgetTotals totals = budget_totals(window, start + 9 * kSecond);
+  EXPECT_EQ(totals.requests, 6u);
+  EXPECT_EQ(totals.retries, 1u);
+  // Ten seconds on, the first second has left the window.
+  totals = budget_totals(window, start + 10 * kSecond);
+  EXPECT_EQ(totals.requests, 1u);
+  EXPECT_EQ(totals.retries, 0u);
+  // Its slice is reused for the new second, starting from zero.
+  budget_count_request(window, start + 10 * kSecond);
+  EXPECT_EQ(budget_totals(window, start + 10 * kSecond).requests, 2u);
 }
 
 TEST(RetryPolicy, BackoffIsFullJitterUnderADoublingCeiling) {

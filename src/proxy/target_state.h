@@ -55,11 +55,23 @@ struct TargetState {
   }
 };
 
+// The retry budget's rolling window (proxy/retry_policy.h): the upstream's requests and retries
+// per one-second slice, over the last kSlices seconds; slices are reused in turn.
+struct RetryBudgetWindow {
+  static constexpr std::size_t kSlices = 10;
+  struct Slice {
+    std::atomic<std::int64_t> second{-1};  // which second of the steady clock the counts are of
+    std::atomic<std::uint32_t> requests{0};
+    std::atomic<std::uint32_t> retries{0};
+  };
+  std::array<Slice, kSlices> slices;
+};
+
 struct UpstreamState {
-  std::atomic<std::int64_t> active{0};          // requests being proxied to the upstream
-  std::atomic<std::int64_t> retries_active{0};  // of those, how many are on a retry (the budget)
-  std::atomic<std::int64_t> connections{0};     // open upstream connections, all workers
-  std::atomic<std::int64_t> connecting{0};      // requests waiting for a new connection
+  std::atomic<std::int64_t> active{0};  // requests being proxied to the upstream
+  RetryBudgetWindow retry_budget;
+  std::atomic<std::int64_t> connections{0};  // open upstream connections, all workers
+  std::atomic<std::int64_t> connecting{0};   // requests waiting for a new connection
   BreakerCell breaker;  // the upstream-wide circuit breaker (scope "upstream" or "both")
 };
 

@@ -118,7 +118,6 @@ awaitable<bool> ProxyExchange::proxy() {
   const proxy::CountGuard active(&cluster_.state->active);
   const std::optional<std::uint64_t> key = balancing_key();
   std::vector<std::uint8_t> tried(cluster_.targets.size(), 0);
-  proxy::CountGuard retrying;  // held while an attempt after the first is under way
   UpstreamOutcome outcome = UpstreamOutcome::ok;
   for (TryCounts counts;;) {
     // Another target than the ones already tried, when there is one.
@@ -141,8 +140,8 @@ awaitable<bool> ProxyExchange::proxy() {
     }
     context_.upstream_micros = micros_since(upstream_start_);
     session_.watch_upstream(nullptr);
-    record_try(target_index, outcome);
-    if (!co_await try_again(outcome, counts, tried, retrying)) break;
+    record_try(target_index, outcome, counts.attempt == 1 && counts.failovers == 0);
+    if (!co_await try_again(outcome, counts, tried)) break;
   }
   if (outcome != UpstreamOutcome::ok) co_return co_await fail(outcome);
   const bool keep_alive = co_await relay_response();
@@ -155,12 +154,13 @@ awaitable<bool> ProxyExchange::proxy() {
   co_return keep_alive;
 }
 
-void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome) {
+void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome, bool first_try) {
+  const std::int64_t now = proxy::steady_now_ns();
+  if (first_try) proxy::budget_count_request(cluster_.state->retry_budget, now);
   if (outcome != UpstreamOutcome::ok && !proxy::describe(outcome).target_failed) {
     return;  // the client's side failed, or no try was made: says nothing about the target
   }
   const bool failed = outcome != UpstreamOutcome::ok || response_.status >= 500;
-  const std::int64_t now = proxy::steady_now_ns();
   const auto& target = cluster_.targets[target_index];
   const config::CircuitBreakerConfig& breaker = cluster_.config->circuit_breaker;
   const auto took =

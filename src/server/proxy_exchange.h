@@ -64,14 +64,15 @@ class ProxyExchange {
     std::uint32_t failovers = 0;
   };
   // proxy_retry.cpp: whether another try follows this one's `outcome` (proxy/retry_policy.h): a
-  // failover at once, or a retry after the backoff wait with `retrying` holding a slot of the
-  // upstream's budget. `tried` marks the targets this request has tried.
+  // failover at once, or a retry (counted in the upstream's budget) after the backoff wait.
+  // `tried` marks the targets this request has tried.
   awaitable<bool> try_again(UpstreamOutcome outcome, TryCounts& counts,
-                            std::span<const std::uint8_t> tried, proxy::CountGuard& retrying);
+                            std::span<const std::uint8_t> tried);
   bool method_may_retry() const;
   // Tells passive health checking (connect-failure ejection, outlier detection) how a try on the
   // target went, and logs an ejection.
-  void record_try(std::size_t target_index, UpstreamOutcome outcome);
+  // `first_try`: the request's first, which the retry budget counts as one request.
+  void record_try(std::size_t target_index, UpstreamOutcome outcome, bool first_try);
   void log_ejection(std::size_t target_index, std::chrono::milliseconds duration,
                     const config::OutlierDetectionConfig& rule, std::string_view failure);
   // Moves the request head out of the read buffer before the buffer is reused for the body.

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "proxy/balancers/balancer.h"
+#include "proxy/outlier.h"
 #include "proxy/retry_policy.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
@@ -36,9 +37,7 @@ bool ProxyExchange::method_may_retry() const {
 }
 
 awaitable<bool> ProxyExchange::try_again(UpstreamOutcome outcome, TryCounts& counts,
-                                         std::span<const std::uint8_t> tried,
-                                         proxy::CountGuard& retrying) {
-  retrying.release();  // the try that held a budget slot is over
+                                         std::span<const std::uint8_t> tried) {
   const config::RetryConfig& retry = route_.config->retry;
   proxy::UpstreamState& state = *cluster_.state;
   proxy::TryFacts facts;
@@ -54,8 +53,8 @@ awaitable<bool> ProxyExchange::try_again(UpstreamOutcome outcome, TryCounts& cou
   facts.body_replayable = body_complete_in_buffer_ && !request_body_sent_;
   facts.body_untouched = !request_body_sent_;
   facts.stopping = session_.aborted() || session_.worker().draining();
-  facts.upstream_active = state.active.load(std::memory_order_relaxed);
-  facts.retries_active = state.retries_active.load(std::memory_order_relaxed);
+  const std::int64_t now = proxy::steady_now_ns();
+  facts.budget = proxy::budget_totals(state.retry_budget, now);
 
   switch (proxy::decide_after_try(retry, facts)) {
     case proxy::AfterTry::give_up:
@@ -74,7 +73,7 @@ awaitable<bool> ProxyExchange::try_again(UpstreamOutcome outcome, TryCounts& cou
     case proxy::AfterTry::retry:
       break;
   }
-  retrying.reset(&state.retries_active);
+  proxy::budget_count_retry(state.retry_budget, now);
   serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::retried).add();
   // Whatever this attempt left (a response we will not relay, a broken connection) is dropped.
   connection_.reset();

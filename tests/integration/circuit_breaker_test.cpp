@@ -17,7 +17,11 @@ TEST(BreakerEndToEnd, OpensHalfOpensAndReopens) {
   Gateway gateway(pool_config(
       targets_toml({alive.address(), dead}),
       "circuit_breaker = { consecutive_failures = 2, failure_rate = 0, open_duration = \"1s\", "
-      "half_open_calls = 1 }"));
+      "half_open_calls = 1 }\n"
+      // The dead target refuses connections, which failover and connect-failure ejection would
+      // handle on their own: both off, so the breaker alone acts.
+      "connect_failure_ejection = { enabled = false }",
+      "retry = { failover = false }"));
   // Round robin: the dead target fails twice, its breaker opens, then only "alive" answers.
   EXPECT_EQ(statuses(gateway, 10), ".x.x......");
   EXPECT_NE(gateway.log().find("circuit breaker of target " + dead + " open"), std::string::npos)
