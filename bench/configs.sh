@@ -23,7 +23,7 @@ http {
 EOF
 }
 
-write_nginx_conf() {  # DIR WORKERS PORT
+write_nginx_conf() {  # DIR WORKERS PORT [UPSTREAM_KEEPALIVE, default 1024]
   cat >"$1/nginx.conf" <<EOF
 worker_processes $2;
 worker_rlimit_nofile 20000;
@@ -38,7 +38,7 @@ http {
   keepalive_requests 1000000;
   upstream backend {
     server 127.0.0.1:$BACKEND_PORT;
-    keepalive 1024;
+    keepalive ${4:-1024};
     keepalive_requests 1000000;
     keepalive_timeout 300s;
   }
@@ -102,5 +102,23 @@ name = "all"
 match = { path_prefix = "/" }
 upstream = "backend"
 ${5:-}
+EOF
+}
+
+# apigw with defaults only: what a new user's config looks like (bench/run.sh's apigw-defaults).
+write_apigw_defaults_conf() {  # DIR WORKERS PORT ADMINPORT
+  cat >"$1/apigw.toml" <<EOF
+[server]
+listen = ["127.0.0.1:$3"]
+workers = $2
+[admin]
+listen = "127.0.0.1:$4"
+[[upstreams]]
+name = "backend"
+targets = [{ address = "127.0.0.1:$BACKEND_PORT" }]
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "backend"
 EOF
 }

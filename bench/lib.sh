@@ -91,12 +91,21 @@ start_proxy() {
   mkdir -p "$dir"
   PROXY_PORT=$(free_port)
   case "$name" in
-    nginx)
-      write_nginx_conf "$dir" "$workers" "$PROXY_PORT"
+    nginx | nginx-keepalive256)
+      # nginx-keepalive256: the upstream keep-alive pool a typical NGINX config sets, for the
+      # comparison with apigw-defaults.
+      write_nginx_conf "$dir" "$workers" "$PROXY_PORT" "$([ "$name" = nginx ] && echo 1024 || echo 256)"
       $pin nginx -e "$dir/error.log" -c "$dir/nginx.conf" -p "$dir" -g 'daemon off;' 2>>"$dir/stderr.log" & ;;
     haproxy)
       write_haproxy_conf "$dir" "$workers" "$PROXY_PORT"
       $pin haproxy -db -f "$dir/haproxy.cfg" >>"$dir/stderr.log" 2>&1 & ;;
+    apigw-defaults)
+      # apigw as a new user runs it: no keep-alive, limit or timeout settings at all.
+      admin_port=$(free_port)
+      write_apigw_defaults_conf "$dir" "$workers" "$PROXY_PORT" "$admin_port"
+      $pin "$APIGW_BIN" run -c "$dir/apigw.toml" >>"$dir/stderr.log" 2>&1 &
+      STARTED+=("$!"); PROXY_PID=$!
+      wait_http "http://127.0.0.1:$admin_port/ready" || { cat "$dir/stderr.log" >&2; return 1; } ;;
     apigw | apigw-alt)
       local bin=$APIGW_BIN extra=${APIGW_ROUTE_EXTRA:-}
       if [ "$name" = apigw-alt ]; then

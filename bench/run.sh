@@ -4,7 +4,8 @@
 #
 # Env options:
 #   APIGW_BIN    apigw binary (default: <repo>/build/release/src/apigw; skipped if missing)
-#   PROXIES      proxies to run            (default: "apigw nginx haproxy")
+#   PROXIES      proxies to run (default: "apigw apigw-defaults nginx nginx-keepalive256 haproxy";
+#                apigw-defaults: a config with no tuning at all; nginx-keepalive256: keepalive 256)
 #   WORKERS      worker counts to run      (default: "1 2"; 2+ needs >= 2 cores)
 #   CONNECTIONS  wrk connection counts     (default: "64 256 1000")
 #   DURATION     seconds per measured run  (default: 10; a 2 s warm-up precedes each)
@@ -16,7 +17,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 APIGW_BIN=${APIGW_BIN:-$REPO/build/release/src/apigw}
-PROXIES=${PROXIES:-"apigw nginx haproxy"}
+PROXIES=${PROXIES:-"apigw apigw-defaults nginx nginx-keepalive256 haproxy"}
 WORKERS=${WORKERS:-"1 2"}
 CONNECTIONS=${CONNECTIONS:-"64 256 1000"}
 DURATION=${DURATION:-10}
