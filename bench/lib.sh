@@ -99,11 +99,14 @@ start_proxy() {
     haproxy)
       write_haproxy_conf "$dir" "$workers" "$PROXY_PORT"
       $pin haproxy -db -f "$dir/haproxy.cfg" >>"$dir/stderr.log" 2>&1 & ;;
-    apigw-defaults)
-      # apigw as a new user runs it: no keep-alive, limit or timeout settings at all.
+    apigw-defaults | apigw-defaults-alt)
+      # apigw as a new user runs it: no keep-alive, limit or timeout settings at all (-alt: the
+      # APIGW_ALT_BIN build, for a paired comparison).
+      local defaults_bin=$APIGW_BIN
+      [ "$name" = apigw-defaults ] || defaults_bin=$APIGW_ALT_BIN
       admin_port=$(free_port)
       write_apigw_defaults_conf "$dir" "$workers" "$PROXY_PORT" "$admin_port"
-      $pin "$APIGW_BIN" run -c "$dir/apigw.toml" >>"$dir/stderr.log" 2>&1 &
+      $pin "$defaults_bin" run -c "$dir/apigw.toml" >>"$dir/stderr.log" 2>&1 &
       STARTED+=("$!"); PROXY_PID=$!
       wait_http "http://127.0.0.1:$admin_port/ready" || { cat "$dir/stderr.log" >&2; return 1; } ;;
     apigw | apigw-alt)
