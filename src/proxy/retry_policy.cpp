@@ -44,7 +44,7 @@ AfterTry decide_after_try(const config::RetryConfig& retry, const TryFacts& fact
       break;
   }
   if (!listed) return AfterTry::give_up;
-  return budget_has_room(retry, facts.budget) ? AfterTry::retry : AfterTry::refused_by_budget;
+  return AfterTry::retry;
 }
 
 bool budget_has_room(const config::RetryConfig& retry, BudgetTotals totals) {

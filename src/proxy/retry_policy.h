@@ -14,10 +14,9 @@
 namespace apigw::proxy {
 
 enum class AfterTry : std::uint8_t {
-  give_up,            // relay what the try produced (a response, or its 502/504)
-  fail_over,          // no byte reached the upstream: another target at once, outside the budget
-  retry,              // a retry: holds a budget slot, waits the backoff first
-  refused_by_budget,  // a retry the conditions allow but the budget does not
+  give_up,    // relay what the try produced (a response, or its 502/504)
+  fail_over,  // no byte reached the upstream: another target at once, outside the budget
+  retry,      // the conditions allow a retry; the budget (budget_has_room) decides
 };
 
 // Requests and retries of an upstream over the retry budget's window (RetryBudgetWindow::kSlices
@@ -39,13 +38,14 @@ struct TryFacts {
   bool body_replayable = false;   // the whole request body is still in apigw's buffer
   bool body_untouched = false;    // nothing of the body was streamed: it can still be sent
   bool stopping = false;          // the client left or the gateway is shutting down
-  BudgetTotals budget;            // the upstream's requests and retries in the budget's window
 };
 
 // A try failed before any byte of the request could reach the upstream (connection refused,
 // unreachable, or not established in time): the upstream cannot have acted on it.
 bool nothing_reached_upstream(UpstreamOutcome outcome);
 
+// The conditions only: a `retry` answer still needs budget_has_room (read only then, so that a
+// try that succeeded costs no look at the budget).
 AfterTry decide_after_try(const config::RetryConfig& retry, const TryFacts& facts);
 
 // The budget (as Finagle's and Linkerd's): over the last RetryBudgetWindow::kSlices seconds,

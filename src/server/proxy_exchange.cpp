@@ -156,7 +156,11 @@ awaitable<bool> ProxyExchange::proxy() {
 
 void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome, bool first_try) {
   const std::int64_t now = proxy::steady_now_ns();
-  if (first_try) proxy::budget_count_request(cluster_.state->retry_budget, now);
+  // The budget counts the requests of routes that retry: those are the ones a retry storm is made
+  // of, and a route without retries pays nothing for it.
+  if (first_try && route_.config->retry.attempts > 1) {
+    proxy::budget_count_request(cluster_.state->retry_budget, now);
+  }
   if (outcome != UpstreamOutcome::ok && !proxy::describe(outcome).target_failed) {
     return;  // the client's side failed, or no try was made: says nothing about the target
   }

@@ -53,16 +53,8 @@ awaitable<bool> ProxyExchange::try_again(UpstreamOutcome outcome, TryCounts& cou
   facts.body_replayable = body_complete_in_buffer_ && !request_body_sent_;
   facts.body_untouched = !request_body_sent_;
   facts.stopping = session_.aborted() || session_.worker().draining();
-  const std::int64_t now = proxy::steady_now_ns();
-  facts.budget = proxy::budget_totals(state.retry_budget, now);
-
   switch (proxy::decide_after_try(retry, facts)) {
     case proxy::AfterTry::give_up:
-      co_return false;
-    case proxy::AfterTry::refused_by_budget:
-      serving_
-          .count(observe::Family::retries, cluster_index_, observe::RetryResult::budget_exhausted)
-          .add();
       co_return false;
     case proxy::AfterTry::fail_over:
       ++counts.failovers;
@@ -72,6 +64,12 @@ awaitable<bool> ProxyExchange::try_again(UpstreamOutcome outcome, TryCounts& cou
       co_return true;
     case proxy::AfterTry::retry:
       break;
+  }
+  const std::int64_t now = proxy::steady_now_ns();
+  if (!proxy::budget_has_room(retry, proxy::budget_totals(state.retry_budget, now))) {
+    serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::budget_exhausted)
+        .add();
+    co_return false;
   }
   proxy::budget_count_retry(state.retry_budget, now);
   serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::retried).add();
