@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -275,7 +276,10 @@ def main():
     if args.report:
         with open(args.report, "w") as out:
             out.write(text)
-    sys.exit(1 if failures else 0)
+    if failures:
+        print(f"logs and the store kept in {directory}")
+        sys.exit(1)
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":
