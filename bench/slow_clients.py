@@ -10,11 +10,13 @@ started, so the pressure lasts the whole time), and meanwhile:
     (so that it is told apart from the slow clients, which come from 127.0.0.1), and records
     success and latency;
   - a sampler lists the gateway's sockets with `ss` every SAMPLE seconds and records, for each
-    slow connection, when it was first seen and when it was last seen open on the gateway's side
-    (ESTAB, CLOSE-WAIT or SYN-RECV); the difference is how long the gateway let it live.
+    slow connection, when it was first seen, accepted, last written to, and last seen open on
+    the gateway's side (ESTAB, CLOSE-WAIT or SYN-RECV): how long the gateway let it live.
 
-Reports per mode: probe requests, success %, P50/P99/max latency; slow connections seen, the
-longest lifetime and how many outlived their limit (the timeout that applies to the mode + 1 s).
+Reports per mode: probe requests, success %, P50/P99/max latency; slow connections seen, their
+longest life (from the handshake, from the accept, after the last write) and how many outlived
+their limit: the mode's timeout + 1 s, counted from the accept (slowloris, slow body) or from
+the gateway's last write (slow read).
 With --check the exit code is 1 unless every probe request succeeded and no slow connection
 outlived its limit (no latency assertion: latency is measured, not asserted, on shared machines).
 
@@ -80,19 +82,19 @@ upstream = "backend"
 
 
 # Each mode: slowhttptest's flags, the path it asks for, the gateway timeout that must end its
-# connections, and what it bounds: a connection's whole lifetime, or its life after the gateway's
-# last write into it. Intervals are shorter than the timeouts, so a timeout that each byte re-arms
+# connections, and what it bounds: a connection's life from its accept, or its life after the
+# gateway's last write into it (Sampler). Intervals are shorter than the timeouts, so a timeout that each byte re-arms
 # would never fire.
 def modes(args):
     common_interval = str(max(1, min(args.header_read, args.body_read) // 2))
     return {
         # Slowloris: a request head that never ends, one more header line every interval.
         "slowloris": (["-H", "-i", common_interval, "-x", "24"], "/", args.header_read,
-                      "lifetime"),
+                      "accepted"),
         # Slow body (R-U-Dead-Yet): a POST announcing 4 KiB of body, sent a few bytes at a time.
         # Each read comes within body_read: only the body's minimum rate can end it.
         "slow_body": (["-B", "-i", common_interval, "-x", "10", "-s", "4096"], "/echo",
-                      args.body_read, "lifetime"),
+                      args.body_read, "accepted"),
         # Slow read: asks three times for 1 MiB and reads 5 bytes a second through a small
         # window; the gateway's write timeout (body_read) must end it once its writes stall.
         # Filling the kernel's buffers first (about 1.7 MB per connection here) takes a while
@@ -142,22 +144,34 @@ class Sampler(threading.Thread):
     """Lifetimes of the gateway's connections from 127.0.0.1, from `ss` samples.
 
     Each socket is told apart by its kernel cookie (ss -e `sk:`), so that a client port reused by
-    the next connection is not taken for the same one. Besides the whole lifetime, `stalled` is
-    how long the socket lived after its send queue last grew, i.e. after the gateway's last
-    write into it: for a slow reader that is the time the write timeout has to cut.
+    the next connection is not taken for the same one. Three durations per connection:
+    `lifetimes` from the handshake; `accepted` from when apigw accepted it (its inode is no
+    longer 0), which leaves out waits in the listen backlog while apigw is short of CPU; and
+    `stalled` after its send queue last grew, i.e. after apigw's last write into it: for a slow
+    reader that is the time the write timeout has to cut.
     """
 
     def __init__(self, port, period):
         super().__init__(daemon=True)
         self.port, self.period = port, period
         self.stop_flag = threading.Event()
-        self.open = {}  # cookie -> [first seen, last seen alive, send queue, when it last grew]
-        self.lifetimes, self.stalled = [], []
+        # cookie -> [first seen, last seen alive, send queue, when it last grew, accepted]
+        self.open = {}
+        self.lifetimes, self.accepted, self.stalled = [], [], []
+        self.last_sample, self.max_gap = None, 0.0
 
     def sample(self):
+        # ss's snapshot is taken somewhere between `before` and `after` (on a starved machine
+        # they can be far apart): a connection is taken to be seen at `after` first and at
+        # `before` last, so that the sampler's own delays never lengthen a lifetime. The
+        # durations are lower bounds, exact to within the gap between samples (max_gap).
+        before = time.monotonic()
         out = subprocess.run(["ss", "-Htnae", f"( sport = :{self.port} and dst 127.0.0.1 )"],
                              capture_output=True, text=True, check=True).stdout
-        now = time.monotonic()
+        after = time.monotonic()
+        if self.last_sample is not None:
+            self.max_gap = max(self.max_gap, after - self.last_sample)
+        self.last_sample = before
         alive = set()
         for line in out.splitlines():
             fields = line.split()
@@ -166,19 +180,22 @@ class Sampler(threading.Thread):
                 continue
             alive.add(cookie)
             send_queue = int(fields[2])
-            record = self.open.setdefault(cookie, [now, now, send_queue, now])
-            record[1] = now
+            record = self.open.setdefault(cookie, [after, before, send_queue, after, None])
+            record[1] = before
+            if record[4] is None and "ino:0" not in fields:
+                record[4] = after
             if send_queue > record[2]:
-                record[3] = now
+                record[3] = after
             record[2] = send_queue
         for cookie in [c for c in self.open if c not in alive]:
             self.end(self.open.pop(cookie))
 
     def end(self, record, until=None):
-        first, last, _, grew = record
+        first, last, _, grew, accepted = record
         last = until if until is not None else last
-        self.lifetimes.append(last - first)
-        self.stalled.append(last - grew)
+        self.lifetimes.append(max(0.0, last - first))
+        self.accepted.append(max(0.0, last - (accepted if accepted is not None else last)))
+        self.stalled.append(max(0.0, last - grew))
 
     def run(self):
         while not self.stop_flag.is_set():
@@ -254,7 +271,7 @@ def run_mode(name, flags, path, timeout, measure, args, apigw, tmp):
             except subprocess.TimeoutExpired:
                 process.kill()
     limit = timeout + 1.0
-    bounded = sampler.stalled if measure == "stalled" else sampler.lifetimes
+    bounded = sampler.stalled if measure == "stalled" else sampler.accepted
     total = len(probe.latencies) + len(probe.failures)
     return {
         "mode": name,
@@ -264,8 +281,10 @@ def run_mode(name, flags, path, timeout, measure, args, apigw, tmp):
         "slow_connections": len(sampler.lifetimes),
         "bounded": measure,
         "longest_lifetime_s": max(sampler.lifetimes, default=0.0),
+        "longest_after_accept_s": max(sampler.accepted, default=0.0),
         "longest_after_last_write_s": max(sampler.stalled, default=0.0),
         "over_limit": sum(1 for t in bounded if t > limit),
+        "sampler_max_gap_s": sampler.max_gap,
         "probe_requests": total,
         "probe_success_pct": 100.0 * len(probe.latencies) / total if total else 0.0,
         "probe_p50_ms": 1000 * percentile(probe.latencies, 0.50),
