@@ -10,7 +10,7 @@ build_packages=(
 )
 # nginx-light and haproxy: the differential check (tests/differential) runs them next to apigw.
 test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql redis-server
-               nginx-light haproxy)
+               nginx-light haproxy slowhttptest)
 bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev postgresql)
 fuzz_packages=(clang-14 libclang-rt-14-dev)
 

@@ -24,6 +24,7 @@ const FieldTable<ServerLimits> kLimitFields = {
 const FieldTable<ServerTimeouts> kTimeoutFields = {
     {"header_read", &ServerTimeouts::header_read},
     {"body_read", &ServerTimeouts::body_read},
+    {"body_min_rate", &ServerTimeouts::body_min_rate},
     {"idle", &ServerTimeouts::idle},
     {"drain", &ServerTimeouts::drain},
 };

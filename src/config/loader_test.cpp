@@ -97,6 +97,7 @@ max_connections = 7
 [server.timeouts]
 header_read = "1s"
 body_read = "2s"
+body_min_rate = "2KiB"
 idle = "3m"
 drain = "500ms"
 [server.access_log]
@@ -114,6 +115,7 @@ path = "/tmp/access.log"
   EXPECT_EQ(server.limits.max_connections, 7u);
   EXPECT_EQ(server.timeouts.header_read, 1s);
   EXPECT_EQ(server.timeouts.body_read, 2s);
+  EXPECT_EQ(server.timeouts.body_min_rate, 2048u);
   EXPECT_EQ(server.timeouts.idle, 3min);
   EXPECT_EQ(server.timeouts.drain, 500ms);
   EXPECT_TRUE(server.access_log.enabled);

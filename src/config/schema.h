@@ -36,6 +36,9 @@ struct ServerTimeouts {
   Duration body_read{30'000};    // max silence between body bytes from the client
   Duration idle{60'000};         // keep-alive connection idle between requests
   Duration drain{30'000};        // on SIGTERM, max wait for in-flight requests
+  // Slowest request body accepted, bytes per second (0: none): a body may take body_read plus one
+  // second per body_min_rate bytes received (slow-body attacks re-arm body_read forever).
+  std::uint64_t body_min_rate = 500;
 };
 
 struct AccessLogConfig {

@@ -1,5 +1,8 @@
 #include "server/client_session.h"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include <chrono>
 #include <cstring>
 
@@ -62,6 +65,25 @@ void ClientSession::expect(Phase phase, std::chrono::milliseconds timeout) {
   set_deadline(Clock::now() + timeout);
 }
 
+void ClientSession::expect_body() {
+  // body_read alone bounds each wait, so a client that sends a byte just inside it holds the
+  // request, and its upstream connection, as long as it likes (the slow-body attack, slowhttptest
+  // -B). As with Apache's mod_reqtimeout MinRate, the body as a whole may also take only
+  // body_read plus one second per body_min_rate bytes received, counted from the first wait.
+  const config::ServerTimeouts& timeouts = serving_->snapshot->config.server.timeouts;
+  const Clock::time_point now = Clock::now();
+  if (body_started_ == Clock::time_point{}) body_started_ = now;
+  Clock::time_point deadline = now + timeouts.body_read;
+  if (const std::uint64_t rate = timeouts.body_min_rate; rate > 0) {
+    const std::uint64_t in = scratch_->request.bytes_in;
+    const std::uint64_t received = in - std::min<std::uint64_t>(in, scratch_->head.head_bytes);
+    const std::chrono::milliseconds earned(received / rate * 1000 + received % rate * 1000 / rate);
+    deadline = std::min(deadline, body_started_ + timeouts.body_read + earned);
+  }
+  phase_ = Phase::client_body;
+  set_deadline(deadline);
+}
+
 void ClientSession::on_deadline() {
   timed_out_ = true;
   timed_out_in_ = phase_;
@@ -80,8 +102,17 @@ void ClientSession::on_deadline() {
     case Phase::client_linger:
       socket_.cancel(ignored);  // serve() sees the cancelled read and hands over to the idle wait
       break;
-    case Phase::client_idle:
     case Phase::client_write:
+      // Bytes the client has not acknowledged would stay in the kernel after a plain close, up
+      // to megabytes per connection for minutes (FIN-WAIT-1 against a zero window): a slow
+      // reader's connection is reset instead, as NGINX's reset_timedout_connection does.
+      if (int unacked = 0;
+          ::ioctl(socket_.native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
+        socket_.set_option(net::socket_base::linger(true, 0), ignored);
+      }
+      socket_.close(ignored);
+      break;
+    case Phase::client_idle:
       socket_.close(ignored);
       break;
     case Phase::filter_wait:
@@ -247,6 +278,7 @@ awaitable<bool> ClientSession::read_request_head() {
   const http::HeadLimits limits{server.limits.max_header_bytes, server.limits.max_header_count,
                                 server.limits.max_uri_bytes};
   timed_out_ = false;
+  body_started_ = {};
   worker_.buffers().acquire(input_);
   expect(Phase::client_head, server.timeouts.header_read);
   for (;;) {

@@ -68,6 +68,9 @@ class ClientSession final : public Expirable {
   tcp_socket& socket() { return socket_; }
   // Sets the phase and its deadline.
   void expect(Phase phase, std::chrono::milliseconds timeout);
+  // Sets the deadline for one wait for request body bytes: body_read from now, and no later than
+  // the whole body's allowance at [server.timeouts] body_min_rate.
+  void expect_body();
   // Whether the last deadline passed (in the phase it cut); start_timing() forgets it.
   bool timed_out() const { return timed_out_; }
   void start_timing() { timed_out_ = false; }
@@ -138,6 +141,7 @@ class ClientSession final : public Expirable {
   const pipeline::FilterChain* chain_ = nullptr;
 
   Phase phase_ = Phase::client_idle;
+  Clock::time_point body_started_{};  // the request's first wait for body bytes (epoch: none yet)
   Phase timed_out_in_ = Phase::client_idle;
   bool timed_out_ = false;
   bool aborted_ = false;                    // abort() was called: no retry, no next request

@@ -43,7 +43,7 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_request_body() {
       if (ec) co_return UpstreamOutcome::client_gone;
     }
     input.compact();
-    session_.expect(Phase::client_body, snapshot_.config.server.timeouts.body_read);
+    session_.expect_body();
     auto [ec, n] = co_await session_.socket().async_read_some(
         net::buffer(input.write_position(), input.writable()), use_nothrow);
     if (ec) {

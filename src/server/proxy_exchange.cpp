@@ -400,7 +400,7 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
   }
   for (;;) {
     if (input.empty()) {
-      session_.expect(Phase::client_body, timeouts.body_read);
+      session_.expect_body();
       auto [ec, n] = co_await session_.socket().async_read_some(
           net::buffer(input.write_position(), input.writable()), use_nothrow);
       if (ec) {

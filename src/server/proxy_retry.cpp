@@ -96,8 +96,7 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_body_for_replay() {
   const std::size_t whole = static_cast<std::size_t>(head.content_length);
   if (input.capacity() < whole) input.grow(whole);
   input.compact();
-  session_.expect(Phase::client_body,
-                  session_.worker().current()->snapshot->config.server.timeouts.body_read);
+  session_.expect_body();
   if (head.expect_continue && input.empty()) {
     // The client waits for our go-ahead before it sends the body we want to keep.
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -106,6 +105,7 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_body_for_replay() {
     if (ec) co_return UpstreamOutcome::client_gone;
   }
   while (input.size() < whole) {
+    session_.expect_body();
     auto [ec, n] = co_await session_.socket().async_read_some(
         net::buffer(input.write_position(), std::min(input.writable(), whole - input.size())),
         use_nothrow);
