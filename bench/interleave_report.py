@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Summarize bench/interleave.sh: the median of each proxy's runs, and ratios to NGINX (and, for
-an A/B of two apigw builds or configs, of apigw to apigw-alt).
+"""Summarize bench/interleave.sh: the median of each proxy's runs, and ratios to NGINX (the first
+proxy named nginx*; and, for an A/B of two apigw builds or configs, of X to X-alt).
 
 Usage: interleave_report.py RESULTS.tsv [NOTE]
 RESULTS.tsv has bench/run.sh's throughput columns (proxy workers conns rps p50_ms p99_ms
@@ -26,13 +26,15 @@ def main():
                               float(cells[4])))
     if len(sys.argv) > 2:
         print(sys.argv[2])
-    # Ratios to NGINX two ways: of the medians, and the median of each round's own ratio (runs of
+    # Ratios to NGINX (the first proxy named nginx*) two ways: of the medians, and the median of each round's own ratio (runs of
     # one round are seconds apart, so a drifting machine moves both sides of that ratio alike).
     header = ("proxy", "conns", "runs", "req/s", "P50 ms", "P99 ms", "P99 runs", "CPU us/req",
               "CPU runs", "errors", "CPU vs nginx", "paired", "P99 vs nginx", "paired")
     rows = []
+    # The NGINX of the run: "nginx", or a variant such as "nginx-keepalive256".
+    reference = next((p for p in order if p.startswith("nginx")), "nginx")
     for conns in sorted({c for _, c in runs}):
-        base = runs.get(("nginx", conns))
+        base = runs.get((reference, conns))
         base_cpu = statistics.median(r[2] for r in base) if base else None
         base_p99 = statistics.median(r[1] for r in base) if base else None
         for proxy in order:
@@ -41,7 +43,7 @@ def main():
                 continue
             cpu = statistics.median(r[2] for r in rs)
             p99 = statistics.median(r[1] for r in rs)
-            vs = proxy != "nginx" and base_cpu
+            vs = proxy != reference and base_cpu
             pairs = list(zip(rs, base)) if vs else []
             paired_cpu = statistics.median(a[2] / b[2] for a, b in pairs) if pairs else None
             paired_p99 = statistics.median(a[1] / b[1] for a, b in pairs) if pairs else None
@@ -58,17 +60,19 @@ def main():
     for row in [header] + rows:
         print("  ".join(cell.rjust(w) if i else cell.ljust(w)
                         for i, (cell, w) in enumerate(zip(row, widths))))
-    # A/B: apigw against apigw-alt, each round's ratio (the two run seconds apart).
-    for conns in sorted({c for _, c in runs}):
-        a, b = runs.get(("apigw", conns)), runs.get(("apigw-alt", conns))
-        if not a or not b:
-            continue
-        pairs = list(zip(a, b))
-        print(f"apigw / apigw-alt at {conns} conns, paired medians: "
-              f"CPU per request {statistics.median(x[2] / y[2] for x, y in pairs):.3f}x, "
-              f"P50 {statistics.median(x[4] / y[4] for x, y in pairs):.3f}x, "
-              f"P99 {statistics.median(x[1] / y[1] for x, y in pairs):.3f}x, "
-              f"P50 difference {statistics.median(x[4] - y[4] for x, y in pairs) * 1000:+.0f} us")
+    # A/B: each proxy against its "-alt" (apigw / apigw-alt, apigw-defaults / apigw-defaults-alt),
+    # each round's ratio (the two run seconds apart).
+    for name in order:
+        for conns in sorted({c for _, c in runs}):
+            a, b = runs.get((name, conns)), runs.get((name + "-alt", conns))
+            if not a or not b:
+                continue
+            pairs = list(zip(a, b))
+            print(f"{name} / {name}-alt at {conns} conns, paired medians: "
+                  f"CPU per request {statistics.median(x[2] / y[2] for x, y in pairs):.3f}x, "
+                  f"P50 {statistics.median(x[4] / y[4] for x, y in pairs):.3f}x, "
+                  f"P99 {statistics.median(x[1] / y[1] for x, y in pairs):.3f}x, "
+                  f"P50 difference {statistics.median(x[4] - y[4] for x, y in pairs) * 1000:+.0f} us")
 
 
 if __name__ == "__main__":
