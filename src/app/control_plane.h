@@ -13,8 +13,10 @@
 
 #include "admin/config_service.h"
 #include "config/loader.h"
+#include "config/write_scope.h"
 #include "snapshot/catalog.h"
 #include "store/async_mutex.h"
+#include "store/mutation.h"
 #include "store/pg_connection.h"
 #include "store/store.h"
 
@@ -23,7 +25,10 @@ namespace apigw::app {
 class ControlPlane final : public admin::ConfigService {
  public:
   // Publishes a validated config to the workers; returns the new snapshot's version.
-  using Apply = std::function<std::uint64_t(config::Config config, std::string_view why)>;
+  // `resolve_names`: resolve every target name again (reloads); else the last answers are kept
+  // for the names already known (writes: they must not wait on DNS for a thousand upstreams).
+  using Apply =
+      std::function<std::uint64_t(config::Config config, std::string_view why, bool resolve_names)>;
 
   ControlPlane(server::net::io_context& context, std::string config_path,
                const snapshot::Catalog& registry, Apply apply);
@@ -43,6 +48,9 @@ class ControlPlane final : public admin::ConfigService {
   bool idle() const { return running_ == 0; }
   // Called with the outcome of every reload (SIGHUP, file change, POST /admin/reload).
   std::function<void(bool ok)> on_reload;
+  // The config being served (the current snapshot's), which an admin write changes in place of
+  // converting every entity again; null: every write checks the whole set.
+  std::function<const config::Config*()> served_config;
 
   admin::ConfigStatus status() const override;
   const std::vector<config::Entity>& entities() const override { return entities_; }
@@ -55,13 +63,22 @@ class ControlPlane final : public admin::ConfigService {
 
  private:
   bool store_mode() const { return store_ != nullptr; }
-  // The file's text with `entities` in place of its own (store mode).
-  config::LoadResult compose(const std::vector<config::Entity>& entities) const;
+  // The file's text with `entities` in place of its own (store mode); `names`: see
+  // config::EntityNames.
+  config::LoadResult compose(const std::vector<config::Entity>& entities,
+                             const config::EntityNames* names = nullptr) const;
+  // The file's text parsed once (null if it does not parse).
+  const config::FileSections* sections() const;
   // Serves `state` if it is newer than what is served (or the same, `again`) and makes a valid
   // config; logs and keeps the current one otherwise.
   bool adopt(const store::StoredState& state, std::string_view why, bool again = false);
   void serve(config::Config config, std::vector<config::Entity> entities, std::int64_t revision,
-             std::string_view why);
+             std::string_view why, bool resolve_names = false);
+  // The config after an admin write (`result`, applied to `current`), or its errors: checked on
+  // the write's scope (config/write_scope.h) and applied to the served config when that is
+  // `current`'s, else by a load of the whole set.
+  config::LoadResult check_write(const store::StoredState& current,
+                                 const store::MutationResult& result, bool removed);
   // Decides a write inside the store's transaction: the change, the outcome to answer, and the
   // config to serve once it is committed.
   using Decide = std::function<store::Change(const store::StoredState&, admin::WriteOutcome&,
@@ -82,6 +99,9 @@ class ControlPlane final : public admin::ConfigService {
   Apply apply_;
 
   std::string file_text_;
+  // file_text_ parsed, and the text it was parsed from (a cache: compose() is const).
+  mutable std::unique_ptr<config::FileSections> sections_;
+  mutable std::string sections_text_;
   config::StoreConfig store_config_;
   std::vector<config::Entity> file_entities_;
   std::unique_ptr<store::Store> store_;
@@ -95,7 +115,9 @@ class ControlPlane final : public admin::ConfigService {
   std::string store_error_;
   bool from_cache_ = false;
   bool stopping_ = false;
-  int running_ = 0;  // operations in progress (see idle())
+  int running_ = 0;        // operations in progress (see idle())
+  double checked_ms_ = 0;  // the validation time of the write in progress, for its log line
+  config::ReferenceCache references_;  // what each entity names, for write scopes
   // One operation at a time (write, import, reload, refresh): each composes from the file text and
   // entities another would change across its awaits.
   store::AsyncMutex busy_;

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "config/loader.h"
@@ -47,9 +49,13 @@ bool Gateway::start() {
   // The entities to serve first may come from a store: ask the control plane, on this thread's
   // io_context, before any worker runs.
   control_plane_ = std::make_unique<ControlPlane>(
-      context_, config_path_, registry_, [this](config::Config next, std::string_view why) {
-        return apply_config(std::move(next), why);
+      context_, config_path_, registry_,
+      [this](config::Config next, std::string_view why, bool resolve_names) {
+        return apply_config(std::move(next), why, resolve_names);
       });
+  control_plane_->served_config = [this]() -> const config::Config* {
+    return current_ ? &current_->config : nullptr;
+  };
   control_plane_->on_reload = [this](bool ok) {
     ++(ok ? gauges_.reloads_ok : gauges_.reloads_failed);
   };
@@ -105,6 +111,7 @@ bool Gateway::start() {
 
   std::vector<std::string> warnings;
   current_ = snapshot::build_snapshot(initial_config_, 1, nullptr, registry_, warnings);
+  resolve_schedule_.resolved_all(current_->config.upstreams, std::chrono::steady_clock::now());
   for (const auto& warning : warnings) util::log_warn(warning);
   gauges_.config_version = 1;
   gauges_.workers = worker_count;
@@ -170,7 +177,7 @@ void Gateway::reload(std::string_view why) {
   net::co_spawn(context_, control_plane_->reload(), net::detached);
 }
 
-std::uint64_t Gateway::apply_config(config::Config next, std::string_view why) {
+std::uint64_t Gateway::apply_config(config::Config next, std::string_view why, bool resolve_names) {
   // The admin listener binds once, so whether it needs a token is decided by the bound address:
   // a reload that moves `listen` to loopback (not applied until restart) and drops the token must
   // not leave the bound non-loopback listener open.
@@ -192,12 +199,22 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why) {
         "only");
   }
   std::vector<std::string> warnings;
-  auto snapshot = snapshot::build_snapshot(std::move(next), current_->version + 1, current_.get(),
-                                           registry_, warnings);
+  const auto started = std::chrono::steady_clock::now();
+  // Without resolve_names, known targets keep their answers (the schedule refreshes them).
+  const snapshot::ResolveAgain keep_known = [](const config::UpstreamConfig&) { return false; };
+  auto snapshot =
+      snapshot::build_snapshot(std::move(next), current_->version + 1, current_.get(), registry_,
+                               warnings, resolve_names ? nullptr : keep_known);
+  const auto built = std::chrono::steady_clock::now();
+  if (resolve_names) resolve_schedule_.resolved_all(snapshot->config.upstreams, built);
   for (const auto& warning : warnings) util::log_warn(warning);
   publish(std::move(snapshot));
+  // How long the build took, so that a slow publish shows whether the snapshot is the cause.
+  char took[64];
+  std::snprintf(took, sizeof took, "), snapshot %.1f ms",
+                std::chrono::duration<double, std::milli>(built - started).count());
   util::log_info("config version " + std::to_string(current_->version) + " (" + std::string(why) +
-                 ")");
+                 took);
   return current_->version;
 }
 
@@ -246,18 +263,26 @@ void Gateway::read_config_events() {
 }
 
 void Gateway::schedule_reresolve() {
-  config::Duration interval = config::Duration::max();
-  for (const auto& upstream : current_->config.upstreams) {
-    interval = std::min(interval, upstream.resolve_interval);
-  }
-  if (interval == config::Duration::max()) interval = 30s;
-  reresolve_timer_.expires_after(interval);
+  reresolve_timer_.expires_at(
+      resolve_schedule_.next_due(current_->config.upstreams, std::chrono::steady_clock::now()));
   reresolve_timer_.async_wait([this](server::error_code ec) {
     if (ec || shutting_down_) return;
+    // Each upstream on its own resolve_interval: only those due are resolved again.
+    const auto now = std::chrono::steady_clock::now();
+    std::set<std::string> due;
+    for (const auto& upstream : current_->config.upstreams) {
+      if (resolve_schedule_.due(upstream, now)) {
+        due.insert(upstream.name);
+        resolve_schedule_.resolved(upstream, now);
+      }
+    }
+    const snapshot::ResolveAgain is_due = [&due](const config::UpstreamConfig& upstream) {
+      return due.contains(upstream.name);
+    };
     // Resolution blocks, so it runs here on the main thread, never on a worker.
     std::vector<std::string> warnings;
     auto fresh = snapshot::build_snapshot(current_->config, current_->version + 1, current_.get(),
-                                          registry_, warnings);
+                                          registry_, warnings, is_due);
     if (fresh->resolved != current_->resolved) {
       for (const auto& warning : warnings) util::log_warn(warning);
       util::log_info("DNS answers changed: config version " + std::to_string(fresh->version));

@@ -13,10 +13,11 @@
 #include "admin/admin_server.h"
 #include "app/control_plane.h"
 #include "config/schema.h"
-#include "snapshot/catalog.h"
 #include "observe/access_log.h"
+#include "proxy/resolve_schedule.h"
 #include "server/health_checker.h"
 #include "server/worker.h"
+#include "snapshot/catalog.h"
 #include "snapshot/snapshot.h"
 
 namespace apigw::app {
@@ -34,7 +35,8 @@ class Gateway {
   void reload(std::string_view why);
   void publish(std::shared_ptr<const snapshot::Snapshot> snapshot);
   // Builds the next snapshot from a validated config and publishes it; returns its version.
-  std::uint64_t apply_config(config::Config next, std::string_view why);
+  // `resolve_names`: see ControlPlane::Apply.
+  std::uint64_t apply_config(config::Config next, std::string_view why, bool resolve_names);
   void wait_for_signal();
   void watch_config_file();
   void read_config_events();
@@ -50,7 +52,7 @@ class Gateway {
   server::net::signal_set signals_;
   snapshot::Catalog registry_;
   std::shared_ptr<const snapshot::Snapshot> current_;
-  server::HealthChecker health_checker_{context_};
+  server::HealthChecker health_checker_;
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<observe::AccessLog> access_log_;
   std::unique_ptr<ControlPlane> control_plane_;
@@ -65,6 +67,7 @@ class Gateway {
   std::string watched_file_name_;
   server::steady_timer reload_debounce_;
   server::steady_timer reresolve_timer_;
+  proxy::ResolveSchedule resolve_schedule_;
   server::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_{};
 };

@@ -169,11 +169,13 @@ void replace_entities(toml::table& root, const std::vector<Entity>& entities, Lo
 
 // Whole-config checks of the entity kinds beyond upstreams and routes, of [store] and of the
 // admin token (validate_entities.cpp).
+// `names` (may be null) are the names references resolve among when `config` holds only part of
+// the entities (see EntityNames); null: the config's own.
 void validate_entities(const Config& config, const ValuePositions& positions,
-                       std::vector<ConfigError>& errors);
+                       std::vector<ConfigError>& errors, const EntityNames* names = nullptr);
 
 // Checks the converted config as a whole: names, references, addresses, ranges, templates.
 void validate(const Config& config, const ValuePositions& positions,
-              std::vector<ConfigError>& errors);
+              std::vector<ConfigError>& errors, const EntityNames* names = nullptr);
 
 }  // namespace apigw::config::detail

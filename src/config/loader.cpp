@@ -93,20 +93,12 @@ void interpolate_tree(toml::table& root, const Environment& env, LoadContext& ct
 
 }  // namespace detail
 
-LoadResult load_config_text(std::string_view text, const std::string& source_name,
-                            const Environment& env, const FilterCatalog& filters,
-                            const std::vector<Entity>* entities) {
-  LoadResult result;
-  toml::table root;
-  try {
-    root = toml::parse(text, std::string_view(source_name));
-  } catch (const toml::parse_error& error) {
-    const auto& begin = error.source().begin;
-    result.errors.push_back({{source_name, begin.line, begin.column},
-                             "TOML syntax error: " + std::string(error.description())});
-    return result;
-  }
-  detail::LoadContext ctx(source_name, result.errors);
+namespace {
+
+// The passes after parsing, on a tree of the load's own.
+LoadResult load_tree(toml::table& root, detail::LoadContext& ctx, LoadResult& result,
+                     const Environment& env, const FilterCatalog& filters,
+                     const std::vector<Entity>* entities, const EntityNames* names) {
   if (entities != nullptr) {
     // The file's own entity tables only seed a store: with stored entities they are dropped
     // before anything reads them (an unset ${VAR} in them must not break a write).
@@ -122,11 +114,69 @@ LoadResult load_config_text(std::string_view text, const std::string& source_nam
     result.entities = detail::entities_of_tree(root);
   }
   Config config = detail::convert(root, filters, ctx);
-  detail::validate(config, ctx.positions(), result.errors);
-  detail::validate_entities(config, ctx.positions(), result.errors);
+  detail::validate(config, ctx.positions(), result.errors, names);
+  detail::validate_entities(config, ctx.positions(), result.errors, names);
   ctx.drop_follow_up_errors();
   if (result.errors.empty()) result.config = std::move(config);
-  return result;
+  return std::move(result);
+}
+
+// toml++ copies nodes without their source positions: the copy's nodes get the original's.
+void copy_positions(const toml::node& original, const toml::node& copy, detail::LoadContext& ctx) {
+  const auto& begin = original.source().begin;
+  ctx.mark_origin(copy, SourcePosition{ctx.file(), begin.line, begin.column});
+  if (const auto* table = original.as_table()) {
+    const auto* copied = copy.as_table();
+    for (const auto& [key, value] : *table) {
+      if (const auto* twin = copied->get(key.str())) copy_positions(value, *twin, ctx);
+    }
+  } else if (const auto* array = original.as_array()) {
+    const auto* copied = copy.as_array();
+    for (std::size_t i = 0; i < array->size() && i < copied->size(); ++i) {
+      copy_positions(*array->get(i), *copied->get(i), ctx);
+    }
+  }
+}
+
+}  // namespace
+
+LoadResult load_config_text(std::string_view text, const std::string& source_name,
+                            const Environment& env, const FilterCatalog& filters,
+                            const std::vector<Entity>* entities, const EntityNames* names) {
+  LoadResult result;
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(source_name));
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    result.errors.push_back({{source_name, begin.line, begin.column},
+                             "TOML syntax error: " + std::string(error.description())});
+    return result;
+  }
+  detail::LoadContext ctx(source_name, result.errors);
+  return load_tree(root, ctx, result, env, filters, entities, names);
+}
+
+FileSections::FileSections(std::string_view text, std::string source_name)
+    : source_name_(std::move(source_name)) {
+  try {
+    root_ = std::make_unique<toml::table>(toml::parse(text, std::string_view(source_name_)));
+  } catch (const toml::parse_error&) {
+    return;
+  }
+  for (const auto& info : entity_kinds()) root_->erase(info.collection);
+}
+
+FileSections::~FileSections() = default;
+
+LoadResult load_config_sections(const FileSections& sections, const Environment& env,
+                                const FilterCatalog& filters, const std::vector<Entity>& entities,
+                                const EntityNames* names) {
+  LoadResult result;
+  detail::LoadContext ctx(sections.source_name(), result.errors);
+  toml::table root = sections.root();
+  copy_positions(sections.root(), root, ctx);
+  return load_tree(root, ctx, result, env, filters, &entities, names);
 }
 
 LoadResult load_config_file(const std::string& path, const Environment& env,

@@ -68,6 +68,14 @@ struct LoadResult {
   std::vector<Entity> entities;
 };
 
+// The names of the upstreams, routes and consumers of a whole entity set, in its order. A write
+// is checked on part of the set (the entity written and those it is linked to, see
+// config/write_scope.h): references in that part resolve among these names, and did-you-mean
+// hints choose among them, exactly as when the whole set is checked.
+struct EntityNames {
+  std::vector<std::string> upstreams, routes, consumers;
+};
+
 // Loads a config file. When `entities` is given (store mode), they replace whatever upstreams,
 // routes, consumers, credentials, plugins and rate limits the file has, and are validated with
 // the rest of it; their errors name the entity and field ("routes/r: upstream: ..."). `text_out`
@@ -76,9 +84,36 @@ LoadResult load_config_file(const std::string& path, const Environment& env,
                             const FilterCatalog& filters,
                             const std::vector<Entity>* entities = nullptr,
                             std::string* text_out = nullptr);
+// `names` (only with `entities`): the `entities` are part of a larger set with these names.
 LoadResult load_config_text(std::string_view text, const std::string& source_name,
                             const Environment& env, const FilterCatalog& filters,
-                            const std::vector<Entity>* entities = nullptr);
+                            const std::vector<Entity>* entities = nullptr,
+                            const EntityNames* names = nullptr);
+
+// A config file's text parsed once, without its entity tables. Store mode builds every config
+// from it with the store's entities, so that an admin write does not parse the file again (a file
+// that seeded 10,000 routes takes longer to parse than the write's own checks).
+class FileSections {
+ public:
+  FileSections(std::string_view text, std::string source_name);
+  ~FileSections();
+  FileSections(const FileSections&) = delete;
+  FileSections& operator=(const FileSections&) = delete;
+  // False when the text does not parse (load_config_text says why).
+  bool parsed() const { return root_ != nullptr; }
+  const std::string& source_name() const { return source_name_; }
+  const toml::table& root() const { return *root_; }
+
+ private:
+  std::unique_ptr<toml::table> root_;
+  std::string source_name_;
+};
+
+// load_config_text() of the file `sections` came from, with `entities` in place of its own:
+// the same config and the same errors, at the same positions.
+LoadResult load_config_sections(const FileSections& sections, const Environment& env,
+                                const FilterCatalog& filters, const std::vector<Entity>& entities,
+                                const EntityNames* names = nullptr);
 
 // "127.x.x.x:port" or "[::1]:port".
 bool is_loopback_listen_address(std::string_view address);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "config/detail.h"
 #include "http/path.h"
@@ -37,7 +39,8 @@ class Validator {
   void server(const ServerConfig& server);
   void admin(const AdminConfig& admin);
   void upstreams(const std::vector<UpstreamConfig>& upstreams);
-  void routes(const std::vector<RouteConfig>& routes, const std::vector<UpstreamConfig>& upstreams);
+  void routes(const std::vector<RouteConfig>& routes, const std::vector<UpstreamConfig>& upstreams,
+              const EntityNames* names);
 
  private:
   void error(const std::string& path, const SourcePosition& fallback, std::string message) {
@@ -294,26 +297,35 @@ void Validator::route_paths(const RouteConfig& route, const std::string& path) {
 }
 
 void Validator::routes(const std::vector<RouteConfig>& routes,
-                       const std::vector<UpstreamConfig>& upstreams) {
-  std::vector<std::string> upstream_names;
-  for (const auto& upstream : upstreams) upstream_names.push_back(upstream.name);
+                       const std::vector<UpstreamConfig>& upstreams, const EntityNames* universe) {
+  std::vector<std::string> own_names;
+  if (universe == nullptr) {
+    for (const auto& upstream : upstreams) own_names.push_back(upstream.name);
+  }
+  // References resolve among every upstream of the set (only part of it may be converted here).
+  const std::vector<std::string>& upstream_names =
+      universe != nullptr ? universe->upstreams : own_names;
+  // Indexes, not scans: a scan per route costs routes x upstreams (10 M compares at 10,000 x
+  // 1,000). The first upstream of a name wins, as a scan from the front would find it.
+  const std::unordered_set<std::string_view> known_upstreams(upstream_names.begin(),
+                                                             upstream_names.end());
+  std::unordered_map<std::string_view, const UpstreamConfig*> upstream_by_name;
+  for (const auto& upstream : upstreams) upstream_by_name.emplace(upstream.name, &upstream);
   std::map<std::string, SourcePosition> names;
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const RouteConfig& route = routes[i];
     const std::string path = "routes." + std::to_string(i);
     if (!route.name.empty()) unique(names, "route", route.name, path + ".name", route.position);
-    const bool known = std::find(upstream_names.begin(), upstream_names.end(), route.upstream) !=
-                       upstream_names.end();
+    const bool known = known_upstreams.contains(route.upstream);
     if (!route.upstream.empty() && !known) {
       error(path + ".upstream", route.position,
             "route '" + route.name + "' names upstream '" + route.upstream +
                 "' which is not defined" + did_you_mean(route.upstream, upstream_names));
     }
     route_paths(route, path);
-    const auto upstream =
-        std::find_if(upstreams.begin(), upstreams.end(),
-                     [&](const UpstreamConfig& u) { return u.name == route.upstream; });
-    if (upstream != upstreams.end() && upstream->balancer == BalancerKind::consistent_hash &&
+    const auto found = upstream_by_name.find(route.upstream);
+    const UpstreamConfig* upstream = found != upstream_by_name.end() ? found->second : nullptr;
+    if (upstream != nullptr && upstream->balancer == BalancerKind::consistent_hash &&
         upstream->hash_on.kind == HashOn::Kind::param) {
       // The parameter is taken from this route's path template; without it every request of the
       // route would hash alike.
@@ -349,8 +361,7 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
         error(prefix + "status", route.position, "fallback 'body' and 'headers' need a 'status'");
       }
       if (!fallback.upstream.empty()) {
-        const bool exists = std::find(upstream_names.begin(), upstream_names.end(),
-                                      fallback.upstream) != upstream_names.end();
+        const bool exists = known_upstreams.contains(fallback.upstream);
         if (!exists) {
           error(prefix + "upstream", route.position,
                 "fallback upstream '" + fallback.upstream + "' is not defined" +
@@ -398,12 +409,12 @@ void Validator::routes(const std::vector<RouteConfig>& routes,
 }  // namespace
 
 void validate(const Config& config, const ValuePositions& positions,
-              std::vector<ConfigError>& errors) {
+              std::vector<ConfigError>& errors, const EntityNames* names) {
   Validator validator(positions, errors);
   validator.server(config.server);
   validator.admin(config.admin);
   validator.upstreams(config.upstreams);
-  validator.routes(config.routes, config.upstreams);
+  validator.routes(config.routes, config.upstreams, names);
 }
 
 }  // namespace apigw::config::detail

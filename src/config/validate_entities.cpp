@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "config/detail.h"
 
@@ -19,11 +20,20 @@ bool is_entity_name(std::string_view name) {
 class EntityChecks {
  public:
   EntityChecks(const Config& config, const ValuePositions& positions,
-               std::vector<ConfigError>& errors)
+               std::vector<ConfigError>& errors, const EntityNames* names)
       : config_(config), positions_(positions), errors_(errors) {
-    for (const auto& upstream : config.upstreams) upstreams_.push_back(upstream.name);
-    for (const auto& route : config.routes) routes_.push_back(route.name);
-    for (const auto& consumer : config.consumers) consumers_.push_back(consumer.name);
+    if (names != nullptr) {
+      upstreams_.names = names->upstreams;
+      routes_.names = names->routes;
+      consumers_.names = names->consumers;
+    } else {
+      for (const auto& upstream : config.upstreams) upstreams_.names.push_back(upstream.name);
+      for (const auto& route : config.routes) routes_.names.push_back(route.name);
+      for (const auto& consumer : config.consumers) consumers_.names.push_back(consumer.name);
+    }
+    for (Known* known : {&upstreams_, &routes_, &consumers_}) {
+      known->index.insert(known->names.begin(), known->names.end());
+    }
   }
 
   void run() {
@@ -76,11 +86,18 @@ class EntityChecks {
     errors_.push_back({positions_.at(path, fallback), std::move(message)});
   }
 
+  // The names of one kind, in order (for hints) and indexed (a scan per reference would cost
+  // references x names).
+  struct Known {
+    std::vector<std::string> names;
+    std::unordered_set<std::string_view> index;
+  };
+
   void reference(const std::string& path, const SourcePosition& at, std::string_view kind,
-                 const std::string& name, const std::vector<std::string>& known) {
-    if (name.empty() || std::find(known.begin(), known.end(), name) != known.end()) return;
+                 const std::string& name, const Known& known) {
+    if (name.empty() || known.index.contains(name)) return;
     error(path, at,
-          std::string(kind) + " '" + name + "' is not defined" + did_you_mean(name, known));
+          std::string(kind) + " '" + name + "' is not defined" + did_you_mean(name, known.names));
   }
 
   template <typename Entities>
@@ -154,7 +171,8 @@ class EntityChecks {
   const Config& config_;
   const ValuePositions& positions_;
   std::vector<ConfigError>& errors_;
-  std::vector<std::string> upstreams_, routes_, consumers_;
+  // Not copied or moved: the indexes point into the names.
+  Known upstreams_, routes_, consumers_;
 };
 
 }  // namespace
@@ -172,8 +190,8 @@ bool is_loopback_listen_address(std::string_view address) {
 namespace apigw::config::detail {
 
 void validate_entities(const Config& config, const ValuePositions& positions,
-                       std::vector<ConfigError>& errors) {
-  EntityChecks(config, positions, errors).run();
+                       std::vector<ConfigError>& errors, const EntityNames* names) {
+  EntityChecks(config, positions, errors, names).run();
 }
 
 }  // namespace apigw::config::detail

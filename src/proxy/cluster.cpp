@@ -48,7 +48,8 @@ std::vector<Endpoint> resolve(const std::string& host, const std::string& port,
 }  // namespace
 
 Cluster build_cluster(const config::UpstreamConfig& upstream, const ResolvedAddresses& previous,
-                      ResolvedAddresses& resolved, std::vector<std::string>& warnings) {
+                      ResolvedAddresses& resolved, std::vector<std::string>& warnings,
+                      bool resolve_known) {
   Cluster cluster;
   cluster.config = &upstream;
   for (const auto& target_config : upstream.targets) {
@@ -58,10 +59,16 @@ Cluster build_cluster(const config::UpstreamConfig& upstream, const ResolvedAddr
     target.backup = target_config.backup;
     std::string port;
     split_host_port(target_config.address, target.host, port);
+    const auto known = previous.find(target.address);
+    if (!resolve_known && known != previous.end()) {
+      target.endpoints = known->second;
+      resolved[target.address] = target.endpoints;
+      cluster.targets.push_back(std::move(target));
+      continue;
+    }
     std::string error;
     target.endpoints = resolve(target.host, port, error);
     if (target.endpoints.empty()) {
-      auto known = previous.find(target.address);
       if (known != previous.end()) target.endpoints = known->second;
       warnings.push_back("upstream '" + upstream.name + "': cannot resolve '" + target.address +
                          "': " + error +

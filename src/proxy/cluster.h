@@ -38,9 +38,11 @@ using ResolvedAddresses = std::map<std::string, std::vector<Endpoint>>;
 bool split_host_port(std::string_view address, std::string& host, std::string& port);
 
 // Resolves every target of `upstream` (blocking; call off the workers). Where resolution fails,
-// takes the addresses from `previous`; `resolved` receives what this call knows now.
+// takes the addresses from `previous`; `resolved` receives what this call knows now. With
+// `resolve_known` false, a target `previous` has answers for takes them without resolving.
 Cluster build_cluster(const config::UpstreamConfig& upstream, const ResolvedAddresses& previous,
-                      ResolvedAddresses& resolved, std::vector<std::string>& warnings);
+                      ResolvedAddresses& resolved, std::vector<std::string>& warnings,
+                      bool resolve_known = true);
 
 // Parses a listen address into an endpoint (numeric host or "localhost"; "*:port" = any IPv6+v4).
 bool parse_listen_address(std::string_view address, Endpoint& out);

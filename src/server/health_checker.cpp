@@ -18,20 +18,33 @@ bool status_expected(const config::HealthCheckConfig& check, int status) {
   return false;
 }
 
+bool same_check(const config::HealthCheckConfig& a, const config::HealthCheckConfig& b) {
+  return a.enabled == b.enabled && a.kind == b.kind && a.path == b.path && a.method == b.method &&
+         a.host == b.host && a.expected_statuses == b.expected_statuses &&
+         a.body_contains == b.body_contains && a.interval == b.interval && a.timeout == b.timeout &&
+         a.healthy_threshold == b.healthy_threshold &&
+         a.unhealthy_threshold == b.unhealthy_threshold;
+}
+
 }  // namespace
 
 awaitable<bool> probe_target(const config::HealthCheckConfig& check, const proxy::Target& target) {
   if (target.endpoints.empty()) co_return false;
   auto executor = co_await net::this_coro::executor;
-  tcp_socket socket(executor);
+  // Shared with the deadline's handler, which may already be queued (expired) when the probe
+  // ends: it must find the socket gone, not freed (a use-after-free under load, when the timeout
+  // and the probe's end fall in the same turn of the loop).
+  const auto owned = std::make_shared<tcp_socket>(executor);
+  tcp_socket& socket = *owned;
   // The whole probe — connect, request, response — must finish within the timeout: the timer
   // closes the socket, which makes whatever is pending fail.
   steady_timer deadline(executor);
   deadline.expires_after(check.timeout);
-  deadline.async_wait([&socket](error_code ec) {
-    if (!ec) {
+  deadline.async_wait([weak = std::weak_ptr<tcp_socket>(owned)](error_code ec) {
+    if (ec) return;
+    if (const auto socket = weak.lock()) {
       error_code ignored;
-      socket.close(ignored);
+      socket->close(ignored);
     }
   });
   auto [connect_ec, endpoint] = co_await net::async_connect(socket, target.endpoints, use_nothrow);
@@ -63,11 +76,32 @@ awaitable<bool> probe_target(const config::HealthCheckConfig& check, const proxy
       std::string_view::npos;
 }
 
+HealthChecker::HealthChecker() : work_(net::make_work_guard(context_)) {
+  thread_ = std::thread([this] { context_.run(); });
+}
+
+HealthChecker::~HealthChecker() {
+  stopping_ = true;
+  work_.reset();
+  // Pending probes hold sockets and timers of this context: stop it rather than wait for them.
+  context_.stop();
+  thread_.join();
+}
+
 void HealthChecker::watch(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   const std::uint64_t generation = ++generation_;
+  net::post(context_,
+            [this, snapshot = std::move(snapshot), generation] { update(snapshot, generation); });
+}
+
+void HealthChecker::update(const std::shared_ptr<const snapshot::Snapshot>& snapshot,
+                           std::uint64_t generation) {
+  if (generation != generation_ || stopping_) return;  // a later watch() will do
+  std::unordered_map<std::string, std::shared_ptr<Probe>> next;
   for (std::size_t c = 0; c < snapshot->clusters.size(); ++c) {
     const auto& cluster = snapshot->clusters[c];
-    if (!cluster.config->health_check.enabled) {
+    const config::HealthCheckConfig& check = cluster.config->health_check;
+    if (!check.enabled) {
       // Checks removed from the config: what they last said no longer applies.
       for (const auto& target : cluster.targets) {
         target.state->healthy.store(true, std::memory_order_relaxed);
@@ -75,30 +109,56 @@ void HealthChecker::watch(std::shared_ptr<const snapshot::Snapshot> snapshot) {
       continue;
     }
     for (std::size_t t = 0; t < cluster.targets.size(); ++t) {
-      net::co_spawn(context_, check_target(snapshot, c, t, generation), net::detached);
+      const proxy::Target& target = cluster.targets[t];
+      std::string key = cluster.config->name + '\n' + target.address;
+      const auto found = probes_.find(key);
+      if (found != probes_.end()) {
+        Probe& running = *found->second;
+        const auto& before = running.snapshot->clusters[running.cluster];
+        // Same check of the same state: the probe goes on (with this snapshot's addresses).
+        if (same_check(before.config->health_check, check) &&
+            before.targets[running.target].state == target.state) {
+          running.snapshot = snapshot;
+          running.cluster = c;
+          running.target = t;
+          next.emplace(std::move(key), found->second);
+          continue;
+        }
+      }
+      auto probe = std::make_shared<Probe>(Probe{snapshot, c, t, false});
+      // Spread the first probes of many targets over the interval instead of all at once.
+      const auto first_wait = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          check.interval * static_cast<std::int64_t>(t) /
+          static_cast<std::int64_t>(cluster.targets.size()));
+      net::co_spawn(context_, check_target(probe, first_wait), net::detached);
+      next.emplace(std::move(key), std::move(probe));
     }
   }
+  for (auto& [key, probe] : probes_) {
+    const auto kept = next.find(key);
+    if (kept == next.end() || kept->second != probe) probe->stopped = true;
+  }
+  probes_ = std::move(next);
 }
 
-awaitable<void> HealthChecker::check_target(std::shared_ptr<const snapshot::Snapshot> snapshot,
-                                            std::size_t cluster_index, std::size_t target_index,
-                                            std::uint64_t generation) {
-  const proxy::Cluster& cluster = snapshot->clusters[cluster_index];
-  const proxy::Target& target = cluster.targets[target_index];
-  const config::HealthCheckConfig& check = cluster.config->health_check;
+awaitable<void> HealthChecker::check_target(std::shared_ptr<Probe> probe,
+                                            std::chrono::nanoseconds first_wait) {
   std::uint32_t successes = 0;
   std::uint32_t failures = 0;
   steady_timer timer(context_);
-  // Spread the first probes of many targets over the interval instead of all at once.
-  auto wait = check.interval * static_cast<std::int64_t>(target_index) /
-              static_cast<std::int64_t>(cluster.targets.size());
+  auto wait = first_wait;
   for (;;) {
     timer.expires_after(wait);
     auto [ec] = co_await timer.async_wait(use_nothrow);
-    if (ec || generation != generation_) co_return;
+    if (ec || probe->stopped || stopping_) co_return;
+    // Held for this round: a later snapshot may replace the probe's while it runs.
+    const std::shared_ptr<const snapshot::Snapshot> snapshot = probe->snapshot;
+    const proxy::Cluster& cluster = snapshot->clusters[probe->cluster];
+    const proxy::Target& target = cluster.targets[probe->target];
+    const config::HealthCheckConfig& check = cluster.config->health_check;
     wait = check.interval;
     const bool passed = co_await probe_target(check, target);
-    if (generation != generation_) co_return;
+    if (probe->stopped || stopping_) co_return;
     std::atomic<bool>& healthy = target.state->healthy;
     if (passed) {
       failures = 0;

@@ -1,12 +1,21 @@
 // Active health checks: every target of an upstream with a `health_check` is probed every
 // interval — an HTTP request whose status (and optionally body) must match, or a TCP connect —
-// on the main thread's io_context, never on a worker. Results change TargetState::healthy, which
-// every worker reads when it picks a target, after `unhealthy_threshold` failures or
-// `healthy_threshold` successes in a row; each change is logged once. docs/resilience.md.
+// on the checker's own thread and io_context, so that thousands of probes (and their DNS-free but
+// busy connects and timers) never delay the main thread's admin requests, reloads and snapshot
+// builds, nor a worker. Results change TargetState::healthy (an atomic every worker reads when it
+// picks a target) after `unhealthy_threshold` failures or `healthy_threshold` successes in a row;
+// each change is logged once. docs/resilience.md.
 #pragma once
 
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
 
 #include "server/asio.h"
 #include "snapshot/snapshot.h"
@@ -15,19 +24,43 @@ namespace apigw::server {
 
 class HealthChecker {
  public:
-  explicit HealthChecker(net::io_context& context) : context_(context) {}
+  // Starts the checker's thread (idle until watch()).
+  HealthChecker();
+  // Stops every probe and joins the thread.
+  ~HealthChecker();
+  HealthChecker(const HealthChecker&) = delete;
+  HealthChecker& operator=(const HealthChecker&) = delete;
+
   // Checks the targets of `snapshot` from now on, and stops the probes of the previous one (a
-  // target's health carries over, as it lives in its TargetState).
+  // target's health carries over, as it lives in its TargetState). Called from the main thread;
+  // the probes start on the checker's thread.
   void watch(std::shared_ptr<const snapshot::Snapshot> snapshot);
-  // Stops every probe.
-  void stop() { ++generation_; }
+  // Stops every probe (they end at their next wake-up).
+  void stop() { stopping_ = true; }
 
  private:
-  awaitable<void> check_target(std::shared_ptr<const snapshot::Snapshot> snapshot,
-                               std::size_t cluster, std::size_t target, std::uint64_t generation);
+  // One target's probe loop, kept across snapshots while the target, its upstream and its
+  // health_check stay the same: a write every few hundred milliseconds must not restart (and so
+  // never finish counting) the probes of thousands of targets. Touched on the checker's thread
+  // only.
+  struct Probe {
+    std::shared_ptr<const snapshot::Snapshot> snapshot;  // the latest that has the target
+    std::size_t cluster = 0;
+    std::size_t target = 0;
+    bool stopped = false;
+  };
 
-  net::io_context& context_;
-  std::uint64_t generation_ = 0;
+  void update(const std::shared_ptr<const snapshot::Snapshot>& snapshot, std::uint64_t generation);
+  awaitable<void> check_target(std::shared_ptr<Probe> probe, std::chrono::nanoseconds first_wait);
+
+  net::io_context context_{1};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  // Written by the main thread, read on the checker's: which watch() is the latest.
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
+  // upstream name + '\n' + target address -> its probe (checker's thread only).
+  std::unordered_map<std::string, std::shared_ptr<Probe>> probes_;
+  std::thread thread_;
 };
 
 // One probe of `target` per `check`: true if it passed. Exposed for tests.

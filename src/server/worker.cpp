@@ -1,5 +1,8 @@
 #include "server/worker.h"
 
+#include <string_view>
+#include <unordered_map>
+
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -132,6 +135,13 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
     util::log_warn("[redis] changed: the new settings take effect when apigw restarts");
   }
   auto next = std::make_shared<WorkerSnapshot>();
+  // The previous snapshot's upstreams by name: an index, not a scan per upstream (1 M name
+  // compares per snapshot at 1,000 upstreams).
+  std::unordered_map<std::string_view, std::size_t> before_index;
+  if (current_) {
+    const auto& before = current_->snapshot->clusters;
+    for (std::size_t i = 0; i < before.size(); ++i) before_index.emplace(before[i].config->name, i);
+  }
   for (const auto& cluster : snapshot->clusters) {
     std::vector<std::shared_ptr<TargetPool>> pools;
     std::vector<proxy::BalancerTarget> targets;
@@ -145,14 +155,9 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
     }
     next->cluster_pools.push_back(std::move(pools));
     auto balancer = proxy::make_balancer(cluster.config->balancer, std::move(targets), index_);
-    if (current_) {
-      // The rotation of an upstream that stays goes on where it was.
-      const auto& before = current_->snapshot->clusters;
-      for (std::size_t i = 0; i < before.size(); ++i) {
-        if (before[i].config->name == cluster.config->name) {
-          balancer->carry_over(*current_->balancers[i]);
-        }
-      }
+    // The rotation of an upstream that stays goes on where it was.
+    if (const auto found = before_index.find(cluster.config->name); found != before_index.end()) {
+      balancer->carry_over(*current_->balancers[found->second]);
     }
     next->balancers.push_back(std::move(balancer));
   }

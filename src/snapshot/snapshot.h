@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,11 +47,17 @@ struct Snapshot {
   proxy::ResolvedAddresses resolved;     // what DNS said for named targets, for the next build
 };
 
+// Which upstreams a build resolves again (see build_snapshot).
+using ResolveAgain = std::function<bool(const config::UpstreamConfig&)>;
+
 // Builds a snapshot from a validated config. `previous` (may be null) supplies last good DNS
-// answers. Warnings (e.g. a target that does not resolve) are appended, not fatal.
+// answers. The targets of the upstreams `resolve_again` picks (every upstream when it is null)
+// are resolved; the others keep `previous`'s answers where it has them. Warnings (e.g. a target
+// that does not resolve) are appended, not fatal.
 std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
                                                const Snapshot* previous, const Catalog& catalog,
-                                               std::vector<std::string>& warnings);
+                                               std::vector<std::string>& warnings,
+                                               const ResolveAgain& resolve_again = nullptr);
 
 // The filters a route runs: enabled plugins (global, then its upstream's, then its own), then
 // the route's own filters list.

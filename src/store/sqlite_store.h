@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "store/store.h"
@@ -37,6 +38,8 @@ class SqliteStore final : public Store {
 
   std::string path_;
   sqlite3* db_ = nullptr;
+  // The state at the revision last read or written (see write_now).
+  std::optional<StoredState> last_;
 };
 
 }  // namespace apigw::store
