@@ -86,19 +86,11 @@ namespace {
 // Connect-failure ejection is on with no configuration at all: one refused connection takes a
 // target out for the base second, the next ejection in a row lasts longer, and a made connection
 // starts the count again. It shares the cap with outlier detection.
-struct ConnectFixture {
-  explicit ConnectFixture(std::size_t targets) {
-    upstream.name = "u";
-    cluster.config = &upstream;
-    for (std::size_t i = 0; i < targets; ++i) {
-      Target target;
-      target.address = "t" + std::to_string(i) + ":80";
-      target.state = std::make_shared<TargetState>();
-      cluster.targets.push_back(std::move(target));
-    }
+struct ConnectFixture : Fixture {
+  // Defaults only: outlier detection off, connect-failure ejection as shipped.
+  explicit ConnectFixture(std::size_t targets) : Fixture(targets) {
+    upstream.outlier_detection = {};
   }
-  config::UpstreamConfig upstream;  // defaults only
-  Cluster cluster;
 };
 
 TEST(ConnectFailureEjection, IsOnByDefaultAndEjectsAtTheFirstRefusal) {
