@@ -1,8 +1,12 @@
 // Active health checks with real backends: a stopped target is taken out within
 // interval × unhealthy_threshold and gets no requests (no retries needed); it comes back within
 // interval × healthy_threshold of starting again; an HTTP check judges status and body; and with
-// every target down, requests are answered 503 at once instead of waiting on connects.
+// every target down, requests are answered 503 at once instead of waiting on connects; probes
+// keep their count through frequent reloads.
 #include <gtest/gtest.h>
+
+#include <csignal>
+#include <thread>
 
 #include "support/gateway.h"
 
@@ -71,6 +75,54 @@ TEST(HealthCheck, HttpCheckJudgesStatusAndBody) {
   EXPECT_EQ(result.status, 503);
   EXPECT_NE(result.body.find("\"code\":\"no_healthy_upstream\""), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
+}
+
+}  // namespace
+}  // namespace apigw::test
+
+namespace apigw::test {
+namespace {
+
+// A dead target must be taken out even while the config changes faster than interval ×
+// unhealthy_threshold: probes of a target whose check is unchanged carry on (and keep their count)
+// across snapshots. Before, every snapshot restarted every probe, so with reloads every 100 ms a
+// target needing three failed probes 200 ms apart was never marked unhealthy.
+TEST(HealthCheck, ProbesKeepTheirCountThroughFrequentReloads) {
+  EchoBackend alive("alive");
+  const std::string dead = dead_address();
+  const auto config = [&](int generation) {
+    return fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 1
+[server.timeouts]
+idle = "{idle}s"
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "pool"
+targets = [{ address = "{alive}" }, { address = "{dead}" }]
+health_check = { type = "tcp", interval = "200ms", timeout = "100ms", unhealthy_threshold = 3 }
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "pool"
+)",
+                {{"idle", std::to_string(60 + generation % 2)},
+                 {"alive", alive.address()},
+                 {"dead", dead}});
+  };
+  Gateway gateway(config(0));
+  bool marked = false;
+  for (int generation = 1; generation <= 60 && !marked; ++generation) {
+    gateway.write_config(config(generation));
+    gateway.process().signal(SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    marked = logged(gateway, dead + " marked unhealthy");
+  }
+  EXPECT_TRUE(marked) << gateway.log();
+  // The reloads did make new snapshots (each changes a setting) while the probes counted.
+  EXPECT_TRUE(logged(gateway, "config version 3 ")) << gateway.log();
 }
 
 }  // namespace
