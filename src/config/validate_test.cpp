@@ -308,3 +308,63 @@ TEST(ConfigValidate, FallbackRules) {
 
 }  // namespace
 }  // namespace apigw::config
+
+namespace apigw::config {
+namespace {
+
+// Failover by default (docs/resilience.md#failover): with nothing written, connect-failure
+// ejection is on with its documented defaults and routes fail over; both can be turned off, and
+// the ejection's keys are checked like outlier_detection's.
+TEST(ConfigValidate, ConnectFailureEjectionAndFailoverDefaultsAndKeys) {
+  const auto defaults = load_text(R"(
+[[upstreams]]
+name = "u"
+targets = [{ address = "a:1" }]
+[[routes]]
+name = "r"
+upstream = "u"
+)");
+  ASSERT_TRUE(defaults.config) << all_errors(defaults);
+  const OutlierDetectionConfig& ejection = defaults.config->upstreams[0].connect_failure_ejection;
+  EXPECT_TRUE(ejection.enabled);
+  EXPECT_EQ(ejection.consecutive_failures, 1u);
+  EXPECT_EQ(ejection.base_ejection_time, Duration{1'000});
+  EXPECT_EQ(ejection.max_ejection_time, Duration{30'000});
+  EXPECT_EQ(ejection.max_ejection_percent, 50u);
+  EXPECT_TRUE(defaults.config->routes[0].retry.failover);
+
+  const auto off = load_text(R"(
+[[upstreams]]
+name = "u"
+targets = [{ address = "a:1" }]
+connect_failure_ejection = { enabled = false }
+[[routes]]
+name = "r"
+upstream = "u"
+retry = { failover = false }
+)");
+  ASSERT_TRUE(off.config) << all_errors(off);
+  EXPECT_FALSE(off.config->upstreams[0].connect_failure_ejection.enabled);
+  EXPECT_FALSE(off.config->routes[0].retry.failover);
+
+  const auto bad = load_text(R"(
+[[upstreams]]
+name = "u"
+targets = [{ address = "a:1" }]
+connect_failure_ejection = { max_ejection_percent = 101, base_ejection_time = "5s", max_ejection_time = "1s" }
+)");
+  EXPECT_TRUE(find_error(bad, "'max_ejection_percent' must be 0-100")) << all_errors(bad);
+  EXPECT_TRUE(find_error(bad, "'max_ejection_time' must be at least 'base_ejection_time'"))
+      << all_errors(bad);
+  const auto unknown = load_text(R"(
+[[upstreams]]
+name = "u"
+targets = [{ address = "a:1" }]
+connect_failure_ejection = { consecutive_failure = 2 }
+)");
+  EXPECT_TRUE(find_error(unknown, "consecutive_failure")) << all_errors(unknown);
+  EXPECT_FALSE(unknown.config);
+}
+
+}  // namespace
+}  // namespace apigw::config
