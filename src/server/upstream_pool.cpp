@@ -17,20 +17,19 @@ std::unique_ptr<UpstreamConnection> TargetPool::take() {
   idle_.pop_back();
   sweeper_.remove(*connection);
   buffers_.acquire(connection->buffer);
-  connection->in_use = true;
-  note_in_use();
+  note_in_use(*connection);
   return connection;
 }
 
 std::unique_ptr<UpstreamConnection> TargetPool::make(boost::asio::io_context& context) {
   auto connection = std::make_unique<UpstreamConnection>(context, *this);
   buffers_.acquire(connection->buffer);
-  connection->in_use = true;
-  note_in_use();
+  note_in_use(*connection);
   return connection;
 }
 
-void TargetPool::note_in_use() {
+void TargetPool::note_in_use(UpstreamConnection& connection) {
+  connection.in_use = true;
   ++in_use_;
   peak_ = std::max(peak_, in_use_);
 }

@@ -67,7 +67,8 @@ class TargetPool {
 
  private:
   friend class UpstreamConnection;
-  void note_in_use();
+  // Counts `connection` as in use (taken or made) and raises the peak.
+  void note_in_use(UpstreamConnection& connection);
   DeadlineSweeper& sweeper_;
   BufferPool& buffers_;
   std::uint32_t max_idle_ = 64;
