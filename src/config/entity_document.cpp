@@ -7,6 +7,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "config/toml_writer.h"
 #include "util/secret_hash.h"
 #include "util/uuid.h"
 
@@ -394,7 +395,9 @@ std::string export_toml(const std::vector<Entity>& entities) {
       array.push_back(std::move(table));
       toml::table root;
       root.insert_or_assign(info.collection, std::move(array));
-      out << "\n" << root << "\n";
+      out << "\n";
+      write_toml(out, root);
+      out << "\n";
     }
   }
   return out.str();
