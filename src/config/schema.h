@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "config/shared_list.h"
+
 namespace apigw::config {
 
 using Duration = std::chrono::milliseconds;
@@ -341,12 +343,12 @@ struct Config {
   AdminConfig admin;
   StoreConfig store;
   RedisConfig redis;
-  std::vector<UpstreamConfig> upstreams;
-  std::vector<RouteConfig> routes;
-  std::vector<ConsumerConfig> consumers;
-  std::vector<CredentialConfig> credentials;
-  std::vector<PluginConfig> plugins;
-  std::vector<RateLimitConfig> rate_limits;
+  SharedList<UpstreamConfig> upstreams;
+  SharedList<RouteConfig> routes;
+  SharedList<ConsumerConfig> consumers;
+  SharedList<CredentialConfig> credentials;
+  SharedList<PluginConfig> plugins;
+  SharedList<RateLimitConfig> rate_limits;
   std::string source_file;
 };
 

@@ -38,8 +38,8 @@ class Validator {
 
   void server(const ServerConfig& server);
   void admin(const AdminConfig& admin);
-  void upstreams(const std::vector<UpstreamConfig>& upstreams);
-  void routes(const std::vector<RouteConfig>& routes, const std::vector<UpstreamConfig>& upstreams,
+  void upstreams(const SharedList<UpstreamConfig>& upstreams);
+  void routes(const SharedList<RouteConfig>& routes, const SharedList<UpstreamConfig>& upstreams,
               const EntityNames* names);
 
  private:
@@ -222,7 +222,7 @@ void Validator::upstream(const UpstreamConfig& upstream, const std::string& path
            upstream.keepalive_idle_timeout.count() > 0);
 }
 
-void Validator::upstreams(const std::vector<UpstreamConfig>& upstreams) {
+void Validator::upstreams(const SharedList<UpstreamConfig>& upstreams) {
   std::map<std::string, SourcePosition> names;
   for (std::size_t i = 0; i < upstreams.size(); ++i) {
     const std::string path = "upstreams." + std::to_string(i);
@@ -296,8 +296,8 @@ void Validator::route_paths(const RouteConfig& route, const std::string& path) {
   }
 }
 
-void Validator::routes(const std::vector<RouteConfig>& routes,
-                       const std::vector<UpstreamConfig>& upstreams, const EntityNames* universe) {
+void Validator::routes(const SharedList<RouteConfig>& routes,
+                       const SharedList<UpstreamConfig>& upstreams, const EntityNames* universe) {
   std::vector<std::string> own_names;
   if (universe == nullptr) {
     for (const auto& upstream : upstreams) own_names.push_back(upstream.name);

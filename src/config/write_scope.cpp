@@ -146,14 +146,15 @@ WriteScope write_scope(const std::vector<Entity>& next, const Entity* written, c
 namespace {
 
 template <typename Item>
-void apply_to(std::vector<Item>& items, std::optional<std::size_t> index,
-              const std::vector<Item>* converted, std::size_t converted_index) {
+void apply_to(SharedList<Item>& items, std::optional<std::size_t> index,
+              const SharedList<Item>* converted, std::size_t converted_index) {
+  // The converted entity is shared, not copied; the other slots still share the served entities.
   if (converted == nullptr) {
-    items.erase(items.begin() + static_cast<std::ptrdiff_t>(*index));
+    items.erase(*index);
   } else if (index) {
-    items[*index] = (*converted)[converted_index];
+    items.replace(*index, converted->shared(converted_index));
   } else {
-    items.push_back((*converted)[converted_index]);
+    items.push_back_shared(converted->shared(converted_index));
   }
 }
 

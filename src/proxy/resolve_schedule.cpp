@@ -7,7 +7,7 @@ namespace apigw::proxy {
 
 using namespace std::chrono_literals;
 
-void ResolveSchedule::resolved_all(const std::vector<config::UpstreamConfig>& upstreams,
+void ResolveSchedule::resolved_all(const config::SharedList<config::UpstreamConfig>& upstreams,
                                    Clock::time_point now) {
   for (const auto& upstream : upstreams) last_[upstream.name] = now;
 }
@@ -18,7 +18,7 @@ bool ResolveSchedule::due(const config::UpstreamConfig& upstream, Clock::time_po
 }
 
 ResolveSchedule::Clock::time_point ResolveSchedule::next_due(
-    const std::vector<config::UpstreamConfig>& upstreams, Clock::time_point now) {
+    const config::SharedList<config::UpstreamConfig>& upstreams, Clock::time_point now) {
   std::unordered_set<std::string_view> present;
   auto next = Clock::time_point::max();
   for (const auto& upstream : upstreams) {

@@ -17,7 +17,7 @@ class ResolveSchedule {
   using Clock = std::chrono::steady_clock;
 
   // `upstreams` were resolved at `now` (a build that resolved them all: start-up, reload).
-  void resolved_all(const std::vector<config::UpstreamConfig>& upstreams, Clock::time_point now);
+  void resolved_all(const config::SharedList<config::UpstreamConfig>& upstreams, Clock::time_point now);
   // Whether `upstream` is due at `now`: resolved at least its resolve_interval ago. An upstream
   // seen for the first time counts as resolved now (a build resolves names it did not know).
   bool due(const config::UpstreamConfig& upstream, Clock::time_point now);
@@ -27,7 +27,7 @@ class ResolveSchedule {
   }
   // When the next upstream of `upstreams` falls due (now + 30 s when there is none); forgets the
   // upstreams that are gone.
-  Clock::time_point next_due(const std::vector<config::UpstreamConfig>& upstreams,
+  Clock::time_point next_due(const config::SharedList<config::UpstreamConfig>& upstreams,
                              Clock::time_point now);
 
  private:

@@ -161,8 +161,26 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
     }
     next->balancers.push_back(std::move(balancer));
   }
+  // A route whose config entity is the one the current snapshot served (a write shares the
+  // entities it did not touch) keeps its stats slot without a lookup by name: at 10,000 routes the
+  // map lookups were most of an install. Both lists keep config order, so they are walked in step.
+  const std::vector<snapshot::CompiledRoute>* before_routes =
+      current_ ? &current_->snapshot->routes : nullptr;
+  std::size_t before = 0;
+  next->route_stats.reserve(snapshot->routes.size());
   for (const auto& route : snapshot->routes) {
-    next->route_stats.push_back(&metrics_.route(route.config->name));
+    observe::RouteStats* stats = nullptr;
+    if (before_routes != nullptr) {
+      // Step over one removed route at most; anything else is looked up by name.
+      for (const std::size_t at : {before, before + 1}) {
+        if (at < before_routes->size() && (*before_routes)[at].config == route.config) {
+          stats = current_->route_stats[at];
+          before = at + 1;
+          break;
+        }
+      }
+    }
+    next->route_stats.push_back(stats != nullptr ? stats : &metrics_.route(route.config->name));
   }
   next->metrics = &metrics_;
   next->snapshot = std::move(snapshot);

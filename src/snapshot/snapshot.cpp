@@ -30,6 +30,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
       }
     }
   }
+  snapshot->clusters.reserve(cfg.upstreams.size());
   for (const auto& upstream : cfg.upstreams) {
     proxy::Cluster cluster = proxy::build_cluster(upstream, known, snapshot->resolved, warnings,
                                                   !resolve_again || resolve_again(upstream));
@@ -62,6 +63,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
   std::unordered_map<std::string_view, std::size_t> cluster_of;
   for (std::size_t i = 0; i < cfg.upstreams.size(); ++i)
     cluster_of.emplace(cfg.upstreams[i].name, i);
+  snapshot->routes.reserve(cfg.routes.size());
   for (const auto& route : cfg.routes) {
     CompiledRoute compiled;
     compiled.config = &route;
@@ -90,7 +92,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
 }
 
 std::vector<config::FilterRef> filters_of(const config::RouteConfig& route,
-                                          const std::vector<config::PluginConfig>& plugins) {
+                                          const config::SharedList<config::PluginConfig>& plugins) {
   // Broadest first: global plugins, then the upstream's, then the route's, then the route's own
   // filters list, so the most specific filter has the last word on what it edits.
   std::vector<config::FilterRef> refs;

@@ -62,6 +62,6 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
 // The filters a route runs: enabled plugins (global, then its upstream's, then its own), then
 // the route's own filters list.
 std::vector<config::FilterRef> filters_of(const config::RouteConfig& route,
-                                          const std::vector<config::PluginConfig>& plugins);
+                                          const config::SharedList<config::PluginConfig>& plugins);
 
 }  // namespace apigw::snapshot

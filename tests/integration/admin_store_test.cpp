@@ -10,6 +10,7 @@
 
 #include "support/admin_client.h"
 #include "support/gateway.h"
+#include "support/http_client.h"
 
 namespace apigw::test {
 namespace {
@@ -86,6 +87,49 @@ TEST(AdminStore, HundredWritesDuringLoadFailNoRequest) {
   EXPECT_EQ(wrk.output.find("Non-2xx"), std::string::npos) << wrk.output;
   EXPECT_EQ(wrk.output.find("Socket errors"), std::string::npos) << wrk.output;
   EXPECT_TRUE(gateway.wait_for_metric("apigw_config_version 103"));
+}
+
+// A write shares the routes it did not touch with the snapshot before it, and a worker keeps
+// their counters by that (no lookup by name). Counters must still follow their routes when routes
+// are removed before them, added after them and replaced among them.
+TEST(AdminStore, RouteCountersFollowTheirRoutesThroughWrites) {
+  EchoBackend backend("b1");
+  Gateway gateway(sqlite_config());
+  ASSERT_TRUE(add_upstream_and_route(gateway, "b", backend.address(), "a", "/a"));
+  for (const std::string name : {"c", "d"}) {
+    ASSERT_EQ(admin_call(gateway, "POST", "/admin/routes",
+                         R"({"name":")" + name + R"(","match":{"path_prefix":"/)" + name +
+                             R"("},"upstream":"b"})")
+                  .status,
+              201);
+  }
+  const auto get = [&](std::string_view path, int times) {
+    for (int i = 0; i < times; ++i) ASSERT_EQ(get_in_process(gateway.port(), path).status, 200);
+  };
+  // Distinct counts, so that a counter handed to the wrong route shows.
+  get("/a", 2);
+  get("/c", 4);
+  get("/d", 1);
+  ASSERT_EQ(admin_call(gateway, "DELETE", "/admin/routes/c").status, 204);  // before d
+  get("/d", 2);
+  ASSERT_EQ(admin_call(gateway, "PATCH", "/admin/routes/d", R"({"timeout":"20s"})").status, 200);
+  ASSERT_EQ(admin_call(gateway, "POST", "/admin/routes",
+                       R"({"name":"e","match":{"path_prefix":"/e"},"upstream":"b"})")
+                .status,
+            201);
+  get("/a", 3);
+  get("/d", 1);
+  get("/e", 1);
+  const std::string metrics = gateway.metrics();
+  for (const auto& [route, count] :
+       std::vector<std::pair<std::string, int>>{{"a", 5}, {"d", 4}, {"e", 1}}) {
+    EXPECT_NE(metrics.find(R"(apigw_requests_total{route=")" + route +
+                           R"(",method="GET",status_class="2xx"} )" + std::to_string(count) +
+                           "\n"),
+              std::string::npos)
+        << route << "\n"
+        << metrics;
+  }
 }
 
 TEST(AdminStore, ExportReimportsToTheSameEntities) {

@@ -121,7 +121,7 @@ bool path_has_prefix(std::string_view path, std::string_view prefix) {
   return prefix.ends_with('/') || path.size() == prefix.size() || path[prefix.size()] == '/';
 }
 
-Router Router::build(const std::vector<config::RouteConfig>& routes) {
+Router Router::build(const config::SharedList<config::RouteConfig>& routes) {
   Router router;
   router.routes_.reserve(routes.size());
   std::vector<std::vector<std::string>> exact_hosts(routes.size());

@@ -48,7 +48,7 @@ class Router {
  public:
   // `routes` are already validated by the config loader; route index = position in the vector.
   // Throws std::invalid_argument for a path template that does not parse.
-  static Router build(const std::vector<config::RouteConfig>& routes);
+  static Router build(const config::SharedList<config::RouteConfig>& routes);
 
   // host: raw Host header value (may carry ":port", any case); method: request method text;
   // path: normalized path (no query). On a match returns the route index and fills `params`
