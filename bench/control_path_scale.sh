@@ -8,7 +8,8 @@
 # numbers, to be read with the load average it prints.
 #
 # Env: APIGW_BIN (default <repo>/build/release/src/apigw), ROUTES (10000), UPSTREAMS (1000),
-#      WRITES (200), HEALTH_TARGETS (0), KEEP (keep the temp dir).
+#      WRITES (200), HEALTH_TARGETS (0), STORE (sqlite, or postgres: a throw-away PostgreSQL
+#      cluster in the temp dir), KEEP (keep the temp dir).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,11 +19,16 @@ ROUTES=${ROUTES:-10000}
 UPSTREAMS=${UPSTREAMS:-1000}
 WRITES=${WRITES:-200}
 HEALTH_TARGETS=${HEALTH_TARGETS:-0}
+STORE=${STORE:-sqlite}
 PY=/usr/bin/python3
 TMP=$(mktemp -d /tmp/apigw-cps.XXXXXX)
 PIDS=()
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ "$STORE" = postgres ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$TMP/pg" -m immediate stop >/dev/null 2>&1 || true
+  fi
   if [ -n "${KEEP:-}" ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -36,14 +42,26 @@ PIDS+=($!)
 
 # The file seeds the empty store once: UPSTREAMS upstreams, ROUTES routes spread over them, and
 # (HEALTH_TARGETS) one more upstream of closed loopback ports probed every second.
-"$PY" - "$TMP/apigw.toml" "$GW_PORT" "$ADMIN_PORT" "$TMP/apigw.db" "$ECHO_PORT" \
+STORE_AT="$TMP/apigw.db"
+if [ "$STORE" = postgres ]; then
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  PG_PORT=$(free_port)
+  [ "$(id -u)" -ne 0 ] || chown postgres "$TMP"
+  as_pg "$PG_BIN/initdb" -D "$TMP/pg" -U apigw --auth=trust --no-sync >/dev/null
+  as_pg "$PG_BIN/pg_ctl" -D "$TMP/pg" -l "$TMP/pg.log" -w \
+    -o "-p $PG_PORT -k $TMP -c listen_addresses=127.0.0.1" start >/dev/null
+  createdb -h 127.0.0.1 -p "$PG_PORT" -U apigw apigw
+  STORE_AT="postgresql://apigw@127.0.0.1:$PG_PORT/apigw"
+fi
+"$PY" - "$TMP/apigw.toml" "$GW_PORT" "$ADMIN_PORT" "$STORE_AT" "$ECHO_PORT" \
   "$ROUTES" "$UPSTREAMS" "$HEALTH_TARGETS" <<'PYEOF'
 import sys
 path, gw, admin, db, echo, routes, upstreams, health = sys.argv[1:]
 routes, upstreams, health = int(routes), int(upstreams), int(health)
 out = [f'[server]\nlisten = ["127.0.0.1:{gw}"]\nworkers = 1\n',
        f'[admin]\nlisten = "127.0.0.1:{admin}"\n',
-       f'[store]\nkind = "sqlite"\npath = "{db}"\n']
+       (f'[store]\nkind = "sqlite"\npath = "{db}"\n' if not db.startswith("postgresql:")
+        else f'[store]\nkind = "postgres"\nurl = "{db}"\ncache_path = "{path}.cache.json"\n')]
 for u in range(upstreams):
     out.append(f'[[upstreams]]\nname = "u{u}"\ntargets = [{{ address = "127.0.0.1:{echo}" }}]\n')
 if health:
@@ -64,7 +82,7 @@ PIDS+=($!)
 for _ in $(seq 1200); do curl -sf "127.0.0.1:$ADMIN_PORT/ready" >/dev/null && break; sleep 0.05; done
 curl -sf "127.0.0.1:$ADMIN_PORT/ready" >/dev/null || { echo "apigw did not start" >&2; cat "$TMP/apigw.log" >&2; exit 1; }
 ready=$(date +%s.%N)
-echo "routes $ROUTES, upstreams $UPSTREAMS, health-checked targets $HEALTH_TARGETS, writes $WRITES"
+echo "store $STORE, routes $ROUTES, upstreams $UPSTREAMS, health-checked targets $HEALTH_TARGETS, writes $WRITES"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 printf 'start (file load, store seed, first snapshot) until /ready: %.0f ms\n' \
   "$(echo "($ready - $started) * 1000" | bc)"

@@ -9,6 +9,7 @@
 #include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 #include "store/state_cache.h"
+#include "store/state_cache_writer.h"
 #include "util/log.h"
 
 namespace apigw::app {
@@ -89,7 +90,8 @@ ControlPlane::ControlPlane(net::io_context& context, std::string config_path,
       registry_(registry),
       apply_(std::move(apply)),
       busy_(context.get_executor()),
-      retry_timer_(context) {}
+      retry_timer_(context),
+      cache_timer_(context) {}
 
 ControlPlane::~ControlPlane() = default;
 
@@ -152,7 +154,10 @@ void ControlPlane::started(std::uint64_t snapshot_version) {
 
 void ControlPlane::stop() {
   stopping_ = true;
+  flush_cache();
+  if (cache_writer_) cache_writer_->flush();
   retry_timer_.cancel();
+  cache_timer_.cancel();
   if (listener_) listener_->cancel_wait();
   if (store_) store_->interrupt();
 }
@@ -187,11 +192,33 @@ void ControlPlane::store_ok() {
 
 void ControlPlane::save_cache(const store::StoredState& state) {
   if (store_config_.kind != config::StoreConfig::Kind::postgres) return;
-  try {
-    store::write_state_cache(store_config_.cache_path, state);
-  } catch (const store::StoreError& error) {
-    util::log_warn(std::string("cannot cache the entities: ") + error.what());
+  if (!cache_writer_) {
+    cache_writer_ = std::make_unique<store::StateCacheWriter>(store_config_.cache_path);
   }
+  cache_writer_->write(state);
+}
+
+// The cache is what a node serves when PostgreSQL is down at its start. It is written on a thread
+// of its own (store::StateCacheWriter), and an admin write only schedules it: the writes of the
+// next kCacheDelay are cached once, so that each does not pay for copying every entity, and a
+// stop writes what is due. A node killed within that time starts from a cache one write older,
+// as if it had been down for that write; it catches up once PostgreSQL answers.
+constexpr auto kCacheDelay = std::chrono::milliseconds(200);
+
+void ControlPlane::save_cache_soon() {
+  if (store_config_.kind != config::StoreConfig::Kind::postgres || cache_due_ || stopping_) return;
+  cache_due_ = true;
+  cache_timer_.expires_after(kCacheDelay);
+  cache_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error != net::error::operation_aborted) flush_cache();
+  });
+}
+
+void ControlPlane::flush_cache() {
+  if (!cache_due_) return;
+  cache_due_ = false;
+  if (from_cache_) return;  // nothing newer than the cache itself is served
+  save_cache(store::StoredState{revision_, entities_});
 }
 
 awaitable<store::StoredState> ControlPlane::open_store() {
@@ -310,7 +337,7 @@ awaitable<WriteOutcome> ControlPlane::commit(const Decide& decide) {
   serve(std::move(*next), state.entities, state.revision,
         "admin write: validated " + format_ms(checked_ms_) + " ms, stored " +
             format_ms(total - checked_ms_) + " ms");
-  save_cache(state);
+  save_cache_soon();
   outcome.revision = state.revision;
   if (const auto* stored = store::find_entity(entities_, outcome.entity.kind, outcome.entity.id)) {
     outcome.entity = *stored;

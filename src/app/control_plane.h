@@ -18,6 +18,7 @@
 #include "store/async_mutex.h"
 #include "store/mutation.h"
 #include "store/pg_connection.h"
+#include "store/state_cache_writer.h"
 #include "store/store.h"
 
 namespace apigw::app {
@@ -90,6 +91,10 @@ class ControlPlane final : public admin::ConfigService {
   server::awaitable<void> follow_cluster();
   server::awaitable<void> refresh(std::string_view why);
   void save_cache(const store::StoredState& state);
+  // After an admin write: the served entities are written to the cache within kCacheDelay, once
+  // for all the writes of that time (see control_plane.cpp).
+  void save_cache_soon();
+  void flush_cache();
   void store_failed(const std::string& what);
   void store_ok();
 
@@ -124,6 +129,9 @@ class ControlPlane final : public admin::ConfigService {
 
   std::unique_ptr<store::PgConnection> listener_;
   server::steady_timer retry_timer_;
+  server::steady_timer cache_timer_;
+  bool cache_due_ = false;
+  std::unique_ptr<store::StateCacheWriter> cache_writer_;  // postgres: made at the first save
 };
 
 }  // namespace apigw::app

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "store/async_mutex.h"
@@ -42,6 +43,8 @@ class PostgresStore final : public Store {
   std::string url_;
   PgConnection connection_;
   AsyncMutex busy_;  // one operation at a time on connection_
+  // The rows at the revision this store last read or committed (see write()).
+  std::optional<StoredState> last_;
 };
 
 }  // namespace apigw::store

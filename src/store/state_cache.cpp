@@ -15,9 +15,11 @@
 namespace apigw::store {
 namespace json = boost::json;
 
-void write_state_cache(const std::string& path, const StoredState& state) {
+void write_state_cache(const std::string& path, std::int64_t revision,
+                       const std::vector<config::Entity>& stored) {
   json::array entities;
-  for (const auto& entity : state.entities) {
+  entities.reserve(stored.size());
+  for (const auto& entity : stored) {
     json::object row;
     row["kind"] = kind_column(entity.kind);
     row["id"] = entity.id;
@@ -31,7 +33,7 @@ void write_state_cache(const std::string& path, const StoredState& state) {
   }
   json::object root;
   root["format"] = 1;
-  root["revision"] = state.revision;
+  root["revision"] = revision;
   root["entities"] = std::move(entities);
   const std::string text = json::serialize(root);
 

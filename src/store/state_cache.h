@@ -11,7 +11,11 @@
 namespace apigw::store {
 
 // Throws StoreError when the file cannot be written.
-void write_state_cache(const std::string& path, const StoredState& state);
+void write_state_cache(const std::string& path, std::int64_t revision,
+                       const std::vector<config::Entity>& entities);
+inline void write_state_cache(const std::string& path, const StoredState& state) {
+  write_state_cache(path, state.revision, state.entities);
+}
 // nullopt when the file is missing or unreadable (a damaged cache is ignored, never trusted).
 std::optional<StoredState> read_state_cache(const std::string& path, std::string& error);
 
