@@ -26,6 +26,9 @@ def main():
                               float(cells[4])))
     if len(sys.argv) > 2:
         print(sys.argv[2])
+    if not runs:
+        # Every run failed (bench/run.sh writes a line only for a run that completed).
+        sys.exit(f"{sys.argv[1]}: no completed runs to summarize (see the runs' own output)")
     # Ratios to NGINX (the first proxy named nginx*) two ways: of the medians, and the median of each round's own ratio (runs of
     # one round are seconds apart, so a drifting machine moves both sides of that ratio alike).
     header = ("proxy", "conns", "runs", "req/s", "P50 ms", "P99 ms", "P99 runs", "CPU us/req",
