@@ -120,21 +120,32 @@ json::value canonical(const json::value& value) {
   return out;
 }
 
-// Boost.JSON reads a number beyond the range of a double ("1e999") as infinity, and TOML has inf
-// and nan; none of them has a JSON spelling, so a body holding one would serialize to text that
-// does not parse back ("Infinity").
-void refuse_non_finite(const json::value& value, const std::string& path,
+// What a stored body must not hold, because its JSON text would not parse back:
+// - a number beyond the range of a double ("1e999", which Boost.JSON reads as infinity; TOML's inf
+//   and nan): none has a JSON spelling, and the body would serialize to "Infinity";
+// - objects and arrays nested deeper than Boost.JSON parses by default (32 levels, the body's own
+//   object being the first): TOML's dotted keys (a.b.c... = 1) nest that deep in a few bytes.
+constexpr std::size_t kMaxBodyDepth = json::parse_options{}.max_depth;
+
+void refuse_unstorable(const json::value& value, const std::string& path, std::size_t depth,
                        std::vector<FieldError>& errors) {
   if (value.is_double() && !std::isfinite(value.get_double())) {
     errors.push_back({path, "number is out of range"});
-  } else if (value.is_array()) {
+    return;
+  }
+  if (!value.is_array() && !value.is_object()) return;
+  if (depth > kMaxBodyDepth) {
+    errors.push_back({path, "nested deeper than " + std::to_string(kMaxBodyDepth) + " levels"});
+    return;
+  }
+  if (value.is_array()) {
     std::size_t index = 0;
     for (const auto& element : value.get_array()) {
-      refuse_non_finite(element, join(path, std::to_string(index++)), errors);
+      refuse_unstorable(element, join(path, std::to_string(index++)), depth + 1, errors);
     }
-  } else if (value.is_object()) {
+  } else {
     for (const auto& [key, field] : value.get_object()) {
-      refuse_non_finite(field, join(path, key), errors);
+      refuse_unstorable(field, join(path, key), depth + 1, errors);
     }
   }
 }
@@ -250,7 +261,8 @@ bool entity_from_json(EntityKind kind, const json::object& document, Entity& out
   // Lower-case ids so that one entity has one spelling.
   std::transform(out.id.begin(), out.id.end(), out.id.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (const auto& [key, value] : body) refuse_non_finite(value, std::string(key), errors);
+  // The body is level 1; its fields' values start at level 2.
+  for (const auto& [key, value] : body) refuse_unstorable(value, std::string(key), 2, errors);
   seal_secrets(kind, body, errors);
   out.body = json::serialize(canonical(body));
   return errors.size() == errors_before;

@@ -50,6 +50,29 @@ TEST(EntityDocument, NumbersWithoutAJsonSpellingAreRefused) {
       << import_errors[0].to_string();
 }
 
+// Found by the admin_entity fuzzer: TOML dotted keys nest tables in a few bytes, and a body nested
+// deeper than Boost.JSON parses (32 levels) was kept, then could not be read back ("the stored
+// document is not a JSON object"). Now refused where it is too deep; 32 levels are kept.
+TEST(EntityDocument, BodiesNestedDeeperThanJsonParsesAreRefused) {
+  const auto dotted = [](int levels) {
+    std::string key = "x";
+    for (int i = 1; i < levels; ++i) key += ".k";
+    return "[[consumers]]\nname = \"c\"\n" + key + " = 1\n";
+  };
+  // The body is level 1 and each key but the last opens a table: 32 keys make 32 levels.
+  std::vector<Entity> parsed;
+  std::vector<ConfigError> errors;
+  ASSERT_TRUE(parse_entities_document(dotted(32), true, parsed, errors))
+      << (errors.empty() ? "" : errors[0].to_string());
+  ASSERT_EQ(parsed.size(), 1u);
+  EXPECT_TRUE(json::parse(parsed[0].body).is_object());
+  parsed.clear();
+  EXPECT_FALSE(parse_entities_document(dotted(33), true, parsed, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].to_string().find("nested deeper than 32 levels"), std::string::npos)
+      << errors[0].to_string();
+}
+
 TEST(EntityDocument, StoredEntitiesReplaceTheFilesAndErrorsNameEntityAndField) {
   testing::FakeFilterCatalog filters;
   std::vector<Entity> entities = {
