@@ -69,13 +69,10 @@ class SharedList {
   size_type size() const { return slots_.size(); }
   bool empty() const { return slots_.empty(); }
   const T& operator[](size_type i) const { return *slots_[i]; }
-  const T& at(size_type i) const { return *slots_.at(i); }
-  const T& front() const { return *slots_.front(); }
   const T& back() const { return *slots_.back(); }
   const_iterator begin() const { return const_iterator(slots_.begin()); }
   const_iterator end() const { return const_iterator(slots_.end()); }
 
-  void reserve(size_type n) { slots_.reserve(n); }
   void push_back(T item) { slots_.push_back(std::make_shared<const T>(std::move(item))); }
   // Shares `item` with the list it came from (no copy of the entity).
   void push_back_shared(std::shared_ptr<const T> item) { slots_.push_back(std::move(item)); }

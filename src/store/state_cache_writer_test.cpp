@@ -50,12 +50,21 @@ TEST(StateCacheWriter, TheNewestStateGivenIsOnDiskAfterFlush) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(StateCacheWriter, AFileThatCannotBeWrittenIsLoggedAndLosesNothingElse) {
+TEST(StateCacheWriter, AFileThatCannotBeWrittenIsLoggedAndTheNextWriteStillLands) {
   const std::string dir = temp_dir();
-  StateCacheWriter writer(dir + "/no-such-dir/cache.json");
+  const std::string path = dir + "/not-yet/cache.json";
+  StateCacheWriter writer(path);
   writer.write(state_at(1));
   writer.flush();  // returns: the failure is a warning, not a hang or a crash
-  EXPECT_FALSE(std::filesystem::exists(dir + "/no-such-dir"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/not-yet"));
+  // The writer's thread survived the failure: once the directory exists, a write lands.
+  std::filesystem::create_directory(dir + "/not-yet");
+  writer.write(state_at(2));
+  writer.flush();
+  std::string error;
+  const auto cached = read_state_cache(path, error);
+  ASSERT_TRUE(cached) << error;
+  EXPECT_EQ(cached->revision, 2);
   std::filesystem::remove_all(dir);
 }
 

@@ -25,23 +25,9 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
 
+// One worker in front of `backend`, with `server_extra` (timeouts, limits) in [server].
 std::string config_for(const EchoBackend& backend, const std::string& server_extra) {
-  return fill(R"(
-[server]
-listen = ["127.0.0.1:{port}"]
-workers = 1
-{server_extra}
-[admin]
-listen = "127.0.0.1:{admin_port}"
-[[upstreams]]
-name = "backend"
-targets = [{ address = "{backend}" }]
-[[routes]]
-name = "all"
-match = { path_prefix = "/" }
-upstream = "backend"
-)",
-              {{"backend", backend.address()}, {"server_extra", server_extra}});
+  return pool_config(targets_toml({backend.address()}), "", "", 1, server_extra);
 }
 
 double seconds_since(Clock::time_point start) {

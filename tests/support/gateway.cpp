@@ -75,11 +75,13 @@ std::vector<std::string> EchoBackend::received() const {
 }
 
 std::string pool_config(const std::string& targets, const std::string& upstream_extra,
-                        const std::string& route_extra, int workers) {
+                        const std::string& route_extra, int workers,
+                        const std::string& server_extra) {
   return fill(R"(
 [server]
 listen = ["127.0.0.1:{port}"]
 workers = {workers}
+{server_extra}
 [admin]
 listen = "127.0.0.1:{admin_port}"
 [[upstreams]]
@@ -95,7 +97,8 @@ upstream = "pool"
               {{"workers", std::to_string(workers)},
                {"targets", targets},
                {"upstream_extra", upstream_extra},
-               {"route_extra", route_extra}});
+               {"route_extra", route_extra},
+               {"server_extra", server_extra}});
 }
 
 std::string targets_toml(const std::vector<std::string>& addresses) {

@@ -75,9 +75,11 @@ class Gateway {
 
 // A gateway config with one upstream "pool" behind one catch-all route "all", on {port} and
 // {admin_port}. `targets` is the TOML inside `targets = [...]`; the extras are TOML lines added
-// to the upstream and to the route.
+// to the upstream, to the route and to [server] (where tables such as [server.timeouts] may
+// follow).
 std::string pool_config(const std::string& targets, const std::string& upstream_extra = "",
-                        const std::string& route_extra = "", int workers = 1);
+                        const std::string& route_extra = "", int workers = 1,
+                        const std::string& server_extra = "");
 // `{ address = "..." },` for each address, for pool_config.
 std::string targets_toml(const std::vector<std::string>& addresses);
 
