@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "config/loader.h"
+#include "config/worker_count.h"
 #include "proxy/cluster.h"
 #include "util/log.h"
 
@@ -97,8 +98,7 @@ bool Gateway::start() {
     util::log_error("invalid admin listen address '" + initial_config_.admin.listen + "'");
     return false;
   }
-  const std::size_t worker_count =
-      server.workers != 0 ? server.workers : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t worker_count = config::worker_count(server);
 
   if (server.access_log.enabled) {
     access_log_ = std::make_unique<observe::AccessLog>(server.access_log.path, worker_count);

@@ -45,6 +45,7 @@ class ValuePositions {
     const auto found = positions_.find(path);
     return found == positions_.end() ? fallback : found->second;
   }
+  bool has(const std::string& path) const { return positions_.contains(path); }
 
  private:
   std::map<std::string, SourcePosition> positions_;
@@ -149,6 +150,8 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
                                 LoadContext& ctx);
 std::vector<RouteConfig> convert_routes(const toml::node& routes, const FilterCatalog& filters,
                                         LoadContext& ctx);
+// [routes.match] (convert_route_match.cpp).
+RouteMatch convert_match(const toml::table& table, const std::string& path, LoadContext& ctx);
 StoreConfig convert_store(const toml::table& table, LoadContext& ctx);
 // [redis] (convert_redis.cpp): the URL split into its parts, every value checked.
 RedisConfig convert_redis(const toml::table& table, LoadContext& ctx);

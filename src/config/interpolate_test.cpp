@@ -69,7 +69,7 @@ match = { path_prefix = "${PREFIX:-/api}", methods = ["${METHOD:-get}"] }
   ASSERT_TRUE(result.config) << testing::all_errors(result);
   EXPECT_EQ(result.config->upstreams[0].name, "svc");
   EXPECT_EQ(result.config->upstreams[0].targets[0].address, "10.1.2.3:8080");
-  EXPECT_EQ(result.config->routes[0].match.path, "/api");
+  EXPECT_EQ(result.config->routes[0].match.paths[0].value, "/api");
   EXPECT_EQ(result.config->routes[0].match.methods, std::vector<std::string>{"GET"});
 }
 

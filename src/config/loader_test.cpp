@@ -52,8 +52,8 @@ TEST(ConfigLoader, MinimalConfigLoadsWithDefaultsForEverythingElse) {
   const RouteConfig& route = config.routes[0];
   EXPECT_EQ(route.name, "all");
   EXPECT_EQ(route.upstream, "backend");
-  EXPECT_EQ(route.match.path_kind, PathMatchKind::prefix);
-  EXPECT_EQ(route.match.path, "/");
+  EXPECT_EQ(route.match.paths[0].kind, PathMatchKind::prefix);
+  EXPECT_EQ(route.match.paths[0].value, "/");
   EXPECT_EQ(route.rewrite.kind, RewriteConfig::Kind::none);
   EXPECT_FALSE(route.timeout);
   EXPECT_FALSE(route.max_body_bytes);

@@ -150,6 +150,21 @@ namespace detail {
 // "in [server.limits]", "in [[upstreams]]" or "at the top level", for messages about a table.
 std::string describe_table(std::string_view path);
 
+// Reads whichever of `keys` are present into `value`; returns how many were, so callers can
+// insist on "exactly one" or "at most one" with a message that lists the choices.
+template <typename Kind>
+int read_one_of(TableReader& reader, std::initializer_list<std::pair<const char*, Kind>> keys,
+                Kind& kind, std::string& value) {
+  int found = 0;
+  for (const auto& [key, key_kind] : keys) {
+    if (reader.read_string(key, value)) {
+      kind = key_kind;
+      ++found;
+    }
+  }
+  return found;
+}
+
 // Calls `visit` for each table of an array of tables (`[[routes]]` or `[{...}, {...}]`),
 // reporting the node itself or elements that are not tables. `path` is the array's dotted path;
 // `visit` gets each element's path ("routes.3").

@@ -23,8 +23,8 @@ max_body_bytes = "1MiB"
 )");
   ASSERT_TRUE(result.config) << all_errors(result);
   const RouteConfig& route = result.config->routes[1];
-  EXPECT_EQ(route.match.path_kind, PathMatchKind::exact);
-  EXPECT_EQ(route.match.path, "/exact");
+  EXPECT_EQ(route.match.paths[0].kind, PathMatchKind::exact);
+  EXPECT_EQ(route.match.paths[0].value, "/exact");
   EXPECT_EQ(route.match.hosts, (std::vector<std::string>{"api.example.com", "*.example.com"}));
   EXPECT_EQ(route.match.methods, (std::vector<std::string>{"GET", "POST"}));
   ASSERT_EQ(route.match.headers.size(), 5u);
@@ -51,8 +51,8 @@ rewrite = { template = "/u/{id}" }
   ASSERT_TRUE(result.config) << all_errors(result);
   const RouteConfig& route = result.config->routes[1];
   EXPECT_EQ(route.match.hosts, std::vector<std::string>{"a.example.com"});
-  EXPECT_EQ(route.match.path_kind, PathMatchKind::templated);
-  EXPECT_EQ(route.match.path, "/users/{id}");
+  EXPECT_EQ(route.match.paths[0].kind, PathMatchKind::templated);
+  EXPECT_EQ(route.match.paths[0].value, "/users/{id}");
   EXPECT_EQ(route.rewrite.kind, RewriteConfig::Kind::templated);
   EXPECT_EQ(route.rewrite.value, "/u/{id}");
 }
@@ -124,7 +124,7 @@ match = { hosts = ["a.*.com", "*"], headers = [{ name = "x", exact = "1", presen
 rewrite = {}
 )");
   EXPECT_TRUE(
-      find_error(result, "match takes only one of 'path_prefix', 'path' or 'path_template'"));
+      find_error(result, "match takes only one of 'path_prefix', 'path', 'path_template', 'path_regex' or 'paths'"));
   EXPECT_TRUE(find_error(result, "match may have 'host' or 'hosts', not both"));
   EXPECT_TRUE(find_error(result, "invalid method 'GE T'"));
   EXPECT_TRUE(find_error(result, "invalid host 'a.*.com'"));

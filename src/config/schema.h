@@ -11,6 +11,10 @@
 
 #include "config/shared_list.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace apigw::config {
 
 using Duration = std::chrono::milliseconds;
@@ -210,20 +214,32 @@ struct UpstreamConfig {
   SourcePosition position;
 };
 
-enum class PathMatchKind { prefix, exact, templated };
+enum class PathMatchKind { prefix, exact, templated, regex };
 
-struct HeaderPredicate {
-  std::string name;
-  enum class Kind { exact, prefix, present, absent } kind = Kind::present;
-  std::string value;
+// One path a route matches. A regex is compiled once, when the config is read, and shared by every
+// snapshot that keeps the route (entities are immutable; docs/configuration.md "Routing").
+struct PathMatch {
+  PathMatchKind kind = PathMatchKind::prefix;
+  std::string value = "/";  // prefix, exact path, template "/users/{id}" or the regex as written
+  std::shared_ptr<const re2::RE2> regex;  // for PathMatchKind::regex: anchored at both ends
 };
+
+// A condition on a request header, query parameter or cookie (docs/configuration.md "Routing").
+struct ValuePredicate {
+  std::string name;  // header names lower-case; query and cookie names as written
+  enum class Kind { exact, prefix, regex, present, absent } kind = Kind::present;
+  std::string value;                      // exact, prefix, or the regex as written
+  std::shared_ptr<const re2::RE2> regex;  // for Kind::regex: anchored at both ends
+};
+using HeaderPredicate = ValuePredicate;
 
 struct RouteMatch {
   std::vector<std::string> hosts;    // exact "api.example.com" or wildcard "*.example.com"
   std::vector<std::string> methods;  // upper-case; empty: any
-  PathMatchKind path_kind = PathMatchKind::prefix;
-  std::string path = "/";  // prefix, exact path, or template "/users/{id}"
-  std::vector<HeaderPredicate> headers;
+  std::vector<PathMatch> paths{PathMatch{}};  // never empty; the route matches any of them
+  std::vector<ValuePredicate> headers;
+  std::vector<ValuePredicate> query;
+  std::vector<ValuePredicate> cookies;
 };
 
 struct RewriteConfig {

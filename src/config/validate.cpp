@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <re2/re2.h>
+
 #include "config/detail.h"
 #include "http/path.h"
 #include "http/path_template.h"
@@ -234,34 +236,99 @@ void Validator::upstreams(const SharedList<UpstreamConfig>& upstreams) {
   }
 }
 
+// The parameters a path captures: a template's {names}, a regex's named groups.
+std::vector<std::string> captured_names(const PathMatch& entry) {
+  std::vector<std::string> names;
+  if (entry.kind == PathMatchKind::templated) {
+    http::PathTemplate tmpl;
+    std::string ignored;
+    if (!http::parse_path_template(entry.value, tmpl, ignored)) return names;
+    for (const auto& segment : tmpl.segments) {
+      if (segment.is_param) names.push_back(segment.text);
+    }
+  } else if (entry.kind == PathMatchKind::regex && entry.regex) {
+    for (const auto& [name, index] : entry.regex->NamedCapturingGroups()) names.push_back(name);
+  }
+  return names;
+}
+
+bool captures(const PathMatch& entry, const std::string& name) {
+  const auto names = captured_names(entry);
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+const char* shorthand_key(PathMatchKind kind) {
+  switch (kind) {
+    case PathMatchKind::prefix:
+      return "path_prefix";
+    case PathMatchKind::exact:
+      return "path";
+    case PathMatchKind::templated:
+      return "path_template";
+    case PathMatchKind::regex:
+      return "path_regex";
+  }
+  return "";
+}
+
+const char* entry_key(PathMatchKind kind) {
+  switch (kind) {
+    case PathMatchKind::prefix:
+      return "prefix";
+    case PathMatchKind::exact:
+      return "exact";
+    case PathMatchKind::templated:
+      return "template";
+    case PathMatchKind::regex:
+      return "regex";
+  }
+  return "";
+}
+
+// How the route's paths are named in messages: "the route's path_template" for one path written
+// as a shorthand, "path 2 ('/x') of the route" for an entry of a `paths` list.
+std::string describe_path(const RouteMatch& match, std::size_t i) {
+  if (match.paths.size() == 1) return std::string("the route's ") + shorthand_key(match.paths[i].kind);
+  return "path " + std::to_string(i) + " ('" + match.paths[i].value + "') of the route";
+}
+
 void Validator::route_paths(const RouteConfig& route, const std::string& path) {
   const SourcePosition& at = route.position;
   const RouteMatch& match = route.match;
-  http::PathTemplate match_template;
-  std::string problem;
-  switch (match.path_kind) {
-    case PathMatchKind::prefix:
-    case PathMatchKind::exact: {
-      const char* key = match.path_kind == PathMatchKind::prefix ? "path_prefix" : "path";
-      std::string normalized;
-      if (!match.path.starts_with('/')) {
-        error(path + ".match." + key, at, "'" + std::string(key) + "' must start with '/'");
-      } else if (!http::normalize_path(match.path, normalized) || normalized != match.path) {
-        // Requests are matched after normalization, so anything else could never match.
-        error(path + ".match." + key, at,
-              "'" + std::string(key) + "' must be a normalized path" +
-                  (normalized.empty() ? std::string() : " (did you mean '" + normalized + "'?)"));
+  for (std::size_t i = 0; i < match.paths.size(); ++i) {
+    const PathMatch& entry = match.paths[i];
+    const std::string listed = path + ".match.paths." + std::to_string(i) + "." + entry_key(entry.kind);
+    const bool in_list = positions_.has(listed);
+    const std::string key = in_list ? entry_key(entry.kind) : shorthand_key(entry.kind);
+    const std::string at_key = in_list ? listed : path + ".match." + key;
+    std::string problem;
+    switch (entry.kind) {
+      case PathMatchKind::prefix:
+      case PathMatchKind::exact: {
+        std::string normalized;
+        if (!entry.value.starts_with('/')) {
+          error(at_key, at, "'" + key + "' must start with '/'");
+        } else if (!http::normalize_path(entry.value, normalized) || normalized != entry.value) {
+          // Requests are matched after normalization, so anything else could never match.
+          error(at_key, at,
+                "'" + key + "' must be a normalized path" +
+                    (normalized.empty() ? std::string() : " (did you mean '" + normalized + "'?)"));
+        }
+        break;
       }
-      break;
+      case PathMatchKind::templated: {
+        http::PathTemplate tmpl;
+        if (!http::parse_path_template(entry.value, tmpl, problem)) {
+          error(at_key, at, "invalid " + key + " '" + entry.value + "': " + problem);
+        }
+        break;
+      }
+      case PathMatchKind::regex:
+        break;  // compiled, and any error reported, when the config was read
     }
-    case PathMatchKind::templated:
-      if (!http::parse_path_template(match.path, match_template, problem)) {
-        error(path + ".match.path_template", at,
-              "invalid path_template '" + match.path + "': " + problem);
-      }
-      break;
   }
   const RewriteConfig& rewrite = route.rewrite;
+  std::string problem;
   switch (rewrite.kind) {
     case RewriteConfig::Kind::none:
       break;
@@ -269,8 +336,13 @@ void Validator::route_paths(const RouteConfig& route, const std::string& path) {
     case RewriteConfig::Kind::replace_prefix: {
       const std::string key =
           rewrite.kind == RewriteConfig::Kind::strip_prefix ? "strip_prefix" : "replace_prefix";
-      if (match.path_kind != PathMatchKind::prefix) {
-        error(path + ".rewrite." + key, at, "'" + key + "' needs a path_prefix match");
+      const bool all_prefixes =
+          std::all_of(match.paths.begin(), match.paths.end(),
+                      [](const PathMatch& entry) { return entry.kind == PathMatchKind::prefix; });
+      if (!all_prefixes) {
+        error(path + ".rewrite." + key, at,
+              "'" + key + "' needs a path_prefix match" +
+                  (match.paths.size() > 1 ? " (every path of the route a prefix)" : ""));
       }
       if (!rewrite.value.starts_with('/')) {
         error(path + ".rewrite." + key, at, "'" + key + "' must start with '/'");
@@ -285,10 +357,13 @@ void Validator::route_paths(const RouteConfig& route, const std::string& path) {
         break;
       }
       for (const auto& segment : rewrite_template.segments) {
-        if (segment.is_param && !match_template.has_param(segment.text)) {
+        if (!segment.is_param) continue;
+        for (std::size_t i = 0; i < match.paths.size(); ++i) {
+          if (captures(match.paths[i], segment.text)) continue;
           error(path + ".rewrite.template", at,
-                "rewrite template uses '{" + segment.text +
-                    "}', which the route's path_template does not capture");
+                "rewrite template uses '{" + segment.text + "}', which " +
+                    describe_path(match, i) + " does not capture");
+          break;
         }
       }
       break;
@@ -329,11 +404,9 @@ void Validator::routes(const SharedList<RouteConfig>& routes,
         upstream->hash_on.kind == HashOn::Kind::param) {
       // The parameter is taken from this route's path template; without it every request of the
       // route would hash alike.
-      http::PathTemplate tmpl;
-      std::string ignored;
-      const bool captured = route.match.path_kind == PathMatchKind::templated &&
-                            http::parse_path_template(route.match.path, tmpl, ignored) &&
-                            tmpl.has_param(upstream->hash_on.name);
+      const bool captured =
+          std::all_of(route.match.paths.begin(), route.match.paths.end(),
+                      [&](const PathMatch& entry) { return captures(entry, upstream->hash_on.name); });
       if (!captured) {
         error(path + ".upstream", route.position,
               "route '" + route.name + "' uses upstream '" + upstream->name +

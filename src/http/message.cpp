@@ -64,7 +64,8 @@ void RequestHead::rebase(const char* from, std::size_t size, const char* to) {
   }
 }
 
-std::string_view find_cookie(const std::vector<Header>& headers, std::string_view name) {
+std::optional<std::string_view> cookie_value(const std::vector<Header>& headers,
+                                             std::string_view name) {
   for (const auto& header : headers) {
     if (header.field != Field::cookie) continue;
     std::string_view rest = header.value;
@@ -80,7 +81,11 @@ std::string_view find_cookie(const std::vector<Header>& headers, std::string_vie
       }
     }
   }
-  return {};
+  return std::nullopt;
+}
+
+std::string_view find_cookie(const std::vector<Header>& headers, std::string_view name) {
+  return cookie_value(headers, name).value_or(std::string_view());
 }
 
 std::string_view find_header(const std::vector<Header>& headers, std::string_view name) {

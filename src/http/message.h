@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -89,6 +90,9 @@ std::string_view find_header(const std::vector<Header>& headers, Field field);
 // Returns the value of the cookie `name` (case-sensitive, RFC 6265) from the request's Cookie
 // headers, or empty. Surrounding double quotes are kept, as the value is opaque.
 std::string_view find_cookie(const std::vector<Header>& headers, std::string_view name);
+// The same, telling a cookie that is absent (nullopt) from one with an empty value ("a=").
+std::optional<std::string_view> cookie_value(const std::vector<Header>& headers,
+                                             std::string_view name);
 
 bool iequals(std::string_view a, std::string_view b);
 

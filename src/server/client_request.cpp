@@ -70,18 +70,20 @@ awaitable<bool> ClientSession::handle_request() {
         pipeline::LocalReply::error(400, "invalid_path", "the request path is malformed"), false);
   }
   ctx.path = scratch.path;
-  const auto route_index = snapshot.router.match(head.host, head.method_text, scratch.path,
-                                                 head.headers, scratch.params);
-  if (!route_index) {
+  const auto matched = snapshot.router.match(
+      proxy::RouteRequest{head.host, head.method_text, scratch.path, head.query, head.headers},
+      scratch.params, worker_.index());
+  if (!matched) {
     input_.consume(head.head_bytes);
     std::string message = "no route matches ";
     message.append(head.method_text).append(" ").append(scratch.path);
     co_return co_await answer(
         pipeline::LocalReply::error(404, "route_not_found", std::move(message)), can_keep_alive);
   }
-  const snapshot::CompiledRoute& route = snapshot.routes[*route_index];
+  const snapshot::CompiledRoute& route = snapshot.routes[matched->route];
   route_ = &route;
-  route_index_ = *route_index;
+  route_index_ = matched->route;
+  matched_path_ = matched->path;
   chain_ = &route.chain;
   ctx.route_name = route.config->name;
 

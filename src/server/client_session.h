@@ -76,6 +76,8 @@ class ClientSession final : public Expirable {
   void start_timing() { timed_out_ = false; }
   // The index of the request's route in its snapshot (a route matched).
   std::size_t route_index() const { return route_index_; }
+  // Which of that route's paths matched (its rewrite may depend on it).
+  std::size_t matched_path() const { return matched_path_; }
   // abort() was called: no retry, no next request.
   bool aborted() const { return aborted_; }
   // The upstream connection a deadline must close (null: none).
@@ -138,6 +140,7 @@ class ClientSession final : public Expirable {
   std::shared_ptr<WorkerSnapshot> serving_;
   const snapshot::CompiledRoute* route_ = nullptr;
   std::size_t route_index_ = 0;
+  std::size_t matched_path_ = 0;
   const pipeline::FilterChain* chain_ = nullptr;
 
   Phase phase_ = Phase::client_idle;

@@ -264,7 +264,8 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
   if (route_.rewrite.empty()) {
     path.append(session_.scratch().path);
   } else {
-    route_.rewrite.apply(session_.scratch().path, session_.scratch().params, path);
+    route_.rewrite.apply(session_.scratch().path, session_.scratch().params, path,
+                         session_.matched_path());
   }
   if (head.has_query) path.append("?").append(head.query);
 

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "config/worker_count.h"
+
 namespace apigw::snapshot {
 
 std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
@@ -45,7 +47,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
     snapshot->clusters.push_back(std::move(cluster));
   }
 
-  snapshot->router = proxy::Router::build(cfg.routes);
+  snapshot->router = proxy::Router::build(cfg.routes, config::worker_count(cfg.server));
   std::vector<config::FilterRef> global_filters;
   for (const auto& plugin : cfg.plugins) {
     if (plugin.enabled && plugin.route.empty() && plugin.upstream.empty()) {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "config/reader.h"
+#include "config/worker_count.h"
 #include "pipeline/worker_services.h"
 #include "store/http/http_client.h"
 #include "store/http/url.h"
@@ -165,10 +166,7 @@ std::optional<ForwardAuthConfig> parse_config(config::TableReader& reader) {
 
 std::unique_ptr<const pipeline::Filter> make_filter(const ForwardAuthConfig& settings,
                                                     const config::Config& config) {
-  const std::size_t workers = config.server.workers > 0
-                                  ? config.server.workers
-                                  : std::max(1u, std::thread::hardware_concurrency());
-  return std::make_unique<ForwardAuthFilter>(settings, workers);
+  return std::make_unique<ForwardAuthFilter>(settings, config::worker_count(config.server));
 }
 
 }  // namespace apigw::filters::forward_auth

@@ -27,11 +27,14 @@ PathRewrite PathRewrite::compile(const config::RouteConfig& route) {
       rewrite.prefix_ = route.rewrite.value;
       break;
     case Kind::replace_prefix:
-      if (route.match.path_kind == config::PathMatchKind::templated) {
-        throw std::invalid_argument("route '" + route.name +
-                                    "': replace_prefix needs a prefix or exact path to replace");
+      for (const config::PathMatch& path : route.match.paths) {
+        if (path.kind != config::PathMatchKind::prefix &&
+            path.kind != config::PathMatchKind::exact) {
+          throw std::invalid_argument("route '" + route.name +
+                                      "': replace_prefix needs a prefix or exact path to replace");
+        }
+        rewrite.prefixes_.push_back(path.value);
       }
-      rewrite.prefix_ = route.match.path;
       rewrite.replacement_ = route.rewrite.value;
       break;
     case Kind::templated: {
@@ -45,8 +48,8 @@ PathRewrite PathRewrite::compile(const config::RouteConfig& route) {
   return rewrite;
 }
 
-void PathRewrite::apply(std::string_view path, const http::PathParams& params,
-                        std::string& out) const {
+void PathRewrite::apply(std::string_view path, const http::PathParams& params, std::string& out,
+                        std::size_t matched_path) const {
   using Kind = config::RewriteConfig::Kind;
   switch (kind_) {
     case Kind::none:
@@ -62,11 +65,12 @@ void PathRewrite::apply(std::string_view path, const http::PathParams& params,
       return;
     }
     case Kind::replace_prefix: {
-      if (!path_has_prefix(path, prefix_)) {
+      const std::string& prefix = prefixes_[matched_path < prefixes_.size() ? matched_path : 0];
+      if (!path_has_prefix(path, prefix)) {
         out += path;  // the route matched, so only a caller passing another path gets here
         return;
       }
-      std::string_view rest = rest_after_prefix(path, prefix_);
+      std::string_view rest = rest_after_prefix(path, prefix);
       if (replacement_.ends_with('/') && !rest.empty()) rest.remove_prefix(1);
       out += replacement_;
       out += rest;

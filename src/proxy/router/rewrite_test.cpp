@@ -16,8 +16,7 @@ config::RouteConfig rewrite_route(RewriteKind kind, std::string value,
                                   std::string path = "/") {
   config::RouteConfig route;
   route.name = "r";
-  route.match.path_kind = path_kind;
-  route.match.path = std::move(path);
+  route.match.paths = {config::PathMatch{path_kind, std::move(path), nullptr}};
   route.rewrite = {kind, std::move(value)};
   return route;
 }

@@ -1,117 +1,35 @@
 #include "proxy/router/router.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
+
+#include "proxy/router/request_predicates.h"
+#include "util/anchored_regex.h"
 
 namespace apigw::proxy {
 namespace {
 
-// DNS names are at most 253 bytes; a longer Host cannot name any configured host, so match() can
-// lower-case into a fixed stack buffer and never allocate.
-constexpr std::size_t kMaxHostBytes = 255;
-
-char to_lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool header_name_equals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return to_lower_ascii(x) == to_lower_ascii(y);
-         });
-}
-
-// The host part of a Host value, without port or trailing dot; IPv6 literals keep their brackets.
-std::string_view host_without_port(std::string_view raw) {
-  if (!raw.empty() && raw.front() == '[') {
-    const std::size_t close = raw.find(']');
-    return close == std::string_view::npos ? std::string_view() : raw.substr(0, close + 1);
-  }
-  std::string_view host = raw.substr(0, raw.find(':'));
-  // "example.com." is the same name written fully qualified; without this it would fall through
-  // to the host-less routes and dodge any host-specific ones.
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  return host;
-}
-
-// Config hosts go through the same reduction as request hosts, so both sides compare alike.
-std::string canonical_config_host(std::string_view host) {
-  std::string text(host);
-  if (std::count(host.begin(), host.end(), ':') >= 2 && !host.starts_with('[')) {
-    text = "[" + text + "]";  // a bare IPv6 literal; requests always bracket it
-  }
-  std::string canonical(host_without_port(text));
-  std::transform(canonical.begin(), canonical.end(), canonical.begin(), to_lower_ascii);
-  return canonical;
-}
-
-bool wildcard_matches(std::string_view host, std::string_view suffix) {
-  // At least one character before the suffix: "*.example.com" never matches "example.com".
-  return host.size() > suffix.size() && host.ends_with(suffix);
-}
-
-bool header_predicate_holds(const config::HeaderPredicate& predicate,
-                            const std::vector<http::Header>& headers) {
-  using Kind = config::HeaderPredicate::Kind;
-  for (const http::Header& header : headers) {
-    if (!header_name_equals(header.name, predicate.name)) continue;
-    switch (predicate.kind) {
-      case Kind::exact:
-        if (header.value == predicate.value) return true;
-        break;
-      case Kind::prefix:
-        if (header.value.starts_with(predicate.value)) return true;
-        break;
-      case Kind::present:
-        return true;
-      case Kind::absent:
-        return false;
-    }
-  }
-  return predicate.kind == Kind::absent;
-}
-
-// Everything precedence compares, for one (route, host rule) pair. Larger is more specific.
-struct CandidateRank {
-  int host_rank = 0;  // 2 exact, 1 wildcard, 0 no host constraint
-  std::size_t wildcard_length = 0;
-  int path_rank = 0;            // 2 exact, 1 template, 0 prefix
+// Everything rules 2-5 compare for one path of one route; larger is more specific. Rule 1 (host)
+// is the order the router visits host tables in, so it needs no field here.
+struct EntryRank {
+  int path_rank = 0;            // 3 exact, 2 template, 1 regex, 0 prefix
   std::size_t path_detail = 0;  // template: literal segments; prefix: its length
   bool has_methods = false;
-  std::size_t header_count = 0;
+  std::size_t predicate_count = 0;
   std::uint32_t route = 0;  // earlier wins
-  std::int32_t wildcard = -1;
+  std::uint32_t path = 0;   // earlier in the route's list wins
 
-  auto specificity() const {
-    return std::tie(host_rank, wildcard_length, path_rank, path_detail, has_methods, header_count);
-  }
+  auto specificity() const { return std::tie(path_rank, path_detail, has_methods, predicate_count); }
 };
 
-void sort_by_precedence(std::vector<CandidateRank>& ranks) {
-  std::sort(ranks.begin(), ranks.end(), [](const CandidateRank& a, const CandidateRank& b) {
-    if (a.specificity() != b.specificity()) return a.specificity() > b.specificity();
-    return a.route < b.route;
-  });
-}
-
-CandidateRank route_rank(const config::RouteMatch& match, const http::PathTemplate& tmpl,
-                         std::uint32_t route) {
-  CandidateRank rank;
-  switch (match.path_kind) {
-    case config::PathMatchKind::exact:
-      rank.path_rank = 2;
-      break;
-    case config::PathMatchKind::templated:
-      rank.path_rank = 1;
-      rank.path_detail = tmpl.literal_count();
-      break;
-    case config::PathMatchKind::prefix:
-      rank.path_detail = match.path.size();
-      break;
-  }
-  rank.has_methods = !match.methods.empty();
-  rank.header_count = match.headers.size();
-  rank.route = route;
-  return rank;
+bool more_specific(const EntryRank& a, const EntryRank& b) {
+  if (a.specificity() != b.specificity()) return a.specificity() > b.specificity();
+  return std::tie(a.route, a.path) < std::tie(b.route, b.path);
 }
 
 }  // namespace
@@ -121,138 +39,216 @@ bool path_has_prefix(std::string_view path, std::string_view prefix) {
   return prefix.ends_with('/') || path.size() == prefix.size() || path[prefix.size()] == '/';
 }
 
-Router Router::build(const config::SharedList<config::RouteConfig>& routes) {
+Router::Router() = default;
+Router::~Router() = default;
+Router::Router(Router&&) noexcept = default;
+Router& Router::operator=(Router&&) noexcept = default;
+
+std::uint32_t Router::register_regex(const std::shared_ptr<const re2::RE2>& regex) {
+  if (!regex) return kNoRegex;  // the loader refused the config; kept only by hand-made routes
+  regexes_.push_back(regex);
+  return static_cast<std::uint32_t>(regexes_.size() - 1);
+}
+
+Router Router::build(const config::SharedList<config::RouteConfig>& routes, std::size_t workers) {
   Router router;
   router.routes_.reserve(routes.size());
-  std::vector<std::vector<std::string>> exact_hosts(routes.size());
-  std::vector<CandidateRank> base_ranks;
+  std::vector<EntryRank> ranks;
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const config::RouteMatch& match = routes[i].match;
     CompiledRoute compiled;
-    for (const std::string& host : match.hosts) {
-      std::string canonical = canonical_config_host(host);
-      if (canonical.starts_with('*')) {
-        compiled.wildcard_suffixes.push_back(canonical.substr(1));
-      } else {
-        exact_hosts[i].push_back(std::move(canonical));
-      }
-    }
     compiled.methods = match.methods;
-    compiled.path_kind = match.path_kind;
-    compiled.path = match.path;
-    if (match.path_kind == config::PathMatchKind::templated) {
-      std::string error;
-      if (!http::parse_path_template(match.path, compiled.path_template, error)) {
-        throw std::invalid_argument("route '" + routes[i].name + "': " + error);
+    for (const auto* list : {&match.headers, &match.query, &match.cookies}) {
+      auto& out = list == &match.headers ? compiled.headers
+                  : list == &match.query ? compiled.query
+                                         : compiled.cookies;
+      for (const config::ValuePredicate& predicate : *list) {
+        out.push_back(CompiledPredicate{predicate, router.register_regex(predicate.regex)});
       }
     }
-    compiled.headers = match.headers;
-    base_ranks.push_back(route_rank(match, compiled.path_template, static_cast<std::uint32_t>(i)));
+    const std::size_t predicate_count = match.headers.size() + match.query.size() +
+                                        match.cookies.size();
+    for (std::size_t p = 0; p < match.paths.size(); ++p) {
+      const config::PathMatch& path = match.paths[p];
+      CompiledPath compiled_path;
+      compiled_path.kind = path.kind;
+      EntryRank rank{0, 0, !match.methods.empty(), predicate_count, static_cast<std::uint32_t>(i),
+                     static_cast<std::uint32_t>(p)};
+      switch (path.kind) {
+        case config::PathMatchKind::exact:
+          rank.path_rank = 3;
+          break;
+        case config::PathMatchKind::templated: {
+          std::string error;
+          if (!http::parse_path_template(path.value, compiled_path.path_template, error)) {
+            throw std::invalid_argument("route '" + routes[i].name + "': " + error);
+          }
+          rank.path_rank = 2;
+          rank.path_detail = compiled_path.path_template.literal_count();
+          break;
+        }
+        case config::PathMatchKind::regex:
+          rank.path_rank = 1;
+          compiled_path.regex = router.register_regex(path.regex);
+          if (path.regex) {
+            for (const auto& [name, group] : path.regex->NamedCapturingGroups()) {
+              compiled_path.captures.push_back(Capture{name, group});
+              compiled_path.groups_needed = std::max(compiled_path.groups_needed, group + 1);
+            }
+            // Parameters in the order the pattern writes them, as templates give theirs.
+            std::sort(compiled_path.captures.begin(), compiled_path.captures.end(),
+                      [](const Capture& a, const Capture& b) { return a.group < b.group; });
+          }
+          break;
+        case config::PathMatchKind::prefix:
+          rank.path_detail = path.value.size();
+          break;
+      }
+      compiled.paths.push_back(std::move(compiled_path));
+      ranks.push_back(rank);
+    }
     router.routes_.push_back(std::move(compiled));
   }
 
-  auto to_candidates = [](std::vector<CandidateRank>& ranks) {
-    sort_by_precedence(ranks);
-    std::vector<Candidate> candidates;
-    candidates.reserve(ranks.size());
-    for (const CandidateRank& r : ranks) candidates.push_back(Candidate{r.route, r.wildcard});
-    return candidates;
-  };
-
-  // Each exact host gets one list holding every route that can match it, with wildcards already
-  // resolved against the host, so match() does a single lookup and a linear scan.
-  for (const auto& hosts : exact_hosts) {
-    for (const std::string& host : hosts) {
-      if (router.by_host_.contains(host)) continue;
-      std::vector<CandidateRank> ranks;
-      for (std::size_t i = 0; i < routes.size(); ++i) {
-        CandidateRank rank = base_ranks[i];
-        if (std::find(exact_hosts[i].begin(), exact_hosts[i].end(), host) != exact_hosts[i].end()) {
-          rank.host_rank = 2;
-        } else if (routes[i].match.hosts.empty()) {
-          rank.host_rank = 0;
-        } else {
-          for (const std::string& suffix : router.routes_[i].wildcard_suffixes) {
-            if (wildcard_matches(host, suffix)) {
-              rank.host_rank = 1;
-              rank.wildcard_length = std::max(rank.wildcard_length, suffix.size());
-            }
-          }
-          if (rank.host_rank == 0) continue;  // its hosts exclude this one
-        }
-        ranks.push_back(rank);
-      }
-      router.by_host_.emplace(host, to_candidates(ranks));
-    }
+  // Ordinals: the place of each (route, path) in precedence order, host left aside.
+  std::sort(ranks.begin(), ranks.end(), more_specific);
+  std::vector<std::vector<std::uint32_t>> ordinals(routes.size());
+  for (std::size_t i = 0; i < routes.size(); ++i) ordinals[i].resize(routes[i].match.paths.size());
+  for (std::size_t n = 0; n < ranks.size(); ++n) {
+    ordinals[ranks[n].route][ranks[n].path] = static_cast<std::uint32_t>(n);
   }
 
-  // Other hosts: a route appears once per wildcard (longest first after sorting), checked at match
-  // time, and once if it has no host constraint.
-  std::vector<CandidateRank> ranks;
+  // Each route goes into the table of each of its hosts (once per table), or the any-host table.
+  std::vector<std::uint32_t> route_tables;
   for (std::size_t i = 0; i < routes.size(); ++i) {
-    if (routes[i].match.hosts.empty()) ranks.push_back(base_ranks[i]);
-    const auto& suffixes = router.routes_[i].wildcard_suffixes;
-    for (std::size_t w = 0; w < suffixes.size(); ++w) {
-      CandidateRank rank = base_ranks[i];
-      rank.host_rank = 1;
-      rank.wildcard_length = suffixes[w].size();
-      rank.wildcard = static_cast<std::int32_t>(w);
-      ranks.push_back(rank);
+    route_tables.clear();
+    const auto next_id = static_cast<std::uint32_t>(router.tables_.size());
+    const auto table_of = [&](std::uint32_t id) {
+      if (id == router.tables_.size()) router.tables_.emplace_back();
+      if (std::find(route_tables.begin(), route_tables.end(), id) == route_tables.end()) {
+        route_tables.push_back(id);
+      }
+    };
+    if (routes[i].match.hosts.empty()) {
+      table_of(router.hosts_.table_for_any_host(next_id));
+    }
+    for (const std::string& host : routes[i].match.hosts) {
+      table_of(router.hosts_.table_for_host(canonical_config_host(host),
+                                            static_cast<std::uint32_t>(router.tables_.size())));
+    }
+    const config::RouteMatch& match = routes[i].match;
+    for (const std::uint32_t table : route_tables) {
+      PathIndex& index = router.tables_[table];
+      for (std::size_t p = 0; p < match.paths.size(); ++p) {
+        const RouteEntry entry{ordinals[i][p], static_cast<std::uint32_t>(i),
+                               static_cast<std::uint32_t>(p)};
+        const config::PathMatch& path = match.paths[p];
+        switch (path.kind) {
+          case config::PathMatchKind::exact:
+            index.add_exact(path.value, entry);
+            break;
+          case config::PathMatchKind::prefix:
+            index.add_prefix(path.value, entry);
+            break;
+          case config::PathMatchKind::templated:
+            index.add_template(router.routes_[i].paths[p].path_template, entry);
+            break;
+          case config::PathMatchKind::regex:
+            index.add_regex(path.regex ? util::regex_path_directory(*path.regex) : "/", entry);
+            break;
+        }
+      }
     }
   }
-  router.other_hosts_ = to_candidates(ranks);
+  for (PathIndex& table : router.tables_) table.finish();
+  router.worker_regexes_.resize(router.regexes_.empty() ? 0 : workers);
+  for (auto& row : router.worker_regexes_) row.resize(router.regexes_.size());
   return router;
+}
+
+const re2::RE2* Router::regex_for(std::uint32_t id, std::size_t worker) const {
+  if (id == kNoRegex) return nullptr;
+  if (worker >= worker_regexes_.size()) return regexes_[id].get();
+  std::unique_ptr<re2::RE2>& copy = worker_regexes_[worker][id];
+  if (!copy) copy = util::copy_regex(*regexes_[id]);
+  return copy.get();
+}
+
+bool Router::accepts(const RouteEntry& entry, const RouteRequest& request,
+                     http::PathParams& params, std::size_t worker) const {
+  const CompiledRoute& route = routes_[entry.route];
+  if (!route.methods.empty() &&
+      std::find(route.methods.begin(), route.methods.end(), request.method) ==
+          route.methods.end()) {
+    return false;
+  }
+  for (const CompiledPredicate& p : route.headers) {
+    if (!header_predicate_holds(p.predicate, regex_for(p.regex, worker), request.headers)) {
+      return false;
+    }
+  }
+  for (const CompiledPredicate& p : route.query) {
+    if (!query_predicate_holds(p.predicate, regex_for(p.regex, worker), request.query)) {
+      return false;
+    }
+  }
+  for (const CompiledPredicate& p : route.cookies) {
+    if (!cookie_predicate_holds(p.predicate, regex_for(p.regex, worker), request.headers)) {
+      return false;
+    }
+  }
+  // The path goes last: templates and regexes are the only checks that write to `params`. The
+  // index already matched exact paths and prefixes.
+  const CompiledPath& path = route.paths[entry.path];
+  switch (path.kind) {
+    case config::PathMatchKind::exact:
+    case config::PathMatchKind::prefix:
+      return true;
+    case config::PathMatchKind::templated:
+      return http::match_path_template(path.path_template, request.path, params);
+    case config::PathMatchKind::regex: {
+      const re2::RE2* regex = regex_for(path.regex, worker);
+      if (regex == nullptr) return false;
+      std::array<re2::StringPiece, util::kMaxRegexCaptures + 1> groups;
+      const re2::StringPiece text(request.path.data(), request.path.size());
+      if (!regex->Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups.data(),
+                        path.groups_needed)) {
+        return false;
+      }
+      for (const Capture& capture : path.captures) {
+        const re2::StringPiece& value = groups[static_cast<std::size_t>(capture.group)];
+        if (value.data() == nullptr) continue;  // an optional group that took no part
+        params.push_back(http::PathParam{capture.name, std::string_view(value.data(), value.size())});
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<RouteMatchResult> Router::match(const RouteRequest& request,
+                                              http::PathParams& params, std::size_t worker) const {
+  params.clear();
+  std::array<char, 255> buffer;
+  const std::string_view host = canonical_request_host(request.host, buffer);
+  const RouteEntry* found = nullptr;
+  hosts_.visit_tables(host, [&](std::uint32_t table) {
+    found = tables_[table].find(request.path, [&](const RouteEntry& entry) {
+      return accepts(entry, request, params, worker);
+    });
+    return found != nullptr;
+  });
+  if (found == nullptr) return std::nullopt;
+  return RouteMatchResult{found->route, found->path};
 }
 
 std::optional<std::size_t> Router::match(std::string_view host, std::string_view method,
                                          std::string_view path,
                                          const std::vector<http::Header>& headers,
                                          http::PathParams& params) const {
-  params.clear();
-  std::array<char, kMaxHostBytes> lowered;
-  std::string_view host_name = host_without_port(host);
-  if (host_name.size() > lowered.size()) {
-    host_name = {};  // too long to be any configured host: only host-less routes can match
-  } else {
-    std::transform(host_name.begin(), host_name.end(), lowered.begin(), to_lower_ascii);
-    host_name = std::string_view(lowered.data(), host_name.size());
-  }
-
-  const std::vector<Candidate>* candidates = &other_hosts_;
-  if (!host_name.empty()) {
-    if (const auto it = by_host_.find(host_name); it != by_host_.end()) candidates = &it->second;
-  }
-  for (const Candidate& candidate : *candidates) {
-    const CompiledRoute& route = routes_[candidate.route];
-    if (candidate.wildcard >= 0 &&
-        !wildcard_matches(host_name, route.wildcard_suffixes[candidate.wildcard])) {
-      continue;
-    }
-    if (matches_request(route, method, path, headers, params)) return candidate.route;
-  }
-  return std::nullopt;
-}
-
-bool Router::matches_request(const CompiledRoute& route, std::string_view method,
-                             std::string_view path, const std::vector<http::Header>& headers,
-                             http::PathParams& params) {
-  if (!route.methods.empty() &&
-      std::find(route.methods.begin(), route.methods.end(), method) == route.methods.end()) {
-    return false;
-  }
-  for (const config::HeaderPredicate& predicate : route.headers) {
-    if (!header_predicate_holds(predicate, headers)) return false;
-  }
-  // The path goes last: a template match is the only check that writes to `params`.
-  switch (route.path_kind) {
-    case config::PathMatchKind::exact:
-      return path == route.path;
-    case config::PathMatchKind::prefix:
-      return path_has_prefix(path, route.path);
-    case config::PathMatchKind::templated:
-      return http::match_path_template(route.path_template, path, params);
-  }
-  return false;
+  const auto found = match(RouteRequest{host, method, path, {}, headers}, params);
+  if (!found) return std::nullopt;
+  return found->route;
 }
 
 }  // namespace apigw::proxy

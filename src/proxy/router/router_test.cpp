@@ -70,16 +70,16 @@ TEST(RouterPrecedence, AnyHostConstraintBeatsNone) {
 TEST(RouterPrecedence, HostRuleComesBeforePathRule) {
   // A host-less exact path loses to an exact host with the catch-all prefix.
   const Router router = build_router(
-      {{.path_kind = PathMatchKind::exact, .path = "/login"}, {.hosts = {"api.example.com"}}});
+      {{.paths = {{PathMatchKind::exact, "/login"}}}, {.hosts = {"api.example.com"}}});
   EXPECT_EQ(route_for(router, "api.example.com", "/login"), 1u);
   EXPECT_EQ(route_for(router, "other.example.com", "/login"), 0u);
 }
 
 TEST(RouterPrecedence, ExactPathBeatsTemplateBeatsPrefix) {
   const Router router =
-      build_router({{.path = "/users"},
-                    {.path_kind = PathMatchKind::templated, .path = "/users/{id}"},
-                    {.path_kind = PathMatchKind::exact, .path = "/users/me"}});
+      build_router({{.paths = {{PathMatchKind::prefix, "/users"}}},
+                    {.paths = {{PathMatchKind::templated, "/users/{id}"}}},
+                    {.paths = {{PathMatchKind::exact, "/users/me"}}}});
   EXPECT_EQ(route_for(router, "h", "/users/me"), 2u);
   EXPECT_EQ(route_for(router, "h", "/users/42"), 1u);
   EXPECT_EQ(route_for(router, "h", "/users/42/posts"), 0u);
@@ -87,26 +87,26 @@ TEST(RouterPrecedence, ExactPathBeatsTemplateBeatsPrefix) {
 
 TEST(RouterPrecedence, TemplateWithMoreLiteralSegmentsWins) {
   const Router router =
-      build_router({{.path_kind = PathMatchKind::templated, .path = "/{a}/{b}/posts"},
-                    {.path_kind = PathMatchKind::templated, .path = "/users/{id}/posts"}});
+      build_router({{.paths = {{PathMatchKind::templated, "/{a}/{b}/posts"}}},
+                    {.paths = {{PathMatchKind::templated, "/users/{id}/posts"}}}});
   EXPECT_EQ(route_for(router, "h", "/users/1/posts"), 1u);
   EXPECT_EQ(route_for(router, "h", "/groups/1/posts"), 0u);
 }
 
 TEST(RouterPrecedence, LongerPrefixWins) {
-  const Router router = build_router({{.path = "/"}, {.path = "/api"}, {.path = "/api/v2"}});
+  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/"}}}, {.paths = {{PathMatchKind::prefix, "/api"}}}, {.paths = {{PathMatchKind::prefix, "/api/v2"}}}});
   EXPECT_EQ(route_for(router, "h", "/api/v2/users"), 2u);
   EXPECT_EQ(route_for(router, "h", "/api/v1/users"), 1u);
   EXPECT_EQ(route_for(router, "h", "/other"), 0u);
 }
 
 TEST(RouterPrecedence, PathRuleComesBeforeMethodsRule) {
-  const Router router = build_router({{.methods = {"GET"}, .path = "/api"}, {.path = "/api/v2"}});
+  const Router router = build_router({{.methods = {"GET"}, .paths = {{PathMatchKind::prefix, "/api"}}}, {.paths = {{PathMatchKind::prefix, "/api/v2"}}}});
   EXPECT_EQ(route_for(router, "h", "/api/v2/x"), 1u);
 }
 
 TEST(RouterPrecedence, MethodsListBeatsNoMethods) {
-  const Router router = build_router({{.path = "/api"}, {.methods = {"POST"}, .path = "/api"}});
+  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/api"}}}, {.methods = {"POST"}, .paths = {{PathMatchKind::prefix, "/api"}}}});
   EXPECT_EQ(route_for(router, "h", "/api", "POST"), 1u);
   EXPECT_EQ(route_for(router, "h", "/api", "GET"), 0u);
 }
@@ -126,7 +126,7 @@ TEST(RouterPrecedence, MoreHeaderPredicatesWin) {
 }
 
 TEST(RouterPrecedence, TiesGoToEarlierRoute) {
-  const Router router = build_router({{.path = "/api"}, {.path = "/api"}});
+  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/api"}}}, {.paths = {{PathMatchKind::prefix, "/api"}}}});
   EXPECT_EQ(route_for(router, "h", "/api/x"), 0u);
   const Router hosted =
       build_router({{.hosts = {"a.example.com"}}, {.hosts = {"b.example.com", "a.example.com"}}});
@@ -135,14 +135,14 @@ TEST(RouterPrecedence, TiesGoToEarlierRoute) {
 
 TEST(RouterPrecedence, RouteWithSeveralHostsRanksByTheHostThatMatched) {
   // Route 1 is exact for api.example.com but only a wildcard for www.example.com.
-  const Router router = build_router({{.hosts = {"*.example.com"}, .path = "/api"},
+  const Router router = build_router({{.hosts = {"*.example.com"}, .paths = {{PathMatchKind::prefix, "/api"}}},
                                       {.hosts = {"api.example.com", "*.example.com"}}});
   EXPECT_EQ(route_for(router, "api.example.com", "/api"), 1u);
   EXPECT_EQ(route_for(router, "www.example.com", "/api"), 0u);  // tie on host: longer prefix
 }
 
 TEST(RouterPrecedence, LessSpecificRouteMatchesWhenMoreSpecificOneDoesNot) {
-  const Router router = build_router({{.path = "/"}, {.methods = {"POST"}, .path = "/api"}});
+  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/"}}}, {.methods = {"POST"}, .paths = {{PathMatchKind::prefix, "/api"}}}});
   EXPECT_EQ(route_for(router, "h", "/api/x", "GET"), 0u);
 }
 
@@ -156,7 +156,7 @@ TEST(RouterHost, PortIsStripped) {
 
 TEST(RouterHost, ComparisonIgnoresCase) {
   const Router router =
-      build_router({{.hosts = {"API.Example.com"}, .path = "/a"}, {.hosts = {"*.Example.COM"}}});
+      build_router({{.hosts = {"API.Example.com"}, .paths = {{PathMatchKind::prefix, "/a"}}}, {.hosts = {"*.Example.COM"}}});
   EXPECT_EQ(route_for(router, "api.EXAMPLE.com", "/a"), 0u);
   EXPECT_EQ(route_for(router, "WWW.example.com:80", "/a"), 1u);
 }
@@ -171,7 +171,7 @@ TEST(RouterHost, TrailingDotIsIgnored) {
 
 TEST(RouterHost, Ipv6LiteralKeepsBracketsAndLosesPort) {
   const Router router =
-      build_router({{.hosts = {"[::1]"}, .path = "/a"}, {.hosts = {"2001:DB8::1"}, .path = "/b"}});
+      build_router({{.hosts = {"[::1]"}, .paths = {{PathMatchKind::prefix, "/a"}}}, {.hosts = {"2001:DB8::1"}, .paths = {{PathMatchKind::prefix, "/b"}}}});
   EXPECT_EQ(route_for(router, "[::1]:8080", "/a"), 0u);
   EXPECT_EQ(route_for(router, "[::1]", "/a"), 0u);
   EXPECT_EQ(route_for(router, "[2001:db8::1]:443", "/b"), 1u);
@@ -206,7 +206,7 @@ TEST(RouterHost, MissingOrOverlongHostMatchesOnlyHostlessRoutes) {
 // --- Paths --------------------------------------------------------------------------------------
 
 TEST(RouterPath, PrefixIsSegmentAware) {
-  const Router router = build_router({{.path = "/api"}});
+  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/api"}}}});
   EXPECT_EQ(route_for(router, "h", "/api"), 0u);
   EXPECT_EQ(route_for(router, "h", "/api/"), 0u);
   EXPECT_EQ(route_for(router, "h", "/api/users/1"), 0u);
@@ -216,19 +216,19 @@ TEST(RouterPath, PrefixIsSegmentAware) {
 }
 
 TEST(RouterPath, PrefixEndingInSlashMatchesAnythingStartingWithIt) {
-  const Router router = build_router({{.path = "/api/"}});
+  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/api/"}}}});
   EXPECT_EQ(route_for(router, "h", "/api/"), 0u);
   EXPECT_EQ(route_for(router, "h", "/api/x"), 0u);
   EXPECT_FALSE(route_for(router, "h", "/api").has_value());
 }
 
 TEST(RouterPath, RootPrefixMatchesEverything) {
-  const Router router = build_router({{.path = "/"}});
+  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/"}}}});
   for (std::string_view path : {"/", "/a", "/a/b/c"}) EXPECT_EQ(route_for(router, "h", path), 0u);
 }
 
 TEST(RouterPath, ExactPathMatchesOnlyThatPath) {
-  const Router router = build_router({{.path_kind = PathMatchKind::exact, .path = "/health"}});
+  const Router router = build_router({{.paths = {{PathMatchKind::exact, "/health"}}}});
   EXPECT_EQ(route_for(router, "h", "/health"), 0u);
   EXPECT_FALSE(route_for(router, "h", "/health/").has_value());
   EXPECT_FALSE(route_for(router, "h", "/healthz").has_value());
@@ -236,7 +236,7 @@ TEST(RouterPath, ExactPathMatchesOnlyThatPath) {
 
 TEST(RouterPath, TemplateCapturesParams) {
   const Router router =
-      build_router({{.path_kind = PathMatchKind::templated, .path = "/users/{id}/posts/{post}"}});
+      build_router({{.paths = {{PathMatchKind::templated, "/users/{id}/posts/{post}"}}}});
   http::PathParams params;
   ASSERT_EQ(router.match("h", "GET", "/users/42/posts/7", {}, params), 0u);
   ASSERT_EQ(params.size(), 2u);
@@ -248,7 +248,7 @@ TEST(RouterPath, TemplateCapturesParams) {
 
 TEST(RouterPath, ParamsAreClearedOnEveryMatch) {
   const Router router = build_router(
-      {{.path_kind = PathMatchKind::templated, .path = "/u/{id}"}, {.path = "/static"}});
+      {{.paths = {{PathMatchKind::templated, "/u/{id}"}}}, {.paths = {{PathMatchKind::prefix, "/static"}}}});
   http::PathParams params{{"stale", "1"}};
   ASSERT_EQ(router.match("h", "GET", "/static/x", {}, params), 1u);
   EXPECT_TRUE(params.empty());
@@ -258,7 +258,7 @@ TEST(RouterPath, ParamsAreClearedOnEveryMatch) {
 }
 
 TEST(RouterPath, InvalidTemplateIsRejectedAtBuild) {
-  EXPECT_THROW(build_router({{.path_kind = PathMatchKind::templated, .path = "/u/{}"}}),
+  EXPECT_THROW(build_router({{.paths = {{PathMatchKind::templated, "/u/{}"}}}}),
                std::invalid_argument);
 }
 
@@ -317,19 +317,19 @@ TEST(RouterHeaders, AllPredicatesMustHold) {
 // --- No match and lifetime ----------------------------------------------------------------------
 
 TEST(RouterNoMatch, ReturnsNulloptWhenNothingMatches) {
-  const Router router = build_router({{.hosts = {"a.example.com"}, .path = "/api"}});
+  const Router router = build_router({{.hosts = {"a.example.com"}, .paths = {{PathMatchKind::prefix, "/api"}}}});
   EXPECT_FALSE(route_for(router, "a.example.com", "/other").has_value());
   EXPECT_FALSE(route_for(build_router({}), "h", "/").has_value());
 }
 
-TEST(RouterLifetime, CopiesStayValidAfterTheOriginalIsGone) {
+TEST(RouterLifetime, MovedRoutersStayValidAfterTheOriginalIsGone) {
   std::optional<Router> original =
       build_router({{.hosts = {"*.example.com"}}, {.hosts = {"api.example.com"}}});
-  const Router copy = *original;
+  const Router moved = std::move(*original);
   original.reset();
-  EXPECT_EQ(route_for(copy, "api.example.com", "/"), 1u);
-  EXPECT_EQ(route_for(copy, "www.example.com", "/"), 0u);
-  EXPECT_EQ(copy.route_count(), 2u);
+  EXPECT_EQ(route_for(moved, "api.example.com", "/"), 1u);
+  EXPECT_EQ(route_for(moved, "www.example.com", "/"), 0u);
+  EXPECT_EQ(moved.route_count(), 2u);
 }
 
 }  // namespace

@@ -1,0 +1,62 @@
+#include "util/anchored_regex.h"
+
+#include <re2/re2.h>
+
+namespace apigw::util {
+namespace {
+
+// Each compiled object may use this much for its program and its DFA cache; past it RE2 falls
+// back to slower (still linear) matching instead of growing. Patterns in routes are short.
+constexpr std::int64_t kRegexMaxMemory = 256 * 1024;
+
+RE2::Options regex_options() {
+  RE2::Options options;
+  options.set_log_errors(false);  // errors are reported with the config's file:line instead
+  options.set_max_mem(kRegexMaxMemory);
+  return options;
+}
+
+}  // namespace
+
+std::shared_ptr<const re2::RE2> compile_anchored_regex(std::string_view pattern,
+                                                       std::string& error) {
+  // The group keeps alternatives inside the anchors: "a|b" must not become "^a|b$".
+  std::string anchored = "^(?:";
+  anchored.append(pattern).append(")$");
+  auto regex = std::make_shared<const re2::RE2>(anchored, regex_options());
+  if (!regex->ok()) {
+    // RE2 quotes the part it choked on; say it of the pattern as written, not of our wrapping.
+    error = regex->error();
+    if (const std::size_t at = error.find(anchored); at != std::string::npos) {
+      error.replace(at, anchored.size(), pattern);
+    }
+    return nullptr;
+  }
+  if (regex->ProgramSize() > static_cast<int>(kMaxRegexProgramSize)) {
+    error = "too complex (program size " + std::to_string(regex->ProgramSize()) + ", at most " +
+            std::to_string(kMaxRegexProgramSize) + ")";
+    return nullptr;
+  }
+  if (regex->NumberOfCapturingGroups() > kMaxRegexCaptures) {
+    error = "more than " + std::to_string(kMaxRegexCaptures) + " capturing groups";
+    return nullptr;
+  }
+  return regex;
+}
+
+std::unique_ptr<re2::RE2> copy_regex(const re2::RE2& regex) {
+  return std::make_unique<re2::RE2>(regex.pattern(), regex.options());
+}
+
+std::string regex_path_directory(const re2::RE2& regex) {
+  std::string min;
+  std::string max;
+  if (!regex.PossibleMatchRange(&min, &max, 64)) return {};
+  std::size_t common = 0;
+  while (common < min.size() && common < max.size() && min[common] == max[common]) ++common;
+  const std::size_t slash = min.rfind('/', common == 0 ? std::string::npos : common - 1);
+  if (common == 0 || slash == std::string::npos || min.front() != '/') return {};
+  return min.substr(0, slash + 1);
+}
+
+}  // namespace apigw::util
