@@ -127,11 +127,11 @@ void convert_predicates(TableReader& reader, std::string_view key, Subject subje
                         std::vector<ValuePredicate>& out) {
   const auto* list = reader.find(key);
   if (list == nullptr) return;
-  for_each_table(*list, key, reader.path_of(key), reader.context(),
-                 [&](const toml::table& entry, const std::string& entry_path) {
-                   out.push_back(
-                       convert_value_predicate(entry, entry_path, subject, reader.context()));
-                 });
+  for_each_table(
+      *list, key, reader.path_of(key), reader.context(),
+      [&](const toml::table& entry, const std::string& entry_path) {
+        out.push_back(convert_value_predicate(entry, entry_path, subject, reader.context()));
+      });
 }
 
 PathMatch convert_path_entry(const toml::table& table, const std::string& path, LoadContext& ctx) {

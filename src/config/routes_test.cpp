@@ -123,8 +123,9 @@ upstream = "backend"
 match = { hosts = ["a.*.com", "*"], headers = [{ name = "x", exact = "1", present = true }, { exact = "2" }] }
 rewrite = {}
 )");
-  EXPECT_TRUE(
-      find_error(result, "match takes only one of 'path_prefix', 'path', 'path_template', 'path_regex' or 'paths'"));
+  EXPECT_TRUE(find_error(
+      result,
+      "match takes only one of 'path_prefix', 'path', 'path_template', 'path_regex' or 'paths'"));
   EXPECT_TRUE(find_error(result, "match may have 'host' or 'hosts', not both"));
   EXPECT_TRUE(find_error(result, "invalid method 'GE T'"));
   EXPECT_TRUE(find_error(result, "invalid host 'a.*.com'"));

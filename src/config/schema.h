@@ -234,8 +234,8 @@ struct ValuePredicate {
 using HeaderPredicate = ValuePredicate;
 
 struct RouteMatch {
-  std::vector<std::string> hosts;    // exact "api.example.com" or wildcard "*.example.com"
-  std::vector<std::string> methods;  // upper-case; empty: any
+  std::vector<std::string> hosts;             // exact "api.example.com" or wildcard "*.example.com"
+  std::vector<std::string> methods;           // upper-case; empty: any
   std::vector<PathMatch> paths{PathMatch{}};  // never empty; the route matches any of them
   std::vector<ValuePredicate> headers;
   std::vector<ValuePredicate> query;

@@ -288,7 +288,8 @@ const char* entry_key(PathMatchKind kind) {
 // How the route's paths are named in messages: "the route's path_template" for one path written
 // as a shorthand, "path 2 ('/x') of the route" for an entry of a `paths` list.
 std::string describe_path(const RouteMatch& match, std::size_t i) {
-  if (match.paths.size() == 1) return std::string("the route's ") + shorthand_key(match.paths[i].kind);
+  if (match.paths.size() == 1)
+    return std::string("the route's ") + shorthand_key(match.paths[i].kind);
   return "path " + std::to_string(i) + " ('" + match.paths[i].value + "') of the route";
 }
 
@@ -297,7 +298,8 @@ void Validator::route_paths(const RouteConfig& route, const std::string& path) {
   const RouteMatch& match = route.match;
   for (std::size_t i = 0; i < match.paths.size(); ++i) {
     const PathMatch& entry = match.paths[i];
-    const std::string listed = path + ".match.paths." + std::to_string(i) + "." + entry_key(entry.kind);
+    const std::string listed =
+        path + ".match.paths." + std::to_string(i) + "." + entry_key(entry.kind);
     const bool in_list = positions_.has(listed);
     const std::string key = in_list ? entry_key(entry.kind) : shorthand_key(entry.kind);
     const std::string at_key = in_list ? listed : path + ".match." + key;
@@ -361,8 +363,8 @@ void Validator::route_paths(const RouteConfig& route, const std::string& path) {
         for (std::size_t i = 0; i < match.paths.size(); ++i) {
           if (captures(match.paths[i], segment.text)) continue;
           error(path + ".rewrite.template", at,
-                "rewrite template uses '{" + segment.text + "}', which " +
-                    describe_path(match, i) + " does not capture");
+                "rewrite template uses '{" + segment.text + "}', which " + describe_path(match, i) +
+                    " does not capture");
           break;
         }
       }
@@ -404,9 +406,9 @@ void Validator::routes(const SharedList<RouteConfig>& routes,
         upstream->hash_on.kind == HashOn::Kind::param) {
       // The parameter is taken from this route's path template; without it every request of the
       // route would hash alike.
-      const bool captured =
-          std::all_of(route.match.paths.begin(), route.match.paths.end(),
-                      [&](const PathMatch& entry) { return captures(entry, upstream->hash_on.name); });
+      const bool captured = std::all_of(
+          route.match.paths.begin(), route.match.paths.end(),
+          [&](const PathMatch& entry) { return captures(entry, upstream->hash_on.name); });
       if (!captured) {
         error(path + ".upstream", route.position,
               "route '" + route.name + "' uses upstream '" + upstream->name +

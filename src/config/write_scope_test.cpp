@@ -117,7 +117,8 @@ void check_both_ways(const Write& write) {
               converted_index);
   const auto routes = [](const Config& c) {
     std::vector<std::string> out;
-    for (const auto& r : c.routes) out.push_back(r.name + ">" + r.upstream + ":" + r.match.paths[0].value);
+    for (const auto& r : c.routes)
+      out.push_back(r.name + ">" + r.upstream + ":" + r.match.paths[0].value);
     return out;
   };
   const auto upstreams = [](const Config& c) {

@@ -72,7 +72,7 @@ awaitable<bool> ClientSession::handle_request() {
   ctx.path = scratch.path;
   const auto matched = snapshot.router.match(
       proxy::RouteRequest{head.host, head.method_text, scratch.path, head.query, head.headers},
-      scratch.params, worker_.index());
+      scratch.params, &worker_.regexes());
   if (!matched) {
     input_.consume(head.head_bytes);
     std::string message = "no route matches ";

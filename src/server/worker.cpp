@@ -186,6 +186,7 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   next->snapshot = std::move(snapshot);
   current_ = std::move(next);
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
+  regexes_.prune();  // routes kept by the change keep their regex copies
 }
 
 std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional<std::uint64_t> key,

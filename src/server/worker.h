@@ -18,6 +18,7 @@
 #include "observe/metrics.h"
 #include "pipeline/worker_services.h"
 #include "proxy/balancers/balancer.h"
+#include "proxy/router/regex_cache.h"
 #include "server/asio.h"
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
@@ -99,6 +100,8 @@ class Worker final : public pipeline::WorkerServices {
   ScratchPool& scratch() { return scratch_; }
   SmallBlockPool& small_blocks() { return small_blocks_; }
   StaleCache& stale_cache() { return stale_cache_; }
+  // This worker's copies of the routes' regexes (the router matches with them).
+  proxy::RegexCache& regexes() { return regexes_; }
   // The outbound HTTP client of filters and handlers (made on first use).
   store::http::HttpClient& http_client() override;
   // Made at start() from the first snapshot's [redis]; a reload that changes [redis] takes
@@ -136,6 +139,7 @@ class Worker final : public pipeline::WorkerServices {
   BufferPool buffers_;
   ScratchPool scratch_;
   SmallBlockPool small_blocks_;
+  proxy::RegexCache regexes_;
   StaleCache stale_cache_;
   http::DateCache date_;
   std::unique_ptr<store::http::HttpClient> http_client_;

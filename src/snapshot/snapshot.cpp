@@ -5,8 +5,6 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "config/worker_count.h"
-
 namespace apigw::snapshot {
 
 std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
@@ -47,7 +45,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
     snapshot->clusters.push_back(std::move(cluster));
   }
 
-  snapshot->router = proxy::Router::build(cfg.routes, config::worker_count(cfg.server));
+  snapshot->router = proxy::Router::build(cfg.routes);
   std::vector<config::FilterRef> global_filters;
   for (const auto& plugin : cfg.plugins) {
     if (plugin.enabled && plugin.route.empty() && plugin.upstream.empty()) {

@@ -49,14 +49,35 @@ std::unique_ptr<re2::RE2> copy_regex(const re2::RE2& regex) {
 }
 
 std::string regex_path_directory(const re2::RE2& regex) {
-  std::string min;
-  std::string max;
-  if (!regex.PossibleMatchRange(&min, &max, 64)) return {};
-  std::size_t common = 0;
-  while (common < min.size() && common < max.size() && min[common] == max[common]) ++common;
-  const std::size_t slash = min.rfind('/', common == 0 ? std::string::npos : common - 1);
-  if (common == 0 || slash == std::string::npos || min.front() != '/') return {};
-  return min.substr(0, slash + 1);
+  // The pattern as written, inside the anchoring compile_anchored_regex adds.
+  std::string_view pattern = regex.pattern();
+  if (pattern.starts_with("^(?:") && pattern.ends_with(")$")) {
+    pattern = pattern.substr(4, pattern.size() - 6);
+  }
+  std::string literal;
+  if (pattern.find('|') == std::string_view::npos) {
+    // Fast path, O(length): the plain characters the pattern opens with. Building a table of
+    // 10,000 regex routes would otherwise spend most of its time in PossibleMatchRange (it runs
+    // a DFA), well past the 50 ms a build may take.
+    const std::size_t run = std::min(pattern.find_first_of("\\.^$?*+()[]{}"), pattern.size());
+    literal = pattern.substr(0, run);
+    // A quantifier applies to the last character only: "/ab?" guarantees "/a".
+    if (run < pattern.size() &&
+        std::string_view("?*+{").find(pattern[run]) != std::string_view::npos && !literal.empty()) {
+      literal.pop_back();
+    }
+  } else {
+    // An alternative may start anywhere; RE2 works out what every match shares.
+    std::string min;
+    std::string max;
+    if (!regex.PossibleMatchRange(&min, &max, 64)) return {};
+    std::size_t common = 0;
+    while (common < min.size() && common < max.size() && min[common] == max[common]) ++common;
+    literal = min.substr(0, common);
+  }
+  const std::size_t slash = literal.rfind('/');
+  if (!literal.starts_with('/') || slash == std::string::npos) return {};
+  return literal.substr(0, slash + 1);
 }
 
 }  // namespace apigw::util

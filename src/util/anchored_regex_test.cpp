@@ -28,7 +28,9 @@ TEST(AnchoredRegex, AlternativesStayInsideTheAnchors) {
   EXPECT_FALSE(RE2::PartialMatch("/x/b", *regex));
 }
 
-TEST(AnchoredRegex, WrittenAnchorsAreHarmless) { EXPECT_TRUE(RE2::FullMatch("/x", *compile("^/x$"))); }
+TEST(AnchoredRegex, WrittenAnchorsAreHarmless) {
+  EXPECT_TRUE(RE2::FullMatch("/x", *compile("^/x$")));
+}
 
 TEST(AnchoredRegex, RefusesWhatDoesNotCompileOrIsTooBig) {
   std::string error;
@@ -38,8 +40,8 @@ TEST(AnchoredRegex, RefusesWhatDoesNotCompileOrIsTooBig) {
   EXPECT_EQ(error, "invalid repetition size: {1001}");
   EXPECT_FALSE(compile_anchored_regex("(abc|def){300}", error));
   EXPECT_NE(error.find("too complex (program size"), std::string::npos) << error;
-  EXPECT_FALSE(compile_anchored_regex(
-      "(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)", error));
+  EXPECT_FALSE(
+      compile_anchored_regex("(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)(a)", error));
   EXPECT_EQ(error, "more than 16 capturing groups");
 }
 
@@ -57,7 +59,9 @@ TEST(AnchoredRegex, PathDirectoryIsTheLiteralStartCutAfterItsLastSlash) {
   EXPECT_EQ(regex_path_directory(*compile("/api/(v1|v2)/x")), "/api/");
   EXPECT_EQ(regex_path_directory(*compile("/a|/b")), "/");
   EXPECT_EQ(regex_path_directory(*compile("/api/x")), "/api/");
-  EXPECT_EQ(regex_path_directory(*compile("(?i)/API/x")), "/");
+  EXPECT_EQ(regex_path_directory(*compile("(?i)/API/x")), "");
+  EXPECT_EQ(regex_path_directory(*compile("/ab?/c")), "/");
+  EXPECT_EQ(regex_path_directory(*compile("/a/b\\.json")), "/a/");
   EXPECT_EQ(regex_path_directory(*compile(".*")), "");
   EXPECT_EQ(regex_path_directory(*compile("x/y")), "");
 }

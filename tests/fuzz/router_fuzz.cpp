@@ -49,15 +49,22 @@ apigw::config::SharedList<RouteConfig> make_routes() {
       {.paths = {{PathMatchKind::templated, "/{a}/{b}/posts"}}},
       {.hosts = {"*.example.com"}, .paths = {{PathMatchKind::prefix, "/"}}},
       {.hosts = {"*.eu.example.com", "[::1]"}, .paths = {{PathMatchKind::prefix, "/static"}}},
-      {.hosts = {"api.example.com"}, .paths = {{PathMatchKind::prefix, "/"}}, .headers = {{"x-tenant", Kind::present}}},
-      {.paths = {{PathMatchKind::prefix, "/admin"}}, .headers = {{"x-role", Kind::exact, "admin"}, {"x-debug", Kind::absent}}},
-      {.paths = {{PathMatchKind::prefix, "/files"}}, .headers = {{"accept", Kind::prefix, "text/"}}},
+      {.hosts = {"api.example.com"},
+       .paths = {{PathMatchKind::prefix, "/"}},
+       .headers = {{"x-tenant", Kind::present}}},
+      {.paths = {{PathMatchKind::prefix, "/admin"}},
+       .headers = {{"x-role", Kind::exact, "admin"}, {"x-debug", Kind::absent}}},
+      {.paths = {{PathMatchKind::prefix, "/files"}},
+       .headers = {{"accept", Kind::prefix, "text/"}}},
       {.methods = {"GET", "HEAD"}, .paths = {{PathMatchKind::exact, "/"}}},
       {.hosts = {"2001:DB8::1", "Static.Example.ORG"}, .paths = {{PathMatchKind::prefix, "/"}}},
-      {.hosts = {"*.example.com"}, .methods = {"DELETE"}, .paths = {{PathMatchKind::prefix, "/api"}}},
+      {.hosts = {"*.example.com"},
+       .methods = {"DELETE"},
+       .paths = {{PathMatchKind::prefix, "/api"}}},
       {.paths = {regex_path("/api/v(?P<version>[0-9]+)/(?P<rest>.*)")}},
       {.paths = {regex_path("/users/[0-9]+|/items/.*")}, .query = {{"debug", Kind::absent}}},
-      {.paths = {{PathMatchKind::exact, "/search"}, {PathMatchKind::prefix, "/find/"},
+      {.paths = {{PathMatchKind::exact, "/search"},
+                 {PathMatchKind::prefix, "/find/"},
                  {PathMatchKind::templated, "/q/{term}"}},
        .query = {{"q", Kind::present}, {"lang", Kind::regex, "en|de", regex("en|de")}}},
       {.paths = {{PathMatchKind::prefix, "/api"}}, .query = {{"v", Kind::exact, "2"}}},
@@ -148,8 +155,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_canonical(raw_path.substr(0, question), path);
 
   apigw::http::PathParams params;
-  const auto chosen = router().match(
-      apigw::proxy::RouteRequest{host, method, path, query, headers}, params);
+  const auto chosen =
+      router().match(apigw::proxy::RouteRequest{host, method, path, query, headers}, params);
   const auto expected = apigw::proxy::reference::match(
       routes(), {std::string(host), std::string(method), path, std::string(query), headers});
   FUZZ_CHECK(chosen.has_value() == expected.has_value());
@@ -172,8 +179,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::transform(upper_host.begin(), upper_host.end(), upper_host.begin(), [](char c) {
     return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
   });
-  const auto again = router().match(
-      apigw::proxy::RouteRequest{upper_host, method, path, query, headers}, params);
+  const auto again =
+      router().match(apigw::proxy::RouteRequest{upper_host, method, path, query, headers}, params);
   FUZZ_CHECK(again.has_value() == chosen.has_value() && (!again || again->route == chosen->route));
   return 0;
 }

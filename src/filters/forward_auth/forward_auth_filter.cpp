@@ -129,7 +129,8 @@ pipeline::Awaitable<pipeline::Verdict> ForwardAuthFilter::resume_request(
 }
 
 std::optional<ForwardAuthConfig> parse_config(config::TableReader& reader) {
-  reader.known_keys({"url", "timeout", "send_headers", "copy_headers", "cache_ttl", "max_body_bytes", "tls"});
+  reader.known_keys(
+      {"url", "timeout", "send_headers", "copy_headers", "cache_ttl", "max_body_bytes", "tls"});
   ForwardAuthConfig parsed;
   if (!reader.read_string("url", parsed.url)) {
     if (reader.ok()) reader.error("url", "the forward_auth filter needs 'url'");

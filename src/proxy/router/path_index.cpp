@@ -74,7 +74,8 @@ void PathIndex::add_template(const http::PathTemplate& tmpl, RouteEntry entry) {
   };
   // The template "/" has no segments but matches only the path "/": one empty literal segment.
   if (tmpl.segments.empty()) descend(false, "");
-  for (const http::TemplateSegment& segment : tmpl.segments) descend(segment.is_param, segment.text);
+  for (const http::TemplateSegment& segment : tmpl.segments)
+    descend(segment.is_param, segment.text);
   trie_[node].templates.push_back(entry);
   deepest_template_ = std::max(deepest_template_, std::max<std::size_t>(tmpl.segments.size(), 1));
 }
@@ -92,11 +93,9 @@ void PathIndex::finish() {
 
 std::uint32_t PathIndex::literal_child(std::uint32_t node, std::string_view text) const {
   const auto& literals = trie_[node].literals;
-  const auto found = std::lower_bound(
-      literals.begin(), literals.end(), text,
-      [](const std::pair<std::string, std::uint32_t>& child, std::string_view t) {
-        return child.first < t;
-      });
+  const auto found = std::lower_bound(literals.begin(), literals.end(), text,
+                                      [](const std::pair<std::string, std::uint32_t>& child,
+                                         std::string_view t) { return child.first < t; });
   return found != literals.end() && found->first == text ? found->second : kNoNode;
 }
 

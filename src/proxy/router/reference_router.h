@@ -123,9 +123,8 @@ inline bool holds(const config::ValuePredicate& predicate, const std::vector<std
       return std::any_of(values.begin(), values.end(),
                          [&](const std::string& v) { return v.starts_with(predicate.value); });
     case Kind::regex:
-      return std::any_of(values.begin(), values.end(), [&](const std::string& v) {
-        return RE2::FullMatch(v, *predicate.regex);
-      });
+      return std::any_of(values.begin(), values.end(),
+                         [&](const std::string& v) { return RE2::FullMatch(v, *predicate.regex); });
   }
   return false;
 }
@@ -166,8 +165,7 @@ inline bool path_matches(const config::PathMatch& entry, const std::string& path
     case config::PathMatchKind::regex: {
       const int groups = entry.regex->NumberOfCapturingGroups();
       std::vector<re2::StringPiece> values(static_cast<std::size_t>(groups) + 1);
-      if (!entry.regex->Match(path, 0, path.size(), RE2::ANCHOR_BOTH, values.data(),
-                              groups + 1)) {
+      if (!entry.regex->Match(path, 0, path.size(), RE2::ANCHOR_BOTH, values.data(), groups + 1)) {
         return false;
       }
       for (const auto& [name, group] : entry.regex->NamedCapturingGroups()) {
@@ -242,8 +240,8 @@ inline std::optional<Match> match(const config::SharedList<config::RouteConfig>&
           detail = m.paths[p].value.size();
           break;
       }
-      const Rank rank{host_rank, wildcard_length, path_rank, detail, !m.methods.empty(),
-                      predicates};
+      const Rank rank{host_rank, wildcard_length,    path_rank,
+                      detail,    !m.methods.empty(), predicates};
       if (!best || rank > best_rank) {  // strictly better: earlier routes and paths win ties
         best = Match{i, p, std::move(params)};
         best_rank = rank;

@@ -22,7 +22,8 @@ bool value_satisfies(const config::ValuePredicate& predicate, const re2::RE2* re
     case Kind::prefix:
       return value.starts_with(predicate.value);
     case Kind::regex:
-      return regex != nullptr && RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *regex);
+      return regex != nullptr &&
+             RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *regex);
     case Kind::present:
     case Kind::absent:
       return true;
@@ -85,8 +86,9 @@ bool query_predicate_holds(const config::ValuePredicate& predicate, const re2::R
     if (!named) continue;
     if (predicate.kind == Kind::absent) return false;
     if (predicate.kind == Kind::present) return true;
-    const bool holds = with_decoded(
-        value, [&](std::string_view decoded) { return value_satisfies(predicate, regex, decoded); });
+    const bool holds = with_decoded(value, [&](std::string_view decoded) {
+      return value_satisfies(predicate, regex, decoded);
+    });
     if (holds) return true;
   }
   return predicate.kind == Kind::absent;

@@ -37,7 +37,7 @@ class PathRewrite {
   config::RewriteConfig::Kind kind_ = config::RewriteConfig::Kind::none;
   std::string prefix_;                 // strip_prefix: the prefix
   std::vector<std::string> prefixes_;  // replace_prefix: the route's paths, by index
-  std::string replacement_;  // replace_prefix: the new prefix
+  std::string replacement_;            // replace_prefix: the new prefix
   http::PathTemplate template_;
 };
 

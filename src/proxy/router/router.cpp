@@ -24,7 +24,9 @@ struct EntryRank {
   std::uint32_t route = 0;  // earlier wins
   std::uint32_t path = 0;   // earlier in the route's list wins
 
-  auto specificity() const { return std::tie(path_rank, path_detail, has_methods, predicate_count); }
+  auto specificity() const {
+    return std::tie(path_rank, path_detail, has_methods, predicate_count);
+  }
 };
 
 bool more_specific(const EntryRank& a, const EntryRank& b) {
@@ -39,18 +41,13 @@ bool path_has_prefix(std::string_view path, std::string_view prefix) {
   return prefix.ends_with('/') || path.size() == prefix.size() || path[prefix.size()] == '/';
 }
 
-Router::Router() = default;
-Router::~Router() = default;
-Router::Router(Router&&) noexcept = default;
-Router& Router::operator=(Router&&) noexcept = default;
-
 std::uint32_t Router::register_regex(const std::shared_ptr<const re2::RE2>& regex) {
   if (!regex) return kNoRegex;  // the loader refused the config; kept only by hand-made routes
   regexes_.push_back(regex);
   return static_cast<std::uint32_t>(regexes_.size() - 1);
 }
 
-Router Router::build(const config::SharedList<config::RouteConfig>& routes, std::size_t workers) {
+Router Router::build(const config::SharedList<config::RouteConfig>& routes) {
   Router router;
   router.routes_.reserve(routes.size());
   std::vector<EntryRank> ranks;
@@ -66,13 +63,17 @@ Router Router::build(const config::SharedList<config::RouteConfig>& routes, std:
         out.push_back(CompiledPredicate{predicate, router.register_regex(predicate.regex)});
       }
     }
-    const std::size_t predicate_count = match.headers.size() + match.query.size() +
-                                        match.cookies.size();
+    const std::size_t predicate_count =
+        match.headers.size() + match.query.size() + match.cookies.size();
     for (std::size_t p = 0; p < match.paths.size(); ++p) {
       const config::PathMatch& path = match.paths[p];
       CompiledPath compiled_path;
       compiled_path.kind = path.kind;
-      EntryRank rank{0, 0, !match.methods.empty(), predicate_count, static_cast<std::uint32_t>(i),
+      EntryRank rank{0,
+                     0,
+                     !match.methods.empty(),
+                     predicate_count,
+                     static_cast<std::uint32_t>(i),
                      static_cast<std::uint32_t>(p)};
       switch (path.kind) {
         case config::PathMatchKind::exact:
@@ -161,39 +162,33 @@ Router Router::build(const config::SharedList<config::RouteConfig>& routes, std:
     }
   }
   for (PathIndex& table : router.tables_) table.finish();
-  router.worker_regexes_.resize(router.regexes_.empty() ? 0 : workers);
-  for (auto& row : router.worker_regexes_) row.resize(router.regexes_.size());
   return router;
 }
 
-const re2::RE2* Router::regex_for(std::uint32_t id, std::size_t worker) const {
+const re2::RE2* Router::regex_for(std::uint32_t id, RegexCache* regexes) const {
   if (id == kNoRegex) return nullptr;
-  if (worker >= worker_regexes_.size()) return regexes_[id].get();
-  std::unique_ptr<re2::RE2>& copy = worker_regexes_[worker][id];
-  if (!copy) copy = util::copy_regex(*regexes_[id]);
-  return copy.get();
+  return regexes != nullptr ? &regexes->copy_of(regexes_[id]) : regexes_[id].get();
 }
 
-bool Router::accepts(const RouteEntry& entry, const RouteRequest& request,
-                     http::PathParams& params, std::size_t worker) const {
+bool Router::accepts(const RouteEntry& entry, const RouteRequest& request, http::PathParams& params,
+                     RegexCache* regexes) const {
   const CompiledRoute& route = routes_[entry.route];
-  if (!route.methods.empty() &&
-      std::find(route.methods.begin(), route.methods.end(), request.method) ==
-          route.methods.end()) {
+  if (!route.methods.empty() && std::find(route.methods.begin(), route.methods.end(),
+                                          request.method) == route.methods.end()) {
     return false;
   }
   for (const CompiledPredicate& p : route.headers) {
-    if (!header_predicate_holds(p.predicate, regex_for(p.regex, worker), request.headers)) {
+    if (!header_predicate_holds(p.predicate, regex_for(p.regex, regexes), request.headers)) {
       return false;
     }
   }
   for (const CompiledPredicate& p : route.query) {
-    if (!query_predicate_holds(p.predicate, regex_for(p.regex, worker), request.query)) {
+    if (!query_predicate_holds(p.predicate, regex_for(p.regex, regexes), request.query)) {
       return false;
     }
   }
   for (const CompiledPredicate& p : route.cookies) {
-    if (!cookie_predicate_holds(p.predicate, regex_for(p.regex, worker), request.headers)) {
+    if (!cookie_predicate_holds(p.predicate, regex_for(p.regex, regexes), request.headers)) {
       return false;
     }
   }
@@ -207,7 +202,7 @@ bool Router::accepts(const RouteEntry& entry, const RouteRequest& request,
     case config::PathMatchKind::templated:
       return http::match_path_template(path.path_template, request.path, params);
     case config::PathMatchKind::regex: {
-      const re2::RE2* regex = regex_for(path.regex, worker);
+      const re2::RE2* regex = regex_for(path.regex, regexes);
       if (regex == nullptr) return false;
       std::array<re2::StringPiece, util::kMaxRegexCaptures + 1> groups;
       const re2::StringPiece text(request.path.data(), request.path.size());
@@ -218,7 +213,8 @@ bool Router::accepts(const RouteEntry& entry, const RouteRequest& request,
       for (const Capture& capture : path.captures) {
         const re2::StringPiece& value = groups[static_cast<std::size_t>(capture.group)];
         if (value.data() == nullptr) continue;  // an optional group that took no part
-        params.push_back(http::PathParam{capture.name, std::string_view(value.data(), value.size())});
+        params.push_back(
+            http::PathParam{capture.name, std::string_view(value.data(), value.size())});
       }
       return true;
     }
@@ -226,15 +222,15 @@ bool Router::accepts(const RouteEntry& entry, const RouteRequest& request,
   return false;
 }
 
-std::optional<RouteMatchResult> Router::match(const RouteRequest& request,
-                                              http::PathParams& params, std::size_t worker) const {
+std::optional<RouteMatchResult> Router::match(const RouteRequest& request, http::PathParams& params,
+                                              RegexCache* regexes) const {
   params.clear();
   std::array<char, 255> buffer;
   const std::string_view host = canonical_request_host(request.host, buffer);
   const RouteEntry* found = nullptr;
   hosts_.visit_tables(host, [&](std::uint32_t table) {
     found = tables_[table].find(request.path, [&](const RouteEntry& entry) {
-      return accepts(entry, request, params, worker);
+      return accepts(entry, request, params, regexes);
     });
     return found != nullptr;
   });

@@ -48,6 +48,7 @@
 #include "http/path_template.h"
 #include "proxy/router/host_index.h"
 #include "proxy/router/path_index.h"
+#include "proxy/router/regex_cache.h"
 
 namespace apigw::proxy {
 
@@ -65,29 +66,19 @@ struct RouteMatchResult {
   std::size_t path = 0;   // index in that route's paths
 };
 
-// Routes compiled from config; shared by all workers and read-only after build, except each
-// worker's own regex copies (see match()).
+// Routes compiled from config; immutable after build, shared by all workers (no locks: read-only).
 class Router {
  public:
   // `routes` are already validated by the config loader; route index = position in the list.
-  // `workers`: how many workers will match (each gets its own regex copies). Throws
-  // std::invalid_argument for a path template that does not parse.
-  static Router build(const config::SharedList<config::RouteConfig>& routes,
-                      std::size_t workers = 1);
-
-  // Out of line: re2::RE2 is only declared here.
-  Router();
-  ~Router();
-  Router(Router&&) noexcept;
-  Router& operator=(Router&&) noexcept;
+  // Throws std::invalid_argument for a path template that does not parse.
+  static Router build(const config::SharedList<config::RouteConfig>& routes);
 
   // On a match returns the route and which of its paths matched, and fills `params` (cleared
-  // first; values point into `request.path`, names into this router). `worker` < the build's
-  // `workers` selects that worker's regex copies (RE2 objects lock inside every search; each
-  // worker matching with its own keeps locks off the hot path); any other value uses the shared
-  // ones. Allocates nothing once warm, except a regex's first use on a worker (its copy).
+  // first; values point into `request.path`, names into this router). Regexes are matched with
+  // the calling worker's copies in `regexes` (regex_cache.h); without one, with the shared
+  // objects (tests, tools). Allocates nothing once warm, except a regex's first use in a cache.
   std::optional<RouteMatchResult> match(const RouteRequest& request, http::PathParams& params,
-                                        std::size_t worker = 0) const;
+                                        RegexCache* regexes = nullptr) const;
 
   // The same for requests without query: host, method, path and headers only.
   std::optional<std::size_t> match(std::string_view host, std::string_view method,
@@ -123,16 +114,14 @@ class Router {
   };
 
   std::uint32_t register_regex(const std::shared_ptr<const re2::RE2>& regex);
-  const re2::RE2* regex_for(std::uint32_t id, std::size_t worker) const;
+  const re2::RE2* regex_for(std::uint32_t id, RegexCache* regexes) const;
   bool accepts(const RouteEntry& entry, const RouteRequest& request, http::PathParams& params,
-               std::size_t worker) const;
+               RegexCache* regexes) const;
 
   std::vector<CompiledRoute> routes_;
   HostIndex hosts_;
-  std::vector<PathIndex> tables_;  // by HostIndex table id
-  std::vector<std::shared_ptr<const re2::RE2>> regexes_;
-  // [worker][regex id], made on a worker's first use; each worker writes only its own row.
-  mutable std::vector<std::vector<std::unique_ptr<re2::RE2>>> worker_regexes_;
+  std::vector<PathIndex> tables_;                         // by HostIndex table id
+  std::vector<std::shared_ptr<const re2::RE2>> regexes_;  // by id
 };
 
 // The segment-aware prefix test of PathMatchKind::prefix (rules above). Rewrites use it too, so

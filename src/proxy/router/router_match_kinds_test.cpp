@@ -36,22 +36,22 @@ PathMatch templated(std::string value) {
 }
 
 struct Fixture {
-  explicit Fixture(std::vector<RouteMatch> matches, std::size_t workers = 1) {
+  explicit Fixture(std::vector<RouteMatch> matches) {
     for (RouteMatch& match : matches) {
       config::RouteConfig route;
       route.name = "r" + std::to_string(routes.size());
       route.match = std::move(match);
       routes.push_back(std::move(route));
     }
-    router = Router::build(routes, workers);
+    router = Router::build(routes);
   }
 
   // The route and path chosen, checked against the oracle (route, path and parameters).
   std::optional<RouteMatchResult> route(std::string path, std::string query = {},
                                         std::vector<http::Header> headers = {},
-                                        std::size_t worker = 0) {
+                                        RegexCache* regexes = nullptr) {
     const auto result =
-        router.match(RouteRequest{"h", "GET", path, query, headers}, params, worker);
+        router.match(RouteRequest{"h", "GET", path, query, headers}, params, regexes);
     const auto expected = reference::match(routes, {"h", "GET", path, query, headers});
     EXPECT_EQ(result.has_value(), expected.has_value()) << path << "?" << query;
     if (result && expected) {
@@ -88,8 +88,8 @@ TEST(RouterRegex, MatchesTheWholePathOnly) {
 TEST(RouterRegex, NamedGroupsBecomePathParameters) {
   Fixture f({{.paths = {regex_path("/legacy/order-(?P<id>[0-9]+)(?:/(?P<part>[a-z]+))?")}}});
   ASSERT_TRUE(f.route("/legacy/order-42/lines"));
-  EXPECT_EQ(f.captured, (std::vector<std::pair<std::string, std::string>>{{"id", "42"},
-                                                                          {"part", "lines"}}));
+  EXPECT_EQ(f.captured,
+            (std::vector<std::pair<std::string, std::string>>{{"id", "42"}, {"part", "lines"}}));
   ASSERT_TRUE(f.route("/legacy/order-7"));
   EXPECT_EQ(f.captured, (std::vector<std::pair<std::string, std::string>>{{"id", "7"}}));
 }
@@ -121,12 +121,30 @@ TEST(RouterRegex, PatternsWithoutALiteralStartStillMatch) {
   EXPECT_EQ(f.route_index("/deep/path/end"), 1u);
 }
 
-TEST(RouterRegex, EachWorkerMatchesWithItsOwnCopyAndAlike) {
-  Fixture f({{.paths = {regex_path("/w/(?P<n>[0-9]+)")}}}, 3);
-  for (std::size_t worker : {0u, 1u, 2u, 7u}) {  // 7: beyond the build's workers, shared object
-    ASSERT_TRUE(f.route("/w/5", {}, {}, worker)) << worker;
-    EXPECT_EQ(f.captured.at(0).second, "5");
-  }
+TEST(RouterRegex, AWorkerMatchesWithItsOwnCopiesAndAlike) {
+  Fixture f({{.paths = {regex_path("/w/(?P<n>[0-9]+)")},
+              .headers = {{"x-n", Kind::regex, "[0-9]+", regex("[0-9]+")}}}});
+  RegexCache cache;
+  ASSERT_TRUE(f.route("/w/5", {}, {{"X-N", "1"}}, &cache));
+  EXPECT_EQ(f.captured.at(0).second, "5");
+  EXPECT_EQ(cache.size(), 2u);  // one copy per regex, made on first use
+  ASSERT_TRUE(f.route("/w/6", {}, {{"X-N", "2"}}, &cache));
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_FALSE(f.route("/w/x", {}, {{"X-N", "2"}}, &cache));
+}
+
+TEST(RegexCache, KeepsCopiesWhileAPrototypeIsInUseAndPrunesThemAfter) {
+  RegexCache cache;
+  auto kept = regex("/a");
+  auto dropped = regex("/b");
+  EXPECT_TRUE(RE2::FullMatch("/a", cache.copy_of(kept)));
+  EXPECT_NE(&cache.copy_of(kept), kept.get());  // a copy, not the shared object
+  EXPECT_EQ(&cache.copy_of(kept), &cache.copy_of(kept));
+  EXPECT_TRUE(RE2::FullMatch("/b", cache.copy_of(dropped)));
+  dropped.reset();  // no snapshot uses it any more
+  cache.prune();
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_TRUE(RE2::FullMatch("/a", cache.copy_of(kept)));
 }
 
 // --- Several paths per route --------------------------------------------------------------------
@@ -141,8 +159,8 @@ TEST(RouterPaths, AnyPathOfTheRouteMatches) {
 
 TEST(RouterPaths, ARouteIsRankedByTheBestPathThatMatched) {
   // Route 0's exact path beats route 1's template; elsewhere route 1's template beats a prefix.
-  Fixture f({{.paths = {prefix("/users"), exact("/users/me")}},
-             {.paths = {templated("/users/{id}")}}});
+  Fixture f(
+      {{.paths = {prefix("/users"), exact("/users/me")}}, {.paths = {templated("/users/{id}")}}});
   EXPECT_EQ(f.route("/users/me")->route, 0u);
   EXPECT_EQ(f.route("/users/me")->path, 1u);
   EXPECT_EQ(f.route_index("/users/7"), 1u);
@@ -195,11 +213,10 @@ TEST(RouterCookies, TheFirstCookieOfANameIsCompared) {
 // --- Rule 4 counts every predicate --------------------------------------------------------------
 
 TEST(RouterPredicates, MorePredicatesOfAnyKindWin) {
-  Fixture f({{.paths = {prefix("/")}, .headers = {{"x-a", Kind::present}}},
-             {.paths = {prefix("/")},
-              .query = {{"q", Kind::present}},
-              .cookies = {{"c", Kind::present}}},
-             {.paths = {prefix("/")}, .headers = {{"x-env", Kind::regex, "b.*", regex("b.*")}}}});
+  Fixture f(
+      {{.paths = {prefix("/")}, .headers = {{"x-a", Kind::present}}},
+       {.paths = {prefix("/")}, .query = {{"q", Kind::present}}, .cookies = {{"c", Kind::present}}},
+       {.paths = {prefix("/")}, .headers = {{"x-env", Kind::regex, "b.*", regex("b.*")}}}});
   EXPECT_EQ(f.route_index("/", "q", {{"x-a", "1"}, {"Cookie", "c=1"}}), 1u);
   EXPECT_EQ(f.route_index("/", "q", {{"x-a", "1"}}), 0u);
   EXPECT_EQ(f.route_index("/", "", {{"X-Env", "beta"}}), 2u);

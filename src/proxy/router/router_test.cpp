@@ -69,17 +69,16 @@ TEST(RouterPrecedence, AnyHostConstraintBeatsNone) {
 
 TEST(RouterPrecedence, HostRuleComesBeforePathRule) {
   // A host-less exact path loses to an exact host with the catch-all prefix.
-  const Router router = build_router(
-      {{.paths = {{PathMatchKind::exact, "/login"}}}, {.hosts = {"api.example.com"}}});
+  const Router router =
+      build_router({{.paths = {{PathMatchKind::exact, "/login"}}}, {.hosts = {"api.example.com"}}});
   EXPECT_EQ(route_for(router, "api.example.com", "/login"), 1u);
   EXPECT_EQ(route_for(router, "other.example.com", "/login"), 0u);
 }
 
 TEST(RouterPrecedence, ExactPathBeatsTemplateBeatsPrefix) {
-  const Router router =
-      build_router({{.paths = {{PathMatchKind::prefix, "/users"}}},
-                    {.paths = {{PathMatchKind::templated, "/users/{id}"}}},
-                    {.paths = {{PathMatchKind::exact, "/users/me"}}}});
+  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/users"}}},
+                                      {.paths = {{PathMatchKind::templated, "/users/{id}"}}},
+                                      {.paths = {{PathMatchKind::exact, "/users/me"}}}});
   EXPECT_EQ(route_for(router, "h", "/users/me"), 2u);
   EXPECT_EQ(route_for(router, "h", "/users/42"), 1u);
   EXPECT_EQ(route_for(router, "h", "/users/42/posts"), 0u);
@@ -94,19 +93,25 @@ TEST(RouterPrecedence, TemplateWithMoreLiteralSegmentsWins) {
 }
 
 TEST(RouterPrecedence, LongerPrefixWins) {
-  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/"}}}, {.paths = {{PathMatchKind::prefix, "/api"}}}, {.paths = {{PathMatchKind::prefix, "/api/v2"}}}});
+  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/"}}},
+                                      {.paths = {{PathMatchKind::prefix, "/api"}}},
+                                      {.paths = {{PathMatchKind::prefix, "/api/v2"}}}});
   EXPECT_EQ(route_for(router, "h", "/api/v2/users"), 2u);
   EXPECT_EQ(route_for(router, "h", "/api/v1/users"), 1u);
   EXPECT_EQ(route_for(router, "h", "/other"), 0u);
 }
 
 TEST(RouterPrecedence, PathRuleComesBeforeMethodsRule) {
-  const Router router = build_router({{.methods = {"GET"}, .paths = {{PathMatchKind::prefix, "/api"}}}, {.paths = {{PathMatchKind::prefix, "/api/v2"}}}});
+  const Router router =
+      build_router({{.methods = {"GET"}, .paths = {{PathMatchKind::prefix, "/api"}}},
+                    {.paths = {{PathMatchKind::prefix, "/api/v2"}}}});
   EXPECT_EQ(route_for(router, "h", "/api/v2/x"), 1u);
 }
 
 TEST(RouterPrecedence, MethodsListBeatsNoMethods) {
-  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/api"}}}, {.methods = {"POST"}, .paths = {{PathMatchKind::prefix, "/api"}}}});
+  const Router router =
+      build_router({{.paths = {{PathMatchKind::prefix, "/api"}}},
+                    {.methods = {"POST"}, .paths = {{PathMatchKind::prefix, "/api"}}}});
   EXPECT_EQ(route_for(router, "h", "/api", "POST"), 1u);
   EXPECT_EQ(route_for(router, "h", "/api", "GET"), 0u);
 }
@@ -126,7 +131,8 @@ TEST(RouterPrecedence, MoreHeaderPredicatesWin) {
 }
 
 TEST(RouterPrecedence, TiesGoToEarlierRoute) {
-  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/api"}}}, {.paths = {{PathMatchKind::prefix, "/api"}}}});
+  const Router router = build_router(
+      {{.paths = {{PathMatchKind::prefix, "/api"}}}, {.paths = {{PathMatchKind::prefix, "/api"}}}});
   EXPECT_EQ(route_for(router, "h", "/api/x"), 0u);
   const Router hosted =
       build_router({{.hosts = {"a.example.com"}}, {.hosts = {"b.example.com", "a.example.com"}}});
@@ -135,14 +141,17 @@ TEST(RouterPrecedence, TiesGoToEarlierRoute) {
 
 TEST(RouterPrecedence, RouteWithSeveralHostsRanksByTheHostThatMatched) {
   // Route 1 is exact for api.example.com but only a wildcard for www.example.com.
-  const Router router = build_router({{.hosts = {"*.example.com"}, .paths = {{PathMatchKind::prefix, "/api"}}},
-                                      {.hosts = {"api.example.com", "*.example.com"}}});
+  const Router router =
+      build_router({{.hosts = {"*.example.com"}, .paths = {{PathMatchKind::prefix, "/api"}}},
+                    {.hosts = {"api.example.com", "*.example.com"}}});
   EXPECT_EQ(route_for(router, "api.example.com", "/api"), 1u);
   EXPECT_EQ(route_for(router, "www.example.com", "/api"), 0u);  // tie on host: longer prefix
 }
 
 TEST(RouterPrecedence, LessSpecificRouteMatchesWhenMoreSpecificOneDoesNot) {
-  const Router router = build_router({{.paths = {{PathMatchKind::prefix, "/"}}}, {.methods = {"POST"}, .paths = {{PathMatchKind::prefix, "/api"}}}});
+  const Router router =
+      build_router({{.paths = {{PathMatchKind::prefix, "/"}}},
+                    {.methods = {"POST"}, .paths = {{PathMatchKind::prefix, "/api"}}}});
   EXPECT_EQ(route_for(router, "h", "/api/x", "GET"), 0u);
 }
 
@@ -156,7 +165,8 @@ TEST(RouterHost, PortIsStripped) {
 
 TEST(RouterHost, ComparisonIgnoresCase) {
   const Router router =
-      build_router({{.hosts = {"API.Example.com"}, .paths = {{PathMatchKind::prefix, "/a"}}}, {.hosts = {"*.Example.COM"}}});
+      build_router({{.hosts = {"API.Example.com"}, .paths = {{PathMatchKind::prefix, "/a"}}},
+                    {.hosts = {"*.Example.COM"}}});
   EXPECT_EQ(route_for(router, "api.EXAMPLE.com", "/a"), 0u);
   EXPECT_EQ(route_for(router, "WWW.example.com:80", "/a"), 1u);
 }
@@ -171,7 +181,8 @@ TEST(RouterHost, TrailingDotIsIgnored) {
 
 TEST(RouterHost, Ipv6LiteralKeepsBracketsAndLosesPort) {
   const Router router =
-      build_router({{.hosts = {"[::1]"}, .paths = {{PathMatchKind::prefix, "/a"}}}, {.hosts = {"2001:DB8::1"}, .paths = {{PathMatchKind::prefix, "/b"}}}});
+      build_router({{.hosts = {"[::1]"}, .paths = {{PathMatchKind::prefix, "/a"}}},
+                    {.hosts = {"2001:DB8::1"}, .paths = {{PathMatchKind::prefix, "/b"}}}});
   EXPECT_EQ(route_for(router, "[::1]:8080", "/a"), 0u);
   EXPECT_EQ(route_for(router, "[::1]", "/a"), 0u);
   EXPECT_EQ(route_for(router, "[2001:db8::1]:443", "/b"), 1u);
@@ -247,8 +258,8 @@ TEST(RouterPath, TemplateCapturesParams) {
 }
 
 TEST(RouterPath, ParamsAreClearedOnEveryMatch) {
-  const Router router = build_router(
-      {{.paths = {{PathMatchKind::templated, "/u/{id}"}}}, {.paths = {{PathMatchKind::prefix, "/static"}}}});
+  const Router router = build_router({{.paths = {{PathMatchKind::templated, "/u/{id}"}}},
+                                      {.paths = {{PathMatchKind::prefix, "/static"}}}});
   http::PathParams params{{"stale", "1"}};
   ASSERT_EQ(router.match("h", "GET", "/static/x", {}, params), 1u);
   EXPECT_TRUE(params.empty());
@@ -317,7 +328,8 @@ TEST(RouterHeaders, AllPredicatesMustHold) {
 // --- No match and lifetime ----------------------------------------------------------------------
 
 TEST(RouterNoMatch, ReturnsNulloptWhenNothingMatches) {
-  const Router router = build_router({{.hosts = {"a.example.com"}, .paths = {{PathMatchKind::prefix, "/api"}}}});
+  const Router router =
+      build_router({{.hosts = {"a.example.com"}, .paths = {{PathMatchKind::prefix, "/api"}}}});
   EXPECT_FALSE(route_for(router, "a.example.com", "/other").has_value());
   EXPECT_FALSE(route_for(build_router({}), "h", "/").has_value());
 }
