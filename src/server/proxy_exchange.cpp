@@ -6,6 +6,7 @@
 #include "proxy/circuit_breaker.h"
 #include "proxy/head_writer.h"
 #include "proxy/outlier.h"
+#include "proxy/request_key.h"
 #include "proxy/retry_policy.h"
 #include "server/read_now.h"
 #include "server/worker.h"
@@ -236,23 +237,8 @@ std::optional<std::uint64_t> ProxyExchange::balancing_key() const {
   const config::UpstreamConfig& upstream = *cluster_.config;
   if (upstream.balancer != config::BalancerKind::consistent_hash) return std::nullopt;
   const RequestScratch& request = session_.scratch();
-  std::string_view key;
-  switch (upstream.hash_on.kind) {
-    case config::HashOn::Kind::client_ip:
-      key = context_.client_address;
-      break;
-    case config::HashOn::Kind::header:
-      key = http::find_header(request.head.headers, upstream.hash_on.name);
-      break;
-    case config::HashOn::Kind::cookie:
-      key = http::find_cookie(request.head.headers, upstream.hash_on.name);
-      break;
-    case config::HashOn::Kind::param:
-      for (const auto& param : request.params) {
-        if (param.name == upstream.hash_on.name) key = param.value;
-      }
-      break;
-  }
+  const std::string_view key = proxy::request_key(upstream.hash_on, context_.client_address,
+                                                  request.head.headers, request.params);
   if (key.empty()) return std::nullopt;
   return proxy::hash_key(key);
 }
