@@ -102,7 +102,10 @@ std::vector<config::FilterRef> filters_of(const config::RouteConfig& route,
     }
   };
   add([](const config::PluginConfig& p) { return p.route.empty() && p.upstream.empty(); });
-  add([&](const config::PluginConfig& p) { return p.upstream == route.upstream; });
+  // A handler route has no upstream: plugins without one are global or another route's.
+  add([&](const config::PluginConfig& p) {
+    return !route.upstream.empty() && p.upstream == route.upstream;
+  });
   add([&](const config::PluginConfig& p) { return p.route == route.name; });
   refs.insert(refs.end(), route.filters.begin(), route.filters.end());
   return refs;

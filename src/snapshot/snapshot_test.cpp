@@ -110,6 +110,21 @@ TEST(Snapshot, RoutesRunGlobalThenUpstreamThenRoutePluginsThenTheirOwnFilters) {
   EXPECT_EQ(others[0].settings, plugin(config, "global").filter.settings);
 }
 
+TEST(Snapshot, AHandlerRouteRunsTheGlobalPluginsOnceAndNoOtherRoutesPlugins) {
+  const Catalog catalog;
+  const config::Config config = load(catalog, std::string(kConfig) + R"(
+[[routes]]
+name = "static"
+match = { path_prefix = "/h" }
+handler = { name = "static", body = "ok" }
+)");
+  // Plugins without an upstream are global or another route's ("for-tuned"): a route without an
+  // upstream must not take them for its upstream's.
+  const auto refs = filters_of(config.routes[2], config.plugins);
+  ASSERT_EQ(refs.size(), 1u);
+  EXPECT_EQ(refs[0].settings, plugin(config, "global").filter.settings);
+}
+
 TEST(Snapshot, CompiledRoutesTakeTheirUpstreamsTimeoutsAndLimits) {
   const Catalog catalog;
   std::vector<std::string> warnings;
