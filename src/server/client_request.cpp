@@ -288,6 +288,7 @@ void ClientSession::finish_request() {
   entry.bytes_out = ctx.bytes_out;
   entry.duration_micros = micros;
   entry.upstream_address = ctx.upstream_address;
+  entry.upstream_name = ctx.upstream_name;
   entry.upstream_micros = ctx.upstream_micros;
   entry.route = ctx.route_name;
   if (ctx.local_reply && ctx.local_reply->is_error()) entry.error = ctx.local_reply->code;

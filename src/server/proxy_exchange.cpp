@@ -130,6 +130,7 @@ awaitable<bool> ProxyExchange::proxy() {
     const proxy::CountGuard in_flight(&target.state->in_flight);
     target_address_ = target.address;
     context_.upstream_address = target.address;
+    context_.upstream_name = cluster_.config->name;
     build_upstream_head(target);
 
     bool stale = false;
