@@ -28,16 +28,17 @@ std::uint64_t micros_since(Clock::time_point start) {
 }  // namespace
 
 ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
-                             const snapshot::CompiledRoute& route, std::size_t cluster_index,
+                             const snapshot::CompiledRoute& route, const snapshot::RouteArm& arm,
                              bool is_fallback)
     : session_(session),
       serving_(serving),
       snapshot_(*serving.snapshot),
       route_(route),
+      arm_(arm),
       context_(session.request()),
-      cluster_index_(cluster_index),
+      cluster_index_(arm.cluster_index),
       is_fallback_(is_fallback),
-      cluster_(snapshot_.clusters[cluster_index]) {
+      cluster_(snapshot_.clusters[arm.cluster_index]) {
   response_.headers.swap(session_.scratch().response_headers);
 }
 
@@ -73,12 +74,12 @@ awaitable<bool> ProxyExchange::run() {
   }
 
   const config::RetryConfig& retry = route_.config->retry;
-  attempt_timeout_ = retry.per_try_timeout.value_or(route_.timeout);
-  if (route_.chain.body_needs().request && head.framing != http::BodyFraming::none) {
+  attempt_timeout_ = retry.per_try_timeout.value_or(arm_.timeout);
+  if (arm_.chain->body_needs().request && head.framing != http::BodyFraming::none) {
     // A filter wants the whole body: read it, let the filters see (and change) it.
     const UpstreamOutcome read = co_await buffer_request_body();
     if (read != UpstreamOutcome::ok) co_return co_await reply_for(read);
-    if (route_.chain.run_request_body_phase(context_) != pipeline::Verdict::next) {
+    if (arm_.chain->run_request_body_phase(context_) != pipeline::Verdict::next) {
       co_return co_await session_.answer(std::move(*context_.local_reply), head.keep_alive);
     }
   } else if (retry.attempts > 1 && method_may_retry() && !body_complete_in_buffer_ &&
