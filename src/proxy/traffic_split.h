@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace apigw::proxy {
@@ -32,6 +33,11 @@ class TrafficSplit {
     for (const std::uint64_t end : ends_) arm += end <= scaled ? 1 : 0;
     return arm;
   }
+  // The point of a request's sticky key: its hash_key re-mixed. An upstream of the split may hash
+  // the same key on its consistent-hash ring; with hash_key itself as the point, the keys of an
+  // arm would be one arc of that ring and reach a few of its targets (one, for a thin arm).
+  static std::uint64_t point_of(std::string_view key);
+
   std::size_t size() const { return ends_.size(); }
   std::uint64_t total() const { return total_; }
 

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "proxy/balancers/balancer.h"
 #include "proxy/traffic_split.h"
 #include "util/fast_random.h"
 
@@ -30,7 +29,7 @@ void split_sticky(benchmark::State& state) {
   const std::string session = "3f0c9a1e6b7d4c2f8e5a1b9d0c7e6f5a";  // a session cookie's value
   for (auto _ : state) {
     benchmark::DoNotOptimize(session.data());
-    benchmark::DoNotOptimize(split.pick(hash_key(session)));
+    benchmark::DoNotOptimize(split.pick(TrafficSplit::point_of(session)));
   }
 }
 

@@ -28,7 +28,9 @@ std::vector<int> shares(const TrafficSplit& split, int points) {
 // The arm of each of `keys` sticky keys ("user-0", "user-1", ...), as a route's sticky key picks.
 std::vector<std::size_t> arms_of_keys(const TrafficSplit& split, int keys) {
   std::vector<std::size_t> arms;
-  for (int i = 0; i < keys; ++i) arms.push_back(split.pick(hash_key("user-" + std::to_string(i))));
+  for (int i = 0; i < keys; ++i) {
+    arms.push_back(split.pick(TrafficSplit::point_of("user-" + std::to_string(i))));
+  }
   return arms;
 }
 
@@ -95,6 +97,31 @@ TEST(TrafficSplit, ChangingLaterArmsLeavesTheKeysOfEarlierOnesInPlace) {
     }
   }
   EXPECT_NEAR(moved / 1e5, 0.15, 0.005);
+}
+
+// A split's upstream may balance by consistent hashing on the sticky key itself: the keys of a
+// thin arm must still reach all its targets, not the one or two that own that arc of the ring.
+TEST(TrafficSplit, AnArmsStickyKeysSpreadOverAConsistentHashRingOfTheSameKeys) {
+  const TrafficSplit split = split_of({99, 1});
+  std::vector<BalancerTarget> targets;
+  std::vector<std::atomic<std::int64_t>> loads(4);
+  for (std::size_t i = 0; i < loads.size(); ++i) {
+    targets.push_back({"10.0.0." + std::to_string(i) + ":80", 1, &loads[i]});
+  }
+  auto ring = make_consistent_hash(targets, 0);
+  const std::vector<std::uint8_t> usable(targets.size(), 1);
+  std::vector<int> per_target(targets.size(), 0);
+  int canary = 0;
+  for (int i = 0; i < 200'000; ++i) {
+    const std::string key = "user-" + std::to_string(i);
+    if (split.pick(TrafficSplit::point_of(key)) != 1) continue;
+    ++canary;
+    ++per_target[ring->pick(usable, hash_key(key))];
+  }
+  ASSERT_NEAR(canary / 2e5, 0.01, 0.002);
+  for (std::size_t t = 0; t < per_target.size(); ++t) {
+    EXPECT_NEAR(per_target[t] / static_cast<double>(canary), 0.25, 0.06) << "target " << t;
+  }
 }
 
 TEST(TrafficSplit, AnArmOfWeightZeroIsNeverPicked) {

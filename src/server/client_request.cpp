@@ -153,7 +153,7 @@ const snapshot::RouteArm& ClientSession::pick_arm(const snapshot::CompiledRoute&
       key = proxy::request_key(*route.sticky, scratch.request.client_address, scratch.head.headers,
                                scratch.params);
     }
-    index = route.split.pick(key.empty() ? worker_.random() : proxy::hash_key(key));
+    index = route.split.pick(key.empty() ? worker_.random() : proxy::TrafficSplit::point_of(key));
   }
   const snapshot::RouteArm& arm = route.arms[index];
   serving_->count(observe::Family::split_picks, arm.cluster_index, observe::SplitPick::picked)
