@@ -147,13 +147,45 @@ FallbackConfig convert_fallback(const toml::table& table, const std::string& pat
   return fallback;
 }
 
+// `upstreams = [{ name = "v1", weight = 90 }, ...]` and `sticky`: a weighted split. Names and
+// weights are checked by validate(), which knows the upstreams.
+void convert_split(TableReader& reader, RouteConfig& route) {
+  constexpr std::size_t kMaxArms = 16;  // proxy::TrafficSplit::kMaxArms
+  LoadContext& ctx = reader.context();
+  if (const auto* list = reader.find("upstreams")) {
+    for_each_table(*list, "upstreams", reader.path_of("upstreams"), ctx,
+                   [&](const toml::table& entry, const std::string& entry_path) {
+                     UpstreamWeight arm;
+                     TableReader inner(entry, entry_path, {"name", "weight"}, ctx);
+                     inner.read_string("name", arm.name, Presence::required);
+                     inner.read_count("weight", arm.weight);
+                     route.upstreams.push_back(std::move(arm));
+                   });
+    const auto* array = list->as_array();
+    if (array != nullptr && (array->empty() || array->size() > kMaxArms)) {
+      ctx.error(*list, "'upstreams' takes 1 to 16 entries");
+    }
+  }
+  std::string sticky;
+  if (!reader.read_string("sticky", sticky)) return;
+  const auto at = ctx.positions().at(reader.path_of("sticky"), {});
+  if (HashOn key; parse_hash_on(sticky, /*allow_param=*/false, key)) {
+    route.sticky = std::move(key);
+  } else {
+    ctx.error(at, "invalid 'sticky' '" + sticky +
+                      "' (\"client_ip\", \"header:NAME\" or \"cookie:NAME\")");
+  }
+  if (reader.find("upstreams") == nullptr) ctx.error(at, "'sticky' needs 'upstreams'");
+}
+
 RouteConfig convert_route(const toml::table& table, const std::string& path,
                           const FilterCatalog& filters, LoadContext& ctx) {
   RouteConfig route;
-  TableReader reader(table, path,
-                     {"id", "name", "tags", "match", "upstream", "handler", "rewrite", "timeout",
-                      "max_body_bytes", "max_buffered_body_bytes", "retry", "fallback", "filters"},
-                     ctx);
+  TableReader reader(
+      table, path,
+      {"id", "name", "tags", "match", "upstream", "upstreams", "sticky", "handler", "rewrite",
+       "timeout", "max_body_bytes", "max_buffered_body_bytes", "retry", "fallback", "filters"},
+      ctx);
   route.position = reader.position();
   reader.read_string("name", route.name, Presence::required);
   convert_meta(reader, "routes", route.name, route.meta);
@@ -161,15 +193,18 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
     route.match = convert_match(*match, reader.path_of("match"), ctx);
   }
   reader.read_string("upstream", route.upstream);
+  convert_split(reader, route);
   if (const auto* handler = reader.read_table("handler")) {
     route.handler =
         convert_named_entry(*handler, reader.path_of("handler"), filters, /*is_handler=*/true, ctx);
   }
-  const bool has_handler = reader.find("handler") != nullptr;
-  if (route.upstream.empty() == !has_handler) {
+  const int actions = (route.upstream.empty() ? 0 : 1) + (reader.find("upstreams") ? 1 : 0) +
+                      (reader.find("handler") ? 1 : 0);
+  if (actions != 1) {
     ctx.error(reader.position(), "route '" + route.name +
-                                     "' needs exactly one of 'upstream' (proxy to it) or "
-                                     "'handler' (the gateway answers)");
+                                     "' needs exactly one of 'upstream' (proxy to it), "
+                                     "'upstreams' (split among them) or 'handler' (the gateway "
+                                     "answers)");
   }
   if (const auto* rewrite = reader.read_table("rewrite")) {
     route.rewrite = convert_rewrite(*rewrite, reader.path_of("rewrite"), ctx);

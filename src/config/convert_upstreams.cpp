@@ -105,17 +105,7 @@ void convert_balancer(TableReader& reader, UpstreamConfig& upstream) {
   std::string hash_on;
   if (!reader.read_string("hash_on", hash_on)) return;
   const auto at = ctx.positions().at(reader.path_of("hash_on"), {});
-  const std::size_t colon = hash_on.find(':');
-  const std::string prefix = hash_on.substr(0, colon);
-  const std::string name = colon == std::string::npos ? "" : hash_on.substr(colon + 1);
-  if (hash_on == "client_ip") {
-    upstream.hash_on = {HashOn::Kind::client_ip, ""};
-  } else if ((prefix == "header" || prefix == "cookie" || prefix == "param") && !name.empty()) {
-    const auto kind_of = prefix == "header"   ? HashOn::Kind::header
-                         : prefix == "cookie" ? HashOn::Kind::cookie
-                                              : HashOn::Kind::param;
-    upstream.hash_on = {kind_of, prefix == "header" ? ascii_lower(name) : name};
-  } else {
+  if (!parse_hash_on(hash_on, /*allow_param=*/true, upstream.hash_on)) {
     ctx.error(at, "invalid 'hash_on' '" + hash_on +
                       "' (\"client_ip\", \"header:NAME\", \"cookie:NAME\" or \"param:NAME\")");
   }
@@ -168,6 +158,27 @@ const FieldTable<UpstreamConfig> kKeepaliveFields = {
 };
 
 }  // namespace
+
+bool parse_hash_on(std::string_view text, bool allow_param, HashOn& out) {
+  if (text == "client_ip") {
+    out = {HashOn::Kind::client_ip, ""};
+    return true;
+  }
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size()) return false;
+  const std::string_view prefix = text.substr(0, colon);
+  const std::string name(text.substr(colon + 1));
+  if (prefix == "header") {
+    out = {HashOn::Kind::header, ascii_lower(name)};
+  } else if (prefix == "cookie") {
+    out = {HashOn::Kind::cookie, name};
+  } else if (prefix == "param" && allow_param) {
+    out = {HashOn::Kind::param, name};
+  } else {
+    return false;
+  }
+  return true;
+}
 
 UpstreamConfig convert_upstream(const toml::table& table, const std::string& path,
                                 LoadContext& ctx) {

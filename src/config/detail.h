@@ -137,6 +137,11 @@ bool is_valid_listen_address(std::string_view address);
 // "host:port" where host may also be a DNS name; port 1..65535.
 bool is_valid_target_address(std::string_view address);
 
+// A request key as an upstream's `hash_on` and a route's `sticky` name it: "client_ip",
+// "header:NAME" (NAME lower-cased), "cookie:NAME" or, with `allow_param`, "param:NAME". False
+// (and `out` untouched) for anything else.
+bool parse_hash_on(std::string_view text, bool allow_param, HashOn& out);
+
 // Turns the (interpolated, overridden) tree into the schema structs, reporting shape and type
 // errors. Value checks that need the whole config are left to validate().
 Config convert(const toml::table& root, const FilterCatalog& filters, LoadContext& ctx);

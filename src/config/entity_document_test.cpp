@@ -141,6 +141,34 @@ TEST(EntityDocument, ExportOfAHeaderNameWithAnApostropheParsesBack) {
   EXPECT_TRUE(parsed[0].same_content(entities[0])) << text;
 }
 
+TEST(EntityDocument, ExportOfASplitRouteParsesBackAndLoads) {
+  const std::vector<Entity> entities = {
+      entity_of(EntityKind::upstream, R"({"name":"v1","targets":[{"address":"127.0.0.1:1"}]})"),
+      entity_of(EntityKind::upstream, R"({"name":"v2","targets":[{"address":"127.0.0.1:2"}]})"),
+      entity_of(EntityKind::route, R"({"name":"r","sticky":"cookie:session",)"
+                                   R"("upstreams":[{"name":"v1","weight":90},)"
+                                   R"({"name":"v2","weight":10}]})"),
+  };
+  for (const bool toml : {true, false}) {
+    const std::string text = toml ? export_toml(entities) : export_json(entities, 1);
+    std::vector<Entity> parsed;
+    std::vector<ConfigError> errors;
+    ASSERT_TRUE(parse_entities_document(text, toml, parsed, errors)) << text;
+    ASSERT_EQ(parsed.size(), 3u);
+    EXPECT_TRUE(parsed[2].same_content(entities[2])) << text;
+    if (!toml) continue;
+    // The export is a config file: `apigw check` reads the split from it.
+    const auto loaded = testing::load_text(text);
+    ASSERT_TRUE(loaded.config) << testing::all_errors(loaded) << text;
+    const RouteConfig& route = loaded.config->routes[0];
+    ASSERT_EQ(route.upstreams.size(), 2u);
+    EXPECT_EQ(route.upstreams[1].name, "v2");
+    EXPECT_EQ(route.upstreams[1].weight, 10u);
+    ASSERT_TRUE(route.sticky);
+    EXPECT_EQ(route.sticky->name, "session");
+  }
+}
+
 // A fixed entity set, given out of kind order, exported to the exact documents below: kinds in
 // config file order (upstreams before the routes that name them), ids and tags kept, the
 // credential's key only as its SHA-256 (python3 -c 'import hashlib;

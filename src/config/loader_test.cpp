@@ -259,7 +259,7 @@ TEST(ConfigLoader, MissingRequiredKeysAreReported) {
   EXPECT_TRUE(find_error(result, "missing required key 'name' in [[upstreams]]"));
   EXPECT_TRUE(find_error(result, "missing required key 'address' in [[upstreams.targets]]"));
   EXPECT_TRUE(find_error(result, "missing required key 'name' in [[routes]]"));
-  EXPECT_TRUE(find_error(result, "needs exactly one of 'upstream' (proxy to it) or 'handler'"));
+  EXPECT_TRUE(find_error(result, "needs exactly one of 'upstream' (proxy to it), 'upstreams'"));
   EXPECT_EQ(result.errors.size(), 4u) << all_errors(result);
 }
 

@@ -287,12 +287,22 @@ struct FallbackConfig {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// One arm of a route's weighted split: an upstream and its share of the route's requests.
+struct UpstreamWeight {
+  std::string name;
+  std::uint32_t weight = 1;  // 0-1000; an arm of weight 0 gets nothing
+};
+
 struct RouteConfig {
   std::string name;
   RouteMatch match;
   std::string upstream;  // the route proxies to this upstream, or
+  // splits its requests among these by weight (docs/configuration.md, "Weighted splits"), or
+  std::vector<UpstreamWeight> upstreams;
   // the gateway answers it itself with this handler (static, redirect; docs/configuration.md)
   std::optional<FilterRef> handler;
+  // With `upstreams`: the request key that keeps a client on one arm; none: each request is drawn.
+  std::optional<HashOn> sticky;
   RewriteConfig rewrite;
   std::optional<Duration> timeout;  // overrides upstream request_timeout
   std::optional<std::uint64_t> max_body_bytes;

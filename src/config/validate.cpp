@@ -18,7 +18,7 @@ namespace apigw::config::detail {
 namespace {
 
 constexpr std::uint32_t kMaxWorkers = 256;
-constexpr std::uint32_t kMaxWeight = 1000;
+constexpr std::uint32_t kMaxWeight = 1000;  // of a target, and of an arm of a split
 
 std::string describe_position(const SourcePosition& position) {
   if (position.line == 0) return position.file;
@@ -57,6 +57,15 @@ class Validator {
               const std::string& name, const std::string& path, const SourcePosition& fallback);
   void upstream(const UpstreamConfig& upstream, const std::string& path);
   void route_paths(const RouteConfig& route, const std::string& path);
+  // A route's `upstreams` (a weighted split): names and weights. `known` holds every upstream
+  // name of the set, `names` the same for did-you-mean hints.
+  void split(const RouteConfig& route, const std::string& path,
+             const std::unordered_set<std::string_view>& known,
+             const std::vector<std::string>& names);
+  // An upstream the route proxies to (`upstream`, or an arm of its split, at `path`) that hashes
+  // on a path parameter needs the route's path_template to capture it.
+  void hash_param_captured(const RouteConfig& route, const UpstreamConfig* upstream,
+                           const std::string& path);
 
   const ValuePositions& positions_;
   std::vector<ConfigError>& errors_;
@@ -373,6 +382,53 @@ void Validator::route_paths(const RouteConfig& route, const std::string& path) {
   }
 }
 
+void Validator::split(const RouteConfig& route, const std::string& path,
+                      const std::unordered_set<std::string_view>& known,
+                      const std::vector<std::string>& names) {
+  const SourcePosition& at = route.position;
+  const auto& arms = route.upstreams;  // 1 to 16 of them: checked during conversion
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < arms.size(); ++i) {
+    const std::string arm_path = path + ".upstreams." + std::to_string(i);
+    const UpstreamWeight& arm = arms[i];
+    total += arm.weight;
+    if (arm.weight > kMaxWeight) {
+      error(arm_path + ".weight", at, "'weight' must be between 0 and 1000");
+    }
+    if (arm.name.empty()) continue;  // missing: reported during conversion
+    const auto same = [&](const UpstreamWeight& other) { return other.name == arm.name; };
+    if (std::any_of(arms.begin(), arms.begin() + static_cast<std::ptrdiff_t>(i), same)) {
+      error(arm_path + ".name", at, "upstream '" + arm.name + "' appears twice in 'upstreams'");
+    } else if (!known.contains(arm.name)) {
+      error(arm_path + ".name", at,
+            "route '" + route.name + "' names upstream '" + arm.name + "' which is not defined" +
+                did_you_mean(arm.name, names));
+    }
+  }
+  if (total == 0) {
+    error(path + ".upstreams", at, "the weights of 'upstreams' add up to 0");
+  }
+}
+
+void Validator::hash_param_captured(const RouteConfig& route, const UpstreamConfig* upstream,
+                                    const std::string& path) {
+  if (upstream == nullptr || upstream->balancer != BalancerKind::consistent_hash ||
+      upstream->hash_on.kind != HashOn::Kind::param) {
+    return;
+  }
+  // The parameter is taken from the path that matched; a path without it would make every
+  // request it matches hash alike.
+  const bool captured =
+      std::all_of(route.match.paths.begin(), route.match.paths.end(),
+                  [&](const PathMatch& entry) { return captures(entry, upstream->hash_on.name); });
+  if (!captured) {
+    error(path, route.position,
+          "route '" + route.name + "' uses upstream '" + upstream->name +
+              "', which hashes on path parameter '" + upstream->hash_on.name +
+              "'; the route's path_template must capture {" + upstream->hash_on.name + "}");
+  }
+}
+
 void Validator::routes(const SharedList<RouteConfig>& routes,
                        const SharedList<UpstreamConfig>& upstreams, const EntityNames* universe) {
   std::vector<std::string> own_names;
@@ -399,22 +455,16 @@ void Validator::routes(const SharedList<RouteConfig>& routes,
             "route '" + route.name + "' names upstream '" + route.upstream +
                 "' which is not defined" + did_you_mean(route.upstream, upstream_names));
     }
+    if (!route.upstreams.empty()) split(route, path, known_upstreams, upstream_names);
     route_paths(route, path);
-    const auto found = upstream_by_name.find(route.upstream);
-    const UpstreamConfig* upstream = found != upstream_by_name.end() ? found->second : nullptr;
-    if (upstream != nullptr && upstream->balancer == BalancerKind::consistent_hash &&
-        upstream->hash_on.kind == HashOn::Kind::param) {
-      // The parameter is taken from this route's path template; without it every request of the
-      // route would hash alike.
-      const bool captured = std::all_of(
-          route.match.paths.begin(), route.match.paths.end(),
-          [&](const PathMatch& entry) { return captures(entry, upstream->hash_on.name); });
-      if (!captured) {
-        error(path + ".upstream", route.position,
-              "route '" + route.name + "' uses upstream '" + upstream->name +
-                  "', which hashes on path parameter '" + upstream->hash_on.name +
-                  "'; the route's path_template must capture {" + upstream->hash_on.name + "}");
-      }
+    const auto upstream_named = [&](const std::string& name) -> const UpstreamConfig* {
+      const auto found = upstream_by_name.find(name);
+      return found != upstream_by_name.end() ? found->second : nullptr;
+    };
+    hash_param_captured(route, upstream_named(route.upstream), path + ".upstream");
+    for (std::size_t arm = 0; arm < route.upstreams.size(); ++arm) {
+      hash_param_captured(route, upstream_named(route.upstreams[arm].name),
+                          path + ".upstreams." + std::to_string(arm) + ".name");
     }
     if (route.handler && route.fallback.enabled) {
       error(path + ".fallback", route.position,
@@ -444,6 +494,11 @@ void Validator::routes(const SharedList<RouteConfig>& routes,
         } else if (fallback.upstream == route.upstream) {
           error(prefix + "upstream", route.position,
                 "the fallback upstream must differ from the route's upstream");
+        } else if (std::any_of(
+                       route.upstreams.begin(), route.upstreams.end(),
+                       [&](const UpstreamWeight& arm) { return arm.name == fallback.upstream; })) {
+          error(prefix + "upstream", route.position,
+                "the fallback upstream must differ from every upstream of 'upstreams'");
         }
       }
       for (const auto& [name, value] : fallback.headers) {

@@ -205,7 +205,7 @@ TEST(ConfigValidate, AccessLogNeedsAPathWhenEnabled) {
 
 TEST(ConfigValidate, RequiredNamesMustNotBeEmpty) {
   const auto result = load_minimal_plus("[[routes]]\nname = \"r2\"\nupstream = \"\"\n");
-  single_error(result, "needs exactly one of 'upstream' (proxy to it) or 'handler'");
+  single_error(result, "needs exactly one of 'upstream' (proxy to it), 'upstreams'");
   const auto unnamed =
       load_minimal_plus("[[upstreams]]\nname = \"\"\ntargets = [{ address = \"127.0.0.1:1\" }]\n");
   single_error(unnamed, "'name' must not be empty");

@@ -38,6 +38,14 @@ std::vector<EntityReference> references_of(const Entity& entity) {
   switch (entity.kind) {
     case EntityKind::route:
       add_reference(object, "upstream", EntityKind::upstream, references);
+      if (const json::value* split = object.if_contains("upstreams");
+          split != nullptr && split->is_array()) {
+        for (const json::value& arm : split->get_array()) {
+          if (arm.is_object()) {
+            add_reference(arm.get_object(), "name", EntityKind::upstream, references);
+          }
+        }
+      }
       if (const json::value* fallback = object.if_contains("fallback");
           fallback != nullptr && fallback->is_object()) {
         add_reference(fallback->get_object(), "upstream", EntityKind::upstream, references);

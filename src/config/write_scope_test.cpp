@@ -26,8 +26,9 @@ Entity make(EntityKind kind, std::string_view json) {
   return entity;
 }
 
-std::vector<Entity> base_set() {
-  return {
+// `with_split`: also an upstream "canary" and a route "split" between u1 and it.
+std::vector<Entity> base_set(bool with_split = false) {
+  std::vector<Entity> set = {
       make(EntityKind::upstream, R"({"name":"u1","targets":[{"address":"127.0.0.1:9001"}]})"),
       make(EntityKind::upstream, R"({"name":"u2","targets":[{"address":"127.0.0.1:9002"}],)"
                                  R"("balancer":"consistent_hash","hash_on":"param:id"})"),
@@ -44,6 +45,14 @@ std::vector<Entity> base_set() {
       make(EntityKind::plugin, R"({"name":"p2","filter":"headers","upstream":"u2"})"),
       make(EntityKind::rate_limit, R"({"name":"l1","limit":5,"route":"r1","consumer":"c1"})"),
   };
+  if (with_split) {
+    set.push_back(make(EntityKind::upstream,
+                       R"({"name":"canary","targets":[{"address":"127.0.0.1:9004"}]})"));
+    set.push_back(make(EntityKind::route, R"({"name":"split","match":{"path_prefix":"/s/"},)"
+                                          R"("upstreams":[{"name":"u1","weight":90},)"
+                                          R"({"name":"canary","weight":10}]})"));
+  }
+  return set;
 }
 
 std::vector<std::string> messages(const LoadResult& result) {
@@ -55,8 +64,9 @@ std::vector<std::string> messages(const LoadResult& result) {
 struct Write {
   std::string what;
   EntityKind kind;
-  std::string name;  // the entity replaced or deleted; empty for a create
-  std::string json;  // the new document; empty for a delete
+  std::string name;         // the entity replaced or deleted; empty for a create
+  std::string json;         // the new document; empty for a delete
+  bool with_split = false;  // the set has route "split" (see base_set)
 };
 
 // Applies `write` to `set` as store/mutation.cpp does (in place, or appended), checks it both
@@ -64,7 +74,7 @@ struct Write {
 void check_both_ways(const Write& write) {
   SCOPED_TRACE(write.what);
   static const testing::FakeFilterCatalog catalog;
-  const std::vector<Entity> before = base_set();
+  const std::vector<Entity> before = base_set(write.with_split);
   std::vector<Entity> next = before;
   const Entity* old = nullptr;
   std::optional<std::size_t> index;
@@ -160,6 +170,18 @@ TEST(WriteScope, RefusesWhatTheWholeSetRefusesWithTheSameMessages) {
        R"({"name":"l1","limit":0,"route":"r9","consumer":"c9"})"},
       {"credential of a missing consumer", EntityKind::credential, "",
        R"({"name":"k2","consumer":"c2","type":"password","password":"x"})"},
+      {"delete of an upstream only a split uses", EntityKind::upstream, "canary", "", true},
+      {"rename of an upstream only a split uses", EntityKind::upstream, "canary",
+       R"({"name":"canary-2","targets":[{"address":"127.0.0.1:9004"}]})", true},
+      {"split naming a missing upstream", EntityKind::route, "",
+       R"({"name":"r3","upstreams":[{"name":"u1"},{"name":"u9"}]})", true},
+      {"split onto an upstream hashing on a parameter the route lacks", EntityKind::route, "split",
+       R"({"name":"split","match":{"path_prefix":"/s/"},"upstreams":[{"name":"u1"},{"name":"u2"}]})",
+       true},
+      {"split whose fallback is one of its arms", EntityKind::route, "split",
+       R"({"name":"split","upstreams":[{"name":"u1"},{"name":"canary"}],)"
+       R"("fallback":{"upstream":"canary"}})",
+       true},
   };
   for (const auto& write : writes) check_both_ways(write);
 }
@@ -175,6 +197,11 @@ TEST(WriteScope, AcceptedWritesYieldTheWholeSetsConfig) {
       {"delete of a route nothing names", EntityKind::route, "other", ""},
       {"new consumer", EntityKind::consumer, "", R"({"name":"c2"})"},
       {"delete of a plugin", EntityKind::plugin, "p2", ""},
+      {"changed weights of a split", EntityKind::route, "split",
+       R"({"name":"split","match":{"path_prefix":"/s/"},)"
+       R"("upstreams":[{"name":"u1","weight":50},{"name":"canary","weight":50}]})",
+       true},
+      {"delete of a split route", EntityKind::route, "split", "", true},
   };
   for (const auto& write : writes) check_both_ways(write);
 }
@@ -189,6 +216,20 @@ TEST(WriteScope, TakesTheWrittenEntityItsNeighboursAndNothingElse) {
   EXPECT_EQ(names, (std::vector<std::string>{"u1", "u2", "r1", "r2"}));
   EXPECT_EQ(scope.names.upstreams, (std::vector<std::string>{"u1", "u2", "spare"}));
   EXPECT_EQ(scope.names.routes, (std::vector<std::string>{"r1", "r2", "other"}));
+}
+
+TEST(WriteScope, ASplitRouteNamesEachOfItsUpstreams) {
+  const std::vector<Entity> set = base_set(/*with_split=*/true);
+  EXPECT_EQ(references_of(set.back()),
+            (std::vector<EntityReference>{{EntityKind::upstream, "u1"},
+                                          {EntityKind::upstream, "canary"}}));
+  // A write of canary takes the split, and through it u1.
+  ReferenceCache cache;
+  const Entity& canary = set[set.size() - 2];
+  const WriteScope scope = write_scope(set, &canary, &canary, cache);
+  std::vector<std::string> names;
+  for (const auto& entity : scope.entities) names.push_back(entity.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"u1", "canary", "split"}));
 }
 
 }  // namespace

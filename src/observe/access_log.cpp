@@ -86,6 +86,7 @@ void format_access_log_line(const AccessLogEntry& entry, std::string& out) {
   append_number_field(out, "bytes_out", entry.bytes_out);
   append_number_field(out, "duration_us", entry.duration_micros);
   append_string_field(out, "upstream", entry.upstream_address);
+  append_string_field(out, "upstream_name", entry.upstream_name);
   append_number_field(out, "upstream_us", entry.upstream_micros);
   append_string_field(out, "route", entry.route);
   // What went wrong, when the gateway answered for a failure: its unified error code.

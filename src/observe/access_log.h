@@ -42,6 +42,7 @@ struct AccessLogEntry {
   std::uint64_t bytes_out = 0;
   std::uint64_t duration_micros = 0;
   std::string_view upstream_address;
+  std::string_view upstream_name;  // the upstream of that target (an arm of a split, a fallback)
   std::uint64_t upstream_micros = 0;
   std::string_view route;
   std::string_view error;  // the code of an error the gateway answered with; empty otherwise

@@ -26,6 +26,7 @@ AccessLogEntry sample_entry() {
   entry.bytes_out = 3456;
   entry.duration_micros = 1500;
   entry.upstream_address = "127.0.0.1:9001";
+  entry.upstream_name = "users-v2";
   entry.upstream_micros = 1200;
   entry.route = "users";
   return entry;
@@ -41,8 +42,8 @@ TEST(AccessLogLine, HasEveryFieldInOrder) {
   EXPECT_EQ(format(sample_entry()),
             R"({"time":"2023-11-14T22:13:20.123456Z","request_id":"rid-1","client":"10.0.0.1",)"
             R"("method":"GET","path":"/users?id=7","status":200,"bytes_in":120,"bytes_out":3456,)"
-            R"("duration_us":1500,"upstream":"127.0.0.1:9001","upstream_us":1200,"route":"users",)"
-            R"("error":""})"
+            R"("duration_us":1500,"upstream":"127.0.0.1:9001","upstream_name":"users-v2",)"
+            R"("upstream_us":1200,"route":"users","error":""})"
             "\n");
 }
 
@@ -50,12 +51,14 @@ TEST(AccessLogLine, NoUpstreamLeavesEmptyFieldsNotMissingOnes) {
   AccessLogEntry entry = sample_entry();
   entry.status = 404;
   entry.upstream_address = {};
+  entry.upstream_name = {};
   entry.upstream_micros = 0;
   entry.route = {};
   const std::string line = format(entry);
   EXPECT_NE(line.find(R"("status":404,)"), std::string::npos) << line;
-  EXPECT_TRUE(line.ends_with(R"(,"upstream":"","upstream_us":0,"route":"","error":""})"
-                             "\n"))
+  EXPECT_TRUE(
+      line.ends_with(R"(,"upstream":"","upstream_name":"","upstream_us":0,"route":"","error":""})"
+                     "\n"))
       << line;
 }
 

@@ -35,6 +35,12 @@ const std::array<FamilySpec, kFamilyCount>& families() {
        CountedPer::route,
        {",kind=\"stale\"", ",kind=\"upstream\"", ",kind=\"static\""},
        3},
+      // Only upstreams that are arms of a split show.
+      {"apigw_upstream_split_picks_total",
+       "Requests that a route's weighted split (upstreams) sent to the upstream.",
+       CountedPer::upstream,
+       {""},
+       0},
   }};
   return kFamilies;
 }

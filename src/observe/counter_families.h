@@ -19,8 +19,9 @@ enum class Family : std::uint8_t {
   ejections,            // per upstream; cell: Ejection
   breaker_transitions,  // per upstream; cell: BreakerTransition
   fallbacks,            // per route; cell: FallbackKind
+  split_picks,          // per upstream; cell: SplitPick
 };
-inline constexpr std::size_t kFamilyCount = 5;
+inline constexpr std::size_t kFamilyCount = 6;
 
 enum class ConnectError : std::uint8_t { failed };
 // Tries after a failed one (docs/resilience.md): retries made or refused by the retry budget, and
@@ -37,6 +38,8 @@ enum class BreakerTransition : std::uint8_t {
   upstream_half_open,
 };
 enum class FallbackKind : std::uint8_t { stale, upstream, static_response };
+// A route's weighted split sent a request to the upstream.
+enum class SplitPick : std::uint8_t { picked };
 
 enum class CountedPer : std::uint8_t { upstream, route };
 

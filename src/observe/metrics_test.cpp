@@ -193,6 +193,7 @@ TEST(Metrics, HelpAndTypeAppearOncePerFamilyBeforeItsSamples) {
       {"apigw_upstream_ejections_total", "counter"},
       {"apigw_upstream_breaker_transitions_total", "counter"},
       {"apigw_fallbacks_total", "counter"},
+      {"apigw_upstream_split_picks_total", "counter"},
       {"apigw_active_connections", "gauge"},
       {"apigw_config_version", "gauge"},
       {"apigw_config_reloads_total", "counter"},
@@ -236,7 +237,7 @@ TEST(Metrics, EmptyValuesStillRenderEveryFamily) {
   EXPECT_TRUE(has_line(text, R"(apigw_config_reloads_total{result="ok"} 0)")) << text;
   EXPECT_TRUE(has_line(text, R"(apigw_config_reloads_total{result="failed"} 0)")) << text;
   EXPECT_TRUE(has_line(text, "apigw_workers 0")) << text;
-  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 12) << text;
+  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 13) << text;
 }
 
 TEST(Metrics, RetriesMergeByUpstreamAndResult) {

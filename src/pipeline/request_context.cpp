@@ -67,6 +67,7 @@ void RequestContext::reset() {
   status_sent = 0;
   bytes_in = bytes_out = 0;
   upstream_address = {};
+  upstream_name = {};
   upstream_micros = 0;
 }
 

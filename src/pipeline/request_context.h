@@ -113,6 +113,7 @@ struct RequestContext {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   std::string_view upstream_address;
+  std::string_view upstream_name;  // the upstream of upstream_address
   std::uint64_t upstream_micros = 0;
 
   const http::RequestHead& request() const { return *head; }

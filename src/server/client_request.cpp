@@ -11,6 +11,7 @@
 #include "http/path.h"
 #include "pipeline/async.h"
 #include "proxy/head_writer.h"
+#include "proxy/request_key.h"
 #include "server/client_session.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
@@ -41,6 +42,7 @@ awaitable<bool> ClientSession::handle_request() {
   serving_ = worker_.current();
   const snapshot::Snapshot& snapshot = *serving_->snapshot;
   route_ = nullptr;
+  arm_ = nullptr;
   chain_ = &snapshot.global_chain;
   ctx.head = &head;
   ctx.params = &scratch.params;
@@ -84,7 +86,10 @@ awaitable<bool> ClientSession::handle_request() {
   route_ = &route;
   route_index_ = matched->route;
   matched_path_ = matched->path;
-  chain_ = &route.chain;
+  // Before the filters: which filters run depends on the arm of a split.
+  const snapshot::RouteArm& arm = route.split.size() == 0 ? route.arms.front() : pick_arm(route);
+  arm_ = &arm;
+  chain_ = arm.chain;
   ctx.route_name = route.config->name;
 
   const auto answer_locally = [&]() -> awaitable<bool> {
@@ -98,12 +103,12 @@ awaitable<bool> ClientSession::handle_request() {
     if (!keep && !bodyless) co_await lingering_close();
     co_return keep;
   };
-  if (!route.chain.empty()) {
+  if (!arm.chain->empty()) {
     // Synchronous filters run here, in this frame; only a filter that waits on I/O costs a
     // coroutine (finish_request_phase).
-    pipeline::PhaseStep step = route.chain.run_request_phase(ctx);
+    pipeline::PhaseStep step = arm.chain->run_request_phase(ctx);
     if (step.verdict == pipeline::Verdict::suspend) {
-      step = co_await finish_request_phase(route.chain, step);
+      step = co_await finish_request_phase(*arm.chain, step);
     }
     if (step.verdict != pipeline::Verdict::next) {
       if (!ctx.local_reply) {
@@ -135,9 +140,27 @@ awaitable<bool> ClientSession::handle_request() {
     co_return co_await answer_locally();
   }
 
-  ProxyExchange exchange(*this, *serving_, route, route.cluster_index);
+  ProxyExchange exchange(*this, *serving_, route, arm);
   const bool keep_alive = co_await exchange.run();
   co_return keep_alive && !worker_.draining();
+}
+
+const snapshot::RouteArm& ClientSession::pick_arm(const snapshot::CompiledRoute& route) {
+  std::size_t index = 0;
+  if (route.arms.size() > 1) {
+    // A sticky key keeps its arm while the weights stay; without one, each request is drawn.
+    std::string_view key;
+    if (route.sticky) {
+      const RequestScratch& scratch = *scratch_;
+      key = proxy::request_key(*route.sticky, scratch.request.client_address, scratch.head.headers,
+                               scratch.params);
+    }
+    index = route.split.pick(key.empty() ? worker_.random() : proxy::TrafficSplit::point_of(key));
+  }
+  const snapshot::RouteArm& arm = route.arms[index];
+  serving_->count(observe::Family::split_picks, arm.cluster_index, observe::SplitPick::picked)
+      .add();
+  return arm;
 }
 
 void ClientSession::resolve_client_address(const util::CidrSet& trusted) {
@@ -188,7 +211,7 @@ template <typename Resume>
 awaitable<pipeline::Verdict> ClientSession::await_io(Resume resume) {
   pipeline::RequestContext& ctx = scratch_->request;
   start_timing();
-  expect(Phase::filter_wait, route_ != nullptr ? route_->timeout : std::chrono::seconds(60));
+  expect(Phase::filter_wait, arm_ != nullptr ? arm_->timeout : std::chrono::seconds(60));
   // Nothing reads the client while the filter waits: watch for the client going away (the
   // socket turns readable with nothing to read), so its I/O is cancelled rather than finished for
   // nobody. `watching` outlives the session if the wait completes late; it is checked first.
@@ -290,6 +313,7 @@ void ClientSession::finish_request() {
   entry.bytes_out = ctx.bytes_out;
   entry.duration_micros = micros;
   entry.upstream_address = ctx.upstream_address;
+  entry.upstream_name = ctx.upstream_name;
   entry.upstream_micros = ctx.upstream_micros;
   entry.route = ctx.route_name;
   if (ctx.local_reply && ctx.local_reply->is_error()) entry.error = ctx.local_reply->code;

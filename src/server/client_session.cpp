@@ -147,6 +147,7 @@ void ClientSession::begin_unparsed_request() {
   ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
   serving_ = worker_.current();
   route_ = nullptr;
+  arm_ = nullptr;
   chain_ = nullptr;
 }
 
@@ -198,6 +199,7 @@ awaitable<void> ClientSession::serve(Owner self) {
     const bool keep_open = co_await session.handle_request();
     session.serving_.reset();  // an idle connection must not keep an old snapshot alive
     session.route_ = nullptr;
+    session.arm_ = nullptr;
     session.chain_ = nullptr;
     if (!keep_open) break;
     if (session.worker_.draining() || session.aborted_) break;

@@ -117,6 +117,9 @@ class ClientSession final : public Expirable {
   // cancel it (ctx.cancellation).
   template <typename Resume>
   awaitable<pipeline::Verdict> await_io(Resume resume);
+  // The arm of a route with `upstreams` that serves the request (its weighted split, by the
+  // sticky key or at random); counts the pick.
+  const snapshot::RouteArm& pick_arm(const snapshot::CompiledRoute& route);
   // Behind trusted proxies: the client is the rightmost untrusted X-Forwarded-For hop.
   void resolve_client_address(const util::CidrSet& trusted);
   // Awaits a handler that suspended (AsyncHandler::resume): ctx.local_reply is its answer.
@@ -135,12 +138,13 @@ class ClientSession final : public Expirable {
   // Held while a request is in progress, returned to the worker's pool while idle.
   std::unique_ptr<RequestScratch> scratch_;
   util::RequestIdText request_id_storage_{};
-  // The snapshot the request in progress started with, its route (null: none) and that route's
-  // filters, or the global filters when no route matched.
+  // The snapshot the request in progress started with, its route (null: none), the route's arm
+  // that serves it and that arm's filters, or the global filters when no route matched.
   std::shared_ptr<WorkerSnapshot> serving_;
   const snapshot::CompiledRoute* route_ = nullptr;
   std::size_t route_index_ = 0;
   std::size_t matched_path_ = 0;
+  const snapshot::RouteArm* arm_ = nullptr;
   const pipeline::FilterChain* chain_ = nullptr;
 
   Phase phase_ = Phase::client_idle;

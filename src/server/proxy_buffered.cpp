@@ -86,7 +86,7 @@ awaitable<bool> ProxyExchange::relay_buffered_response() {
     if (framer.done()) break;
     upstream.compact();
     session_.watch_upstream(connection_.get());
-    session_.expect(Phase::upstream_exchange, route_.timeout);  // nothing sent yet: 504
+    session_.expect(Phase::upstream_exchange, arm_.timeout);  // nothing sent yet: 504
     auto [ec, n] = co_await connection_->socket.async_read_some(
         net::buffer(upstream.write_position(), upstream.writable()), use_nothrow);
     if (ec) {
@@ -101,7 +101,7 @@ awaitable<bool> ProxyExchange::relay_buffered_response() {
   session_.watch_upstream(nullptr);
   session_.clear_deadline();
 
-  route_.chain.run_response_body_phase(context_);
+  arm_.chain->run_response_body_phase(context_);
   if (!context_.response_transforms.empty()) {
     std::string changed;
     for (auto& transform : context_.response_transforms) {

@@ -6,6 +6,7 @@
 #include "proxy/circuit_breaker.h"
 #include "proxy/head_writer.h"
 #include "proxy/outlier.h"
+#include "proxy/request_key.h"
 #include "proxy/retry_policy.h"
 #include "server/read_now.h"
 #include "server/worker.h"
@@ -27,16 +28,17 @@ std::uint64_t micros_since(Clock::time_point start) {
 }  // namespace
 
 ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
-                             const snapshot::CompiledRoute& route, std::size_t cluster_index,
+                             const snapshot::CompiledRoute& route, const snapshot::RouteArm& arm,
                              bool is_fallback)
     : session_(session),
       serving_(serving),
       snapshot_(*serving.snapshot),
       route_(route),
+      arm_(arm),
       context_(session.request()),
-      cluster_index_(cluster_index),
+      cluster_index_(arm.cluster_index),
       is_fallback_(is_fallback),
-      cluster_(snapshot_.clusters[cluster_index]) {
+      cluster_(snapshot_.clusters[arm.cluster_index]) {
   response_.headers.swap(session_.scratch().response_headers);
 }
 
@@ -72,12 +74,12 @@ awaitable<bool> ProxyExchange::run() {
   }
 
   const config::RetryConfig& retry = route_.config->retry;
-  attempt_timeout_ = retry.per_try_timeout.value_or(route_.timeout);
-  if (route_.chain.body_needs().request && head.framing != http::BodyFraming::none) {
+  attempt_timeout_ = retry.per_try_timeout.value_or(arm_.timeout);
+  if (arm_.chain->body_needs().request && head.framing != http::BodyFraming::none) {
     // A filter wants the whole body: read it, let the filters see (and change) it.
     const UpstreamOutcome read = co_await buffer_request_body();
     if (read != UpstreamOutcome::ok) co_return co_await reply_for(read);
-    if (route_.chain.run_request_body_phase(context_) != pipeline::Verdict::next) {
+    if (arm_.chain->run_request_body_phase(context_) != pipeline::Verdict::next) {
       co_return co_await session_.answer(std::move(*context_.local_reply), head.keep_alive);
     }
   } else if (retry.attempts > 1 && method_may_retry() && !body_complete_in_buffer_ &&
@@ -129,6 +131,7 @@ awaitable<bool> ProxyExchange::proxy() {
     const proxy::CountGuard in_flight(&target.state->in_flight);
     target_address_ = target.address;
     context_.upstream_address = target.address;
+    context_.upstream_name = cluster_.config->name;
     build_upstream_head(target);
 
     bool stale = false;
@@ -236,23 +239,8 @@ std::optional<std::uint64_t> ProxyExchange::balancing_key() const {
   const config::UpstreamConfig& upstream = *cluster_.config;
   if (upstream.balancer != config::BalancerKind::consistent_hash) return std::nullopt;
   const RequestScratch& request = session_.scratch();
-  std::string_view key;
-  switch (upstream.hash_on.kind) {
-    case config::HashOn::Kind::client_ip:
-      key = context_.client_address;
-      break;
-    case config::HashOn::Kind::header:
-      key = http::find_header(request.head.headers, upstream.hash_on.name);
-      break;
-    case config::HashOn::Kind::cookie:
-      key = http::find_cookie(request.head.headers, upstream.hash_on.name);
-      break;
-    case config::HashOn::Kind::param:
-      for (const auto& param : request.params) {
-        if (param.name == upstream.hash_on.name) key = param.value;
-      }
-      break;
-  }
+  const std::string_view key = proxy::request_key(upstream.hash_on, context_.client_address,
+                                                  request.head.headers, request.params);
   if (key.empty()) return std::nullopt;
   return proxy::hash_key(key);
 }

@@ -18,8 +18,10 @@ using proxy::UpstreamOutcome;
 
 class ProxyExchange {
  public:
+  // `arm`: the route's arm the request takes (its upstream, filters and timeout); a fallback
+  // exchange gets the arm's filters and timeout with the fallback upstream.
   ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
-                const snapshot::CompiledRoute& route, std::size_t cluster_index,
+                const snapshot::CompiledRoute& route, const snapshot::RouteArm& arm,
                 bool is_fallback = false);
   ~ProxyExchange();
   ProxyExchange(const ProxyExchange&) = delete;
@@ -84,8 +86,9 @@ class ProxyExchange {
   WorkerSnapshot& serving_;
   const snapshot::Snapshot& snapshot_;
   const snapshot::CompiledRoute& route_;
+  const snapshot::RouteArm arm_;
   pipeline::RequestContext& context_;
-  std::size_t cluster_index_;
+  std::size_t cluster_index_;  // arm_'s
   bool is_fallback_;  // this exchange is a route's fallback upstream: it has no fallback itself
   const proxy::Cluster& cluster_;
   std::unique_ptr<UpstreamConnection> connection_;

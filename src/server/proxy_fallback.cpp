@@ -44,8 +44,10 @@ awaitable<bool> ProxyExchange::fail(UpstreamOutcome outcome) {
     connection_.reset();
     response_.clear();
     context_.response_headers.set.push_back({"X-Apigw-Fallback", "upstream"});
-    ProxyExchange other(session_, serving_, route_, *route_.fallback_cluster_index,
-                        /*is_fallback=*/true);
+    // The arm's filters and timeout; the fallback upstream.
+    snapshot::RouteArm arm = arm_;
+    arm.cluster_index = *route_.fallback_cluster_index;
+    ProxyExchange other(session_, serving_, route_, arm, /*is_fallback=*/true);
     other.buffered_body_ = buffered_body_;
     other.body_complete_in_buffer_ = true;
     other.head_start_ = head_start_;

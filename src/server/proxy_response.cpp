@@ -20,9 +20,9 @@ awaitable<bool> ProxyExchange::relay_response() {
 
   context_.response_status = response_.status;
   context_.upstream_response = &response_;
-  if (!route_.chain.empty()) route_.chain.run_response_phase(context_);
+  if (!arm_.chain->empty()) arm_.chain->run_response_phase(context_);
   // A filter wants the whole body (or changes it as it streams): the framing is the gateway's.
-  if (route_.chain.body_needs().response && response_.framing != http::BodyFraming::none) {
+  if (arm_.chain->body_needs().response && response_.framing != http::BodyFraming::none) {
     co_return co_await relay_buffered_response();
   }
   if (!context_.response_transforms.empty() && response_.framing != http::BodyFraming::none) {
@@ -84,7 +84,7 @@ awaitable<bool> ProxyExchange::relay_response() {
   bool ok = !sent.ec;
   while (ok && !done) {
     session_.watch_upstream(connection_.get());
-    session_.expect(Phase::upstream_body, route_.timeout);
+    session_.expect(Phase::upstream_body, arm_.timeout);
     auto [read_ec, n] = co_await connection_->socket.async_read_some(
         net::buffer(upstream.write_position(), upstream.writable()), use_nothrow);
     if (read_ec) {

@@ -26,6 +26,7 @@
 #include "server/stale_cache.h"
 #include "server/upstream_pool.h"
 #include "snapshot/snapshot.h"
+#include "util/fast_random.h"
 
 namespace apigw::server {
 
@@ -107,6 +108,8 @@ class Worker final : public pipeline::WorkerServices {
   // Made at start() from the first snapshot's [redis]; a reload that changes [redis] takes
   // effect at the next start (connections would otherwise be dropped under requests using them).
   store::redis::RedisClient* redis() override { return redis_.get(); }
+  // A random number for this worker's picks (a weighted split without a sticky key).
+  std::uint64_t random() { return random_.next(); }
   // The Date header's value for answers the gateway makes.
   std::string_view date() { return date_.now(); }
   // Connections waiting in ClientSession::linger().
@@ -142,6 +145,7 @@ class Worker final : public pipeline::WorkerServices {
   proxy::RegexCache regexes_;
   StaleCache stale_cache_;
   http::DateCache date_;
+  util::FastRandom random_ = util::FastRandom::seeded();
   std::unique_ptr<store::http::HttpClient> http_client_;
   std::unique_ptr<store::redis::RedisClient> redis_;
   config::RedisConfig redis_config_;  // what redis_ was made from

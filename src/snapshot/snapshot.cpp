@@ -7,6 +7,61 @@
 
 namespace apigw::snapshot {
 
+namespace {
+
+// The arm of `upstream` (empty for a handler route), with `chain`.
+RouteArm arm_of(const config::RouteConfig& route, std::string_view upstream,
+                const pipeline::FilterChain& chain, const config::Config& cfg,
+                const std::unordered_map<std::string_view, std::size_t>& cluster_of) {
+  RouteArm arm;
+  arm.chain = &chain;
+  config::Duration default_timeout = config::UpstreamConfig{}.request_timeout;
+  if (const auto found = cluster_of.find(upstream); found != cluster_of.end()) {
+    arm.cluster_index = found->second;
+    default_timeout = cfg.upstreams[found->second].request_timeout;
+  }
+  arm.timeout = route.timeout.value_or(default_timeout);
+  return arm;
+}
+
+// A route's arms: its upstream (or none, for a handler), or one per entry of its `upstreams`, each
+// with the filters of its own upstream's plugins; arms with the same filters share one chain.
+void compile_arms(const config::RouteConfig& route, const config::Config& cfg,
+                  const std::unordered_map<std::string_view, std::size_t>& cluster_of,
+                  const Catalog& catalog, CompiledRoute& compiled) {
+  if (route.upstreams.empty()) {
+    compiled.chains.push_back(catalog.make_chain(filters_of(route, cfg.plugins), cfg));
+    compiled.arms.push_back(arm_of(route, route.upstream, compiled.chains[0], cfg, cluster_of));
+    return;
+  }
+  std::vector<std::uint32_t> weights;
+  std::vector<std::vector<config::FilterRef>> lists;  // the filters of each chain
+  std::vector<std::size_t> chain_of;                  // [arm]
+  for (const auto& arm : route.upstreams) {
+    weights.push_back(arm.weight);
+    std::vector<config::FilterRef> refs = filters_of(route, arm.name, cfg.plugins);
+    const auto same = std::find_if(lists.begin(), lists.end(), [&](const auto& list) {
+      return std::equal(list.begin(), list.end(), refs.begin(), refs.end(),
+                        [](const config::FilterRef& a, const config::FilterRef& b) {
+                          return a.settings == b.settings && a.name == b.name;
+                        });
+    });
+    chain_of.push_back(static_cast<std::size_t>(same - lists.begin()));
+    if (same == lists.end()) lists.push_back(std::move(refs));
+  }
+  compiled.split = proxy::TrafficSplit(weights);
+  compiled.sticky = route.sticky;
+  compiled.chains.reserve(lists.size());  // the arms point into it: no reallocation after
+  for (const auto& refs : lists) compiled.chains.push_back(catalog.make_chain(refs, cfg));
+  compiled.arms.reserve(route.upstreams.size());
+  for (std::size_t i = 0; i < route.upstreams.size(); ++i) {
+    compiled.arms.push_back(
+        arm_of(route, route.upstreams[i].name, compiled.chains[chain_of[i]], cfg, cluster_of));
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
                                                const Snapshot* previous, const Catalog& catalog,
                                                std::vector<std::string>& warnings,
@@ -67,31 +122,24 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
   for (const auto& route : cfg.routes) {
     CompiledRoute compiled;
     compiled.config = &route;
-    if (const auto found = cluster_of.find(route.upstream); found != cluster_of.end()) {
-      compiled.cluster_index = found->second;
-    }
+    compile_arms(route, cfg, cluster_of, catalog, compiled);
     if (route.fallback.enabled) {
       if (const auto found = cluster_of.find(route.fallback.upstream); found != cluster_of.end()) {
         compiled.fallback_cluster_index = found->second;
       }
     }
     compiled.rewrite = proxy::PathRewrite::compile(route);
-    compiled.chain = catalog.make_chain(filters_of(route, cfg.plugins), cfg);
     if (route.handler) compiled.handler = handlers::make_handler(*route.handler, cfg);
     compiled.max_body_bytes = route.max_body_bytes.value_or(cfg.server.limits.max_body_bytes);
     compiled.max_buffered_body_bytes =
         std::min(route.max_buffered_body_bytes, compiled.max_body_bytes);
-    const config::Duration default_timeout =
-        compiled.cluster_index < cfg.upstreams.size()
-            ? cfg.upstreams[compiled.cluster_index].request_timeout
-            : config::UpstreamConfig{}.request_timeout;
-    compiled.timeout = route.timeout.value_or(default_timeout);
     snapshot->routes.push_back(std::move(compiled));
   }
   return snapshot;
 }
 
 std::vector<config::FilterRef> filters_of(const config::RouteConfig& route,
+                                          std::string_view upstream,
                                           const config::SharedList<config::PluginConfig>& plugins) {
   // Broadest first: global plugins, then the upstream's, then the route's, then the route's own
   // filters list, so the most specific filter has the last word on what it edits.
@@ -102,7 +150,8 @@ std::vector<config::FilterRef> filters_of(const config::RouteConfig& route,
     }
   };
   add([](const config::PluginConfig& p) { return p.route.empty() && p.upstream.empty(); });
-  add([&](const config::PluginConfig& p) { return p.upstream == route.upstream; });
+  // A handler route has no upstream: plugins without one are global or another route's.
+  add([&](const config::PluginConfig& p) { return !upstream.empty() && p.upstream == upstream; });
   add([&](const config::PluginConfig& p) { return p.route == route.name; });
   refs.insert(refs.end(), route.filters.begin(), route.filters.end());
   return refs;

@@ -16,22 +16,37 @@
 #include "proxy/cluster.h"
 #include "proxy/router/rewrite.h"
 #include "proxy/router/router.h"
+#include "proxy/traffic_split.h"
 #include "snapshot/catalog.h"
 #include "util/cidr.h"
 
 namespace apigw::snapshot {
 
+// One way a route is served: the upstream it proxies to, the filters that run, and the timeout. A
+// route has one arm, or one per entry of its `upstreams` (a weighted split); a handler route has
+// one arm whose cluster_index means nothing.
+struct RouteArm {
+  std::size_t cluster_index = 0;
+  const pipeline::FilterChain* chain = nullptr;  // one of the route's `chains`
+  config::Duration timeout{};                    // route override or the upstream's request_timeout
+};
+
 struct CompiledRoute {
   const config::RouteConfig* config = nullptr;
-  std::size_t cluster_index = 0;
+  std::vector<RouteArm> arms;
+  // Which arm serves a request of a route with `upstreams` (empty otherwise): by the hash of the
+  // `sticky` key, or at random when the route has none or the request lacks it.
+  proxy::TrafficSplit split;
+  std::optional<config::HashOn> sticky;
   std::optional<std::size_t> fallback_cluster_index;  // the route's fallback upstream, if any
   proxy::PathRewrite rewrite;
-  pipeline::FilterChain chain;
+  // The filter chains of the arms: one per distinct filter list (arms whose upstreams have the
+  // same plugins share one). Never resized after the arms point into it.
+  std::vector<pipeline::FilterChain> chains;
   // Set when the gateway answers the route itself (config `handler`); then it has no upstream.
   std::unique_ptr<const pipeline::Handler> handler;
   std::uint64_t max_body_bytes = 0;
   std::uint64_t max_buffered_body_bytes = 0;  // bodies filters hold whole
-  config::Duration timeout{};                 // route override or the upstream's request_timeout
 };
 
 struct Snapshot {
@@ -59,9 +74,16 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
                                                std::vector<std::string>& warnings,
                                                const ResolveAgain& resolve_again = nullptr);
 
-// The filters a route runs: enabled plugins (global, then its upstream's, then its own), then
-// the route's own filters list.
+// The filters a route runs when it proxies to `upstream` (its `upstream`, or the upstream of an arm
+// of its split; empty for a handler route): enabled plugins (global, then the upstream's, then the
+// route's), then the route's own filters list.
 std::vector<config::FilterRef> filters_of(const config::RouteConfig& route,
+                                          std::string_view upstream,
                                           const config::SharedList<config::PluginConfig>& plugins);
+// The same for the route's own `upstream`.
+inline std::vector<config::FilterRef> filters_of(
+    const config::RouteConfig& route, const config::SharedList<config::PluginConfig>& plugins) {
+  return filters_of(route, route.upstream, plugins);
+}
 
 }  // namespace apigw::snapshot

@@ -110,6 +110,21 @@ TEST(Snapshot, RoutesRunGlobalThenUpstreamThenRoutePluginsThenTheirOwnFilters) {
   EXPECT_EQ(others[0].settings, plugin(config, "global").filter.settings);
 }
 
+TEST(Snapshot, AHandlerRouteRunsTheGlobalPluginsOnceAndNoOtherRoutesPlugins) {
+  const Catalog catalog;
+  const config::Config config = load(catalog, std::string(kConfig) + R"(
+[[routes]]
+name = "static"
+match = { path_prefix = "/h" }
+handler = { name = "static", body = "ok" }
+)");
+  // Plugins without an upstream are global or another route's ("for-tuned"): a route without an
+  // upstream must not take them for its upstream's.
+  const auto refs = filters_of(config.routes[2], config.plugins);
+  ASSERT_EQ(refs.size(), 1u);
+  EXPECT_EQ(refs[0].settings, plugin(config, "global").filter.settings);
+}
+
 TEST(Snapshot, CompiledRoutesTakeTheirUpstreamsTimeoutsAndLimits) {
   const Catalog catalog;
   std::vector<std::string> warnings;
@@ -120,21 +135,24 @@ TEST(Snapshot, CompiledRoutesTakeTheirUpstreamsTimeoutsAndLimits) {
 
   const CompiledRoute& defaults = snapshot->routes[0];
   EXPECT_EQ(defaults.config->name, "defaults");
-  EXPECT_EQ(defaults.cluster_index, 1u);
+  ASSERT_EQ(defaults.arms.size(), 1u);
+  EXPECT_EQ(defaults.arms[0].cluster_index, 1u);
+  EXPECT_EQ(defaults.split.size(), 0u) << "no split";
   EXPECT_FALSE(defaults.fallback_cluster_index);
-  EXPECT_EQ(defaults.timeout, config::UpstreamConfig{}.request_timeout)
+  EXPECT_EQ(defaults.arms[0].timeout, config::UpstreamConfig{}.request_timeout)
       << "no override: the upstream's request_timeout";
   EXPECT_EQ(defaults.max_body_bytes, 1u << 20) << "[server.limits] max_body_bytes";
-  EXPECT_EQ(defaults.chain.size(), 1u) << "the global plugin";
+  EXPECT_EQ(defaults.arms[0].chain->size(), 1u) << "the global plugin";
 
   const CompiledRoute& tuned = snapshot->routes[1];
-  EXPECT_EQ(tuned.cluster_index, 0u);
+  ASSERT_EQ(tuned.arms.size(), 1u);
+  EXPECT_EQ(tuned.arms[0].cluster_index, 0u);
   ASSERT_TRUE(tuned.fallback_cluster_index);
   EXPECT_EQ(*tuned.fallback_cluster_index, 1u);
-  EXPECT_EQ(tuned.timeout, config::Duration(2000));
+  EXPECT_EQ(tuned.arms[0].timeout, config::Duration(2000));
   EXPECT_EQ(tuned.max_body_bytes, 64u * 1024);
   EXPECT_EQ(tuned.max_buffered_body_bytes, 64u * 1024) << "never above the route's body limit";
-  EXPECT_EQ(tuned.chain.size(), 4u);
+  EXPECT_EQ(tuned.arms[0].chain->size(), 4u);
   EXPECT_EQ(snapshot->global_chain.size(), 1u);
 
   EXPECT_TRUE(snapshot->trusted_proxies.contains(*util::parse_ip("10.1.2.3")));
@@ -146,7 +164,7 @@ TEST(Snapshot, TheUpstreamsRequestTimeoutAppliesWhenTheRouteSetsNone) {
   const std::string text = replaced(kConfig, "timeout = \"2s\"\n", "");
   std::vector<std::string> warnings;
   const auto snapshot = build_snapshot(load(catalog, text), 1, nullptr, catalog, warnings);
-  EXPECT_EQ(snapshot->routes[1].timeout, config::Duration(7000));
+  EXPECT_EQ(snapshot->routes[1].arms[0].timeout, config::Duration(7000));
 }
 
 TEST(Snapshot, ARebuildKeepsTheLiveStateOfTargetsThatStay) {
@@ -164,6 +182,43 @@ TEST(Snapshot, ARebuildKeepsTheLiveStateOfTargetsThatStay) {
   EXPECT_NE(after.targets[1].state, before.targets[1].state) << "a new target starts fresh";
   EXPECT_EQ(after.state, before.state) << "the upstream's own state carries over too";
   EXPECT_NE(second->clusters[1].state, before.state);
+}
+
+// kConfig plus a third upstream without plugins and a split among the three.
+std::string with_split() {
+  return std::string(kConfig) + R"(
+[[upstreams]]
+name = "other"
+targets = [{ address = "127.0.0.1:9004" }]
+
+[[routes]]
+name = "split"
+match = { path_prefix = "/s" }
+upstreams = [{ name = "api", weight = 90 }, { name = "spare", weight = 10 }, { name = "other", weight = 0 }]
+sticky = "cookie:session"
+)";
+}
+
+TEST(Snapshot, ASplitHasAnArmPerUpstreamWithThatUpstreamsPluginsAndTimeout) {
+  const Catalog catalog;
+  std::vector<std::string> warnings;
+  const auto snapshot = build_snapshot(load(catalog, with_split()), 1, nullptr, catalog, warnings);
+  const CompiledRoute& split = snapshot->routes[2];
+  ASSERT_EQ(split.arms.size(), 3u);
+  EXPECT_EQ(split.arms[0].cluster_index, 0u);
+  EXPECT_EQ(split.arms[1].cluster_index, 1u);
+  EXPECT_EQ(split.arms[2].cluster_index, 2u);
+  EXPECT_EQ(split.arms[0].timeout, config::Duration(7000)) << "api's request_timeout";
+  EXPECT_EQ(split.arms[1].timeout, config::UpstreamConfig{}.request_timeout);
+  EXPECT_EQ(split.arms[0].chain->size(), 2u) << "the global plugin and api's";
+  EXPECT_EQ(split.arms[1].chain->size(), 1u) << "the global plugin only";
+  EXPECT_EQ(split.arms[2].chain, split.arms[1].chain) << "the same filters share a chain";
+  EXPECT_EQ(split.chains.size(), 2u);
+  EXPECT_EQ(split.split.size(), 3u);
+  EXPECT_EQ(split.split.total(), 100u);
+  ASSERT_TRUE(split.sticky);
+  EXPECT_EQ(split.sticky->kind, config::HashOn::Kind::cookie);
+  EXPECT_EQ(split.sticky->name, "session");
 }
 
 TEST(Snapshot, TheCatalogRefusesUnknownFiltersAndBadFilterSettings) {

@@ -2,25 +2,11 @@
 
 #include <array>
 #include <cstdint>
-#include <random>
+
+#include "util/fast_random.h"
 
 namespace apigw::util {
 namespace {
-
-// splitmix64: tiny, fast, and good enough for ids (they need uniqueness, not secrecy).
-struct IdGenerator {
-  std::uint64_t state;
-  IdGenerator() {
-    std::random_device device;
-    state = (std::uint64_t{device()} << 32) ^ device();
-  }
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-};
 
 // Two hex digits per byte value, so an id is 16 table loads rather than 32 digit computations.
 constexpr std::array<char, 512> make_hex_pairs() {
@@ -37,7 +23,8 @@ constexpr std::array<char, 512> kHexPairs = make_hex_pairs();
 }  // namespace
 
 void make_request_id(RequestIdText& out) {
-  thread_local IdGenerator generator;
+  // splitmix64 is good enough for ids: they need uniqueness, not secrecy.
+  thread_local FastRandom generator = FastRandom::seeded();
   for (int half = 0; half < 2; ++half) {
     std::uint64_t bits = generator.next();
     for (int i = 0; i < 8; ++i) {

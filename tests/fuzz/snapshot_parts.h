@@ -11,6 +11,7 @@
 #include "handlers/registry.h"
 #include "proxy/router/rewrite.h"
 #include "proxy/router/router.h"
+#include "proxy/traffic_split.h"
 #include "snapshot/catalog.h"
 #include "snapshot/snapshot.h"
 
@@ -34,6 +35,12 @@ inline void compile_like_a_snapshot(const config::Config& config) {
   for (const auto& route : config.routes) {
     (void)proxy::PathRewrite::compile(route);
     (void)catalog().make_chain(snapshot::filters_of(route, config.plugins), config);
+    std::vector<std::uint32_t> weights;
+    for (const auto& arm : route.upstreams) {
+      weights.push_back(arm.weight);
+      (void)catalog().make_chain(snapshot::filters_of(route, arm.name, config.plugins), config);
+    }
+    if (!weights.empty()) (void)proxy::TrafficSplit(weights);  // throws on what should be refused
     if (route.handler) FUZZ_CHECK(handlers::make_handler(*route.handler, config) != nullptr);
   }
 }

@@ -131,7 +131,9 @@ upstream = "backend"
   EXPECT_NE(first.find("\"method\":\"GET\",\"path\":\"/first?q=1\",\"status\":200"),
             std::string::npos)
       << first;
-  EXPECT_NE(first.find("\"upstream\":\"" + backend.address() + "\""), std::string::npos);
+  EXPECT_NE(first.find("\"upstream\":\"" + backend.address() + "\",\"upstream_name\":\"backend\""),
+            std::string::npos)
+      << first;
   EXPECT_NE(first.find("\"route\":\"logged\""), std::string::npos);
   EXPECT_EQ(first.rfind("{\"time\":\"", 0), 0u);
   EXPECT_NE(line_with("\"method\":\"POST\",\"path\":\"/second\""), "");
