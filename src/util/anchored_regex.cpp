@@ -20,16 +20,20 @@ RE2::Options regex_options() {
 
 std::shared_ptr<const re2::RE2> compile_anchored_regex(std::string_view pattern,
                                                        std::string& error) {
+  // The pattern must compile as written: wrapped, an unbalanced "/a)|(.*" would close the
+  // wrapper's group and compile as "^(?:/a)|(.*)$" (every path). Its error also quotes only what
+  // the user wrote ("missing ]: [", not "[)$").
+  if (const re2::RE2 written(re2::StringPiece(pattern.data(), pattern.size()), regex_options());
+      !written.ok()) {
+    error = written.error();
+    return nullptr;
+  }
   // The group keeps alternatives inside the anchors: "a|b" must not become "^a|b$".
   std::string anchored = "^(?:";
   anchored.append(pattern).append(")$");
   auto regex = std::make_shared<const re2::RE2>(anchored, regex_options());
   if (!regex->ok()) {
-    // RE2 quotes the part it choked on; say it of the pattern as written, not of our wrapping.
     error = regex->error();
-    if (const std::size_t at = error.find(anchored); at != std::string::npos) {
-      error.replace(at, anchored.size(), pattern);
-    }
     return nullptr;
   }
   if (regex->ProgramSize() > static_cast<int>(kMaxRegexProgramSize)) {

@@ -45,6 +45,24 @@ TEST(AnchoredRegex, RefusesWhatDoesNotCompileOrIsTooBig) {
   EXPECT_EQ(error, "more than 16 capturing groups");
 }
 
+// Wrapped in "^(?:...)$", these would balance the wrapper's parentheses and compile (the first as
+// "^(?:/a)|(.*)$", matching every input); RE2 refuses them as written.
+TEST(AnchoredRegex, AnUnbalancedPatternCannotCloseTheWrapper) {
+  std::string error;
+  EXPECT_FALSE(compile_anchored_regex("/a)|(.*", error));
+  EXPECT_EQ(error, "unexpected ): /a)|(.*");
+  EXPECT_FALSE(compile_anchored_regex("/a)(?:/b", error));
+  EXPECT_EQ(error, "unexpected ): /a)(?:/b");
+}
+
+TEST(AnchoredRegex, ErrorsQuoteOnlyThePatternAsWritten) {
+  std::string error;
+  EXPECT_FALSE(compile_anchored_regex("[", error));
+  EXPECT_EQ(error, "missing ]: [") << "not the wrapper's \")$\"";
+  EXPECT_FALSE(compile_anchored_regex("/x\\", error));
+  EXPECT_EQ(error, "trailing \\");
+}
+
 TEST(AnchoredRegex, CopiesMatchAlike) {
   const auto regex = compile("/u/(?P<id>[0-9]+)");
   const auto copy = copy_regex(*regex);
