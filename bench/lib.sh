@@ -2,7 +2,8 @@
 # Shared by bench/run.sh and bench/interleave.sh (sourced): temp dir and cleanup, the backend,
 # starting and stopping a proxy, and one wrk measurement with the proxy's CPU time per request.
 # The caller sets HERE, APIGW_BIN, DURATION and WARMUP before sourcing; APIGW_ALT_BIN, when set,
-# is a second apigw binary measured under the proxy name "apigw-alt" (A/B of a change).
+# is a second apigw binary measured under the proxy name "apigw-alt" (A/B of a change). WRK_PATH
+# (default "/") is the request path wrk sends; it is read at each run, so it may change between runs.
 
 PY=/usr/bin/python3
 CLK_TCK=$(getconf CLK_TCK)
@@ -138,9 +139,10 @@ to_ms() {
     printf "%.3f", n * f }'
 }
 
-# run_wrk CONNS SECONDS OUTFILE: wrk's own CPU seconds (user sys, from `times`) go to OUTFILE.wrkcpu.
+# run_wrk CONNS SECONDS OUTFILE: GET ${WRK_PATH:-/}; wrk's own CPU seconds (user sys, from
+# `times`) go to OUTFILE.wrkcpu.
 run_wrk() {
-  ( rc=0; taskset -c "$LOAD_CPU" wrk -t1 -c"$1" -d"$2"s --latency "http://127.0.0.1:$PROXY_PORT/" >"$3" 2>&1 || rc=$?
+  ( rc=0; taskset -c "$LOAD_CPU" wrk -t1 -c"$1" -d"$2"s --latency "http://127.0.0.1:$PROXY_PORT${WRK_PATH:-/}" >"$3" 2>&1 || rc=$?
     times >"$3.times"   # not in a pipeline: that would fork and report no children
     awk 'END { for (i = 1; i <= 2; i++) { split($i, a, "m"); sub(/s$/, "", a[2]); v[i] = a[1] * 60 + a[2] }
                print v[1], v[2] }' "$3.times" >"$3.wrkcpu"; exit $rc )
