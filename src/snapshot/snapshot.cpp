@@ -26,12 +26,17 @@ RouteArm arm_of(const config::RouteConfig& route, std::string_view upstream,
 
 // A route's arms: its upstream (or none, for a handler), or one per entry of its `upstreams`, each
 // with the filters of its own upstream's plugins; arms with the same filters share one chain.
+// `kept` (may be null) is the same route in the previous snapshot, whose chains can be reused.
 void compile_arms(const config::RouteConfig& route, const config::Config& cfg,
                   const std::unordered_map<std::string_view, std::size_t>& cluster_of,
-                  const Catalog& catalog, CompiledRoute& compiled) {
+                  const Catalog& catalog, const CompiledRoute* kept, CompiledRoute& compiled) {
+  const auto make_chain = [&](const std::vector<config::FilterRef>& refs) {
+    return std::make_shared<const pipeline::FilterChain>(catalog.make_chain(refs, cfg));
+  };
   if (route.upstreams.empty()) {
-    compiled.chains.push_back(catalog.make_chain(filters_of(route, cfg.plugins), cfg));
-    compiled.arms.push_back(arm_of(route, route.upstream, compiled.chains[0], cfg, cluster_of));
+    compiled.chains.push_back(kept != nullptr ? kept->chains.front()
+                                              : make_chain(filters_of(route, cfg.plugins)));
+    compiled.arms.push_back(arm_of(route, route.upstream, *compiled.chains[0], cfg, cluster_of));
     return;
   }
   std::vector<std::uint32_t> weights;
@@ -51,13 +56,44 @@ void compile_arms(const config::RouteConfig& route, const config::Config& cfg,
   }
   compiled.split = proxy::TrafficSplit(weights);
   compiled.sticky = route.sticky;
-  compiled.chains.reserve(lists.size());  // the arms point into it: no reallocation after
-  for (const auto& refs : lists) compiled.chains.push_back(catalog.make_chain(refs, cfg));
+  if (kept != nullptr) {
+    compiled.chains = kept->chains;  // the same route and plugins give the same lists, in order
+  } else {
+    for (const auto& refs : lists) compiled.chains.push_back(make_chain(refs));
+  }
   compiled.arms.reserve(route.upstreams.size());
   for (std::size_t i = 0; i < route.upstreams.size(); ++i) {
     compiled.arms.push_back(
-        arm_of(route, route.upstreams[i].name, compiled.chains[chain_of[i]], cfg, cluster_of));
+        arm_of(route, route.upstreams[i].name, *compiled.chains[chain_of[i]], cfg, cluster_of));
   }
+}
+
+// Whether two lists hold the very same entities, in the same order (a write shares the entities
+// it does not touch, so this is how a build tells "unchanged" without comparing contents).
+template <typename T>
+bool same_entities(const config::SharedList<T>& a, const config::SharedList<T>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a.shared(i) != b.shared(i)) return false;
+  }
+  return true;
+}
+
+// The previous snapshot's compiled routes whose chains and handler the new one may share, by
+// route entity: none when the plugins changed (they decide which filters run) or the entities
+// filters read when they are made (key_auth indexes credentials and consumers); also none across
+// a file reload, which reads every entity afresh.
+std::unordered_map<const config::RouteConfig*, const CompiledRoute*> reusable_routes(
+    const Snapshot* previous, const config::Config& cfg) {
+  std::unordered_map<const config::RouteConfig*, const CompiledRoute*> reusable;
+  if (previous == nullptr || !same_entities(previous->config.plugins, cfg.plugins) ||
+      !same_entities(previous->config.credentials, cfg.credentials) ||
+      !same_entities(previous->config.consumers, cfg.consumers)) {
+    return reusable;
+  }
+  reusable.reserve(previous->routes.size());
+  for (const CompiledRoute& route : previous->routes) reusable.emplace(route.config, &route);
+  return reusable;
 }
 
 }  // namespace
@@ -118,18 +154,25 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
   std::unordered_map<std::string_view, std::size_t> cluster_of;
   for (std::size_t i = 0; i < cfg.upstreams.size(); ++i)
     cluster_of.emplace(cfg.upstreams[i].name, i);
+  const auto reusable = reusable_routes(previous, cfg);
   snapshot->routes.reserve(cfg.routes.size());
   for (const auto& route : cfg.routes) {
     CompiledRoute compiled;
     compiled.config = &route;
-    compile_arms(route, cfg, cluster_of, catalog, compiled);
+    const auto found = reusable.find(&route);
+    const CompiledRoute* kept = found != reusable.end() ? found->second : nullptr;
+    compile_arms(route, cfg, cluster_of, catalog, kept, compiled);
     if (route.fallback.enabled) {
       if (const auto found = cluster_of.find(route.fallback.upstream); found != cluster_of.end()) {
         compiled.fallback_cluster_index = found->second;
       }
     }
     compiled.rewrite = proxy::PathRewrite::compile(route);
-    if (route.handler) compiled.handler = handlers::make_handler(*route.handler, cfg);
+    if (route.handler) {
+      compiled.handler = kept != nullptr ? kept->handler
+                                         : std::shared_ptr<const pipeline::Handler>(
+                                               handlers::make_handler(*route.handler, cfg));
+    }
     compiled.max_body_bytes = route.max_body_bytes.value_or(cfg.server.limits.max_body_bytes);
     compiled.max_buffered_body_bytes =
         std::min(route.max_buffered_body_bytes, compiled.max_body_bytes);

@@ -41,10 +41,13 @@ struct CompiledRoute {
   std::optional<std::size_t> fallback_cluster_index;  // the route's fallback upstream, if any
   proxy::PathRewrite rewrite;
   // The filter chains of the arms: one per distinct filter list (arms whose upstreams have the
-  // same plugins share one). Never resized after the arms point into it.
-  std::vector<pipeline::FilterChain> chains;
+  // same plugins share one). Shared with the next snapshot when the change leaves the route, the
+  // plugins and the entities filters read (credentials, consumers) alone: filter state such as
+  // a forward_auth cache then survives the change, and a write costs O(changed routes) chains.
+  std::vector<std::shared_ptr<const pipeline::FilterChain>> chains;
   // Set when the gateway answers the route itself (config `handler`); then it has no upstream.
-  std::unique_ptr<const pipeline::Handler> handler;
+  // Shared with the next snapshot while the route entity is the same.
+  std::shared_ptr<const pipeline::Handler> handler;
   std::uint64_t max_body_bytes = 0;
   std::uint64_t max_buffered_body_bytes = 0;  // bodies filters hold whole
 };

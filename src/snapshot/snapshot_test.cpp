@@ -184,6 +184,46 @@ TEST(Snapshot, ARebuildKeepsTheLiveStateOfTargetsThatStay) {
   EXPECT_NE(second->clusters[1].state, before.state);
 }
 
+TEST(Snapshot, AChangeSharesTheChainsAndHandlersOfRoutesItLeavesAlone) {
+  const Catalog catalog;
+  std::vector<std::string> warnings;
+  const std::string text = std::string(kConfig) + R"(
+[[routes]]
+name = "local"
+match = { path = "/local" }
+handler = { name = "static", status = 204 }
+)";
+  const auto first = build_snapshot(load(catalog, text), 1, nullptr, catalog, warnings);
+  // An admin write: the same entities, but route "tuned" replaced by an edited copy.
+  config::Config next = first->config;
+  config::RouteConfig edited = next.routes[1];
+  edited.timeout = config::Duration{3'000};
+  next.routes.replace(1, std::make_shared<const config::RouteConfig>(std::move(edited)));
+  const auto second = build_snapshot(next, 2, first.get(), catalog, warnings);
+  EXPECT_EQ(second->routes[0].chains[0], first->routes[0].chains[0]) << "untouched: shared";
+  EXPECT_EQ(second->routes[2].handler, first->routes[2].handler);
+  EXPECT_NE(second->routes[1].chains[0], first->routes[1].chains[0]) << "edited: made anew";
+  EXPECT_EQ(second->routes[1].arms[0].timeout, config::Duration{3'000});
+  EXPECT_EQ(second->routes[0].arms[0].chain, second->routes[0].chains[0].get());
+
+  // A new credential may change what key_auth filters know: every chain is made anew.
+  config::Config with_credential = second->config;
+  config::CredentialConfig credential;
+  credential.consumer = "nobody";
+  with_credential.credentials.push_back(credential);
+  const auto third = build_snapshot(with_credential, 3, second.get(), catalog, warnings);
+  EXPECT_NE(third->routes[0].chains[0], second->routes[0].chains[0]);
+  EXPECT_NE(third->routes[2].handler, second->routes[2].handler);
+
+  // So does a plugin change, and a file reload (every entity read afresh).
+  config::Config without_plugin = third->config;
+  without_plugin.plugins.erase(0);
+  const auto fourth = build_snapshot(without_plugin, 4, third.get(), catalog, warnings);
+  EXPECT_NE(fourth->routes[0].chains[0], third->routes[0].chains[0]);
+  const auto reloaded = build_snapshot(load(catalog, text), 5, fourth.get(), catalog, warnings);
+  EXPECT_NE(reloaded->routes[0].chains[0], fourth->routes[0].chains[0]);
+}
+
 // kConfig plus a third upstream without plugins and a split among the three.
 std::string with_split() {
   return std::string(kConfig) + R"(
