@@ -513,7 +513,8 @@ match = { paths = [{ template = "/u/{id}" }, { regex = "/v/(?P<oid>[0-9]+)" }] }
 )toml");
   expect_errors(one_misses, {one_misses.at("upstream = \"hashed\"", "\"hashed\"") +
                              ": route 'both' uses upstream 'hashed', which hashes on path "
-                             "parameter 'id'; the route's path_template must capture {id}"});
+                             "parameter 'id'; path 1 ('/v/(?P<oid>[0-9]+)') of the route does "
+                             "not capture {id}"});
 }
 
 }  // namespace

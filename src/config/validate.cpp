@@ -418,15 +418,21 @@ void Validator::hash_param_captured(const RouteConfig& route, const UpstreamConf
   }
   // The parameter is taken from the path that matched; a path without it would make every
   // request it matches hash alike.
-  const bool captured =
-      std::all_of(route.match.paths.begin(), route.match.paths.end(),
-                  [&](const PathMatch& entry) { return captures(entry, upstream->hash_on.name); });
-  if (!captured) {
-    error(path, route.position,
-          "route '" + route.name + "' uses upstream '" + upstream->name +
-              "', which hashes on path parameter '" + upstream->hash_on.name +
-              "'; the route's path_template must capture {" + upstream->hash_on.name + "}");
-  }
+  const auto& paths = route.match.paths;
+  const auto missing = std::find_if(paths.begin(), paths.end(), [&](const PathMatch& entry) {
+    return !captures(entry, upstream->hash_on.name);
+  });
+  if (missing == paths.end()) return;
+  const std::string param = "{" + upstream->hash_on.name + "}";
+  // One path that is not a regex: a template is what captures, so say that.
+  const std::string fix =
+      paths.size() == 1 && missing->kind != PathMatchKind::regex
+          ? "the route's path_template must capture " + param
+          : describe_path(route.match, static_cast<std::size_t>(missing - paths.begin())) +
+                " does not capture " + param;
+  error(path, route.position,
+        "route '" + route.name + "' uses upstream '" + upstream->name +
+            "', which hashes on path parameter '" + upstream->hash_on.name + "'; " + fix);
 }
 
 void Validator::routes(const SharedList<RouteConfig>& routes,
