@@ -31,6 +31,13 @@ RouteStats& MetricsShard::route(const std::string& name) {
   return *slot;
 }
 
+void MetricsShard::forget_route(const std::string& name) {
+  routes_.erase(name);
+  for (std::size_t f = 0; f < kFamilyCount; ++f) {
+    if (family_spec(static_cast<Family>(f)).per == CountedPer::route) families_[f].erase(name);
+  }
+}
+
 MetricsShard::MetricsShard() {
   families_.reserve(kFamilyCount);
   for (std::size_t f = 0; f < kFamilyCount; ++f) {

@@ -52,6 +52,8 @@ class FamilyCounters {
   explicit FamilyCounters(std::size_t cells_per_entity) : cells_per_entity_(cells_per_entity) {}
   // The entity's cells (cells_per_entity of them).
   CounterCell* cells(const std::string& entity);
+  // Forgets an entity's cells (pointers to them become invalid).
+  void erase(const std::string& entity) { cells_.erase(entity); }
   // Entities with cells; cells never used read 0.
   Values snapshot() const;
   static void merge(Values& into, const Values& from);
@@ -61,13 +63,17 @@ class FamilyCounters {
   std::map<std::string, std::unique_ptr<CounterCell[]>> cells_;
 };
 
-// One worker's metrics. Entries are created on the owning worker only and never removed, so a
-// scraper may walk the maps while the worker runs only if it does so on the worker's thread;
+// One worker's metrics. Entries are created and removed (forget_route) on the owning worker only,
+// so a scraper may walk the maps while the worker runs only if it does so on the worker's thread;
 // MetricsShard::snapshot() is therefore called on the worker (posted there by the admin API).
 class MetricsShard {
  public:
   MetricsShard();
   RouteStats& route(const std::string& name);
+  // Forgets the counters of a route (its stats and its cells in every per-route family): its
+  // series leave /metrics. Only once no snapshot still in use names the route.
+  void forget_route(const std::string& name);
+  std::size_t route_count() const { return routes_.size(); }
   // The cells of `family` for one upstream or route (by name); see WorkerSnapshot::count for
   // handles resolved once per snapshot.
   CounterCell* cells(Family family, const std::string& entity) {

@@ -167,6 +167,10 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   const std::vector<snapshot::CompiledRoute>* before_routes =
       current_ ? &current_->snapshot->routes : nullptr;
   std::size_t before = 0;
+  // Which routes of the current snapshot were carried over, and the names looked up instead:
+  // together they tell the deleted routes in O(changed), not a set of every name.
+  std::vector<bool> carried(before_routes != nullptr ? before_routes->size() : 0, false);
+  std::unordered_set<std::string_view> looked_up;
   next->route_stats.reserve(snapshot->routes.size());
   for (const auto& route : snapshot->routes) {
     observe::RouteStats* stats = nullptr;
@@ -175,18 +179,48 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
       for (const std::size_t at : {before, before + 1}) {
         if (at < before_routes->size() && (*before_routes)[at].config == route.config) {
           stats = current_->route_stats[at];
+          carried[at] = true;
           before = at + 1;
           break;
         }
       }
     }
-    next->route_stats.push_back(stats != nullptr ? stats : &metrics_.route(route.config->name));
+    if (stats == nullptr) {
+      stats = &metrics_.route(route.config->name);
+      looked_up.insert(route.config->name);
+    }
+    next->route_stats.push_back(stats);
   }
+  retire_deleted_routes(carried, looked_up);
   next->metrics = &metrics_;
   next->snapshot = std::move(snapshot);
   current_ = std::move(next);
+  forget_retired_routes();
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
   regexes_.prune();  // routes kept by the change keep their regex copies
+}
+
+void Worker::retire_deleted_routes(const std::vector<bool>& carried,
+                                   const std::unordered_set<std::string_view>& looked_up) {
+  // A name the new snapshot uses again (a route deleted and added back) is not retired.
+  for (RetiringRoutes& retiring : retiring_routes_) {
+    std::erase_if(retiring.names,
+                  [&](const std::string& name) { return looked_up.contains(name); });
+  }
+  RetiringRoutes deleted{current_, {}};
+  for (std::size_t i = 0; i < carried.size(); ++i) {
+    const std::string& name = current_->snapshot->routes[i].config->name;
+    if (!carried[i] && !looked_up.contains(name)) deleted.names.push_back(name);
+  }
+  if (!deleted.names.empty()) retiring_routes_.push_back(std::move(deleted));
+}
+
+void Worker::forget_retired_routes() {
+  std::erase_if(retiring_routes_, [this](const RetiringRoutes& retiring) {
+    if (!retiring.last_user.expired()) return false;  // a request still counts into them
+    for (const std::string& name : retiring.names) metrics_.forget_route(name);
+    return true;
+  });
 }
 
 std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional<std::uint64_t> key,

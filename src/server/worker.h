@@ -130,6 +130,11 @@ class Worker final : public pipeline::WorkerServices {
 
  private:
   void install(std::shared_ptr<const snapshot::Snapshot> snapshot);
+  // Notes the current snapshot's routes the next one deleted (neither carried over nor named
+  // again), and forgets the counters of those no request can reach any more.
+  void retire_deleted_routes(const std::vector<bool>& carried,
+                             const std::unordered_set<std::string_view>& looked_up);
+  void forget_retired_routes();
   awaitable<void> accept_loop(tcp_acceptor& acceptor, bool proxy_protocol);
 
   std::size_t index_;
@@ -143,6 +148,13 @@ class Worker final : public pipeline::WorkerServices {
   ScratchPool scratch_;
   SmallBlockPool small_blocks_;
   proxy::RegexCache regexes_;
+  // Routes a change deleted, with the snapshot that still named them: their counters are
+  // forgotten once no request holds that snapshot any more (see install()).
+  struct RetiringRoutes {
+    std::weak_ptr<WorkerSnapshot> last_user;
+    std::vector<std::string> names;
+  };
+  std::vector<RetiringRoutes> retiring_routes_;
   StaleCache stale_cache_;
   http::DateCache date_;
   util::FastRandom random_ = util::FastRandom::seeded();
