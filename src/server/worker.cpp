@@ -207,7 +207,9 @@ void Worker::retire_deleted_routes(const std::vector<bool>& carried,
     std::erase_if(retiring.names,
                   [&](const std::string& name) { return looked_up.contains(name); });
   }
-  RetiringRoutes deleted{current_, {}};
+  std::erase_if(replaced_snapshots_, [](const auto& snapshot) { return snapshot.expired(); });
+  replaced_snapshots_.push_back(current_);
+  RetiringRoutes deleted{replaced_snapshots_, {}};
   for (std::size_t i = 0; i < carried.size(); ++i) {
     const std::string& name = current_->snapshot->routes[i].config->name;
     if (!carried[i] && !looked_up.contains(name)) deleted.names.push_back(name);
@@ -217,7 +219,9 @@ void Worker::retire_deleted_routes(const std::vector<bool>& carried,
 
 void Worker::forget_retired_routes() {
   std::erase_if(retiring_routes_, [this](const RetiringRoutes& retiring) {
-    if (!retiring.last_user.expired()) return false;  // a request still counts into them
+    const bool in_use = std::any_of(retiring.users.begin(), retiring.users.end(),
+                                    [](const auto& snapshot) { return !snapshot.expired(); });
+    if (in_use) return false;  // a request (or a mirror copy) may still count into them
     for (const std::string& name : retiring.names) metrics_.forget_route(name);
     return true;
   });

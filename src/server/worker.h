@@ -148,13 +148,15 @@ class Worker final : public pipeline::WorkerServices {
   ScratchPool scratch_;
   SmallBlockPool small_blocks_;
   proxy::RegexCache regexes_;
-  // Routes a change deleted, with the snapshot that still named them: their counters are
-  // forgotten once no request holds that snapshot any more (see install()).
+  // Routes a change deleted, with every snapshot that may still name them (the one replaced and
+  // any older one a long request or a mirror copy still holds): their counters are forgotten once
+  // none of those is in use any more (see install()).
   struct RetiringRoutes {
-    std::weak_ptr<WorkerSnapshot> last_user;
+    std::vector<std::weak_ptr<WorkerSnapshot>> users;
     std::vector<std::string> names;
   };
   std::vector<RetiringRoutes> retiring_routes_;
+  std::vector<std::weak_ptr<WorkerSnapshot>> replaced_snapshots_;  // those not released yet
   StaleCache stale_cache_;
   http::DateCache date_;
   util::FastRandom random_ = util::FastRandom::seeded();
