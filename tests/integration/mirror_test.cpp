@@ -297,6 +297,44 @@ TEST(Mirror, PercentCopiesThatShareOfTheRequests) {
   EXPECT_EQ(mirrored(gateway, "orders", "failed") + mirrored(gateway, "orders", "dropped"), 0);
 }
 
+// A route with a weighted split copies every request, whichever upstream of the split served it.
+TEST(Mirror, ASplitRouteMirrorsWhicheverUpstreamServes) {
+  EchoBackend blue("blue");
+  EchoBackend green("green");
+  EchoBackend shadow("shadow");
+  Gateway gateway(
+      fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 1
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "blue"
+targets = [{ address = "{blue}" }]
+[[upstreams]]
+name = "green"
+targets = [{ address = "{green}" }]
+[[upstreams]]
+name = "shadow"
+targets = [{ address = "{shadow}" }]
+[[routes]]
+name = "split"
+upstreams = [{ name = "blue", weight = 1 }, { name = "green", weight = 1 }]
+mirror = { upstream = "shadow" }
+)",
+           {{"blue", blue.address()}, {"green", green.address()}, {"shadow", shadow.address()}}));
+  constexpr int kRequests = 40;
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_EQ(get_in_process(gateway.port(), "/p/" + std::to_string(i)).status, 200) << i;
+  }
+  EXPECT_GT(blue.received().size(), 0u);
+  EXPECT_GT(green.received().size(), 0u);
+  EXPECT_TRUE(wait_until([&] { return shadow.received().size() == kRequests; }))
+      << shadow.received().size();
+  EXPECT_TRUE(wait_until([&] { return mirrored(gateway, "split", "sent") == kRequests; }));
+}
+
 // Through the admin API: a route written with a mirror copies at once; its mirror upstream cannot
 // be deleted while the route uses it; the export keeps the mirror and passes `apigw check`.
 TEST(Mirror, AdminWrittenMirrorsWorkAndHoldTheirUpstream) {
