@@ -181,11 +181,11 @@ void convert_split(TableReader& reader, RouteConfig& route) {
 RouteConfig convert_route(const toml::table& table, const std::string& path,
                           const FilterCatalog& filters, LoadContext& ctx) {
   RouteConfig route;
-  TableReader reader(
-      table, path,
-      {"id", "name", "tags", "match", "upstream", "upstreams", "sticky", "handler", "rewrite",
-       "timeout", "max_body_bytes", "max_buffered_body_bytes", "retry", "fallback", "filters"},
-      ctx);
+  TableReader reader(table, path,
+                     {"id", "name", "tags", "match", "upstream", "upstreams", "sticky", "handler",
+                      "rewrite", "timeout", "max_body_bytes", "max_buffered_body_bytes", "retry",
+                      "fallback", "mirror", "filters"},
+                     ctx);
   route.position = reader.position();
   reader.read_string("name", route.name, Presence::required);
   convert_meta(reader, "routes", route.name, route.meta);
@@ -218,6 +218,9 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   }
   if (const auto* fallback = reader.read_table("fallback")) {
     route.fallback = convert_fallback(*fallback, reader.path_of("fallback"), ctx);
+  }
+  if (const auto* mirror = reader.read_table("mirror")) {
+    route.mirror = convert_mirror(*mirror, reader.path_of("mirror"), ctx);
   }
   if (const auto* list = reader.find("filters")) {
     for_each_table(*list, "filters", reader.path_of("filters"), ctx,

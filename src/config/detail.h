@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -157,6 +158,8 @@ std::vector<RouteConfig> convert_routes(const toml::node& routes, const FilterCa
                                         LoadContext& ctx);
 // [routes.match] (convert_route_match.cpp).
 RouteMatch convert_match(const toml::table& table, const std::string& path, LoadContext& ctx);
+// A route's `mirror` table (convert_mirror.cpp).
+MirrorConfig convert_mirror(const toml::table& table, const std::string& path, LoadContext& ctx);
 StoreConfig convert_store(const toml::table& table, LoadContext& ctx);
 // [redis] (convert_redis.cpp): the URL split into its parts, every value checked.
 RedisConfig convert_redis(const toml::table& table, LoadContext& ctx);
@@ -181,6 +184,13 @@ void replace_entities(toml::table& root, const std::vector<Entity>& entities, Lo
 // the entities (see EntityNames); null: the config's own.
 void validate_entities(const Config& config, const ValuePositions& positions,
                        std::vector<ConfigError>& errors, const EntityNames* names = nullptr);
+
+// The checks of a route's `mirror` (validate_mirror.cpp): `route_path` is "routes.N"; references
+// resolve among `known_upstreams`, whose names (`upstream_names`) give did-you-mean hints.
+void validate_mirror(const RouteConfig& route, const std::string& route_path,
+                     const std::unordered_set<std::string_view>& known_upstreams,
+                     const std::vector<std::string>& upstream_names,
+                     const ValuePositions& positions, std::vector<ConfigError>& errors);
 
 // Checks the converted config as a whole: names, references, addresses, ranges, templates.
 void validate(const Config& config, const ValuePositions& positions,

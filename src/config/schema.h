@@ -293,6 +293,15 @@ struct UpstreamWeight {
   std::uint32_t weight = 1;  // 0-1000; an arm of weight 0 gets nothing
 };
 
+// Copies of a route's requests sent to a shadow upstream, fire and forget: the client's answer
+// never waits for them (docs/configuration.md, "Mirroring"). Off unless the route has `mirror`.
+struct MirrorConfig {
+  std::string upstream;
+  double percent = 100;                      // share of the route's requests copied, 0-100
+  std::uint64_t max_body_bytes = 64 * 1024;  // larger bodies, or bodies still streaming: not copied
+  Duration timeout{2'000};                   // from taking a connection to the response's end
+};
+
 struct RouteConfig {
   std::string name;
   RouteMatch match;
@@ -311,6 +320,7 @@ struct RouteConfig {
   std::uint64_t max_buffered_body_bytes = 1 << 20;
   RetryConfig retry;
   FallbackConfig fallback;
+  std::optional<MirrorConfig> mirror;
   std::vector<FilterRef> filters;
   EntityMeta meta;
   SourcePosition position;

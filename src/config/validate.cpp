@@ -514,6 +514,7 @@ void Validator::routes(const SharedList<RouteConfig>& routes,
         }
       }
     }
+    validate_mirror(route, path, known_upstreams, upstream_names, positions_, errors_);
     const RetryConfig& retry = route.retry;
     if (retry.attempts < 1 || retry.attempts > 10) {
       error(path + ".retry.attempts", route.position,

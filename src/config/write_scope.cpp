@@ -50,6 +50,10 @@ std::vector<EntityReference> references_of(const Entity& entity) {
           fallback != nullptr && fallback->is_object()) {
         add_reference(fallback->get_object(), "upstream", EntityKind::upstream, references);
       }
+      if (const json::value* mirror = object.if_contains("mirror");
+          mirror != nullptr && mirror->is_object()) {
+        add_reference(mirror->get_object(), "upstream", EntityKind::upstream, references);
+      }
       break;
     case EntityKind::plugin:
       add_reference(object, "route", EntityKind::route, references);

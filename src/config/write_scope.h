@@ -27,9 +27,9 @@ namespace apigw::config {
 // One reference: the kind and name of the entity named.
 using EntityReference = std::pair<EntityKind, std::string>;
 
-// What an entity's body names: a route its upstream (or those of its split) and fallback
-// upstream; a plugin its route or upstream; a rate limit its route and consumer; a credential its
-// consumer.
+// What an entity's body names: a route its upstream (or those of its split), fallback upstream
+// and mirror upstream; a plugin its route or upstream; a rate limit its route and consumer; a
+// credential its consumer.
 std::vector<EntityReference> references_of(const Entity& entity);
 
 // references_of() for every entity of a set, remembered across writes: a body is parsed again

@@ -41,6 +41,13 @@ const std::array<FamilySpec, kFamilyCount>& families() {
        CountedPer::upstream,
        {""},
        0},
+      // Every result shows from the route's first snapshot on (Worker::install makes the cells).
+      {"apigw_mirror_requests_total",
+       "Requests a route's mirror sampled, by what became of their copy.",
+       CountedPer::route,
+       {",result=\"sent\"", ",result=\"failed\"", ",result=\"dropped\"",
+        ",result=\"skipped_body\""},
+       4},
   }};
   return kFamilies;
 }

@@ -20,8 +20,9 @@ enum class Family : std::uint8_t {
   breaker_transitions,  // per upstream; cell: BreakerTransition
   fallbacks,            // per route; cell: FallbackKind
   split_picks,          // per upstream; cell: SplitPick
+  mirrors,              // per route; cell: MirrorResult
 };
-inline constexpr std::size_t kFamilyCount = 6;
+inline constexpr std::size_t kFamilyCount = 7;
 
 enum class ConnectError : std::uint8_t { failed };
 // Tries after a failed one (docs/resilience.md): retries made or refused by the retry budget, and
@@ -40,6 +41,11 @@ enum class BreakerTransition : std::uint8_t {
 enum class FallbackKind : std::uint8_t { stale, upstream, static_response };
 // A route's weighted split sent a request to the upstream.
 enum class SplitPick : std::uint8_t { picked };
+// What became of a request the route's `mirror` sampled: copied and answered by the mirror (any
+// status), failed (no usable target, connect, reset, timeout, invalid answer), dropped (the
+// worker's mirror queue was full) or not copied because its body was not whole in memory or was
+// over the mirror's max_body_bytes.
+enum class MirrorResult : std::uint8_t { sent, failed, dropped, skipped_body };
 
 enum class CountedPer : std::uint8_t { upstream, route };
 

@@ -194,6 +194,7 @@ TEST(Metrics, HelpAndTypeAppearOncePerFamilyBeforeItsSamples) {
       {"apigw_upstream_breaker_transitions_total", "counter"},
       {"apigw_fallbacks_total", "counter"},
       {"apigw_upstream_split_picks_total", "counter"},
+      {"apigw_mirror_requests_total", "counter"},
       {"apigw_active_connections", "gauge"},
       {"apigw_config_version", "gauge"},
       {"apigw_config_reloads_total", "counter"},
@@ -237,7 +238,30 @@ TEST(Metrics, EmptyValuesStillRenderEveryFamily) {
   EXPECT_TRUE(has_line(text, R"(apigw_config_reloads_total{result="ok"} 0)")) << text;
   EXPECT_TRUE(has_line(text, R"(apigw_config_reloads_total{result="failed"} 0)")) << text;
   EXPECT_TRUE(has_line(text, "apigw_workers 0")) << text;
-  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 13) << text;
+  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 14) << text;
+}
+
+// A route's mirror results all show once the route has cells (a worker makes them when a
+// snapshot with the mirror is installed), so a dashboard sees 0 rather than no series.
+TEST(Metrics, MirrorResultsShowAtZeroAndMergeAcrossWorkers) {
+  MetricsShard a;
+  MetricsShard b;
+  a.cells(Family::mirrors, "orders");
+  b.cell(Family::mirrors, "orders", MirrorResult::dropped).add(3);
+  b.cell(Family::mirrors, "orders", MirrorResult::sent).add(2);
+  a.cell(Family::mirrors, "orders", MirrorResult::sent).add(1);
+  MetricsShard::Values merged = a.snapshot();
+  merged.merge(b.snapshot());
+  const std::string text = render(merged);
+  EXPECT_TRUE(has_line(text, R"(apigw_mirror_requests_total{route="orders",result="sent"} 3)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_mirror_requests_total{route="orders",result="failed"} 0)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_mirror_requests_total{route="orders",result="dropped"} 3)"))
+      << text;
+  EXPECT_TRUE(
+      has_line(text, R"(apigw_mirror_requests_total{route="orders",result="skipped_body"} 0)"))
+      << text;
 }
 
 TEST(Metrics, RetriesMergeByUpstreamAndResult) {

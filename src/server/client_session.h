@@ -78,6 +78,8 @@ class ClientSession final : public Expirable {
   std::size_t route_index() const { return route_index_; }
   // Which of that route's paths matched (its rewrite may depend on it).
   std::size_t matched_path() const { return matched_path_; }
+  // The snapshot the request started with, and this worker's resources for it.
+  const std::shared_ptr<WorkerSnapshot>& serving() const { return serving_; }
   // abort() was called: no retry, no next request.
   bool aborted() const { return aborted_; }
   // The upstream connection a deadline must close (null: none).

@@ -90,6 +90,7 @@ awaitable<bool> ProxyExchange::run() {
     if (buffered != UpstreamOutcome::ok) co_return co_await reply_for(buffered);
   }
 
+  if (route_.mirror && !is_fallback_) mirror_request();
   co_return co_await proxy();
 }
 
@@ -246,6 +247,12 @@ std::optional<std::uint64_t> ProxyExchange::balancing_key() const {
 }
 
 void ProxyExchange::build_upstream_head(const proxy::Target& target) {
+  session_.scratch().output.clear();
+  write_upstream_head(*cluster_.config, target, session_.scratch().output);
+}
+
+void ProxyExchange::write_upstream_head(const config::UpstreamConfig& upstream,
+                                        const proxy::Target& target, std::string& out) {
   const http::RequestHead& head = session_.scratch().head;
   std::string& path = session_.scratch().upstream_path;
   path.clear();
@@ -259,7 +266,7 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
 
   proxy::UpstreamRequestInfo info;
   info.path_and_query = path;
-  switch (cluster_.config->host_header) {
+  switch (upstream.host_header) {
     case config::HostHeaderMode::preserve:
       info.host = head.host.empty() ? std::string_view(target.address) : head.host;
       break;
@@ -267,7 +274,7 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
       info.host = target.address;
       break;
     case config::HostHeaderMode::fixed:
-      info.host = cluster_.config->host_header_value;
+      info.host = upstream.host_header_value;
       break;
   }
   info.original_host = head.host;
@@ -275,8 +282,7 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
   info.request_id = context_.request_id;
   if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
   if (context_.request_body_buffered) info.body_length = context_.request_body.size();
-  session_.scratch().output.clear();
-  proxy::write_upstream_request_head(head, info, session_.scratch().output);
+  proxy::write_upstream_request_head(head, info, out);
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {

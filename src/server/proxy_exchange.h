@@ -35,6 +35,12 @@ class ProxyExchange {
 
  private:
   void build_upstream_head(const proxy::Target& target);
+  // Appends the request head as `upstream`'s `target` gets it (rewritten path, filter edits).
+  void write_upstream_head(const config::UpstreamConfig& upstream, const proxy::Target& target,
+                           std::string& out);
+  // proxy_mirror.cpp: queues a copy of the request for the route's mirror, if sampled and its
+  // body is whole in memory; never waits.
+  void mirror_request();
   // The request's consistent-hash key (upstream's hash_on), if its balancer uses one and the
   // request has it.
   std::optional<std::uint64_t> balancing_key() const;

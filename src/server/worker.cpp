@@ -23,7 +23,8 @@ Worker::Worker(std::size_t index, observe::AccessLogQueue* access_log)
     : index_(index),
       context_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
       sweeper_(context_),
-      access_log_(access_log) {}
+      access_log_(access_log),
+      mirrors_(context_, sweeper_) {}
 
 Worker::~Worker() {
   stop();
@@ -34,6 +35,7 @@ Worker::~Worker() {
   acceptors_.clear();
   std::vector<ClientSession*> sessions(sessions_.begin(), sessions_.end());
   for (ClientSession* session : sessions) session->abort();
+  mirrors_.abort();
   sweeper_.stop();
   if (http_client_) http_client_->close_idle();
   if (redis_) redis_->close();
@@ -194,6 +196,11 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   retire_deleted_routes(carried, looked_up);
   next->metrics = &metrics_;
   next->snapshot = std::move(snapshot);
+  // A route's mirror counters show, at zero, from the first snapshot that has its mirror.
+  const auto& routes = next->snapshot->routes;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    if (routes[i].mirror) next->count(observe::Family::mirrors, i, observe::MirrorResult::sent);
+  }
   current_ = std::move(next);
   forget_retired_routes();
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });

@@ -22,6 +22,7 @@
 #include "server/asio.h"
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
+#include "server/mirror_sender.h"
 #include "server/request_scratch.h"
 #include "server/stale_cache.h"
 #include "server/upstream_pool.h"
@@ -103,6 +104,8 @@ class Worker final : public pipeline::WorkerServices {
   StaleCache& stale_cache() { return stale_cache_; }
   // This worker's copies of the routes' regexes (the router matches with them).
   proxy::RegexCache& regexes() { return regexes_; }
+  // Sends the copies of requests that routes mirror.
+  MirrorSender& mirrors() { return mirrors_; }
   // The outbound HTTP client of filters and handlers (made on first use).
   store::http::HttpClient& http_client() override;
   // Made at start() from the first snapshot's [redis]; a reload that changes [redis] takes
@@ -173,6 +176,8 @@ class Worker final : public pipeline::WorkerServices {
   std::unordered_map<std::string, std::shared_ptr<TargetPool>> pools_;
   std::unordered_set<ClientSession*> sessions_;
   bool draining_ = false;
+  // After pools_: queued jobs hold snapshots, and so pools, until it is destroyed.
+  MirrorSender mirrors_;
 };
 
 }  // namespace apigw::server

@@ -1,11 +1,28 @@
 #include "snapshot/snapshot.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string_view>
 #include <unordered_map>
 
 namespace apigw::snapshot {
+namespace {
+
+std::optional<RouteMirror> compile_mirror(
+    const config::MirrorConfig& mirror,
+    const std::unordered_map<std::string_view, std::size_t>& cluster_of) {
+  const auto found = cluster_of.find(mirror.upstream);
+  if (found == cluster_of.end()) return std::nullopt;  // refused at load
+  RouteMirror out;
+  out.cluster_index = found->second;
+  out.per_million = static_cast<std::uint32_t>(std::llround(mirror.percent * 10'000));
+  out.max_body_bytes = mirror.max_body_bytes;
+  out.timeout = mirror.timeout;
+  return out;
+}
+
+}  // namespace
 
 namespace {
 
@@ -167,6 +184,7 @@ std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint6
         compiled.fallback_cluster_index = found->second;
       }
     }
+    if (route.mirror) compiled.mirror = compile_mirror(*route.mirror, cluster_of);
     compiled.rewrite = proxy::PathRewrite::compile(route);
     if (route.handler) {
       compiled.handler = kept != nullptr ? kept->handler

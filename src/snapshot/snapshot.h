@@ -31,6 +31,14 @@ struct RouteArm {
   config::Duration timeout{};                    // route override or the upstream's request_timeout
 };
 
+// Where and how much of a route's traffic is copied (config `mirror`; server/mirror_sender.h).
+struct RouteMirror {
+  std::size_t cluster_index = 0;
+  std::uint32_t per_million = 0;  // requests copied per million
+  std::uint64_t max_body_bytes = 0;
+  config::Duration timeout{};
+};
+
 struct CompiledRoute {
   const config::RouteConfig* config = nullptr;
   std::vector<RouteArm> arms;
@@ -50,6 +58,7 @@ struct CompiledRoute {
   std::shared_ptr<const pipeline::Handler> handler;
   std::uint64_t max_body_bytes = 0;
   std::uint64_t max_buffered_body_bytes = 0;  // bodies filters hold whole
+  std::optional<RouteMirror> mirror;
 };
 
 struct Snapshot {

@@ -280,5 +280,22 @@ TEST(Snapshot, TheCatalogRefusesUnknownFiltersAndBadFilterSettings) {
   EXPECT_FALSE(result.config) << "the headers filter checks its own settings";
 }
 
+TEST(Snapshot, AMirroredRouteKnowsItsMirrorUpstreamAndShare) {
+  const Catalog catalog;
+  std::vector<std::string> warnings;
+  const std::string text =
+      replaced(kConfig, "upstream = \"spare\"\n",
+               "upstream = \"spare\"\nmirror = { upstream = \"api\", percent = 0.5, "
+               "max_body_bytes = \"8KiB\", timeout = \"300ms\" }\n");
+  const auto snapshot = build_snapshot(load(catalog, text), 1, nullptr, catalog, warnings);
+  ASSERT_TRUE(snapshot->routes[0].mirror);
+  const RouteMirror& mirror = *snapshot->routes[0].mirror;
+  EXPECT_EQ(mirror.cluster_index, 0u);
+  EXPECT_EQ(mirror.per_million, 5'000u) << "0.5 %";
+  EXPECT_EQ(mirror.max_body_bytes, 8u * 1024);
+  EXPECT_EQ(mirror.timeout, config::Duration{300});
+  EXPECT_FALSE(snapshot->routes[1].mirror) << "off unless configured";
+}
+
 }  // namespace
 }  // namespace apigw::snapshot
