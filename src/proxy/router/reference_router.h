@@ -61,8 +61,7 @@ inline std::string percent_decoded(std::string_view text) {
   return out;
 }
 
-// Every value the request has under `name` for this kind of predicate; nullopt inside means
-// "absent" is all that can be said (no occurrence).
+// Every value the request has under `name` for this kind of predicate; none: the name is absent.
 inline std::vector<std::string> header_values(const std::vector<http::Header>& headers,
                                               std::string_view name) {
   std::vector<std::string> values;
@@ -89,24 +88,12 @@ inline std::vector<std::string> query_values(std::string_view query, std::string
   return values;
 }
 
+// Cookie parsing is not the router's (http::cookie_value, tested with message.cpp): only the first
+// cookie of a name counts.
 inline std::vector<std::string> cookie_values(const std::vector<http::Header>& headers,
                                               std::string_view name) {
-  for (const auto& header : headers) {
-    if (lowered(header.name) != "cookie") continue;
-    std::string_view rest = header.value;
-    while (!rest.empty()) {
-      const std::size_t end = rest.find(';');
-      std::string_view pair = rest.substr(0, end);
-      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-      while (!pair.empty() && (pair.front() == ' ' || pair.front() == '\t')) pair.remove_prefix(1);
-      while (!pair.empty() && (pair.back() == ' ' || pair.back() == '\t')) pair.remove_suffix(1);
-      const std::size_t equals = pair.find('=');
-      if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
-        return {std::string(pair.substr(equals + 1))};  // only the first cookie of a name counts
-      }
-    }
-  }
-  return {};
+  const auto value = http::cookie_value(headers, name);
+  return value ? std::vector<std::string>{std::string(*value)} : std::vector<std::string>{};
 }
 
 inline bool holds(const config::ValuePredicate& predicate, const std::vector<std::string>& values) {
