@@ -83,12 +83,11 @@ bool Gateway::start() {
   const config::ServerConfig& server = initial_config_.server;
   std::vector<server::tcp::endpoint> endpoints;
   std::vector<bool> proxy_protocol;
-  for (const auto& address : server.listen) {
-    proxy_protocol.push_back(std::find(server.proxy_protocol.begin(), server.proxy_protocol.end(),
-                                       address) != server.proxy_protocol.end());
+  for (const auto& listener : server.listeners) {
+    proxy_protocol.push_back(listener.proxy_protocol);
     server::tcp::endpoint endpoint;
-    if (!proxy::parse_listen_address(address, endpoint)) {
-      util::log_error("invalid listen address '" + address + "'");
+    if (!proxy::parse_listen_address(listener.address, endpoint)) {
+      util::log_error("invalid listen address '" + listener.address + "'");
       return false;
     }
     endpoints.push_back(endpoint);

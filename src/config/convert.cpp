@@ -24,6 +24,7 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
   if (const auto* server = reader.read_table("server")) {
     config.server = convert_server(*server, ctx);
   }
+  add_shorthand_listeners(config.server);
   if (const auto* admin = reader.read_table("admin")) {
     config.admin = convert_admin(*admin, ctx);
   }

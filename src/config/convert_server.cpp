@@ -66,6 +66,21 @@ ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
   return server;
 }
 
+void add_shorthand_listeners(ServerConfig& server) {
+  std::vector<ListenerConfig> listeners;
+  listeners.reserve(server.listen.size() + server.listeners.size());
+  for (const auto& address : server.listen) {
+    ListenerConfig listener;
+    listener.address = address;
+    listener.proxy_protocol = std::find(server.proxy_protocol.begin(), server.proxy_protocol.end(),
+                                        address) != server.proxy_protocol.end();
+    listener.position = server.position;
+    listeners.push_back(std::move(listener));
+  }
+  for (auto& listener : server.listeners) listeners.push_back(std::move(listener));
+  server.listeners = std::move(listeners);
+}
+
 AdminConfig convert_admin(const toml::table& table, LoadContext& ctx) {
   AdminConfig admin;
   TableReader reader(table, "admin", {"listen", "token"}, ctx);

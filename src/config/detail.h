@@ -151,6 +151,9 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
 // (convert_entities.cpp), and the id and tags every entity table may carry.
 // The sections, each in its convert_*.cpp.
 ServerConfig convert_server(const toml::table& table, LoadContext& ctx);
+// Puts a listener for each `listen` entry (with its proxy_protocol flag) before the
+// [[server.listeners]] tables, so that the gateway binds one list.
+void add_shorthand_listeners(ServerConfig& server);
 AdminConfig convert_admin(const toml::table& table, LoadContext& ctx);
 UpstreamConfig convert_upstream(const toml::table& table, const std::string& path,
                                 LoadContext& ctx);

@@ -52,8 +52,71 @@ struct AccessLogConfig {
   std::string path = "/dev/stdout";  // JSON lines; "/dev/stdout" or a file path
 };
 
+// One certificate of a TLS listener ([[server.listeners.tls.certificates]]).
+struct TlsCertificateConfig {
+  std::string cert;  // PEM file: the leaf first, then its chain
+  std::string key;   // PEM file: the leaf's private key (RSA or ECDSA)
+  // Server names (SNI) it serves: exact DNS names or "*.example.com" (one label). Empty: the
+  // certificate's subjectAltName DNS names (its CN when it has none).
+  std::vector<std::string> names;
+  // Served when the client sends no SNI or one no certificate names (else the first certificate).
+  bool is_default = false;  // key "default"
+  // DER OCSP response stapled to handshakes while it is current ("": no stapling); reloaded with
+  // the certificate (operators refresh it with `openssl ocsp` or their ACME client's hook).
+  std::string ocsp_response;
+  SourcePosition position;
+};
+
+// TLS termination on a listener ([server.listeners.tls]); docs/tls.md. Defaults: Mozilla's
+// "intermediate" profile.
+struct ListenerTlsConfig {
+  enum class Version { tls1_2, tls1_3 };
+  Version min_version = Version::tls1_2;  // "1.2" | "1.3"; the maximum is always TLS 1.3
+  // TLS 1.2 cipher list (OpenSSL syntax) and TLS 1.3 cipher suites; the client's order wins.
+  std::string ciphers =
+      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+      "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+      "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+  std::string ciphersuites =
+      "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+  std::string groups = "X25519:prime256v1:secp384r1";
+  // Session resumption by tickets (the server keeps no session cache). Keys are made in memory
+  // and rotated every ticket_key_rotation; a ticket stays valid for two rotations.
+  bool session_tickets = true;
+  Duration ticket_key_rotation{12 * 3600 * 1000};
+  // Keys shared by a cluster instead (80 bytes each: name, HMAC and AES keys, as NGINX's
+  // ssl_session_ticket_key); the first encrypts, all decrypt. Reloaded with the certificates.
+  std::string ticket_key_file;
+  Duration handshake_timeout{10'000};
+  // Client certificates (mTLS): none | optional (verified when sent) | require.
+  enum class ClientAuth { none, optional, require };
+  ClientAuth client_auth = ClientAuth::none;
+  std::string client_ca_file;  // PEM bundle the client certificates must chain to
+  std::uint32_t client_verify_depth = 3;
+  // What the upstream learns of a verified client certificate: nothing, or its subject in
+  // X-Client-Cert-Subject (RFC 2253). A client's own X-Client-Cert-Subject is always removed.
+  enum class ForwardClientCert { none, subject };
+  ForwardClientCert forward_client_cert = ForwardClientCert::none;
+  std::vector<TlsCertificateConfig> certificates;
+  SourcePosition position;
+};
+
+// One address the gateway accepts client connections on: each `listen` entry, then each
+// [[server.listeners]] table, in that order.
+struct ListenerConfig {
+  std::string address;  // "host:port" or "[v6]:port"
+  bool proxy_protocol = false;
+  std::optional<ListenerTlsConfig> tls;  // absent: plain HTTP
+  SourcePosition position;
+};
+
 struct ServerConfig {
-  std::vector<std::string> listen{"127.0.0.1:8080"};  // "host:port" or "[v6]:port"
+  // Plain listeners, as written ("host:port" or "[v6]:port"). Defaults to 127.0.0.1:8080 when
+  // neither `listen` nor [[server.listeners]] is given.
+  std::vector<std::string> listen{"127.0.0.1:8080"};
+  // Every listener: `listen` entries first, then [[server.listeners]] tables. What the gateway
+  // binds; filled by the loader.
+  std::vector<ListenerConfig> listeners;
   // Peers (CIDR blocks) whose X-Forwarded-For is believed: for their requests the client is the
   // rightmost address in it that is not itself trusted. Empty: the client is always the peer.
   std::vector<std::string> trusted_proxies;
