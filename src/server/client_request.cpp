@@ -216,10 +216,10 @@ awaitable<pipeline::Verdict> ClientSession::await_io(Resume resume) {
   // socket turns readable with nothing to read), so its I/O is cancelled rather than finished for
   // nobody. `watching` outlives the session if the wait completes late; it is checked first.
   auto watching = std::make_shared<bool>(true);
-  socket_.async_wait(tcp_socket::wait_read, [this, watching](error_code ec) {
+  socket().async_wait(tcp_socket::wait_read, [this, watching](error_code ec) {
     if (!*watching || ec) return;
     char byte = 0;
-    const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    const ssize_t n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
       client_gone_ = true;
       scratch_->request.cancellation.cancel();
@@ -228,7 +228,7 @@ awaitable<pipeline::Verdict> ClientSession::await_io(Resume resume) {
   pipeline::Verdict verdict = co_await resume();
   *watching = false;
   error_code ignored;
-  socket_.cancel(ignored);
+  socket().cancel(ignored);
   clear_deadline();
   ctx.cancellation.clear();
   if (client_gone_) co_return pipeline::Verdict::stop;
@@ -280,7 +280,7 @@ awaitable<bool> ClientSession::answer(pipeline::LocalReply reply, bool keep_aliv
   proxy::write_local_reply(final_reply, info, out);
   ctx.status_sent = final_reply.status;
   expect(Phase::client_write, serving_->snapshot->config.server.timeouts.body_read);
-  auto [ec, n] = co_await write_all(socket_, net::buffer(out));
+  auto [ec, n] = co_await transport_.write_all(net::buffer(out));
   clear_deadline();
   ctx.bytes_out += n;
   finish_request();

@@ -22,7 +22,7 @@ void ClientSession::start(Worker& worker, tcp_socket socket, bool proxy_protocol
   // A client usually sends its first request right behind the handshake: read it on the spot
   // rather than wait for readiness (read_now.h); only a client that has sent nothing yet waits.
   worker.buffers().acquire(session->input_);
-  switch (read_now(session->socket_, session->input_)) {
+  switch (session->transport_.read_now(session->input_)) {
     case ReadNow::read:
       net::co_spawn(worker.context(), serve(std::move(session)), net::detached);
       return;
@@ -35,9 +35,9 @@ void ClientSession::start(Worker& worker, tcp_socket socket, bool proxy_protocol
 }
 
 ClientSession::ClientSession(Worker& worker, tcp_socket socket)
-    : worker_(worker), socket_(std::move(socket)) {
+    : worker_(worker), transport_(std::move(socket)) {
   error_code ec;
-  const auto remote = socket_.remote_endpoint(ec);
+  const auto remote = transport_.socket().remote_endpoint(ec);
   if (!ec) {
     client_ip_ = remote.address().to_string();
     if (remote.address().is_v4()) {
@@ -46,8 +46,8 @@ ClientSession::ClientSession(Worker& worker, tcp_socket socket)
       client_address_ = util::IpAddress::v6(remote.address().to_v6().to_bytes());
     }
   }
-  socket_.set_option(tcp::no_delay(true), ec);
-  socket_.non_blocking(true, ec);  // for write_all's immediate write
+  transport_.socket().set_option(tcp::no_delay(true), ec);
+  transport_.socket().non_blocking(true, ec);  // for write_all's immediate write
   worker_.sweeper().add(*this);
   worker_.add_session(*this);
   worker_.metrics().active_connections.fetch_add(1, std::memory_order_relaxed);
@@ -93,27 +93,27 @@ void ClientSession::on_deadline() {
     case Phase::upstream_exchange:
     case Phase::upstream_body:
       if (upstream_ != nullptr) upstream_->socket.close(ignored);
-      if (phase_ == Phase::upstream_body) socket_.close(ignored);
+      if (phase_ == Phase::upstream_body) socket().close(ignored);
       break;
     case Phase::client_head:
     case Phase::client_body:
-      socket_.cancel(ignored);  // still writable: a 408 goes out before we close
+      socket().cancel(ignored);  // still writable: a 408 goes out before we close
       break;
     case Phase::client_linger:
-      socket_.cancel(ignored);  // serve() sees the cancelled read and hands over to the idle wait
+      socket().cancel(ignored);  // serve() sees the cancelled read and hands over to the idle wait
       break;
     case Phase::client_write:
       // Bytes the client has not acknowledged would stay in the kernel after a plain close, up
       // to megabytes per connection for minutes (FIN-WAIT-1 against a zero window): a slow
       // reader's connection is reset instead, as NGINX's reset_timedout_connection does.
       if (int unacked = 0;
-          ::ioctl(socket_.native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
-        socket_.set_option(net::socket_base::linger(true, 0), ignored);
+          ::ioctl(socket().native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
+        socket().set_option(net::socket_base::linger(true, 0), ignored);
       }
-      socket_.close(ignored);
+      socket().close(ignored);
       break;
     case Phase::client_idle:
-      socket_.close(ignored);
+      socket().close(ignored);
       break;
     case Phase::filter_wait:
       if (scratch_) scratch_->request.cancellation.cancel();
@@ -124,7 +124,7 @@ void ClientSession::on_deadline() {
 void ClientSession::on_drain() {
   if ((phase_ == Phase::client_idle || phase_ == Phase::client_linger) && !timed_out_) {
     error_code ignored;
-    socket_.cancel(ignored);
+    socket().cancel(ignored);
   }
 }
 
@@ -163,7 +163,7 @@ void ClientSession::abort() {
   aborted_ = true;
   if (scratch_) scratch_->request.cancellation.cancel();
   error_code ignored;
-  socket_.close(ignored);
+  socket().close(ignored);
   if (upstream_ != nullptr) upstream_->socket.close(ignored);
 }
 
@@ -171,24 +171,29 @@ void ClientSession::wait_while_idle(Owner self) {
   // Nothing of the next request has arrived: hold neither a buffer nor request scratch while
   // waiting (NGINX does the same).
   ClientSession& session = *self;
+  if (session.transport_.has_buffered_input()) {
+    // TLS records OpenSSL has already read never make the socket readable again.
+    net::co_spawn(session.worker_.context(), serve(std::move(self)), net::detached);
+    return;
+  }
   session.worker_.buffers().release_if_empty(session.input_);
   session.worker_.scratch().give_back(std::move(session.scratch_));
   session.timed_out_ = false;
   session.expect(Phase::client_idle,
                  session.worker_.current()->snapshot->config.server.timeouts.idle);
-  session.socket_.async_wait(tcp_socket::wait_read,
-                             [self = std::move(self)](error_code ec) mutable {
-                               if (ec || self->worker_.draining())
-                                 return;  // closed, idle timeout or draining: `self` dies
-                               // Readable: read now, so that serve() goes on without a pass
-                               // of the queue.
-                               ClientSession& session = *self;
-                               session.worker_.buffers().acquire(session.input_);
-                               if (read_now(session.socket_, session.input_) == ReadNow::failed)
-                                 return;
-                               net::io_context& context = session.worker_.context();
-                               net::co_spawn(context, serve(std::move(self)), net::detached);
-                             });
+  session.socket().async_wait(tcp_socket::wait_read,
+                              [self = std::move(self)](error_code ec) mutable {
+                                if (ec || self->worker_.draining())
+                                  return;  // closed, idle timeout or draining: `self` dies
+                                // Readable: read now, so that serve() goes on without a pass
+                                // of the queue.
+                                ClientSession& session = *self;
+                                session.worker_.buffers().acquire(session.input_);
+                                if (session.transport_.read_now(session.input_) == ReadNow::failed)
+                                  return;
+                                net::io_context& context = session.worker_.context();
+                                net::co_spawn(context, serve(std::move(self)), net::detached);
+                              });
 }
 
 awaitable<void> ClientSession::serve(Owner self) {
@@ -218,8 +223,9 @@ awaitable<void> ClientSession::serve(Owner self) {
     }
   }
   error_code ignored;
-  session.socket_.shutdown(tcp_socket::shutdown_both, ignored);
-  session.socket_.close(ignored);
+  session.transport_.send_close_notify();
+  session.socket().shutdown(tcp_socket::shutdown_both, ignored);
+  session.socket().close(ignored);
 }
 
 awaitable<ClientSession::Linger> ClientSession::linger() {
@@ -237,10 +243,10 @@ awaitable<ClientSession::Linger> ClientSession::linger() {
   // and again after the next pass, before the connection lingers or goes idle (read_now.h).
   const auto idle = worker_.current()->snapshot->config.server.timeouts.idle;
   for (int poll = 0; poll < kReadPolls && worker_.busy(); ++poll) {
-    co_await net::post(socket_.get_executor(), use_awaitable);
+    co_await net::post(socket().get_executor(), use_awaitable);
     if (worker_.draining() || aborted_) co_return Linger::closed;
     worker_.buffers().acquire(input_);
-    switch (read_now(socket_, input_)) {
+    switch (transport_.read_now(input_)) {
       case ReadNow::read:
         co_return Linger::request;
       case ReadNow::failed:
@@ -256,7 +262,7 @@ awaitable<ClientSession::Linger> ClientSession::linger() {
   timed_out_ = false;
   expect(Phase::client_linger, std::min<std::chrono::milliseconds>(kLinger, idle));
   ++worker_.lingering();
-  auto [ec, n] = co_await socket_.async_read_some(
+  auto [ec, n] = co_await transport_.async_read_some(
       net::buffer(block.get(), SmallBlockPool::kBlockSize), use_nothrow);
   --worker_.lingering();
   clear_deadline();
@@ -303,7 +309,7 @@ awaitable<bool> ClientSession::read_request_head() {
         input_.grow(std::max<std::size_t>(input_.capacity() * 2, limits.max_header_bytes + 1024));
       }
     }
-    auto [ec, n] = co_await socket_.async_read_some(
+    auto [ec, n] = co_await transport_.async_read_some(
         net::buffer(input_.write_position(), input_.writable()), use_nothrow);
     if (ec) {
       if (timed_out_ && timed_out_in_ == Phase::client_head && !input_.empty() &&
@@ -343,13 +349,14 @@ awaitable<void> ClientSession::lingering_close() {
   // Closing with unread input makes the kernel send RST, which can destroy the error response
   // before the client reads it. Read and discard for a moment first (NGINX's lingering close).
   error_code ec;
-  socket_.shutdown(tcp_socket::shutdown_send, ec);
+  transport_.send_close_notify();
+  socket().shutdown(tcp_socket::shutdown_send, ec);
   if (ec) co_return;
   worker_.buffers().acquire(input_);
   expect(Phase::client_write, std::chrono::seconds(2));
   for (std::size_t discarded = 0; discarded < (1 << 20);) {
     input_.consume(input_.size());
-    auto [read_ec, n] = co_await socket_.async_read_some(
+    auto [read_ec, n] = co_await transport_.async_read_some(
         net::buffer(input_.write_position(), input_.writable()), use_nothrow);
     if (read_ec) break;
     discarded += n;

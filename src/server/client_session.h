@@ -13,6 +13,7 @@
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
 #include "server/request_scratch.h"
+#include "server/transport.h"
 #include "server/upstream_pool.h"
 #include "snapshot/snapshot.h"
 #include "util/request_id.h"
@@ -65,7 +66,7 @@ class ClientSession final : public Expirable {
   pipeline::RequestContext& request() { return scratch_->request; }
   RequestScratch& scratch() { return *scratch_; }
   ByteBuffer& input() { return input_; }
-  tcp_socket& socket() { return socket_; }
+  Transport& transport() { return transport_; }
   // Sets the phase and its deadline.
   void expect(Phase phase, std::chrono::milliseconds timeout);
   // Sets the deadline for one wait for request body bytes: body_read from now, and no later than
@@ -129,11 +130,12 @@ class ClientSession final : public Expirable {
   // Answers a request whose head did not parse (431, 400, 408): no filters; logged and counted.
   awaitable<void> refuse_unparsed(int status, std::string_view code, std::string_view message);
   awaitable<void> lingering_close();
+  tcp_socket& socket() { return transport_.socket(); }
   // Resets the request record for an answer to a request whose head did not parse.
   void begin_unparsed_request();
 
   Worker& worker_;
-  tcp_socket socket_;
+  Transport transport_;
   std::string client_ip_;
   util::IpAddress client_address_;  // client_ip_, parsed once per connection
   ByteBuffer input_;

@@ -39,12 +39,12 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_request_body() {
       continued = true;
       session_.expect(Phase::client_write, snapshot_.config.server.timeouts.body_read);
       auto [ec, n] =
-          co_await net::async_write(session_.socket(), net::buffer(kContinue), use_nothrow);
+          co_await session_.transport().write_all(net::buffer(kContinue));
       if (ec) co_return UpstreamOutcome::client_gone;
     }
     input.compact();
     session_.expect_body();
-    auto [ec, n] = co_await session_.socket().async_read_some(
+    auto [ec, n] = co_await session_.transport().async_read_some(
         net::buffer(input.write_position(), input.writable()), use_nothrow);
     if (ec) {
       co_return session_.timed_out() ? UpstreamOutcome::client_timeout
@@ -125,7 +125,7 @@ awaitable<bool> ProxyExchange::relay_buffered_response() {
   proxy::write_client_response_head(response_, info, out);
   context_.status_sent = response_.status;
   session_.expect(Phase::client_write, snapshot_.config.server.timeouts.body_read);
-  auto [ec, written] = co_await write_all(session_.socket(), net::buffer(out), net::buffer(body));
+  auto [ec, written] = co_await session_.transport().write_all(net::buffer(out), net::buffer(body));
   session_.clear_deadline();
   context_.bytes_out += written;
   session_.finish_request();

@@ -390,13 +390,13 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
   if (head.expect_continue && input.empty()) {
     session_.expect(Phase::client_write, timeouts.body_read);
     auto [ec, n] =
-        co_await net::async_write(session_.socket(), net::buffer(kContinue), use_nothrow);
+        co_await session_.transport().write_all(net::buffer(kContinue));
     if (ec) co_return UpstreamOutcome::client_gone;
   }
   for (;;) {
     if (input.empty()) {
       session_.expect_body();
-      auto [ec, n] = co_await session_.socket().async_read_some(
+      auto [ec, n] = co_await session_.transport().async_read_some(
           net::buffer(input.write_position(), input.writable()), use_nothrow);
       if (ec) {
         co_return session_.timed_out() ? UpstreamOutcome::client_timeout

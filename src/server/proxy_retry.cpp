@@ -101,12 +101,12 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_body_for_replay() {
     // The client waits for our go-ahead before it sends the body we want to keep.
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     auto [ec, n] =
-        co_await net::async_write(session_.socket(), net::buffer(kContinue), use_nothrow);
+        co_await session_.transport().write_all(net::buffer(kContinue));
     if (ec) co_return UpstreamOutcome::client_gone;
   }
   while (input.size() < whole) {
     session_.expect_body();
-    auto [ec, n] = co_await session_.socket().async_read_some(
+    auto [ec, n] = co_await session_.transport().async_read_some(
         net::buffer(input.write_position(), std::min(input.writable(), whole - input.size())),
         use_nothrow);
     if (ec) {
