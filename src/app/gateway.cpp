@@ -81,16 +81,17 @@ bool Gateway::start() {
   initial_config_ = std::move(**first);
 
   const config::ServerConfig& server = initial_config_.server;
-  std::vector<server::tcp::endpoint> endpoints;
-  std::vector<bool> proxy_protocol;
+  std::vector<server::ListenerSpec> listeners;
   for (const auto& listener : server.listeners) {
-    proxy_protocol.push_back(listener.proxy_protocol);
-    server::tcp::endpoint endpoint;
-    if (!proxy::parse_listen_address(listener.address, endpoint)) {
+    server::ListenerSpec spec;
+    spec.address = listener.address;
+    spec.proxy_protocol = listener.proxy_protocol;
+    spec.tls = listener.tls.has_value();
+    if (!proxy::parse_listen_address(listener.address, spec.endpoint)) {
       util::log_error("invalid listen address '" + listener.address + "'");
       return false;
     }
-    endpoints.push_back(endpoint);
+    listeners.push_back(std::move(spec));
   }
   server::tcp::endpoint admin_endpoint;
   if (!proxy::parse_listen_address(initial_config_.admin.listen, admin_endpoint)) {
@@ -109,7 +110,9 @@ bool Gateway::start() {
   }
 
   std::vector<std::string> warnings;
-  current_ = snapshot::build_snapshot(initial_config_, 1, nullptr, registry_, warnings);
+  auto first_snapshot = snapshot::build_snapshot(initial_config_, 1, nullptr, registry_, warnings);
+  if (!listener_tls_.build(server, nullptr, first_snapshot->listener_tls)) return false;
+  current_ = std::move(first_snapshot);
   resolve_schedule_.resolved_all(current_->config.upstreams, std::chrono::steady_clock::now());
   for (const auto& warning : warnings) util::log_warn(warning);
   gauges_.config_version = 1;
@@ -119,7 +122,7 @@ bool Gateway::start() {
     for (std::size_t i = 0; i < worker_count; ++i) {
       workers_.push_back(
           std::make_unique<server::Worker>(i, access_log_ ? &access_log_->queue(i) : nullptr));
-      workers_.back()->listen(endpoints, proxy_protocol);
+      workers_.back()->listen(listeners);
     }
     admin::AdminSources sources;
     sources.workers = [this] {
@@ -129,6 +132,7 @@ bool Gateway::start() {
     };
     sources.gauges = [this] {
       observe::GatewayGauges gauges = gauges_;
+      gauges.tls = listener_tls_.gauges(current_->config.server, current_->listener_tls);
       gauges.access_log_dropped = access_log_ ? access_log_->dropped() : 0;
       return gauges;
     };
@@ -146,11 +150,15 @@ bool Gateway::start() {
   control_plane_->started(current_->version);
   ready_ = true;
   std::string listening;
-  for (const auto& address : server.listen) listening.append(" ").append(address);
+  for (const auto& listener : server.listeners) {
+    listening.append(" ").append(listener.address).append(listener.tls ? " (tls)" : "");
+  }
   util::log_info("apigw listening on" + listening + " (admin " + initial_config_.admin.listen +
                  ", " + std::to_string(worker_count) + " workers, config " + config_path_ + ")");
   wait_for_signal();
   watch_config_file();
+  listener_tls_.start_rotation(server);
+  listener_tls_.watch(server, [this] { reload_certificates(); });
   schedule_reresolve();
   return true;
 }
@@ -187,15 +195,36 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why, b
                    bound.listen + " is not on loopback)");
     next.admin.token = bound.token;
   }
-  if (next.server.listen != current_->config.server.listen ||
-      next.server.proxy_protocol != current_->config.server.proxy_protocol ||
-      next.server.workers != current_->config.server.workers ||
+  const auto same_listeners = [](const config::ServerConfig& a, const config::ServerConfig& b) {
+    if (a.listeners.size() != b.listeners.size()) return false;
+    for (std::size_t i = 0; i < a.listeners.size(); ++i) {
+      if (a.listeners[i].address != b.listeners[i].address ||
+          a.listeners[i].proxy_protocol != b.listeners[i].proxy_protocol ||
+          a.listeners[i].tls.has_value() != b.listeners[i].tls.has_value()) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!same_listeners(next.server, current_->config.server)) {
+    // Listeners bind once: keep the bound ones (and their TLS on/off) so that each listener's
+    // contexts stay at its index; their tls settings below still reload.
+    util::log_warn(
+        "reload: listener addresses, proxy_protocol and TLS on/off take effect on restart only");
+    std::vector<config::ListenerConfig> kept = current_->config.server.listeners;
+    for (auto& listener : kept) {
+      for (const auto& wanted : next.server.listeners) {
+        if (wanted.address == listener.address && wanted.tls.has_value() == listener.tls.has_value())
+          listener.tls = wanted.tls;
+      }
+    }
+    next.server.listeners = std::move(kept);
+  }
+  if (next.server.workers != current_->config.server.workers ||
       next.admin.listen != current_->config.admin.listen ||
       next.server.access_log.enabled != current_->config.server.access_log.enabled ||
       next.server.access_log.path != current_->config.server.access_log.path) {
-    util::log_warn(
-        "reload: listen addresses, proxy_protocol, workers and access_log take effect on restart "
-        "only");
+    util::log_warn("reload: workers, admin.listen and access_log take effect on restart only");
   }
   std::vector<std::string> warnings;
   const auto started = std::chrono::steady_clock::now();
@@ -207,7 +236,9 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why, b
   const auto built = std::chrono::steady_clock::now();
   if (resolve_names) resolve_schedule_.resolved_all(snapshot->config.upstreams, built);
   for (const auto& warning : warnings) util::log_warn(warning);
+  listener_tls_.build(snapshot->config.server, &current_->listener_tls, snapshot->listener_tls);
   publish(std::move(snapshot));
+  listener_tls_.watch(current_->config.server, [this] { reload_certificates(); });
   // How long the build took, so that a slow publish shows whether the snapshot is the cause.
   char took[64];
   std::snprintf(took, sizeof took, "), snapshot %.1f ms",
@@ -289,6 +320,12 @@ void Gateway::schedule_reresolve() {
     }
     schedule_reresolve();
   });
+}
+
+void Gateway::reload_certificates() {
+  if (shutting_down_) return;
+  util::log_info("certificate files changed: loading them");
+  apply_config(current_->config, "certificate files changed", false);
 }
 
 void Gateway::begin_shutdown() {

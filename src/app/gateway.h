@@ -12,6 +12,7 @@
 
 #include "admin/admin_server.h"
 #include "app/control_plane.h"
+#include "app/listener_tls.h"
 #include "config/schema.h"
 #include "observe/access_log.h"
 #include "proxy/resolve_schedule.h"
@@ -41,6 +42,8 @@ class Gateway {
   void watch_config_file();
   void read_config_events();
   void schedule_reresolve();
+  // A certificate file changed: the same config again, with the TLS contexts built anew.
+  void reload_certificates();
   void begin_shutdown();
   void poll_drain();
 
@@ -69,6 +72,7 @@ class Gateway {
   server::steady_timer reresolve_timer_;
   proxy::ResolveSchedule resolve_schedule_;
   server::steady_timer drain_timer_;
+  ListenerTls listener_tls_{context_};
   std::chrono::steady_clock::time_point drain_deadline_{};
 };
 

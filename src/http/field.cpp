@@ -65,6 +65,9 @@ Field classify_field(std::string_view name) {
     case 19:
       return equals_lowercase(name, "proxy-authorization") ? Field::proxy_authorization
                                                            : Field::other;
+    case 21:
+      return equals_lowercase(name, "x-client-cert-subject") ? Field::x_client_cert_subject
+                                                             : Field::other;
     default:
       return Field::other;
   }

@@ -31,6 +31,8 @@ enum class Field : std::uint8_t {
   x_forwarded_proto,
   x_forwarded_host,
   x_request_id,
+  // set from a verified client certificate (mTLS), never taken from a client
+  x_client_cert_subject,
 };
 
 // The Field of a header name (case-insensitive). `name` must not contain CR (no parsed name does).

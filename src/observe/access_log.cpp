@@ -91,6 +91,11 @@ void format_access_log_line(const AccessLogEntry& entry, std::string& out) {
   append_string_field(out, "route", entry.route);
   // What went wrong, when the gateway answered for a failure: its unified error code.
   append_string_field(out, "error", entry.error);
+  if (!entry.tls_version.empty()) {
+    append_string_field(out, "tls_version", entry.tls_version);
+    append_string_field(out, "tls_server_name", entry.tls_server_name);
+    append_string_field(out, "tls_client_subject", entry.tls_client_subject);
+  }
   out.append("}\n");
 }
 

@@ -46,6 +46,11 @@ struct AccessLogEntry {
   std::uint64_t upstream_micros = 0;
   std::string_view route;
   std::string_view error;  // the code of an error the gateway answered with; empty otherwise
+  // A TLS connection's version, SNI and verified client certificate subject (fields left out
+  // of the line on a plain connection).
+  std::string_view tls_version;
+  std::string_view tls_server_name;
+  std::string_view tls_client_subject;
 };
 
 // Appends one JSON line (with the trailing newline) for `entry`.

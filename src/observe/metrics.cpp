@@ -91,6 +91,7 @@ MetricsShard::Values MetricsShard::snapshot() const {
   if (any_unrouted) add_route("", unrouted);
   for (std::size_t f = 0; f < kFamilyCount; ++f) values.families[f] = families_[f].snapshot();
   values.active_connections = active_connections.load(std::memory_order_relaxed);
+  values.tls = tls;
   return values;
 }
 
@@ -106,6 +107,7 @@ void MetricsShard::Values::merge(const Values& other) {
     FamilyCounters::merge(families[f], other.families[f]);
   }
   active_connections += other.active_connections;
+  for (const auto& [listener, counters] : other.tls) tls[listener].merge(counters);
 }
 
 namespace {
@@ -219,6 +221,7 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
   out.append(std::to_string(gauges.access_log_dropped));
   out.append("\n# HELP apigw_workers Worker threads.\n# TYPE apigw_workers gauge\napigw_workers ");
   out.append(std::to_string(gauges.workers)).append("\n");
+  render_tls_prometheus(out, values.tls, gauges.tls);
   return out;
 }
 

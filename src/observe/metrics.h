@@ -13,6 +13,7 @@
 #include "http/message.h"
 #include "observe/counter_families.h"
 #include "observe/histogram.h"
+#include "observe/tls_metrics.h"
 
 namespace apigw::observe {
 
@@ -88,6 +89,8 @@ class MetricsShard {
   // Requests answered before a route was known (404 route_not_found, refused heads such as 400
   // and 431), counted under route="".
   RouteStats unrouted;
+  // Handshakes per TLS listener (address), created when the worker starts listening.
+  TlsCounters tls;
 
   // A plain copy of the shard's values, taken on the owning worker.
   struct Values {
@@ -98,6 +101,7 @@ class MetricsShard {
     std::map<std::string, Route> routes;
     std::array<FamilyCounters::Values, kFamilyCount> families;
     std::int64_t active_connections = 0;
+    TlsCounters tls;
     void merge(const Values& other);
   };
   Values snapshot() const;
@@ -113,6 +117,7 @@ struct GatewayGauges {
   std::uint64_t reloads_failed = 0;
   std::uint64_t access_log_dropped = 0;
   std::uint64_t workers = 0;
+  TlsGauges tls;
 };
 
 // Renders merged values in the Prometheus text exposition format (version 0.0.4).

@@ -74,6 +74,18 @@ struct LocalReply {
   }
 };
 
+// What a TLS client connection established (views valid for the connection's life).
+struct ConnectionTls {
+  std::string_view version;      // "TLSv1.3"
+  std::string_view cipher;       // "TLS_AES_128_GCM_SHA256"
+  std::string_view server_name;  // SNI; "" when the client sent none
+  std::string_view alpn;         // "http/1.1"; "" when none was negotiated
+  bool resumed = false;          // the session was resumed from a ticket
+  // mTLS: a client certificate was presented and verified; its subject in RFC 2253 form.
+  bool client_verified = false;
+  std::string_view client_subject;
+};
+
 struct RequestContext {
   using Clock = std::chrono::steady_clock;
 
@@ -85,6 +97,7 @@ struct RequestContext {
   std::string_view client_address;  // the client: the peer, or what trusted proxies said
   util::IpAddress client_ip;        // the same, parsed (for address checks without parsing)
   std::string_view peer_address;    // the TCP peer (a trusted proxy, a load balancer)
+  const ConnectionTls* tls = nullptr;  // the client connection's TLS; null: plain
   std::string_view route_name;      // empty until a route matched (or when none did)
   std::size_t worker_index = 0;
   WorkerServices* services = nullptr;  // this worker's outbound clients

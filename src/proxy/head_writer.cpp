@@ -35,7 +35,8 @@ constexpr std::uint32_t kManagedRequestFields =
     http::field_bit(http::Field::host) | http::field_bit(http::Field::content_length) |
     http::field_bit(http::Field::expect) | http::field_bit(http::Field::x_forwarded_for) |
     http::field_bit(http::Field::x_forwarded_proto) |
-    http::field_bit(http::Field::x_forwarded_host) | http::field_bit(http::Field::x_request_id);
+    http::field_bit(http::Field::x_forwarded_host) | http::field_bit(http::Field::x_request_id) |
+    http::field_bit(http::Field::x_client_cert_subject);
 
 void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t length) {
   if (framing == http::BodyFraming::content_length) {
@@ -88,6 +89,9 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
   append_header(out, "X-Forwarded-Proto", info.proto);
   if (!info.original_host.empty()) append_header(out, "X-Forwarded-Host", info.original_host);
   append_header(out, "X-Request-Id", info.request_id);
+  if (!info.client_cert_subject.empty()) {
+    append_header(out, "X-Client-Cert-Subject", info.client_cert_subject);
+  }
   if (request.version_minor == 0) out.append("Connection: keep-alive\r\n");
   append_edits(out, info.edits);
   if (info.body_length) {

@@ -16,7 +16,10 @@ struct UpstreamRequestInfo {
   std::string_view host;            // Host to send upstream
   std::string_view original_host;   // client's Host, for X-Forwarded-For-Host
   std::string_view client_ip;
-  std::string_view proto = "http";
+  std::string_view proto = "http";  // X-Forwarded-Proto: "https" on a TLS listener
+  // Sent as X-Client-Cert-Subject when not empty (a verified client certificate, when the
+  // listener forwards it); a client's own header of that name is always dropped.
+  std::string_view client_cert_subject;
   std::string_view request_id;
   const pipeline::HeaderEdits* edits = nullptr;
   // A body the filters held whole (and may have changed): sent with this Content-Length.

@@ -48,6 +48,7 @@ awaitable<bool> ClientSession::handle_request() {
   ctx.params = &scratch.params;
   ctx.client_address = ctx.peer_address = client_ip_;
   ctx.client_ip = client_address_;
+  ctx.tls = tls_ ? &tls_->view : nullptr;
   if (!snapshot.trusted_proxies.empty()) resolve_client_address(snapshot.trusted_proxies);
   ctx.worker_index = worker_.index();
   ctx.services = &worker_;
@@ -317,6 +318,11 @@ void ClientSession::finish_request() {
   entry.upstream_micros = ctx.upstream_micros;
   entry.route = ctx.route_name;
   if (ctx.local_reply && ctx.local_reply->is_error()) entry.error = ctx.local_reply->code;
+  if (ctx.tls != nullptr) {
+    entry.tls_version = ctx.tls->version;
+    entry.tls_server_name = ctx.tls->server_name;
+    entry.tls_client_subject = ctx.tls->client_subject;
+  }
   std::string line;
   observe::format_access_log_line(entry, line);
   queue->push(line);

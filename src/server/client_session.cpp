@@ -2,6 +2,7 @@
 
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstring>
@@ -13,12 +14,17 @@
 #include "server/read_now.h"
 #include "server/worker.h"
 #include "server/write_all.h"
+#include "tls/server_contexts.h"
 
 namespace apigw::server {
 
-void ClientSession::start(Worker& worker, tcp_socket socket, bool proxy_protocol) {
+void ClientSession::start(Worker& worker, tcp_socket socket, const AcceptedOn& on) {
   auto session = std::make_unique<ClientSession>(worker, std::move(socket));
-  session->awaiting_proxy_header_ = proxy_protocol;
+  if (on.tls != nullptr) {
+    net::co_spawn(worker.context(), serve_tls(std::move(session), on), net::detached);
+    return;
+  }
+  session->awaiting_proxy_header_ = on.proxy_protocol;
   // A client usually sends its first request right behind the handshake: read it on the spot
   // rather than wait for readiness (read_now.h); only a client that has sent nothing yet waits.
   worker.buffers().acquire(session->input_);
@@ -32,6 +38,122 @@ void ClientSession::start(Worker& worker, tcp_socket socket, bool proxy_protocol
       wait_while_idle(std::move(session));
       return;
   }
+}
+
+awaitable<void> ClientSession::serve_tls(Owner self, AcceptedOn on) {
+  ClientSession& session = *self;
+  if (!co_await session.handshake(on)) co_return;
+  // As on a plain connection, the first request is usually right behind the handshake.
+  session.worker_.buffers().acquire(session.input_);
+  switch (session.transport_.read_now(session.input_)) {
+    case ReadNow::read:
+      co_await serve(std::move(self));
+      co_return;
+    case ReadNow::failed:
+      co_return;
+    case ReadNow::nothing:
+      wait_while_idle(std::move(self));
+      co_return;
+  }
+}
+
+ClientSession::ProxyPeek ClientSession::peek_proxy_header() {
+  // v1 is at most 107 bytes; v2 headers with the TLVs load balancers add stay well under this.
+  char peeked[1024];
+  const ssize_t n =
+      ::recv(socket().native_handle(), peeked, sizeof peeked, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? ProxyPeek::need_more
+                                                            : ProxyPeek::failed;
+  if (n == 0) return ProxyPeek::failed;
+  const http::ProxyParseResult proxy =
+      http::parse_proxy_protocol(std::string_view(peeked, static_cast<std::size_t>(n)));
+  switch (proxy.status) {
+    case http::ProxyParseStatus::need_more:
+      return static_cast<std::size_t>(n) < sizeof peeked ? ProxyPeek::need_more
+                                                          : ProxyPeek::failed;
+    case http::ProxyParseStatus::error:
+      return ProxyPeek::failed;
+    case http::ProxyParseStatus::done:
+      break;
+  }
+  if (!proxy.header.local) {
+    client_ip_ = proxy.header.source_text;
+    client_address_ = proxy.header.source;
+  }
+  // Take exactly the header: what follows is the client's TLS handshake.
+  if (::recv(socket().native_handle(), peeked, proxy.header_bytes, MSG_DONTWAIT) !=
+      static_cast<ssize_t>(proxy.header_bytes)) {
+    return ProxyPeek::failed;
+  }
+  return ProxyPeek::done;
+}
+
+awaitable<bool> ClientSession::handshake(const AcceptedOn& on) {
+  const std::shared_ptr<WorkerSnapshot> current = worker_.current();
+  const snapshot::Snapshot& snapshot = *current->snapshot;
+  observe::TlsListenerCounters& counters = *on.tls;
+  const auto& listeners = snapshot.config.server.listeners;
+  if (on.listener >= snapshot.listener_tls.size() || !snapshot.listener_tls[on.listener] ||
+      on.listener >= listeners.size() || !listeners[on.listener].tls) {
+    ++counters.failures[static_cast<std::size_t>(tls::HandshakeFailure::other)];
+    co_return false;
+  }
+  const auto& contexts = snapshot.listener_tls[on.listener];
+  const config::ListenerTlsConfig& settings = *listeners[on.listener].tls;
+  const auto count_failure = [&counters](tls::HandshakeFailure failure) {
+    ++counters.failures[static_cast<std::size_t>(failure)];
+  };
+  timed_out_ = false;
+  expect(Phase::tls_handshake, settings.handshake_timeout);
+  const auto wait = [this](tcp_socket::wait_type type) -> awaitable<bool> {
+    auto [ec] = co_await socket().async_wait(type, use_nothrow);
+    co_return !ec;
+  };
+  if (on.proxy_protocol) {
+    for (;;) {
+      const ProxyPeek peek = peek_proxy_header();
+      if (peek == ProxyPeek::done) break;
+      if (peek == ProxyPeek::failed || !co_await wait(tcp_socket::wait_read)) {
+        if (timed_out_) count_failure(tls::HandshakeFailure::timeout);
+        co_return false;
+      }
+    }
+  }
+  SSL* ssl = SSL_new(contexts->default_context());
+  if (ssl == nullptr) {
+    count_failure(tls::HandshakeFailure::other);
+    co_return false;
+  }
+  transport_.use_tls(std::make_unique<TlsSocket>(ssl, socket(), contexts));
+  for (;;) {
+    int error = 0;
+    const TlsStep step = transport_.tls()->handshake(error);
+    if (step == TlsStep::done) break;
+    if (step == TlsStep::failed) {
+      count_failure(tls::classify_handshake_failure(ssl, error));
+      co_return false;
+    }
+    const bool ready = co_await wait(step == TlsStep::want_read ? tcp_socket::wait_read
+                                                                 : tcp_socket::wait_write);
+    if (!ready) {
+      count_failure(timed_out_ ? tls::HandshakeFailure::timeout : tls::HandshakeFailure::eof);
+      co_return false;
+    }
+  }
+  clear_deadline();
+  tls_ = std::make_unique<TlsState>();
+  tls_->facts = tls::connection_facts(ssl);
+  const tls::ConnectionFacts& facts = tls_->facts;
+  tls_->view = pipeline::ConnectionTls{facts.version, facts.cipher,          facts.server_name,
+                                       facts.alpn,    facts.resumed,         facts.client_verified,
+                                       facts.client_subject};
+  tls_->forward_subject =
+      settings.forward_client_cert == config::ListenerTlsConfig::ForwardClientCert::subject;
+  tls_->counters = &counters;
+  ++counters.handshakes_ok;
+  if (facts.resumed) ++counters.resumptions;
+  ++counters.connections;
+  co_return true;
 }
 
 ClientSession::ClientSession(Worker& worker, tcp_socket socket)
@@ -54,6 +176,7 @@ ClientSession::ClientSession(Worker& worker, tcp_socket socket)
 }
 
 ClientSession::~ClientSession() {
+  if (tls_) --tls_->counters->connections;
   worker_.metrics().active_connections.fetch_sub(1, std::memory_order_relaxed);
   worker_.remove_session(*this);
   worker_.buffers().release_if_empty(input_);
@@ -89,6 +212,9 @@ void ClientSession::on_deadline() {
   timed_out_in_ = phase_;
   error_code ignored;
   switch (phase_) {
+    case Phase::tls_handshake:
+      socket().close(ignored);  // nothing to answer: no HTTP has been spoken yet
+      break;
     case Phase::upstream_connect:
     case Phase::upstream_exchange:
     case Phase::upstream_body:
@@ -142,6 +268,7 @@ void ClientSession::begin_unparsed_request() {
   ctx.head = &scratch_->head;
   ctx.client_address = ctx.peer_address = client_ip_;
   ctx.client_ip = client_address_;
+  ctx.tls = tls_ ? &tls_->view : nullptr;
   ctx.worker_index = worker_.index();
   util::make_request_id(request_id_storage_);
   ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};

@@ -16,15 +16,18 @@
 #include "server/transport.h"
 #include "server/upstream_pool.h"
 #include "snapshot/snapshot.h"
+#include "tls/connection_facts.h"
 #include "util/request_id.h"
 
 namespace apigw::server {
 
 class Worker;
 struct WorkerSnapshot;
+struct AcceptedOn;
 
 // What the connection is waiting for; decides what a passed deadline cuts and how it is answered.
 enum class Phase : std::uint8_t {
+  tls_handshake,      // the TLS handshake (and a PROXY header before it): close, count a timeout
   client_idle,        // between requests: close quietly
   client_linger,      // just answered, buffer still held, next request expected soon: go idle
   client_head,        // reading a request head: 408
@@ -47,9 +50,9 @@ class ClientSession final : public Expirable {
  public:
   using Owner = std::unique_ptr<ClientSession>;
 
-  // Takes over an accepted connection; `proxy_protocol`: it starts with a PROXY protocol header
-  // naming the client ([server] proxy_protocol).
-  static void start(Worker& worker, tcp_socket socket, bool proxy_protocol = false);
+  // Takes over a connection accepted on `on`'s listener: it may start with a PROXY protocol
+  // header naming the client, then a TLS handshake.
+  static void start(Worker& worker, tcp_socket socket, const AcceptedOn& on);
 
   ClientSession(Worker& worker, tcp_socket socket);
   ~ClientSession() override;
@@ -83,6 +86,8 @@ class ClientSession final : public Expirable {
   const std::shared_ptr<WorkerSnapshot>& serving() const { return serving_; }
   // abort() was called: no retry, no next request.
   bool aborted() const { return aborted_; }
+  // The listener sends the subject of a verified client certificate upstream (mTLS).
+  bool forwards_client_subject() const { return tls_ && tls_->forward_subject; }
   // The upstream connection a deadline must close (null: none).
   void watch_upstream(UpstreamConnection* connection) { upstream_ = connection; }
   // Answers with a reply made by the gateway, after the response phase of the request's filters
@@ -99,6 +104,14 @@ class ClientSession final : public Expirable {
   // Serves requests while bytes keep coming; hands the session back to wait_while_idle() when
   // the connection goes quiet, or ends it.
   static awaitable<void> serve(Owner self);
+  // On a TLS listener: reads a PROXY header (when the listener has them) without taking any TLS
+  // bytes, does the handshake within handshake_timeout, then serves.
+  static awaitable<void> serve_tls(Owner self, AcceptedOn on);
+  awaitable<bool> handshake(const AcceptedOn& on);
+  // A PROXY header read with MSG_PEEK and then taken off the socket exactly, so that the TLS
+  // bytes behind it stay for OpenSSL. need_more: wait for readability and try again.
+  enum class ProxyPeek : std::uint8_t { done, need_more, failed };
+  ProxyPeek peek_proxy_header();
   // Reads until a complete head is parsed. False: the connection is done.
   awaitable<bool> read_request_head();
   // On a proxy_protocol listener, before the first request: takes the PROXY header from the
@@ -159,6 +172,14 @@ class ClientSession final : public Expirable {
   bool client_gone_ = false;                // seen while a filter waited on I/O
   bool awaiting_proxy_header_ = false;      // the PROXY protocol header has not been read yet
   UpstreamConnection* upstream_ = nullptr;  // the connection of the exchange in progress
+  // What the TLS handshake established (null: a plain connection).
+  struct TlsState {
+    tls::ConnectionFacts facts;
+    pipeline::ConnectionTls view;  // of `facts`, for filters and the access log
+    bool forward_subject = false;  // [server.listeners.tls] forward_client_cert = "subject"
+    observe::TlsListenerCounters* counters = nullptr;
+  };
+  std::unique_ptr<TlsState> tls_;
 };
 
 }  // namespace apigw::server

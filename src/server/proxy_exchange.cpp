@@ -280,6 +280,12 @@ void ProxyExchange::write_upstream_head(const config::UpstreamConfig& upstream,
   info.original_host = head.host;
   info.client_ip = context_.peer_address;  // X-Forwarded-For gets the hop we saw
   info.request_id = context_.request_id;
+  if (const pipeline::ConnectionTls* tls = context_.tls) {
+    info.proto = "https";
+    if (tls->client_verified && session_.forwards_client_subject()) {
+      info.client_cert_subject = tls->client_subject;
+    }
+  }
   if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
   if (context_.request_body_buffered) info.body_length = context_.request_body.size();
   proxy::write_upstream_request_head(head, info, out);

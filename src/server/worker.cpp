@@ -64,11 +64,15 @@ store::http::HttpClient& Worker::http_client() {
   return *http_client_;
 }
 
-void Worker::listen(const std::vector<tcp::endpoint>& endpoints,
-                    const std::vector<bool>& proxy_protocol) {
-  for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    const tcp::endpoint& endpoint = endpoints[i];
-    proxy_protocol_.push_back(i < proxy_protocol.size() && proxy_protocol[i]);
+void Worker::listen(const std::vector<ListenerSpec>& listeners) {
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    const tcp::endpoint& endpoint = listeners[i].endpoint;
+    AcceptedOn on;
+    on.listener = static_cast<std::uint32_t>(i);
+    on.proxy_protocol = listeners[i].proxy_protocol;
+    // The map never moves its values: the pointer stays valid for the worker's life.
+    if (listeners[i].tls) on.tls = &metrics_.tls[listeners[i].address];
+    accepted_on_.push_back(on);
     auto acceptor = std::make_unique<tcp_acceptor>(context_);
     acceptor->open(endpoint.protocol());
     acceptor->set_option(net::socket_base::reuse_address(true));
@@ -95,7 +99,7 @@ void Worker::start(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   install(std::move(snapshot));
   sweeper_.start();
   for (std::size_t i = 0; i < acceptors_.size(); ++i) {
-    net::co_spawn(context_, accept_loop(*acceptors_[i], proxy_protocol_[i]), net::detached);
+    net::co_spawn(context_, accept_loop(*acceptors_[i], accepted_on_[i]), net::detached);
   }
   thread_ = std::thread([this] { context_.run(); });
 }
@@ -287,7 +291,7 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
   return proxy::Balancer::npos;
 }
 
-awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor, bool proxy_protocol) {
+awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor, AcceptedOn on) {
   steady_timer pause(context_);
   for (;;) {
     const auto limit = current_->snapshot->config.server.limits.max_connections;
@@ -304,7 +308,7 @@ awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor, bool proxy_protocol)
       co_await pause.async_wait(use_nothrow);
       continue;
     }
-    ClientSession::start(*this, std::move(socket), proxy_protocol);
+    ClientSession::start(*this, std::move(socket), on);
     // Connections come in bursts (a client pool opening, a load balancer failing over): take the
     // others already queued now, rather than one per pass of the worker's queue.
     for (int more = 0;
@@ -312,7 +316,7 @@ awaitable<void> Worker::accept_loop(tcp_acceptor& acceptor, bool proxy_protocol)
       error_code burst_ec;
       tcp_socket next = acceptor.accept(burst_ec);
       if (burst_ec) break;  // nothing more queued (would_block), or an error the next wait sees
-      ClientSession::start(*this, std::move(next), proxy_protocol);
+      ClientSession::start(*this, std::move(next), on);
     }
   }
 }

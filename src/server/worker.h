@@ -67,6 +67,21 @@ struct WorkerSnapshot {
   std::array<std::vector<observe::CounterCell*>, observe::kFamilyCount> family_cells_;
 };
 
+// An address the worker accepts client connections on.
+struct ListenerSpec {
+  tcp::endpoint endpoint;
+  std::string address;  // as configured: the metric label
+  bool proxy_protocol = false;  // connections start with a PROXY protocol header
+  bool tls = false;             // connections start with a TLS handshake
+};
+
+// Where a connection was accepted, as its session needs to know.
+struct AcceptedOn {
+  std::uint32_t listener = 0;  // index in [server] listeners (and in a snapshot's listener_tls)
+  bool proxy_protocol = false;
+  observe::TlsListenerCounters* tls = nullptr;  // the listener's counters; null: plain
+};
+
 class Worker final : public pipeline::WorkerServices {
  public:
   Worker(std::size_t index, observe::AccessLogQueue* access_log);
@@ -75,9 +90,7 @@ class Worker final : public pipeline::WorkerServices {
   Worker& operator=(const Worker&) = delete;
 
   // Main thread, before start(): binds this worker's acceptors. Throws on failure.
-  // `proxy_protocol[i]`: connections on endpoints[i] start with a PROXY protocol header.
-  void listen(const std::vector<tcp::endpoint>& endpoints,
-              const std::vector<bool>& proxy_protocol = {});
+  void listen(const std::vector<ListenerSpec>& listeners);
   // Main thread: installs the first snapshot and starts the thread.
   void start(std::shared_ptr<const snapshot::Snapshot> snapshot);
   // Any thread: hands a new snapshot to the worker (requests in flight keep theirs).
@@ -138,12 +151,12 @@ class Worker final : public pipeline::WorkerServices {
   void retire_deleted_routes(const std::vector<bool>& carried,
                              const std::unordered_set<std::string_view>& looked_up);
   void forget_retired_routes();
-  awaitable<void> accept_loop(tcp_acceptor& acceptor, bool proxy_protocol);
+  awaitable<void> accept_loop(tcp_acceptor& acceptor, AcceptedOn on);
 
   std::size_t index_;
   net::io_context context_;
   std::vector<std::unique_ptr<tcp_acceptor>> acceptors_;
-  std::vector<bool> proxy_protocol_;  // [acceptor]
+  std::vector<AcceptedOn> accepted_on_;  // [acceptor]
   std::thread thread_;
   std::shared_ptr<WorkerSnapshot> current_;
   DeadlineSweeper sweeper_;

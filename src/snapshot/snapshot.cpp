@@ -115,12 +115,15 @@ std::unordered_map<const config::RouteConfig*, const CompiledRoute*> reusable_ro
 
 }  // namespace
 
-std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
-                                               const Snapshot* previous, const Catalog& catalog,
-                                               std::vector<std::string>& warnings,
-                                               const ResolveAgain& resolve_again) {
+std::shared_ptr<Snapshot> build_snapshot(config::Config config, std::uint64_t version,
+                                         const Snapshot* previous, const Catalog& catalog,
+                                         std::vector<std::string>& warnings,
+                                         const ResolveAgain& resolve_again) {
   // Built in place: routes and clusters point into snapshot->config, so it must not move.
   auto snapshot = std::make_shared<Snapshot>();
+  // Until the gateway builds new ones (a reload, a certificate change), the listeners keep their
+  // TLS contexts: a snapshot made for other reasons (DNS answers) must not drop them.
+  if (previous != nullptr) snapshot->listener_tls = previous->listener_tls;
   snapshot->version = version;
   snapshot->config = std::move(config);
   const config::Config& cfg = snapshot->config;

@@ -20,6 +20,10 @@
 #include "snapshot/catalog.h"
 #include "util/cidr.h"
 
+namespace apigw::tls {
+class ServerContexts;
+}
+
 namespace apigw::snapshot {
 
 // One way a route is served: the upstream it proxies to, the filters that run, and the timeout. A
@@ -72,19 +76,24 @@ struct Snapshot {
   util::CidrSet trusted_proxies;         // [server] trusted_proxies
   std::vector<proxy::Cluster> clusters;  // same order as config.upstreams
   proxy::ResolvedAddresses resolved;     // what DNS said for named targets, for the next build
+  // The TLS contexts of each listener (same order as config.server.listeners; null: plain),
+  // built by the gateway before it publishes the snapshot (a certificate that fails to load
+  // keeps the previous contexts; tls/server_contexts.h).
+  std::vector<std::shared_ptr<const tls::ServerContexts>> listener_tls;
 };
 
 // Which upstreams a build resolves again (see build_snapshot).
 using ResolveAgain = std::function<bool(const config::UpstreamConfig&)>;
 
-// Builds a snapshot from a validated config. `previous` (may be null) supplies last good DNS
+// Builds a snapshot from a validated config (mutable until published: the gateway adds the
+// listeners' TLS contexts). `previous` (may be null) supplies last good DNS
 // answers. The targets of the upstreams `resolve_again` picks (every upstream when it is null)
 // are resolved; the others keep `previous`'s answers where it has them. Warnings (e.g. a target
 // that does not resolve) are appended, not fatal.
-std::shared_ptr<const Snapshot> build_snapshot(config::Config config, std::uint64_t version,
-                                               const Snapshot* previous, const Catalog& catalog,
-                                               std::vector<std::string>& warnings,
-                                               const ResolveAgain& resolve_again = nullptr);
+std::shared_ptr<Snapshot> build_snapshot(config::Config config, std::uint64_t version,
+                                         const Snapshot* previous, const Catalog& catalog,
+                                         std::vector<std::string>& warnings,
+                                         const ResolveAgain& resolve_again = nullptr);
 
 // The filters a route runs when it proxies to `upstream` (its `upstream`, or the upstream of an arm
 // of its split; empty for a handler route): enabled plugins (global, then the upstream's, then the
