@@ -1,4 +1,5 @@
-// TOML -> schema structs: [server] (limits, timeouts, access log, trusted proxies) and [admin].
+// TOML -> schema structs: [server] (listen addresses, limits, timeouts, access log, trusted
+// proxies) and [admin]. The [[server.listeners]] tables are read by convert_listeners.cpp.
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -45,10 +46,17 @@ ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
   ServerConfig server;
   TableReader reader(table, "server",
                      {"listen", "workers", "limits", "timeouts", "access_log", "trusted_proxies",
-                      "proxy_protocol"},
+                      "proxy_protocol", "listeners"},
                      ctx);
   server.position = reader.position();
+  const bool listen_written = reader.find("listen") != nullptr;
   reader.read_strings("listen", server.listen);
+  if (const auto* listeners = reader.find("listeners")) {
+    convert_listeners(*listeners, server, ctx);
+    // The default 127.0.0.1:8080 is for a file that says nothing about where to listen; one
+    // with [[server.listeners]] tables binds exactly those (plus `listen`, if written).
+    if (!listen_written) server.listen.clear();
+  }
   reader.read_count("workers", server.workers);
   reader.read_strings("trusted_proxies", server.trusted_proxies);
   reader.read_strings("proxy_protocol", server.proxy_protocol);

@@ -151,6 +151,8 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
 // (convert_entities.cpp), and the id and tags every entity table may carry.
 // The sections, each in its convert_*.cpp.
 ServerConfig convert_server(const toml::table& table, LoadContext& ctx);
+// [[server.listeners]] (convert_listeners.cpp): appends each table to server.listeners.
+void convert_listeners(const toml::node& node, ServerConfig& server, LoadContext& ctx);
 // Puts a listener for each `listen` entry (with its proxy_protocol flag) before the
 // [[server.listeners]] tables, so that the gateway binds one list.
 void add_shorthand_listeners(ServerConfig& server);
@@ -194,6 +196,11 @@ void validate_mirror(const RouteConfig& route, const std::string& route_path,
                      const std::unordered_set<std::string_view>& known_upstreams,
                      const std::vector<std::string>& upstream_names,
                      const ValuePositions& positions, std::vector<ConfigError>& errors);
+
+// The checks of `listen`, `proxy_protocol` and [[server.listeners]] with their TLS settings
+// (validate_listeners.cpp).
+void validate_listeners(const ServerConfig& server, const ValuePositions& positions,
+                        std::vector<ConfigError>& errors);
 
 // Checks the converted config as a whole: names, references, addresses, ranges, templates.
 void validate(const Config& config, const ValuePositions& positions,

@@ -73,14 +73,6 @@ class Validator {
 
 void Validator::server(const ServerConfig& server) {
   const SourcePosition& at = server.position;
-  if (server.listen.empty()) error("server.listen", at, "'listen' needs at least one address");
-  for (std::size_t i = 0; i < server.listen.size(); ++i) {
-    if (!is_valid_listen_address(server.listen[i])) {
-      error("server.listen." + std::to_string(i), at,
-            "invalid listen address '" + server.listen[i] +
-                "' (use an IP address and port, e.g. \"0.0.0.0:8080\" or \"[::1]:8080\")");
-    }
-  }
   if (server.workers > kMaxWorkers) {
     error("server.workers", at, "'workers' must be at most 256 (0 means one per core)");
   }
@@ -95,12 +87,6 @@ void Validator::server(const ServerConfig& server) {
   positive("server.timeouts.body_read", at, "body_read", timeouts.body_read.count() > 0);
   positive("server.timeouts.idle", at, "idle", timeouts.idle.count() > 0);
   positive("server.timeouts.drain", at, "drain", timeouts.drain.count() > 0);
-  for (const auto& address : server.proxy_protocol) {
-    if (std::find(server.listen.begin(), server.listen.end(), address) == server.listen.end()) {
-      error("server.proxy_protocol", at,
-            "'proxy_protocol' names '" + address + "', which is not one of 'listen'");
-    }
-  }
   for (const auto& block : server.trusted_proxies) {
     std::string problem;
     if (!util::parse_cidr(block, &problem)) {
@@ -549,6 +535,7 @@ void validate(const Config& config, const ValuePositions& positions,
               std::vector<ConfigError>& errors, const EntityNames* names) {
   Validator validator(positions, errors);
   validator.server(config.server);
+  validate_listeners(config.server, positions, errors);
   validator.admin(config.admin);
   validator.upstreams(config.upstreams);
   validator.routes(config.routes, config.upstreams, names);
