@@ -214,7 +214,8 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why, b
     std::vector<config::ListenerConfig> kept = current_->config.server.listeners;
     for (auto& listener : kept) {
       for (const auto& wanted : next.server.listeners) {
-        if (wanted.address == listener.address && wanted.tls.has_value() == listener.tls.has_value())
+        if (wanted.address == listener.address &&
+            wanted.tls.has_value() == listener.tls.has_value())
           listener.tls = wanted.tls;
       }
     }

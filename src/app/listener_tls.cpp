@@ -66,8 +66,7 @@ observe::TlsGauges ListenerTls::gauges(const config::ServerConfig& server,
     for (const auto& certificate : contexts[i]->certificates()) {
       observe::CertificateExpiry expiry;
       expiry.listener = server.listeners[i].address;
-      expiry.name =
-          certificate.names.empty() ? certificate.cert_file : certificate.names.front();
+      expiry.name = certificate.names.empty() ? certificate.cert_file : certificate.names.front();
       expiry.seconds_left = std::chrono::duration<double>(certificate.not_after - now).count();
       gauges.expiry.push_back(std::move(expiry));
     }

@@ -62,7 +62,7 @@ class ListenerTls {
   int inotify_fd_ = -1;
   std::unique_ptr<server::net::posix::stream_descriptor> inotify_;
   std::array<char, 4096> buffer_{};
-  std::map<int, std::string> directories_;             // watch descriptor -> directory
+  std::map<int, std::string> directories_;               // watch descriptor -> directory
   std::set<std::pair<std::string, std::string>> files_;  // (directory, file name)
   std::function<void()> changed_;
   server::steady_timer debounce_;

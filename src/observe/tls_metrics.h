@@ -13,9 +13,15 @@ namespace apigw::observe {
 
 // Why handshakes fail, as metric labels; the same order as tls::HandshakeFailure (checked where
 // the server counts them).
-inline constexpr std::array<std::string_view, 9> kTlsFailureReasons = {
-    "protocol_version", "no_shared_cipher", "unknown_ca", "bad_certificate", "no_certificate",
-    "alert",            "eof",              "timeout",    "other"};
+inline constexpr std::array<std::string_view, 9> kTlsFailureReasons = {"protocol_version",
+                                                                       "no_shared_cipher",
+                                                                       "unknown_ca",
+                                                                       "bad_certificate",
+                                                                       "no_certificate",
+                                                                       "alert",
+                                                                       "eof",
+                                                                       "timeout",
+                                                                       "other"};
 
 // One listener's handshakes on one worker. Written on the worker only.
 struct TlsListenerCounters {

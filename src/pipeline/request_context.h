@@ -94,11 +94,11 @@ struct RequestContext {
   std::string_view path;  // normalized request path
   const http::PathParams* params = nullptr;
   std::string_view request_id;
-  std::string_view client_address;  // the client: the peer, or what trusted proxies said
-  util::IpAddress client_ip;        // the same, parsed (for address checks without parsing)
-  std::string_view peer_address;    // the TCP peer (a trusted proxy, a load balancer)
+  std::string_view client_address;     // the client: the peer, or what trusted proxies said
+  util::IpAddress client_ip;           // the same, parsed (for address checks without parsing)
+  std::string_view peer_address;       // the TCP peer (a trusted proxy, a load balancer)
   const ConnectionTls* tls = nullptr;  // the client connection's TLS; null: plain
-  std::string_view route_name;      // empty until a route matched (or when none did)
+  std::string_view route_name;         // empty until a route matched (or when none did)
   std::size_t worker_index = 0;
   WorkerServices* services = nullptr;  // this worker's outbound clients
   // Aborts I/O a suspended filter started when the request ends early (client gone, deadline).

@@ -62,15 +62,14 @@ ClientSession::ProxyPeek ClientSession::peek_proxy_header() {
   char peeked[1024];
   const ssize_t n =
       ::recv(socket().native_handle(), peeked, sizeof peeked, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? ProxyPeek::need_more
-                                                            : ProxyPeek::failed;
+  if (n < 0)
+    return errno == EAGAIN || errno == EWOULDBLOCK ? ProxyPeek::need_more : ProxyPeek::failed;
   if (n == 0) return ProxyPeek::failed;
   const http::ProxyParseResult proxy =
       http::parse_proxy_protocol(std::string_view(peeked, static_cast<std::size_t>(n)));
   switch (proxy.status) {
     case http::ProxyParseStatus::need_more:
-      return static_cast<std::size_t>(n) < sizeof peeked ? ProxyPeek::need_more
-                                                          : ProxyPeek::failed;
+      return static_cast<std::size_t>(n) < sizeof peeked ? ProxyPeek::need_more : ProxyPeek::failed;
     case http::ProxyParseStatus::error:
       return ProxyPeek::failed;
     case http::ProxyParseStatus::done:
@@ -133,8 +132,8 @@ awaitable<bool> ClientSession::handshake(const AcceptedOn& on) {
       count_failure(tls::classify_handshake_failure(ssl, error));
       co_return false;
     }
-    const bool ready = co_await wait(step == TlsStep::want_read ? tcp_socket::wait_read
-                                                                 : tcp_socket::wait_write);
+    const bool ready =
+        co_await wait(step == TlsStep::want_read ? tcp_socket::wait_read : tcp_socket::wait_write);
     if (!ready) {
       count_failure(timed_out_ ? tls::HandshakeFailure::timeout : tls::HandshakeFailure::eof);
       co_return false;
@@ -144,9 +143,9 @@ awaitable<bool> ClientSession::handshake(const AcceptedOn& on) {
   tls_ = std::make_unique<TlsState>();
   tls_->facts = tls::connection_facts(ssl);
   const tls::ConnectionFacts& facts = tls_->facts;
-  tls_->view = pipeline::ConnectionTls{facts.version, facts.cipher,          facts.server_name,
-                                       facts.alpn,    facts.resumed,         facts.client_verified,
-                                       facts.client_subject};
+  tls_->view =
+      pipeline::ConnectionTls{facts.version, facts.cipher,          facts.server_name,   facts.alpn,
+                              facts.resumed, facts.client_verified, facts.client_subject};
   tls_->forward_subject =
       settings.forward_client_cert == config::ListenerTlsConfig::ForwardClientCert::subject;
   tls_->counters = &counters;

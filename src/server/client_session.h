@@ -8,6 +8,7 @@
 #include "http/message.h"
 #include "http/parser.h"
 #include "http/path_template.h"
+#include "observe/tls_metrics.h"
 #include "pipeline/request_context.h"
 #include "server/asio.h"
 #include "server/byte_buffer.h"

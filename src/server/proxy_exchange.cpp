@@ -395,8 +395,7 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
   buffered_body_ = 0;
   if (head.expect_continue && input.empty()) {
     session_.expect(Phase::client_write, timeouts.body_read);
-    auto [ec, n] =
-        co_await session_.transport().write_all(net::buffer(kContinue));
+    auto [ec, n] = co_await session_.transport().write_all(net::buffer(kContinue));
     if (ec) co_return UpstreamOutcome::client_gone;
   }
   for (;;) {

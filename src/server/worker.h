@@ -70,7 +70,7 @@ struct WorkerSnapshot {
 // An address the worker accepts client connections on.
 struct ListenerSpec {
   tcp::endpoint endpoint;
-  std::string address;  // as configured: the metric label
+  std::string address;          // as configured: the metric label
   bool proxy_protocol = false;  // connections start with a PROXY protocol header
   bool tls = false;             // connections start with a TLS handshake
 };
