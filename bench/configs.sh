@@ -44,7 +44,7 @@ http {
     keepalive_timeout 300s;
   }
   server {
-    listen 127.0.0.1:$3 backlog=4096;
+    listen 127.0.0.1:$3 backlog=4096$(nginx_tls_listen);
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
@@ -75,7 +75,7 @@ defaults
   timeout http-request 300s
   timeout http-keep-alive 300s
 frontend fe
-  bind 127.0.0.1:$3
+  bind 127.0.0.1:$3$([ -z "${TLS:-}" ] || echo " ssl crt $TMP/tls-combined.pem alpn http/1.1")
   maxconn 20000
   default_backend be
 backend be
@@ -83,11 +83,28 @@ backend be
 EOF
 }
 
+# With TLS: the TLS settings apigw, NGINX and HAProxy share in the comparison (TLS 1.2 and 1.3,
+# tickets on, no server session cache).
+nginx_tls_listen() {
+  [ -n "${TLS:-}" ] || return 0
+  printf ' ssl;\n    ssl_certificate %s;\n    ssl_certificate_key %s;\n' "$TLS_CERT" "$TLS_KEY"
+  printf '    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_session_cache off;\n    ssl_session_tickets on'
+}
+
+apigw_listener() {  # PORT: apigw's client listener lines
+  if [ -z "${TLS:-}" ]; then
+    echo "listen = [\"127.0.0.1:$1\"]"
+  else
+    printf '[[server.listeners]]\naddress = "127.0.0.1:%s"\n[server.listeners.tls]\n' "$1"
+    printf '[[server.listeners.tls.certificates]]\ncert = "%s"\nkey = "%s"\n' "$TLS_CERT" "$TLS_KEY"
+  fi
+}
+
 write_apigw_conf() {  # DIR WORKERS PORT ADMINPORT [ROUTE_EXTRA: TOML lines of the route]
   cat >"$1/apigw.toml" <<EOF
 [server]
-listen = ["127.0.0.1:$3"]
 workers = $2
+$(apigw_listener "$3")
 [server.limits]
 max_connections = 20000
 [server.timeouts]

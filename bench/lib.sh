@@ -4,6 +4,10 @@
 # The caller sets HERE, APIGW_BIN, DURATION and WARMUP before sourcing; APIGW_ALT_BIN, when set,
 # is a second apigw binary measured under the proxy name "apigw-alt" (A/B of a change). WRK_PATH
 # (default "/") is the request path wrk sends; it is read at each run, so it may change between runs.
+# TLS=ecdsa or TLS=rsa puts the proxies' client side on TLS (one self-signed P-256 or RSA-2048
+# certificate made here, the same for every proxy; TLS 1.3 is what wrk and the proxies agree on);
+# WRK_CLOSE=1 makes wrk send "Connection: close", so that every request is a new connection (and
+# with TLS a full handshake: wrk resumes no session).
 
 PY=/usr/bin/python3
 CLK_TCK=$(getconf CLK_TCK)
@@ -18,6 +22,21 @@ PROXY_PORT=""
 log() { echo "[bench] $*" >&2; }
 # shellcheck source-path=SCRIPTDIR source=configs.sh
 . "$HERE/configs.sh"
+
+TLS=${TLS:-}
+WRK_CLOSE=${WRK_CLOSE:-}
+SCHEME=http; [ -z "$TLS" ] || SCHEME=https
+TLS_CERT=$TMP/tls-cert.pem
+TLS_KEY=$TMP/tls-key.pem
+make_tls_certificate() {
+  local key_args=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1)
+  [ "$TLS" = ecdsa ] || [ "$TLS" = rsa ] || { log "TLS must be ecdsa or rsa, not '$TLS'"; exit 1; }
+  [ "$TLS" = ecdsa ] || key_args=(-newkey rsa:2048)
+  openssl req -x509 "${key_args[@]}" -nodes -days 2 -keyout "$TLS_KEY" -out "$TLS_CERT" \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+  cat "$TLS_CERT" "$TLS_KEY" >"$TMP/tls-combined.pem"   # HAProxy's crt: both in one file
+}
+[ -z "$TLS" ] || make_tls_certificate
 
 cleanup() {
   local pid
@@ -39,7 +58,7 @@ proxy_pin() { if [ "$1" -eq 1 ]; then echo "taskset -c 0"; fi; }
 # wait_http URL [SECONDS]: until URL answers 200.
 wait_http() {
   local url=$1 deadline=$((SECONDS + ${2:-20}))
-  until [ "$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$url" || true)" = 200 ]; do
+  until [ "$(curl -ks -o /dev/null -m 1 -w '%{http_code}' "$url" || true)" = 200 ]; do
     [ "$SECONDS" -lt "$deadline" ] || { log "timeout waiting for $url"; return 1; }
     sleep 0.1
   done
@@ -123,7 +142,7 @@ start_proxy() {
       wait_http "http://127.0.0.1:$admin_port/ready" || { cat "$dir/stderr.log" >&2; return 1; } ;;
   esac
   [[ "$name" == apigw* ]] || { STARTED+=("$!"); PROXY_PID=$!; }
-  wait_http "http://127.0.0.1:$PROXY_PORT/" || { cat "$dir"/*.log >&2; return 1; }
+  wait_http "$SCHEME://127.0.0.1:$PROXY_PORT/" || { cat "$dir"/*.log >&2; return 1; }
   sleep 1   # let workers settle before the idle RSS reading
 }
 
@@ -142,7 +161,8 @@ to_ms() {
 # run_wrk CONNS SECONDS OUTFILE: GET ${WRK_PATH:-/}; wrk's own CPU seconds (user sys, from
 # `times`) go to OUTFILE.wrkcpu.
 run_wrk() {
-  ( rc=0; taskset -c "$LOAD_CPU" wrk -t1 -c"$1" -d"$2"s --latency "http://127.0.0.1:$PROXY_PORT${WRK_PATH:-/}" >"$3" 2>&1 || rc=$?
+  local close=(); [ -z "$WRK_CLOSE" ] || close=(-H "Connection: close")
+  ( rc=0; taskset -c "$LOAD_CPU" wrk -t1 -c"$1" -d"$2"s --latency "${close[@]}" "$SCHEME://127.0.0.1:$PROXY_PORT${WRK_PATH:-/}" >"$3" 2>&1 || rc=$?
     times >"$3.times"   # not in a pipeline: that would fork and report no children
     awk 'END { for (i = 1; i <= 2; i++) { split($i, a, "m"); sub(/s$/, "", a[2]); v[i] = a[1] * 60 + a[2] }
                print v[1], v[2] }' "$3.times" >"$3.wrkcpu"; exit $rc )
