@@ -92,7 +92,7 @@ TEST(ConfigListeners, ReadsEveryKey) {
   EXPECT_FALSE(tls.certificates[0].is_default);
   EXPECT_TRUE(tls.certificates[1].is_default);
   EXPECT_TRUE(tls.certificates[1].names.empty());
-  EXPECT_EQ(tls.certificates[1].position.line, 26u);
+  EXPECT_EQ(tls.certificates[1].position.line, 25u);
 }
 
 TEST(ConfigListeners, DefaultsAreMozillaIntermediateWithTickets) {
