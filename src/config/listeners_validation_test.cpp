@@ -74,10 +74,10 @@ TEST(ConfigListenersValidation, UnknownKeysAndWrongTypesPointAtTheKey) {
        "'forward_client_cert' must be one of none, subject, not 'cert'", 4, 23},
       {tls_listener("handshake_timeout = 10"), "'handshake_timeout' needs a unit", 4, 21},
       {tls_listener("", "defualt = true"),
-       "unknown key 'defualt' in [[server.listeners.tls.certificates]]; did you mean 'default'?",
-       8, 1},
-      {tls_listener("", "names = \"a.test\"\nocsp = \"/x\""),
-       "unknown key 'ocsp' in [[server.listeners.tls.certificates]]; did you mean "
+       "unknown key 'defualt' in [[server.listeners.tls.certificates]]; did you mean 'default'?", 8,
+       1},
+      {tls_listener("", "names = \"a.test\"\nocsp_reponse = \"/x\""),
+       "unknown key 'ocsp_reponse' in [[server.listeners.tls.certificates]]; did you mean "
        "'ocsp_response'?",
        9, 1},
       {"[[server.listeners]]\naddress = \"127.0.0.1:8443\"\ntls = { certificates = \"/c.pem\" "
@@ -117,13 +117,13 @@ TEST(ConfigListenersValidation, CertificatesAndTheirNames) {
   expect_refused({
       {"[[server.listeners]]\naddress = \"127.0.0.1:8443\"\n[server.listeners.tls]\n"
        "min_version = \"1.2\"\n",
-       "a [server.listeners.tls] table needs at least one [[server.listeners.tls.certificates]]",
-       3, 1},
+       "a [server.listeners.tls] table needs at least one [[server.listeners.tls.certificates]]", 3,
+       1},
       {two_certificates + "default = true\n",
        "only one certificate may be the default (the first is at test.toml:4:1)", 12, 11},
       {two_certificates + "names = [\"B.test\", \"*.EXAMPLE.com\"]\n",
-       "server name '*.EXAMPLE.com' is named twice on this listener (first at test.toml:7:27)",
-       12, 20},
+       "server name '*.EXAMPLE.com' is named twice on this listener (first at test.toml:7:27)", 12,
+       20},
       {two_certificates + "names = [\"b.test\", \"b.test\"]\n",
        "server name 'b.test' is named twice on this listener (first at test.toml:12:10)", 12, 20},
       {tls_listener("", "names = [\"10.0.0.1\"]"),
@@ -177,7 +177,7 @@ TEST(ConfigListenersValidation, TicketsDurationsAndCipherLists) {
 }
 
 TEST(ConfigListenersValidation, ValidSettingsPass) {
-  for (const std::string text : {
+  for (const std::string& text : {
            tls_listener("min_version = \"1.3\"\nciphers = \"\""),
            tls_listener("client_auth = \"optional\"\nclient_ca_file = \"/ca.pem\"\n"
                         "forward_client_cert = \"subject\"\nclient_verify_depth = 10"),

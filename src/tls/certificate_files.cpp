@@ -92,8 +92,11 @@ std::string parse_certificate(const std::string& cert_bytes, const std::string& 
   BioPtr key = memory_bio(key_bytes);
   out.key.reset(PEM_read_bio_PrivateKey(key.get(), nullptr, &no_password, nullptr));
   if (out.key == nullptr) {
+    // "-----BEGIN ENCRYPTED PRIVATE KEY-----" (PKCS#8) or "Proc-Type: 4,ENCRYPTED" (legacy).
+    const bool encrypted = key_bytes.find("ENCRYPTED") != std::string::npos;
     return key_path + ": no usable PEM private key (" + take_openssl_reasons() +
-           "; an encrypted key must be decrypted first, e.g. with `openssl pkey`)";
+           (encrypted ? "; the key is encrypted: decrypt it first, e.g. with `openssl pkey`)"
+                      : ")");
   }
   out.not_before = to_time_point(X509_get0_notBefore(out.leaf.get()));
   out.not_after = to_time_point(X509_get0_notAfter(out.leaf.get()));
@@ -111,8 +114,15 @@ std::string install_certificate(SSL_CTX* context, const CertificateMaterial& mat
       return cert_path + ": chain certificate refused (" + take_openssl_reasons() + ")";
     }
   }
-  // use_PrivateKey compares the key with the certificate of the same type; check_private_key
-  // also catches a key of another type (an RSA key for an ECDSA certificate).
+  // OpenSSL keeps one slot per key type, so a key of another type would not even be compared
+  // ("no certificate assigned"): say what is wrong instead.
+  const EVP_PKEY* public_key = X509_get0_pubkey(material.leaf.get());
+  if (public_key != nullptr &&
+      EVP_PKEY_get_base_id(public_key) != EVP_PKEY_get_base_id(material.key.get())) {
+    return key_path + ": does not match the certificate in " + cert_path + " (a " +
+           EVP_PKEY_get0_type_name(material.key.get()) + " key for a " +
+           EVP_PKEY_get0_type_name(public_key) + " certificate)";
+  }
   if (SSL_CTX_use_PrivateKey(context, material.key.get()) != 1 ||
       SSL_CTX_check_private_key(context) != 1) {
     return key_path + ": does not match the certificate in " + cert_path + " (" +

@@ -30,7 +30,7 @@ class ContextsBuilder {
 
  private:
   std::string prepare_settings();
-  std::string prepare_ticket_keys(std::string& digest);
+  std::string prepare_ticket_keys();
   std::string add_certificate(const config::TlsCertificateConfig& certificate);
   void build_index();
 
@@ -79,14 +79,15 @@ std::string ContextsBuilder::prepare_settings() {
     }
     ca_digest = sha256(bytes);
   }
-  std::string tickets_digest;
-  if (error = prepare_ticket_keys(tickets_digest); !error.empty()) return error;
+  if (error = prepare_ticket_keys(); !error.empty()) return error;
 
   const std::string client_auth = std::to_string(static_cast<int>(config_.client_auth)) + "/" +
                                   std::to_string(config_.client_verify_depth) + "/" + ca_digest;
   const std::string context_id = sha256(client_auth);
   std::copy_n(context_id.begin(), settings_.session_id_context.size(),
               settings_.session_id_context.begin());
+  // The ring by address: `previous` holds its ring alive during this build, so an equal
+  // address is the same ring, never a new one allocated where a freed one was.
   char ring[32];
   std::snprintf(ring, sizeof ring, "%p", static_cast<const void*>(settings_.ticket_keys.get()));
   settings_key_ = std::to_string(static_cast<int>(config_.min_version)) + "\n" + config_.ciphers +
@@ -96,23 +97,31 @@ std::string ContextsBuilder::prepare_settings() {
   return "";
 }
 
-std::string ContextsBuilder::prepare_ticket_keys(std::string& digest) {
+std::string ContextsBuilder::prepare_ticket_keys() {
   if (!config_.session_tickets) return "";
   if (config_.ticket_key_file.empty()) {
-    settings_.ticket_keys = shared_ring_ != nullptr ? shared_ring_ : TicketKeyRing::generate();
+    // Without a ring from the caller, the previous build's in-memory ring carries over, so that
+    // a reload neither forgets the keys (every client's next handshake would be a full one) nor
+    // makes every certificate context unreusable.
+    const bool previous_in_memory = previous_ != nullptr && previous_->ticket_keys_ != nullptr &&
+                                    previous_->ticket_key_file_digest_.empty();
+    settings_.ticket_keys = shared_ring_ != nullptr ? shared_ring_
+                            : previous_in_memory    ? previous_->ticket_keys_
+                                                    : TicketKeyRing::generate();
     result_->ticket_keys_ = settings_.ticket_keys;
     return "";
   }
   std::string bytes, error;
+  const auto wipe = [](std::string* text) { OPENSSL_cleanse(text->data(), text->size()); };
+  const std::unique_ptr<std::string, decltype(wipe)> wiper(&bytes, wipe);
   if (!read_file(config_.ticket_key_file, bytes, error)) return error;
-  digest = config_.ticket_key_file + "\n" + sha256(bytes);
+  const std::string digest = config_.ticket_key_file + "\n" + sha256(bytes);
   // The same file as last time keeps the same ring, so that certificate contexts (whose reuse
   // key names the ring) stay reusable.
   if (previous_ != nullptr && previous_->ticket_key_file_digest_ == digest) {
     settings_.ticket_keys = previous_->ticket_keys_;
   } else {
     TicketKeyRingResult loaded = TicketKeyRing::from_bytes(bytes, config_.ticket_key_file);
-    OPENSSL_cleanse(bytes.data(), bytes.size());
     if (loaded.ring == nullptr) return loaded.error;
     settings_.ticket_keys = std::move(loaded.ring);
   }
@@ -151,6 +160,7 @@ std::string ContextsBuilder::add_certificate(const config::TlsCertificateConfig&
     entry.own_names = old->own_names;
     entry.not_before = old->not_before;
     entry.not_after = old->not_after;
+    entry.staple = old->staple;
     info.reused = true;
   } else {
     CertificateMaterial material;
@@ -160,11 +170,7 @@ std::string ContextsBuilder::add_certificate(const config::TlsCertificateConfig&
     if (!ocsp_bytes.empty()) {
       error = parse_ocsp_staple(ocsp_bytes, certificate.ocsp_response, material.leaf.get(), staple);
       if (!error.empty()) return error;
-      if (!staple.current(std::time(nullptr))) {
-        result_->warnings_.push_back(certificate.ocsp_response +
-                                     ": the OCSP response is not current; not stapled until "
-                                     "it is replaced");
-      }
+      entry.staple = staple;
     }
     entry.context.reset(SSL_CTX_new(TLS_server_method()));
     if (entry.context == nullptr) return "SSL_CTX_new: " + take_openssl_errors();
@@ -180,6 +186,11 @@ std::string ContextsBuilder::add_certificate(const config::TlsCertificateConfig&
   // Checked on reuse too: an unchanged file still expires.
   if (error = check_validity(entry.not_before, entry.not_after, certificate.cert); !error.empty()) {
     return error;
+  }
+  if (!entry.staple.der.empty() && !entry.staple.current(std::time(nullptr))) {
+    result_->warnings_.push_back(certificate.ocsp_response +
+                                 ": the OCSP response is not current; not stapled until it is "
+                                 "replaced");
   }
   info.names = certificate.names.empty() ? entry.own_names : certificate.names;
   info.not_before = entry.not_before;

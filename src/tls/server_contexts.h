@@ -14,6 +14,7 @@
 
 #include "config/schema.h"
 #include "tls/cert_index.h"
+#include "tls/ocsp_staple.h"
 #include "tls/openssl_ptr.h"
 #include "tls/ticket_keys.h"
 
@@ -56,6 +57,7 @@ class ServerContexts {
     SslCtxPtr context;
     std::vector<std::string> own_names;  // read from the certificate
     std::chrono::system_clock::time_point not_before, not_after;
+    OcspStaple staple;  // a copy of what the context staples, to warn when it goes stale
   };
 
   SslCtxPtr entry_;
@@ -78,7 +80,8 @@ struct ServerContextsResult {
 
 // Builds the contexts of a TLS listener. `alpn_protocols` is the server's preference order
 // ({"h2", "http/1.1"}; empty: no ALPN). `shared_ring` encrypts tickets unless the config names a
-// ticket_key_file (null: a ring of its own that nobody rotates). A certificate entry whose paths,
+// ticket_key_file; the caller owns and rotates it (null: the previous build's in-memory ring, or
+// a new one, that nobody rotates). A certificate entry whose paths,
 // file contents (SHA-256) and settings equal one of `previous` (may be null) reuses that entry's
 // SSL_CTX instead of parsing its key again.
 ServerContextsResult build_server_contexts(const config::ListenerTlsConfig& config,

@@ -59,7 +59,9 @@ TEST(ServerContextsRefusal, FilesThatAreNotPem) {
   EXPECT_TRUE(names(refusal(config), dir.file("garbage.pem"), "no PEM certificate"));
   config = one_certificate(pki.api);
   config.certificates[0].key = dir.file("garbage.pem");
-  EXPECT_TRUE(names(refusal(config), dir.file("garbage.pem"), "no usable PEM private key"));
+  const std::string not_a_key = refusal(config);
+  EXPECT_TRUE(names(not_a_key, dir.file("garbage.pem"), "no usable PEM private key"));
+  EXPECT_EQ(not_a_key.find("encrypted"), std::string::npos) << not_a_key;
   // The certificate's key file in place of the certificate: PEM, but not a certificate.
   config = one_certificate(pki.api);
   config.certificates[0].cert = pki.api.key_file;
@@ -74,7 +76,9 @@ TEST(ServerContextsRefusal, KeyThatDoesNotMatchTheCertificate) {
   EXPECT_TRUE(names(same_type, pki.wildcard.key_file, "key values mismatch"));
   EXPECT_NE(same_type.find(pki.api.cert_file), std::string::npos) << same_type;
   config.certificates[0].key = pki.rsa.key_file;  // an RSA key for an ECDSA certificate
-  EXPECT_TRUE(names(refusal(config), pki.rsa.key_file, "does not match the certificate in"));
+  const std::string other_type = refusal(config);
+  EXPECT_TRUE(names(other_type, pki.rsa.key_file, "does not match the certificate in"));
+  EXPECT_TRUE(names(other_type, "a RSA key", "for a EC certificate"));
 }
 
 TEST(ServerContextsRefusal, EncryptedKeyIsRefusedWithoutAskingForAPassword) {
@@ -91,7 +95,8 @@ TEST(ServerContextsRefusal, EncryptedKeyIsRefusedWithoutAskingForAPassword) {
   EVP_PKEY_free(key);
   config::ListenerTlsConfig config = one_certificate(pki.api);
   config.certificates[0].key = dir.file("encrypted.key");
-  EXPECT_TRUE(names(refusal(config), dir.file("encrypted.key"), "must be decrypted first"));
+  EXPECT_TRUE(
+      names(refusal(config), dir.file("encrypted.key"), "the key is encrypted: decrypt it first"));
 }
 
 TEST(ServerContextsRefusal, ExpiredOrNotYetValidCertificate) {

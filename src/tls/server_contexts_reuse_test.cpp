@@ -155,6 +155,37 @@ TEST(ServerContextsReuse, AnUnchangedTicketKeyFileKeepsContextsAndAChangedOneDoe
   EXPECT_NE(changed->ticket_keys(), first->ticket_keys());
 }
 
+TEST(ServerContextsReuse, WithoutACallersRingTheInMemoryKeysCarryOver) {
+  const Fixture fixture;
+  const auto first = build(fixture.config(), {}, nullptr);
+  ASSERT_TRUE(first);
+  ASSERT_NE(first->ticket_keys(), nullptr);
+  const auto second = build(fixture.config(), {}, nullptr, first.get());
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->ticket_keys(), first->ticket_keys());
+  EXPECT_EQ(contexts_of(*second), contexts_of(*first));
+  const auto full = handshake(first->default_context());
+  ASSERT_TRUE(full.ok);
+  const auto resumed = handshake(second->default_context(), {.session = full.session.get()});
+  ASSERT_TRUE(resumed.ok);
+  EXPECT_TRUE(resumed.facts().resumed) << "a reload does not cost clients their sessions";
+}
+
+TEST(ServerContextsReuse, AStaleOcspResponseIsReportedOnEveryBuildThatKeepsIt) {
+  const Fixture fixture;
+  config::ListenerTlsConfig config = fixture.config();
+  config.certificates[1].ocsp_response = fixture.ca.ocsp_response(
+      "two.ocsp", fixture.two, std::chrono::hours(-48), std::chrono::hours(-1));
+  const auto first = build(config, {"h2", "http/1.1"}, fixture.ring);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->warnings().size(), 1u);
+  const auto second = fixture.rebuild(config, *first);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(second->certificates()[1].reused);
+  ASSERT_EQ(second->warnings().size(), 1u);
+  EXPECT_NE(second->warnings()[0].find("two.ocsp"), std::string::npos);
+}
+
 TEST(ServerContextsReuse, AFailedRebuildLeavesThePreviousSetServing) {
   Fixture fixture;
   const auto first = build(fixture.config(), {"h2", "http/1.1"}, fixture.ring);

@@ -46,6 +46,7 @@ struct ClientOptions {
   std::string ciphers;              // TLS 1.2 list; "" keeps OpenSSL's default
   SSL_SESSION* session = nullptr;   // offered for resumption
   std::string cert_file, key_file;  // a client certificate
+  std::string trusted_ca_file;      // the client verifies the server against it ("": no check)
   bool request_ocsp = false;
 };
 
@@ -82,6 +83,10 @@ inline Handshake handshake(SSL_CTX* server_context, const ClientOptions& options
   if (!options.cert_file.empty()) {
     EXPECT_EQ(SSL_CTX_use_certificate_file(client, options.cert_file.c_str(), SSL_FILETYPE_PEM), 1);
     EXPECT_EQ(SSL_CTX_use_PrivateKey_file(client, options.key_file.c_str(), SSL_FILETYPE_PEM), 1);
+  }
+  if (!options.trusted_ca_file.empty()) {
+    EXPECT_EQ(SSL_CTX_load_verify_locations(client, options.trusted_ca_file.c_str(), nullptr), 1);
+    SSL_CTX_set_verify(client, SSL_VERIFY_PEER, nullptr);
   }
   SSL_CTX_set_session_cache_mode(client, SSL_SESS_CACHE_CLIENT);
   result.client.reset(SSL_new(client));

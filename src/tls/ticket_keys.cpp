@@ -5,11 +5,9 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
+
+#include "tls/certificate_files.h"
 
 namespace apigw::tls {
 namespace {
@@ -53,10 +51,8 @@ std::shared_ptr<TicketKeyRing> TicketKeyRing::generate() {
 }
 
 TicketKeyRingResult TicketKeyRing::load_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file)
-    return {nullptr, path + ": cannot read the ticket key file (" + std::strerror(errno) + ")"};
-  std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::string bytes, error;
+  if (!read_file(path, bytes, error)) return {nullptr, error};
   TicketKeyRingResult result = from_bytes(bytes, path);
   OPENSSL_cleanse(bytes.data(), bytes.size());
   return result;

@@ -134,6 +134,20 @@ TEST(TicketKeys, AKeyFileUsesNginxsLayoutNameThenHmacThenAes) {
   EXPECT_FALSE(TicketKeyRing::from_bytes("", "keys.bin").ring);
 }
 
+TEST(TicketKeys, LoadFileReadsTheKeysOrNamesTheFile) {
+  const ScratchDir dir;
+  std::ofstream(dir.file("two.key"), std::ios::binary)
+      << std::string(80, 'a') + std::string(80, 'b');
+  const TicketKeyRingResult loaded = TicketKeyRing::load_file(dir.file("two.key"));
+  ASSERT_TRUE(loaded.ring) << loaded.error;
+  ASSERT_EQ(loaded.ring->keys()->keys.size(), 2u);
+  EXPECT_EQ(name_of(loaded.ring->keys()->keys[1]), std::string(16, 'b'));
+  const TicketKeyRingResult missing = TicketKeyRing::load_file(dir.file("missing.key"));
+  EXPECT_FALSE(missing.ring);
+  EXPECT_NE(missing.error.find(dir.file("missing.key") + ": cannot read"), std::string::npos)
+      << missing.error;
+}
+
 TEST(TicketKeys, ContextsBuiltSeparatelyFromOneKeyFileResumeEachOthersTickets) {
   const ScratchDir dir;
   std::string key(80, '\0');
