@@ -65,6 +65,7 @@ write_haproxy_conf() {  # DIR WORKERS PORT
 global
   nbthread $2
   maxconn $HAPROXY_MAXCONN
+$([ -z "${TLS:-}" ] || [ "${TLS_TICKETS:-1}" = 1 ] || echo "  tune.ssl.cachesize 0")
 defaults
   mode http
   http-reuse always
@@ -75,7 +76,7 @@ defaults
   timeout http-request 300s
   timeout http-keep-alive 300s
 frontend fe
-  bind 127.0.0.1:$3$([ -z "${TLS:-}" ] || echo " ssl crt $TMP/tls-combined.pem alpn http/1.1")
+  bind 127.0.0.1:$3$([ -z "${TLS:-}" ] || echo " ssl crt $TMP/tls-combined.pem alpn http/1.1")$([ -z "${TLS:-}" ] || [ "${TLS_TICKETS:-1}" = 1 ] || echo " no-tls-tickets")
   maxconn 20000
   default_backend be
 backend be
@@ -88,7 +89,8 @@ EOF
 nginx_tls_listen() {
   [ -n "${TLS:-}" ] || return 0
   printf ' ssl;\n    ssl_certificate %s;\n    ssl_certificate_key %s;\n' "$TLS_CERT" "$TLS_KEY"
-  printf '    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_session_cache off;\n    ssl_session_tickets on'
+  printf '    ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_session_cache off;\n    ssl_session_tickets %s' \
+    "$([ "${TLS_TICKETS:-1}" = 1 ] && echo on || echo off)"
 }
 
 apigw_listener() {  # PORT: apigw's client listener lines
@@ -96,6 +98,7 @@ apigw_listener() {  # PORT: apigw's client listener lines
     echo "listen = [\"127.0.0.1:$1\"]"
   else
     printf '[[server.listeners]]\naddress = "127.0.0.1:%s"\n[server.listeners.tls]\n' "$1"
+    [ "${TLS_TICKETS:-1}" = 1 ] || echo "session_tickets = false"
     printf '[[server.listeners.tls.certificates]]\ncert = "%s"\nkey = "%s"\n' "$TLS_CERT" "$TLS_KEY"
   fi
 }

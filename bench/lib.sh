@@ -7,7 +7,9 @@
 # TLS=ecdsa or TLS=rsa puts the proxies' client side on TLS (one self-signed P-256 or RSA-2048
 # certificate made here, the same for every proxy; TLS 1.3 is what wrk and the proxies agree on);
 # WRK_CLOSE=1 makes wrk send "Connection: close", so that every request is a new connection (and
-# with TLS a full handshake: wrk resumes no session).
+# with TLS a handshake: wrk keeps each connection's session and resumes it, so this measures
+# resumed handshakes unless TLS_TICKETS=0 turns session tickets off in every proxy, which makes
+# every handshake a full one).
 
 PY=/usr/bin/python3
 CLK_TCK=$(getconf CLK_TCK)
