@@ -7,8 +7,10 @@
 
 #include "app/echo_server.h"
 #include "app/gateway.h"
+#include "app/listener_tls.h"
 #include "config/loader.h"
 #include "snapshot/catalog.h"
+#include "tls/server_contexts.h"
 
 namespace apigw::app {
 namespace {
@@ -41,6 +43,20 @@ int check_command(const std::string& path) {
   const snapshot::Catalog registry;
   const auto result = config::load_config_file(path, config::Environment::from_process(), registry);
   if (!report(result)) return 1;
+  // The certificate, key and CA files of TLS listeners are read when the listener is built: build
+  // them here too, so that a missing or mismatched file fails the check and not the start.
+  bool files_ok = true;
+  for (const auto& listener : result.config->server.listeners) {
+    if (!listener.tls) continue;
+    const tls::ServerContextsResult built = tls::build_server_contexts(
+        *listener.tls, ListenerTls::alpn_protocols(listener), nullptr, nullptr);
+    if (built) continue;
+    const config::SourcePosition& at = listener.tls->position;
+    std::fprintf(stderr, "%s:%u:%u: listener %s: %s\n", at.file.c_str(), at.line, at.column,
+                 listener.address.c_str(), built.error.c_str());
+    files_ok = false;
+  }
+  if (!files_ok) return 1;
   std::printf("%s: ok (%zu upstreams, %zu routes)\n", path.c_str(), result.config->upstreams.size(),
               result.config->routes.size());
   return 0;

@@ -88,6 +88,27 @@ upstream = "backnd"
   EXPECT_NE(errors.find("did you mean 'backend'"), std::string::npos) << errors;
 }
 
+TEST(Cli, CheckReadsTheCertificatesOfTlsListeners) {
+  TempDir dir;
+  const std::string config = R"([[server.listeners]]
+address = "127.0.0.1:8443"
+[server.listeners.tls]
+[[server.listeners.tls.certificates]]
+cert = ")" + dir.path() + R"(/missing.pem"
+key = ")" + dir.path() + R"(/missing.key"
+)";
+  const std::string path = dir.write("tls.toml", config);
+  Process check({APIGW_BINARY, "check", "-c", path}, dir.path() + "/stderr");
+  EXPECT_EQ(check.wait(std::chrono::seconds(10)), 1);
+  EXPECT_NE(
+      check.log().find(path + ":3:1: listener 127.0.0.1:8443: " + dir.path() + "/missing.pem"),
+      std::string::npos)
+      << check.log();
+  Process run({APIGW_BINARY, "run", "-c", path}, dir.path() + "/run.log");
+  EXPECT_EQ(run.wait(std::chrono::seconds(10)), 1) << "refused at start too";
+  EXPECT_NE(run.log().find("missing.pem"), std::string::npos) << run.log();
+}
+
 TEST(Cli, RunRefusesAnInvalidConfig) {
   TempDir dir;
   const std::string path = dir.write("bad.toml", "[server]\nworkers = -1\n");

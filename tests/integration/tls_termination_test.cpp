@@ -246,6 +246,25 @@ TEST(TlsTermination, ReplacedCertificatesServeNewConnectionsWithoutDroppingOpenO
   EXPECT_EQ(http_get(gateway.admin_port(), "/ready").status, 200) << "still serving";
 }
 
+TEST(TlsTermination, TlsSettingsReloadWithTheConfigAndOpenConnectionsStay) {
+  Certificates certs;
+  EchoBackend backend("b1");
+  Gateway gateway(tls_config(certs, backend));
+  TlsClientOptions tls12 = trusting(certs, "api.test");
+  tls12.max_version = TLS1_2_VERSION;
+  TlsClient open(gateway.port(), tls12);
+  ASSERT_TRUE(open.ok()) << open.error();
+  EXPECT_EQ(open.get("/").status, 200);
+
+  gateway.write_config(tls_config(certs, backend, "min_version = \"1.3\""));
+  EXPECT_TRUE(wait_until([&] { return !TlsClient(gateway.port(), tls12).ok(); }))
+      << "TLS 1.2 refused once the reload is in";
+  EXPECT_TRUE(TlsClient(gateway.port(), trusting(certs, "api.test")).ok());
+  EXPECT_EQ(open.get("/").status, 200) << "a connection made under the old settings stays";
+  EXPECT_TRUE(gateway.wait_for_metric("apigw_tls_reloads_total{result=\"ok\"} 1"))
+      << gateway.metrics();
+}
+
 TEST(TlsTermination, SilentClientsAreCutAtTheHandshakeTimeoutAndProxyHeadersPrecedeTls) {
   Certificates certs;
   EchoBackend backend("b1");
