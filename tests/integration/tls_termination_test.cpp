@@ -9,6 +9,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "support/gateway.h"
 #include "support/test_certificates.h"
@@ -244,6 +246,38 @@ TEST(TlsTermination, ReplacedCertificatesServeNewConnectionsWithoutDroppingOpenO
             "api renewed");
   EXPECT_EQ(open.get("/still").status, 200);
   EXPECT_EQ(http_get(gateway.admin_port(), "/ready").status, 200) << "still serving";
+}
+
+TEST(TlsTermination, CertificateChangesUnderLoadFailNoHandshakeAndNoRequest) {
+  Certificates certs;
+  EchoBackend backend("b1");
+  Gateway gateway(tls_config(certs, backend));
+  // wrk makes a new TLS connection for every request (Connection: close) while the certificate
+  // files are replaced and SIGHUP reloads the config: every handshake and request must succeed.
+  const std::string url = "https://127.0.0.1:" + std::to_string(gateway.port()) + "/";
+  auto load = std::async(std::launch::async, [&] {
+    return run_command({"wrk", "-t1", "-c8", "-d4s", "-H", "Connection: close", url},
+                       std::chrono::seconds(30));
+  });
+  ASSERT_TRUE(wait_until([&] { return !backend.received().empty(); })) << "no load arrived";
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    const CertificateFiles next =
+        certs.ca.issue("fallback-" + std::to_string(i),
+                       {.common_name = "fallback " + std::to_string(i), .ips = {"127.0.0.1"}});
+    std::filesystem::rename(next.key_file, certs.fallback.key_file);
+    std::filesystem::rename(next.cert_file, certs.fallback.cert_file);
+    if (i % 2 == 1) gateway.process().signal(SIGHUP);
+  }
+  const CommandResult wrk = load.get();
+  ASSERT_EQ(wrk.exit_code, 0) << wrk.output;
+  EXPECT_NE(wrk.output.find("requests in"), std::string::npos) << wrk.output;
+  EXPECT_EQ(wrk.output.find("Non-2xx"), std::string::npos) << wrk.output;
+  EXPECT_EQ(wrk.output.find("Socket errors"), std::string::npos) << wrk.output;
+  EXPECT_EQ(TlsClient(gateway.port(), trusting(certs)).server_common_name(), "fallback 5");
+  EXPECT_NE(gateway.metrics().find("apigw_tls_reloads_total{result=\"failed\"} 0"),
+            std::string::npos)
+      << gateway.metrics();
 }
 
 TEST(TlsTermination, TlsSettingsReloadWithTheConfigAndOpenConnectionsStay) {
