@@ -237,9 +237,12 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why, b
   const auto built = std::chrono::steady_clock::now();
   if (resolve_names) resolve_schedule_.resolved_all(snapshot->config.upstreams, built);
   for (const auto& warning : warnings) util::log_warn(warning);
+  // Cannot fail with the previous contexts to fall back on (listeners bind once: each keeps its
+  // index and its TLS on/off), so the result needs no check here.
   listener_tls_.build(snapshot->config.server, &current_->listener_tls, snapshot->listener_tls);
   publish(std::move(snapshot));
   listener_tls_.watch(current_->config.server, [this] { reload_certificates(); });
+  listener_tls_.start_rotation(current_->config.server);
   // How long the build took, so that a slow publish shows whether the snapshot is the cause.
   char took[64];
   std::snprintf(took, sizeof took, "), snapshot %.1f ms",

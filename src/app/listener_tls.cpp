@@ -47,7 +47,7 @@ bool ListenerTls::build(const config::ServerConfig& server, const ListenerContex
       return false;
     }
     util::log_error("tls (listener " + listener.address + "): " + built.error +
-                    "; keeping the certificates loaded before");
+                    "; keeping the certificates and TLS settings loaded before");
     out[i] = (*previous)[i];
   }
   if (any_tls && built_once_) ++(failed ? reloads_failed_ : reloads_ok_);
@@ -83,7 +83,11 @@ void ListenerTls::start_rotation(const config::ServerConfig& server) {
       period = listener.tls->ticket_key_rotation;
     }
   }
+  // A reload with the same period keeps the timer: restarting it would postpone the rotation
+  // for as long as reloads come more often than the period.
+  if (period == rotation_period_) return;
   rotation_period_ = period;
+  rotation_.cancel();
   if (period.count() > 0) schedule_rotation();
 }
 
@@ -158,8 +162,11 @@ void ListenerTls::read_events() {
       const auto* event = reinterpret_cast<const inotify_event*>(buffer_.data() + offset);
       if (event->len > 0) {
         const auto directory = directories_.find(event->wd);
+        // A watched file, or a Kubernetes secret volume's "..data" symlink swap (its events
+        // never name the files themselves).
         if (directory != directories_.end() &&
-            files_.count({directory->second, std::string(event->name)}) > 0) {
+            (files_.count({directory->second, std::string(event->name)}) > 0 ||
+             std::string_view(event->name).starts_with(".."))) {
           ours = true;
         }
       }

@@ -43,7 +43,8 @@ class ListenerTls {
   // when one of those files is written, replaced or renamed into place. Called after each
   // publish: the set of files may have changed.
   void watch(const config::ServerConfig& server, std::function<void()> changed);
-  // Starts the ticket key rotation at the shortest ticket_key_rotation of the listeners.
+  // Starts (or, when a reload changed it, restarts) the ticket key rotation at the shortest
+  // ticket_key_rotation of the listeners that use in-memory keys.
   void start_rotation(const config::ServerConfig& server);
 
  private:

@@ -19,8 +19,22 @@ void series(std::string& out, std::string_view name, std::string_view labels, do
   out.append(name).append("{").append(labels).append("} ").append(number).append("\n");
 }
 
+// A label value with quote, backslash and newline escaped (a certificate's CN may hold them).
+std::string escaped(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out.append("\\n");
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 std::string listener_label(const std::string& listener) {
-  return "listener=\"" + listener + "\"";  // addresses hold no quote or backslash
+  return "listener=\"" + escaped(listener) + "\"";
 }
 
 }  // namespace
@@ -33,7 +47,7 @@ void render_tls_prometheus(std::string& out, const TlsCounters& counters, const 
   for (const auto& [listener, c] : counters) {
     std::uint64_t failed = 0;
     for (std::size_t i = 0; i < c.failures.size(); ++i) {
-      if (kTlsFailureReasons[i] != "timeout") failed += c.failures[i];
+      if (i != kTlsTimeoutReason) failed += c.failures[i];
     }
     const std::string at = listener_label(listener);
     series(out, "apigw_tls_handshakes_total", at + ",result=\"ok\"",
@@ -41,7 +55,7 @@ void render_tls_prometheus(std::string& out, const TlsCounters& counters, const 
     series(out, "apigw_tls_handshakes_total", at + ",result=\"failed\"",
            static_cast<double>(failed));
     series(out, "apigw_tls_handshakes_total", at + ",result=\"timeout\"",
-           static_cast<double>(c.failures[7]));
+           static_cast<double>(c.failures[kTlsTimeoutReason]));
   }
   out.append(
       "# HELP apigw_tls_handshake_errors_total Failed TLS handshakes, by listener and reason.\n"
@@ -72,7 +86,8 @@ void render_tls_prometheus(std::string& out, const TlsCounters& counters, const 
       "# TYPE apigw_tls_certificate_expiry_seconds gauge\n");
   for (const auto& expiry : gauges.expiry) {
     series(out, "apigw_tls_certificate_expiry_seconds",
-           listener_label(expiry.listener) + ",name=\"" + expiry.name + "\"", expiry.seconds_left);
+           listener_label(expiry.listener) + ",name=\"" + escaped(expiry.name) + "\"",
+           expiry.seconds_left);
   }
   out.append(
       "# HELP apigw_tls_reloads_total Certificate set loads after the first, by result (failed: "

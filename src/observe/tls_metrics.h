@@ -13,15 +13,13 @@ namespace apigw::observe {
 
 // Why handshakes fail, as metric labels; the same order as tls::HandshakeFailure (checked where
 // the server counts them).
-inline constexpr std::array<std::string_view, 9> kTlsFailureReasons = {"protocol_version",
-                                                                       "no_shared_cipher",
-                                                                       "unknown_ca",
-                                                                       "bad_certificate",
-                                                                       "no_certificate",
-                                                                       "alert",
-                                                                       "eof",
-                                                                       "timeout",
-                                                                       "other"};
+// clang-format off
+inline constexpr std::array<std::string_view, 9> kTlsFailureReasons = {
+    "protocol_version", "no_shared_cipher", "unknown_ca", "bad_certificate", "no_certificate",
+    "alert", "eof", "timeout", "other"};
+// clang-format on
+inline constexpr std::size_t kTlsTimeoutReason = 7;
+static_assert(kTlsFailureReasons[kTlsTimeoutReason] == "timeout");
 
 // One listener's handshakes on one worker. Written on the worker only.
 struct TlsListenerCounters {

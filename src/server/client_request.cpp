@@ -1,6 +1,7 @@
 // ClientSession, one request: route it, run its filters (awaiting those that wait on I/O), answer
 // it with its handler, the proxy exchange or a reply of the gateway, and record it. Every answer
 // the gateway makes itself goes through answer(), and so through the response phase.
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -208,6 +209,22 @@ awaitable<void> ClientSession::finish_handler(const pipeline::Handler& handler) 
   }
 }
 
+void ClientSession::watch_client_gone(std::shared_ptr<bool> watching) {
+  socket().async_wait(tcp_socket::wait_read, [this, watching](error_code ec) {
+    if (!*watching || ec) return;
+    // Readable: the end of the stream (FIN, reset), or bytes — the next pipelined request, or a
+    // TLS client's close_notify just ahead of its FIN. Only the end counts; after bytes, watch
+    // on (the FIN that follows them makes the socket readable again).
+    pollfd state{socket().native_handle(), POLLRDHUP, 0};
+    if (::poll(&state, 1, 0) > 0 && (state.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+      client_gone_ = true;
+      scratch_->request.cancellation.cancel();
+      return;
+    }
+    watch_client_gone(watching);
+  });
+}
+
 template <typename Resume>
 awaitable<pipeline::Verdict> ClientSession::await_io(Resume resume) {
   pipeline::RequestContext& ctx = scratch_->request;
@@ -217,15 +234,7 @@ awaitable<pipeline::Verdict> ClientSession::await_io(Resume resume) {
   // socket turns readable with nothing to read), so its I/O is cancelled rather than finished for
   // nobody. `watching` outlives the session if the wait completes late; it is checked first.
   auto watching = std::make_shared<bool>(true);
-  socket().async_wait(tcp_socket::wait_read, [this, watching](error_code ec) {
-    if (!*watching || ec) return;
-    char byte = 0;
-    const ssize_t n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-      client_gone_ = true;
-      scratch_->request.cancellation.cancel();
-    }
-  });
+  watch_client_gone(watching);
   pipeline::Verdict verdict = co_await resume();
   *watching = false;
   error_code ignored;

@@ -134,6 +134,9 @@ class ClientSession final : public Expirable {
   // cancel it (ctx.cancellation).
   template <typename Resume>
   awaitable<pipeline::Verdict> await_io(Resume resume);
+  // While a filter waits: sets client_gone_ and cancels the request when the client's end of
+  // the connection closes (until *watching turns false).
+  void watch_client_gone(std::shared_ptr<bool> watching);
   // The arm of a route with `upstreams` that serves the request (its weighted split, by the
   // sticky key or at random); counts the pick.
   const snapshot::RouteArm& pick_arm(const snapshot::CompiledRoute& route);

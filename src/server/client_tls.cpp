@@ -11,6 +11,13 @@
 
 namespace apigw::server {
 
+// The counters are indexed by tls::HandshakeFailure; their labels must be in the same order.
+static_assert(observe::kTlsFailureReasons.size() ==
+              static_cast<std::size_t>(tls::HandshakeFailure::other) + 1);
+static_assert(
+    observe::kTlsFailureReasons[static_cast<std::size_t>(tls::HandshakeFailure::timeout)] ==
+    "timeout");
+
 awaitable<void> ClientSession::serve_tls(Owner self, AcceptedOn on) {
   ClientSession& session = *self;
   if (!co_await session.handshake(on)) co_return;

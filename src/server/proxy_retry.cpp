@@ -100,8 +100,7 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_body_for_replay() {
   if (head.expect_continue && input.empty()) {
     // The client waits for our go-ahead before it sends the body we want to keep.
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [ec, n] =
-        co_await session_.transport().write_all(net::buffer(kContinue));
+    auto [ec, n] = co_await session_.transport().write_all(net::buffer(kContinue));
     if (ec) co_return UpstreamOutcome::client_gone;
   }
   while (input.size() < whole) {

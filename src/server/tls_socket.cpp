@@ -29,7 +29,7 @@ error_code tls_error(int ssl_error) {
 }
 
 TlsSocket::TlsSocket(SSL* ssl, tcp_socket& socket, std::shared_ptr<const void> keep_alive)
-    : ssl_(ssl), keep_alive_(std::move(keep_alive)) {
+    : ssl_(ssl), socket_(socket), keep_alive_(std::move(keep_alive)) {
   SSL_set_fd(ssl_, socket.native_handle());
   SSL_set_accept_state(ssl_);  // without it SSL_do_handshake fails: "connection type not set"
   SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
@@ -61,6 +61,10 @@ TlsStep TlsSocket::step_after(int result, error_code& ec) {
 }
 
 TlsStep TlsSocket::handshake(int& error) {
+  if (!usable()) {
+    error = SSL_ERROR_SYSCALL;
+    return TlsStep::failed;
+  }
   ERR_clear_error();
   const int result = SSL_do_handshake(ssl_);
   if (result == 1) return TlsStep::done;
@@ -72,8 +76,12 @@ TlsStep TlsSocket::handshake(int& error) {
 }
 
 TlsStep TlsSocket::read(net::mutable_buffer buffer, std::size_t& n, error_code& ec) {
-  ERR_clear_error();
   n = 0;
+  if (!usable()) {
+    ec = net::error::bad_descriptor;
+    return TlsStep::failed;
+  }
+  ERR_clear_error();
   if (SSL_read_ex(ssl_, buffer.data(), buffer.size(), &n) == 1) return TlsStep::done;
   return step_after(0, ec);
 }
@@ -98,6 +106,11 @@ ImmediateWrite TlsSocket::write_now(net::const_buffer first, net::const_buffer s
                                     std::size_t written) {
   ImmediateWrite result;
   result.written = written;
+  if (!usable()) {
+    result.ec = net::error::bad_descriptor;
+    result.done = true;
+    return result;
+  }
   const std::size_t total = first.size() + second.size();
   while (result.written < total) {
     const char* data;
@@ -136,7 +149,7 @@ ImmediateWrite TlsSocket::write_now(net::const_buffer first, net::const_buffer s
 }
 
 void TlsSocket::send_close_notify() {
-  if (closed_) return;
+  if (!usable()) return;
   closed_ = true;
   ERR_clear_error();
   // Non-blocking: one try; a close_notify the socket cannot take now is not worth waiting for.

@@ -58,7 +58,12 @@ class TlsSocket {
  private:
   TlsStep step_after(int result, error_code& ec);
 
+  // Checked before every OpenSSL call: a deadline or abort() may have closed the socket, and
+  // the descriptor number OpenSSL holds may then already belong to another connection.
+  bool usable() const { return !closed_ && socket_.is_open(); }
+
   SSL* ssl_;
+  tcp_socket& socket_;
   std::shared_ptr<const void> keep_alive_;
   TlsStep write_waits_for_ = TlsStep::want_write;
   bool closed_ = false;

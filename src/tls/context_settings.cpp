@@ -1,5 +1,8 @@
 #include "tls/context_settings.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include <openssl/err.h>
 
 #include <cstring>
@@ -158,11 +161,20 @@ std::string configure_common(SSL_CTX* context, const CommonSettings& settings, O
   const Config& config = *settings.config;
   if (std::string error = set_protocols(context, config); !error.empty()) return error;
   const bool tickets = settings.ticket_keys != nullptr;
-  SSL_CTX_set_options(
-      context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | (tickets ? 0 : SSL_OP_NO_TICKET));
+  // IGNORE_UNEXPECTED_EOF: a client that closes without close_notify ends the stream like one
+  // that sends it (HTTP's framing tells a whole message from a cut one). Set on every context:
+  // the servername callback copies the chosen context's options over the connection's.
+  SSL_CTX_set_options(context, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+                                   SSL_OP_IGNORE_UNEXPECTED_EOF | (tickets ? 0 : SSL_OP_NO_TICKET));
   // Tickets only: a session cache would be state shared (and locked) across workers.
   SSL_CTX_set_session_cache_mode(context, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_num_tickets(context, tickets ? 1 : 0);
+  // A ticket is good for two key rotations (its key decrypts that long); OpenSSL's own session
+  // lifetime (2 h by default) would cut that short. TLS 1.3 caps a ticket's lifetime at 7 days.
+  const auto rotation =
+      std::chrono::duration_cast<std::chrono::seconds>(config.ticket_key_rotation);
+  SSL_CTX_set_timeout(
+      context, static_cast<long>(std::clamp<std::int64_t>(2 * rotation.count(), 1, 7 * 24 * 3600)));
   SSL_CTX_set_mode(context, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                                 SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_dh_auto(context, 1);

@@ -140,7 +140,15 @@ TEST(TlsTermination, RefusesOldProtocolsAndCountsWhy) {
   alpn.alpn = {"h2", "http/1.1"};
   EXPECT_EQ(TlsClient(gateway.port(), alpn).alpn(), "http/1.1");
 
+  // A client that connects and never says hello is cut at handshake_timeout (1 s here).
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(raw_exchange(gateway.port(), "", 10s), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 8s) << "closed by the gateway";
+
   const std::string listener = "listener=\"127.0.0.1:" + std::to_string(gateway.port()) + "\"";
+  EXPECT_TRUE(
+      gateway.wait_for_metric("apigw_tls_handshakes_total{" + listener + ",result=\"timeout\"} 1"))
+      << gateway.metrics();
   EXPECT_TRUE(gateway.wait_for_metric("apigw_tls_handshake_errors_total{" + listener +
                                       ",reason=\"protocol_version\"} 1"))
       << gateway.metrics();

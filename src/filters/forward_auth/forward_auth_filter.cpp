@@ -73,7 +73,7 @@ store::http::HttpRequest ForwardAuthFilter::auth_request(
   headers.emplace_back("X-Forwarded-Method", std::string(head.method_text));
   headers.emplace_back("X-Forwarded-Uri", std::string(head.target));
   if (!head.host.empty()) headers.emplace_back("X-Forwarded-Host", std::string(head.host));
-  headers.emplace_back("X-Forwarded-Proto", "http");
+  headers.emplace_back("X-Forwarded-Proto", ctx.tls != nullptr ? "https" : "http");
   headers.emplace_back("X-Forwarded-For", std::string(ctx.client_address));
   headers.emplace_back("X-Request-Id", std::string(ctx.request_id));
   for (const auto& name : config_.send_headers) {
