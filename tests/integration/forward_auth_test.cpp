@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "support/gateway.h"
+#include "support/test_certificates.h"
 #include "support/test_http_server.h"
+#include "support/tls_client.h"
 
 namespace apigw::test {
 namespace {
@@ -96,10 +98,10 @@ TEST(ForwardAuth, HttpsWithAThrowAwayCaAndAPositiveCache) {
 TEST(ForwardAuth, TheRoutesTimeoutBoundsTheWait) {
   TestHttpServer auth;
   EchoBackend backend;
-  Gateway gateway(pool_config(
-      targets_toml({backend.address()}), "",
-      "timeout = \"500ms\"\nfilters = [{ name = \"forward_auth\", url = \"" + auth.url("/auth") +
-          "\", timeout = \"5s\" }]"));
+  Gateway gateway(
+      pool_config(targets_toml({backend.address()}), "",
+                  "timeout = \"500ms\"\nfilters = [{ name = \"forward_auth\", url = \"" +
+                      auth.url("/auth") + "\", timeout = \"5s\" }]"));
   const auto waited = http_get(gateway.port(), "/a", {"-H", "Authorization: Bearer slow"});
   EXPECT_EQ(waited.status, 504) << waited.body;
   EXPECT_NE(waited.body.find("\"code\":\"gateway_timeout\""), std::string::npos) << waited.body;
@@ -125,6 +127,56 @@ TEST(ForwardAuth, AClientThatLeavesCancelsTheWait) {
       R"(apigw_requests_total{route="all",method="GET",status_class="4xx"} 1)"))
       << "counted as 499: " << gateway.metrics();
   EXPECT_EQ(http_get(gateway.port(), "/a", {"-H", "Authorization: Bearer good"}).status, 200);
+}
+
+// Over TLS a leaving client sends close_notify before its FIN: the bytes must not hide the FIN.
+TEST(ForwardAuth, AClientThatLeavesATlsConnectionCancelsTheWait) {
+  TestHttpServer auth;
+  EchoBackend backend;
+  TempDir certs_dir;
+  TestCa ca(certs_dir.path());
+  const CertificateFiles server = ca.issue("server", {.common_name = "gw", .ips = {"127.0.0.1"}});
+  Gateway gateway(R"(
+[server]
+workers = 1
+[[server.listeners]]
+address = "127.0.0.1:{port}"
+[server.listeners.tls]
+[[server.listeners.tls.certificates]]
+cert = ")" + server.cert_file +
+                  R"("
+key = ")" + server.key_file +
+                  R"("
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "pool"
+targets = [{ address = ")" +
+                  backend.address() + R"(" }]
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "pool"
+filters = [{ name = "forward_auth", url = ")" +
+                  auth.url("/auth") + R"(", timeout = "5s" }]
+)");
+  {
+    TlsClientOptions options;
+    options.ca_file = ca.cert_file();
+    TlsClient client(gateway.port(), options);
+    ASSERT_TRUE(client.ok()) << client.error();
+    ASSERT_TRUE(client.send("GET /a HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer slow\r\n\r\n"));
+    ASSERT_TRUE(wait_until([&] { return !auth.auth_calls().empty(); }))
+        << "the auth service was never asked";
+  }  // close_notify, then FIN, while the auth service is still thinking (2 s)
+  ASSERT_FALSE(auth.auth_calls().empty());
+  EXPECT_NE(auth.auth_calls()[0].find("\"x-forwarded-proto\": \"https\""), std::string::npos)
+      << auth.auth_calls()[0];
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_TRUE(backend.received().empty()) << "nothing forwarded for a client that left";
+  EXPECT_TRUE(gateway.wait_for_metric(
+      R"(apigw_requests_total{route="all",method="GET",status_class="4xx"} 1)"))
+      << "counted as 499: " << gateway.metrics();
 }
 
 }  // namespace

@@ -120,9 +120,8 @@ std::shared_ptr<SSL_SESSION> TlsClient::session() const {
   return std::shared_ptr<SSL_SESSION>(SSL_get1_session(ssl_), SSL_SESSION_free);
 }
 
-HttpResponse TlsClient::request(const std::string& raw) {
-  HttpResponse response;
-  if (!ok_) return response;
+bool TlsClient::send(const std::string& raw) {
+  if (!ok_) return false;
   for (std::size_t sent = 0; sent < raw.size();) {
     std::size_t n = 0;
     if (SSL_write_ex(ssl_, raw.data() + sent, raw.size() - sent, &n) == 1) {
@@ -132,9 +131,15 @@ HttpResponse TlsClient::request(const std::string& raw) {
     const int code = SSL_get_error(ssl_, 0);
     if ((code != SSL_ERROR_WANT_READ && code != SSL_ERROR_WANT_WRITE) ||
         !wait(code == SSL_ERROR_WANT_WRITE)) {
-      return response;
+      return false;
     }
   }
+  return true;
+}
+
+HttpResponse TlsClient::request(const std::string& raw) {
+  HttpResponse response;
+  if (!send(raw)) return response;
   std::string in;
   for (;;) {
     // Complete once the head is in and the body its framing announces.

@@ -45,6 +45,8 @@ class TlsClient {
   // The session, for a later TlsClient to resume (read after a request: TLS 1.3 tickets come
   // after the handshake).
   std::shared_ptr<SSL_SESSION> session() const;
+  // Sends `raw` without reading anything back. False: the connection failed.
+  bool send(const std::string& raw);
   // Sends `raw` and reads one response (Content-Length or chunked framing, or until close).
   // status 0: no complete response.
   HttpResponse request(const std::string& raw);
