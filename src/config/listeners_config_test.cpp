@@ -12,25 +12,8 @@ namespace {
 using testing::all_errors;
 using testing::find_error;
 using testing::load_text;
+using testing::with_minimal_rest;
 using Tls = ListenerTlsConfig;
-
-// Upstreams and routes after the listener part, so that line numbers in tests count from the
-// listener part's first line (line 1).
-std::string with_rest(std::string_view listeners) {
-  return std::string(listeners) + R"(
-[admin]
-listen = "127.0.0.1:9901"
-
-[[upstreams]]
-name = "backend"
-targets = [{ address = "127.0.0.1:9001" }]
-
-[[routes]]
-name = "all"
-match = { path_prefix = "/" }
-upstream = "backend"
-)";
-}
 
 constexpr std::string_view kFullListener = R"([[server.listeners]]
 address = "0.0.0.0:8443"
@@ -63,7 +46,7 @@ default = true
 )";
 
 TEST(ConfigListeners, ReadsEveryKey) {
-  const auto result = load_text(with_rest(kFullListener));
+  const auto result = load_text(with_minimal_rest(kFullListener));
   ASSERT_TRUE(result.config) << all_errors(result);
   const ServerConfig& server = result.config->server;
   ASSERT_EQ(server.listeners.size(), 1u);
@@ -98,7 +81,7 @@ TEST(ConfigListeners, ReadsEveryKey) {
 }
 
 TEST(ConfigListeners, DefaultsAreMozillaIntermediateWithTickets) {
-  const auto result = load_text(with_rest(R"([[server.listeners]]
+  const auto result = load_text(with_minimal_rest(R"([[server.listeners]]
 address = "127.0.0.1:8443"
 tls = { certificates = [{ cert = "/c.pem", key = "/c.key" }] }
 )"));
@@ -125,7 +108,7 @@ tls = { certificates = [{ cert = "/c.pem", key = "/c.key" }] }
 }
 
 TEST(ConfigListeners, TablesWithoutListenBindOnlyTheTables) {
-  const auto result = load_text(with_rest(R"([[server.listeners]]
+  const auto result = load_text(with_minimal_rest(R"([[server.listeners]]
 address = "127.0.0.1:8081"
 )"));
   ASSERT_TRUE(result.config) << all_errors(result);
@@ -137,7 +120,7 @@ address = "127.0.0.1:8081"
 }
 
 TEST(ConfigListeners, ListenEntriesComeFirstThenTheTables) {
-  const auto result = load_text(with_rest(R"([server]
+  const auto result = load_text(with_minimal_rest(R"([server]
 listen = ["127.0.0.1:8080", "127.0.0.1:8082"]
 proxy_protocol = ["127.0.0.1:8082"]
 
@@ -157,7 +140,7 @@ proxy_protocol = true
 }
 
 TEST(ConfigListeners, NeitherListenNorTablesGivesTheDefaultListener) {
-  const auto result = load_text(with_rest(""));
+  const auto result = load_text(with_minimal_rest(""));
   ASSERT_TRUE(result.config) << all_errors(result);
   const auto& listeners = result.config->server.listeners;
   ASSERT_EQ(listeners.size(), 1u);
@@ -166,7 +149,7 @@ TEST(ConfigListeners, NeitherListenNorTablesGivesTheDefaultListener) {
 }
 
 TEST(ConfigListeners, AnEmptyListWithoutListenIsNoListenerAtAll) {
-  const auto result = load_text(with_rest("[server]\nlisteners = []\n"));
+  const auto result = load_text(with_minimal_rest("[server]\nlisteners = []\n"));
   EXPECT_FALSE(result.config);
   EXPECT_TRUE(find_error(result, "no listener")) << all_errors(result);
 }

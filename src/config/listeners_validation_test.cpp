@@ -9,22 +9,7 @@ namespace {
 using testing::all_errors;
 using testing::find_error;
 using testing::load_text;
-
-std::string with_rest(std::string_view listeners) {
-  return std::string(listeners) + R"(
-[admin]
-listen = "127.0.0.1:9901"
-
-[[upstreams]]
-name = "backend"
-targets = [{ address = "127.0.0.1:9001" }]
-
-[[routes]]
-name = "all"
-match = { path_prefix = "/" }
-upstream = "backend"
-)";
-}
+using testing::with_minimal_rest;
 
 // A TLS listener on line 1 whose [server.listeners.tls] table starts on line 3 with `tls_keys`
 // and whose only certificate table starts on the line after them, with `certificate_keys`.
@@ -44,7 +29,7 @@ struct Refused {
 void expect_refused(const std::vector<Refused>& cases) {
   for (const Refused& refused : cases) {
     SCOPED_TRACE(refused.text);
-    const auto result = load_text(with_rest(refused.text));
+    const auto result = load_text(with_minimal_rest(refused.text));
     EXPECT_FALSE(result.config);
     const ConfigError* error = find_error(result, refused.message);
     ASSERT_NE(error, nullptr) << all_errors(result);
@@ -184,7 +169,7 @@ TEST(ConfigListenersValidation, ValidSettingsPass) {
            tls_listener("session_tickets = false"),
            tls_listener("", "names = [\"*.a.example\", \"a.example\", \"xn--bcher-kva.example\"]"),
        }) {
-    const auto result = load_text(with_rest(text));
+    const auto result = load_text(with_minimal_rest(text));
     EXPECT_TRUE(result.config) << text << "\n" << all_errors(result);
   }
 }

@@ -44,6 +44,24 @@ match = { path_prefix = "/" }
 upstream = "backend"
 )";
 
+// `head` (listener tables, say) followed by an admin listener, one upstream and one route, so
+// that line numbers in errors count from `head`'s first line.
+inline std::string with_minimal_rest(std::string_view head) {
+  return std::string(head) + R"(
+[admin]
+listen = "127.0.0.1:9901"
+
+[[upstreams]]
+name = "backend"
+targets = [{ address = "127.0.0.1:9001" }]
+
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "backend"
+)";
+}
+
 inline LoadResult load_text(std::string_view text, Environment env = {}) {
   static const FakeFilterCatalog catalog;
   return load_config_text(text, "test.toml", env, catalog);

@@ -110,9 +110,7 @@ void MetricsShard::Values::merge(const Values& other) {
   for (const auto& [listener, counters] : other.tls) tls[listener].merge(counters);
 }
 
-namespace {
-
-std::string label(std::string_view value) {
+std::string prometheus_label_value(std::string_view value) {
   std::string out;
   for (char c : value) {
     if (c == '\\' || c == '"') out.push_back('\\');
@@ -124,6 +122,8 @@ std::string label(std::string_view value) {
   }
   return out;
 }
+
+namespace {
 
 std::string format_seconds(double seconds) {
   char text[32];
@@ -150,7 +150,11 @@ void render_family(std::string& out, const FamilySpec& spec, const FamilyCounter
   for (const auto& [name, counts] : values) {
     for (std::size_t i = 0; i < counts.size() && i < spec.cells.size(); ++i) {
       if (i >= spec.shown_when_zero && counts[i] == 0) continue;
-      out.append(spec.metric).append("{").append(key).append("=\"").append(label(name));
+      out.append(spec.metric)
+          .append("{")
+          .append(key)
+          .append("=\"")
+          .append(prometheus_label_value(name));
       out.append("\"").append(spec.cells[i]).append("} ").append(std::to_string(counts[i]));
       out.append("\n");
     }
@@ -170,7 +174,7 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
     for (std::size_t m = 0; m < kMethodLabels.size(); ++m) {
       for (std::size_t s = 0; s < 5; ++s) {
         if (route.requests[m][s] == 0) continue;
-        out.append("apigw_requests_total{route=\"").append(label(name));
+        out.append("apigw_requests_total{route=\"").append(prometheus_label_value(name));
         out.append("\",method=\"").append(kMethodLabels[m]);
         out.append("\",status_class=\"").append(kStatusClasses[s]).append("\"} ");
         out.append(std::to_string(route.requests[m][s])).append("\n");
@@ -183,7 +187,7 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
   for (const auto& [name, route] : values.routes) {
     if (name.empty()) continue;
     std::uint64_t cumulative = 0;
-    const std::string route_label = label(name);
+    const std::string route_label = prometheus_label_value(name);
     for (std::size_t b = 0; b < route.latency.counts.size(); ++b) {
       cumulative += route.latency.counts[b];
       const std::string le =

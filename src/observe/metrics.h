@@ -120,6 +120,9 @@ struct GatewayGauges {
   TlsGauges tls;
 };
 
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string prometheus_label_value(std::string_view value);
+
 // Renders merged values in the Prometheus text exposition format (version 0.0.4).
 std::string render_prometheus(const MetricsShard::Values& values, const GatewayGauges& gauges);
 

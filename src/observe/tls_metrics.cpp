@@ -1,5 +1,7 @@
 #include "observe/tls_metrics.h"
 
+#include "observe/metrics.h"
+
 #include <cstdio>
 
 namespace apigw::observe {
@@ -19,22 +21,8 @@ void series(std::string& out, std::string_view name, std::string_view labels, do
   out.append(name).append("{").append(labels).append("} ").append(number).append("\n");
 }
 
-// A label value with quote, backslash and newline escaped (a certificate's CN may hold them).
-std::string escaped(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    if (c == '\n') {
-      out.append("\\n");
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
-}
-
 std::string listener_label(const std::string& listener) {
-  return "listener=\"" + escaped(listener) + "\"";
+  return "listener=\"" + prometheus_label_value(listener) + "\"";
 }
 
 }  // namespace
@@ -85,9 +73,10 @@ void render_tls_prometheus(std::string& out, const TlsCounters& counters, const 
       "# HELP apigw_tls_certificate_expiry_seconds Seconds until a served certificate expires.\n"
       "# TYPE apigw_tls_certificate_expiry_seconds gauge\n");
   for (const auto& expiry : gauges.expiry) {
-    series(out, "apigw_tls_certificate_expiry_seconds",
-           listener_label(expiry.listener) + ",name=\"" + escaped(expiry.name) + "\"",
-           expiry.seconds_left);
+    series(
+        out, "apigw_tls_certificate_expiry_seconds",
+        listener_label(expiry.listener) + ",name=\"" + prometheus_label_value(expiry.name) + "\"",
+        expiry.seconds_left);
   }
   out.append(
       "# HELP apigw_tls_reloads_total Certificate set loads after the first, by result (failed: "
