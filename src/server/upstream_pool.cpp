@@ -65,6 +65,19 @@ void TargetPool::put(std::unique_ptr<UpstreamConnection> connection) {
   idle_.push_back(std::move(connection));
 }
 
+bool TargetPool::log_tls_failure(std::string_view reason, Clock::time_point now,
+                                 std::uint64_t& suppressed) {
+  if (reason == tls_logged_reason_ && now - tls_logged_at_ < kTlsLogInterval) {
+    ++tls_unlogged_;
+    return false;
+  }
+  suppressed = tls_unlogged_;
+  tls_unlogged_ = 0;
+  tls_logged_reason_.assign(reason);
+  tls_logged_at_ = now;
+  return true;
+}
+
 void TargetPool::evict(UpstreamConnection& connection) {
   auto it = std::find_if(idle_.begin(), idle_.end(),
                          [&](const auto& pooled) { return pooled.get() == &connection; });
