@@ -9,6 +9,7 @@
 #include "app/gateway.h"
 #include "config/loader.h"
 #include "snapshot/catalog.h"
+#include "tls/upstream_context.h"
 
 namespace apigw::app {
 namespace {
@@ -41,6 +42,19 @@ int check_command(const std::string& path) {
   const snapshot::Catalog registry;
   const auto result = config::load_config_file(path, config::Environment::from_process(), registry);
   if (!report(result)) return 1;
+  // The upstreams' TLS files are parsed as a snapshot build parses them: a running gateway keeps
+  // serving with an upstream whose TLS is unusable (answering it 502), a check refuses it.
+  bool usable = true;
+  for (const auto& upstream : result.config->upstreams) {
+    if (!upstream.tls) continue;
+    std::vector<std::string> warnings;
+    const auto context =
+        tls::build_upstream_context(*upstream.tls, upstream.name, nullptr, warnings);
+    for (const auto& warning : warnings)
+      std::fprintf(stderr, "%s: %s\n", path.c_str(), warning.c_str());
+    usable = usable && context->context() != nullptr;
+  }
+  if (!usable) return 1;
   std::printf("%s: ok (%zu upstreams, %zu routes)\n", path.c_str(), result.config->upstreams.size(),
               result.config->routes.size());
   return 0;

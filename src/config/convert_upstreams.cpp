@@ -165,8 +165,7 @@ const FieldTable<UpstreamTlsConfig> kTlsFields = {
     {"client_key", &UpstreamTlsConfig::client_key},
 };
 
-UpstreamTlsConfig convert_tls(const toml::table& table, const std::string& path,
-                              LoadContext& ctx) {
+UpstreamTlsConfig convert_tls(const toml::table& table, const std::string& path, LoadContext& ctx) {
   using Version = ListenerTlsConfig::Version;
   UpstreamTlsConfig tls;
   TableReader reader(table, path, kTlsFields.keys({"min_version"}), ctx);

@@ -258,7 +258,7 @@ inline OutlierDetectionConfig default_connect_failure_ejection() {
 // upstreams"). Present: every connection to the upstream's targets speaks TLS. Files are checked
 // to be readable at load and parsed when the snapshot is built (src/tls/upstream_context.h).
 struct UpstreamTlsConfig {
-  bool verify = true;  // false: any certificate is accepted (a warning at load; tests only)
+  bool verify = true;   // false: any certificate is accepted (a warning at load; tests only)
   std::string ca_file;  // PEM bundle the targets' certificates must chain to; "": the system store
   // The name sent as SNI and checked against the certificate; "": the target's host when it is a
   // DNS name (an IP target sends no SNI and its IP is checked against the IP SANs).
@@ -287,7 +287,7 @@ struct UpstreamConfig {
   OutlierDetectionConfig connect_failure_ejection = default_connect_failure_ejection();
   CircuitBreakerConfig circuit_breaker;
   HealthCheckConfig health_check;
-  HashOn hash_on;  // for BalancerKind::consistent_hash
+  HashOn hash_on;                        // for BalancerKind::consistent_hash
   std::optional<UpstreamTlsConfig> tls;  // absent: plain HTTP to the targets
   EntityMeta meta;
   SourcePosition position;

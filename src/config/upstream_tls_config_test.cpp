@@ -55,13 +55,12 @@ class Files {
 
 TEST(UpstreamTlsConfig, EveryKeyAndTheDefaults) {
   Files files;
-  const auto result = load_text(with_upstream("[upstreams.tls]\nca_file = \"" +
-                                              files.path("ca.pem") +
-                                              "\"\nserver_name = \"api.internal\"\n"
-                                              "client_cert = \"" +
-                                              files.path("client.pem") + "\"\nclient_key = \"" +
-                                              files.path("client.key") +
-                                              "\"\nmin_version = \"1.3\"\nverify = true\n"));
+  const auto result = load_text(
+      with_upstream("[upstreams.tls]\nca_file = \"" + files.path("ca.pem") +
+                    "\"\nserver_name = \"api.internal\"\n"
+                    "client_cert = \"" +
+                    files.path("client.pem") + "\"\nclient_key = \"" + files.path("client.key") +
+                    "\"\nmin_version = \"1.3\"\nverify = true\n"));
   ASSERT_TRUE(result.config) << all_errors(result);
   const auto& tls = result.config->upstreams[0].tls;
   ASSERT_TRUE(tls.has_value());
@@ -134,8 +133,7 @@ TEST(UpstreamTlsConfig, RefusalsPointAtTheKey) {
       {"[upstreams.tls]\nverify = \"no\"", "'verify'", 13, 10},
       {"[upstreams.tls]\nmin_version = 1.2",
        "'min_version' must be a string: \"1.2\" or \"1.3\" (with quotes)", 13, 15},
-      {"[upstreams.tls]\nmin_version = \"1.1\"", "'min_version' must be one of 1.2, 1.3", 13,
-       15},
+      {"[upstreams.tls]\nmin_version = \"1.1\"", "'min_version' must be one of 1.2, 1.3", 13, 15},
       {"[upstreams.tls]\nclient_cert = \"" + cert + "\"",
        "'client_cert' and 'client_key' go together", 12, 1},
       {"[upstreams.tls]\nclient_key = \"" + cert + "\"",
@@ -171,9 +169,8 @@ TEST(UpstreamTlsConfig, TravelsThroughTheAdminApiAndTheExport) {
                                R"("min_version":"1.3"}})";
   Entity upstream;
   std::vector<FieldError> field_errors;
-  ASSERT_TRUE(
-      entity_from_json(EntityKind::upstream, json::parse(document).as_object(), upstream,
-                       field_errors));
+  ASSERT_TRUE(entity_from_json(EntityKind::upstream, json::parse(document).as_object(), upstream,
+                               field_errors));
   Entity route;
   ASSERT_TRUE(entity_from_json(
       EntityKind::route,
@@ -181,7 +178,8 @@ TEST(UpstreamTlsConfig, TravelsThroughTheAdminApiAndTheExport) {
       route, field_errors));
   testing::FakeFilterCatalog filters;
   const std::vector<Entity> entities = {upstream, route};
-  const auto loaded = load_config_text(testing::kMinimalConfig, "base.toml", {}, filters, &entities);
+  const auto loaded =
+      load_config_text(testing::kMinimalConfig, "base.toml", {}, filters, &entities);
   ASSERT_TRUE(loaded.config) << all_errors(loaded);
   const auto& tls = loaded.config->upstreams[0].tls;
   ASSERT_TRUE(tls.has_value());
@@ -199,12 +197,12 @@ TEST(UpstreamTlsConfig, TravelsThroughTheAdminApiAndTheExport) {
 
   // A bad value written through the API is refused with the entity and field it is in.
   Entity bad;
-  ASSERT_TRUE(entity_from_json(
-      EntityKind::upstream,
-      json::parse(R"({"name":"secure","targets":[{"address":"127.0.0.1:8443"}],)"
-                  R"("tls":{"client_cert":"x"}})")
-          .as_object(),
-      bad, field_errors));
+  ASSERT_TRUE(
+      entity_from_json(EntityKind::upstream,
+                       json::parse(R"({"name":"secure","targets":[{"address":"127.0.0.1:8443"}],)"
+                                   R"("tls":{"client_cert":"x"}})")
+                           .as_object(),
+                       bad, field_errors));
   const std::vector<Entity> refused = {bad, route};
   const auto result = load_config_text(testing::kMinimalConfig, "base.toml", {}, filters, &refused);
   EXPECT_FALSE(result.config);

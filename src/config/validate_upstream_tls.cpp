@@ -39,14 +39,14 @@ void validate_upstream_tls(const UpstreamConfig& upstream, const std::string& pa
     error("server_name", "invalid 'server_name' '" + tls.server_name +
                              "' (a DNS name such as \"api.internal\", or an IP address)");
   }
-  for (const auto& [key, file] : {std::pair<std::string_view, const std::string&>{
-                                      "ca_file", tls.ca_file},
-                                  {"client_cert", tls.client_cert},
-                                  {"client_key", tls.client_key}}) {
+  for (const auto& [key, file] :
+       {std::pair<std::string_view, const std::string&>{"ca_file", tls.ca_file},
+        {"client_cert", tls.client_cert},
+        {"client_key", tls.client_key}}) {
     if (file.empty()) continue;
     if (const std::string why = unreadable(file); !why.empty()) {
-      error(key, "upstream '" + upstream.name + "': cannot read " + std::string(key) + " '" +
-                     file + "' (" + why + ")");
+      error(key, "upstream '" + upstream.name + "': cannot read " + std::string(key) + " '" + file +
+                     "' (" + why + ")");
     }
   }
   if (!tls.verify && !tls.ca_file.empty()) {

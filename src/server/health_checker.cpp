@@ -51,7 +51,8 @@ awaitable<bool> probe_target(const config::HealthCheckConfig& check, const proxy
   });
   // Probes keep no TLS session: each one proves a full handshake (the certificate as it is now).
   UpstreamTlsFailure failure;
-  const ConnectStatus connected = co_await connect_upstream(transport, target, tls, nullptr, failure);
+  const ConnectStatus connected =
+      co_await connect_upstream(transport, target, tls, nullptr, failure);
   if (connected != ConnectStatus::ok) {
     if (connected == ConnectStatus::tls_failed && tls_failure != nullptr) {
       *tls_failure = std::move(failure);

@@ -155,8 +155,8 @@ awaitable<MirrorSender::Attempt> MirrorSender::exchange(
                           : nullptr;
     TargetPool& pool = serving.pool(job.cluster, job.target);
     UpstreamTlsFailure failure;
-    const ConnectStatus status = co_await connect_upstream(
-        connection->transport, target, tls, &pool.tls_sessions(), failure);
+    const ConnectStatus status = co_await connect_upstream(connection->transport, target, tls,
+                                                           &pool.tls_sessions(), failure);
     if (status != ConnectStatus::ok) {
       const bool tls_failed = status == ConnectStatus::tls_failed;
       serving

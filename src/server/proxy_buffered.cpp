@@ -38,8 +38,7 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_request_body() {
       // The client waits for our go-ahead before it sends the body we want to read.
       continued = true;
       session_.expect(Phase::client_write, snapshot_.config.server.timeouts.body_read);
-      auto [ec, n] =
-          co_await session_.transport().write_all(net::buffer(kContinue));
+      auto [ec, n] = co_await session_.transport().write_all(net::buffer(kContinue));
       if (ec) co_return UpstreamOutcome::client_gone;
     }
     input.compact();

@@ -1,8 +1,8 @@
 #include "server/proxy_exchange.h"
 
+#include <openssl/err.h>
 #include <array>
 #include <boost/asio/connect.hpp>
-#include <openssl/err.h>
 
 #include "proxy/circuit_breaker.h"
 #include "proxy/head_writer.h"
@@ -322,12 +322,11 @@ awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy:
   co_return UpstreamOutcome::ok;
 }
 
-awaitable<UpstreamOutcome> ProxyExchange::start_tls(TargetPool& pool,
-                                                    const proxy::Target& target) {
+awaitable<UpstreamOutcome> ProxyExchange::start_tls(TargetPool& pool, const proxy::Target& target) {
   const auto& context = snapshot_.upstream_tls[cluster_index_];
   UpstreamTlsFailure failure;
-  const ConnectStatus status = co_await start_upstream_tls(
-      connection_->transport, context, target, &pool.tls_sessions(), failure);
+  const ConnectStatus status = co_await start_upstream_tls(connection_->transport, context, target,
+                                                           &pool.tls_sessions(), failure);
   if (status == ConnectStatus::ok) co_return UpstreamOutcome::ok;
   if (status == ConnectStatus::failed) {
     co_return session_.timed_out() ? UpstreamOutcome::connect_timeout
@@ -338,8 +337,7 @@ awaitable<UpstreamOutcome> ProxyExchange::start_tls(TargetPool& pool,
 
 UpstreamOutcome ProxyExchange::tls_failed(TargetPool& pool, const proxy::Target& target,
                                           const UpstreamTlsFailure& failure) {
-  serving_.count(observe::Family::connect_errors, cluster_index_, observe::ConnectError::tls)
-      .add();
+  serving_.count(observe::Family::connect_errors, cluster_index_, observe::ConnectError::tls).add();
   // A session that led to a failure is not offered again.
   pool.tls_sessions().clear();
   std::uint64_t suppressed = 0;
@@ -385,7 +383,8 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
           : net::buffer(session_.input().readable().data(), buffered_body_);
   ImmediateWrite sent = connection_->transport.write_now(head, body);
   if (!sent.done) {
-    auto [rest_ec, rest_written] = co_await connection_->transport.write_rest(head, body, sent.written);
+    auto [rest_ec, rest_written] =
+        co_await connection_->transport.write_rest(head, body, sent.written);
     sent.ec = rest_ec;
     sent.written = rest_written;
   }

@@ -43,8 +43,9 @@ class TlsSocket {
 
   SSL* native_handle() const { return ssl_; }
 
-  // One step of the handshake (of the role given at construction). failed: `error` is SSL_get_error's code (for the failure's
-  // reason, read before anything else touches OpenSSL's error queue).
+  // One step of the handshake (of the role given at construction). failed: `error` is
+  // SSL_get_error's code (for the failure's reason, read before anything else touches OpenSSL's
+  // error queue).
   TlsStep handshake(int& error);
   // Decrypted bytes into the buffer's free space (which must not be empty).
   ReadNow read_now(ByteBuffer& buffer);

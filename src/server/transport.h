@@ -2,9 +2,9 @@
 // (tls_socket.h).
 //
 // Everything above reads and writes through this, so HTTP/1.1 over TLS is the same request path
-// as plain HTTP/1.1, on both sides of the proxy. The plain branch of each call is inline and is what the socket call was
-// before; the socket itself stays reachable for what TLS does not change (readiness waits,
-// cancel, close, SIOCOUTQ, MSG_PEEK: a peek only asks whether the peer is gone).
+// as plain HTTP/1.1, on both sides of the proxy. The plain branch of each call is inline and is
+// what the socket call was before; the socket itself stays reachable for what TLS does not change
+// (readiness waits, cancel, close, SIOCOUTQ, MSG_PEEK: a peek only asks whether the peer is gone).
 #pragma once
 
 #include <boost/asio/compose.hpp>
@@ -125,10 +125,8 @@ class Transport {
                                  std::move(self));
       }
       if (first_call) {
-        return net::post(socket.get_executor(),
-                         [self = std::move(self), ec = now.ec, n = written]() mutable {
-                           self.complete(ec, n);
-                         });
+        return net::post(socket.get_executor(), [self = std::move(self), ec = now.ec,
+                                                 n = written]() mutable { self.complete(ec, n); });
       }
       self.complete(now.ec, written);
     }

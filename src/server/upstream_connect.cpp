@@ -17,8 +17,8 @@ awaitable<ConnectStatus> start_upstream_tls(
     co_return ConnectStatus::tls_failed;
   }
   SSL* handle = ssl.get();
-  transport.use_tls(std::make_unique<TlsSocket>(ssl.release(), transport.socket(), context,
-                                                TlsRole::client));
+  transport.use_tls(
+      std::make_unique<TlsSocket>(ssl.release(), transport.socket(), context, TlsRole::client));
   for (;;) {
     int error = 0;
     const TlsStep step = transport.tls()->handshake(error);

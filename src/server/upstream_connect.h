@@ -32,18 +32,16 @@ struct UpstreamTlsFailure {
 // Puts TLS on a connected, non-blocking transport and runs the client handshake: SNI, the
 // certificate check against the expected name, ALPN http/1.1 and resumption of the session kept in
 // `sessions` (may be null: no resumption), per `context`.
-awaitable<ConnectStatus> start_upstream_tls(Transport& transport,
-                                            const std::shared_ptr<const tls::UpstreamContext>& context,
-                                            const proxy::Target& target,
-                                            tls::SessionCache* sessions,
-                                            UpstreamTlsFailure& failure);
+awaitable<ConnectStatus> start_upstream_tls(
+    Transport& transport, const std::shared_ptr<const tls::UpstreamContext>& context,
+    const proxy::Target& target, tls::SessionCache* sessions, UpstreamTlsFailure& failure);
 
 // Connects to the target's addresses in order, sets TCP_NODELAY and non-blocking mode, then, when
 // `context` is set, start_upstream_tls.
-awaitable<ConnectStatus> connect_upstream(Transport& transport, const proxy::Target& target,
-                                          const std::shared_ptr<const tls::UpstreamContext>& context,
-                                          tls::SessionCache* sessions,
-                                          UpstreamTlsFailure& failure);
+awaitable<ConnectStatus> connect_upstream(
+    Transport& transport, const proxy::Target& target,
+    const std::shared_ptr<const tls::UpstreamContext>& context, tls::SessionCache* sessions,
+    UpstreamTlsFailure& failure);
 
 // The log line of a failed handshake: "upstream 'orders' target 10.0.0.5:443: TLS verification
 // failed: certificate has expired (X509 verify error 10); expected name api.internal".

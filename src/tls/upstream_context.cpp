@@ -78,11 +78,11 @@ std::string UpstreamContextBuilder::read_files() {
       (!config_.client_key.empty() && !read_file(config_.client_key, key_bytes_, error))) {
     return error;
   }
-  const std::string settings =
-      std::string(config_.verify ? "verify" : "no-verify") + "\n" +
-      std::to_string(static_cast<int>(config_.min_version)) + "\n" + config_.server_name + "\n" +
-      config_.ca_file + "\n" + config_.client_cert + "\n" + config_.client_key + "\n" +
-      sha256(ca_bytes_) + sha256(cert_bytes_) + sha256(key_bytes_);
+  const std::string settings = std::string(config_.verify ? "verify" : "no-verify") + "\n" +
+                               std::to_string(static_cast<int>(config_.min_version)) + "\n" +
+                               config_.server_name + "\n" + config_.ca_file + "\n" +
+                               config_.client_cert + "\n" + config_.client_key + "\n" +
+                               sha256(ca_bytes_) + sha256(cert_bytes_) + sha256(key_bytes_);
   result_->id_ = hex(sha256(settings)).substr(0, 32);
   return "";
 }
@@ -91,8 +91,9 @@ std::shared_ptr<const UpstreamContext> UpstreamContextBuilder::failed(std::strin
   // The id still changes with the error, so that fixing the file later makes a new pool.
   result_->id_ = "failed-" + hex(sha256(error)).substr(0, 16);
   result_->error_ = std::move(error);
-  warnings_.push_back("upstream '" + std::string(upstream_) + "': TLS to the targets is unusable (" +
-                      result_->error_ + "); its requests are answered 502 upstream_tls_failed");
+  warnings_.push_back("upstream '" + std::string(upstream_) +
+                      "': TLS to the targets is unusable (" + result_->error_ +
+                      "); its requests are answered 502 upstream_tls_failed");
   return result_;
 }
 
@@ -123,9 +124,9 @@ std::shared_ptr<const UpstreamContext> UpstreamContextBuilder::build(
 
 std::string UpstreamContextBuilder::configure(SSL_CTX* context) {
   ERR_clear_error();
-  const int min_version =
-      config_.min_version == config::ListenerTlsConfig::Version::tls1_3 ? TLS1_3_VERSION
-                                                                         : TLS1_2_VERSION;
+  const int min_version = config_.min_version == config::ListenerTlsConfig::Version::tls1_3
+                              ? TLS1_3_VERSION
+                              : TLS1_2_VERSION;
   if (SSL_CTX_set_min_proto_version(context, min_version) != 1 ||
       SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) != 1) {
     return "TLS versions refused (" + take_openssl_reasons() + ")";
@@ -179,8 +180,7 @@ std::string UpstreamContextBuilder::configure(SSL_CTX* context) {
   return "";
 }
 
-SslPtr UpstreamContext::new_connection(std::string_view target_host,
-                                       SessionCache* sessions) const {
+SslPtr UpstreamContext::new_connection(std::string_view target_host, SessionCache* sessions) const {
   if (context_ == nullptr) return nullptr;
   SslPtr ssl(SSL_new(context_.get()));
   if (ssl == nullptr) return nullptr;
@@ -210,8 +210,7 @@ std::shared_ptr<const UpstreamContext> build_upstream_context(
   return UpstreamContextBuilder(config, upstream, warnings).build(previous);
 }
 
-std::string describe_client_handshake_failure(const SSL* ssl, int ssl_error,
-                                              bool& verify_failed) {
+std::string describe_client_handshake_failure(const SSL* ssl, int ssl_error, bool& verify_failed) {
   verify_failed = false;
   const long verify = SSL_get_verify_result(ssl);
   if ((SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) != 0 && verify != X509_V_OK) {

@@ -49,8 +49,8 @@ ClientHandshake connect(const UpstreamContext& upstream, std::string_view host,
       const int error = SSL_get_error(result.client.get(), rc);
       client_done = rc == 1;
       if (rc != 1 && error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-        result.failure = describe_client_handshake_failure(result.client.get(), error,
-                                                           result.verify_failed);
+        result.failure =
+            describe_client_handshake_failure(result.client.get(), error, result.verify_failed);
         failed = true;
       }
     }
@@ -70,8 +70,8 @@ ClientHandshake connect(const UpstreamContext& upstream, std::string_view host,
           char byte;
           std::size_t n = 0;
           SSL_read_ex(result.client.get(), &byte, 1, &n);
-          result.failure = describe_client_handshake_failure(
-              result.client.get(), SSL_ERROR_SSL, result.verify_failed);
+          result.failure = describe_client_handshake_failure(result.client.get(), SSL_ERROR_SSL,
+                                                             result.verify_failed);
         }
         failed = true;
       }
@@ -94,10 +94,9 @@ config::ListenerTlsConfig listener(const test::CertificateFiles& files) {
   return config;
 }
 
-std::shared_ptr<const UpstreamContext> upstream(const config::UpstreamTlsConfig& config,
-                                                std::vector<std::string>* warnings = nullptr,
-                                                std::shared_ptr<const UpstreamContext> previous =
-                                                    nullptr) {
+std::shared_ptr<const UpstreamContext> upstream(
+    const config::UpstreamTlsConfig& config, std::vector<std::string>* warnings = nullptr,
+    std::shared_ptr<const UpstreamContext> previous = nullptr) {
   std::vector<std::string> ignored;
   return build_upstream_context(config, "orders", previous, warnings ? *warnings : ignored);
 }
@@ -187,8 +186,8 @@ TEST(UpstreamContext, PresentsTheClientCertificate) {
   config::UpstreamTlsConfig config = trusting(pki.ca.cert_file());
   config.client_cert = pki.alice.cert_file;
   config.client_key = pki.alice.key_file;
-  const ClientHandshake with = connect(*upstream(config), "api.example.com",
-                                       server->default_context());
+  const ClientHandshake with =
+      connect(*upstream(config), "api.example.com", server->default_context());
   ASSERT_TRUE(with.ok) << with.failure;
   EXPECT_TRUE(connection_facts(with.server.get()).client_verified);
   EXPECT_EQ(connection_facts(with.server.get()).client_subject, "CN=alice");

@@ -20,9 +20,8 @@ struct Pki {
   TempDir dir;
   TestCa ca{dir.path()};
   TestCa other_ca{dir.path(), "other-ca", "another CA"};
-  CertificateFiles server = ca.issue("server", {.common_name = "backend",
-                                                .dns_names = {"localhost"},
-                                                .ips = {"127.0.0.1"}});
+  CertificateFiles server = ca.issue(
+      "server", {.common_name = "backend", .dns_names = {"localhost"}, .ips = {"127.0.0.1"}});
   CertificateFiles expired = ca.issue("expired", {.common_name = "expired",
                                                   .ips = {"127.0.0.1"},
                                                   .validity = CertificateSpec::Validity::expired});
@@ -96,9 +95,8 @@ TEST(UpstreamTlsPool, HealthChecksSpeakTlsAndTakeATargetWithABadCertificateOut) 
       "tls = { ca_file = \"" + pki.ca.cert_file() +
           "\" }\nhealth_check = { path = \"/echo\", interval = \"100ms\", unhealthy_threshold = 2, "
           "healthy_threshold = 1 }"));
-  EXPECT_TRUE(wait_until([&] {
-    return has(gateway.log(), address_of(bad) + " marked unhealthy");
-  })) << gateway.log();
+  EXPECT_TRUE(wait_until([&] { return has(gateway.log(), address_of(bad) + " marked unhealthy"); }))
+      << gateway.log();
   EXPECT_TRUE(has(gateway.log(), "upstream 'pool' target " + address_of(bad) +
                                      ": TLS verification failed: certificate has expired"))
       << gateway.log();

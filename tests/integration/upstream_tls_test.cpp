@@ -19,9 +19,9 @@ struct Pki {
   TempDir dir;
   TestCa ca{dir.path()};
   TestCa other_ca{dir.path(), "other-ca", "another CA"};
-  CertificateFiles server = ca.issue("server", {.common_name = "backend",
-                                                .dns_names = {"localhost", "backend.test"},
-                                                .ips = {"127.0.0.1"}});
+  CertificateFiles server = ca.issue(
+      "server",
+      {.common_name = "backend", .dns_names = {"localhost", "backend.test"}, .ips = {"127.0.0.1"}});
   CertificateFiles stranger = other_ca.issue(
       "stranger", {.common_name = "stranger", .dns_names = {"localhost"}, .ips = {"127.0.0.1"}});
   CertificateFiles expired = ca.issue("expired", {.common_name = "expired",
@@ -173,22 +173,32 @@ TEST(UpstreamTls, ACaFileThatDoesNotLoadAnswers502NamingTheFile) {
   const auto result = get_in_process(gateway.port(), "/echo");
   EXPECT_EQ(result.status, 502);
   EXPECT_TRUE(has(result.body, "\"code\":\"upstream_tls_failed\"")) << result.body;
-  EXPECT_TRUE(wait_until([&] {
-    return has(gateway.log(), "TLS context unusable: " + garbage);
-  })) << gateway.log();
+  EXPECT_TRUE(wait_until([&] { return has(gateway.log(), "TLS context unusable: " + garbage); }))
+      << gateway.log();
   EXPECT_EQ(backend.connections(), 0) << "nothing to offer the target: not even a connect";
 }
 
-TEST(UpstreamTls, AnUnreadableCaFileRefusesTheConfig) {
+TEST(UpstreamTls, CheckRefusesAnUnreadableCaFileAndOneThatDoesNotLoad) {
   Pki pki;
   TestHttpServer backend(serving(pki.server));
   TempDir dir;
-  const std::string path =
-      dir.write("apigw.toml", fill(tls_config(backend, ca("/nonexistent/ca.pem")),
-                                   {{"port", "18080"}, {"admin_port", "18081"}}));
-  const auto result = run_command({APIGW_BINARY, "check", "-c", path});
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_TRUE(has(result.output, "cannot read ca_file '/nonexistent/ca.pem'")) << result.output;
+  const auto check = [&](const std::string& ca_file) {
+    const std::string path = dir.write(
+        "apigw.toml",
+        fill(tls_config(backend, ca(ca_file)), {{"port", "18080"}, {"admin_port", "18081"}}));
+    Process process({APIGW_BINARY, "check", "-c", path}, dir.path() + "/check.log");
+    const auto code = process.wait(std::chrono::seconds(10));
+    return std::pair{code.value_or(-1), process.log()};
+  };
+  const auto [unreadable_code, unreadable] = check("/nonexistent/ca.pem");
+  EXPECT_EQ(unreadable_code, 1);
+  EXPECT_TRUE(has(unreadable, "cannot read ca_file '/nonexistent/ca.pem'")) << unreadable;
+  const std::string garbage = dir.write("garbage.pem", "not a certificate\n");
+  const auto [garbage_code, garbage_log] = check(garbage);
+  EXPECT_EQ(garbage_code, 1);
+  EXPECT_TRUE(has(garbage_log, garbage + ": no PEM certificate")) << garbage_log;
+  const auto [good_code, good_log] = check(pki.ca.cert_file());
+  EXPECT_EQ(good_code, 0) << good_log;
 }
 
 }  // namespace
