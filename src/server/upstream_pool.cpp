@@ -5,6 +5,10 @@
 namespace apigw::server {
 
 UpstreamConnection::~UpstreamConnection() {
+  // TLS says close_notify (one try, no wait): besides telling the target, a connection freed
+  // without it makes OpenSSL mark its session not resumable, and the session is the one the
+  // pool keeps for the next connection to resume.
+  transport.send_close_notify();
   if (open_connections) open_connections->fetch_sub(1, std::memory_order_relaxed);
   if (in_use) --pool_->in_use_;
 }

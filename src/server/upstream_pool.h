@@ -80,6 +80,8 @@ class TargetPool {
   friend class UpstreamConnection;
   // Counts `connection` as in use (taken or made) and raises the peak.
   void note_in_use(UpstreamConnection& connection);
+  // First, so that it outlives the connections destroyed with the pool.
+  tls::SessionCache tls_sessions_;
   DeadlineSweeper& sweeper_;
   BufferPool& buffers_;
   std::uint32_t max_idle_ = 64;
@@ -90,7 +92,6 @@ class TargetPool {
   std::size_t peak_ = 0;
   std::size_t previous_peak_ = 0;
   Clock::time_point window_start_{};
-  tls::SessionCache tls_sessions_;
   std::string tls_logged_reason_;
   Clock::time_point tls_logged_at_{};
   std::uint64_t tls_unlogged_ = 0;
