@@ -125,8 +125,10 @@ class Transport {
                                  std::move(self));
       }
       if (first_call) {
-        return net::post(socket.get_executor(), [self = std::move(self), ec = now.ec,
-                                                 n = written]() mutable { self.complete(ec, n); });
+        const std::size_t n = written;
+        return net::post(socket.get_executor(), [ec = now.ec, n, self = std::move(self)]() mutable {
+          self.complete(ec, n);
+        });
       }
       self.complete(now.ec, written);
     }
