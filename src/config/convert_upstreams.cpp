@@ -157,7 +157,7 @@ const FieldTable<UpstreamConfig> kKeepaliveFields = {
     {"idle_timeout", &UpstreamConfig::keepalive_idle_timeout},
 };
 
-const FieldTable<UpstreamTlsConfig> kTlsFields = {
+const FieldTable<UpstreamTlsConfig> kUpstreamTlsFields = {
     {"verify", &UpstreamTlsConfig::verify},
     {"ca_file", &UpstreamTlsConfig::ca_file},
     {"server_name", &UpstreamTlsConfig::server_name},
@@ -165,12 +165,13 @@ const FieldTable<UpstreamTlsConfig> kTlsFields = {
     {"client_key", &UpstreamTlsConfig::client_key},
 };
 
-UpstreamTlsConfig convert_tls(const toml::table& table, const std::string& path, LoadContext& ctx) {
+UpstreamTlsConfig convert_upstream_tls(const toml::table& table, const std::string& path,
+                                       LoadContext& ctx) {
   using Version = ListenerTlsConfig::Version;
   UpstreamTlsConfig tls;
-  TableReader reader(table, path, kTlsFields.keys({"min_version"}), ctx);
+  TableReader reader(table, path, kUpstreamTlsFields.keys({"min_version"}), ctx);
   tls.position = reader.position();
-  kTlsFields.read(reader, tls);
+  kUpstreamTlsFields.read(reader, tls);
   // "1.2" written as a TOML number would be a float: say how to write it.
   if (const toml::node* node = reader.find("min_version"); node != nullptr && node->is_number()) {
     reader.error_at(*node, "'min_version' must be a string: \"1.2\" or \"1.3\" (with quotes)");
@@ -267,7 +268,7 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
     kKeepaliveFields.read(pool, upstream);
   }
   if (const auto* tls = reader.read_table("tls")) {
-    upstream.tls = convert_tls(*tls, reader.path_of("tls"), ctx);
+    upstream.tls = convert_upstream_tls(*tls, reader.path_of("tls"), ctx);
   }
   return upstream;
 }
