@@ -134,10 +134,11 @@ TEST(UpstreamTlsConfig, RefusalsPointAtTheKey) {
       {"[upstreams.tls]\nmin_version = 1.2",
        "'min_version' must be a string: \"1.2\" or \"1.3\" (with quotes)", 13, 15},
       {"[upstreams.tls]\nmin_version = \"1.1\"", "'min_version' must be one of 1.2, 1.3", 13, 15},
+      // At the one that is written.
       {"[upstreams.tls]\nclient_cert = \"" + cert + "\"",
-       "'client_cert' and 'client_key' go together", 12, 1},
+       "'client_cert' and 'client_key' go together", 13, 15},
       {"[upstreams.tls]\nclient_key = \"" + cert + "\"",
-       "'client_cert' and 'client_key' go together", 12, 1},
+       "'client_cert' and 'client_key' go together", 13, 14},
       {"[upstreams.tls]\nca_file = \"/nonexistent/ca.pem\"",
        "upstream 'backend': cannot read ca_file '/nonexistent/ca.pem' (No such file or "
        "directory)",

@@ -347,7 +347,7 @@ UpstreamOutcome ProxyExchange::tls_failed(TargetPool& pool, const proxy::Target&
     if (suppressed > 0) line += " (" + std::to_string(suppressed) + " more since the last line)";
     util::log_warn(line);
   }
-  co_return UpstreamOutcome::tls_failed;
+  return UpstreamOutcome::tls_failed;
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy::Target& target,
