@@ -350,6 +350,21 @@ UpstreamOutcome ProxyExchange::tls_failed(TargetPool& pool, const proxy::Target&
   return UpstreamOutcome::tls_failed;
 }
 
+std::optional<UpstreamOutcome> ProxyExchange::refused_by_alert(TargetPool& pool,
+                                                               const proxy::Target& target) {
+  // TLS 1.3: a target that refuses our client certificate (or finds none) says so after our side
+  // of the handshake is done, with an alert where the response would be. It never read the
+  // request.
+  const unsigned long error = connection_->transport.tls()->last_error();
+  if (ERR_GET_LIB(error) != ERR_LIB_SSL || ERR_GET_REASON(error) < SSL_AD_REASON_OFFSET) {
+    return std::nullopt;
+  }
+  const char* alert = ERR_reason_error_string(error);
+  return tls_failed(
+      pool, target,
+      {std::string(alert != nullptr ? alert : "alert") + " (after the handshake)", false});
+}
+
 awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy::Target& target,
                                                    bool force_new_connection, bool& retryable) {
   retryable = false;
@@ -390,6 +405,12 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   }
   if (sent.ec) {
     retryable = reused && body_complete_in_buffer_ && !session_.timed_out();
+    if (!reused && !session_.timed_out() && connection_->transport.tls() != nullptr) {
+      // The target may have refused the handshake and reset the connection before the request
+      // went out: its alert is still to be read.
+      connection_->transport.read_now(connection_->buffer);
+      if (const auto refused = refused_by_alert(pool, target)) co_return *refused;
+    }
     co_return session_.timed_out() ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
   }
   if (!body_complete_in_buffer_) {
@@ -418,19 +439,9 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
     outcome = co_await read_response_head(polled == ReadNow::read, nothing_received);
   }
   --awaiting;
-  if (outcome == UpstreamOutcome::reset && nothing_received && !reused) {
-    if (const TlsSocket* tls = connection_->transport.tls()) {
-      // TLS 1.3: a target that refuses our client certificate (or has none to ask for) says so
-      // after our side of the handshake is done, with an alert where the response would be.
-      // It never read the request.
-      const unsigned long error = tls->last_error();
-      if (ERR_GET_LIB(error) == ERR_LIB_SSL && ERR_GET_REASON(error) >= SSL_AD_REASON_OFFSET) {
-        const char* alert = ERR_reason_error_string(error);
-        co_return tls_failed(
-            pool, target,
-            {std::string(alert != nullptr ? alert : "alert") + " (after the handshake)", false});
-      }
-    }
+  if (outcome == UpstreamOutcome::reset && nothing_received && !reused &&
+      connection_->transport.tls() != nullptr) {
+    if (const auto refused = refused_by_alert(pool, target)) co_return *refused;
   }
   retryable =
       outcome == UpstreamOutcome::reset && nothing_received && reused && body_complete_in_buffer_;

@@ -55,6 +55,9 @@ class ProxyExchange {
   // Counts and logs (rate-limited per target) a failed handshake; returns tls_failed.
   UpstreamOutcome tls_failed(TargetPool& pool, const proxy::Target& target,
                              const UpstreamTlsFailure& failure);
+  // On a new TLS connection that failed before any byte of an answer: tls_failed when the
+  // target's last word was a TLS alert (a refused client certificate), else nothing.
+  std::optional<UpstreamOutcome> refused_by_alert(TargetPool& pool, const proxy::Target& target);
   awaitable<UpstreamOutcome> send_request_body();
   // received_any: bytes of the answer are already in the connection's buffer.
   awaitable<UpstreamOutcome> read_response_head(bool received_any, bool& nothing_received);
