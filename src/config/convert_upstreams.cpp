@@ -1,5 +1,5 @@
 // TOML -> schema structs: [[upstreams]] (targets, health checks, balancers, Host header,
-// circuit breakers, outlier detection, keep-alive).
+// circuit breakers, outlier detection, keep-alive, TLS to the targets).
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -157,6 +157,31 @@ const FieldTable<UpstreamConfig> kKeepaliveFields = {
     {"idle_timeout", &UpstreamConfig::keepalive_idle_timeout},
 };
 
+const FieldTable<UpstreamTlsConfig> kUpstreamTlsFields = {
+    {"verify", &UpstreamTlsConfig::verify},
+    {"ca_file", &UpstreamTlsConfig::ca_file},
+    {"server_name", &UpstreamTlsConfig::server_name},
+    {"client_cert", &UpstreamTlsConfig::client_cert},
+    {"client_key", &UpstreamTlsConfig::client_key},
+};
+
+UpstreamTlsConfig convert_upstream_tls(const toml::table& table, const std::string& path,
+                                       LoadContext& ctx) {
+  using Version = ListenerTlsConfig::Version;
+  UpstreamTlsConfig tls;
+  TableReader reader(table, path, kUpstreamTlsFields.keys({"min_version"}), ctx);
+  tls.position = reader.position();
+  kUpstreamTlsFields.read(reader, tls);
+  // "1.2" written as a TOML number would be a float: say how to write it.
+  if (const toml::node* node = reader.find("min_version"); node != nullptr && node->is_number()) {
+    reader.error_at(*node, "'min_version' must be a string: \"1.2\" or \"1.3\" (with quotes)");
+  } else {
+    reader.read_enum("min_version", {{"1.2", Version::tls1_2}, {"1.3", Version::tls1_3}},
+                     tls.min_version);
+  }
+  return tls;
+}
+
 }  // namespace
 
 bool parse_hash_on(std::string_view text, bool allow_param, HashOn& out) {
@@ -187,7 +212,7 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
       table, path,
       {"id", "name", "tags", "targets", "connect_timeout", "request_timeout", "host_header",
        "resolve_interval", "keepalive", "balancer", "hash_on", "outlier_detection",
-       "connect_failure_ejection", "health_check", "circuit_breaker"},
+       "connect_failure_ejection", "health_check", "circuit_breaker", "tls"},
       ctx);
   upstream.position = reader.position();
   reader.read_string("name", upstream.name, Presence::required);
@@ -241,6 +266,9 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
   if (const auto* keepalive = reader.read_table("keepalive")) {
     TableReader pool(*keepalive, reader.path_of("keepalive"), kKeepaliveFields.keys(), ctx);
     kKeepaliveFields.read(pool, upstream);
+  }
+  if (const auto* tls = reader.read_table("tls")) {
+    upstream.tls = convert_upstream_tls(*tls, reader.path_of("tls"), ctx);
   }
   return upstream;
 }

@@ -202,6 +202,11 @@ void validate_mirror(const RouteConfig& route, const std::string& route_path,
 void validate_listeners(const ServerConfig& server, const ValuePositions& positions,
                         std::vector<ConfigError>& errors);
 
+// The checks of an upstream's `tls` table (validate_upstream_tls.cpp): `path` is "upstreams.N";
+// the files it names must be readable.
+void validate_upstream_tls(const UpstreamConfig& upstream, const std::string& path,
+                           const ValuePositions& positions, std::vector<ConfigError>& errors);
+
 // Checks the converted config as a whole: names, references, addresses, ranges, templates.
 void validate(const Config& config, const ValuePositions& positions,
               std::vector<ConfigError>& errors, const EntityNames* names = nullptr);

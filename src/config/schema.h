@@ -254,6 +254,21 @@ inline OutlierDetectionConfig default_connect_failure_ejection() {
           .max_ejection_percent = 50};
 }
 
+// TLS to an upstream's targets ([upstreams.tls] or `tls = { ... }`; docs/tls.md "TLS to
+// upstreams"). Present: every connection to the upstream's targets speaks TLS. Files are checked
+// to be readable at load and parsed when the snapshot is built (src/tls/upstream_context.h).
+struct UpstreamTlsConfig {
+  bool verify = true;   // false: any certificate is accepted (a warning at load; tests only)
+  std::string ca_file;  // PEM bundle the targets' certificates must chain to; "": the system store
+  // The name sent as SNI and checked against the certificate; "": the target's host when it is a
+  // DNS name (an IP target sends no SNI and its IP is checked against the IP SANs).
+  std::string server_name;
+  std::string client_cert;  // PEM certificate (and chain) presented to the targets; with client_key
+  std::string client_key;
+  ListenerTlsConfig::Version min_version = ListenerTlsConfig::Version::tls1_2;
+  SourcePosition position;
+};
+
 // How the Host header sent upstream is chosen.
 enum class HostHeaderMode { preserve, target, fixed };
 
@@ -272,7 +287,8 @@ struct UpstreamConfig {
   OutlierDetectionConfig connect_failure_ejection = default_connect_failure_ejection();
   CircuitBreakerConfig circuit_breaker;
   HealthCheckConfig health_check;
-  HashOn hash_on;  // for BalancerKind::consistent_hash
+  HashOn hash_on;                        // for BalancerKind::consistent_hash
+  std::optional<UpstreamTlsConfig> tls;  // absent: plain HTTP to the targets
   EntityMeta meta;
   SourcePosition position;
 };

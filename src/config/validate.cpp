@@ -217,6 +217,7 @@ void Validator::upstream(const UpstreamConfig& upstream, const std::string& path
            upstream.resolve_interval.count() > 0);
   positive(path + ".keepalive.idle_timeout", at, "idle_timeout",
            upstream.keepalive_idle_timeout.count() > 0);
+  validate_upstream_tls(upstream, path, positions_, errors_);
 }
 
 void Validator::upstreams(const SharedList<UpstreamConfig>& upstreams) {

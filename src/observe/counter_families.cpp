@@ -6,10 +6,11 @@ namespace {
 // In the order of Family.
 const std::array<FamilySpec, kFamilyCount>& families() {
   static const std::array<FamilySpec, kFamilyCount> kFamilies = {{
+      // The TLS cell shows once a handshake has failed.
       {"apigw_upstream_connect_errors_total",
-       "Failed connection attempts to targets.",
+       "Failed connection attempts to targets; kind=\"tls\": the TLS handshake failed.",
        CountedPer::upstream,
-       {""},
+       {"", ",kind=\"tls\""},
        1},
       {"apigw_upstream_retries_total",
        "Tries after a failed one: retries made or refused by the retry budget, and failovers "

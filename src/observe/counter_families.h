@@ -24,7 +24,10 @@ enum class Family : std::uint8_t {
 };
 inline constexpr std::size_t kFamilyCount = 7;
 
-enum class ConnectError : std::uint8_t { failed };
+// A target that could not be connected to (refused, unreachable, timed out), and one whose TLS
+// handshake failed (its certificate refused, or the protocol): counted apart, the latter with
+// kind="tls".
+enum class ConnectError : std::uint8_t { failed, tls };
 // Tries after a failed one (docs/resilience.md): retries made or refused by the retry budget, and
 // failovers (the request never reached the failed target; outside the budget).
 enum class RetryResult : std::uint8_t { retried, budget_exhausted, failover };

@@ -5,7 +5,8 @@
 namespace apigw::proxy {
 
 bool nothing_reached_upstream(UpstreamOutcome outcome) {
-  return outcome == UpstreamOutcome::connect_failed || outcome == UpstreamOutcome::connect_timeout;
+  return outcome == UpstreamOutcome::connect_failed ||
+         outcome == UpstreamOutcome::connect_timeout || outcome == UpstreamOutcome::tls_failed;
 }
 
 AfterTry decide_after_try(const config::RetryConfig& retry, const TryFacts& facts) {

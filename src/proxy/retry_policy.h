@@ -41,7 +41,8 @@ struct TryFacts {
 };
 
 // A try failed before any byte of the request could reach the upstream (connection refused,
-// unreachable, or not established in time): the upstream cannot have acted on it.
+// unreachable, not established in time, or its TLS handshake failed): the upstream cannot have
+// acted on it.
 bool nothing_reached_upstream(UpstreamOutcome outcome);
 
 // The conditions only: a `retry` answer still needs budget_has_room (read only then, so that a

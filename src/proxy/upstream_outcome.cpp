@@ -6,7 +6,7 @@ namespace apigw::proxy {
 namespace {
 
 // In the order of UpstreamOutcome.
-constexpr std::array<OutcomeInfo, 13> kOutcomes = {{
+constexpr std::array<OutcomeInfo, 14> kOutcomes = {{
     {200, "", "", false, false, false, RetryOn::status},
     {502, "upstream_connect_failed", "cannot connect to upstream '{}'", true, true, false,
      RetryOn::connect_failure},
@@ -31,6 +31,10 @@ constexpr std::array<OutcomeInfo, 13> kOutcomes = {{
      false, RetryOn::never},
     {503, "circuit_open", "the circuit breaker of upstream '{}' is open", false, true, false,
      RetryOn::never},
+    // Retried like a refused connect: the request never left. Another target may have a good
+    // certificate; the same one will fail the same way, which connect-failure ejection handles.
+    {502, "upstream_tls_failed", "the TLS handshake with upstream '{}' failed", true, true, false,
+     RetryOn::connect_failure},
 }};
 
 }  // namespace

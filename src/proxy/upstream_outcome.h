@@ -24,6 +24,7 @@ enum class UpstreamOutcome : std::uint8_t {
   no_target,          // 503: no usable target
   overloaded,         // 503: the upstream's max_in_flight is reached
   circuit_open,       // 503: the upstream's own circuit breaker is open
+  tls_failed,         // 502: the TLS handshake failed (certificate refused): nothing was sent
 };
 
 // Which `retry.on` condition of a route covers an outcome.

@@ -100,7 +100,7 @@ void ClientSession::on_deadline() {
     case Phase::upstream_connect:
     case Phase::upstream_exchange:
     case Phase::upstream_body:
-      if (upstream_ != nullptr) upstream_->socket.close(ignored);
+      if (upstream_ != nullptr) upstream_->transport.close(ignored);
       if (phase_ == Phase::upstream_body) socket().close(ignored);
       break;
     case Phase::client_head:
@@ -173,7 +173,7 @@ void ClientSession::abort() {
   if (scratch_) scratch_->request.cancellation.cancel();
   error_code ignored;
   socket().close(ignored);
-  if (upstream_ != nullptr) upstream_->socket.close(ignored);
+  if (upstream_ != nullptr) upstream_->transport.close(ignored);
 }
 
 void ClientSession::wait_while_idle(Owner self) {

@@ -1,9 +1,9 @@
 #include "server/health_checker.h"
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "http/parser.h"
+#include "server/upstream_connect.h"
 #include "util/log.h"
 
 namespace apigw::server {
@@ -28,39 +28,51 @@ bool same_check(const config::HealthCheckConfig& a, const config::HealthCheckCon
 
 }  // namespace
 
-awaitable<bool> probe_target(const config::HealthCheckConfig& check, const proxy::Target& target) {
+awaitable<bool> probe_target(const config::HealthCheckConfig& check, const proxy::Target& target,
+                             const std::shared_ptr<const tls::UpstreamContext>& tls,
+                             UpstreamTlsFailure* tls_failure) {
   if (target.endpoints.empty()) co_return false;
   auto executor = co_await net::this_coro::executor;
   // Shared with the deadline's handler, which may already be queued (expired) when the probe
-  // ends: it must find the socket gone, not freed (a use-after-free under load, when the timeout
-  // and the probe's end fall in the same turn of the loop).
-  const auto owned = std::make_shared<tcp_socket>(executor);
-  tcp_socket& socket = *owned;
-  // The whole probe — connect, request, response — must finish within the timeout: the timer
-  // closes the socket, which makes whatever is pending fail.
+  // ends: it must find the connection gone, not freed (a use-after-free under load, when the
+  // timeout and the probe's end fall in the same turn of the loop).
+  const auto owned = std::make_shared<Transport>(tcp_socket(executor));
+  Transport& transport = *owned;
+  // The whole probe — connect, TLS handshake, request, response — must finish within the
+  // timeout: the timer closes the connection, which makes whatever is pending fail.
   steady_timer deadline(executor);
   deadline.expires_after(check.timeout);
-  deadline.async_wait([weak = std::weak_ptr<tcp_socket>(owned)](error_code ec) {
+  deadline.async_wait([weak = std::weak_ptr<Transport>(owned)](error_code ec) {
     if (ec) return;
-    if (const auto socket = weak.lock()) {
+    if (const auto connection = weak.lock()) {
       error_code ignored;
-      socket->close(ignored);
+      connection->close(ignored);
     }
   });
-  auto [connect_ec, endpoint] = co_await net::async_connect(socket, target.endpoints, use_nothrow);
-  if (connect_ec) co_return false;
+  // Probes keep no TLS session: each one proves a full handshake (the certificate as it is now).
+  UpstreamTlsFailure failure;
+  const ConnectStatus connected =
+      co_await connect_upstream(transport, target, tls, nullptr, failure);
+  if (connected != ConnectStatus::ok) {
+    if (connected == ConnectStatus::tls_failed && tls_failure != nullptr) {
+      *tls_failure = std::move(failure);
+    }
+    co_return false;
+  }
+  // A tcp check of a TLS upstream includes the handshake: a target whose certificate fails
+  // cannot serve a request either.
   if (check.kind == config::HealthCheckConfig::Kind::tcp) co_return true;
 
   std::string request = check.method + " " + check.path +
                         " HTTP/1.1\r\nHost: " + (check.host.empty() ? target.address : check.host) +
                         "\r\nUser-Agent: apigw-health-check\r\nConnection: close\r\n\r\n";
-  auto [write_ec, written] = co_await net::async_write(socket, net::buffer(request), use_nothrow);
+  auto [write_ec, written] = co_await transport.async_write(net::buffer(request), use_nothrow);
   if (write_ec) co_return false;
   // Read until the peer closes (we asked it to) or the cap; then judge head and body.
   std::string response;
   std::array<char, 4096> chunk{};
   while (response.size() < kMaxProbeResponse) {
-    auto [read_ec, n] = co_await socket.async_read_some(net::buffer(chunk), use_nothrow);
+    auto [read_ec, n] = co_await transport.async_read_some(net::buffer(chunk), use_nothrow);
     response.append(chunk.data(), n);
     if (read_ec) break;
   }
@@ -145,6 +157,7 @@ awaitable<void> HealthChecker::check_target(std::shared_ptr<Probe> probe,
                                             std::chrono::nanoseconds first_wait) {
   std::uint32_t successes = 0;
   std::uint32_t failures = 0;
+  std::string tls_logged;  // the reason of the last failed handshake logged
   steady_timer timer(context_);
   auto wait = first_wait;
   for (;;) {
@@ -157,8 +170,20 @@ awaitable<void> HealthChecker::check_target(std::shared_ptr<Probe> probe,
     const proxy::Target& target = cluster.targets[probe->target];
     const config::HealthCheckConfig& check = cluster.config->health_check;
     wait = check.interval;
-    const bool passed = co_await probe_target(check, target);
+    const auto& tls = snapshot->upstream_tls.size() > probe->cluster
+                          ? snapshot->upstream_tls[probe->cluster]
+                          : nullptr;
+    UpstreamTlsFailure tls_failure;
+    const bool passed = co_await probe_target(check, target, tls, &tls_failure);
     if (probe->stopped || stopping_) co_return;
+    // A failed handshake says why once per reason, not once per probe.
+    if (!tls_failure.reason.empty() && tls_failure.reason != tls_logged) {
+      tls_logged = tls_failure.reason;
+      util::log_warn(describe_tls_failure(cluster.config->name, target, *tls, tls_failure) +
+                     " (health check)");
+    } else if (passed) {
+      tls_logged.clear();
+    }
     std::atomic<bool>& healthy = target.state->healthy;
     if (passed) {
       failures = 0;

@@ -4,7 +4,8 @@
 // busy connects and timers) never delay the main thread's admin requests, reloads and snapshot
 // builds, nor a worker. Results change TargetState::healthy (an atomic every worker reads when it
 // picks a target) after `unhealthy_threshold` failures or `healthy_threshold` successes in a row;
-// each change is logged once. docs/resilience.md.
+// each change is logged once. Probes of an upstream with `tls` speak TLS (a full handshake
+// each, so a certificate that stops verifying marks the target down). docs/resilience.md.
 #pragma once
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <unordered_map>
 
 #include "server/asio.h"
+#include "server/upstream_connect.h"
 #include "snapshot/snapshot.h"
 
 namespace apigw::server {
@@ -63,7 +65,10 @@ class HealthChecker {
   std::thread thread_;
 };
 
-// One probe of `target` per `check`: true if it passed. Exposed for tests.
-awaitable<bool> probe_target(const config::HealthCheckConfig& check, const proxy::Target& target);
+// One probe of `target` per `check`, over TLS when `tls` is set: true if it passed. A failed
+// handshake is described in `tls_failure` (may be null). Exposed for tests.
+awaitable<bool> probe_target(const config::HealthCheckConfig& check, const proxy::Target& target,
+                             const std::shared_ptr<const tls::UpstreamContext>& tls = nullptr,
+                             UpstreamTlsFailure* tls_failure = nullptr);
 
 }  // namespace apigw::server

@@ -1,11 +1,11 @@
 #include "server/mirror_sender.h"
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
 
 #include "http/parser.h"
 #include "proxy/circuit_breaker.h"
 #include "proxy/outlier.h"
+#include "server/upstream_connect.h"
 #include "server/worker.h"
 #include "util/log.h"
 
@@ -27,7 +27,7 @@ class MirrorSender::InFlight final : public Expirable {
   void close() {
     if (connection == nullptr) return;
     error_code ignored;
-    connection->socket.close(ignored);
+    connection->transport.close(ignored);
   }
 
   UpstreamConnection* connection = nullptr;
@@ -149,22 +149,35 @@ awaitable<MirrorSender::Attempt> MirrorSender::exchange(
     // The upstream's connect_timeout bounds the connect, within the job's own deadline.
     const Clock::time_point job_deadline = in_flight.deadline();
     in_flight.set_deadline(std::min(job_deadline, Clock::now() + cluster.config->connect_timeout));
-    auto [ec, endpoint] = co_await net::async_connect(
-        connection->socket, cluster.targets[job.target].endpoints, use_nothrow);
-    if (ec) {
-      serving.count(observe::Family::connect_errors, job.cluster, observe::ConnectError::failed)
+    const proxy::Target& target = cluster.targets[job.target];
+    const auto& tls = job.cluster < serving.snapshot->upstream_tls.size()
+                          ? serving.snapshot->upstream_tls[job.cluster]
+                          : nullptr;
+    TargetPool& pool = serving.pool(job.cluster, job.target);
+    UpstreamTlsFailure failure;
+    const ConnectStatus status = co_await connect_upstream(connection->transport, target, tls,
+                                                           &pool.tls_sessions(), failure);
+    if (status != ConnectStatus::ok) {
+      const bool tls_failed = status == ConnectStatus::tls_failed;
+      serving
+          .count(observe::Family::connect_errors, job.cluster,
+                 tls_failed ? observe::ConnectError::tls : observe::ConnectError::failed)
           .add();
-      attempt.connect_failed = !aborted_;  // refused, unreachable or timed out
+      attempt.connect_failed = !aborted_;  // refused, unreachable, timed out or TLS refused
+      if (tls_failed) pool.tls_sessions().clear();
+      std::uint64_t suppressed = 0;
+      if (tls_failed && pool.log_tls_failure(failure.reason, Clock::now(), suppressed)) {
+        util::log_warn(describe_tls_failure(cluster.config->name, target, *tls, failure) +
+                       " (mirrored request)");
+      }
       co_return attempt;
     }
     in_flight.set_deadline(job_deadline);
-    error_code ignored;
-    connection->socket.set_option(tcp::no_delay(true), ignored);
   }
   in_flight.connection = connection.get();
   ++connection->requests_served;
   auto [write_ec, written] =
-      co_await net::async_write(connection->socket, net::buffer(job.bytes), use_nothrow);
+      co_await connection->transport.async_write(net::buffer(job.bytes), use_nothrow);
   if (write_ec) {
     attempt.stale = reused && !in_flight.timed_out;
     co_return attempt;
@@ -189,7 +202,7 @@ awaitable<MirrorSender::Attempt> MirrorSender::exchange(
       buffer.compact();
       if (buffer.writable() == 0) buffer.grow(kAnswerHeadLimits.max_header_bytes + 1024);
     }
-    auto [ec, n] = co_await connection->socket.async_read_some(
+    auto [ec, n] = co_await connection->transport.async_read_some(
         net::buffer(buffer.write_position(), buffer.writable()), use_nothrow);
     if (ec) {
       attempt.stale = reused && !received_any && !in_flight.timed_out;
@@ -238,7 +251,7 @@ awaitable<bool> MirrorSender::drain_body(UpstreamConnection& connection, InFligh
     }
     if (buffer.writable() == 0) buffer.compact();
     if (buffer.writable() == 0) co_return false;
-    auto [ec, n] = co_await connection.socket.async_read_some(
+    auto [ec, n] = co_await connection.transport.async_read_some(
         net::buffer(buffer.write_position(), buffer.writable()), use_nothrow);
     if (ec) co_return false;
     buffer.commit(n);

@@ -86,7 +86,7 @@ awaitable<bool> ProxyExchange::relay_buffered_response() {
     upstream.compact();
     session_.watch_upstream(connection_.get());
     session_.expect(Phase::upstream_exchange, arm_.timeout);  // nothing sent yet: 504
-    auto [ec, n] = co_await connection_->socket.async_read_some(
+    auto [ec, n] = co_await connection_->transport.async_read_some(
         net::buffer(upstream.write_position(), upstream.writable()), use_nothrow);
     if (ec) {
       // Until-close bodies end with the connection; anything else ending early is truncated.

@@ -1,5 +1,6 @@
 #include "server/proxy_exchange.h"
 
+#include <openssl/err.h>
 #include <array>
 #include <boost/asio/connect.hpp>
 
@@ -9,6 +10,7 @@
 #include "proxy/request_key.h"
 #include "proxy/retry_policy.h"
 #include "server/read_now.h"
+#include "server/upstream_connect.h"
 #include "server/worker.h"
 #include "server/write_all.h"
 #include "util/log.h"
@@ -292,13 +294,21 @@ void ProxyExchange::write_upstream_head(const config::UpstreamConfig& upstream,
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {
+  const tls::UpstreamContext* upstream_tls = snapshot_.upstream_tls_of(cluster_index_);
+  if (upstream_tls != nullptr && upstream_tls->context() == nullptr) {
+    // The upstream's TLS could not be set up (a file did not load): connecting would only
+    // bother the target.
+    co_return tls_failed(pool, target, {upstream_tls->error(), false});
+  }
   connection_ = pool.make(session_.worker().context());
   cluster_.state->connections.fetch_add(1, std::memory_order_relaxed);
   connection_->open_connections = &cluster_.state->connections;
   session_.watch_upstream(connection_.get());
   session_.expect(Phase::upstream_connect, cluster_.config->connect_timeout);
+  // The TCP connect stays inline (upstream_connect.h's connect_upstream would be one more
+  // coroutine on the plain path); TLS continues in start_tls().
   auto [ec, endpoint] =
-      co_await net::async_connect(connection_->socket, target.endpoints, use_nothrow);
+      co_await net::async_connect(connection_->transport.socket(), target.endpoints, use_nothrow);
   if (ec) {
     serving_.count(observe::Family::connect_errors, cluster_index_, observe::ConnectError::failed)
         .add();
@@ -306,9 +316,53 @@ awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy:
                                    : UpstreamOutcome::connect_failed;
   }
   error_code ignored;
-  connection_->socket.set_option(tcp::no_delay(true), ignored);
-  connection_->socket.non_blocking(true, ignored);  // for write_all's immediate write
+  connection_->transport.socket().set_option(tcp::no_delay(true), ignored);
+  connection_->transport.socket().non_blocking(true, ignored);  // for write_all's immediate write
+  if (upstream_tls != nullptr) co_return co_await start_tls(pool, target);
   co_return UpstreamOutcome::ok;
+}
+
+awaitable<UpstreamOutcome> ProxyExchange::start_tls(TargetPool& pool, const proxy::Target& target) {
+  const auto& context = snapshot_.upstream_tls[cluster_index_];
+  UpstreamTlsFailure failure;
+  const ConnectStatus status = co_await start_upstream_tls(connection_->transport, context, target,
+                                                           &pool.tls_sessions(), failure);
+  if (status == ConnectStatus::ok) co_return UpstreamOutcome::ok;
+  if (status == ConnectStatus::failed) {
+    co_return session_.timed_out() ? UpstreamOutcome::connect_timeout
+                                   : UpstreamOutcome::connect_failed;
+  }
+  co_return tls_failed(pool, target, failure);
+}
+
+UpstreamOutcome ProxyExchange::tls_failed(TargetPool& pool, const proxy::Target& target,
+                                          const UpstreamTlsFailure& failure) {
+  serving_.count(observe::Family::connect_errors, cluster_index_, observe::ConnectError::tls).add();
+  // A session that led to a failure is not offered again.
+  pool.tls_sessions().clear();
+  std::uint64_t suppressed = 0;
+  if (pool.log_tls_failure(failure.reason, Clock::now(), suppressed)) {
+    std::string line = describe_tls_failure(cluster_.config->name, target,
+                                            *snapshot_.upstream_tls[cluster_index_], failure);
+    if (suppressed > 0) line += " (" + std::to_string(suppressed) + " more since the last line)";
+    util::log_warn(line);
+  }
+  return UpstreamOutcome::tls_failed;
+}
+
+std::optional<UpstreamOutcome> ProxyExchange::refused_by_alert(TargetPool& pool,
+                                                               const proxy::Target& target) {
+  // TLS 1.3: a target that refuses our client certificate (or finds none) says so after our side
+  // of the handshake is done, with an alert where the response would be. It never read the
+  // request.
+  const unsigned long error = connection_->transport.tls()->last_error();
+  if (ERR_GET_LIB(error) != ERR_LIB_SSL || ERR_GET_REASON(error) < SSL_AD_REASON_OFFSET) {
+    return std::nullopt;
+  }
+  const char* alert = ERR_reason_error_string(error);
+  return tls_failed(
+      pool, target,
+      {std::string(alert != nullptr ? alert : "alert") + " (after the handshake)", false});
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy::Target& target,
@@ -342,15 +396,21 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
       context_.request_body_buffered
           ? net::buffer(context_.request_body)
           : net::buffer(session_.input().readable().data(), buffered_body_);
-  ImmediateWrite sent = write_now(connection_->socket, head, body);
+  ImmediateWrite sent = connection_->transport.write_now(head, body);
   if (!sent.done) {
     auto [rest_ec, rest_written] =
-        co_await write_rest(connection_->socket, head, body, sent.written);
+        co_await connection_->transport.write_rest(head, body, sent.written);
     sent.ec = rest_ec;
     sent.written = rest_written;
   }
   if (sent.ec) {
     retryable = reused && body_complete_in_buffer_ && !session_.timed_out();
+    if (!reused && !session_.timed_out() && connection_->transport.tls() != nullptr) {
+      // The target may have refused the handshake and reset the connection before the request
+      // went out: its alert is still to be read.
+      connection_->transport.read_now(connection_->buffer);
+      if (const auto refused = refused_by_alert(pool, target)) co_return *refused;
+    }
     co_return session_.timed_out() ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
   }
   if (!body_complete_in_buffer_) {
@@ -368,8 +428,8 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   ReadNow polled = ReadNow::nothing;
   for (int poll = 0; polled == ReadNow::nothing && poll < kReadPolls && session_.worker().busy();
        ++poll) {
-    co_await net::post(connection_->socket.get_executor(), use_awaitable);
-    polled = read_now(connection_->socket, connection_->buffer);
+    co_await net::post(connection_->transport.socket().get_executor(), use_awaitable);
+    polled = connection_->transport.read_now(connection_->buffer);
   }
   UpstreamOutcome outcome = UpstreamOutcome::reset;
   if (polled == ReadNow::failed) {
@@ -379,6 +439,10 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
     outcome = co_await read_response_head(polled == ReadNow::read, nothing_received);
   }
   --awaiting;
+  if (outcome == UpstreamOutcome::reset && nothing_received && !reused &&
+      connection_->transport.tls() != nullptr) {
+    if (const auto refused = refused_by_alert(pool, target)) co_return *refused;
+  }
   retryable =
       outcome == UpstreamOutcome::reset && nothing_received && reused && body_complete_in_buffer_;
   co_return outcome;
@@ -425,8 +489,8 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
       done = step.done;
     }
     session_.expect(Phase::upstream_exchange, attempt_timeout_);
-    auto [ec, n] = co_await net::async_write(
-        connection_->socket, net::buffer(input.readable().data(), forward), use_nothrow);
+    auto [ec, n] = co_await connection_->transport.async_write(
+        net::buffer(input.readable().data(), forward), use_nothrow);
     input.consume(forward);
     if (ec)
       co_return session_.timed_out() ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
@@ -456,7 +520,7 @@ awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool received_any,
       buffer.compact();
       if (buffer.writable() == 0) buffer.grow(kUpstreamHeadLimits.max_header_bytes + 1024);
     }
-    auto [ec, n] = co_await connection_->socket.async_read_some(
+    auto [ec, n] = co_await connection_->transport.async_read_some(
         net::buffer(buffer.write_position(), buffer.writable()), use_nothrow);
     if (ec) {
       nothing_received = !received_any;

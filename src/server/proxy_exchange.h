@@ -9,6 +9,7 @@
 #include "http/parser.h"
 #include "proxy/upstream_outcome.h"
 #include "server/client_session.h"
+#include "server/upstream_connect.h"
 #include "server/worker.h"
 #include "snapshot/snapshot.h"
 
@@ -48,6 +49,15 @@ class ProxyExchange {
   awaitable<UpstreamOutcome> exchange(TargetPool& pool, const proxy::Target& target,
                                       bool force_new_connection, bool& retryable);
   awaitable<UpstreamOutcome> connect(TargetPool& pool, const proxy::Target& target);
+  // The TLS handshake on the connection just made, for an upstream with `tls`: counts, logs
+  // (rate-limited per target) and answers tls_failed when it fails.
+  awaitable<UpstreamOutcome> start_tls(TargetPool& pool, const proxy::Target& target);
+  // Counts and logs (rate-limited per target) a failed handshake; returns tls_failed.
+  UpstreamOutcome tls_failed(TargetPool& pool, const proxy::Target& target,
+                             const UpstreamTlsFailure& failure);
+  // On a new TLS connection that failed before any byte of an answer: tls_failed when the
+  // target's last word was a TLS alert (a refused client certificate), else nothing.
+  std::optional<UpstreamOutcome> refused_by_alert(TargetPool& pool, const proxy::Target& target);
   awaitable<UpstreamOutcome> send_request_body();
   // received_any: bytes of the answer are already in the connection's buffer.
   awaitable<UpstreamOutcome> read_response_head(bool received_any, bool& nothing_received);

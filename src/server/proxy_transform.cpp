@@ -86,7 +86,7 @@ awaitable<bool> ProxyExchange::relay_transformed_response() {
     if (!ok || done) break;
     session_.watch_upstream(connection_.get());
     session_.expect(Phase::upstream_body, arm_.timeout);
-    auto [read_ec, n] = co_await connection_->socket.async_read_some(
+    auto [read_ec, n] = co_await connection_->transport.async_read_some(
         net::buffer(upstream.write_position(), upstream.writable()), use_nothrow);
     if (read_ec) {
       // Until-close bodies end with the connection; anything else ending early is truncated.

@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace apigw::server {
@@ -28,13 +29,19 @@ error_code tls_error(int ssl_error) {
   }
 }
 
-TlsSocket::TlsSocket(SSL* ssl, tcp_socket& socket, std::shared_ptr<const void> keep_alive)
+TlsSocket::TlsSocket(SSL* ssl, tcp_socket& socket, std::shared_ptr<const void> keep_alive,
+                     TlsRole role)
     : ssl_(ssl), socket_(socket), keep_alive_(std::move(keep_alive)) {
   SSL_set_fd(ssl_, socket.native_handle());
-  SSL_set_accept_state(ssl_);  // without it SSL_do_handshake fails: "connection type not set"
+  // Without a role SSL_do_handshake fails: "connection type not set".
+  if (role == TlsRole::server) {
+    SSL_set_accept_state(ssl_);
+  } else {
+    SSL_set_connect_state(ssl_);
+  }
   SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                          SSL_MODE_RELEASE_BUFFERS);
-  // A client that closes without close_notify ends the stream like one that sends it: HTTP's own
+  // A peer that closes without close_notify ends the stream like one that sends it: HTTP's own
   // framing tells a whole message from a cut one.
   SSL_set_options(ssl_, SSL_OP_IGNORE_UNEXPECTED_EOF);
   // Read whole records, and what follows them, in one read(2) rather than a header read and a
@@ -53,6 +60,7 @@ TlsStep TlsSocket::step_after(int result, error_code& ec) {
       return TlsStep::want_write;
     default:
       ec = tls_error(error);
+      last_error_ = ERR_peek_last_error();
       ERR_clear_error();
       // After a fatal error OpenSSL must not send close_notify (SSL_shutdown would fail anyway).
       closed_ = true;
@@ -63,6 +71,7 @@ TlsStep TlsSocket::step_after(int result, error_code& ec) {
 TlsStep TlsSocket::handshake(int& error) {
   if (!usable()) {
     error = SSL_ERROR_SYSCALL;
+    errno = EBADF;
     return TlsStep::failed;
   }
   ERR_clear_error();

@@ -27,19 +27,25 @@ namespace apigw::server {
 // What an OpenSSL call needs before it can go on.
 enum class TlsStep : std::uint8_t { done, want_read, want_write, failed };
 
+// Which end of the handshake this side is: a client connection accepted on a TLS listener
+// (server), or a connection to an upstream with TLS (client).
+enum class TlsRole : std::uint8_t { server, client };
+
 class TlsSocket {
  public:
   // Takes ownership of `ssl` and binds it to `socket`'s descriptor. `keep_alive` holds what the
   // SSL's callbacks reach (its listener's contexts) for as long as the connection lives.
-  TlsSocket(SSL* ssl, tcp_socket& socket, std::shared_ptr<const void> keep_alive);
+  TlsSocket(SSL* ssl, tcp_socket& socket, std::shared_ptr<const void> keep_alive,
+            TlsRole role = TlsRole::server);
   TlsSocket(const TlsSocket&) = delete;
   TlsSocket& operator=(const TlsSocket&) = delete;
   ~TlsSocket();
 
   SSL* native_handle() const { return ssl_; }
 
-  // One step of the server handshake. failed: `error` is SSL_get_error's code (for the failure's
-  // reason, read before anything else touches OpenSSL's error queue).
+  // One step of the handshake (of the role given at construction). failed: `error` is
+  // SSL_get_error's code (for the failure's reason, read before anything else touches OpenSSL's
+  // error queue).
   TlsStep handshake(int& error);
   // Decrypted bytes into the buffer's free space (which must not be empty).
   ReadNow read_now(ByteBuffer& buffer);
@@ -54,19 +60,30 @@ class TlsSocket {
   bool has_buffered_input() const { return SSL_has_pending(ssl_) == 1; }
   // Sends close_notify once, without waiting (the connection is closing anyway).
   void send_close_notify();
+  // OpenSSL's error code of the last read or write that failed (0: none yet): an alert the peer
+  // sent shows here (ERR_GET_REASON >= SSL_AD_REASON_OFFSET).
+  unsigned long last_error() const { return last_error_; }
+  // The socket is closed (or about to be): OpenSSL must not touch its descriptor again, whose
+  // number the next accepted or connected socket may get. Every later call fails.
+  void detach() {
+    detached_ = true;
+    closed_ = true;
+  }
 
  private:
   TlsStep step_after(int result, error_code& ec);
 
   // Checked before every OpenSSL call: a deadline or abort() may have closed the socket, and
   // the descriptor number OpenSSL holds may then already belong to another connection.
-  bool usable() const { return !closed_ && socket_.is_open(); }
+  bool usable() const { return !closed_ && !detached_ && socket_.is_open(); }
 
   SSL* ssl_;
   tcp_socket& socket_;
   std::shared_ptr<const void> keep_alive_;
   TlsStep write_waits_for_ = TlsStep::want_write;
   bool closed_ = false;
+  bool detached_ = false;
+  unsigned long last_error_ = 0;
 };
 
 // The error a failed TLS operation reports to the code above it: the peer's close (with or without

@@ -1,12 +1,14 @@
-// The bytes of one client connection: a plain socket, or TLS on that socket (tls_socket.h).
+// The bytes of one connection, a client's or an upstream's: a plain socket, or TLS on that socket
+// (tls_socket.h).
 //
 // Everything above reads and writes through this, so HTTP/1.1 over TLS is the same request path
-// as plain HTTP/1.1. The plain branch of each call is inline and is what the socket call was
-// before; the socket itself stays reachable for what TLS does not change (readiness waits,
-// cancel, close, SIOCOUTQ, MSG_PEEK: a peek only asks whether the peer is gone).
+// as plain HTTP/1.1, on both sides of the proxy. The plain branch of each call is inline and is
+// what the socket call was before; the socket itself stays reachable for what TLS does not change
+// (readiness waits, cancel, close, SIOCOUTQ, MSG_PEEK: a peek only asks whether the peer is gone).
 #pragma once
 
 #include <boost/asio/compose.hpp>
+#include <boost/asio/write.hpp>
 #include <memory>
 #include <tuple>
 
@@ -51,6 +53,19 @@ class Transport {
     return net::async_compose<Token, void(error_code, std::size_t)>(TlsRead{*tls_, socket_, buffer},
                                                                     token, socket_);
   }
+  // Writes all of `buffer`: a plain socket's net::async_write, or a composed TLS write that waits
+  // for readiness as OpenSSL asks (no coroutine frame either way).
+  template <typename Token>
+  auto async_write(net::const_buffer buffer, Token&& token) {
+    if (!tls_) return net::async_write(socket_, buffer, std::forward<Token>(token));
+    return net::async_compose<Token, void(error_code, std::size_t)>(
+        TlsWrite{*tls_, socket_, buffer}, token, socket_);
+  }
+  // Closes the socket; TLS first lets go of the descriptor, whose number the next socket may get.
+  void close(error_code& ec) {
+    if (tls_) tls_->detach();
+    socket_.close(ec);
+  }
   // Bytes a readiness wait on the socket would not see (TLS records already read).
   bool has_buffered_input() const { return tls_ && tls_->has_buffered_input(); }
   // Before a graceful close: TLS says close_notify (once, without waiting).
@@ -86,6 +101,36 @@ class Transport {
                          [self = std::move(self), ec, n]() mutable { self.complete(ec, n); });
       }
       self.complete(ec, n);
+    }
+  };
+
+  struct TlsWrite {
+    TlsSocket& tls;
+    tcp_socket& socket;
+    net::const_buffer buffer;
+    std::size_t written = 0;
+    bool started = false;
+
+    template <typename Self>
+    void operator()(Self& self, error_code ec = {}) {
+      const bool first_call = !started;
+      started = true;
+      if (ec) return self.complete(ec, written);
+      const ImmediateWrite now = tls.write_now(buffer, {}, written);
+      written = now.written;
+      if (!now.done) {
+        return socket.async_wait(tls.write_waits_for() == TlsStep::want_read
+                                     ? tcp_socket::wait_read
+                                     : tcp_socket::wait_write,
+                                 std::move(self));
+      }
+      if (first_call) {
+        const std::size_t n = written;
+        return net::post(socket.get_executor(), [ec = now.ec, n, self = std::move(self)]() mutable {
+          self.complete(ec, n);
+        });
+      }
+      self.complete(now.ec, written);
     }
   };
 

@@ -5,6 +5,10 @@
 namespace apigw::server {
 
 UpstreamConnection::~UpstreamConnection() {
+  // TLS says close_notify (one try, no wait): besides telling the target, a connection freed
+  // without it makes OpenSSL mark its session not resumable, and the session is the one the
+  // pool keeps for the next connection to resume.
+  transport.send_close_notify();
   if (open_connections) open_connections->fetch_sub(1, std::memory_order_relaxed);
   if (in_use) --pool_->in_use_;
 }
@@ -63,6 +67,19 @@ void TargetPool::put(std::unique_ptr<UpstreamConnection> connection) {
   connection->set_deadline(now + idle_timeout_);
   sweeper_.add(*connection);
   idle_.push_back(std::move(connection));
+}
+
+bool TargetPool::log_tls_failure(std::string_view reason, Clock::time_point now,
+                                 std::uint64_t& suppressed) {
+  if (reason == tls_logged_reason_ && now - tls_logged_at_ < kTlsLogInterval) {
+    ++tls_unlogged_;
+    return false;
+  }
+  suppressed = tls_unlogged_;
+  tls_unlogged_ = 0;
+  tls_logged_reason_.assign(reason);
+  tls_logged_at_ = now;
+  return true;
 }
 
 void TargetPool::evict(UpstreamConnection& connection) {

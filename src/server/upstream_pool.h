@@ -3,17 +3,21 @@
 // timeout, and a cap on idle connections sized by demand: at least `max_idle`, and as many as
 // the target had requests in flight on this worker at the recent peak — a fixed cap below the
 // concurrency makes a busy pool close connections that the next burst reconnects at once.
-// Only the owning worker touches a pool: no locks.
+// Only the owning worker touches a pool: no locks. A pool of a TLS upstream also keeps the last
+// TLS session its target gave (resumed by the next connection) and when it last logged a failed
+// handshake.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
-#include "server/asio.h"
 
+#include "server/asio.h"
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
+#include "server/transport.h"
+#include "tls/upstream_context.h"
 
 namespace apigw::server {
 
@@ -22,9 +26,10 @@ class TargetPool;
 class UpstreamConnection final : public Expirable {
  public:
   UpstreamConnection(boost::asio::io_context& context, TargetPool& pool)
-      : socket(context), pool_(&pool) {}
+      : transport(tcp_socket(context)), pool_(&pool) {}
   ~UpstreamConnection() override;
-  tcp_socket socket;
+  // The socket, with TLS on it when the upstream has `tls` (server/upstream_connect.h).
+  Transport transport;
   // The upstream's count of open connections (circuit_breaker.max_connections), counted from
   // connect to destruction.
   std::atomic<std::int64_t>* open_connections = nullptr;
@@ -64,11 +69,19 @@ class TargetPool {
   // The most idle connections put() keeps now.
   std::size_t idle_cap(Clock::time_point now);
   void clear() { idle_.clear(); }
+  // The target's last TLS session, for the next connection to resume.
+  tls::SessionCache& tls_sessions() { return tls_sessions_; }
+  // Whether a failed handshake with `reason` is logged now: the first of each reason, then at
+  // most one line per kTlsLogInterval; `suppressed` gets how many went unlogged since the last.
+  static constexpr std::chrono::seconds kTlsLogInterval{10};
+  bool log_tls_failure(std::string_view reason, Clock::time_point now, std::uint64_t& suppressed);
 
  private:
   friend class UpstreamConnection;
   // Counts `connection` as in use (taken or made) and raises the peak.
   void note_in_use(UpstreamConnection& connection);
+  // First, so that it outlives the connections destroyed with the pool.
+  tls::SessionCache tls_sessions_;
   DeadlineSweeper& sweeper_;
   BufferPool& buffers_;
   std::uint32_t max_idle_ = 64;
@@ -79,6 +92,9 @@ class TargetPool {
   std::size_t peak_ = 0;
   std::size_t previous_peak_ = 0;
   Clock::time_point window_start_{};
+  std::string tls_logged_reason_;
+  Clock::time_point tls_logged_at_{};
+  std::uint64_t tls_unlogged_ = 0;
 };
 
 }  // namespace apigw::server

@@ -148,12 +148,17 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
     const auto& before = current_->snapshot->clusters;
     for (std::size_t i = 0; i < before.size(); ++i) before_index.emplace(before[i].config->name, i);
   }
-  for (const auto& cluster : snapshot->clusters) {
+  for (std::size_t c = 0; c < snapshot->clusters.size(); ++c) {
+    const proxy::Cluster& cluster = snapshot->clusters[c];
+    // A TLS upstream's pools are also keyed by its TLS settings and files: a change of CA, name
+    // or client certificate must never hand out a connection verified under the old ones.
+    const tls::UpstreamContext* tls = snapshot->upstream_tls_of(c);
+    const std::string tls_key = tls != nullptr ? "\ntls " + tls->id() : std::string();
     std::vector<std::shared_ptr<TargetPool>> pools;
     std::vector<proxy::BalancerTarget> targets;
     for (const auto& target : cluster.targets) {
       // Keyed by upstream and target: two upstreams naming one address keep their own settings.
-      auto& pool = pools_[cluster.config->name + '\n' + target.address];
+      auto& pool = pools_[cluster.config->name + '\n' + target.address + tls_key];
       if (!pool) pool = std::make_shared<TargetPool>(sweeper_, buffers_);
       pool->configure(cluster.config->keepalive_max_idle, cluster.config->keepalive_idle_timeout);
       pools.push_back(pool);

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "tls/upstream_context.h"
+
 namespace apigw::snapshot {
 namespace {
 
@@ -113,6 +115,32 @@ std::unordered_map<const config::RouteConfig*, const CompiledRoute*> reusable_ro
   return reusable;
 }
 
+// Each upstream's TLS client context: the previous snapshot's while its settings and files are
+// unchanged (same upstream name), else a new one.
+void build_upstream_tls(Snapshot& snapshot, const Snapshot* previous,
+                        std::vector<std::string>& warnings) {
+  std::unordered_map<std::string_view, const std::shared_ptr<const tls::UpstreamContext>*> before;
+  if (previous != nullptr) {
+    for (std::size_t i = 0; i < previous->upstream_tls.size(); ++i) {
+      if (previous->upstream_tls[i] != nullptr) {
+        before.emplace(previous->clusters[i].config->name, &previous->upstream_tls[i]);
+      }
+    }
+  }
+  static const std::shared_ptr<const tls::UpstreamContext> kNone;
+  snapshot.upstream_tls.reserve(snapshot.clusters.size());
+  for (const proxy::Cluster& cluster : snapshot.clusters) {
+    const config::UpstreamConfig& upstream = *cluster.config;
+    if (!upstream.tls) {
+      snapshot.upstream_tls.push_back(nullptr);
+      continue;
+    }
+    const auto found = before.find(upstream.name);
+    snapshot.upstream_tls.push_back(tls::build_upstream_context(
+        *upstream.tls, upstream.name, found != before.end() ? *found->second : kNone, warnings));
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<Snapshot> build_snapshot(config::Config config, std::uint64_t version,
@@ -155,6 +183,7 @@ std::shared_ptr<Snapshot> build_snapshot(config::Config config, std::uint64_t ve
                         : std::make_shared<proxy::UpstreamState>();
     snapshot->clusters.push_back(std::move(cluster));
   }
+  build_upstream_tls(*snapshot, previous, warnings);
 
   snapshot->router = proxy::Router::build(cfg.routes);
   std::vector<config::FilterRef> global_filters;

@@ -22,7 +22,8 @@
 
 namespace apigw::tls {
 class ServerContexts;
-}
+class UpstreamContext;
+}  // namespace apigw::tls
 
 namespace apigw::snapshot {
 
@@ -75,7 +76,15 @@ struct Snapshot {
   pipeline::FilterChain global_chain;
   util::CidrSet trusted_proxies;         // [server] trusted_proxies
   std::vector<proxy::Cluster> clusters;  // same order as config.upstreams
-  proxy::ResolvedAddresses resolved;     // what DNS said for named targets, for the next build
+  // The TLS client context of each upstream (same order as clusters; null: plain HTTP), reused
+  // from the previous snapshot while the upstream's tls settings and files are unchanged
+  // (tls/upstream_context.h). One that failed to build answers the upstream's requests 502.
+  std::vector<std::shared_ptr<const tls::UpstreamContext>> upstream_tls;
+  // upstream_tls[cluster] without the shared_ptr (null: plain, or a snapshot made without them).
+  const tls::UpstreamContext* upstream_tls_of(std::size_t cluster) const {
+    return cluster < upstream_tls.size() ? upstream_tls[cluster].get() : nullptr;
+  }
+  proxy::ResolvedAddresses resolved;  // what DNS said for named targets, for the next build
   // The TLS contexts of each listener (same order as config.server.listeners; null: plain),
   // built by the gateway before it publishes the snapshot (a certificate that fails to load
   // keeps the previous contexts; tls/server_contexts.h).
@@ -87,9 +96,9 @@ using ResolveAgain = std::function<bool(const config::UpstreamConfig&)>;
 
 // Builds a snapshot from a validated config (mutable until published: the gateway adds the
 // listeners' TLS contexts). `previous` (may be null) supplies last good DNS
-// answers. The targets of the upstreams `resolve_again` picks (every upstream when it is null)
-// are resolved; the others keep `previous`'s answers where it has them. Warnings (e.g. a target
-// that does not resolve) are appended, not fatal.
+// answers and the upstreams' TLS contexts to reuse. The targets of the upstreams `resolve_again`
+// picks (every upstream when it is null) are resolved; the others keep `previous`'s answers where
+// it has them. Warnings (e.g. a target that does not resolve) are appended, not fatal.
 std::shared_ptr<Snapshot> build_snapshot(config::Config config, std::uint64_t version,
                                          const Snapshot* previous, const Catalog& catalog,
                                          std::vector<std::string>& warnings,

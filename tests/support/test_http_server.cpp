@@ -10,11 +10,18 @@
 
 namespace apigw::test {
 
+namespace {
+
+std::vector<std::string> base_argv(const std::string& dir) {
+  return {"/usr/bin/python3", std::string(APIGW_SOURCE_DIR) + "/tests/support/test_http_server.py",
+          "--port-file",      dir + "/port",
+          "--state-dir",      dir};
+}
+
+}  // namespace
+
 TestHttpServer::TestHttpServer(Tls tls) : tls_(tls != Tls::off) {
-  std::vector<std::string> argv{
-      "/usr/bin/python3", std::string(APIGW_SOURCE_DIR) + "/tests/support/test_http_server.py",
-      "--port-file",      dir_.path() + "/port",
-      "--state-dir",      dir_.path()};
+  std::vector<std::string> argv = base_argv(dir_.path());
   if (tls_) {
     certificates_ = make_test_certificates(dir_.path());
     const bool wrong = tls == Tls::wrong_name;
@@ -22,6 +29,17 @@ TestHttpServer::TestHttpServer(Tls tls) : tls_(tls != Tls::off) {
                 {"--cert", wrong ? certificates_.other_cert_file : certificates_.cert_file, "--key",
                  wrong ? certificates_.other_key_file : certificates_.key_file});
   }
+  start(std::move(argv));
+}
+
+TestHttpServer::TestHttpServer(const TlsFiles& files) : tls_(true) {
+  std::vector<std::string> argv = base_argv(dir_.path());
+  argv.insert(argv.end(), {"--cert", files.cert_file, "--key", files.key_file});
+  if (!files.client_ca_file.empty()) argv.insert(argv.end(), {"--client-ca", files.client_ca_file});
+  start(std::move(argv));
+}
+
+void TestHttpServer::start(std::vector<std::string> argv) {
   process_ = std::make_unique<Process>(argv, dir_.path() + "/server.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (port_ == 0) {

@@ -23,6 +23,14 @@ class TestHttpServer {
   };
   // Throws std::runtime_error when the server does not come up within 10 s.
   explicit TestHttpServer(Tls tls = Tls::off);
+  // HTTPS with a certificate of the caller's (expired, another CA's, ...); with a client CA,
+  // only clients presenting a certificate it signed get through the handshake.
+  struct TlsFiles {
+    std::string cert_file;
+    std::string key_file;
+    std::string client_ca_file;  // "": no client certificate asked for
+  };
+  explicit TestHttpServer(const TlsFiles& files);
   ~TestHttpServer();
   TestHttpServer(const TestHttpServer&) = delete;
   TestHttpServer& operator=(const TestHttpServer&) = delete;
@@ -37,11 +45,19 @@ class TestHttpServer {
   // The SNI name of each TLS ClientHello so far ("-" when the client sent none).
   std::vector<std::string> sni_names() const;
   std::string log() const { return process_->log(); }
+  // Each completed TLS handshake: "new" or "resumed", the version, the client certificate's CN
+  // ("-" without one): "resumed TLSv1.3 -".
+  std::vector<std::string> handshakes() const { return lines("handshakes.log"); }
+  // Each failed TLS handshake, as Python's ssl module words it.
+  std::vector<std::string> handshake_failures() const { return lines("handshake_failures.log"); }
+  // "METHOD PATH" of each request the server read, in order.
+  std::vector<std::string> requests() const { return lines("requests.log"); }
   // The headers of each call of /auth so far, one JSON object per call.
   std::vector<std::string> auth_calls() const { return lines("auth.log"); }
 
  private:
   std::vector<std::string> lines(const std::string& file) const;
+  void start(std::vector<std::string> argv);
 
   TempDir dir_;
   bool tls_ = false;

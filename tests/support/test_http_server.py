@@ -3,7 +3,11 @@
 
 Listens on 127.0.0.1, port 0, and writes the port it got to --port-file. Keep-alive (HTTP/1.1,
 a thread per connection). In --state-dir it appends one line per accepted TCP connection to
-connections.log and, with TLS, one line per ClientHello to sni.log (the SNI name, "-" for none).
+connections.log, one per request to requests.log ("METHOD PATH") and, with TLS, one line per
+ClientHello to sni.log (the SNI name, "-" for none), one per completed handshake to
+handshakes.log ("new" or "resumed", then the version and the client certificate's CN or "-")
+and one per failed handshake to handshake_failures.log. --client-ca requires client
+certificates signed by that CA (mTLS).
 
 Endpoints (any method):
   /echo            200, JSON {method, path, headers (lower-case names), body, connection,
@@ -68,7 +72,16 @@ class Server(ThreadingHTTPServer):
             tls.do_handshake()
         except (ssl.SSLError, OSError) as error:
             sys.stderr.write(f"handshake failed: {error}\n")
+            self.record("handshake_failures.log", str(error).replace("\n", " "))
             return
+        peer = tls.getpeercert() or {}
+        common_name = "-"
+        for entry in peer.get("subject", ()):
+            for key, value in entry:
+                if key == "commonName":
+                    common_name = value
+        self.record("handshakes.log", " ".join(
+            ["resumed" if tls.session_reused else "new", tls.version() or "-", common_name]))
         tls.settimeout(None)
         try:
             self.RequestHandlerClass(tls, client_address, self)
@@ -105,6 +118,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.requests_on_connection += 1
+        self.server.record("requests.log", f"{self.command} {self.path}")
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         route = url.path
@@ -187,6 +201,7 @@ def main():
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--client-ca")
     args = parser.parse_args()
 
     tls_context = None
@@ -194,6 +209,9 @@ def main():
     if args.cert:
         tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls_context.load_cert_chain(args.cert, args.key)
+        if args.client_ca:
+            tls_context.verify_mode = ssl.CERT_REQUIRED
+            tls_context.load_verify_locations(args.client_ca)
         tls_context.sni_callback = lambda _socket, name, _context: server.record(
             "sni.log", name or "-")
     server = Server(args.state_dir, tls_context)
