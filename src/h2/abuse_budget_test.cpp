@@ -14,9 +14,15 @@ namespace {
 std::string frame(std::uint8_t type, std::uint8_t flags, std::int32_t stream,
                   const std::string& payload) {
   const auto n = static_cast<std::uint32_t>(payload.size());
-  std::string out = {static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n),
-                     static_cast<char>(type),    static_cast<char>(flags),  0,
-                     0,                          0,                         static_cast<char>(stream)};
+  std::string out = {static_cast<char>(n >> 16),
+                     static_cast<char>(n >> 8),
+                     static_cast<char>(n),
+                     static_cast<char>(type),
+                     static_cast<char>(flags),
+                     0,
+                     0,
+                     0,
+                     static_cast<char>(stream)};
   return out + payload;
 }
 

@@ -24,10 +24,10 @@ FrameScanner::Piece FrameScanner::next(std::span<const std::uint8_t>& in) {
       header_.length = (std::uint32_t{b[0]} << 16) | (std::uint32_t{b[1]} << 8) | b[2];
       header_.type = b[3];
       header_.flags = b[4];
-      header_.stream = static_cast<std::int32_t>(
-          ((std::uint32_t{b[5]} << 24) | (std::uint32_t{b[6]} << 16) | (std::uint32_t{b[7]} << 8) |
-           b[8]) &
-          0x7fffffffu);
+      header_.stream =
+          static_cast<std::int32_t>(((std::uint32_t{b[5]} << 24) | (std::uint32_t{b[6]} << 16) |
+                                     (std::uint32_t{b[7]} << 8) | b[8]) &
+                                    0x7fffffffu);
       header_have_ = 0;
       payload_left_ = header_.length;
       state_ = payload_left_ == 0 ? State::header : State::payload;

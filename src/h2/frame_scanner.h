@@ -24,8 +24,8 @@ enum class FrameType : std::uint8_t {
   continuation = 0x9,
 };
 
-inline constexpr std::uint8_t kFlagEndStream = 0x1;  // DATA, HEADERS
-inline constexpr std::uint8_t kFlagAck = 0x1;        // SETTINGS, PING
+inline constexpr std::uint8_t kFlagEndStream = 0x1;   // DATA, HEADERS
+inline constexpr std::uint8_t kFlagAck = 0x1;         // SETTINGS, PING
 inline constexpr std::uint8_t kFlagEndHeaders = 0x4;  // HEADERS, CONTINUATION
 inline constexpr std::uint8_t kFlagPadded = 0x8;      // DATA, HEADERS
 

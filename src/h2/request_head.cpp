@@ -312,8 +312,8 @@ HeadOutcome RequestHeadBuilder::finish(bool end_stream) {
     head.framing = end_stream ? http::BodyFraming::none : http::BodyFraming::stream_end;
   }
   if (cookie_fields_ > 1) join_cookies();
-  head.expect_continue = http::iequals(http::find_header(head.headers, http::Field::expect),
-                                       "100-continue");
+  head.expect_continue =
+      http::iequals(http::find_header(head.headers, http::Field::expect), "100-continue");
   return HeadOutcome{};
 }
 

@@ -14,7 +14,9 @@ namespace {
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
 Fields get(std::string path = "/items?id=7") {
-  return {{":method", "GET"}, {":scheme", "https"}, {":path", std::move(path)},
+  return {{":method", "GET"},
+          {":scheme", "https"},
+          {":path", std::move(path)},
           {":authority", "api.example.test"}};
 }
 
@@ -105,9 +107,10 @@ TEST(H2RequestHead, HostComesFromAuthorityOrHostAndMustAgree) {
   EXPECT_EQ(kind_of({{":method", "GET"}, {":scheme", "http"}, {":path", "/"}}), kMalformed)
       << "neither :authority nor host";
   EXPECT_EQ(kind_of(with(get(), {{"host", "a.test"}, {"host", "a.test"}})), kMalformed);
-  EXPECT_EQ(kind_of({{":method", "GET"}, {":scheme", "http"}, {":path", "/"},
-                     {":authority", "user@h.test"}}),
-            kMalformed)
+  EXPECT_EQ(
+      kind_of(
+          {{":method", "GET"}, {":scheme", "http"}, {":path", "/"}, {":authority", "user@h.test"}}),
+      kMalformed)
       << "userinfo";
   EXPECT_EQ(kind_of({{":method", "GET"}, {":scheme", "http"}, {":path", "/"}, {":authority", ""}}),
             kMalformed);
@@ -133,20 +136,22 @@ TEST(H2RequestHead, NamesMustBeLowerCaseTokens) {
 }
 
 TEST(H2RequestHead, CrLfNulAndControlsInAnyValueAreMalformed) {
-  for (const std::string bad : {std::string("a\rb"), std::string("a\nb"), std::string("a\0b", 3),
+  for (const std::string& bad : {std::string("a\rb"), std::string("a\nb"), std::string("a\0b", 3),
                                 std::string("a\x01"
                                             "b"),
                                 std::string("a\x7f")}) {
     EXPECT_EQ(kind_of(with(get(), {{"x-v", bad}})), kMalformed);
-    EXPECT_EQ(kind_of({{":method", "GET"}, {":scheme", "http"}, {":path", "/" + bad},
-                       {":authority", "h"}}),
-              kMalformed);
-    EXPECT_EQ(kind_of({{":method", "G" + bad}, {":scheme", "http"}, {":path", "/"},
-                       {":authority", "h"}}),
-              kMalformed);
-    EXPECT_EQ(kind_of({{":method", "GET"}, {":scheme", "http"}, {":path", "/"},
-                       {":authority", "h" + bad}}),
-              kMalformed);
+    EXPECT_EQ(
+        kind_of(
+            {{":method", "GET"}, {":scheme", "http"}, {":path", "/" + bad}, {":authority", "h"}}),
+        kMalformed);
+    EXPECT_EQ(
+        kind_of({{":method", "G" + bad}, {":scheme", "http"}, {":path", "/"}, {":authority", "h"}}),
+        kMalformed);
+    EXPECT_EQ(
+        kind_of(
+            {{":method", "GET"}, {":scheme", "http"}, {":path", "/"}, {":authority", "h" + bad}}),
+        kMalformed);
   }
   EXPECT_EQ(kind_of(with(get(), {{"x-v", " padded"}})), kMalformed);
   EXPECT_EQ(kind_of(with(get(), {{"x-v", "padded\t"}})), kMalformed);
@@ -162,11 +167,17 @@ TEST(H2RequestHead, PseudoHeaderFieldsFollowTheRules) {
   EXPECT_EQ(kind_of({{":method", "GET"}, {":scheme", "https"}, {":authority", "h"}}), kMalformed)
       << "no :path";
   EXPECT_EQ(kind_of(with(get(), {{":method", "POST"}})), kMalformed) << "repeated";
-  EXPECT_EQ(kind_of({{":method", "GET"}, {":method", "GET"}, {":scheme", "https"}, {":path", "/"},
+  EXPECT_EQ(kind_of({{":method", "GET"},
+                     {":method", "GET"},
+                     {":scheme", "https"},
+                     {":path", "/"},
                      {":authority", "h"}}),
             kMalformed)
       << "repeated";
-  EXPECT_EQ(kind_of({{":method", "GET"}, {"accept", "*/*"}, {":scheme", "https"}, {":path", "/"},
+  EXPECT_EQ(kind_of({{":method", "GET"},
+                     {"accept", "*/*"},
+                     {":scheme", "https"},
+                     {":path", "/"},
                      {":authority", "h"}}),
             kMalformed)
       << "pseudo-header after a regular field";
@@ -184,7 +195,8 @@ TEST(H2RequestHead, PseudoHeaderFieldsFollowTheRules) {
   EXPECT_EQ(kind_of(get("/a#frag")), kMalformed);
   EXPECT_EQ(kind_of(get("*")), kMalformed) << "'*' is only for OPTIONS";
   Built options;
-  build(options, {{":method", "OPTIONS"}, {":scheme", "https"}, {":path", "*"}, {":authority", "h"}});
+  build(options,
+        {{":method", "OPTIONS"}, {":scheme", "https"}, {":path", "*"}, {":authority", "h"}});
   ASSERT_EQ(options.outcome.kind, kRequest);
   EXPECT_EQ(options.head.path, "*");
 }
@@ -205,7 +217,9 @@ TEST(H2RequestHead, GatewayRefusalsAreAnsweredNotReset) {
   build(connect, {{":method", "CONNECT"}, {":authority", "h.test:443"}});
   EXPECT_EQ(connect.outcome.kind, kRefused);
   EXPECT_EQ(connect.outcome.error.status, 501);
-  EXPECT_EQ(kind_of({{":method", "CONNECT"}, {":scheme", "https"}, {":path", "/"},
+  EXPECT_EQ(kind_of({{":method", "CONNECT"},
+                     {":scheme", "https"},
+                     {":path", "/"},
                      {":authority", "h.test:443"}}),
             kMalformed);
 
@@ -260,8 +274,8 @@ TEST(H2RequestHead, MalformedWinsOverTooLarge) {
 
 TEST(H2RequestHead, CookieCrumbsAreJoinedForHttp1) {
   Built built;
-  build(built, with(get(), {{"cookie", "a=1"}, {"accept", "*/*"}, {"cookie", "b=2"},
-                            {"cookie", "c=3"}}));
+  build(built,
+        with(get(), {{"cookie", "a=1"}, {"accept", "*/*"}, {"cookie", "b=2"}, {"cookie", "c=3"}}));
   ASSERT_EQ(built.outcome.kind, kRequest);
   ASSERT_EQ(built.head.headers.size(), 2u);
   EXPECT_EQ(built.head.headers[0].name, "cookie");

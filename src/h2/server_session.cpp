@@ -401,8 +401,7 @@ void ServerSession::goaway(bool graceful) {
   }
   goaway_sent_ = true;
   goaway_last_ = last_reported_;
-  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last_reported_, NGHTTP2_NO_ERROR, nullptr,
-                        0);
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last_reported_, NGHTTP2_NO_ERROR, nullptr, 0);
 }
 
 void ServerSession::shutdown_notice() {

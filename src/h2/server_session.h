@@ -189,9 +189,9 @@ class ServerSession {
   Abuse abuse_ = Abuse::none;
   bool connection_data_sent_ = false;  // DATA went out since the last connection WINDOW_UPDATE
   bool in_feed_ = false;
-  bool fatal_ = false;         // nghttp2 failed: nothing more comes out of it
-  bool peer_goaway_ = false;   // the client sent GOAWAY
-  bool goaway_sent_ = false;   // goaway(true)
+  bool fatal_ = false;        // nghttp2 failed: nothing more comes out of it
+  bool peer_goaway_ = false;  // the client sent GOAWAY
+  bool goaway_sent_ = false;  // goaway(true)
   std::int32_t goaway_last_ = 0x7fffffff;
   std::uint32_t unsent_refusals_ = 0;  // RST_STREAMs nghttp2 or the session sent, not yet charged
   Abuse pending_abuse_ = Abuse::none;  // found inside a callback, acted on once it returns

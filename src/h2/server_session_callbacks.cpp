@@ -200,13 +200,12 @@ int ServerSession::Callbacks::on_frame_send(nghttp2_session*, const nghttp2_fram
   if (frame->hd.type == NGHTTP2_DATA) {
     session.connection_data_sent_ = true;
     if (stream != nullptr) stream->data_sent = true;
-  } else if (frame->hd.type == NGHTTP2_RST_STREAM &&
-             (stream == nullptr || !stream->caller_reset)) {
+  } else if (frame->hd.type == NGHTTP2_RST_STREAM && (stream == nullptr || !stream->caller_reset)) {
     ++session.unsent_refusals_;  // a stream refused on the client's account (MadeYouReset too)
   }
-  const bool ends_response = (frame->hd.type == NGHTTP2_DATA ||
-                              frame->hd.type == NGHTTP2_HEADERS) &&
-                             (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  const bool ends_response =
+      (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
+      (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   if (ends_response && stream != nullptr && !stream->request_ended && !stream->closed) {
     // The answer is complete before the request (an early 413, a 431): RFC 9113 §8.1 lets the
     // server stop the rest of the body with RST_STREAM(NO_ERROR), which also frees the stream.

@@ -53,8 +53,8 @@ bool ServerSession::prepare_nv(std::span<const http::Header> headers, int status
     if (!can_send(header)) return false;
     const std::size_t at = text.size();
     for (char c : header.name) text.push_back(ascii_lower(c));
-    nv.push_back(make_nv(text.data() + at, header.name.size(), header.value.data(),
-                         header.value.size()));
+    nv.push_back(
+        make_nv(text.data() + at, header.name.size(), header.value.data(), header.value.size()));
   }
   return true;
 }
@@ -97,7 +97,10 @@ std::size_t ServerSession::submit_data(std::int32_t stream, std::string_view byt
     found->send_offset = 0;
   }
   found->send_queue.append(bytes.substr(0, take));
-  if (take < bytes.size()) found->queue_was_full = true;
+  // Full (whether or not everything fitted): send_ready will say when there is room again.
+  if (take < bytes.size() || found->queued() >= limits_.max_send_queue) {
+    found->queue_was_full = true;
+  }
   if (end && take == bytes.size()) found->send_end = true;
   if (found->deferred && (take != 0 || found->send_end)) {
     found->deferred = false;

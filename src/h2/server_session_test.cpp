@@ -37,9 +37,13 @@ struct Recorder {
 TEST(H2ServerSession, GetIsReportedWithItsHeadAndAnswered) {
   ServerSession server{SessionLimits{}};
   Client client;
-  const std::int32_t id = client.request(
-      {{":method", "GET"}, {":scheme", "https"}, {":path", "/a?b=1"}, {":authority", "h.test"},
-       {"accept", "text/plain"}, {"cookie", "x=1"}, {"cookie", "y=2"}});
+  const std::int32_t id = client.request({{":method", "GET"},
+                                          {":scheme", "https"},
+                                          {":path", "/a?b=1"},
+                                          {":authority", "h.test"},
+                                          {"accept", "text/plain"},
+                                          {"cookie", "x=1"},
+                                          {"cookie", "y=2"}});
   Recorder seen;
   bool answered = false;
   testing::exchange(client, server, [&](std::span<const Event> events) {
@@ -63,9 +67,9 @@ TEST(H2ServerSession, GetIsReportedWithItsHeadAndAnswered) {
     }
   });
   ASSERT_TRUE(answered);
-  EXPECT_EQ(kinds(seen.events, id),
-            (std::vector<EventKind>{EventKind::request, EventKind::request_end,
-                                    EventKind::closed}));
+  EXPECT_EQ(
+      kinds(seen.events, id),
+      (std::vector<EventKind>{EventKind::request, EventKind::request_end, EventKind::closed}));
   const testing::ClientStream& response = client.streams[id];
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "hello");
@@ -80,8 +84,11 @@ TEST(H2ServerSession, PostBodyArrivesThenItsEnd) {
   ServerSession server{SessionLimits{}};
   Client client;
   const std::string body(10'000, 'b');
-  Fields fields = {{":method", "POST"}, {":scheme", "http"}, {":path", "/upload"},
-                   {":authority", "h.test"}, {"content-length", "10000"}};
+  Fields fields = {{":method", "POST"},
+                   {":scheme", "http"},
+                   {":path", "/upload"},
+                   {":authority", "h.test"},
+                   {"content-length", "10000"}};
   const std::int32_t id = client.request(fields, &body);
   Recorder seen;
   std::string received;
@@ -277,7 +284,7 @@ TEST(H2ServerSession, WellBehavedClientWaitsForAStreamSlot) {
   testing::exchange(client, server);  // SETTINGS reach the client
   const std::int32_t second = client.request(testing::get_request("/2"));
   Recorder seen;
-  testing::exchange(client, server, seen);
+  testing::exchange(client, server, [&](std::span<const Event> events) { seen(events); });
   EXPECT_EQ(seen.events.size(), 0u) << "the second stream waits in the client";
   ASSERT_TRUE(server.submit_response(first, 204, {}, false));
   testing::exchange(client, server, [&](std::span<const Event> events) {
@@ -404,7 +411,10 @@ TEST(H2ServerSession, InterimContinueThenFinalResponse) {
   ServerSession server{SessionLimits{}};
   Client client;
   const std::string body = "x";
-  Fields fields = {{":method", "POST"}, {":scheme", "http"}, {":path", "/"}, {":authority", "h"},
+  Fields fields = {{":method", "POST"},
+                   {":scheme", "http"},
+                   {":path", "/"},
+                   {":authority", "h"},
                    {"expect", "100-continue"}};
   const std::int32_t id = client.request(fields, &body);
   testing::exchange(client, server, [&](std::span<const Event> events) {
@@ -418,6 +428,7 @@ TEST(H2ServerSession, InterimContinueThenFinalResponse) {
       }
     }
   });
+  EXPECT_EQ(client.streams[id].informational, 1);
   EXPECT_EQ(client.streams[id].status, 200);
 }
 

@@ -26,13 +26,16 @@ inline std::span<const std::uint8_t> as_bytes(std::string_view text) {
 }
 
 inline Fields get_request(std::string path = "/", std::string authority = "example.test") {
-  return {{":method", "GET"}, {":scheme", "https"}, {":path", std::move(path)},
+  return {{":method", "GET"},
+          {":scheme", "https"},
+          {":path", std::move(path)},
           {":authority", std::move(authority)}};
 }
 
 // What a client saw of one stream.
 struct ClientStream {
-  int status = 0;
+  int status = 0;         // the final one
+  int informational = 0;  // 1xx heads before it
   Fields headers;
   Fields trailers;
   std::string body;
@@ -117,6 +120,7 @@ class Client {
     const std::string v(reinterpret_cast<const char*>(value), value_size);
     if (n == ":status") {
       stream.status = std::stoi(v);
+      if (stream.status < 200) ++stream.informational;
     } else if (frame->headers.cat == NGHTTP2_HCAT_HEADERS && stream.status >= 200) {
       stream.trailers.emplace_back(n, v);
     } else {
@@ -201,15 +205,12 @@ class Frames {
   Frames& frame(std::uint8_t type, std::uint8_t flags, std::int32_t stream,
                 std::string_view payload) {
     const auto length = static_cast<std::uint32_t>(payload.size());
-    const char header[9] = {static_cast<char>(length >> 16),
-                            static_cast<char>(length >> 8),
-                            static_cast<char>(length),
-                            static_cast<char>(type),
-                            static_cast<char>(flags),
-                            static_cast<char>((stream >> 24) & 0x7f),
-                            static_cast<char>(stream >> 16),
-                            static_cast<char>(stream >> 8),
-                            static_cast<char>(stream)};
+    const char header[9] = {
+        static_cast<char>(length >> 16), static_cast<char>(length >> 8),
+        static_cast<char>(length),       static_cast<char>(type),
+        static_cast<char>(flags),        static_cast<char>((stream >> 24) & 0x7f),
+        static_cast<char>(stream >> 16), static_cast<char>(stream >> 8),
+        static_cast<char>(stream)};
     bytes_.append(header, 9);
     bytes_.append(payload);
     return *this;
@@ -230,9 +231,9 @@ class Frames {
                               name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
     }
     std::string block(nghttp2_hd_deflate_bound(deflater_, nv.data(), nv.size()), '\0');
-    const ssize_t size = nghttp2_hd_deflate_hd(
-        deflater_, reinterpret_cast<std::uint8_t*>(block.data()), block.size(), nv.data(),
-        nv.size());
+    const ssize_t size =
+        nghttp2_hd_deflate_hd(deflater_, reinterpret_cast<std::uint8_t*>(block.data()),
+                              block.size(), nv.data(), nv.size());
     if (size < 0) throw std::runtime_error("nghttp2_hd_deflate_hd failed");
     block.resize(static_cast<std::size_t>(size));
     return block;

@@ -131,7 +131,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t value_size = ((std::size_t{data[at]} << 8) | data[at + 1]) & 0x3fff;
     at += 2;
     if (at + value_size > size) break;
-    fields.emplace_back(name, std::string_view(reinterpret_cast<const char*>(data + at), value_size));
+    fields.emplace_back(name,
+                        std::string_view(reinterpret_cast<const char*>(data + at), value_size));
     at += value_size;
   }
 

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <span>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,8 +127,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   input.append(reinterpret_cast<const char*>(data + 2), size - 2);
   for (std::size_t at = 0; at < input.size() && !session.closing(); at += piece) {
     const std::string_view chunk = std::string_view(input).substr(at, piece);
-    sink.handle(session.feed(
-        {reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()}, now));
+    sink.handle(
+        session.feed({reinterpret_cast<const std::uint8_t*>(chunk.data()), chunk.size()}, now));
     const std::string_view out = session.pending_output();
     session.output_written(out.size());
     sink.handle(session.take_events());
