@@ -22,7 +22,7 @@ struct AbuseLimits {
   std::uint32_t max_resets = 100;
   double reset_rate = 10;  // tokens per second
   // Frames that ask for work and carry no request: SETTINGS, PING, PRIORITY, unknown types, and
-  // WINDOW_UPDATE that no DATA of ours was waiting for.
+  // WINDOW_UPDATE beyond one per DATA frame of ours on its stream (or the connection).
   std::uint32_t max_control_frames = 1000;
   double control_frame_rate = 100;
   // DATA frames without payload and without END_STREAM, per connection.
@@ -65,7 +65,7 @@ class AbuseBudget {
   AbuseBudget(const AbuseLimits& limits, std::size_t max_header_block_bytes);
 
   // A frame header, before nghttp2 sees the frame. `useful_window_update`: for WINDOW_UPDATE,
-  // whether DATA of ours went out on that stream (or connection) since the last one.
+  // whether it answers a DATA frame of ours on that stream (or the connection).
   Abuse on_frame(const FrameHeader& header, bool useful_window_update, Clock::time_point now);
   // A DATA frame that turned out to carry only padding (its pad length byte says so).
   Abuse on_padding_only_data(const FrameHeader& header);

@@ -137,9 +137,9 @@ TEST(H2RequestHead, NamesMustBeLowerCaseTokens) {
 
 TEST(H2RequestHead, CrLfNulAndControlsInAnyValueAreMalformed) {
   for (const std::string& bad : {std::string("a\rb"), std::string("a\nb"), std::string("a\0b", 3),
-                                std::string("a\x01"
-                                            "b"),
-                                std::string("a\x7f")}) {
+                                 std::string("a\x01"
+                                             "b"),
+                                 std::string("a\x7f")}) {
     EXPECT_EQ(kind_of(with(get(), {{"x-v", bad}})), kMalformed);
     EXPECT_EQ(
         kind_of(

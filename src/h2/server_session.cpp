@@ -137,14 +137,17 @@ bool ServerSession::recv(std::span<const std::uint8_t> bytes) {
 void ServerSession::judge(const FrameHeader& header) {
   bool useful_window_update = false;
   if (header.is(FrameType::window_update)) {
-    // A WINDOW_UPDATE is worth something when DATA of ours was sent on its stream (or the
-    // connection) since the last one: the client is opening a window we are using.
-    if (header.stream == 0) {
-      useful_window_update = connection_data_sent_;
-      connection_data_sent_ = false;
-    } else if (Stream* stream = find(header.stream); stream != nullptr) {
-      useful_window_update = stream->data_sent;
-      stream->data_sent = false;
+    // A WINDOW_UPDATE is worth something when it answers a DATA frame of ours on its stream
+    // (or the connection): the client is opening a window we are using. Clients that update
+    // after every frame get one free update per frame; more are charged.
+    std::uint32_t* unanswered = &unanswered_data_;
+    if (header.stream != 0) {
+      Stream* stream = find(header.stream);
+      unanswered = stream != nullptr ? &stream->unanswered_data : nullptr;
+    }
+    if (unanswered != nullptr && *unanswered > 0) {
+      --*unanswered;
+      useful_window_update = true;
     }
   }
   const Abuse abuse = budget_.on_frame(header, useful_window_update, now_);

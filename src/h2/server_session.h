@@ -187,7 +187,8 @@ class ServerSession {
   std::int32_t last_reported_ = 0;
   CloseReason close_reason_ = CloseReason::none;
   Abuse abuse_ = Abuse::none;
-  bool connection_data_sent_ = false;  // DATA went out since the last connection WINDOW_UPDATE
+  std::uint32_t unanswered_data_ =
+      0;  // DATA frames sent, not yet answered by a connection WINDOW_UPDATE
   bool in_feed_ = false;
   bool fatal_ = false;        // nghttp2 failed: nothing more comes out of it
   bool peer_goaway_ = false;  // the client sent GOAWAY

@@ -198,8 +198,8 @@ int ServerSession::Callbacks::on_frame_send(nghttp2_session*, const nghttp2_fram
   ServerSession& session = self(user_data);
   Stream* stream = session.find(frame->hd.stream_id);
   if (frame->hd.type == NGHTTP2_DATA) {
-    session.connection_data_sent_ = true;
-    if (stream != nullptr) stream->data_sent = true;
+    ++session.unanswered_data_;
+    if (stream != nullptr) ++stream->unanswered_data;
   } else if (frame->hd.type == NGHTTP2_RST_STREAM && (stream == nullptr || !stream->caller_reset)) {
     ++session.unsent_refusals_;  // a stream refused on the client's account (MadeYouReset too)
   }

@@ -44,7 +44,8 @@ struct ServerSession::Stream {
   bool deferred = false;  // the data provider waits for submit_data
   bool queue_was_full = false;
   bool caller_reset = false;
-  bool data_sent = false;  // DATA went out since the stream's last WINDOW_UPDATE
+  // DATA frames sent that no WINDOW_UPDATE answered yet: each earns the client one free update.
+  std::uint32_t unanswered_data = 0;
   std::string send_queue;  // send_queue.substr(send_offset) is waiting
   std::size_t send_offset = 0;
   std::vector<std::pair<std::string, std::string>> response_trailers;
