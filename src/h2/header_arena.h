@@ -12,7 +12,7 @@ namespace apigw::h2 {
 
 class HeaderArena {
  public:
-  // A stable copy of `text`.
+  // A stable copy of `text` (never a null view, even when empty).
   std::string_view copy(std::string_view text);
   // `size` bytes for the caller to fill (a joined Cookie), stable like a copy.
   char* allocate(std::size_t size);

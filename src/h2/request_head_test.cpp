@@ -297,6 +297,15 @@ TEST(H2RequestHead, ViewsStayValidWhileTheArenaGrows) {
   EXPECT_EQ(built.head.headers[89].value, std::string(100, 'v'));
 }
 
+TEST(H2RequestHead, EmptyValuesAreNotNullViews) {
+  // The head writer copies values with memcpy, which must not see a null pointer.
+  Built built;
+  build(built, with(get(), {{"x-empty", ""}}));
+  ASSERT_EQ(built.outcome.kind, kRequest);
+  ASSERT_EQ(built.head.headers.size(), 1u);
+  EXPECT_NE(built.head.headers[0].value.data(), nullptr);
+}
+
 TEST(H2RequestHead, ExpectContinueIsRead) {
   Built built;
   build(built, with(get(), {{"expect", "100-continue"}, {"content-length", "3"}}), false);
