@@ -285,6 +285,17 @@ TEST(H2RequestHead, CookieCrumbsAreJoinedForHttp1) {
   EXPECT_EQ(http::find_cookie(built.head.headers, "b"), "2");
 }
 
+TEST(H2RequestHead, EmptyCookieCrumbsLeaveNoSeparatorBehind) {
+  Built built;
+  build(
+      built,
+      with(get(),
+           {{"cookie", ""}, {"cookie", "a=1"}, {"cookie", ""}, {"cookie", "b=2"}, {"cookie", ""}}));
+  ASSERT_EQ(built.outcome.kind, kRequest);
+  ASSERT_EQ(built.head.headers.size(), 1u);
+  EXPECT_EQ(built.head.headers[0].value, "a=1; b=2");
+}
+
 TEST(H2RequestHead, ViewsStayValidWhileTheArenaGrows) {
   Built built;
   Fields fields = get();

@@ -361,10 +361,7 @@ void ServerSession::consume(std::int32_t stream, std::size_t bytes) {
   bytes = std::min(bytes, found->body_size());
   if (bytes == 0) return;
   found->body_offset += bytes;
-  if (found->body_offset == found->body.size()) {
-    found->body.clear();
-    found->body_offset = 0;
-  }
+  found->trim_body();
   if (!found->closed) nghttp2_session_consume(session_, stream, bytes);
 }
 
@@ -389,8 +386,8 @@ void ServerSession::release(std::int32_t stream) {
   if (!response_complete) reset_stream(stream, NGHTTP2_CANCEL);
   if (found->body_size() != 0) {
     to_consume_.emplace_back(stream, found->body_size());
-    found->body.clear();
-    found->body_offset = 0;
+    found->body_offset = found->body.size();
+    found->trim_body();
     settle_consumption();
   }
 }

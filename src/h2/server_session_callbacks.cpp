@@ -32,6 +32,19 @@ void ServerSession::Stream::reset(std::int32_t new_id) {
   *this = std::move(fresh);
 }
 
+void ServerSession::Stream::trim_body() {
+  constexpr std::size_t kKeptCapacity = 4096;
+  if (body_offset == body.size()) {
+    body.clear();
+    if (body.capacity() > kKeptCapacity) std::string().swap(body);
+  } else if (body_offset * 2 >= body.size()) {
+    body.erase(0, body_offset);
+  } else {
+    return;
+  }
+  body_offset = 0;
+}
+
 void ServerSession::Callbacks::refuse(ServerSession& session, Stream& stream,
                                       std::uint32_t error_code) {
   stream.dropped = true;
@@ -165,10 +178,7 @@ int ServerSession::Callbacks::on_data_chunk_recv(nghttp2_session*, std::uint8_t,
     refuse(session, *stream, NGHTTP2_FLOW_CONTROL_ERROR);
     return 0;
   }
-  if (stream->body_offset != 0 && stream->body_offset == stream->body.size()) {
-    stream->body.clear();
-    stream->body_offset = 0;
-  }
+  stream->trim_body();
   stream->body.append(text(data, size));
   session.note(*stream, EventKind::body);
   return 0;
@@ -183,8 +193,8 @@ int ServerSession::Callbacks::on_stream_close(nghttp2_session*, std::int32_t str
   stream->close_code = error_code;
   // Unread body bytes still hold the connection window: give them back.
   if (stream->body_size() != 0) session.to_consume_.emplace_back(stream_id, stream->body_size());
-  stream->body.clear();
-  stream->body_offset = 0;
+  stream->body_offset = stream->body.size();
+  stream->trim_body();
   if (stream->reported && !stream->released) {
     session.note(*stream, EventKind::closed);
   } else {

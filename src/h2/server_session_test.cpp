@@ -166,6 +166,27 @@ TEST(H2ServerSession, UnconsumedBodyStopsThePeerAtTheStreamWindow) {
   EXPECT_EQ(total, body.size());
 }
 
+TEST(H2ServerSession, PartlyConsumedBodyStaysWithinItsWindow) {
+  ServerSession server{SessionLimits{}};
+  Client client;
+  const std::string body(1'000'000, 'p');
+  const std::int32_t id = client.request(
+      {{":method", "POST"}, {":scheme", "http"}, {":path", "/"}, {":authority", "h"}}, &body);
+  std::size_t consumed = 0;
+  std::size_t most_held = 0;
+  for (int round = 0; round < 200 && consumed + 1 < body.size(); ++round) {
+    testing::exchange(client, server);
+    const std::size_t unread = server.request_body(id).size();
+    ASSERT_LE(unread, 65'535u);
+    // An upstream that always leaves a byte behind.
+    server.consume(id, unread - 1);
+    consumed += unread - 1;
+    most_held = std::max(most_held, server.bytes_held());
+  }
+  EXPECT_EQ(consumed + 1, body.size());
+  EXPECT_LT(most_held, 400'000u) << "consumed bytes are forgotten, whatever is left unread";
+}
+
 TEST(H2ServerSession, ConnectionWindowBoundsAllStreamsTogether) {
   SessionLimits limits;
   limits.connection_window = 100'000;

@@ -51,6 +51,10 @@ struct ServerSession::Stream {
   std::vector<std::pair<std::string, std::string>> response_trailers;
 
   std::size_t body_size() const { return body.size() - body_offset; }
+  // Forgets consumed body bytes: the buffer stays under twice the window whatever the caller
+  // leaves unread, and an empty one gives its memory back, so what all streams hold follows
+  // what the connection window lets in (not every stream's largest moment).
+  void trim_body();
   std::size_t queued() const { return send_queue.size() - send_offset; }
   // Back to a fresh stream; big buffers are given back rather than kept for reuse.
   void reset(std::int32_t new_id);

@@ -43,11 +43,12 @@ SessionLimits fuzz_limits() {
 }
 
 // What the session may hold with these limits: every stream it may track at once (nghttp2's
-// open streams, plus the few kept for reuse) with its head (twice the header list limit, doubled
-// for the arena's growth, and cookies joined once more), its body (a window, doubled for string
-// growth), its send queue, and the output buffer (max_output plus a frame, doubled).
+// open streams, plus the few kept for reuse) with its head and trailers (each at most the header
+// list limit, cookies joined once more, doubled for the arena's growth), its body (under twice a
+// window, doubled for string growth), its send queue, and the output buffer (max_output plus a
+// frame, doubled).
 std::size_t memory_bound(const SessionLimits& limits) {
-  const std::size_t per_stream = 4096 + 8 * limits.head.max_header_bytes + 2 * 65'535 +
+  const std::size_t per_stream = 4096 + 8 * limits.head.max_header_bytes + 4 * 65'535 +
                                  2 * limits.max_send_queue +
                                  4 * limits.head.max_header_count * sizeof(apigw::http::Header);
   const std::size_t streams = limits.max_concurrent_streams + 8 + 1;
