@@ -34,6 +34,19 @@ struct Recorder {
   }
 };
 
+TEST(H2ServerSession, HeadLimitsAreTheHttp1Ones) {
+  config::ServerLimits server;
+  server.max_header_bytes = 9000;
+  server.max_header_count = 42;
+  server.max_uri_bytes = 777;
+  const SessionLimits limits = session_limits(server);
+  EXPECT_EQ(limits.head.max_header_bytes, 9000u);
+  EXPECT_EQ(limits.head.max_header_count, 42u);
+  EXPECT_EQ(limits.head.max_uri_bytes, 777u);
+  EXPECT_EQ(limits.max_concurrent_streams, 100u);
+  EXPECT_EQ(limits.abuse.max_resets, 100u);
+}
+
 TEST(H2ServerSession, GetIsReportedWithItsHeadAndAnswered) {
   ServerSession server{SessionLimits{}};
   Client client;
