@@ -136,8 +136,8 @@ class ServerSession {
   // The first `bytes` of pending_output() were written.
   void output_written(std::size_t bytes);
 
-  // No more input is taken (abuse, protocol error, goaway(false)): write pending_output(), then
-  // close.
+  // No more input is taken (abuse, a protocol error, goaway, the peer's GOAWAY with nothing
+  // left open): write pending_output(), then close.
   bool closing() const { return close_reason_ != CloseReason::none; }
   // Nothing is left to write and nghttp2 expects nothing more: close the connection.
   bool finished() const;
@@ -187,8 +187,8 @@ class ServerSession {
   std::int32_t last_reported_ = 0;
   CloseReason close_reason_ = CloseReason::none;
   Abuse abuse_ = Abuse::none;
-  std::uint32_t unanswered_data_ =
-      0;  // DATA frames sent, not yet answered by a connection WINDOW_UPDATE
+  // DATA frames sent that no connection WINDOW_UPDATE answered yet.
+  std::uint32_t unanswered_data_ = 0;
   bool in_feed_ = false;
   bool fatal_ = false;        // nghttp2 failed: nothing more comes out of it
   bool peer_goaway_ = false;  // the client sent GOAWAY
