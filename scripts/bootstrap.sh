@@ -7,6 +7,7 @@ build_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev
   libssl-dev libsqlite3-dev libpq-dev zlib1g-dev libbrotli-dev libhiredis-dev libre2-dev
+  libnghttp2-dev
 )
 # nginx-light and haproxy: the differential check (tests/differential) runs them next to apigw.
 test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql redis-server

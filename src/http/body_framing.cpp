@@ -22,6 +22,7 @@ BodyFramer::Step BodyFramer::next(std::string_view available, std::string* paylo
       return {step.consumed, step.error};
     }
     case BodyFraming::until_close:
+    case BodyFraming::stream_end:  // the end is the stream's, which the caller sees
       if (payload != nullptr) payload->append(available);
       return {available.size(), false};
   }

@@ -20,6 +20,7 @@ void RequestHead::clear() {
   query = {};
   has_query = false;
   version_minor = 1;
+  protocol = Protocol::http1;
   headers.clear();
   framing = BodyFraming::none;
   content_length = 0;

@@ -41,7 +41,14 @@ enum class BodyFraming : std::uint8_t {
   content_length,  // exactly content_length bytes
   chunked,         // Transfer-Encoding: chunked (the only coding we accept)
   until_close,     // responses only: body runs to connection close
+  // Requests only: an HTTP/2 request body whose length was not declared; it ends with the
+  // stream (END_STREAM). Sent to an HTTP/1.1 upstream as Transfer-Encoding: chunked.
+  stream_end,
 };
+
+// Which protocol a request arrived in. HTTP/1.x heads keep their minor version in version_minor;
+// an HTTP/2 head has version_minor 1 (what an HTTP/1.1 upstream is asked in).
+enum class Protocol : std::uint8_t { http1, http2 };
 
 // A parsed request head. Reused across keep-alive requests (headers keeps its capacity).
 struct RequestHead {
@@ -52,6 +59,7 @@ struct RequestHead {
   std::string_view query;   // after '?', empty if none (without the '?')
   bool has_query = false;
   int version_minor = 1;  // HTTP/1.<minor>
+  Protocol protocol = Protocol::http1;
   std::vector<Header> headers;
 
   BodyFraming framing = BodyFraming::none;
@@ -98,6 +106,11 @@ bool iequals(std::string_view a, std::string_view b);
 
 // An RFC 9110 token (a header name, a method): not empty, only tchar.
 bool is_token(std::string_view text);
+
+// uri-host [ ":" port ] as a Host header or an :authority must spell it: a DNS-style name (letters,
+// digits, '-', '.', '_', '~') or an "[IPv6]" literal, then an optional port of up to 5 digits
+// (required when `require_port`). No userinfo, no escapes.
+bool is_valid_authority(std::string_view text, bool require_port);
 
 // True for a header that describes one hop and must not be forwarded (RFC 9110 §7.6.1): the
 // hop-by-hop fields, and any field the message's Connection header(s) name. `headers` are the

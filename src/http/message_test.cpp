@@ -138,6 +138,7 @@ TEST(Clear, ResetsFieldsButKeepsHeaderCapacity) {
   request.expect_continue = true;
   request.has_query = true;
   request.version_minor = 0;
+  request.protocol = Protocol::http2;
   request.host = "h";
   request.head_bytes = 10;
   request.clear();
@@ -149,6 +150,7 @@ TEST(Clear, ResetsFieldsButKeepsHeaderCapacity) {
   EXPECT_FALSE(request.expect_continue);
   EXPECT_FALSE(request.has_query);
   EXPECT_EQ(request.version_minor, 1);
+  EXPECT_EQ(request.protocol, Protocol::http1);
   EXPECT_EQ(request.host, "");
   EXPECT_EQ(request.head_bytes, 0u);
 

@@ -45,6 +45,8 @@ bool is_host_name_char(char c) {
          c == '_' || c == '~';
 }
 
+}  // namespace
+
 // uri-host [ ":" port ], where uri-host is a name or an "[IPv6]" literal.
 bool is_valid_authority(std::string_view text, bool require_port) {
   std::size_t i = 0;
@@ -68,6 +70,8 @@ bool is_valid_authority(std::string_view text, bool require_port) {
   }
   return true;
 }
+
+namespace {
 
 bool starts_with_icase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);

@@ -43,7 +43,8 @@ void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t l
     out.append("Content-Length: ");
     append_number(out, length);
     out.append("\r\n");
-  } else if (framing == http::BodyFraming::chunked) {
+  } else if (framing == http::BodyFraming::chunked || framing == http::BodyFraming::stream_end) {
+    // stream_end: an HTTP/2 body of undeclared length goes to an HTTP/1.1 upstream chunked.
     out.append("Transfer-Encoding: chunked\r\n");
   }
 }

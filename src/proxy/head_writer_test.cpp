@@ -216,6 +216,23 @@ TEST(UpstreamRequestHead, ChunkedFramingIsReEmittedLast) {
   EXPECT_TRUE(out.ends_with("X-Request-Id: rid-1\r\nTransfer-Encoding: chunked\r\n\r\n")) << out;
 }
 
+TEST(UpstreamRequestHead, Http2BodyEndingWithTheStreamGoesChunked) {
+  // An HTTP/2 request without content-length: its body ends with END_STREAM (stream_end), which
+  // an HTTP/1.1 upstream can only be told with chunked framing.
+  http::RequestHead head;
+  ASSERT_EQ(
+      http::parse_request_head("PUT /upload HTTP/1.1\r\nHost: api.example.com\r\n\r\n", {}, head)
+          .status,
+      http::ParseStatus::complete);
+  head.protocol = http::Protocol::http2;
+  head.framing = http::BodyFraming::stream_end;
+  std::string out;
+  write_upstream_request_head(head, basic_info(), out);
+  EXPECT_TRUE(out.starts_with("PUT /users?id=7 HTTP/1.1\r\n")) << out;
+  EXPECT_TRUE(out.ends_with("X-Request-Id: rid-1\r\nTransfer-Encoding: chunked\r\n\r\n")) << out;
+  EXPECT_EQ(count_header(out, "content-length"), 0) << out;
+}
+
 TEST(UpstreamRequestHead, HeaderEditsReplaceAndRemove) {
   pipeline::HeaderEdits edits;
   edits.set.push_back({"X-Env", "prod"});

@@ -226,6 +226,7 @@ awaitable<bool> MirrorSender::drain_body(UpstreamConnection& connection, InFligh
     case http::BodyFraming::none:
       co_return true;
     case http::BodyFraming::until_close:
+    case http::BodyFraming::stream_end:  // never a response's: not parsed from HTTP/1
       co_return false;
     case http::BodyFraming::content_length:
     case http::BodyFraming::chunked:

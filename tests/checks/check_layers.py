@@ -20,6 +20,7 @@ ALLOWED = {
     "config": {"http", "util"},
     "observe": {"config", "http", "util"},
     "tls": {"config", "http", "util"},
+    "h2": {"config", "http", "util"},
     "pipeline": {"observe", "config", "http", "util"},
     # Filters and handlers that wait on I/O use the outbound clients of store/.
     "filters": {"pipeline", "store", "observe", "config", "http", "util"},
@@ -27,11 +28,11 @@ ALLOWED = {
     "proxy": {"pipeline", "observe", "config", "http", "util"},
     "store": {"config", "http", "util"},
     "snapshot": {"tls", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http", "util"},
-    "server": {"tls", "store", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http",
+    "server": {"tls", "h2", "store", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http",
                "util"},
-    "admin": {"tls", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config",
+    "admin": {"tls", "h2", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config",
               "http", "util"},
-    "app": {"tls", "admin", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe",
+    "app": {"tls", "h2", "admin", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe",
             "config", "http", "util"},
 }
 ASIO_LAYERS = {"proxy", "store", "server", "admin", "app"}

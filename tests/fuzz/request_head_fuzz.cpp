@@ -88,6 +88,10 @@ void check_accepted_head(std::string_view input, const RequestHead& head) {
       break;
     case BodyFraming::until_close:
       FUZZ_CHECK(false);  // a request body never runs to the close
+      break;
+    case BodyFraming::stream_end:
+      FUZZ_CHECK(false);  // HTTP/2 only
+      break;
   }
   if (head.framing == BodyFraming::content_length && fields.content_length == 1) {
     // A single plain number is read exactly; lists of equal values are the parser's business.

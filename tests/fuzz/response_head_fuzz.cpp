@@ -64,6 +64,9 @@ void check_accepted_head(std::string_view input, Method method, const ResponseHe
       FUZZ_CHECK(!bodiless && content_length == 0 && transfer_encoding == 0);
       FUZZ_CHECK(!head.keep_alive);  // the close is the body's end
       break;
+    case BodyFraming::stream_end:
+      FUZZ_CHECK(false);  // HTTP/2 requests only
+      break;
   }
 }
 

@@ -157,6 +157,7 @@ awaitable<ReadOutcome> read_response(ClientConnection& connection, wire::Method 
       failed = co_await read_chunked_body(connection, max_body_bytes, response.body);
       break;
     case wire::BodyFraming::until_close:
+    case wire::BodyFraming::stream_end:  // never a response's: not parsed from HTTP/1
       failed = co_await read_body_until_close(connection, max_body_bytes, response.body);
       break;
   }
