@@ -157,26 +157,12 @@ TEST(ConfigListeners, AnEmptyListWithoutListenIsNoListenerAtAll) {
 // docs/tls.md's configs load as written (the files they name are read only when a snapshot is
 // built, so this checks the keys, not the certificates).
 TEST(ConfigListeners, TheExamplesInTheTlsDocsLoad) {
-  std::ifstream doc(APIGW_SOURCE_DIR "/docs/tls.md");
-  ASSERT_TRUE(doc);
-  std::string line, block;
-  bool inside = false;
-  int checked = 0, number = 0, start = 0;
-  while (std::getline(doc, line)) {
-    ++number;
-    if (!inside && line == "```toml") {
-      inside = true;
-      block.clear();
-      start = number;
-    } else if (inside && line == "```") {
-      inside = false;
-      if (block.find("[[server.listeners]]") == std::string::npos) continue;
-      const auto result = load_text(block);
-      EXPECT_TRUE(result.config) << "docs/tls.md:" << start << "\n" << all_errors(result);
-      ++checked;
-    } else if (inside) {
-      block += line + "\n";
-    }
+  int checked = 0;
+  for (const auto& block : testing::toml_blocks(APIGW_SOURCE_DIR "/docs/tls.md")) {
+    if (block.text.find("[[server.listeners]]") == std::string::npos) continue;
+    const auto result = load_text(block.text);
+    EXPECT_TRUE(result.config) << "docs/tls.md:" << block.line << "\n" << all_errors(result);
+    ++checked;
   }
   EXPECT_GE(checked, 2);
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -60,6 +61,31 @@ name = "all"
 match = { path_prefix = "/" }
 upstream = "backend"
 )";
+}
+
+// A ```toml block of a Markdown file and the line it starts on.
+struct TomlBlock {
+  int line = 0;
+  std::string text;
+};
+
+// Every ```toml block of the Markdown file at `path` (empty when it cannot be read).
+inline std::vector<TomlBlock> toml_blocks(const std::string& path) {
+  std::vector<TomlBlock> blocks;
+  std::ifstream doc(path);
+  std::string line;
+  bool inside = false;
+  for (int number = 1; std::getline(doc, line); ++number) {
+    if (!inside && line == "```toml") {
+      inside = true;
+      blocks.push_back({number, ""});
+    } else if (inside && line == "```") {
+      inside = false;
+    } else if (inside) {
+      blocks.back().text += line + "\n";
+    }
+  }
+  return blocks;
 }
 
 inline LoadResult load_text(std::string_view text, Environment env = {}) {

@@ -219,34 +219,21 @@ TEST(UpstreamTlsConfig, TheUpstreamExamplesInTheTlsDocsLoad) {
   for (const char* name : {"internal-ca.pem", "apigw-client.pem", "apigw-client.key"}) {
     std::ofstream(files.path(name)) << "not parsed here\n";
   }
-  std::ifstream doc(APIGW_SOURCE_DIR "/docs/tls.md");
-  ASSERT_TRUE(doc);
-  std::string line, block;
-  bool inside = false;
-  int checked = 0, number = 0, start = 0;
-  while (std::getline(doc, line)) {
-    ++number;
-    if (!inside && line == "```toml") {
-      inside = true;
-      block.clear();
-      start = number;
-    } else if (inside && line == "```") {
-      inside = false;
-      if (block.find("[upstreams.tls]") == std::string::npos) continue;
-      for (std::size_t at = block.find("/etc/apigw/tls/"); at != std::string::npos;
-           at = block.find("/etc/apigw/tls/")) {
-        block.replace(at, std::string_view("/etc/apigw/tls/").size(), files.path(""));
-      }
-      const auto result = load_text(std::string(R"([server]
+  int checked = 0;
+  for (auto block : testing::toml_blocks(APIGW_SOURCE_DIR "/docs/tls.md")) {
+    std::string& text = block.text;
+    if (text.find("[upstreams.tls]") == std::string::npos) continue;
+    for (std::size_t at = text.find("/etc/apigw/tls/"); at != std::string::npos;
+         at = text.find("/etc/apigw/tls/")) {
+      text.replace(at, std::string_view("/etc/apigw/tls/").size(), files.path(""));
+    }
+    const auto result = load_text(std::string(R"([server]
 listen = ["127.0.0.1:8080"]
 [admin]
 listen = "127.0.0.1:9901"
-)") + block);
-      EXPECT_TRUE(result.config) << "docs/tls.md:" << start << "\n" << all_errors(result);
-      ++checked;
-    } else if (inside) {
-      block += line + "\n";
-    }
+)") + text);
+    EXPECT_TRUE(result.config) << "docs/tls.md:" << block.line << "\n" << all_errors(result);
+    ++checked;
   }
   EXPECT_GE(checked, 1);
 }
