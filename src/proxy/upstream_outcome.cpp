@@ -6,7 +6,7 @@ namespace apigw::proxy {
 namespace {
 
 // In the order of UpstreamOutcome.
-constexpr std::array<OutcomeInfo, 14> kOutcomes = {{
+constexpr std::array<OutcomeInfo, 15> kOutcomes = {{
     {200, "", "", false, false, false, RetryOn::status},
     {502, "upstream_connect_failed", "cannot connect to upstream '{}'", true, true, false,
      RetryOn::connect_failure},
@@ -35,6 +35,10 @@ constexpr std::array<OutcomeInfo, 14> kOutcomes = {{
     // certificate; the same one will fail the same way, which connect-failure ejection handles.
     {502, "upstream_tls_failed", "the TLS handshake with upstream '{}' failed", true, true, false,
      RetryOn::connect_failure},
+    // The gateway's own side: no target is at fault (no ejection, no breaker), and every target
+    // of the upstream shares the same context, so no other target is tried.
+    {502, "upstream_tls_failed", "TLS to upstream '{}' cannot be set up (see the gateway's log)",
+     false, true, false, RetryOn::never},
 }};
 
 }  // namespace

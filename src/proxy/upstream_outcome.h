@@ -25,6 +25,7 @@ enum class UpstreamOutcome : std::uint8_t {
   overloaded,         // 503: the upstream's max_in_flight is reached
   circuit_open,       // 503: the upstream's own circuit breaker is open
   tls_failed,         // 502: the TLS handshake failed (certificate refused): nothing was sent
+  tls_unusable,       // 502: the upstream's TLS cannot be set up here (a file did not load)
 };
 
 // Which `retry.on` condition of a route covers an outcome.

@@ -298,7 +298,8 @@ awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy:
   if (upstream_tls != nullptr && upstream_tls->context() == nullptr) {
     // The upstream's TLS could not be set up (a file did not load): connecting would only
     // bother the target.
-    co_return tls_failed(pool, target, {upstream_tls->error(), false});
+    tls_failed(pool, target, {upstream_tls->error(), false});  // logged and counted
+    co_return UpstreamOutcome::tls_unusable;
   }
   connection_ = pool.make(session_.worker().context());
   cluster_.state->connections.fetch_add(1, std::memory_order_relaxed);

@@ -169,13 +169,34 @@ TEST(UpstreamTls, ACaFileThatDoesNotLoadAnswers502NamingTheFile) {
   TestHttpServer backend(serving(pki.server));
   const std::string garbage = pki.dir.path() + "/garbage.pem";
   std::ofstream(garbage) << "not a certificate\n";
-  Gateway gateway(tls_config(backend, ca(garbage)));
+  // Two targets: neither is at fault, so neither is tried after the other.
+  const std::string port = std::to_string(backend.port());
+  Gateway gateway(pool_config(targets_toml({"127.0.0.1:" + port, "localhost:" + port}),
+                              "tls = " + ca(garbage)));
   const auto result = get_in_process(gateway.port(), "/echo");
   EXPECT_EQ(result.status, 502);
   EXPECT_TRUE(has(result.body, "\"code\":\"upstream_tls_failed\"")) << result.body;
   EXPECT_TRUE(wait_until([&] { return has(gateway.log(), "TLS context unusable: " + garbage); }))
       << gateway.log();
   EXPECT_EQ(backend.connections(), 0) << "nothing to offer the target: not even a connect";
+  // The gateway's own file is at fault, not the target: it is never ejected (an ejected target
+  // would turn the answers into 503 no_healthy_target).
+  for (int i = 0; i < 6; ++i) {
+    const auto again = get_in_process(gateway.port(), "/echo");
+    EXPECT_EQ(again.status, 502);
+    EXPECT_TRUE(has(again.body, "\"code\":\"upstream_tls_failed\"")) << again.body;
+  }
+  const std::string metrics = gateway.metrics();
+  const auto zero_or_absent = [&metrics](const std::string& series) {
+    const auto at = metrics.find(series + " ");
+    return at == std::string::npos || metrics.compare(at + series.size() + 1, 2, "0\n") == 0;
+  };
+  EXPECT_TRUE(zero_or_absent(R"(apigw_upstream_ejections_total{upstream="pool"})")) << metrics;
+  // Nor is the request tried on the other target: both share the one unusable context.
+  EXPECT_TRUE(zero_or_absent(R"(apigw_upstream_retries_total{upstream="pool",result="failover"})"))
+      << metrics;
+  EXPECT_TRUE(has(metrics, R"(apigw_upstream_connect_errors_total{upstream="pool",kind="tls"} 7)"))
+      << metrics;
 }
 
 TEST(UpstreamTls, CheckRefusesAnUnreadableCaFileAndOneThatDoesNotLoad) {
