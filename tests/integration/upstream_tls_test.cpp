@@ -151,9 +151,16 @@ TEST(UpstreamTls, ClientCertificateForAnUpstreamThatRequiresOne) {
   Gateway without(tls_config(backend, ca(pki.ca.cert_file())));
   const auto refused = get_in_process(without.port(), "/echo");
   EXPECT_EQ(refused.status, 502);
-  EXPECT_TRUE(has(refused.body, "\"code\":\"upstream_tls_failed\"")) << refused.body;
-  EXPECT_TRUE(wait_until([&] { return has(without.log(), "certificate required"); }))
-      << without.log();
+  // With TLS 1.3 the target refuses the certificate after apigw's side of the handshake, with an
+  // alert where the response would be. When the target resets the connection right behind its
+  // alert, the reset can overtake the alert (seen under CI load): then the answer is
+  // upstream_reset. Either way the request never reached the backend.
+  const bool alert_read = has(refused.body, "\"code\":\"upstream_tls_failed\"");
+  EXPECT_TRUE(alert_read || has(refused.body, "\"code\":\"upstream_reset\"")) << refused.body;
+  if (alert_read) {
+    EXPECT_TRUE(wait_until([&] { return has(without.log(), "certificate required"); }))
+        << without.log();
+  }
   EXPECT_TRUE(backend.requests().empty());
 
   Gateway with(tls_config(backend, "{ ca_file = \"" + pki.ca.cert_file() + "\", client_cert = \"" +
