@@ -68,6 +68,17 @@ struct Handshake {
   ConnectionFacts facts() const { return connection_facts(server.get()); }
 };
 
+// Joins a client and a server SSL by a BIO pair (no sockets), each in its role.
+inline void join_in_memory(SSL* client, SSL* server) {
+  BIO* client_end = nullptr;
+  BIO* server_end = nullptr;
+  BIO_new_bio_pair(&client_end, 0, &server_end, 0);
+  SSL_set_bio(client, client_end, client_end);
+  SSL_set_bio(server, server_end, server_end);
+  SSL_set_connect_state(client);
+  SSL_set_accept_state(server);
+}
+
 inline Handshake handshake(SSL_CTX* server_context, const ClientOptions& options = {}) {
   Handshake result;
   SslCtxPtr client_context(SSL_CTX_new(TLS_client_method()));
@@ -91,13 +102,7 @@ inline Handshake handshake(SSL_CTX* server_context, const ClientOptions& options
   SSL_CTX_set_session_cache_mode(client, SSL_SESS_CACHE_CLIENT);
   result.client.reset(SSL_new(client));
   result.server.reset(SSL_new(server_context));
-  BIO* client_end = nullptr;
-  BIO* server_end = nullptr;
-  BIO_new_bio_pair(&client_end, 0, &server_end, 0);
-  SSL_set_bio(result.client.get(), client_end, client_end);
-  SSL_set_bio(result.server.get(), server_end, server_end);
-  SSL_set_connect_state(result.client.get());
-  SSL_set_accept_state(result.server.get());
+  join_in_memory(result.client.get(), result.server.get());
   if (!options.server_name.empty()) {
     SSL_set_tlsext_host_name(result.client.get(), options.server_name.c_str());
   }

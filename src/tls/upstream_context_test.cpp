@@ -35,13 +35,7 @@ ClientHandshake connect(const UpstreamContext& upstream, std::string_view host,
   EXPECT_NE(result.client, nullptr);
   if (result.client == nullptr) return result;
   result.server.reset(SSL_new(server_context));
-  BIO* client_end = nullptr;
-  BIO* server_end = nullptr;
-  BIO_new_bio_pair(&client_end, 0, &server_end, 0);
-  SSL_set_bio(result.client.get(), client_end, client_end);
-  SSL_set_bio(result.server.get(), server_end, server_end);
-  SSL_set_connect_state(result.client.get());
-  SSL_set_accept_state(result.server.get());
+  testing::join_in_memory(result.client.get(), result.server.get());
   bool client_done = false, server_done = false, failed = false;
   for (int round = 0; round < 32 && !(client_done && server_done) && !failed; ++round) {
     if (!client_done) {

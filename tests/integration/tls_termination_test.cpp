@@ -39,8 +39,8 @@ std::string certificate_toml(const CertificateFiles& files, bool is_default = fa
          files.key_file + "\"\n" + (is_default ? "default = true\n" : "");
 }
 
-// One TLS listener on {port} (its `tls_extra` lines go in [server.listeners.tls]) in front of
-// `backend`, and a plain one on `plain_port` when not 0.
+// One TLS listener on {port} (its `tls_extra` lines go in [server.listeners.tls], its
+// `listener_extra` lines in [[server.listeners]]) in front of `backend`.
 std::string tls_config(const Certificates& certs, const EchoBackend& backend,
                        const std::string& tls_extra = "", const std::string& listener_extra = "") {
   return R"(

@@ -12,20 +12,15 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "tls/openssl_ptr.h"
+
 namespace apigw::test {
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <typename T>
-  void operator()(T* object) const {
-    Free(object);
-  }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<&EVP_PKEY_free>>;
-using CertPtr = std::unique_ptr<X509, Deleter<&X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<&BIO_free_all>>;
-using ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<&X509_EXTENSION_free>>;
+using tls::BioPtr;
+using CertPtr = tls::X509Ptr;
+using KeyPtr = tls::EvpPkeyPtr;
+using ExtensionPtr = std::unique_ptr<X509_EXTENSION, tls::OpenSslFree<&X509_EXTENSION_free>>;
 
 constexpr long kHour = 3600;
 constexpr long kDay = 24 * kHour;
