@@ -87,6 +87,7 @@ bool Gateway::start() {
     spec.address = listener.address;
     spec.proxy_protocol = listener.proxy_protocol;
     spec.tls = listener.tls.has_value();
+    spec.http2 = config::speaks_http2(listener);
     if (!proxy::parse_listen_address(listener.address, spec.endpoint)) {
       util::log_error("invalid listen address '" + listener.address + "'");
       return false;
@@ -200,6 +201,7 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why, b
     for (std::size_t i = 0; i < a.listeners.size(); ++i) {
       if (a.listeners[i].address != b.listeners[i].address ||
           a.listeners[i].proxy_protocol != b.listeners[i].proxy_protocol ||
+          config::speaks_http2(a.listeners[i]) != config::speaks_http2(b.listeners[i]) ||
           a.listeners[i].tls.has_value() != b.listeners[i].tls.has_value()) {
         return false;
       }
@@ -210,7 +212,8 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why, b
     // Listeners bind once: keep the bound ones (and their TLS on/off) so that each listener's
     // contexts stay at its index; their tls settings below still reload.
     util::log_warn(
-        "reload: listener addresses, proxy_protocol and TLS on/off take effect on restart only");
+        "reload: listener addresses, proxy_protocol, http2 and TLS on/off take effect on restart "
+        "only");
     std::vector<config::ListenerConfig> kept = current_->config.server.listeners;
     for (auto& listener : kept) {
       for (const auto& wanted : next.server.listeners) {

@@ -16,7 +16,8 @@ ListenerTls::ListenerTls(net::io_context& context)
 
 ListenerTls::~ListenerTls() { close_watch(); }
 
-std::vector<std::string> ListenerTls::alpn_protocols(const config::ListenerConfig&) {
+std::vector<std::string> ListenerTls::alpn_protocols(const config::ListenerConfig& listener) {
+  if (config::speaks_http2(listener)) return {"h2", "http/1.1"};
   return {"http/1.1"};
 }
 

@@ -76,10 +76,15 @@ ListenerTlsConfig convert_tls(const toml::table& table, const std::string& path,
 ListenerConfig convert_listener(const toml::table& table, const std::string& path,
                                 LoadContext& ctx) {
   ListenerConfig listener;
-  TableReader reader(table, path, {"address", "proxy_protocol", "tls"}, ctx);
+  TableReader reader(table, path, {"address", "proxy_protocol", "http2", "tls"}, ctx);
   listener.position = reader.position();
   reader.read_string("address", listener.address, Presence::required);
   reader.read_bool("proxy_protocol", listener.proxy_protocol);
+  if (reader.find("http2") != nullptr) {
+    bool http2 = false;
+    reader.read_bool("http2", http2);
+    listener.http2 = http2;
+  }
   if (const toml::table* tls = reader.read_table("tls")) {
     listener.tls = convert_tls(*tls, reader.path_of("tls"), ctx);
   }

@@ -30,6 +30,18 @@ const FieldTable<ServerTimeouts> kTimeoutFields = {
     {"drain", &ServerTimeouts::drain},
 };
 
+const FieldTable<Http2Config> kHttp2Fields = {
+    {"max_concurrent_streams", &Http2Config::max_concurrent_streams},
+    {"stream_window", &Http2Config::stream_window},
+    {"connection_window", &Http2Config::connection_window},
+    {"max_resets", &Http2Config::max_resets},
+    {"reset_rate", &Http2Config::reset_rate},
+    {"max_control_frames", &Http2Config::max_control_frames},
+    {"control_frame_rate", &Http2Config::control_frame_rate},
+    {"max_empty_data", &Http2Config::max_empty_data},
+    {"max_requests_per_connection", &Http2Config::max_requests_per_connection},
+};
+
 void convert_limits(const toml::table& table, ServerLimits& limits, LoadContext& ctx) {
   TableReader reader(table, "server.limits", kLimitFields.keys(), ctx);
   kLimitFields.read(reader, limits);
@@ -46,7 +58,7 @@ ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
   ServerConfig server;
   TableReader reader(table, "server",
                      {"listen", "workers", "limits", "timeouts", "access_log", "trusted_proxies",
-                      "proxy_protocol", "listeners"},
+                      "proxy_protocol", "listeners", "http2"},
                      ctx);
   server.position = reader.position();
   const bool listen_written = reader.find("listen") != nullptr;
@@ -65,6 +77,10 @@ ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
   }
   if (const auto* timeouts = reader.read_table("timeouts")) {
     convert_timeouts(*timeouts, server.timeouts, ctx);
+  }
+  if (const auto* http2 = reader.read_table("http2")) {
+    TableReader fields(*http2, "server.http2", kHttp2Fields.keys(), ctx);
+    kHttp2Fields.read(fields, server.http2);
   }
   if (const auto* access_log = reader.read_table("access_log")) {
     TableReader log(*access_log, "server.access_log", {"enabled", "path"}, ctx);

@@ -106,9 +106,36 @@ struct ListenerTlsConfig {
 struct ListenerConfig {
   std::string address;  // "host:port" or "[v6]:port"
   bool proxy_protocol = false;
+  // HTTP/2: on a TLS listener offered by ALPN ("h2" before "http/1.1"; default on); on a plain
+  // listener spoken by clients with prior knowledge (h2c, default off). HTTP/1.1 always works.
+  std::optional<bool> http2;
   std::optional<ListenerTlsConfig> tls;  // absent: plain HTTP
   SourcePosition position;
 };
+
+// [server.http2]: the HTTP/2 server's settings and its limits per connection (docs/http2.md).
+// Head sizes and counts are [server.limits]'s, the same for both protocols.
+struct Http2Config {
+  std::uint32_t max_concurrent_streams = 100;  // SETTINGS_MAX_CONCURRENT_STREAMS
+  std::uint64_t stream_window = 65'535;        // request body bytes buffered per stream
+  std::uint64_t connection_window = 1 << 20;   // ... for all streams of a connection
+  // Streams reset by the client or refused by the gateway: a burst, refilled per second
+  // (rapid reset, CVE-2023-44487). Beyond it: GOAWAY(ENHANCE_YOUR_CALM).
+  std::uint32_t max_resets = 100;
+  std::uint32_t reset_rate = 10;
+  // SETTINGS, PING, PRIORITY, unknown frames and surplus WINDOW_UPDATEs: a burst, per second.
+  std::uint32_t max_control_frames = 1000;
+  std::uint32_t control_frame_rate = 100;
+  std::uint32_t max_empty_data = 64;  // DATA frames without payload or END_STREAM
+  // After this many requests the connection is closed gracefully (GOAWAY); 0: no limit.
+  std::uint32_t max_requests_per_connection = 0;
+  bool operator==(const Http2Config&) const = default;
+};
+
+// Whether a listener speaks HTTP/2 (ListenerConfig::http2's defaults).
+inline bool speaks_http2(const ListenerConfig& listener) {
+  return listener.http2.value_or(listener.tls.has_value());
+}
 
 struct ServerConfig {
   // Plain listeners, as written ("host:port" or "[v6]:port"). Defaults to 127.0.0.1:8080 when
@@ -127,6 +154,7 @@ struct ServerConfig {
   std::uint32_t workers = 0;  // 0: one per core
   ServerLimits limits;
   ServerTimeouts timeouts;
+  Http2Config http2;
   AccessLogConfig access_log;
   SourcePosition position;
 };

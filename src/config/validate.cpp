@@ -87,6 +87,26 @@ void Validator::server(const ServerConfig& server) {
   positive("server.timeouts.body_read", at, "body_read", timeouts.body_read.count() > 0);
   positive("server.timeouts.idle", at, "idle", timeouts.idle.count() > 0);
   positive("server.timeouts.drain", at, "drain", timeouts.drain.count() > 0);
+  const Http2Config& http2 = server.http2;
+  positive("server.http2.max_concurrent_streams", at, "max_concurrent_streams",
+           http2.max_concurrent_streams > 0);
+  positive("server.http2.max_resets", at, "max_resets", http2.max_resets > 0);
+  positive("server.http2.reset_rate", at, "reset_rate", http2.reset_rate > 0);
+  positive("server.http2.max_control_frames", at, "max_control_frames",
+           http2.max_control_frames > 0);
+  positive("server.http2.control_frame_rate", at, "control_frame_rate",
+           http2.control_frame_rate > 0);
+  positive("server.http2.max_empty_data", at, "max_empty_data", http2.max_empty_data > 0);
+  // RFC 9113 §6.5.2: windows run from 0 to 2^31-1; below one frame a stream crawls.
+  constexpr std::uint64_t kMaxWindow = (1ull << 31) - 1;
+  if (http2.stream_window < 16 * 1024 || http2.stream_window > kMaxWindow) {
+    error("server.http2.stream_window", at,
+          "'stream_window' must be between 16KiB and 2147483647 bytes");
+  }
+  if (http2.connection_window < http2.stream_window || http2.connection_window > kMaxWindow) {
+    error("server.http2.connection_window", at,
+          "'connection_window' must be at least 'stream_window' and at most 2147483647 bytes");
+  }
   for (const auto& block : server.trusted_proxies) {
     std::string problem;
     if (!util::parse_cidr(block, &problem)) {

@@ -92,6 +92,7 @@ MetricsShard::Values MetricsShard::snapshot() const {
   for (std::size_t f = 0; f < kFamilyCount; ++f) values.families[f] = families_[f].snapshot();
   values.active_connections = active_connections.load(std::memory_order_relaxed);
   values.tls = tls;
+  values.http2 = http2;
   return values;
 }
 
@@ -108,6 +109,7 @@ void MetricsShard::Values::merge(const Values& other) {
   }
   active_connections += other.active_connections;
   for (const auto& [listener, counters] : other.tls) tls[listener].merge(counters);
+  http2.merge(other.http2);
 }
 
 std::string prometheus_label_value(std::string_view value) {
@@ -226,6 +228,7 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
   out.append("\n# HELP apigw_workers Worker threads.\n# TYPE apigw_workers gauge\napigw_workers ");
   out.append(std::to_string(gauges.workers)).append("\n");
   render_tls_prometheus(out, values.tls, gauges.tls);
+  render_http2_prometheus(out, values.http2);
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "http/message.h"
 #include "observe/counter_families.h"
 #include "observe/histogram.h"
+#include "observe/http2_metrics.h"
 #include "observe/tls_metrics.h"
 
 namespace apigw::observe {
@@ -91,6 +92,7 @@ class MetricsShard {
   RouteStats unrouted;
   // Handshakes per TLS listener (address), created when the worker starts listening.
   TlsCounters tls;
+  Http2Counters http2;
 
   // A plain copy of the shard's values, taken on the owning worker.
   struct Values {
@@ -102,6 +104,7 @@ class MetricsShard {
     std::array<FamilyCounters::Values, kFamilyCount> families;
     std::int64_t active_connections = 0;
     TlsCounters tls;
+    Http2Counters http2;
     void merge(const Values& other);
   };
   Values snapshot() const;

@@ -1,6 +1,7 @@
 #include "server/client_session.h"
 
 #include <linux/sockios.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 
 #include <chrono>
@@ -9,7 +10,7 @@
 #include "http/path.h"
 #include "http/proxy_protocol.h"
 #include "proxy/head_writer.h"
-#include "server/proxy_exchange.h"
+#include "server/h2_connection.h"
 #include "server/read_now.h"
 #include "server/worker.h"
 #include "server/write_all.h"
@@ -23,10 +24,11 @@ void ClientSession::start(Worker& worker, tcp_socket socket, const AcceptedOn& o
     return;
   }
   session->awaiting_proxy_header_ = on.proxy_protocol;
+  session->may_be_http2_ = on.http2;
   // A client usually sends its first request right behind the handshake: read it on the spot
   // rather than wait for readiness (read_now.h); only a client that has sent nothing yet waits.
   worker.buffers().acquire(session->input_);
-  switch (session->transport_.read_now(session->input_)) {
+  switch (session->transport_value_.read_now(session->input_)) {
     case ReadNow::read:
       net::co_spawn(worker.context(), serve(std::move(session)), net::detached);
       return;
@@ -38,70 +40,44 @@ void ClientSession::start(Worker& worker, tcp_socket socket, const AcceptedOn& o
   }
 }
 
-ClientSession::ClientSession(Worker& worker, tcp_socket socket)
-    : worker_(worker), transport_(std::move(socket)) {
+ClientSession::ClientSession(Worker& worker, tcp_socket accepted)
+    : RequestStream(worker, &transport_value_), transport_value_(std::move(accepted)) {
   error_code ec;
-  const auto remote = transport_.socket().remote_endpoint(ec);
+  const auto remote = socket().remote_endpoint(ec);
   if (!ec) {
-    client_ip_ = remote.address().to_string();
+    client_.text = remote.address().to_string();
     if (remote.address().is_v4()) {
-      client_address_ = util::IpAddress::v4(remote.address().to_v4().to_bytes());
+      client_.ip = util::IpAddress::v4(remote.address().to_v4().to_bytes());
     } else {
-      client_address_ = util::IpAddress::v6(remote.address().to_v6().to_bytes());
+      client_.ip = util::IpAddress::v6(remote.address().to_v6().to_bytes());
     }
   }
-  transport_.socket().set_option(tcp::no_delay(true), ec);
-  transport_.socket().non_blocking(true, ec);  // for write_all's immediate write
+  socket().set_option(tcp::no_delay(true), ec);
+  socket().non_blocking(true, ec);  // for write_all's immediate write
   worker_.sweeper().add(*this);
-  worker_.add_session(*this);
+  worker_.add_connection(*this);
   worker_.metrics().active_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
 ClientSession::~ClientSession() {
-  if (tls_) --tls_->counters->connections;
   worker_.metrics().active_connections.fetch_sub(1, std::memory_order_relaxed);
-  worker_.remove_session(*this);
+  worker_.remove_connection(*this);
   worker_.buffers().release_if_empty(input_);
   worker_.scratch().give_back(std::move(scratch_));
-}
-
-void ClientSession::expect(Phase phase, std::chrono::milliseconds timeout) {
-  phase_ = phase;
-  set_deadline(Clock::now() + timeout);
-}
-
-void ClientSession::expect_body() {
-  // body_read alone bounds each wait, so a client that sends a byte just inside it holds the
-  // request, and its upstream connection, as long as it likes (the slow-body attack, slowhttptest
-  // -B). As with Apache's mod_reqtimeout MinRate, the body as a whole may also take only
-  // body_read plus one second per body_min_rate bytes received, counted from the first wait.
-  const config::ServerTimeouts& timeouts = serving_->snapshot->config.server.timeouts;
-  const Clock::time_point now = Clock::now();
-  if (body_started_ == Clock::time_point{}) body_started_ = now;
-  Clock::time_point deadline = now + timeouts.body_read;
-  if (const std::uint64_t rate = timeouts.body_min_rate; rate > 0) {
-    const std::uint64_t in = scratch_->request.bytes_in;
-    const std::uint64_t received = in - std::min<std::uint64_t>(in, scratch_->head.head_bytes);
-    const std::chrono::milliseconds earned(received / rate * 1000 + received % rate * 1000 / rate);
-    deadline = std::min(deadline, body_started_ + timeouts.body_read + earned);
-  }
-  phase_ = Phase::client_body;
-  set_deadline(deadline);
 }
 
 void ClientSession::on_deadline() {
   timed_out_ = true;
   timed_out_in_ = phase_;
+  if (on_common_deadline()) return;
   error_code ignored;
   switch (phase_) {
     case Phase::tls_handshake:
       socket().close(ignored);  // nothing to answer: no HTTP has been spoken yet
       break;
-    case Phase::upstream_connect:
-    case Phase::upstream_exchange:
     case Phase::upstream_body:
       if (upstream_ != nullptr) upstream_->transport.close(ignored);
-      if (phase_ == Phase::upstream_body) socket().close(ignored);
+      socket().close(ignored);
       break;
     case Phase::client_head:
     case Phase::client_body:
@@ -123,8 +99,7 @@ void ClientSession::on_deadline() {
     case Phase::client_idle:
       socket().close(ignored);
       break;
-    case Phase::filter_wait:
-      if (scratch_) scratch_->request.cancellation.cancel();
+    default:  // on_common_deadline()'s
       break;
   }
 }
@@ -137,27 +112,9 @@ void ClientSession::on_drain() {
 }
 
 void ClientSession::begin_unparsed_request() {
-  // The previous request's id may point into input that is gone: this answer gets its own. The
-  // request line, when it is there, still names the method and target for the access log.
-  pipeline::RequestContext& ctx = scratch_->request;
-  ctx.reset();
-  ctx.start = pipeline::RequestContext::Clock::now();
+  // The request line, when it is there, still names the method and target for the access log.
   const http::RequestLine line = http::peek_request_line(input_.readable());
-  scratch_->head.clear();
-  scratch_->head.method_text = line.method;
-  scratch_->head.method = http::parse_method(line.method);
-  scratch_->head.target = line.target;
-  ctx.head = &scratch_->head;
-  ctx.client_address = ctx.peer_address = client_ip_;
-  ctx.client_ip = client_address_;
-  ctx.tls = tls_ ? &tls_->view : nullptr;
-  ctx.worker_index = worker_.index();
-  util::make_request_id(request_id_storage_);
-  ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
-  serving_ = worker_.current();
-  route_ = nullptr;
-  arm_ = nullptr;
-  chain_ = nullptr;
+  begin_local_request(line.method, line.target);
 }
 
 awaitable<void> ClientSession::refuse_unparsed(int status, std::string_view code,
@@ -180,7 +137,7 @@ void ClientSession::wait_while_idle(Owner self) {
   // Nothing of the next request has arrived: hold neither a buffer nor request scratch while
   // waiting (NGINX does the same).
   ClientSession& session = *self;
-  if (session.transport_.has_buffered_input()) {
+  if (session.transport_value_.has_buffered_input()) {
     // TLS records OpenSSL has already read never make the socket readable again.
     net::co_spawn(session.worker_.context(), serve(std::move(self)), net::detached);
     return;
@@ -198,7 +155,7 @@ void ClientSession::wait_while_idle(Owner self) {
                                 // of the queue.
                                 ClientSession& session = *self;
                                 session.worker_.buffers().acquire(session.input_);
-                                if (session.transport_.read_now(session.input_) == ReadNow::failed)
+                                if (session.transport_value_.read_now(session.input_) == ReadNow::failed)
                                   return;
                                 net::io_context& context = session.worker_.context();
                                 net::co_spawn(context, serve(std::move(self)), net::detached);
@@ -211,10 +168,7 @@ awaitable<void> ClientSession::serve(Owner self) {
     if (!session.scratch_) session.scratch_ = session.worker_.scratch().take();
     if (!co_await session.read_request_head()) break;
     const bool keep_open = co_await session.handle_request();
-    session.serving_.reset();  // an idle connection must not keep an old snapshot alive
-    session.route_ = nullptr;
-    session.arm_ = nullptr;
-    session.chain_ = nullptr;
+    session.end_request();
     if (!keep_open) break;
     if (session.worker_.draining() || session.aborted_) break;
     session.scratch_->output.clear();
@@ -231,8 +185,12 @@ awaitable<void> ClientSession::serve(Owner self) {
       }
     }
   }
+  if (session.switched_to_http2_) {
+    switch_to_http2(std::move(self));
+    co_return;
+  }
   error_code ignored;
-  session.transport_.send_close_notify();
+  session.transport_value_.send_close_notify();
   session.socket().shutdown(tcp_socket::shutdown_both, ignored);
   session.socket().close(ignored);
 }
@@ -255,7 +213,7 @@ awaitable<ClientSession::Linger> ClientSession::linger() {
     co_await net::post(socket().get_executor(), use_awaitable);
     if (worker_.draining() || aborted_) co_return Linger::closed;
     worker_.buffers().acquire(input_);
-    switch (transport_.read_now(input_)) {
+    switch (transport_value_.read_now(input_)) {
       case ReadNow::read:
         co_return Linger::request;
       case ReadNow::failed:
@@ -274,9 +232,9 @@ awaitable<ClientSession::Linger> ClientSession::linger() {
   // The plain socket's read named directly: this is the per-request read of a keep-alive
   // connection, and through Transport's wrapper it cost 68 more instructions (callgrind).
   const net::mutable_buffer into(block.get(), SmallBlockPool::kBlockSize);
-  auto [ec, n] = transport_.tls() == nullptr
+  auto [ec, n] = transport_value_.tls() == nullptr
                      ? co_await socket().async_read_some(into, use_nothrow)
-                     : co_await transport_.async_read_some(into, use_nothrow);
+                     : co_await transport_value_.async_read_some(into, use_nothrow);
   --worker_.lingering();
   clear_deadline();
   if (!ec) {
@@ -304,7 +262,16 @@ awaitable<bool> ClientSession::read_request_head() {
   expect(Phase::client_head, server.timeouts.header_read);
   for (;;) {
     if (awaiting_proxy_header_ && !input_.empty() && !take_proxy_header()) co_return false;
-    if (!awaiting_proxy_header_ && !input_.empty()) {
+    if (may_be_http2_ && !awaiting_proxy_header_ && !input_.empty()) {
+      const Preface preface = check_http2_preface();
+      if (preface == Preface::whole) {
+        clear_deadline();
+        switched_to_http2_ = true;
+        co_return false;
+      }
+      may_be_http2_ = preface == Preface::partial;
+    }
+    if (!awaiting_proxy_header_ && !may_be_http2_ && !input_.empty()) {
       const http::ParseResult result =
           http::parse_request_head(input_.readable(), limits, scratch_->head);
       if (result.status == http::ParseStatus::complete) {
@@ -322,7 +289,7 @@ awaitable<bool> ClientSession::read_request_head() {
         input_.grow(std::max<std::size_t>(input_.capacity() * 2, limits.max_header_bytes + 1024));
       }
     }
-    auto [ec, n] = co_await transport_.async_read_some(
+    auto [ec, n] = co_await transport_value_.async_read_some(
         net::buffer(input_.write_position(), input_.writable()), use_nothrow);
     if (ec) {
       if (timed_out_ && timed_out_in_ == Phase::client_head && !input_.empty() &&
@@ -338,6 +305,42 @@ awaitable<bool> ClientSession::read_request_head() {
   }
 }
 
+ClientSession::Preface ClientSession::check_http2_preface() const {
+  static constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  const std::string_view bytes = input_.readable();
+  const std::size_t compared = std::min(bytes.size(), kPreface.size());
+  if (bytes.substr(0, compared) != kPreface.substr(0, compared)) return Preface::no;
+  return compared == kPreface.size() ? Preface::whole : Preface::partial;
+}
+
+void ClientSession::switch_to_http2(Owner self) {
+  ClientSession& session = *self;
+  H2Connection::start(session.worker_, std::move(session.transport_value_),
+                      std::move(session.client_), std::move(session.tls_state_),
+                      session.input_.readable());
+  // `self` dies here: the socket went with the transport.
+}
+
+void ClientSession::watch_client(std::shared_ptr<bool> watching) {
+  socket().async_wait(tcp_socket::wait_read, [this, watching](error_code ec) {
+    if (!*watching || ec) return;
+    // Readable: the end of the stream (FIN, reset), or bytes — the next pipelined request, or a
+    // TLS client's close_notify just ahead of its FIN. Only the end counts; after bytes, watch
+    // on (the FIN that follows them makes the socket readable again).
+    pollfd state{socket().native_handle(), POLLRDHUP, 0};
+    if (::poll(&state, 1, 0) > 0 && (state.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+      client_left();
+      return;
+    }
+    watch_client(watching);
+  });
+}
+
+void ClientSession::stop_watching_client() {
+  error_code ignored;
+  socket().cancel(ignored);
+}
+
 bool ClientSession::take_proxy_header() {
   const http::ProxyParseResult proxy = http::parse_proxy_protocol(input_.readable());
   switch (proxy.status) {
@@ -348,8 +351,8 @@ bool ClientSession::take_proxy_header() {
       return false;
     case http::ProxyParseStatus::done:
       if (!proxy.header.local) {
-        client_ip_ = proxy.header.source_text;
-        client_address_ = proxy.header.source;
+        client_.text = proxy.header.source_text;
+        client_.ip = proxy.header.source;
       }
       input_.consume(proxy.header_bytes);
       awaiting_proxy_header_ = false;
@@ -362,14 +365,14 @@ awaitable<void> ClientSession::lingering_close() {
   // Closing with unread input makes the kernel send RST, which can destroy the error response
   // before the client reads it. Read and discard for a moment first (NGINX's lingering close).
   error_code ec;
-  transport_.send_close_notify();
+  transport_value_.send_close_notify();
   socket().shutdown(tcp_socket::shutdown_send, ec);
   if (ec) co_return;
   worker_.buffers().acquire(input_);
   expect(Phase::client_write, std::chrono::seconds(2));
   for (std::size_t discarded = 0; discarded < (1 << 20);) {
     input_.consume(input_.size());
-    auto [read_ec, n] = co_await transport_.async_read_some(
+    auto [read_ec, n] = co_await transport_value_.async_read_some(
         net::buffer(input_.write_position(), input_.writable()), use_nothrow);
     if (read_ec) break;
     discarded += n;

@@ -21,9 +21,13 @@ static_assert(
 awaitable<void> ClientSession::serve_tls(Owner self, AcceptedOn on) {
   ClientSession& session = *self;
   if (!co_await session.handshake(on)) co_return;
+  if (session.tls_state_->facts.alpn == "h2") {
+    switch_to_http2(std::move(self));
+    co_return;
+  }
   // As on a plain connection, the first request is usually right behind the handshake.
   session.worker_.buffers().acquire(session.input_);
-  switch (session.transport_.read_now(session.input_)) {
+  switch (session.transport_value_.read_now(session.input_)) {
     case ReadNow::read:
       co_await serve(std::move(self));
       co_return;
@@ -54,8 +58,8 @@ ClientSession::ProxyPeek ClientSession::peek_proxy_header() {
       break;
   }
   if (!proxy.header.local) {
-    client_ip_ = proxy.header.source_text;
-    client_address_ = proxy.header.source;
+    client_.text = proxy.header.source_text;
+    client_.ip = proxy.header.source;
   }
   // Take exactly the header: what follows is the client's TLS handshake.
   if (::recv(socket().native_handle(), peeked, proxy.header_bytes, MSG_DONTWAIT) !=
@@ -101,10 +105,10 @@ awaitable<bool> ClientSession::handshake(const AcceptedOn& on) {
     count_failure(tls::HandshakeFailure::other);
     co_return false;
   }
-  transport_.use_tls(std::make_unique<TlsSocket>(ssl, socket(), contexts));
+  transport_value_.use_tls(std::make_unique<TlsSocket>(ssl, socket(), contexts));
   for (;;) {
     int error = 0;
-    const TlsStep step = transport_.tls()->handshake(error);
+    const TlsStep step = transport_value_.tls()->handshake(error);
     if (step == TlsStep::done) break;
     if (step == TlsStep::failed) {
       count_failure(tls::classify_handshake_failure(ssl, error));
@@ -118,15 +122,17 @@ awaitable<bool> ClientSession::handshake(const AcceptedOn& on) {
     }
   }
   clear_deadline();
-  tls_ = std::make_unique<TlsState>();
-  tls_->facts = tls::connection_facts(ssl);
-  const tls::ConnectionFacts& facts = tls_->facts;
-  tls_->view =
+  tls_state_ = std::make_unique<ConnectionTlsState>();
+  ConnectionTlsState& state = *tls_state_;
+  state.facts = tls::connection_facts(ssl);
+  const tls::ConnectionFacts& facts = state.facts;
+  state.view =
       pipeline::ConnectionTls{facts.version, facts.cipher,          facts.server_name,   facts.alpn,
                               facts.resumed, facts.client_verified, facts.client_subject};
-  tls_->forward_subject =
+  state.forward_subject =
       settings.forward_client_cert == config::ListenerTlsConfig::ForwardClientCert::subject;
-  tls_->counters = &counters;
+  state.counters = &counters;
+  tls_ = tls_state_.get();
   ++counters.handshakes_ok;
   if (facts.resumed) ++counters.resumptions;
   ++counters.connections;

@@ -10,11 +10,6 @@
 #include "server/write_all.h"
 
 namespace apigw::server {
-namespace {
-
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-}  // namespace
 
 awaitable<UpstreamOutcome> ProxyExchange::buffer_request_body() {
   keep_head();
@@ -38,13 +33,14 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_request_body() {
       // The client waits for our go-ahead before it sends the body we want to read.
       continued = true;
       session_.expect(Phase::client_write, snapshot_.config.server.timeouts.body_read);
-      auto [ec, n] = co_await session_.transport().write_all(net::buffer(kContinue));
+      const error_code ec = co_await session_.send_continue();
       if (ec) co_return UpstreamOutcome::client_gone;
     }
     input.compact();
     session_.expect_body();
-    auto [ec, n] = co_await session_.transport().async_read_some(
-        net::buffer(input.write_position(), input.writable()), use_nothrow);
+    auto [ec, n] = co_await session_.read_body(
+        net::buffer(input.write_position(), input.writable()));
+    if (ec == net::error::eof && head.framing == http::BodyFraming::stream_end) break;
     if (ec) {
       co_return session_.timed_out() ? UpstreamOutcome::client_timeout
                                      : UpstreamOutcome::client_gone;
@@ -124,9 +120,10 @@ awaitable<bool> ProxyExchange::relay_buffered_response() {
   proxy::write_client_response_head(response_, info, out);
   context_.status_sent = response_.status;
   session_.expect(Phase::client_write, snapshot_.config.server.timeouts.body_read);
-  auto [ec, written] = co_await session_.transport().write_all(net::buffer(out), net::buffer(body));
+  auto [ec, written] = co_await session_.write_all(net::buffer(out), net::buffer(body));
   session_.clear_deadline();
   context_.bytes_out += written;
+  if (!ec) session_.end_response();
   session_.finish_request();
   co_return keep_alive && !ec;
 }

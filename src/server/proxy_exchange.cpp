@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 #include <array>
+#include <charconv>
+#include <tuple>
 #include <boost/asio/connect.hpp>
 
 #include "proxy/circuit_breaker.h"
@@ -18,7 +20,6 @@
 namespace apigw::server {
 namespace {
 
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // Upstream heads may be larger than what we accept from clients (big cookies, CSP headers).
 constexpr http::HeadLimits kUpstreamHeadLimits{64 * 1024, 256, 64 * 1024};
 
@@ -29,7 +30,7 @@ std::uint64_t micros_since(Clock::time_point start) {
 
 }  // namespace
 
-ProxyExchange::ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
+ProxyExchange::ProxyExchange(RequestStream& session, WorkerSnapshot& serving,
                              const snapshot::CompiledRoute& route, const snapshot::RouteArm& arm,
                              bool is_fallback)
     : session_(session),
@@ -71,6 +72,11 @@ awaitable<bool> ProxyExchange::run() {
       body_complete_in_buffer_ = step.done;
       break;
     }
+    case http::BodyFraming::stream_end:
+      // An HTTP/2 body of undeclared length, still coming: it goes upstream chunked, from
+      // send_request_body() (an HTTP/2 stream whose body had ended declares its length).
+      body_complete_in_buffer_ = false;
+      break;
     default:
       body_complete_in_buffer_ = true;
   }
@@ -460,20 +466,27 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
   buffered_body_ = 0;
   if (head.expect_continue && input.empty()) {
     session_.expect(Phase::client_write, timeouts.body_read);
-    auto [ec, n] = co_await session_.transport().write_all(net::buffer(kContinue));
+    const error_code ec = co_await session_.send_continue();
     if (ec) co_return UpstreamOutcome::client_gone;
   }
+  const bool rechunk = head.framing == http::BodyFraming::stream_end;
+  streamed_body_bytes_ = 0;
+  chunk_open_ = false;
   for (;;) {
+    bool ended = false;  // stream_end: the client's END_STREAM
     if (input.empty()) {
       session_.expect_body();
-      auto [ec, n] = co_await session_.transport().async_read_some(
-          net::buffer(input.write_position(), input.writable()), use_nothrow);
-      if (ec) {
+      auto [ec, n] =
+          co_await session_.read_body(net::buffer(input.write_position(), input.writable()));
+      if (ec == net::error::eof && rechunk) {
+        ended = true;
+      } else if (ec) {
         co_return session_.timed_out() ? UpstreamOutcome::client_timeout
                                        : UpstreamOutcome::client_gone;
+      } else {
+        input.commit(n);
+        context_.bytes_in += n;
       }
-      input.commit(n);
-      context_.bytes_in += n;
     }
     std::size_t forward = 0;
     bool done = false;
@@ -481,6 +494,11 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
       forward = std::min<std::uint64_t>(input.size(), remaining);
       remaining -= forward;
       done = remaining == 0;
+    } else if (rechunk) {
+      forward = input.size();
+      done = ended;
+      streamed_body_bytes_ += forward;
+      if (streamed_body_bytes_ > route_.max_body_bytes) co_return UpstreamOutcome::request_too_large;
     } else {
       const auto step = request_chunks_.scan(input.readable());
       if (step.error) co_return UpstreamOutcome::invalid_body;
@@ -490,8 +508,35 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
       done = step.done;
     }
     session_.expect(Phase::upstream_exchange, attempt_timeout_);
-    auto [ec, n] = co_await connection_->transport.async_write(
-        net::buffer(input.readable().data(), forward), use_nothrow);
+    error_code ec;
+    if (rechunk) {
+      // Each piece as one chunk (head_writer.h sent "Transfer-Encoding: chunked" for it): the
+      // previous chunk's CRLF and this one's size line, then its bytes; the last chunk at the end.
+      char prefix[32];
+      std::size_t length = 0;
+      if (chunk_open_) {
+        prefix[length++] = '\r';
+        prefix[length++] = '\n';
+        chunk_open_ = false;
+      }
+      if (forward > 0) {
+        const auto hex = std::to_chars(prefix + length, prefix + length + 20, forward, 16);
+        length = static_cast<std::size_t>(hex.ptr - prefix);
+        prefix[length++] = '\r';
+        prefix[length++] = '\n';
+        chunk_open_ = true;
+      }
+      std::tie(ec, std::ignore) = co_await connection_->transport.write_all(
+          net::buffer(prefix, length), net::buffer(input.readable().data(), forward));
+      if (!ec && done) {
+        static constexpr std::string_view kLastChunk = "\r\n0\r\n\r\n";
+        std::tie(ec, std::ignore) = co_await connection_->transport.write_all(
+            net::buffer(chunk_open_ ? kLastChunk : kLastChunk.substr(2)));
+      }
+    } else {
+      std::tie(ec, std::ignore) = co_await connection_->transport.async_write(
+          net::buffer(input.readable().data(), forward), use_nothrow);
+    }
     input.consume(forward);
     if (ec)
       co_return session_.timed_out() ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;

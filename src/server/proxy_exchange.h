@@ -8,7 +8,7 @@
 
 #include "http/parser.h"
 #include "proxy/upstream_outcome.h"
-#include "server/client_session.h"
+#include "server/request_stream.h"
 #include "server/upstream_connect.h"
 #include "server/worker.h"
 #include "snapshot/snapshot.h"
@@ -21,7 +21,7 @@ class ProxyExchange {
  public:
   // `arm`: the route's arm the request takes (its upstream, filters and timeout); a fallback
   // exchange gets the arm's filters and timeout with the fallback upstream.
-  ProxyExchange(ClientSession& session, WorkerSnapshot& serving,
+  ProxyExchange(RequestStream& session, WorkerSnapshot& serving,
                 const snapshot::CompiledRoute& route, const snapshot::RouteArm& arm,
                 bool is_fallback = false);
   ~ProxyExchange();
@@ -98,7 +98,7 @@ class ProxyExchange {
   // Reads the rest of a Content-Length body into the client buffer, so it can be sent again.
   awaitable<UpstreamOutcome> buffer_body_for_replay();
 
-  ClientSession& session_;
+  RequestStream& session_;
   WorkerSnapshot& serving_;
   const snapshot::Snapshot& snapshot_;
   const snapshot::CompiledRoute& route_;
@@ -115,6 +115,10 @@ class ProxyExchange {
   std::size_t buffered_body_ = 0;
   bool body_complete_in_buffer_ = false;
   bool request_body_sent_ = false;
+  // An HTTP/2 body of undeclared length re-framed as chunks to the upstream (send_request_body):
+  // its bytes so far (against the route's max_body_bytes), and whether a chunk awaits its CRLF.
+  std::uint64_t streamed_body_bytes_ = 0;
+  bool chunk_open_ = false;
   Clock::time_point upstream_start_{};
   std::string_view target_address_;
   config::Duration attempt_timeout_{};

@@ -72,10 +72,10 @@ awaitable<bool> ProxyExchange::relay_response() {
   session_.expect(Phase::client_write, timeouts.body_read);
   const net::const_buffer response_head = net::buffer(session_.scratch().output);
   const net::const_buffer first_part = net::buffer(upstream.readable().data(), part);
-  ImmediateWrite sent = session_.transport().write_now(response_head, first_part);
+  ImmediateWrite sent = session_.write_now(response_head, first_part);
   if (!sent.done) {
     auto [rest_ec, rest_written] =
-        co_await session_.transport().write_rest(response_head, first_part, sent.written);
+        co_await session_.write_rest(response_head, first_part, sent.written);
     sent.ec = rest_ec;
     sent.written = rest_written;
   }
@@ -101,7 +101,7 @@ awaitable<bool> ProxyExchange::relay_response() {
     }
     session_.expect(Phase::client_write, timeouts.body_read);
     auto [write_ec, sent] =
-        co_await session_.transport().write_all(net::buffer(upstream.readable().data(), part));
+        co_await session_.write_all(net::buffer(upstream.readable().data(), part));
     context_.bytes_out += sent;
     if (capture) captured.body.append(upstream.readable().data(), part);
     upstream.consume(part);
@@ -109,6 +109,7 @@ awaitable<bool> ProxyExchange::relay_response() {
   }
   session_.watch_upstream(nullptr);
   session_.clear_deadline();
+  if (ok) session_.end_response();
   session_.finish_request();
   if (capture && ok && captured.body.size() == response_.content_length) {
     captured.stored = Clock::now();

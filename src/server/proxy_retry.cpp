@@ -99,15 +99,13 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_body_for_replay() {
   session_.expect_body();
   if (head.expect_continue && input.empty()) {
     // The client waits for our go-ahead before it sends the body we want to keep.
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [ec, n] = co_await session_.transport().write_all(net::buffer(kContinue));
+    const error_code ec = co_await session_.send_continue();
     if (ec) co_return UpstreamOutcome::client_gone;
   }
   while (input.size() < whole) {
     session_.expect_body();
-    auto [ec, n] = co_await session_.transport().async_read_some(
-        net::buffer(input.write_position(), std::min(input.writable(), whole - input.size())),
-        use_nothrow);
+    auto [ec, n] = co_await session_.read_body(
+        net::buffer(input.write_position(), std::min(input.writable(), whole - input.size())));
     if (ec) {
       co_return session_.timed_out() ? UpstreamOutcome::client_timeout
                                      : UpstreamOutcome::client_gone;

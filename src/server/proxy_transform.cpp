@@ -79,7 +79,7 @@ awaitable<bool> ProxyExchange::relay_transformed_response() {
     if (done && chunked) out.append("0\r\n\r\n");
     payload.clear();
     session_.expect(Phase::client_write, timeouts.body_read);
-    auto [write_ec, sent] = co_await session_.transport().write_all(net::buffer(out));
+    auto [write_ec, sent] = co_await session_.write_all(net::buffer(out));
     context_.bytes_out += sent;
     out.clear();
     ok = !write_ec;
@@ -100,6 +100,7 @@ awaitable<bool> ProxyExchange::relay_transformed_response() {
   }
   session_.watch_upstream(nullptr);
   session_.clear_deadline();
+  if (ok) session_.end_response();
   session_.finish_request();
   if (!ok) {
     connection_.reset();  // half-relayed: neither side can be reused

@@ -31,7 +31,7 @@ error_code tls_error(int ssl_error) {
 
 TlsSocket::TlsSocket(SSL* ssl, tcp_socket& socket, std::shared_ptr<const void> keep_alive,
                      TlsRole role)
-    : ssl_(ssl), socket_(socket), keep_alive_(std::move(keep_alive)) {
+    : ssl_(ssl), socket_(&socket), keep_alive_(std::move(keep_alive)) {
   SSL_set_fd(ssl_, socket.native_handle());
   // Without a role SSL_do_handshake fails: "connection type not set".
   if (role == TlsRole::server) {

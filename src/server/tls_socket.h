@@ -65,6 +65,8 @@ class TlsSocket {
   unsigned long last_error() const { return last_error_; }
   // The socket is closed (or about to be): OpenSSL must not touch its descriptor again, whose
   // number the next accepted or connected socket may get. Every later call fails.
+  // The socket object moved (its descriptor is the same): Transport's move.
+  void rebind(tcp_socket& socket) { socket_ = &socket; }
   void detach() {
     detached_ = true;
     closed_ = true;
@@ -75,10 +77,10 @@ class TlsSocket {
 
   // Checked before every OpenSSL call: a deadline or abort() may have closed the socket, and
   // the descriptor number OpenSSL holds may then already belong to another connection.
-  bool usable() const { return !closed_ && !detached_ && socket_.is_open(); }
+  bool usable() const { return !closed_ && !detached_ && socket_->is_open(); }
 
   SSL* ssl_;
-  tcp_socket& socket_;
+  tcp_socket* socket_;
   std::shared_ptr<const void> keep_alive_;
   TlsStep write_waits_for_ = TlsStep::want_write;
   bool closed_ = false;

@@ -23,6 +23,12 @@ namespace apigw::server {
 class Transport {
  public:
   explicit Transport(tcp_socket socket) : socket_(std::move(socket)) {}
+  // Moves the connection (an HTTP/1 connection becoming HTTP/2); no operation may be pending.
+  Transport(Transport&& other) noexcept
+      : socket_(std::move(other.socket_)), tls_(std::move(other.tls_)) {
+    if (tls_) tls_->rebind(socket_);
+  }
+  Transport& operator=(Transport&&) = delete;
 
   tcp_socket& socket() { return socket_; }
   TlsSocket* tls() const { return tls_.get(); }

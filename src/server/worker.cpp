@@ -33,8 +33,8 @@ Worker::~Worker() {
   // their sessions while the buffers, pools and metrics they use still exist. The bound only
   // matters if something keeps re-arming; then the io_context's destructor frees the rest.
   acceptors_.clear();
-  std::vector<ClientSession*> sessions(sessions_.begin(), sessions_.end());
-  for (ClientSession* session : sessions) session->abort();
+  std::vector<Connection*> connections(connections_.begin(), connections_.end());
+  for (Connection* connection : connections) connection->abort();
   mirrors_.abort();
   sweeper_.stop();
   if (http_client_) http_client_->close_idle();
@@ -70,6 +70,8 @@ void Worker::listen(const std::vector<ListenerSpec>& listeners) {
     AcceptedOn on;
     on.listener = static_cast<std::uint32_t>(i);
     on.proxy_protocol = listeners[i].proxy_protocol;
+    on.http2 = listeners[i].http2 && !listeners[i].tls;  // TLS: ALPN decides
+    if (listeners[i].http2) metrics_.http2.enabled = true;
     // The map never moves its values: the pointer stays valid for the worker's life.
     if (listeners[i].tls) on.tls = &metrics_.tls[listeners[i].address];
     accepted_on_.push_back(on);
@@ -117,8 +119,8 @@ void Worker::drain() {
       acceptor->close(ignored);
     }
     // Copy: closing a session may remove it from the set.
-    std::vector<ClientSession*> sessions(sessions_.begin(), sessions_.end());
-    for (ClientSession* session : sessions) session->on_drain();
+    std::vector<Connection*> connections(connections_.begin(), connections_.end());
+    for (Connection* connection : connections) connection->on_drain();
   });
 }
 

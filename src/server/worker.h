@@ -31,7 +31,7 @@
 
 namespace apigw::server {
 
-class ClientSession;
+class Connection;
 
 // A snapshot together with this worker's resources for it: target pools, balancer positions and
 // metric slots, all indexed as the snapshot indexes its clusters and routes. A request holds the
@@ -73,12 +73,16 @@ struct ListenerSpec {
   std::string address;          // as configured: the metric label
   bool proxy_protocol = false;  // connections start with a PROXY protocol header
   bool tls = false;             // connections start with a TLS handshake
+  bool http2 = false;           // config::speaks_http2
 };
 
 // Where a connection was accepted, as its session needs to know.
 struct AcceptedOn {
   std::uint32_t listener = 0;  // index in [server] listeners (and in a snapshot's listener_tls)
   bool proxy_protocol = false;
+  // A plain listener whose clients may speak HTTP/2 with prior knowledge (h2c); on a TLS
+  // listener ALPN decides.
+  bool http2 = false;
   observe::TlsListenerCounters* tls = nullptr;  // the listener's counters; null: plain
 };
 
@@ -141,8 +145,9 @@ class Worker final : public pipeline::WorkerServices {
   DeadlineSweeper& sweeper() { return sweeper_; }
   observe::AccessLogQueue* access_log() { return access_log_; }
   bool draining() const { return draining_; }
-  void add_session(ClientSession& session) { sessions_.insert(&session); }
-  void remove_session(ClientSession& session) { sessions_.erase(&session); }
+  // Client connections (HTTP/1 and HTTP/2), for drain() and shutdown.
+  void add_connection(Connection& connection) { connections_.insert(&connection); }
+  void remove_connection(Connection& connection) { connections_.erase(&connection); }
 
  private:
   void install(std::shared_ptr<const snapshot::Snapshot> snapshot);
@@ -187,7 +192,7 @@ class Worker final : public pipeline::WorkerServices {
   // their connections.
   // A pool no snapshot names any more is dropped at the next install once no request holds it.
   std::unordered_map<std::string, std::shared_ptr<TargetPool>> pools_;
-  std::unordered_set<ClientSession*> sessions_;
+  std::unordered_set<Connection*> connections_;
   bool draining_ = false;
   // After pools_: queued jobs hold snapshots, and so pools, until it is destroyed.
   MirrorSender mirrors_;

@@ -135,9 +135,12 @@ TEST(TlsTermination, RefusesOldProtocolsAndCountsWhy) {
   EXPECT_EQ(modern.version(), "TLSv1.2");
   EXPECT_EQ(TlsClient(gateway.port(), trusting(certs)).version(), "TLSv1.3");
 
-  // ALPN: HTTP/1.1 is what this listener speaks.
+  // ALPN: h2 first (a TLS listener speaks HTTP/2 unless it says http2 = false), HTTP/1.1 for
+  // clients that offer only that.
   TlsClientOptions alpn = trusting(certs, "api.test");
   alpn.alpn = {"h2", "http/1.1"};
+  EXPECT_EQ(TlsClient(gateway.port(), alpn).alpn(), "h2");
+  alpn.alpn = {"http/1.1"};
   EXPECT_EQ(TlsClient(gateway.port(), alpn).alpn(), "http/1.1");
 
   // A client that connects and never says hello is cut at handshake_timeout (1 s here).

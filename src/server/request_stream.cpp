@@ -1,8 +1,7 @@
-// ClientSession, one request: route it, run its filters (awaiting those that wait on I/O), answer
-// it with its handler, the proxy exchange or a reply of the gateway, and record it. Every answer
-// the gateway makes itself goes through answer(), and so through the response phase.
-#include <poll.h>
-#include <sys/socket.h>
+// One request: route it, run its filters (awaiting those that wait on I/O), answer it with its
+// handler, the proxy exchange or a reply of the gateway, and record it. Every answer the gateway
+// makes itself goes through answer(), and so through the response phase.
+#include "server/request_stream.h"
 
 #include <array>
 #include <cerrno>
@@ -13,7 +12,6 @@
 #include "pipeline/async.h"
 #include "proxy/head_writer.h"
 #include "proxy/request_key.h"
-#include "server/client_session.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
 #include "server/write_all.h"
@@ -32,13 +30,14 @@ bool is_usable_request_id(std::string_view id) {
 
 }  // namespace
 
-awaitable<bool> ClientSession::handle_request() {
+awaitable<bool> RequestStream::handle_request() {
   RequestScratch& scratch = *scratch_;
   pipeline::RequestContext& ctx = scratch.request;
   const http::RequestHead& head = scratch.head;
   ctx.reset();
   ctx.start = pipeline::RequestContext::Clock::now();
   client_gone_ = false;
+  response_ended_ = false;
   // Keep this request's snapshot: a reload during the request must not change it.
   serving_ = worker_.current();
   const snapshot::Snapshot& snapshot = *serving_->snapshot;
@@ -47,9 +46,9 @@ awaitable<bool> ClientSession::handle_request() {
   chain_ = &snapshot.global_chain;
   ctx.head = &head;
   ctx.params = &scratch.params;
-  ctx.client_address = ctx.peer_address = client_ip_;
-  ctx.client_ip = client_address_;
-  ctx.tls = tls_ ? &tls_->view : nullptr;
+  ctx.client_address = ctx.peer_address = client_.text;
+  ctx.client_ip = client_.ip;
+  ctx.tls = tls_ != nullptr ? &tls_->view : nullptr;
   if (!snapshot.trusted_proxies.empty()) resolve_client_address(snapshot.trusted_proxies);
   ctx.worker_index = worker_.index();
   ctx.services = &worker_;
@@ -147,7 +146,7 @@ awaitable<bool> ClientSession::handle_request() {
   co_return keep_alive && !worker_.draining();
 }
 
-const snapshot::RouteArm& ClientSession::pick_arm(const snapshot::CompiledRoute& route) {
+const snapshot::RouteArm& RequestStream::pick_arm(const snapshot::CompiledRoute& route) {
   std::size_t index = 0;
   if (route.arms.size() > 1) {
     // A sticky key keeps its arm while the weights stay; without one, each request is drawn.
@@ -165,7 +164,7 @@ const snapshot::RouteArm& ClientSession::pick_arm(const snapshot::CompiledRoute&
   return arm;
 }
 
-void ClientSession::resolve_client_address(const util::CidrSet& trusted) {
+void RequestStream::resolve_client_address(const util::CidrSet& trusted) {
   pipeline::RequestContext& ctx = scratch_->request;
   std::array<std::string_view, 8> values;
   std::size_t count = 0;
@@ -175,14 +174,14 @@ void ClientSession::resolve_client_address(const util::CidrSet& trusted) {
     }
   }
   const http::ForwardedClient client =
-      http::forwarded_client(client_ip_, std::span(values.data(), count), trusted);
+      http::forwarded_client(client_.text, std::span(values.data(), count), trusted);
   if (!client.address.empty()) {
     ctx.client_address = client.address;
     ctx.client_ip = client.ip;
   }
 }
 
-awaitable<pipeline::PhaseStep> ClientSession::finish_request_phase(
+awaitable<pipeline::PhaseStep> RequestStream::finish_request_phase(
     const pipeline::FilterChain& chain, pipeline::PhaseStep step) {
   pipeline::RequestContext& ctx = scratch_->request;
   while (step.verdict == pipeline::Verdict::suspend) {
@@ -202,31 +201,15 @@ awaitable<pipeline::PhaseStep> ClientSession::finish_request_phase(
   co_return step;
 }
 
-awaitable<void> ClientSession::finish_handler(const pipeline::Handler& handler) {
+awaitable<void> RequestStream::finish_handler(const pipeline::Handler& handler) {
   pipeline::RequestContext& ctx = scratch_->request;
   if (const pipeline::AsyncHandler* async = handler.as_async()) {
     co_await await_io([&ctx, async] { return async->resume(ctx); });
   }
 }
 
-void ClientSession::watch_client_gone(std::shared_ptr<bool> watching) {
-  socket().async_wait(tcp_socket::wait_read, [this, watching](error_code ec) {
-    if (!*watching || ec) return;
-    // Readable: the end of the stream (FIN, reset), or bytes — the next pipelined request, or a
-    // TLS client's close_notify just ahead of its FIN. Only the end counts; after bytes, watch
-    // on (the FIN that follows them makes the socket readable again).
-    pollfd state{socket().native_handle(), POLLRDHUP, 0};
-    if (::poll(&state, 1, 0) > 0 && (state.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
-      client_gone_ = true;
-      scratch_->request.cancellation.cancel();
-      return;
-    }
-    watch_client_gone(watching);
-  });
-}
-
 template <typename Resume>
-awaitable<pipeline::Verdict> ClientSession::await_io(Resume resume) {
+awaitable<pipeline::Verdict> RequestStream::await_io(Resume resume) {
   pipeline::RequestContext& ctx = scratch_->request;
   start_timing();
   expect(Phase::filter_wait, arm_ != nullptr ? arm_->timeout : std::chrono::seconds(60));
@@ -234,11 +217,10 @@ awaitable<pipeline::Verdict> ClientSession::await_io(Resume resume) {
   // socket turns readable with nothing to read), so its I/O is cancelled rather than finished for
   // nobody. `watching` outlives the session if the wait completes late; it is checked first.
   auto watching = std::make_shared<bool>(true);
-  watch_client_gone(watching);
+  watch_client(watching);
   pipeline::Verdict verdict = co_await resume();
   *watching = false;
-  error_code ignored;
-  socket().cancel(ignored);
+  stop_watching_client();
   clear_deadline();
   ctx.cancellation.clear();
   if (client_gone_) co_return pipeline::Verdict::stop;
@@ -250,7 +232,7 @@ awaitable<pipeline::Verdict> ClientSession::await_io(Resume resume) {
   co_return verdict;
 }
 
-awaitable<bool> ClientSession::answer(pipeline::LocalReply reply, bool keep_alive) {
+awaitable<bool> RequestStream::answer(pipeline::LocalReply reply, bool keep_alive) {
   pipeline::RequestContext& ctx = scratch_->request;
   const http::RequestHead& head = scratch_->head;
   // The answer speaks HTTP/1.1 without "Connection: keep-alive", so an HTTP/1.0 client would
@@ -290,14 +272,15 @@ awaitable<bool> ClientSession::answer(pipeline::LocalReply reply, bool keep_aliv
   proxy::write_local_reply(final_reply, info, out);
   ctx.status_sent = final_reply.status;
   expect(Phase::client_write, serving_->snapshot->config.server.timeouts.body_read);
-  auto [ec, n] = co_await transport_.write_all(net::buffer(out));
+  auto [ec, n] = co_await write_all(net::buffer(out));
   clear_deadline();
   ctx.bytes_out += n;
+  if (!ec) end_response();
   finish_request();
   co_return keep_alive && !ec;
 }
 
-void ClientSession::finish_request() {
+void RequestStream::finish_request() {
   const pipeline::RequestContext& ctx = scratch_->request;
   const http::RequestHead& head = scratch_->head;
   const auto now = Clock::now();
@@ -335,6 +318,115 @@ void ClientSession::finish_request() {
   std::string line;
   observe::format_access_log_line(entry, line);
   queue->push(line);
+}
+
+RequestStream::~RequestStream() = default;
+
+void RequestStream::expect(Phase phase, std::chrono::milliseconds timeout) {
+  phase_ = phase;
+  set_deadline(Clock::now() + timeout);
+}
+
+void RequestStream::expect_body() {
+  // body_read alone bounds each wait, so a client that sends a byte just inside it holds the
+  // request, and its upstream connection, as long as it likes (the slow-body attack, slowhttptest
+  // -B). As with Apache's mod_reqtimeout MinRate, the body as a whole may also take only
+  // body_read plus one second per body_min_rate bytes received, counted from the first wait.
+  const config::ServerTimeouts& timeouts = serving_->snapshot->config.server.timeouts;
+  const Clock::time_point now = Clock::now();
+  if (body_started_ == Clock::time_point{}) body_started_ = now;
+  Clock::time_point deadline = now + timeouts.body_read;
+  if (const std::uint64_t rate = timeouts.body_min_rate; rate > 0) {
+    const std::uint64_t in = scratch_->request.bytes_in;
+    const std::uint64_t received = in - std::min<std::uint64_t>(in, scratch_->head.head_bytes);
+    const std::chrono::milliseconds earned(received / rate * 1000 + received % rate * 1000 / rate);
+    deadline = std::min(deadline, body_started_ + timeouts.body_read + earned);
+  }
+  phase_ = Phase::client_body;
+  set_deadline(deadline);
+}
+
+bool RequestStream::on_common_deadline() {
+  error_code ignored;
+  switch (phase_) {
+    case Phase::upstream_connect:
+    case Phase::upstream_exchange:
+      if (upstream_ != nullptr) upstream_->transport.close(ignored);
+      return true;
+    case Phase::filter_wait:
+      if (scratch_) scratch_->request.cancellation.cancel();
+      return true;
+    default:
+      return false;
+  }
+}
+
+void RequestStream::client_left() {
+  client_gone_ = true;
+  if (scratch_) scratch_->request.cancellation.cancel();
+}
+
+void RequestStream::begin_local_request(std::string_view method, std::string_view target) {
+  // The previous request's id may point into input that is gone: this answer gets its own.
+  pipeline::RequestContext& ctx = scratch_->request;
+  ctx.reset();
+  ctx.start = pipeline::RequestContext::Clock::now();
+  scratch_->head.clear();
+  scratch_->head.method_text = method;
+  scratch_->head.method = http::parse_method(method);
+  scratch_->head.target = target;
+  ctx.head = &scratch_->head;
+  ctx.client_address = ctx.peer_address = client_.text;
+  ctx.client_ip = client_.ip;
+  ctx.tls = tls_ != nullptr ? &tls_->view : nullptr;
+  ctx.worker_index = worker_.index();
+  util::make_request_id(request_id_storage_);
+  ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
+  serving_ = worker_.current();
+  route_ = nullptr;
+  arm_ = nullptr;
+  chain_ = nullptr;
+  response_ended_ = false;
+}
+
+void RequestStream::end_request() {
+  serving_.reset();  // an idle connection must not keep an old snapshot alive
+  route_ = nullptr;
+  arm_ = nullptr;
+  chain_ = nullptr;
+}
+
+awaitable<RequestStream::IoResult> RequestStream::read_body(net::mutable_buffer into) {
+  if (transport_ != nullptr) co_return co_await transport_->async_read_some(into, use_nothrow);
+  co_return co_await stream_read_body(into);
+}
+
+awaitable<error_code> RequestStream::send_continue() {
+  if (transport_ != nullptr) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    auto [ec, n] = co_await transport_->write_all(net::buffer(kContinue));
+    co_return ec;
+  }
+  co_return co_await stream_send_continue();
+}
+
+// A stream with a transport never calls these.
+ImmediateWrite RequestStream::stream_write_now(net::const_buffer, net::const_buffer) {
+  return ImmediateWrite{net::error::operation_not_supported, 0, true};
+}
+
+awaitable<RequestStream::IoResult> RequestStream::stream_write_rest(net::const_buffer,
+                                                                    net::const_buffer,
+                                                                    std::size_t written) {
+  co_return IoResult{net::error::operation_not_supported, written};
+}
+
+awaitable<RequestStream::IoResult> RequestStream::stream_read_body(net::mutable_buffer) {
+  co_return IoResult{net::error::operation_not_supported, 0};
+}
+
+awaitable<error_code> RequestStream::stream_send_continue() {
+  co_return net::error::operation_not_supported;
 }
 
 }  // namespace apigw::server

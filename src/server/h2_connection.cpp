@@ -1,0 +1,357 @@
+#include "server/h2_connection.h"
+
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
+#include <cstring>
+#include <vector>
+
+#include "server/h2_stream.h"
+#include "server/worker.h"
+#include "util/log.h"
+
+namespace apigw::server {
+namespace {
+
+h2::SessionLimits limits_of(const config::ServerConfig& server) {
+  h2::SessionLimits limits = h2::session_limits(server.limits);
+  const config::Http2Config& http2 = server.http2;
+  limits.max_concurrent_streams = http2.max_concurrent_streams;
+  limits.stream_window = static_cast<std::uint32_t>(http2.stream_window);
+  limits.connection_window = static_cast<std::uint32_t>(http2.connection_window);
+  limits.abuse.max_resets = http2.max_resets;
+  limits.abuse.reset_rate = http2.reset_rate;
+  limits.abuse.max_control_frames = http2.max_control_frames;
+  limits.abuse.control_frame_rate = http2.control_frame_rate;
+  limits.abuse.max_empty_data = http2.max_empty_data;
+  return limits;
+}
+
+std::string_view close_reason_name(h2::CloseReason reason, h2::Abuse abuse) {
+  switch (reason) {
+    case h2::CloseReason::abuse:
+      return h2::abuse_name(abuse);
+    case h2::CloseReason::protocol_error:
+      return "protocol_error";
+    case h2::CloseReason::goaway:
+      return "goaway";
+    case h2::CloseReason::peer_done:
+      return "peer_goaway";
+    case h2::CloseReason::none:
+      break;
+  }
+  return "none";
+}
+
+// The first GOAWAY for abuse per worker and second is logged; the others are counted only.
+bool may_log_goaway(Clock::time_point now) {
+  static thread_local Clock::time_point last{};
+  if (now - last < std::chrono::seconds(1)) return false;
+  last = now;
+  return true;
+}
+
+}  // namespace
+
+void H2Connection::start(Worker& worker, Transport transport, ClientAddress client,
+                         std::unique_ptr<ConnectionTlsState> tls, std::string_view already_read) {
+  auto connection = std::make_shared<H2Connection>(worker, std::move(transport),
+                                                   std::move(client), std::move(tls));
+  worker.buffers().acquire(connection->input_);
+  if (!already_read.empty()) {
+    std::memcpy(connection->input_.write_position(), already_read.data(), already_read.size());
+    connection->input_.commit(already_read.size());
+  }
+  net::co_spawn(worker.context(), read_loop(connection), net::detached);
+}
+
+H2Connection::H2Connection(Worker& worker, Transport transport, ClientAddress client,
+                           std::unique_ptr<ConnectionTlsState> tls)
+    : worker_(worker),
+      transport_(std::move(transport)),
+      client_(std::move(client)),
+      tls_(std::move(tls)),
+      session_(limits_of(worker.current()->snapshot->config.server)),
+      written_(worker.context()),
+      drain_timer_(worker.context()) {
+  worker_.sweeper().add(*this);
+  worker_.add_connection(*this);
+  worker_.metrics().active_connections.fetch_add(1, std::memory_order_relaxed);
+  ++worker_.metrics().http2.connections;
+  ++worker_.metrics().http2.connections_total;
+}
+
+H2Connection::~H2Connection() {
+  close_socket();
+  --worker_.metrics().http2.connections;
+  worker_.metrics().active_connections.fetch_sub(1, std::memory_order_relaxed);
+  worker_.remove_connection(*this);
+  worker_.buffers().release_if_empty(input_);
+}
+
+awaitable<void> H2Connection::read_loop(std::shared_ptr<H2Connection> self) {
+  H2Connection& connection = *self;
+  for (;;) {
+    if (!connection.input_.empty()) {
+      const std::string_view bytes = connection.input_.readable();
+      const auto events = connection.session_.feed(std::span(
+          reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+      connection.input_.consume(bytes.size());
+      connection.dispatch(events);
+      connection.flush();
+    }
+    if (connection.closed_ || connection.session_.closing()) break;
+    // The session's output is written before more is read: a client that does not read what it
+    // asks for (PINGs, SETTINGS) cannot make it grow.
+    while (connection.writing_ && !connection.closed_) {
+      connection.written_.expires_at(Clock::time_point::max());
+      co_await connection.written_.async_wait(use_nothrow);
+    }
+    if (connection.closed_) break;
+    connection.arm_deadline();
+    if (connection.input_.writable() == 0) connection.input_.compact();
+    auto [ec, n] = co_await connection.transport_.async_read_some(
+        net::buffer(connection.input_.write_position(), connection.input_.writable()),
+        use_nothrow);
+    if (ec) break;
+    connection.input_.commit(n);
+  }
+  connection.reading_done_ = true;
+  if (connection.session_.closing()) {
+    connection.log_goaway();
+    connection.flush();  // the GOAWAY
+  }
+  // The client left (or the session stopped taking input): streams still running are answered
+  // to nobody, or were abandoned by the GOAWAY the session sent.
+  if (!connection.session_.closing() || connection.session_.finished()) connection.lose_streams();
+  connection.arm_deadline();
+}
+
+void H2Connection::dispatch(std::span<const h2::Event> events) {
+  for (const h2::Event& event : events) {
+    switch (event.kind) {
+      case h2::EventKind::request:
+      case h2::EventKind::refused:
+        start_stream(event);
+        break;
+      case h2::EventKind::body:
+      case h2::EventKind::request_end:
+      case h2::EventKind::send_ready:
+        if (auto found = streams_.find(event.stream); found != streams_.end()) {
+          found->second->on_news(event.kind == h2::EventKind::request_end);
+        }
+        break;
+      case h2::EventKind::closed:
+        if (auto found = streams_.find(event.stream); found != streams_.end()) {
+          H2Stream& stream = *found->second;
+          if (event.error_code != 0) ++worker_.metrics().http2.client_resets;
+          stream.on_closed(event.error_code);
+          if (stream.served()) release(event.stream);
+        } else {
+          session_.release(event.stream);
+        }
+        break;
+    }
+  }
+}
+
+void H2Connection::start_stream(const h2::Event& event) {
+  auto owned = std::make_unique<H2Stream>(*this, event.stream);
+  H2Stream& stream = *owned;
+  streams_.emplace(event.stream, std::move(owned));
+  ++worker_.metrics().http2.streams_total;
+  ++requests_;
+  const std::uint32_t max_requests =
+      worker_.current()->snapshot->config.server.http2.max_requests_per_connection;
+  if (max_requests > 0 && requests_ >= max_requests && !draining_) {
+    draining_ = true;
+    session_.goaway(true);
+  }
+  if (event.kind == h2::EventKind::request) {
+    net::co_spawn(worker_.context(), H2Stream::serve(shared_from_this(), stream), net::detached);
+  } else {
+    net::co_spawn(worker_.context(), H2Stream::refuse(shared_from_this(), stream, event.refusal),
+                  net::detached);
+  }
+}
+
+void H2Connection::stream_served(H2Stream& stream) {
+  flush();
+  if (stream.closed() || closed_) release(stream.id());
+  arm_deadline();
+}
+
+void H2Connection::release(std::int32_t id) {
+  session_.release(id);
+  streams_.erase(id);
+}
+
+void H2Connection::flush() {
+  if (writing_ || closed_) return;
+  for (;;) {
+    const std::string_view out = session_.pending_output();
+    if (out.empty()) break;
+    const ImmediateWrite sent = transport_.write_now(net::buffer(out));
+    if (sent.ec) {
+      close_socket();
+      return;
+    }
+    if (!sent.done) {
+      writing_ = true;
+      in_flight_ = out;
+      in_flight_written_ = sent.written;
+      arm_deadline();
+      net::co_spawn(worker_.context(), write_loop(shared_from_this()), net::detached);
+      return;
+    }
+    session_.output_written(sent.written);
+  }
+  if (session_.finished() || (reading_done_ && streams_.empty())) close_socket();
+}
+
+awaitable<void> H2Connection::write_loop(std::shared_ptr<H2Connection> self) {
+  H2Connection& connection = *self;
+  for (;;) {
+    auto [ec, n] = co_await connection.transport_.write_rest(
+        net::buffer(connection.in_flight_), {}, connection.in_flight_written_);
+    if (ec || connection.closed_) {
+      connection.close_socket();
+      break;
+    }
+    connection.session_.output_written(connection.in_flight_.size());
+    connection.in_flight_ = connection.session_.pending_output();
+    connection.in_flight_written_ = 0;
+    if (connection.in_flight_.empty()) break;
+  }
+  connection.writing_ = false;
+  connection.written_.cancel();
+  if (!connection.closed_) {
+    // Streams whose queues the write drained can go on.
+    connection.dispatch(connection.session_.take_events());
+    connection.flush();
+    connection.arm_deadline();
+  }
+}
+
+void H2Connection::arm_deadline() {
+  if (closed_) {
+    clear_deadline();
+    return;
+  }
+  const config::ServerTimeouts& timeouts = worker_.current()->snapshot->config.server.timeouts;
+  const Waiting was = waiting_;
+  if (writing_) {
+    waiting_ = Waiting::client_read;
+  } else if (session_.header_block_open()) {
+    waiting_ = Waiting::header_block;
+  } else if (streams_.empty()) {
+    waiting_ = Waiting::idle;
+  } else {
+    waiting_ = Waiting::nothing;  // the streams' own deadlines run
+  }
+  if (waiting_ == was && waiting_ != Waiting::nothing) return;  // keeps counting
+  switch (waiting_) {
+    case Waiting::client_read:
+      set_deadline(Clock::now() + timeouts.body_read);
+      break;
+    case Waiting::header_block:
+      set_deadline(Clock::now() + timeouts.header_read);
+      break;
+    case Waiting::idle:
+      set_deadline(Clock::now() + timeouts.idle);
+      break;
+    case Waiting::nothing:
+      clear_deadline();
+      break;
+  }
+}
+
+void H2Connection::on_deadline() {
+  const Waiting was = waiting_;
+  waiting_ = Waiting::nothing;
+  switch (was) {
+    case Waiting::idle:
+      ++worker_.metrics().http2.goaways_idle;
+      session_.goaway(false);
+      flush();
+      close_socket();
+      break;
+    case Waiting::header_block:
+      session_.goaway(false);
+      flush();
+      close_socket();
+      break;
+    case Waiting::client_read: {
+      // As for an HTTP/1 client that stopped reading: bytes it never acknowledged are dropped
+      // with a reset rather than left in the kernel.
+      error_code ignored;
+      if (int unacked = 0; ::ioctl(transport_.socket().native_handle(), SIOCOUTQ, &unacked) == 0 &&
+                           unacked > 0) {
+        transport_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+      }
+      close_socket();
+      break;
+    }
+    case Waiting::nothing:
+      break;
+  }
+}
+
+void H2Connection::on_drain() {
+  if (draining_ || closed_) return;
+  draining_ = true;
+  // Clients stop opening streams at the first GOAWAY; the graceful one a second later names the
+  // last stream served, so streams already on their way are refused (safe to retry elsewhere)
+  // rather than cut.
+  session_.shutdown_notice();
+  flush();
+  drain_timer_.expires_after(std::chrono::seconds(1));
+  drain_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closed_) return;
+    self->session_.goaway(true);
+    self->flush();
+  });
+}
+
+void H2Connection::abort() {
+  lose_streams();
+  close_socket();
+}
+
+void H2Connection::lose_streams() {
+  std::vector<H2Stream*> running;
+  for (auto& [id, stream] : streams_) {
+    if (!stream->served()) running.push_back(stream.get());
+  }
+  for (H2Stream* stream : running) stream->on_connection_lost();
+}
+
+void H2Connection::close_socket() {
+  if (closed_) return;
+  closed_ = true;
+  clear_deadline();
+  error_code ignored;
+  drain_timer_.cancel();
+  written_.cancel();
+  if (!writing_) transport_.send_close_notify();
+  transport_.socket().shutdown(tcp_socket::shutdown_both, ignored);
+  transport_.close(ignored);
+  lose_streams();
+}
+
+void H2Connection::log_goaway() const {
+  const h2::CloseReason reason = session_.close_reason();
+  if (reason != h2::CloseReason::abuse && reason != h2::CloseReason::protocol_error) return;
+  observe::Http2Counters& counters = worker_.metrics().http2;
+  if (reason == h2::CloseReason::abuse) {
+    ++counters.goaways_abuse[static_cast<std::size_t>(session_.abuse())];
+  } else {
+    ++counters.goaways_protocol_error;
+  }
+  if (!may_log_goaway(Clock::now())) return;
+  util::log_warn("http2: connection from " + client_.text + " closed with GOAWAY (" +
+                 std::string(close_reason_name(reason, session_.abuse())) + ")");
+}
+
+}  // namespace apigw::server

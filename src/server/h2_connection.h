@@ -1,0 +1,86 @@
+// One client connection speaking HTTP/2 (after ALPN h2, or h2c with prior knowledge): the Asio
+// side of h2::ServerSession. A reader feeds the session what the socket gives and hands each
+// event to its stream; every request stream is an H2Stream served through the request path; one
+// writer at a time sends what the session queued. Connection-level deadlines: a started header
+// block (header_read), idleness with no stream open (idle), and a client that stops reading
+// (body_read). Drain: GOAWAY naming no stream first (clients stop opening streams), then a
+// graceful GOAWAY a second later; the connection closes when its streams are done.
+//
+// Lifetime: shared by the reader, the writer and every stream's coroutine; the last to finish
+// frees it (and the socket).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+
+#include "h2/server_session.h"
+#include "server/request_stream.h"
+
+namespace apigw::server {
+
+class H2Stream;
+
+class H2Connection final : public Connection,
+                           public Expirable,
+                           public std::enable_shared_from_this<H2Connection> {
+ public:
+  // Takes over an accepted connection: its transport (TLS done, or plain), the client's address,
+  // the TLS state, and bytes already read (the preface, for h2c).
+  static void start(Worker& worker, Transport transport, ClientAddress client,
+                    std::unique_ptr<ConnectionTlsState> tls, std::string_view already_read);
+
+  H2Connection(Worker& worker, Transport transport, ClientAddress client,
+               std::unique_ptr<ConnectionTlsState> tls);
+  ~H2Connection() override;
+
+  void on_drain() override;
+  void abort() override;
+  void on_deadline() override;
+
+  // --- For the streams ---
+  Worker& worker() { return worker_; }
+  h2::ServerSession& session() { return session_; }
+  const ClientAddress& client() const { return client_; }
+  const ConnectionTlsState* tls() const { return tls_.get(); }
+  // Writes what the session has queued (now, or through the writer).
+  void flush();
+  // A stream's coroutine returned: frees it once the session is done with it too.
+  void stream_served(H2Stream& stream);
+
+ private:
+  static awaitable<void> read_loop(std::shared_ptr<H2Connection> self);
+  static awaitable<void> write_loop(std::shared_ptr<H2Connection> self);
+  // Hands the session's events to their streams (and starts new ones).
+  void dispatch(std::span<const h2::Event> events);
+  void start_stream(const h2::Event& event);
+  void release(std::int32_t id);
+  // Sets the connection's deadline for what it now waits on.
+  void arm_deadline();
+  // The connection is over: every stream still running loses its client.
+  void lose_streams();
+  void close_socket();
+  void log_goaway() const;
+
+  Worker& worker_;
+  Transport transport_;
+  ClientAddress client_;
+  std::unique_ptr<ConnectionTlsState> tls_;
+  h2::ServerSession session_;
+  ByteBuffer input_;
+  std::unordered_map<std::int32_t, std::unique_ptr<H2Stream>> streams_;
+  net::steady_timer written_;  // signals the end of the writer's write
+  net::steady_timer drain_timer_;
+  std::string_view in_flight_;  // the session's output the writer is writing
+  std::size_t in_flight_written_ = 0;
+  std::uint32_t requests_ = 0;
+  bool writing_ = false;
+  bool reading_done_ = false;
+  bool closed_ = false;
+  bool draining_ = false;
+  enum class Waiting : std::uint8_t { nothing, idle, header_block, client_read } waiting_{};
+};
+
+}  // namespace apigw::server
