@@ -38,14 +38,16 @@ H2Stream::~H2Stream() {
 
 h2::ServerSession& H2Stream::session() { return connection_.session(); }
 
-awaitable<void> H2Stream::serve(std::shared_ptr<H2Connection> connection, H2Stream& stream) {
+awaitable<void> H2Stream::serve([[maybe_unused]] std::shared_ptr<H2Connection> connection,
+                                H2Stream& stream) {
   stream.take_request();
   co_await stream.handle_request();
   stream.finish();
   // `stream` may be gone now; `connection` lives until this frame ends.
 }
 
-awaitable<void> H2Stream::refuse(std::shared_ptr<H2Connection> connection, H2Stream& stream,
+awaitable<void> H2Stream::refuse([[maybe_unused]] std::shared_ptr<H2Connection> connection,
+                                 H2Stream& stream,
                                  http::ParseError refusal) {
   stream.scratch_ = stream.worker_.scratch().take();
   stream.begin_local_request({}, {});

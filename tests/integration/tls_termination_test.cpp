@@ -155,7 +155,7 @@ TEST(TlsTermination, RefusesOldProtocolsAndCountsWhy) {
   EXPECT_TRUE(gateway.wait_for_metric("apigw_tls_handshake_errors_total{" + listener +
                                       ",reason=\"protocol_version\"} 1"))
       << gateway.metrics();
-  EXPECT_NE(gateway.metrics().find("apigw_tls_handshakes_total{" + listener + ",result=\"ok\"} 3"),
+  EXPECT_NE(gateway.metrics().find("apigw_tls_handshakes_total{" + listener + ",result=\"ok\"} 4"),
             std::string::npos)
       << gateway.metrics();
   EXPECT_NE(gateway.metrics().find("apigw_tls_certificate_expiry_seconds{" + listener +
