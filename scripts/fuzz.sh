@@ -3,7 +3,7 @@
 # Usage: scripts/fuzz.sh TARGET [SECONDS]
 #   TARGET: request_head | response_head | chunked | router | config | admin_entity |
 #           proxy_protocol | forwarded_for | accept_encoding | sni_index | h2_request_head |
-#           h2_server_session   (docs/reliability.md says what each checks)
+#           h2_server_session | h2_client_session   (docs/reliability.md says what each checks)
 # Builds the targets with clang-14 (-fsanitize=fuzzer,address,undefined) into build/fuzz, then
 # fuzzes from tests/fuzz/corpus/TARGET. New inputs go to build/fuzz/corpus/TARGET (not the committed
 # seeds: copy the few interesting ones over by hand); a crash is saved as build/fuzz/crash-*.
@@ -34,7 +34,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # checks); configs and entity documents get room for a realistic file. Longer inputs only slow the
 # search down.
 case "$target" in
-  config | admin_entity | h2_server_session) max_len=16384 ;;
+  config | admin_entity | h2_server_session | h2_client_session) max_len=16384 ;;
   *) max_len=4200 ;;
 esac
 exec "./tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \

@@ -41,8 +41,8 @@ enum class BodyFraming : std::uint8_t {
   content_length,  // exactly content_length bytes
   chunked,         // Transfer-Encoding: chunked (the only coding we accept)
   until_close,     // responses only: body runs to connection close
-  // Requests only: an HTTP/2 request body whose length was not declared; it ends with the
-  // stream (END_STREAM). Sent to an HTTP/1.1 upstream as Transfer-Encoding: chunked.
+  // An HTTP/2 body of undeclared length, ended by END_STREAM (a request's, or an HTTP/2 upstream's
+  // response's: h2/response_head.h). Sent on HTTP/1.1 with Transfer-Encoding: chunked.
   stream_end,
 };
 
