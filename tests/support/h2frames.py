@@ -651,6 +651,28 @@ def describe_bytes(payload):
     return ", ".join(parts) if parts else "%d raw octets" % len(payload)
 
 
+def literal_request_block(method="GET", scheme="http", path="/", authority="localhost"):
+    """The four pseudo-header fields as literals without indexing (static-table names): a
+    block that leaves the server's dynamic table as it was, for hand-built HPACK sequences
+    whose indices must stay predictable (the newest dynamic entry is always index 62)."""
+    return (h2_literal_static(2, method) + h2_literal_static(6, scheme)
+            + h2_literal_static(4, path) + h2_literal_static(1, authority))
+
+
+def h2_literal_static(name_index, value):
+    """Literal header field without indexing whose name is a static-table index."""
+    return hpack_literal(None, value, "without", name_index=name_index)
+
+
+def header_block_frames(stream_id, block, end_stream=True, max_frame=DEFAULT_MAX_FRAME):
+    """One header block as HEADERS + as many CONTINUATION frames as max_frame requires."""
+    pieces = [block[i:i + max_frame] for i in range(0, len(block), max_frame)] or [b""]
+    out = [headers(stream_id, pieces[0], end_stream=end_stream, end_headers=len(pieces) == 1)]
+    for i, piece in enumerate(pieces[1:], 2):
+        out.append(continuation(stream_id, piece, end_headers=i == len(pieces)))
+    return b"".join(out)
+
+
 def request_fields(method="GET", scheme="http", path="/", authority="localhost", extra=()):
     """The four request pseudo-header fields (h2spec's CommonHeaders order) plus `extra`."""
     return [(":method", method), (":scheme", scheme), (":path", path),
