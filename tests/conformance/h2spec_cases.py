@@ -8,9 +8,11 @@ Pinned to h2spec 2.6.0 (github.com/summerwind/h2spec): the same ids (group/seque
 h2spec's bytes (a representation that matches its title rather than h2spec's mislabeled one, a
 frame sequence h2spec later fixed), the case says so.
 
-The server under test answers GET and POST on --path with 200 and a body; five cases need one
-(six flow-control cases are skipped, as h2spec skips them, when the body is shorter than they
-need: 1 octet, or 5 for http2/6.9.2/2).
+The server under test answers GET and POST on --path with 200 and a body. Six cases need the
+body: generic/2/2 and 2/3 wait for a DATA frame (and fail without one), and the flow-control
+cases http2/6.5.3/1, 6.9.1/1, 6.9.2/1 (1 octet or more) and 6.9.2/2 (5 or more) are skipped
+when the body is shorter, as h2spec skips them. The HPACK and header cases expect nothing of a
+body.
 
 Usage:
   h2spec_cases.py --host 127.0.0.1 --port N [--tls] [--cafile F | --insecure] [--path /]

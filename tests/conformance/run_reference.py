@@ -259,6 +259,8 @@ def summarize(out):
         parts.append("responses %s" % out["statuses"])
     if out.get("settings_acks") or out.get("ping_acks"):
         parts.append("acks settings=%d ping=%d" % (out["settings_acks"], out["ping_acks"]))
+    if "octets_sent" in out:
+        parts.append("%d preface octets sent" % out["octets_sent"])
     parts.append("closed %s" % ("at %.2fs" % out["closed_at_s"] if out["connection_closed"]
                                 else "no"))
     rss = out.get("rss_kb")

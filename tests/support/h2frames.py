@@ -207,6 +207,7 @@ class HeaderEncoder:
 
 
 def _b(value):
+    """str (latin-1) or bytes-like to bytes."""
     return value.encode("latin-1") if isinstance(value, str) else bytes(value)
 
 
@@ -301,10 +302,12 @@ class Frame:
 
     @property
     def length(self):
+        """The payload length (the frame header's length field)."""
         return len(self.payload)
 
     @property
     def name(self):
+        """'HEADERS', ..., or 'UNKNOWN(0x16)'."""
         return FRAME_NAMES.get(self.type, "UNKNOWN(0x%x)" % self.type)
 
     def has(self, flag):
@@ -313,10 +316,12 @@ class Frame:
 
     @property
     def ack(self):
+        """SETTINGS or PING with the ACK flag."""
         return self.type in (SETTINGS, PING) and self.has(ACK)
 
     @property
     def end_stream(self):
+        """DATA or HEADERS with END_STREAM."""
         return self.type in (DATA, HEADERS) and self.has(END_STREAM)
 
     @property
@@ -337,6 +342,7 @@ class Frame:
 
     @property
     def debug_data(self):
+        """GOAWAY's additional debug data."""
         return self.payload[8:] if self.type == GOAWAY else b""
 
     @property
@@ -510,6 +516,7 @@ class H2Conn:
         return None
 
     def max_frame_size(self):
+        """The server's SETTINGS_MAX_FRAME_SIZE (16,384 until it says otherwise)."""
         return self.server_settings.get(MAX_FRAME_SIZE, DEFAULT_MAX_FRAME)
 
     # -- reading --------------------------------------------------------------------------
@@ -550,6 +557,7 @@ class H2Conn:
         return True
 
     def _mark_closed(self, why):
+        """Record that the peer is gone (eof, a reset, a TLS error)."""
         self.closed = True
         self.close_reason = why
         if self.trace:
@@ -578,6 +586,7 @@ class H2Conn:
                 return TIMEOUT
 
     def _on_frame(self, f):
+        """Trace a received frame; keep the windows open after DATA (auto_window_update)."""
         if self.trace:
             self.trace("recv", str(f))
         if f.type == DATA and self.auto_window_update and f.length:
@@ -631,6 +640,7 @@ class H2Conn:
         return bool(p.poll(int(timeout * 1000)))
 
     def close(self):
+        """Close the socket (no GOAWAY: send one first if the case wants it)."""
         try:
             self.sock.close()
         except OSError:
