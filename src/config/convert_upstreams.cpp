@@ -212,9 +212,19 @@ UpstreamConfig convert_upstream(const toml::table& table, const std::string& pat
       table, path,
       {"id", "name", "tags", "targets", "connect_timeout", "request_timeout", "host_header",
        "resolve_interval", "keepalive", "balancer", "hash_on", "outlier_detection",
-       "connect_failure_ejection", "health_check", "circuit_breaker", "tls"},
+       "connect_failure_ejection", "health_check", "circuit_breaker", "tls", "protocol"},
       ctx);
   upstream.position = reader.position();
+  if (std::string protocol; reader.read_string("protocol", protocol)) {
+    if (protocol == "http1") {
+      upstream.protocol = UpstreamProtocol::http1;
+    } else if (protocol == "h2") {
+      upstream.protocol = UpstreamProtocol::h2;
+    } else {
+      ctx.error(ctx.positions().at(reader.path_of("protocol"), {}),
+                "unknown protocol '" + protocol + "' (\"http1\" or \"h2\")");
+    }
+  }
   reader.read_string("name", upstream.name, Presence::required);
   convert_meta(reader, "upstreams", upstream.name, upstream.meta);
   if (const auto* targets = reader.find("targets")) {

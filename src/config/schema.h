@@ -300,8 +300,14 @@ struct UpstreamTlsConfig {
 // How the Host header sent upstream is chosen.
 enum class HostHeaderMode { preserve, target, fixed };
 
+// What the gateway speaks to an upstream's targets: HTTP/1.1 on pooled connections, or HTTP/2
+// (over TLS with ALPN h2, or h2c with prior knowledge) with streams multiplexed on few
+// connections; gRPC needs h2.
+enum class UpstreamProtocol : std::uint8_t { http1, h2 };
+
 struct UpstreamConfig {
   std::string name;
+  UpstreamProtocol protocol = UpstreamProtocol::http1;
   std::vector<TargetConfig> targets;
   Duration connect_timeout{2'000};
   Duration request_timeout{60'000};       // from request sent to response head received

@@ -7,7 +7,7 @@ void Http2Counters::merge(const Http2Counters& other) {
   connections += other.connections;
   connections_total += other.connections_total;
   streams_total += other.streams_total;
-  client_resets += other.client_resets;
+  stream_resets += other.stream_resets;
   for (std::size_t i = 0; i < goaways_abuse.size(); ++i) goaways_abuse[i] += other.goaways_abuse[i];
   goaways_protocol_error += other.goaways_protocol_error;
   goaways_idle += other.goaways_idle;
@@ -40,8 +40,8 @@ void render_http2_prometheus(std::string& out, const Http2Counters& c) {
   family(out, "apigw_http2_streams_total", "counter", "HTTP/2 request streams opened by clients.");
   series(out, "apigw_http2_streams_total", "", c.streams_total);
   family(out, "apigw_http2_stream_resets_total", "counter",
-         "HTTP/2 streams reset by the client (RST_STREAM).");
-  series(out, "apigw_http2_stream_resets_total", "by=\"client\"", c.client_resets);
+         "HTTP/2 streams that ended with RST_STREAM, sent by either side.");
+  series(out, "apigw_http2_stream_resets_total", "", c.stream_resets);
   family(out, "apigw_http2_goaways_total", "counter",
          "HTTP/2 connections the gateway closed with GOAWAY, by reason.");
   for (std::size_t i = 0; i < kHttp2AbuseReasons.size(); ++i) {

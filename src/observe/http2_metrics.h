@@ -20,7 +20,7 @@ struct Http2Counters {
   std::int64_t connections = 0;  // open
   std::uint64_t connections_total = 0;
   std::uint64_t streams_total = 0;
-  std::uint64_t client_resets = 0;  // streams the client reset (RST_STREAM)
+  std::uint64_t stream_resets = 0;  // streams that ended with RST_STREAM (either side)
   // GOAWAYs: [0] unused (h2::Abuse::none), then by kHttp2AbuseReasons.
   std::array<std::uint64_t, kHttp2AbuseReasons.size() + 1> goaways_abuse{};
   std::uint64_t goaways_protocol_error = 0;

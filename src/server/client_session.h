@@ -73,6 +73,7 @@ class ClientSession final : public RequestStream, public Connection {
   void begin_unparsed_request();
   awaitable<void> lingering_close() override;
   void watch_client(std::shared_ptr<bool> watching) override;
+  void cancel_body_read() override { stop_watching_client(); }
   void stop_watching_client() override;
   tcp_socket& socket() { return transport_value_.socket(); }
 

@@ -58,10 +58,15 @@ void H2Connection::start(Worker& worker, Transport transport, ClientAddress clie
   auto connection = std::make_shared<H2Connection>(worker, std::move(transport),
                                                    std::move(client), std::move(tls));
   worker.buffers().acquire(connection->input_);
+  if (already_read.size() > connection->input_.writable()) {
+    connection->input_.grow(already_read.size());  // never, in practice: a preface, a PROXY header
+  }
   if (!already_read.empty()) {
     std::memcpy(connection->input_.write_position(), already_read.data(), already_read.size());
     connection->input_.commit(already_read.size());
   }
+  // Drained while the handshake or the preface was on its way: the GOAWAYs all the same.
+  if (worker.draining()) connection->on_drain();
   net::co_spawn(worker.context(), read_loop(connection), net::detached);
 }
 
@@ -128,7 +133,11 @@ awaitable<void> H2Connection::read_loop(std::shared_ptr<H2Connection> self) {
 }
 
 void H2Connection::dispatch(std::span<const h2::Event> events) {
-  for (const h2::Event& event : events) {
+  // A copy: a stream's flush() may make the session raise (and hand out) more events, which
+  // reuses the storage `events` points into.
+  const std::vector<h2::Event> batch(events.begin(), events.end());
+  ++dispatching_;
+  for (const h2::Event& event : batch) {
     switch (event.kind) {
       case h2::EventKind::request:
       case h2::EventKind::refused:
@@ -144,7 +153,7 @@ void H2Connection::dispatch(std::span<const h2::Event> events) {
       case h2::EventKind::closed:
         if (auto found = streams_.find(event.stream); found != streams_.end()) {
           H2Stream& stream = *found->second;
-          if (event.error_code != 0) ++worker_.metrics().http2.client_resets;
+          if (event.error_code != 0) ++worker_.metrics().http2.stream_resets;
           stream.on_closed(event.error_code);
           if (stream.served()) release(event.stream);
         } else {
@@ -153,6 +162,34 @@ void H2Connection::dispatch(std::span<const h2::Event> events) {
         break;
     }
   }
+  --dispatching_;
+  if (dispatching_ > 0) return;
+  // New streams start once the whole batch is in: a body or an END_STREAM that came with the
+  // head is theirs from the start. (Their coroutines run here, up to their first wait.)
+  std::vector<H2Stream*> starting;
+  starting.swap(starting_);
+  for (H2Stream* stream : starting) {
+    if (stream->refusal()) {
+      net::co_spawn(worker_.context(), H2Stream::refuse(shared_from_this(), *stream),
+                    net::detached);
+    } else {
+      net::co_spawn(worker_.context(), H2Stream::serve(shared_from_this(), *stream),
+                    net::detached);
+    }
+  }
+  while (more_events_ && dispatching_ == 0) {
+    more_events_ = false;
+    dispatch(session_.take_events());
+  }
+}
+
+void H2Connection::dispatch_pending() {
+  if (dispatching_ > 0) {
+    more_events_ = true;
+    return;
+  }
+  const auto events = session_.take_events();
+  if (!events.empty()) dispatch(events);
 }
 
 void H2Connection::start_stream(const h2::Event& event) {
@@ -167,17 +204,15 @@ void H2Connection::start_stream(const h2::Event& event) {
     draining_ = true;
     session_.goaway(true);
   }
-  if (event.kind == h2::EventKind::request) {
-    net::co_spawn(worker_.context(), H2Stream::serve(shared_from_this(), stream), net::detached);
-  } else {
-    net::co_spawn(worker_.context(), H2Stream::refuse(shared_from_this(), stream, event.refusal),
-                  net::detached);
-  }
+  if (event.kind == h2::EventKind::refused) stream.refuse_with(event.refusal);
+  starting_.push_back(&stream);
 }
 
-void H2Connection::stream_served(H2Stream& stream) {
-  flush();
-  if (stream.closed() || closed_) release(stream.id());
+void H2Connection::stream_served(std::int32_t id) {
+  flush();  // may close and release it (dispatch_pending)
+  if (const auto found = streams_.find(id); found != streams_.end()) {
+    if (found->second->closed() || closed_) release(id);
+  }
   arm_deadline();
 }
 
@@ -206,6 +241,7 @@ void H2Connection::flush() {
     }
     session_.output_written(sent.written);
   }
+  dispatch_pending();
   if (session_.finished() || (reading_done_ && streams_.empty())) close_socket();
 }
 
@@ -227,7 +263,7 @@ awaitable<void> H2Connection::write_loop(std::shared_ptr<H2Connection> self) {
   connection.written_.cancel();
   if (!connection.closed_) {
     // Streams whose queues the write drained can go on.
-    connection.dispatch(connection.session_.take_events());
+    connection.dispatch_pending();
     connection.flush();
     connection.arm_deadline();
   }
@@ -240,7 +276,11 @@ void H2Connection::arm_deadline() {
   }
   const config::ServerTimeouts& timeouts = worker_.current()->snapshot->config.server.timeouts;
   const Waiting was = waiting_;
-  if (writing_) {
+  // A stream whose answer is all queued but not all sent waits on the client's reading (its
+  // window) as much as a blocked write does.
+  bool unsent = false;
+  for (const auto& [id, stream] : streams_) unsent = unsent || (stream->served() && !stream->closed());
+  if (writing_ || unsent) {
     waiting_ = Waiting::client_read;
   } else if (session_.header_block_open()) {
     waiting_ = Waiting::header_block;

@@ -15,6 +15,7 @@
 #include <span>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "h2/server_session.h"
 #include "server/request_stream.h"
@@ -48,13 +49,16 @@ class H2Connection final : public Connection,
   // Writes what the session has queued (now, or through the writer).
   void flush();
   // A stream's coroutine returned: frees it once the session is done with it too.
-  void stream_served(H2Stream& stream);
+  void stream_served(std::int32_t id);
 
  private:
   static awaitable<void> read_loop(std::shared_ptr<H2Connection> self);
   static awaitable<void> write_loop(std::shared_ptr<H2Connection> self);
   // Hands the session's events to their streams (and starts new ones).
   void dispatch(std::span<const h2::Event> events);
+  // Events the session raised while writing (streams whose END_STREAM went out, send queues
+  // with room again): dispatched now, or by the dispatch in progress once it is done.
+  void dispatch_pending();
   void start_stream(const h2::Event& event);
   void release(std::int32_t id);
   // Sets the connection's deadline for what it now waits on.
@@ -75,7 +79,10 @@ class H2Connection final : public Connection,
   net::steady_timer drain_timer_;
   std::string_view in_flight_;  // the session's output the writer is writing
   std::size_t in_flight_written_ = 0;
+  std::vector<H2Stream*> starting_;  // streams of the dispatch in progress, started after it
   std::uint32_t requests_ = 0;
+  int dispatching_ = 0;
+  bool more_events_ = false;
   bool writing_ = false;
   bool reading_done_ = false;
   bool closed_ = false;

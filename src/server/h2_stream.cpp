@@ -47,8 +47,8 @@ awaitable<void> H2Stream::serve([[maybe_unused]] std::shared_ptr<H2Connection> c
 }
 
 awaitable<void> H2Stream::refuse([[maybe_unused]] std::shared_ptr<H2Connection> connection,
-                                 H2Stream& stream,
-                                 http::ParseError refusal) {
+                                 H2Stream& stream) {
+  const http::ParseError refusal = *stream.refusal_;
   stream.scratch_ = stream.worker_.scratch().take();
   stream.begin_local_request({}, {});
   co_await stream.answer(pipeline::LocalReply::error(refusal.status, std::string(refusal.code),
@@ -91,10 +91,11 @@ void H2Stream::finish() {
     }
   }
   pending_.clear();
+  end_request();  // an old snapshot is not kept by a stream waiting for its last frames
   worker_.buffers().release_if_empty(input_);
   worker_.scratch().give_back(std::move(scratch_));
   served_ = true;
-  connection_.stream_served(*this);  // may free this stream
+  connection_.stream_served(id_);  // may free this stream
 }
 
 void H2Stream::on_news(bool request_end) {
@@ -150,9 +151,18 @@ awaitable<void> H2Stream::wait_for_news() {
   co_await signal_.async_wait(use_nothrow);
 }
 
+void H2Stream::cancel_body_read() {
+  read_cancelled_ = true;
+  signal_.cancel();
+}
+
 awaitable<RequestStream::IoResult> H2Stream::stream_read_body(net::mutable_buffer into) {
   for (;;) {
     if (broken_) co_return IoResult{broken_error(), 0};
+    if (read_cancelled_) {
+      read_cancelled_ = false;
+      co_return IoResult{net::error::operation_aborted, 0};
+    }
     if (timed_out_ && timed_out_in_ == Phase::client_body) {
       co_return IoResult{net::error::timed_out, 0};
     }
@@ -177,12 +187,8 @@ awaitable<error_code> H2Stream::stream_send_continue() {
 }
 
 awaitable<void> H2Stream::lingering_close() {
-  // The answer went out before the request body was read: RST_STREAM(NO_ERROR) tells the client
-  // to stop sending it (RFC 9113 §8.1), and the connection stays.
-  if (!broken_ && data_ended_ && !request_ended_) {
-    session().reset_stream(id_, 0);
-    connection_.flush();
-  }
+  // Nothing to do: once the answer's END_STREAM is out, the session itself tells a client still
+  // sending the body to stop (RST_STREAM(NO_ERROR), RFC 9113 §8.1); the connection stays.
   co_return;
 }
 
@@ -197,7 +203,10 @@ bool H2Stream::take_response_bytes(std::string_view bytes) {
       if (head_bytes_.empty()) head_bytes_.assign(bytes);
       return true;
     }
-    body_wanted_ = response_.framing != http::BodyFraming::none;
+    // An empty body ends the stream with HEADERS (a gRPC "Trailers-Only" answer needs that).
+    body_wanted_ = response_.framing != http::BodyFraming::none &&
+                   !(response_.framing == http::BodyFraming::content_length &&
+                     response_.content_length == 0);
     if (!session().submit_response(id_, response_.status, response_.headers, body_wanted_)) {
       return false;
     }
@@ -221,9 +230,16 @@ void H2Stream::submit_pending() {
   if (data_ended_ || !head_submitted_ || broken_) return;
   const bool end = framer_.done() || response_ended_;
   if (pending_.empty() && !end) return;
-  const std::size_t taken = session().submit_data(id_, pending_, end);
+  const bool with_trailers = end && !response_trailers_.empty();
+  const std::size_t taken = session().submit_data(id_, pending_, end && !with_trailers);
   pending_.erase(0, taken);
-  if (end && pending_.empty()) data_ended_ = true;
+  if (!end || !pending_.empty()) return;
+  if (with_trailers && !session().submit_trailers(id_, response_trailers_)) {
+    session().reset_stream(id_, kInternalError);
+    broken_ = true;
+    return;
+  }
+  data_ended_ = true;
 }
 
 ImmediateWrite H2Stream::stream_write_now(net::const_buffer first, net::const_buffer second) {
@@ -255,7 +271,8 @@ awaitable<RequestStream::IoResult> H2Stream::stream_write_rest(net::const_buffer
   }
   while (!pending_.empty()) {
     if (broken_) co_return IoResult{broken_error(), written};
-    co_await wait_for_news();
+    // The queue may have room already: the flush after the last submit wrote it out.
+    if (session().send_space(id_) == 0) co_await wait_for_news();
     submit_pending();
     connection_.flush();
   }

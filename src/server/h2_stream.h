@@ -14,11 +14,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http/body_framing.h"
 #include "h2/server_session.h"
 #include "http/message.h"
+#include "http/parser.h"
 #include "server/request_stream.h"
 
 namespace apigw::server {
@@ -33,9 +35,11 @@ class H2Stream final : public RequestStream {
   std::int32_t id() const { return id_; }
   // Serves the request whose head the session reported. Holds the connection alive.
   static awaitable<void> serve(std::shared_ptr<H2Connection> connection, H2Stream& stream);
-  // Answers a stream the session refused for its head (431, 414, 400, 501).
-  static awaitable<void> refuse(std::shared_ptr<H2Connection> connection, H2Stream& stream,
-                                http::ParseError refusal);
+  // Answers a stream the session refused for its head (431, 414, 400, 501): refuse_with() said
+  // why.
+  static awaitable<void> refuse(std::shared_ptr<H2Connection> connection, H2Stream& stream);
+  void refuse_with(http::ParseError refusal) { refusal_ = refusal; }
+  const std::optional<http::ParseError>& refusal() const { return refusal_; }
 
   // From the connection, on the session's events.
   // Body bytes, the request's end (request_end), or send-queue room.
@@ -57,6 +61,7 @@ class H2Stream final : public RequestStream {
   awaitable<IoResult> stream_read_body(net::mutable_buffer into) override;
   awaitable<error_code> stream_send_continue() override;
   void watch_client(std::shared_ptr<bool>) override {}  // a reset reaches on_closed()
+  void cancel_body_read() override;
   void stop_watching_client() override {}
   awaitable<void> lingering_close() override;
 
@@ -85,10 +90,12 @@ class H2Stream final : public RequestStream {
   bool body_wanted_ = false;     // the response has a body (not HEAD, 204, 304)
   bool data_ended_ = false;      // END_STREAM queued
   bool request_ended_ = false;   // the client's END_STREAM came
+  bool read_cancelled_ = false;  // cancel_body_read()
   bool served_ = false;          // serve()/refuse() returned
   bool closed_ = false;          // the session is done with the stream
   bool broken_ = false;          // reset, timed out or the connection lost: no more I/O
   std::uint32_t reset_code_ = 0;
+  std::optional<http::ParseError> refusal_;
 };
 
 }  // namespace apigw::server

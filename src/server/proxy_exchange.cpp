@@ -11,6 +11,7 @@
 #include "proxy/outlier.h"
 #include "proxy/request_key.h"
 #include "proxy/retry_policy.h"
+#include "server/proxy_h2_state.h"
 #include "server/read_now.h"
 #include "server/upstream_connect.h"
 #include "server/worker.h"
@@ -127,6 +128,7 @@ awaitable<bool> ProxyExchange::proxy() {
     proxy::breaker_on_pick(cluster_.state->breaker);
   }
   const proxy::CountGuard active(&cluster_.state->active);
+  const bool h2 = cluster_.config->protocol == config::UpstreamProtocol::h2;
   const std::optional<std::uint64_t> key = balancing_key();
   std::vector<std::uint8_t> tried(cluster_.targets.size(), 0);
   UpstreamOutcome outcome = UpstreamOutcome::ok;
@@ -141,14 +143,22 @@ awaitable<bool> ProxyExchange::proxy() {
     target_address_ = target.address;
     context_.upstream_address = target.address;
     context_.upstream_name = cluster_.config->name;
-    build_upstream_head(target);
-
     bool stale = false;
-    outcome = co_await exchange(pool, target, false, stale);
-    if (outcome != UpstreamOutcome::ok && stale && !session_.aborted()) {
-      // A pooled connection the upstream had already closed: the request never reached it, and
-      // its body is still in our buffer, so one more try on a fresh connection is safe.
-      outcome = co_await exchange(pool, target, true, stale);
+    if (h2) {
+      outcome = co_await exchange_h2(pool, target, false, stale);
+      if (outcome != UpstreamOutcome::ok && stale && !session_.aborted()) {
+        // The target refused the stream (its GOAWAY or stream limit came first): it never saw
+        // the request; one more try on another connection is safe.
+        outcome = co_await exchange_h2(pool, target, true, stale);
+      }
+    } else {
+      build_upstream_head(target);
+      outcome = co_await exchange(pool, target, false, stale);
+      if (outcome != UpstreamOutcome::ok && stale && !session_.aborted()) {
+        // A pooled connection the upstream had already closed: the request never reached it,
+        // and its body is still in our buffer, so one more try on a fresh connection is safe.
+        outcome = co_await exchange(pool, target, true, stale);
+      }
     }
     context_.upstream_micros = micros_since(upstream_start_);
     session_.watch_upstream(nullptr);
@@ -156,6 +166,7 @@ awaitable<bool> ProxyExchange::proxy() {
     if (!co_await try_again(outcome, counts, tried)) break;
   }
   if (outcome != UpstreamOutcome::ok) co_return co_await fail(outcome);
+  if (h2) co_return co_await relay_h2_response();
   const bool keep_alive = co_await relay_response();
   if (connection_ && connection_->buffer.empty() && response_.keep_alive &&
       response_.framing != http::BodyFraming::until_close) {
@@ -259,8 +270,8 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
   write_upstream_head(*cluster_.config, target, session_.scratch().output);
 }
 
-void ProxyExchange::write_upstream_head(const config::UpstreamConfig& upstream,
-                                        const proxy::Target& target, std::string& out) {
+proxy::UpstreamRequestInfo ProxyExchange::upstream_request_info(
+    const config::UpstreamConfig& upstream, const proxy::Target& target) {
   const http::RequestHead& head = session_.scratch().head;
   std::string& path = session_.scratch().upstream_path;
   path.clear();
@@ -296,7 +307,13 @@ void ProxyExchange::write_upstream_head(const config::UpstreamConfig& upstream,
   }
   if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
   if (context_.request_body_buffered) info.body_length = context_.request_body.size();
-  proxy::write_upstream_request_head(head, info, out);
+  return info;
+}
+
+void ProxyExchange::write_upstream_head(const config::UpstreamConfig& upstream,
+                                        const proxy::Target& target, std::string& out) {
+  proxy::write_upstream_request_head(session_.scratch().head,
+                                     upstream_request_info(upstream, target), out);
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {

@@ -10,6 +10,7 @@
 #include "proxy/upstream_outcome.h"
 #include "server/request_stream.h"
 #include "server/upstream_connect.h"
+#include "proxy/head_writer.h"
 #include "server/worker.h"
 #include "snapshot/snapshot.h"
 
@@ -36,9 +37,26 @@ class ProxyExchange {
 
  private:
   void build_upstream_head(const proxy::Target& target);
+  // What the gateway sends `upstream`'s `target` beside the client's head (rewritten path into
+  // scratch().upstream_path, Host, forwarding fields, filter edits): for either protocol.
+  proxy::UpstreamRequestInfo upstream_request_info(const config::UpstreamConfig& upstream,
+                                                   const proxy::Target& target);
   // Appends the request head as `upstream`'s `target` gets it (rewritten path, filter edits).
   void write_upstream_head(const config::UpstreamConfig& upstream, const proxy::Target& target,
                            std::string& out);
+  // proxy_h2.cpp: the exchange with an upstream of protocol "h2", on a stream of a shared
+  // connection: `refused` says the target never saw the request (another try is safe).
+  awaitable<UpstreamOutcome> exchange_h2(TargetPool& pool, const proxy::Target& target,
+                                         bool force_new_connection, bool& refused);
+  awaitable<UpstreamOutcome> connect_h2(TargetPool& pool, const proxy::Target& target);
+  void build_h2_request(const proxy::Target& target);
+  // Sends the request body on the stream while the response comes (gRPC streams both ways).
+  awaitable<void> pump_h2_body();
+  // Stops the body pump (if it runs) and lets go of the stream.
+  awaitable<void> end_h2_call();
+  awaitable<bool> relay_h2_response();
+  // The outcome of a stream that closed before its response head.
+  UpstreamOutcome h2_failure() const;
   // proxy_mirror.cpp: queues a copy of the request for the route's mirror, if sampled and its
   // body is whole in memory; never waits.
   void mirror_request();
@@ -119,6 +137,9 @@ class ProxyExchange {
   // its bytes so far (against the route's max_body_bytes), and whether a chunk awaits its CRLF.
   std::uint64_t streamed_body_bytes_ = 0;
   bool chunk_open_ = false;
+  // An exchange with an h2 upstream: its connection, stream and body pump (null for HTTP/1).
+  struct H2State;
+  std::unique_ptr<H2State> h2_;
   Clock::time_point upstream_start_{};
   std::string_view target_address_;
   config::Duration attempt_timeout_{};

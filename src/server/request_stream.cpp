@@ -8,10 +8,12 @@
 
 #include "http/error_body.h"
 #include "http/forwarded_for.h"
+#include "http/grpc.h"
 #include "http/path.h"
 #include "pipeline/async.h"
 #include "proxy/head_writer.h"
 #include "proxy/request_key.h"
+#include "server/h2_upstream.h"
 #include "server/proxy_exchange.h"
 #include "server/worker.h"
 #include "server/write_all.h"
@@ -38,6 +40,7 @@ awaitable<bool> RequestStream::handle_request() {
   ctx.start = pipeline::RequestContext::Clock::now();
   client_gone_ = false;
   response_ended_ = false;
+  response_trailers_ = {};
   // Keep this request's snapshot: a reload during the request must not change it.
   serving_ = worker_.current();
   const snapshot::Snapshot& snapshot = *serving_->snapshot;
@@ -263,13 +266,27 @@ awaitable<bool> RequestStream::answer(pipeline::LocalReply reply, bool keep_aliv
   }
   std::string& out = scratch_->output;
   out.clear();
+  // A gRPC client reads the status from grpc-status: the error goes out as a gRPC answer
+  // (HTTP 200, no body, "Trailers-Only"); the record keeps the error's HTTP status and code.
+  pipeline::LocalReply grpc_reply;
+  if (final_reply.is_error() &&
+      http::is_grpc_content_type(http::find_header(head.headers, http::Field::content_type))) {
+    grpc_reply.status = 200;
+    grpc_reply.content_type = "application/grpc";
+    grpc_reply.headers.push_back(
+        {"grpc-status", std::to_string(http::grpc_status_for_http(final_reply.status))});
+    std::string message;
+    http::append_grpc_message(message, final_reply.message);
+    grpc_reply.headers.push_back({"grpc-message", std::move(message)});
+  }
+  const pipeline::LocalReply& sent = grpc_reply.content_type.empty() ? final_reply : grpc_reply;
   proxy::LocalReplyInfo info;
   info.request_id = ctx.request_id;
   info.date = worker_.date();
   info.keep_alive = keep_alive;
   info.head_request = head.method == http::Method::head;
   if (!ctx.response_headers.empty()) info.edits = &ctx.response_headers;
-  proxy::write_local_reply(final_reply, info, out);
+  proxy::write_local_reply(sent, info, out);
   ctx.status_sent = final_reply.status;
   expect(Phase::client_write, serving_->snapshot->config.server.timeouts.body_read);
   auto [ec, n] = co_await write_all(net::buffer(out));
@@ -352,7 +369,12 @@ bool RequestStream::on_common_deadline() {
     case Phase::upstream_connect:
     case Phase::upstream_exchange:
       if (upstream_ != nullptr) upstream_->transport.close(ignored);
+      if (upstream_call_ != nullptr) upstream_h2_->cut(*upstream_call_);
       return true;
+    case Phase::upstream_body:
+      // The h2 stream only (its connection serves others); the client side is the protocol's.
+      if (upstream_call_ != nullptr) upstream_h2_->cut(*upstream_call_);
+      return false;
     case Phase::filter_wait:
       if (scratch_) scratch_->request.cancellation.cancel();
       return true;
@@ -364,6 +386,7 @@ bool RequestStream::on_common_deadline() {
 void RequestStream::client_left() {
   client_gone_ = true;
   if (scratch_) scratch_->request.cancellation.cancel();
+  if (upstream_call_ != nullptr) upstream_h2_->cut(*upstream_call_);
 }
 
 void RequestStream::begin_local_request(std::string_view method, std::string_view target) {

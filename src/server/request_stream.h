@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <tuple>
 
@@ -31,6 +32,8 @@ namespace apigw::server {
 
 class Worker;
 struct WorkerSnapshot;
+class H2UpstreamConnection;
+struct H2UpstreamCall;
 
 // What the request is waiting for; decides what a passed deadline cuts and how it is answered.
 enum class Phase : std::uint8_t {
@@ -114,6 +117,19 @@ class RequestStream : public Expirable {
   bool forwards_client_subject() const { return tls_ != nullptr && tls_->forward_subject; }
   // The upstream connection a deadline must close (null: none).
   void watch_upstream(UpstreamConnection* connection) { upstream_ = connection; }
+  // The h2 upstream stream a deadline (or the client's leaving) must reset (null: none).
+  void watch_upstream_call(H2UpstreamConnection* connection, H2UpstreamCall* call) {
+    upstream_h2_ = connection;
+    upstream_call_ = call;
+  }
+  // Ends a read_body() in progress (it returns operation_aborted): the request body pump of an h2
+  // exchange stops.
+  virtual void cancel_body_read() = 0;
+  // Trailers to end the response with (an h2 upstream's, gRPC's grpc-status): an HTTP/2 client
+  // gets them as a trailing HEADERS frame; HTTP/1.1 ones in the chunked body's last chunk.
+  void set_response_trailers(std::span<const http::Header> trailers) {
+    response_trailers_ = trailers;
+  }
   // Answers with a reply made by the gateway, after the response phase of the request's filters
   // (or of the global filters, before a route is known). Returns whether the connection stays
   // open.
@@ -200,6 +216,9 @@ class RequestStream : public Expirable {
   bool client_gone_ = false;                // seen while a filter waited on I/O, or a reset
   bool response_ended_ = false;             // end_response() was called
   UpstreamConnection* upstream_ = nullptr;  // the connection of the exchange in progress
+  H2UpstreamConnection* upstream_h2_ = nullptr;  // or its h2 connection and stream
+  H2UpstreamCall* upstream_call_ = nullptr;
+  std::span<const http::Header> response_trailers_;
 
  private:
   // The arm of a route with `upstreams` that serves the request (its weighted split, by the

@@ -29,19 +29,24 @@ struct UpstreamTlsFailure {
   bool verify_failed = false;  // the target's certificate was refused (chain, expiry or name)
 };
 
+// The protocol offered by ALPN: HTTP/1.1, or h2 only (for `protocol = "h2"` upstreams; a
+// target that does not choose it fails the handshake).
+enum class UpstreamAlpn : std::uint8_t { http1, h2 };
+
 // Puts TLS on a connected, non-blocking transport and runs the client handshake: SNI, the
-// certificate check against the expected name, ALPN http/1.1 and resumption of the session kept in
+// certificate check against the expected name, ALPN and resumption of the session kept in
 // `sessions` (may be null: no resumption), per `context`.
 awaitable<ConnectStatus> start_upstream_tls(
     Transport& transport, const std::shared_ptr<const tls::UpstreamContext>& context,
-    const proxy::Target& target, tls::SessionCache* sessions, UpstreamTlsFailure& failure);
+    const proxy::Target& target, tls::SessionCache* sessions, UpstreamTlsFailure& failure,
+    UpstreamAlpn alpn = UpstreamAlpn::http1);
 
 // Connects to the target's addresses in order, sets TCP_NODELAY and non-blocking mode, then, when
 // `context` is set, start_upstream_tls.
 awaitable<ConnectStatus> connect_upstream(
     Transport& transport, const proxy::Target& target,
     const std::shared_ptr<const tls::UpstreamContext>& context, tls::SessionCache* sessions,
-    UpstreamTlsFailure& failure);
+    UpstreamTlsFailure& failure, UpstreamAlpn alpn = UpstreamAlpn::http1);
 
 // The log line of a failed handshake: "upstream 'orders' target 10.0.0.5:443: TLS verification
 // failed: certificate has expired (X509 verify error 10); expected name api.internal".

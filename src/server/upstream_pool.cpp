@@ -1,5 +1,7 @@
 #include "server/upstream_pool.h"
 
+#include "server/h2_upstream.h"
+
 #include <algorithm>
 
 namespace apigw::server {
@@ -86,6 +88,27 @@ void TargetPool::evict(UpstreamConnection& connection) {
   auto it = std::find_if(idle_.begin(), idle_.end(),
                          [&](const auto& pooled) { return pooled.get() == &connection; });
   if (it != idle_.end()) idle_.erase(it);  // destroys it; the sweeper loop tolerates that
+}
+
+TargetPool::~TargetPool() { clear(); }
+
+void TargetPool::clear() {
+  idle_.clear();
+  // Exchanges still using one hold it; closing wakes them.
+  for (auto& connection : h2_) connection->close();
+  h2_.clear();
+}
+
+std::shared_ptr<H2UpstreamConnection> TargetPool::h2_connection() {
+  std::erase_if(h2_, [](const auto& connection) { return connection->closed(); });
+  for (auto& connection : h2_) {
+    if (connection->accepts_streams()) return connection;
+  }
+  return nullptr;
+}
+
+void TargetPool::add(std::shared_ptr<H2UpstreamConnection> connection) {
+  h2_.push_back(std::move(connection));
 }
 
 }  // namespace apigw::server

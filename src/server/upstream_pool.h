@@ -22,6 +22,7 @@
 namespace apigw::server {
 
 class TargetPool;
+class H2UpstreamConnection;
 
 class UpstreamConnection final : public Expirable {
  public:
@@ -49,6 +50,9 @@ class TargetPool {
  public:
   TargetPool(DeadlineSweeper& sweeper, BufferPool& buffers)
       : sweeper_(sweeper), buffers_(buffers) {}
+  ~TargetPool();
+  TargetPool(const TargetPool&) = delete;
+  TargetPool& operator=(const TargetPool&) = delete;
   void configure(std::uint32_t max_idle, std::chrono::milliseconds idle_timeout) {
     max_idle_ = max_idle;
     idle_timeout_ = idle_timeout;
@@ -68,7 +72,11 @@ class TargetPool {
   std::size_t in_use() const { return in_use_; }
   // The most idle connections put() keeps now.
   std::size_t idle_cap(Clock::time_point now);
-  void clear() { idle_.clear(); }
+  void clear();
+  // HTTP/2 upstreams: a connection that takes another stream now (null: open one and add() it).
+  std::shared_ptr<H2UpstreamConnection> h2_connection();
+  void add(std::shared_ptr<H2UpstreamConnection> connection);
+  DeadlineSweeper& sweeper() { return sweeper_; }
   // The target's last TLS session, for the next connection to resume.
   tls::SessionCache& tls_sessions() { return tls_sessions_; }
   // Whether a failed handshake with `reason` is logged now: the first of each reason, then at
@@ -87,6 +95,7 @@ class TargetPool {
   std::uint32_t max_idle_ = 64;
   std::chrono::milliseconds idle_timeout_{60'000};
   std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+  std::vector<std::shared_ptr<H2UpstreamConnection>> h2_;  // open, with or without streams
   std::size_t in_use_ = 0;
   // The peak of in_use_ in the current window and in the one before it.
   std::size_t peak_ = 0;

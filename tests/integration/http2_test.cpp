@@ -268,6 +268,54 @@ TEST(Http2, ManyConcurrentStreamsOnFewConnections) {
   }
 }
 
+TEST(Http2, AnswersLargerThanOneSendQueueGoOutWhole) {
+  // A handler's answer of 200 KiB is written in one piece: the stream's send queue (64 KiB)
+  // takes it in turns as the connection writes.
+  EchoBackend backend("b1");
+  const std::string body(200 * 1024, 'z');
+  Gateway gateway(h2c_config(backend, "", R"(
+[[routes]]
+name = "big"
+match = { path_prefix = "/big" }
+handler = { name = "static", status = 200, content_type = "text/plain", body = ")" + body +
+                                                R"(" }
+)"));
+  EXPECT_EQ(curl({"--http2-prior-knowledge"}, gateway.url("/big"),
+                 "%{http_code} %{http_version} %{size_download}"),
+            "200 2 204800");
+}
+
+TEST(Http2, IdleConnectionsAreClosedWithGoaway) {
+  EchoBackend backend("b1");
+  Gateway gateway(h2c_config(backend, "[server.timeouts]\nidle = \"1s\"\n"));
+  // A client that keeps its connection after one request: the idle timeout ends it with
+  // GOAWAY(NO_ERROR) naming the stream it served.
+  const std::string script = R"(
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import h2frames as f
+c = f.H2Conn.connect("127.0.0.1", int(sys.argv[2]), timeout=5)
+assert c.handshake() is None
+c.send(f.headers(1, c.encoder.encode([(":method", "GET"), (":scheme", "http"),
+       (":path", "/api/x"), (":authority", "a")]), end_stream=True))
+start = time.time()
+while True:
+    fr = c.read_frame(timeout=5)
+    if fr is None:
+        print("closed %.1f" % (time.time() - start)); break
+    if fr.name == "GOAWAY":
+        print("goaway %d %s %.1f" % (fr.last_stream_id, f.error_name(fr.error_code), time.time() - start)); break
+)";
+  const CommandResult idle =
+      run_command({"/usr/bin/python3", "-c", script,
+                   std::string(APIGW_SOURCE_DIR) + "/tests/support", std::to_string(gateway.port())},
+                  20s);
+  EXPECT_EQ(idle.output.rfind("goaway 1 NO_ERROR", 0), 0u) << idle.output;
+  EXPECT_TRUE(wait_until([&] { return metric(gateway, "apigw_http2_connections") == 0; }, 5s))
+      << gateway.metrics();
+  EXPECT_EQ(metric(gateway, R"(apigw_http2_goaways_total{reason="idle"})"), 1);
+}
+
 TEST(Http2, PlainListenerWithoutHttp2AnswersThePrefaceAsABadRequest) {
   EchoBackend backend("b1");
   Gateway gateway(pool_config(targets_toml({backend.address()})));
