@@ -301,6 +301,16 @@ awaitable<bool> ProxyExchange::relay_h2_response() {
   if (!declared) {
     info.framing = chunked ? http::BodyFraming::chunked : http::BodyFraming::until_close;
   }
+  // A response that ended with its head (gRPC's "Trailers-Only" answer carries its status
+  // there) says so: "Content-Length: 0", which an HTTP/2 client gets as HEADERS with END_STREAM.
+  const bool bodyless_status =
+      response_.status < 200 || response_.status == 204 || response_.status == 304;
+  if (call.ended && upstream.response_body(call.stream).empty() &&
+      upstream.response_trailers(call.stream).empty() && !bodyless_status &&
+      head.method != http::Method::head) {
+    info.framing = http::BodyFraming::content_length;
+    info.body_length = 0;
+  }
   if (!context_.response_headers.empty()) info.edits = &context_.response_headers;
   std::string& out = session_.scratch().output;
   out.clear();

@@ -31,6 +31,10 @@ import time
 import grpc
 
 SERVICE = "/apigw.test.TestService/"
+
+
+def service_path(args):
+    return "/" + args.service + "/"
 MAX_MESSAGE = 64 * 1024 * 1024
 
 
@@ -118,7 +122,7 @@ def run(args):
     result = Result(args.summary)
 
     def unary(method, request):
-        stub = channel.unary_unary(SERVICE + method)
+        stub = channel.unary_unary(service_path(args) + method)
         try:
             response, result.call = stub.with_call(request, **call_options)
             result.add(response)
@@ -126,7 +130,7 @@ def run(args):
             result.error = error
 
     def server_stream(method, request):
-        stub = channel.unary_stream(SERVICE + method)
+        stub = channel.unary_stream(service_path(args) + method)
         call = stub(request, **call_options)
         result.call = call
         try:
@@ -136,7 +140,7 @@ def run(args):
             result.error = error
 
     def client_stream(method, requests):
-        stub = channel.stream_unary(SERVICE + method)
+        stub = channel.stream_unary(service_path(args) + method)
         try:
             response, result.call = stub.with_call(iter(requests), **call_options)
             result.add(response)
@@ -155,7 +159,7 @@ def run(args):
                     return
                 yield item
 
-        stub = channel.stream_stream(SERVICE + method)
+        stub = channel.stream_stream(service_path(args) + method)
         call = stub(produce(), **call_options)
         result.call = call
         pending = list(requests)
@@ -209,6 +213,8 @@ def main():
     parser.add_argument("--cert", help="TLS client certificate (PEM); with --key")
     parser.add_argument("--key")
     parser.add_argument("--authority", help=":authority to send")
+    parser.add_argument("--service", default="apigw.test.TestService",
+                        help="the service to call (another name reaches other routes)")
     parser.add_argument("--summary", action="store_true",
                         help="messages as byte counts and hashes, not their text")
     commands = parser.add_subparsers(dest="command", required=True)
