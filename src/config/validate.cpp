@@ -192,6 +192,12 @@ void Validator::upstream(const UpstreamConfig& upstream, const std::string& path
   }
   if (const auto& check = upstream.health_check; check.enabled) {
     const std::string prefix = path + ".health_check.";
+    if (upstream.protocol == UpstreamProtocol::h2 &&
+        check.kind == HealthCheckConfig::Kind::http) {
+      error(prefix + "type", at,
+            "an upstream with protocol = \"h2\" needs health_check type = \"tcp\" (HTTP checks "
+            "speak HTTP/1.1)");
+    }
     positive(prefix + "interval", at, "interval", check.interval.count() > 0);
     positive(prefix + "timeout", at, "timeout", check.timeout.count() > 0);
     positive(prefix + "healthy_threshold", at, "healthy_threshold", check.healthy_threshold > 0);

@@ -270,16 +270,22 @@ void ProxyExchange::build_upstream_head(const proxy::Target& target) {
   write_upstream_head(*cluster_.config, target, session_.scratch().output);
 }
 
-proxy::UpstreamRequestInfo ProxyExchange::upstream_request_info(
-    const config::UpstreamConfig& upstream, const proxy::Target& target) {
-  const http::RequestHead& head = session_.scratch().head;
-  std::string& path = session_.scratch().upstream_path;
+namespace {
+
+// Inlined into write_upstream_head, the plain path's caller (a call of its own cost 26
+// instructions per request, callgrind); h2 exchanges call the out-of-line copy.
+[[gnu::always_inline]] inline proxy::UpstreamRequestInfo request_info(
+    RequestStream& session, const pipeline::RequestContext& context,
+    const snapshot::CompiledRoute& route, const config::UpstreamConfig& upstream,
+    const proxy::Target& target) {
+  const http::RequestHead& head = session.scratch().head;
+  std::string& path = session.scratch().upstream_path;
   path.clear();
-  if (route_.rewrite.empty()) {
-    path.append(session_.scratch().path);
+  if (route.rewrite.empty()) {
+    path.append(session.scratch().path);
   } else {
-    route_.rewrite.apply(session_.scratch().path, session_.scratch().params, path,
-                         session_.matched_path());
+    route.rewrite.apply(session.scratch().path, session.scratch().params, path,
+                         session.matched_path());
   }
   if (head.has_query) path.append("?").append(head.query);
 
@@ -297,23 +303,31 @@ proxy::UpstreamRequestInfo ProxyExchange::upstream_request_info(
       break;
   }
   info.original_host = head.host;
-  info.client_ip = context_.peer_address;  // X-Forwarded-For gets the hop we saw
-  info.request_id = context_.request_id;
-  if (const pipeline::ConnectionTls* tls = context_.tls) {
+  info.client_ip = context.peer_address;  // X-Forwarded-For gets the hop we saw
+  info.request_id = context.request_id;
+  if (const pipeline::ConnectionTls* tls = context.tls) {
     info.proto = "https";
-    if (tls->client_verified && session_.forwards_client_subject()) {
+    if (tls->client_verified && session.forwards_client_subject()) {
       info.client_cert_subject = tls->client_subject;
     }
   }
-  if (!context_.upstream_request_headers.empty()) info.edits = &context_.upstream_request_headers;
-  if (context_.request_body_buffered) info.body_length = context_.request_body.size();
+  if (!context.upstream_request_headers.empty()) info.edits = &context.upstream_request_headers;
+  if (context.request_body_buffered) info.body_length = context.request_body.size();
   return info;
+}
+
+}  // namespace
+
+proxy::UpstreamRequestInfo ProxyExchange::upstream_request_info(
+    const config::UpstreamConfig& upstream, const proxy::Target& target) {
+  return request_info(session_, context_, route_, upstream, target);
 }
 
 void ProxyExchange::write_upstream_head(const config::UpstreamConfig& upstream,
                                         const proxy::Target& target, std::string& out) {
   proxy::write_upstream_request_head(session_.scratch().head,
-                                     upstream_request_info(upstream, target), out);
+                                     request_info(session_, context_, route_, upstream, target),
+                                     out);
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {

@@ -339,11 +339,6 @@ void RequestStream::finish_request() {
 
 RequestStream::~RequestStream() = default;
 
-void RequestStream::expect(Phase phase, std::chrono::milliseconds timeout) {
-  phase_ = phase;
-  set_deadline(Clock::now() + timeout);
-}
-
 void RequestStream::expect_body() {
   // body_read alone bounds each wait, so a client that sends a byte just inside it holds the
   // request, and its upstream connection, as long as it likes (the slow-body attack, slowhttptest
@@ -410,13 +405,6 @@ void RequestStream::begin_local_request(std::string_view method, std::string_vie
   arm_ = nullptr;
   chain_ = nullptr;
   response_ended_ = false;
-}
-
-void RequestStream::end_request() {
-  serving_.reset();  // an idle connection must not keep an old snapshot alive
-  route_ = nullptr;
-  arm_ = nullptr;
-  chain_ = nullptr;
 }
 
 awaitable<RequestStream::IoResult> RequestStream::read_body(net::mutable_buffer into) {

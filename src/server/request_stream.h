@@ -98,7 +98,10 @@ class RequestStream : public Expirable {
   // body bytes behind it), for an HTTP/2 stream its body bytes only (head_bytes is 0).
   ByteBuffer& input() { return input_; }
   // Sets the phase and its deadline.
-  void expect(Phase phase, std::chrono::milliseconds timeout);
+  void expect(Phase phase, std::chrono::milliseconds timeout) {
+    phase_ = phase;
+    set_deadline(Clock::now() + timeout);
+  }
   // Sets the deadline for one wait for request body bytes: body_read from now, and no later than
   // the whole body's allowance at [server.timeouts] body_min_rate.
   void expect_body();
@@ -169,7 +172,12 @@ class RequestStream : public Expirable {
   // a head that did not parse, or an HTTP/2 stream refused for its head.
   void begin_local_request(std::string_view method, std::string_view target);
   // The request is over and the connection goes on: forget its snapshot and route.
-  void end_request();
+  void end_request() {
+    serving_.reset();  // an idle connection must not keep an old snapshot alive
+    route_ = nullptr;
+    arm_ = nullptr;
+    chain_ = nullptr;
+  }
   // Called by the hooks: the client is gone (an HTTP/2 reset, a closed socket while a filter
   // waited): the request's I/O is cancelled.
   void client_left();
