@@ -44,7 +44,7 @@ http {
     keepalive_timeout 300s;
   }
   server {
-    listen 127.0.0.1:$3 backlog=4096$(nginx_tls_listen);
+    listen 127.0.0.1:$3 backlog=4096$([ -z "${H2:-}" ] || echo " http2")$(nginx_tls_listen);
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
@@ -76,7 +76,7 @@ defaults
   timeout http-request 300s
   timeout http-keep-alive 300s
 frontend fe
-  bind 127.0.0.1:$3$([ -z "${TLS:-}" ] || echo " ssl crt $TMP/tls-combined.pem alpn http/1.1")$([ -z "${TLS:-}" ] || [ "${TLS_TICKETS:-1}" = 1 ] || echo " no-tls-tickets")
+  bind 127.0.0.1:$3$(haproxy_bind_options)$([ -z "${TLS:-}" ] || [ "${TLS_TICKETS:-1}" = 1 ] || echo " no-tls-tickets")
   maxconn 20000
   default_backend be
 backend be
@@ -93,8 +93,19 @@ nginx_tls_listen() {
     "$([ "${TLS_TICKETS:-1}" = 1 ] && echo on || echo off)"
 }
 
-apigw_listener() {  # PORT: apigw's client listener lines
-  if [ -z "${TLS:-}" ]; then
+# HAProxy's bind: TLS (ALPN h2 first with H2=1), or h2c with H2=1 on plain.
+haproxy_bind_options() {
+  if [ -n "${TLS:-}" ]; then
+    printf ' ssl crt %s alpn %s' "$TMP/tls-combined.pem" "$([ -z "${H2:-}" ] && echo http/1.1 || echo h2,http/1.1)"
+  elif [ -n "${H2:-}" ]; then
+    printf ' proto h2'
+  fi
+}
+
+apigw_listener() {  # PORT: apigw's client listener lines (a TLS listener offers h2 by default)
+  if [ -z "${TLS:-}" ] && [ -n "${H2:-}" ]; then
+    printf '[[server.listeners]]\naddress = "127.0.0.1:%s"\nhttp2 = true\n' "$1"
+  elif [ -z "${TLS:-}" ]; then
     echo "listen = [\"127.0.0.1:$1\"]"
   else
     printf '[[server.listeners]]\naddress = "127.0.0.1:%s"\n[server.listeners.tls]\n' "$1"

@@ -10,6 +10,10 @@
 # with TLS a handshake: wrk keeps each connection's session and resumes it, so this measures
 # resumed handshakes unless TLS_TICKETS=0 turns session tickets off in every proxy, which makes
 # every handshake a full one).
+# H2=1 makes the clients speak HTTP/2: h2load instead of wrk, H2_STREAMS (default 10) streams per
+# connection; over TLS by ALPN when TLS is set, else h2c with prior knowledge (apigw's listener
+# with http2 = true, NGINX's "listen ... http2", HAProxy's "proto h2"). The upstream side stays
+# HTTP/1.1 keep-alive for every proxy.
 
 PY=/usr/bin/python3
 CLK_TCK=$(getconf CLK_TCK)
@@ -27,6 +31,8 @@ log() { echo "[bench] $*" >&2; }
 
 TLS=${TLS:-}
 WRK_CLOSE=${WRK_CLOSE:-}
+H2=${H2:-}
+H2_STREAMS=${H2_STREAMS:-10}
 SCHEME=http; [ -z "$TLS" ] || SCHEME=https
 TLS_CERT=$TMP/tls-cert.pem
 TLS_KEY=$TMP/tls-key.pem
@@ -57,10 +63,11 @@ free_port() {
 LOAD_CPU=1; [ "$NCPU" -ge 2 ] || LOAD_CPU=0
 proxy_pin() { if [ "$1" -eq 1 ]; then echo "taskset -c 0"; fi; }
 
-# wait_http URL [SECONDS]: until URL answers 200.
+# wait_http URL [SECONDS] [h2c]: until URL answers 200 (h2c: over HTTP/2 with prior knowledge).
 wait_http() {
   local url=$1 deadline=$((SECONDS + ${2:-20}))
-  until [ "$(curl -ks -o /dev/null -m 1 -w '%{http_code}' "$url" || true)" = 200 ]; do
+  local h2=(); [ "${3:-}" != h2c ] || h2=(--http2-prior-knowledge)
+  until [ "$(curl -ks "${h2[@]}" -o /dev/null -m 1 -w '%{http_code}' "$url" || true)" = 200 ]; do
     [ "$SECONDS" -lt "$deadline" ] || { log "timeout waiting for $url"; return 1; }
     sleep 0.1
   done
@@ -144,7 +151,8 @@ start_proxy() {
       wait_http "http://127.0.0.1:$admin_port/ready" || { cat "$dir/stderr.log" >&2; return 1; } ;;
   esac
   [[ "$name" == apigw* ]] || { STARTED+=("$!"); PROXY_PID=$!; }
-  wait_http "$SCHEME://127.0.0.1:$PROXY_PORT/" || { cat "$dir"/*.log >&2; return 1; }
+  local h2c=""; [ -z "$H2" ] || [ -n "$TLS" ] || h2c=h2c
+  wait_http "$SCHEME://127.0.0.1:$PROXY_PORT/" 20 "$h2c" || { cat "$dir"/*.log >&2; return 1; }
   sleep 1   # let workers settle before the idle RSS reading
 }
 
@@ -163,11 +171,31 @@ to_ms() {
 # run_wrk CONNS SECONDS OUTFILE: GET ${WRK_PATH:-/}; wrk's own CPU seconds (user sys, from
 # `times`) go to OUTFILE.wrkcpu.
 run_wrk() {
+  if [ -n "$H2" ]; then run_h2load "$@"; return; fi
   local close=(); [ -z "$WRK_CLOSE" ] || close=(-H "Connection: close")
   ( rc=0; taskset -c "$LOAD_CPU" wrk -t1 -c"$1" -d"$2"s --latency "${close[@]}" "$SCHEME://127.0.0.1:$PROXY_PORT${WRK_PATH:-/}" >"$3" 2>&1 || rc=$?
     times >"$3.times"   # not in a pipeline: that would fork and report no children
     awk 'END { for (i = 1; i <= 2; i++) { split($i, a, "m"); sub(/s$/, "", a[2]); v[i] = a[1] * 60 + a[2] }
                print v[1], v[2] }' "$3.times" >"$3.wrkcpu"; exit $rc )
+}
+
+# run_h2load CONNS SECONDS OUTFILE: as run_wrk, with h2load (H2=1); its output is turned into the
+# lines of wrk's that measure_throughput reads (mean request time for both percentiles: h2load
+# gives no percentiles per request).
+run_h2load() {
+  ( rc=0; taskset -c "$LOAD_CPU" h2load -t1 -c"$1" -m"$H2_STREAMS" -D"$2" \
+      "$SCHEME://127.0.0.1:$PROXY_PORT${WRK_PATH:-/}" >"$3.h2load" 2>&1 || rc=$?
+    times >"$3.times"
+    awk 'END { for (i = 1; i <= 2; i++) { split($i, a, "m"); sub(/s$/, "", a[2]); v[i] = a[1] * 60 + a[2] }
+               print v[1], v[2] }' "$3.times" >"$3.wrkcpu"
+    awk '/^requests:/ { done = $8; failed = $10 + $12 }
+         /^finished in/ { gsub(/,/, ""); rps = $4 }
+         /^time for request:/ { mean = $6 }
+         END { printf "  %d requests in 1s\nRequests/sec: %s\n", done, rps
+               printf "     50%% %s\n     99%% %s\n", mean, mean
+               if (failed > 0) printf "  Non-2xx or 3xx responses: %d\n", failed }' \
+      "$3.h2load" >"$3"
+    exit $rc )
 }
 
 # busy_ticks: non-idle ticks of the whole machine (/proc/stat: user nice system irq softirq steal).

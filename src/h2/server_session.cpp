@@ -18,6 +18,11 @@ constexpr std::uint64_t kNghttp2ResetRate = 33;
 constexpr std::size_t kNghttp2MaxSettings = 32;       // entries in one SETTINGS frame
 constexpr std::size_t kNghttp2MaxOutboundAck = 1000;  // SETTINGS/PING ACKs queued unsent
 constexpr std::uint32_t kHeaderTableSize = 4096;
+// Response heads are encoded with the static table and literals only, as HAProxy does: keeping
+// a dynamic table costs nghttp2 a search and an insertion per field (most of a response's HPACK
+// CPU, measured with callgrind: docs/performance-http2.md) to save bytes a response's own
+// headers rarely repeat across streams (request ids, dates, content lengths differ).
+constexpr std::uint32_t kResponseTableSize = 0;
 constexpr std::uint32_t kMaxFrameSize = 16'384;
 
 struct OptionDeleter {
@@ -55,7 +60,7 @@ ServerSession::ServerSession(const SessionLimits& limits)
   nghttp2_option_set_max_continuations(raw_option, limits.abuse.max_continuations);
   nghttp2_option_set_max_settings(raw_option, kNghttp2MaxSettings);
   nghttp2_option_set_max_outbound_ack(raw_option, kNghttp2MaxOutboundAck);
-  nghttp2_option_set_max_deflate_dynamic_table_size(raw_option, kHeaderTableSize);
+  nghttp2_option_set_max_deflate_dynamic_table_size(raw_option, kResponseTableSize);
   nghttp2_option_set_no_closed_streams(raw_option, 1);
   if (nghttp2_session_server_new2(&session_, callbacks.get(), this, raw_option) != 0) {
     throw std::bad_alloc();

@@ -1,5 +1,6 @@
 // The nghttp2 callbacks of ServerSession: how received frames become stream state and events.
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 #include "h2/server_stream.h"
@@ -233,7 +234,7 @@ ssize_t ServerSession::Callbacks::read_response(nghttp2_session* ng, std::int32_
   Stream* stream = session.find(stream_id);
   if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
   const std::size_t take = std::min(length, stream->queued());
-  std::copy_n(stream->send_queue.data() + stream->send_offset, take, buf);
+  std::memcpy(buf, stream->send_queue.data() + stream->send_offset, take);
   stream->send_offset += take;
   if (stream->queued() == 0) {
     stream->send_queue.clear();

@@ -1,22 +1,49 @@
 // ServerSession's response side: heads and trailers as nghttp2_nv arrays, the per-stream send
 // queue the data provider reads.
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 #include "h2/server_stream.h"
+#include "http/head_lines.h"
 
 namespace apigw::h2 {
 namespace {
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+// A token character's lower-case form; 0 for bytes a field name may not hold. One table
+// lookup per byte lowers and checks the name at once (the per-response head is on the hot path).
+const std::array<char, 256> kNameBytes = [] {
+  std::array<char, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    if (http::detail::is_token_char(static_cast<char>(c))) {
+      table[c] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : static_cast<char>(c);
+    }
+  }
+  return table;
+}();
 
-// Whether a field can go out in an HTTP/2 head: a token name, a value without CR, LF, NUL or
-// other controls (the peer would reset the stream as malformed).
-bool can_send(const http::Header& header) {
-  if (!http::is_token(header.name)) return false;
-  for (char c : header.value) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte != '\t' && (byte < 0x20 || byte == 0x7f)) return false;
+// Whether a value can go out in an HTTP/2 head: no CR, LF, NUL or other controls but HTAB (the
+// peer would reset the stream as malformed).
+bool can_send_value(std::string_view value) {
+  // Eight bytes at a time: a word with no byte below 0x20 and none equal to 0x7f passes without
+  // a look at each byte (values are a response head's bulk; the bit tricks are the classic
+  // "has a byte less than n" / "has a zero byte" tests).
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  std::size_t i = 0;
+  for (; i + 8 <= value.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, value.data() + i, 8);
+    const std::uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighs;
+    const std::uint64_t del = word ^ (kOnes * 0x7f);
+    const std::uint64_t is_del = (del - kOnes) & ~del & kHighs;
+    if ((below_space | is_del) != 0) break;  // look closer (a tab is fine)
+  }
+  for (; i < value.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(value[i]);
+    if (byte < 0x20 ? byte != '\t' : byte == 0x7f) return false;
   }
   return true;
 }
@@ -46,13 +73,20 @@ bool ServerSession::prepare_nv(std::span<const http::Header> headers, int status
     text.append(digits, 3);
     nv.push_back(make_nv(":status", 7, text.data(), 3));
   }
+  nv.reserve(headers.size() + 1);
   for (const http::Header& header : headers) {
     // Connection-specific fields mean nothing in HTTP/2 and make the response malformed
     // (RFC 9113 §8.2.2); the same set the HTTP/1 client head drops.
     if (http::is_hop_by_hop(header.field)) continue;
-    if (!can_send(header)) return false;
+    if (header.name.empty() || !can_send_value(header.value)) return false;
     const std::size_t at = text.size();
-    for (char c : header.name) text.push_back(ascii_lower(c));
+    text.resize(at + header.name.size());  // within the reserved size: `text` does not move
+    char* lower = text.data() + at;
+    for (const char c : header.name) {
+      const char mapped = kNameBytes[static_cast<unsigned char>(c)];
+      if (mapped == 0) return false;
+      *lower++ = mapped;
+    }
     nv.push_back(
         make_nv(text.data() + at, header.name.size(), header.value.data(), header.value.size()));
   }

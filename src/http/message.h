@@ -16,6 +16,9 @@ namespace apigw::http {
 struct Header {
   Header(std::string_view name_, std::string_view value_)
       : name(name_), value(value_), field(classify_field(name_)) {}
+  // A field whose kind the caller already knows (no classification).
+  Header(std::string_view name_, std::string_view value_, Field field_)
+      : name(name_), value(value_), field(field_) {}
 
   std::string_view name;
   std::string_view value;

@@ -24,6 +24,19 @@ void append_header(std::string& out, std::string_view name, std::string_view val
   *p = '\n';
 }
 
+// append_header that also notes where the field went, for a client that takes fields.
+void append_field(std::string& out, std::string_view name, std::string_view value,
+                  WrittenHead* record) {
+  const std::size_t at = out.size();
+  append_header(out, name, value);
+  if (record != nullptr) {
+    record->fields.push_back({static_cast<std::uint32_t>(at),
+                              static_cast<std::uint32_t>(name.size()),
+                              static_cast<std::uint32_t>(at + name.size() + 2),
+                              static_cast<std::uint32_t>(value.size())});
+  }
+}
+
 void append_number(std::string& out, std::uint64_t value) {
   char digits[24];
   auto result = std::to_chars(digits, digits + sizeof digits, value);
@@ -38,10 +51,17 @@ constexpr std::uint32_t kManagedRequestFields =
     http::field_bit(http::Field::x_forwarded_host) | http::field_bit(http::Field::x_request_id) |
     http::field_bit(http::Field::x_client_cert_subject);
 
-void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t length) {
+void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t length,
+                    WrittenHead* record = nullptr) {
   if (framing == http::BodyFraming::content_length) {
+    const std::size_t at = out.size();
     out.append("Content-Length: ");
     append_number(out, length);
+    if (record != nullptr) {
+      record->fields.push_back({static_cast<std::uint32_t>(at), 14,
+                                static_cast<std::uint32_t>(at + 16),
+                                static_cast<std::uint32_t>(out.size() - at - 16)});
+    }
     out.append("\r\n");
   } else if (framing == http::BodyFraming::chunked || framing == http::BodyFraming::stream_end) {
     // stream_end: an HTTP/2 body of undeclared length goes to an HTTP/1.1 upstream chunked.
@@ -49,10 +69,12 @@ void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t l
   }
 }
 
-void append_edits(std::string& out, const pipeline::HeaderEdits* edits) {
+void append_edits(std::string& out, const pipeline::HeaderEdits* edits,
+                  WrittenHead* record = nullptr) {
   if (edits == nullptr) return;
-  edits->for_each_written(
-      [&out](std::string_view name, std::string_view value) { append_header(out, name, value); });
+  edits->for_each_written([&out, record](std::string_view name, std::string_view value) {
+    append_field(out, name, value, record);
+  });
 }
 
 }  // namespace
@@ -103,8 +125,22 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
   out.append("\r\n");
 }
 
-void write_client_response_head(const http::ResponseHead& response, const ClientResponseInfo& info,
-                                std::string& out) {
+namespace {
+
+// The client response head, with or without a record of its fields: two instantiations, so
+// the HTTP/1 path (no record) has no branch for it.
+template <bool kRecord>
+void write_response_head(const http::ResponseHead& response, const ClientResponseInfo& info,
+                         std::string& out) {
+  WrittenHead* record = kRecord ? info.record : nullptr;
+  if constexpr (kRecord) record->fields.clear();
+  const auto field = [&out, record](std::string_view name, std::string_view value) {
+    if constexpr (kRecord) {
+      append_field(out, name, value, record);
+    } else {
+      append_header(out, name, value);
+    }
+  };
   out.append(info.client_http10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   append_number(out, static_cast<std::uint64_t>(response.status));
   out.append(" ");
@@ -119,20 +155,38 @@ void write_client_response_head(const http::ResponseHead& response, const Client
       continue;
     if (info.edits != nullptr && info.edits->overrides(header.name)) continue;
     has_request_id = has_request_id || header.field == http::Field::x_request_id;
-    append_header(out, header.name, header.value);
+    field(header.name, header.value);
   }
-  if (!has_request_id && !info.request_id.empty()) {
-    append_header(out, "X-Request-Id", info.request_id);
+  if (!has_request_id && !info.request_id.empty()) field("X-Request-Id", info.request_id);
+  if (info.edits != nullptr) {
+    info.edits->for_each_written(field);
   }
-  append_edits(out, info.edits);
-  append_framing(out, info.framing.value_or(response.framing),
-                 info.framing ? info.body_length : response.content_length);
+  const http::BodyFraming framing = info.framing.value_or(response.framing);
+  const std::uint64_t length = info.framing ? info.body_length : response.content_length;
+  append_framing(out, framing, length, record);
   if (!info.keep_alive) {
     out.append("Connection: close\r\n");
   } else if (info.client_http10) {
     out.append("Connection: keep-alive\r\n");
   }
   out.append("\r\n");
+  if constexpr (kRecord) {
+    record->end = out.size();
+    record->status = response.status;
+    record->framing = framing;
+    record->content_length = length;
+  }
+}
+
+}  // namespace
+
+void write_client_response_head(const http::ResponseHead& response, const ClientResponseInfo& info,
+                                std::string& out) {
+  if (info.record != nullptr) {
+    write_response_head<true>(response, info, out);
+  } else {
+    write_response_head<false>(response, info, out);
+  }
 }
 
 void write_local_reply(const pipeline::LocalReply& reply, const LocalReplyInfo& info,

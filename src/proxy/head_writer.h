@@ -2,9 +2,11 @@
 // client, each in one pass into a reused string so that it goes out in one gathered write.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/message.h"
 #include "pipeline/request_context.h"
@@ -33,6 +35,26 @@ struct UpstreamRequestInfo {
 void write_upstream_request_head(const http::RequestHead& request, const UpstreamRequestInfo& info,
                                  std::string& out);
 
+// Where the fields of a response head just written are, for a client that takes fields rather
+// than bytes (an HTTP/2 stream reads them here instead of parsing the head again). Offsets into
+// the output string; connection-specific lines (Connection, Transfer-Encoding) are not fields
+// here, and the framing is given as such.
+struct WrittenHead {
+  struct Field {
+    std::uint32_t name_at, name_size, value_at, value_size;
+  };
+  std::size_t end = 0;  // one past the head's blank line; 0: nothing recorded
+  int status = 0;
+  http::BodyFraming framing = http::BodyFraming::none;
+  std::uint64_t content_length = 0;
+  std::vector<Field> fields;
+
+  void clear() {
+    end = 0;
+    fields.clear();
+  }
+};
+
 struct ClientResponseInfo {
   bool keep_alive = true;      // the connection stays open after this response
   bool client_http10 = false;  // answer in HTTP/1.0 terms
@@ -42,6 +64,7 @@ struct ClientResponseInfo {
   std::uint64_t body_length = 0;  // with framing = content_length
   std::string_view request_id;
   const pipeline::HeaderEdits* edits = nullptr;
+  WrittenHead* record = nullptr;  // when set, filled in as the head is written
 };
 
 // Appends the response head for the client: hop-by-hop headers dropped, framing re-emitted,
@@ -55,6 +78,7 @@ struct LocalReplyInfo {
   bool keep_alive = true;
   bool head_request = false;                     // HEAD: the head of the answer only
   const pipeline::HeaderEdits* edits = nullptr;  // the response phase's edits
+  WrittenHead* record = nullptr;                 // when set, filled in as the head is written
 };
 
 // Appends a complete response made by the gateway itself: the unified JSON error body for an

@@ -134,8 +134,10 @@ awaitable<void> H2Connection::read_loop(std::shared_ptr<H2Connection> self) {
 
 void H2Connection::dispatch(std::span<const h2::Event> events) {
   // A copy: a stream's flush() may make the session raise (and hand out) more events, which
-  // reuses the storage `events` points into.
-  const std::vector<h2::Event> batch(events.begin(), events.end());
+  // reuses the storage `events` points into. The outermost dispatch reuses one vector.
+  std::vector<h2::Event> nested;
+  std::vector<h2::Event>& batch = dispatching_ == 0 ? batch_ : nested;
+  batch.assign(events.begin(), events.end());
   ++dispatching_;
   for (const h2::Event& event : batch) {
     switch (event.kind) {
@@ -166,16 +168,20 @@ void H2Connection::dispatch(std::span<const h2::Event> events) {
   if (dispatching_ > 0) return;
   // New streams start once the whole batch is in: a body or an END_STREAM that came with the
   // head is theirs from the start. (Their coroutines run here, up to their first wait.)
-  std::vector<H2Stream*> starting;
-  starting.swap(starting_);
-  for (H2Stream* stream : starting) {
-    if (stream->refusal()) {
-      net::co_spawn(worker_.context(), H2Stream::refuse(shared_from_this(), *stream),
-                    net::detached);
-    } else {
-      net::co_spawn(worker_.context(), H2Stream::serve(shared_from_this(), *stream),
-                    net::detached);
+  if (!starting_.empty()) {
+    std::vector<H2Stream*> starting;
+    starting.swap(starting_);
+    for (H2Stream* stream : starting) {
+      if (stream->refusal()) {
+        net::co_spawn(worker_.context(), H2Stream::refuse(shared_from_this(), *stream),
+                      net::detached);
+      } else {
+        net::co_spawn(worker_.context(), H2Stream::serve(shared_from_this(), *stream),
+                      net::detached);
+      }
     }
+    starting.clear();
+    if (starting_.empty()) starting_.swap(starting);  // keeps the capacity
   }
   while (more_events_ && dispatching_ == 0) {
     more_events_ = false;
@@ -209,7 +215,7 @@ void H2Connection::start_stream(const h2::Event& event) {
 }
 
 void H2Connection::stream_served(std::int32_t id) {
-  flush();  // may close and release it (dispatch_pending)
+  schedule_flush();  // its end goes out with the others of this pass; then it is released
   if (const auto found = streams_.find(id); found != streams_.end()) {
     if (found->second->closed() || closed_) release(id);
   }
@@ -219,6 +225,16 @@ void H2Connection::stream_served(std::int32_t id) {
 void H2Connection::release(std::int32_t id) {
   session_.release(id);
   streams_.erase(id);
+}
+
+void H2Connection::schedule_flush() {
+  if (flush_scheduled_ || closed_) return;
+  flush_scheduled_ = true;
+  net::post(worker_.context(), [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->flush();
+    self->arm_deadline();
+  });
 }
 
 void H2Connection::flush() {

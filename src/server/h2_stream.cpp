@@ -50,6 +50,7 @@ awaitable<void> H2Stream::refuse([[maybe_unused]] std::shared_ptr<H2Connection> 
                                  H2Stream& stream) {
   const http::ParseError refusal = *stream.refusal_;
   stream.scratch_ = stream.worker_.scratch().take();
+  stream.head_record_ = nullptr;
   stream.begin_local_request({}, {});
   co_await stream.answer(pipeline::LocalReply::error(refusal.status, std::string(refusal.code),
                                                      std::string(refusal.message)),
@@ -59,6 +60,8 @@ awaitable<void> H2Stream::refuse([[maybe_unused]] std::shared_ptr<H2Connection> 
 
 void H2Stream::take_request() {
   scratch_ = worker_.scratch().take();
+  head_record_ = &scratch_->written_head;
+  head_record_->clear();
   const http::RequestHead* head = session().request_head(id_);
   if (head != nullptr) scratch_->head = *head;  // views into the session's copy, until release
   worker_.buffers().acquire(input_);
@@ -75,7 +78,7 @@ void H2Stream::take_request() {
     request.framing = http::BodyFraming::content_length;
     request.content_length = taken;
   }
-  connection_.flush();  // the window the copy opened
+  connection_.schedule_flush();  // the window the copy opened
 }
 
 void H2Stream::finish() {
@@ -91,6 +94,10 @@ void H2Stream::finish() {
     }
   }
   pending_.clear();
+  if (scratch_) {
+    response_.headers.clear();
+    response_.headers.swap(scratch_->written_headers);  // its capacity serves the next stream
+  }
   end_request();  // an old snapshot is not kept by a stream waiting for its last frames
   worker_.buffers().release_if_empty(input_);
   worker_.scratch().give_back(std::move(scratch_));
@@ -134,7 +141,7 @@ void H2Stream::on_deadline() {
     case Phase::client_write:
     case Phase::upstream_body:
       session().reset_stream(id_, kCancel);
-      connection_.flush();
+      connection_.schedule_flush();
       on_connection_lost();
       break;
     default:
@@ -171,7 +178,7 @@ awaitable<RequestStream::IoResult> H2Stream::stream_read_body(net::mutable_buffe
       const std::size_t n = std::min(body.size(), into.size());
       std::memcpy(into.data(), body.data(), n);
       session().consume(id_, n);
-      connection_.flush();
+      connection_.schedule_flush();
       co_return IoResult{error_code{}, n};
     }
     if (request_ended_) co_return IoResult{net::error::eof, 0};
@@ -182,7 +189,7 @@ awaitable<RequestStream::IoResult> H2Stream::stream_read_body(net::mutable_buffe
 awaitable<error_code> H2Stream::stream_send_continue() {
   if (broken_) co_return broken_error();
   if (!session().submit_informational(id_, 100)) co_return net::error::connection_reset;
-  connection_.flush();
+  connection_.schedule_flush();
   co_return error_code{};
 }
 
@@ -192,10 +199,38 @@ awaitable<void> H2Stream::lingering_close() {
   co_return;
 }
 
+bool H2Stream::submit_recorded_head(std::string_view bytes) {
+  // The head writer noted its fields (proxy::WrittenHead): views into the bytes it wrote, no
+  // second parse.
+  proxy::WrittenHead& record = *head_record_;
+  std::vector<http::Header>& fields = response_.headers;
+  if (fields.capacity() == 0) fields.swap(scratch_->written_headers);
+  fields.clear();
+  for (const auto& at : record.fields) {
+    fields.emplace_back(bytes.substr(at.name_at, at.name_size),
+                        bytes.substr(at.value_at, at.value_size), http::Field::other);
+  }
+  response_.status = record.status;
+  response_.framing = record.framing;
+  response_.content_length = record.content_length;
+  if (scratch_->head.method == http::Method::head) response_.framing = http::BodyFraming::none;
+  record.end = 0;
+  return true;
+}
+
 bool H2Stream::take_response_bytes(std::string_view bytes) {
+  if (!head_submitted_ && head_bytes_.empty() && head_record_ != nullptr &&
+      head_record_->end > 0 && head_record_->end <= bytes.size() &&
+      bytes.data() == scratch_->output.data()) {
+    const std::size_t end = head_record_->end;
+    submit_recorded_head(bytes);
+    if (!submit_head()) return false;
+    bytes.remove_prefix(end);
+  }
   if (!head_submitted_) {
     std::string_view head = bytes;
     if (!head_bytes_.empty()) head = head_bytes_.append(bytes);
+    if (response_.headers.capacity() == 0) response_.headers.swap(scratch_->written_headers);
     const http::ParseResult parsed =
         http::parse_response_head(head, kWrittenHeadLimits, scratch_->head.method, response_);
     if (parsed.status == http::ParseStatus::error) return false;
@@ -203,16 +238,7 @@ bool H2Stream::take_response_bytes(std::string_view bytes) {
       if (head_bytes_.empty()) head_bytes_.assign(bytes);
       return true;
     }
-    // An empty body ends the stream with HEADERS (a gRPC "Trailers-Only" answer needs that).
-    body_wanted_ = response_.framing != http::BodyFraming::none &&
-                   !(response_.framing == http::BodyFraming::content_length &&
-                     response_.content_length == 0);
-    if (!session().submit_response(id_, response_.status, response_.headers, body_wanted_)) {
-      return false;
-    }
-    head_submitted_ = true;
-    data_ended_ = !body_wanted_;
-    framer_ = http::BodyFramer(response_.framing, response_.content_length);
+    if (!submit_head()) return false;
     bytes = head.substr(response_.head_bytes);
     if (!head_bytes_.empty()) {
       // The body bytes behind a head that came in pieces: keep them past the clear.
@@ -224,6 +250,20 @@ bool H2Stream::take_response_bytes(std::string_view bytes) {
   if (!body_wanted_ || bytes.empty()) return true;
   const http::BodyFramer::Step step = framer_.next(bytes, &pending_);
   return !step.error;
+}
+
+bool H2Stream::submit_head() {
+  // An empty body ends the stream with HEADERS (a gRPC "Trailers-Only" answer needs that).
+  body_wanted_ = response_.framing != http::BodyFraming::none &&
+                 !(response_.framing == http::BodyFraming::content_length &&
+                   response_.content_length == 0);
+  if (!session().submit_response(id_, response_.status, response_.headers, body_wanted_)) {
+    return false;
+  }
+  head_submitted_ = true;
+  data_ended_ = !body_wanted_;
+  framer_ = http::BodyFramer(response_.framing, response_.content_length);
+  return true;
 }
 
 void H2Stream::submit_pending() {
@@ -246,12 +286,12 @@ ImmediateWrite H2Stream::stream_write_now(net::const_buffer first, net::const_bu
   if (broken_) return ImmediateWrite{broken_error(), 0, true};
   if (!take_response_bytes(view_of(first)) || !take_response_bytes(view_of(second))) {
     session().reset_stream(id_, kInternalError);
-    connection_.flush();
+    connection_.schedule_flush();
     broken_ = true;
     return ImmediateWrite{net::error::connection_reset, 0, true};
   }
   submit_pending();
-  connection_.flush();
+  connection_.schedule_flush();
   const std::size_t total = first.size() + second.size();
   return ImmediateWrite{error_code{}, total, pending_.empty()};
 }
@@ -274,7 +314,7 @@ awaitable<RequestStream::IoResult> H2Stream::stream_write_rest(net::const_buffer
     // The queue may have room already: the flush after the last submit wrote it out.
     if (session().send_space(id_) == 0) co_await wait_for_news();
     submit_pending();
-    connection_.flush();
+    connection_.schedule_flush();
   }
   co_return IoResult{error_code{}, total};
 }

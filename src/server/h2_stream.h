@@ -72,6 +72,10 @@ class H2Stream final : public RequestStream {
   // HTTP/1.1 response bytes (head first) → HEADERS and DATA into pending_. False: the head does
   // not parse or the stream is gone.
   bool take_response_bytes(std::string_view bytes);
+  // The head from what the head writer recorded (proxy::WrittenHead) rather than a parse.
+  bool submit_recorded_head(std::string_view bytes);
+  // HEADERS for response_ (its status, fields and framing).
+  bool submit_head();
   // Moves pending_ into the session's send queue as far as it has room.
   void submit_pending();
   // Waits until on_news(), a deadline or the stream's end.

@@ -109,6 +109,7 @@ awaitable<bool> ProxyExchange::relay_buffered_response() {
   const bool request_read = body_complete_in_buffer_ || request_body_sent_;
   const bool keep_alive = head.keep_alive && request_read && !session_.worker().draining();
   proxy::ClientResponseInfo info;
+  info.record = session_.head_record();
   info.keep_alive = keep_alive;
   info.client_http10 = head.version_minor == 0;
   info.request_id = context_.request_id;

@@ -144,19 +144,19 @@ awaitable<bool> ProxyExchange::proxy() {
     context_.upstream_address = target.address;
     context_.upstream_name = cluster_.config->name;
     bool stale = false;
+    // HTTP/1: a pooled connection the upstream had already closed; h2: a stream the target
+    // refused (its GOAWAY or stream limit came first). Either way the request never reached the
+    // target (and its body is still in our buffer): one more try on a fresh connection is safe.
+    // (No co_await inside ?: — GCC 12 miscompiles it: the coroutine resumed a null frame.)
     if (h2) {
       outcome = co_await exchange_h2(pool, target, false, stale);
       if (outcome != UpstreamOutcome::ok && stale && !session_.aborted()) {
-        // The target refused the stream (its GOAWAY or stream limit came first): it never saw
-        // the request; one more try on another connection is safe.
         outcome = co_await exchange_h2(pool, target, true, stale);
       }
     } else {
       build_upstream_head(target);
       outcome = co_await exchange(pool, target, false, stale);
       if (outcome != UpstreamOutcome::ok && stale && !session_.aborted()) {
-        // A pooled connection the upstream had already closed: the request never reached it,
-        // and its body is still in our buffer, so one more try on a fresh connection is safe.
         outcome = co_await exchange(pool, target, true, stale);
       }
     }

@@ -295,6 +295,7 @@ awaitable<bool> ProxyExchange::relay_h2_response() {
                         response_.framing == http::BodyFraming::none;
   const bool chunked = !declared && head.version_minor == 1;
   proxy::ClientResponseInfo info;
+  info.record = session_.head_record();
   info.keep_alive = head.keep_alive && !session_.worker().draining() && (declared || chunked);
   info.client_http10 = head.version_minor == 0;
   info.request_id = context_.request_id;

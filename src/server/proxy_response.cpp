@@ -35,6 +35,7 @@ awaitable<bool> ProxyExchange::relay_response() {
   const bool keep_alive = head.keep_alive && request_read && !session_.worker().draining() &&
                           response_.framing != http::BodyFraming::until_close;
   proxy::ClientResponseInfo info;
+  info.record = session_.head_record();
   info.keep_alive = keep_alive;
   info.client_http10 = head.version_minor == 0;
   info.request_id = context_.request_id;

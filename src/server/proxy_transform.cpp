@@ -48,6 +48,7 @@ awaitable<bool> ProxyExchange::relay_transformed_response() {
                           !session_.worker().draining() &&
                           response_.framing != http::BodyFraming::until_close;
   proxy::ClientResponseInfo info;
+  info.record = session_.head_record();
   info.keep_alive = keep_alive;
   info.client_http10 = !chunked;
   info.request_id = context_.request_id;

@@ -15,6 +15,7 @@
 #include "http/message.h"
 #include "http/path_template.h"
 #include "pipeline/request_context.h"
+#include "proxy/head_writer.h"
 
 namespace apigw::server {
 
@@ -31,6 +32,10 @@ struct RequestScratch {
   // Capacity lent to the response head of the request's exchange (ProxyExchange), so that
   // parsing upstream responses allocates nothing once warm.
   std::vector<http::Header> response_headers;
+  // The same for an HTTP/2 stream reading back the response head it was given (H2Stream).
+  std::vector<http::Header> written_headers;
+  // Where the fields of the response head just written are, for an HTTP/2 stream.
+  proxy::WrittenHead written_head;
 
   void clear() {
     request.reset();

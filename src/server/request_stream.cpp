@@ -266,6 +266,8 @@ awaitable<bool> RequestStream::answer(pipeline::LocalReply reply, bool keep_aliv
   }
   std::string& out = scratch_->output;
   out.clear();
+  // A head written (and recorded) before this answer replaced it must not be taken for it.
+  if (head_record_ != nullptr) head_record_->clear();
   // A gRPC client reads the status from grpc-status: the error goes out as a gRPC answer
   // (HTTP 200, no body, "Trailers-Only"); the record keeps the error's HTTP status and code.
   pipeline::LocalReply grpc_reply;

@@ -133,6 +133,9 @@ class RequestStream : public Expirable {
   void set_response_trailers(std::span<const http::Header> trailers) {
     response_trailers_ = trailers;
   }
+  // Where a response head writer notes the fields it writes (an HTTP/2 stream takes them from
+  // there rather than parsing the head again); null for HTTP/1, which sends the bytes as they are.
+  proxy::WrittenHead* head_record() { return head_record_; }
   // Answers with a reply made by the gateway, after the response phase of the request's filters
   // (or of the global filters, before a route is known). Returns whether the connection stays
   // open.
@@ -227,6 +230,7 @@ class RequestStream : public Expirable {
   H2UpstreamConnection* upstream_h2_ = nullptr;  // or its h2 connection and stream
   H2UpstreamCall* upstream_call_ = nullptr;
   std::span<const http::Header> response_trailers_;
+  proxy::WrittenHead* head_record_ = nullptr;
 
  private:
   // The arm of a route with `upstreams` that serves the request (its weighted split, by the
