@@ -192,8 +192,7 @@ void Validator::upstream(const UpstreamConfig& upstream, const std::string& path
   }
   if (const auto& check = upstream.health_check; check.enabled) {
     const std::string prefix = path + ".health_check.";
-    if (upstream.protocol == UpstreamProtocol::h2 &&
-        check.kind == HealthCheckConfig::Kind::http) {
+    if (upstream.protocol == UpstreamProtocol::h2 && check.kind == HealthCheckConfig::Kind::http) {
       error(prefix + "type", at,
             "an upstream with protocol = \"h2\" needs health_check type = \"tcp\" (HTTP checks "
             "speak HTTP/1.1)");

@@ -15,14 +15,12 @@ void Http2Counters::merge(const Http2Counters& other) {
 
 namespace {
 
-void family(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help) {
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }
 
-void series(std::string& out, std::string_view name, std::string_view labels,
-            std::uint64_t value) {
+void series(std::string& out, std::string_view name, std::string_view labels, std::uint64_t value) {
   out.append(name);
   if (!labels.empty()) out.append("{").append(labels).append("}");
   out.append(" ").append(std::to_string(value)).append("\n");

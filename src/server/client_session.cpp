@@ -147,19 +147,18 @@ void ClientSession::wait_while_idle(Owner self) {
   session.timed_out_ = false;
   session.expect(Phase::client_idle,
                  session.worker_.current()->snapshot->config.server.timeouts.idle);
-  session.socket().async_wait(tcp_socket::wait_read,
-                              [self = std::move(self)](error_code ec) mutable {
-                                if (ec || self->worker_.draining())
-                                  return;  // closed, idle timeout or draining: `self` dies
-                                // Readable: read now, so that serve() goes on without a pass
-                                // of the queue.
-                                ClientSession& session = *self;
-                                session.worker_.buffers().acquire(session.input_);
-                                if (session.transport_value_.read_now(session.input_) == ReadNow::failed)
-                                  return;
-                                net::io_context& context = session.worker_.context();
-                                net::co_spawn(context, serve(std::move(self)), net::detached);
-                              });
+  session.socket().async_wait(
+      tcp_socket::wait_read, [self = std::move(self)](error_code ec) mutable {
+        if (ec || self->worker_.draining())
+          return;  // closed, idle timeout or draining: `self` dies
+        // Readable: read now, so that serve() goes on without a pass
+        // of the queue.
+        ClientSession& session = *self;
+        session.worker_.buffers().acquire(session.input_);
+        if (session.transport_value_.read_now(session.input_) == ReadNow::failed) return;
+        net::io_context& context = session.worker_.context();
+        net::co_spawn(context, serve(std::move(self)), net::detached);
+      });
 }
 
 awaitable<void> ClientSession::serve(Owner self) {

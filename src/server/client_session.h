@@ -77,7 +77,7 @@ class ClientSession final : public RequestStream, public Connection {
   void stop_watching_client() override;
   tcp_socket& socket() { return transport_value_.socket(); }
 
-  Transport transport_value_;  // transport_ points here
+  Transport transport_value_;           // transport_ points here
   bool awaiting_proxy_header_ = false;  // the PROXY protocol header has not been read yet
   bool may_be_http2_ = false;           // an `http2` plain listener, before the first request
   bool switched_to_http2_ = false;      // read_request_head() found the HTTP/2 preface

@@ -55,8 +55,8 @@ bool may_log_goaway(Clock::time_point now) {
 
 void H2Connection::start(Worker& worker, Transport transport, ClientAddress client,
                          std::unique_ptr<ConnectionTlsState> tls, std::string_view already_read) {
-  auto connection = std::make_shared<H2Connection>(worker, std::move(transport),
-                                                   std::move(client), std::move(tls));
+  auto connection = std::make_shared<H2Connection>(worker, std::move(transport), std::move(client),
+                                                   std::move(tls));
   worker.buffers().acquire(connection->input_);
   if (already_read.size() > connection->input_.writable()) {
     connection->input_.grow(already_read.size());  // never, in practice: a preface, a PROXY header
@@ -99,8 +99,8 @@ awaitable<void> H2Connection::read_loop(std::shared_ptr<H2Connection> self) {
   for (;;) {
     if (!connection.input_.empty()) {
       const std::string_view bytes = connection.input_.readable();
-      const auto events = connection.session_.feed(std::span(
-          reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+      const auto events = connection.session_.feed(
+          std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
       connection.input_.consume(bytes.size());
       connection.dispatch(events);
       connection.flush();
@@ -116,8 +116,7 @@ awaitable<void> H2Connection::read_loop(std::shared_ptr<H2Connection> self) {
     connection.arm_deadline();
     if (connection.input_.writable() == 0) connection.input_.compact();
     auto [ec, n] = co_await connection.transport_.async_read_some(
-        net::buffer(connection.input_.write_position(), connection.input_.writable()),
-        use_nothrow);
+        net::buffer(connection.input_.write_position(), connection.input_.writable()), use_nothrow);
     if (ec) break;
     connection.input_.commit(n);
   }
@@ -264,8 +263,8 @@ void H2Connection::flush() {
 awaitable<void> H2Connection::write_loop(std::shared_ptr<H2Connection> self) {
   H2Connection& connection = *self;
   for (;;) {
-    auto [ec, n] = co_await connection.transport_.write_rest(
-        net::buffer(connection.in_flight_), {}, connection.in_flight_written_);
+    auto [ec, n] = co_await connection.transport_.write_rest(net::buffer(connection.in_flight_), {},
+                                                             connection.in_flight_written_);
     if (ec || connection.closed_) {
       connection.close_socket();
       break;
@@ -295,7 +294,8 @@ void H2Connection::arm_deadline() {
   // A stream whose answer is all queued but not all sent waits on the client's reading (its
   // window) as much as a blocked write does.
   bool unsent = false;
-  for (const auto& [id, stream] : streams_) unsent = unsent || (stream->served() && !stream->closed());
+  for (const auto& [id, stream] : streams_)
+    unsent = unsent || (stream->served() && !stream->closed());
   if (writing_ || unsent) {
     waiting_ = Waiting::client_read;
   } else if (session_.header_block_open()) {
@@ -341,8 +341,8 @@ void H2Connection::on_deadline() {
       // As for an HTTP/1 client that stopped reading: bytes it never acknowledged are dropped
       // with a reset rather than left in the kernel.
       error_code ignored;
-      if (int unacked = 0; ::ioctl(transport_.socket().native_handle(), SIOCOUTQ, &unacked) == 0 &&
-                           unacked > 0) {
+      if (int unacked = 0;
+          ::ioctl(transport_.socket().native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
         transport_.socket().set_option(net::socket_base::linger(true, 0), ignored);
       }
       close_socket();

@@ -73,8 +73,7 @@ void H2Stream::take_request() {
   // A body that ended with what came so far has a length: the upstream gets a Content-Length
   // (and a retry can send it again) rather than chunks.
   http::RequestHead& request = scratch_->head;
-  if (request.framing == http::BodyFraming::stream_end && request_ended_ &&
-      taken == body.size()) {
+  if (request.framing == http::BodyFraming::stream_end && request_ended_ && taken == body.size()) {
     request.framing = http::BodyFraming::content_length;
     request.content_length = taken;
   }
@@ -219,9 +218,8 @@ bool H2Stream::submit_recorded_head(std::string_view bytes) {
 }
 
 bool H2Stream::take_response_bytes(std::string_view bytes) {
-  if (!head_submitted_ && head_bytes_.empty() && head_record_ != nullptr &&
-      head_record_->end > 0 && head_record_->end <= bytes.size() &&
-      bytes.data() == scratch_->output.data()) {
+  if (!head_submitted_ && head_bytes_.empty() && head_record_ != nullptr && head_record_->end > 0 &&
+      head_record_->end <= bytes.size() && bytes.data() == scratch_->output.data()) {
     const std::size_t end = head_record_->end;
     submit_recorded_head(bytes);
     if (!submit_head()) return false;
@@ -254,9 +252,9 @@ bool H2Stream::take_response_bytes(std::string_view bytes) {
 
 bool H2Stream::submit_head() {
   // An empty body ends the stream with HEADERS (a gRPC "Trailers-Only" answer needs that).
-  body_wanted_ = response_.framing != http::BodyFraming::none &&
-                 !(response_.framing == http::BodyFraming::content_length &&
-                   response_.content_length == 0);
+  body_wanted_ =
+      response_.framing != http::BodyFraming::none &&
+      !(response_.framing == http::BodyFraming::content_length && response_.content_length == 0);
   if (!session().submit_response(id_, response_.status, response_.headers, body_wanted_)) {
     return false;
   }

@@ -17,8 +17,8 @@
 #include <optional>
 #include <string>
 
-#include "http/body_framing.h"
 #include "h2/server_session.h"
+#include "http/body_framing.h"
 #include "http/message.h"
 #include "http/parser.h"
 #include "server/request_stream.h"

@@ -38,8 +38,8 @@ awaitable<UpstreamOutcome> ProxyExchange::buffer_request_body() {
     }
     input.compact();
     session_.expect_body();
-    auto [ec, n] = co_await session_.read_body(
-        net::buffer(input.write_position(), input.writable()));
+    auto [ec, n] =
+        co_await session_.read_body(net::buffer(input.write_position(), input.writable()));
     if (ec == net::error::eof && head.framing == http::BodyFraming::stream_end) break;
     if (ec) {
       co_return session_.timed_out() ? UpstreamOutcome::client_timeout

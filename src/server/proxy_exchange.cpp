@@ -2,9 +2,9 @@
 
 #include <openssl/err.h>
 #include <array>
+#include <boost/asio/connect.hpp>
 #include <charconv>
 #include <tuple>
-#include <boost/asio/connect.hpp>
 
 #include "proxy/circuit_breaker.h"
 #include "proxy/head_writer.h"
@@ -285,7 +285,7 @@ namespace {
     path.append(session.scratch().path);
   } else {
     route.rewrite.apply(session.scratch().path, session.scratch().params, path,
-                         session.matched_path());
+                        session.matched_path());
   }
   if (head.has_query) path.append("?").append(head.query);
 
@@ -318,6 +318,16 @@ namespace {
 
 }  // namespace
 
+bool ProxyExchange::at_connection_limits() const {
+  const config::CircuitBreakerConfig& limits = cluster_.config->circuit_breaker;
+  const proxy::UpstreamState& state = *cluster_.state;
+  return limits.enabled &&
+         ((limits.max_connections > 0 && state.connections.load(std::memory_order_relaxed) >=
+                                             static_cast<std::int64_t>(limits.max_connections)) ||
+          (limits.max_pending > 0 && state.connecting.load(std::memory_order_relaxed) >=
+                                         static_cast<std::int64_t>(limits.max_pending)));
+}
+
 proxy::UpstreamRequestInfo ProxyExchange::upstream_request_info(
     const config::UpstreamConfig& upstream, const proxy::Target& target) {
   return request_info(session_, context_, route_, upstream, target);
@@ -325,9 +335,8 @@ proxy::UpstreamRequestInfo ProxyExchange::upstream_request_info(
 
 void ProxyExchange::write_upstream_head(const config::UpstreamConfig& upstream,
                                         const proxy::Target& target, std::string& out) {
-  proxy::write_upstream_request_head(session_.scratch().head,
-                                     request_info(session_, context_, route_, upstream, target),
-                                     out);
+  proxy::write_upstream_request_head(
+      session_.scratch().head, request_info(session_, context_, route_, upstream, target), out);
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {
@@ -411,17 +420,8 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   const bool reused = connection_ != nullptr;
   upstream_start_ = Clock::now();
   if (!reused) {
-    // The upstream's limits on open connections and on requests waiting for one.
-    const config::CircuitBreakerConfig& limits = cluster_.config->circuit_breaker;
-    proxy::UpstreamState& state = *cluster_.state;
-    if (limits.enabled &&
-        ((limits.max_connections > 0 && state.connections.load(std::memory_order_relaxed) >=
-                                            static_cast<std::int64_t>(limits.max_connections)) ||
-         (limits.max_pending > 0 && state.connecting.load(std::memory_order_relaxed) >=
-                                        static_cast<std::int64_t>(limits.max_pending)))) {
-      co_return UpstreamOutcome::overloaded;
-    }
-    const proxy::CountGuard connecting(&state.connecting);
+    if (at_connection_limits()) co_return UpstreamOutcome::overloaded;
+    const proxy::CountGuard connecting(&cluster_.state->connecting);
     const UpstreamOutcome connected = co_await connect(pool, target);
     if (connected != UpstreamOutcome::ok) co_return connected;
   }
@@ -529,7 +529,8 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
       forward = input.size();
       done = ended;
       streamed_body_bytes_ += forward;
-      if (streamed_body_bytes_ > route_.max_body_bytes) co_return UpstreamOutcome::request_too_large;
+      if (streamed_body_bytes_ > route_.max_body_bytes)
+        co_return UpstreamOutcome::request_too_large;
     } else {
       const auto step = request_chunks_.scan(input.readable());
       if (step.error) co_return UpstreamOutcome::invalid_body;

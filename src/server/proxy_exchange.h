@@ -7,10 +7,10 @@
 #include <span>
 
 #include "http/parser.h"
+#include "proxy/head_writer.h"
 #include "proxy/upstream_outcome.h"
 #include "server/request_stream.h"
 #include "server/upstream_connect.h"
-#include "proxy/head_writer.h"
 #include "server/worker.h"
 #include "snapshot/snapshot.h"
 
@@ -67,6 +67,9 @@ class ProxyExchange {
   awaitable<UpstreamOutcome> exchange(TargetPool& pool, const proxy::Target& target,
                                       bool force_new_connection, bool& retryable);
   awaitable<UpstreamOutcome> connect(TargetPool& pool, const proxy::Target& target);
+  // The upstream's circuit_breaker limits on open connections (max_connections) and on requests
+  // waiting for one (max_pending) are reached: no new connection.
+  bool at_connection_limits() const;
   // The TLS handshake on the connection just made, for an upstream with `tls`: counts, logs
   // (rate-limited per target) and answers tls_failed when it fails.
   awaitable<UpstreamOutcome> start_tls(TargetPool& pool, const proxy::Target& target);

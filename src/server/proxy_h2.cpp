@@ -81,15 +81,8 @@ awaitable<UpstreamOutcome> ProxyExchange::connect_h2(TargetPool& pool,
     tls_failed(pool, target, {upstream_tls->error(), false});
     co_return UpstreamOutcome::tls_unusable;
   }
-  const config::CircuitBreakerConfig& limits = cluster_.config->circuit_breaker;
+  if (at_connection_limits()) co_return UpstreamOutcome::overloaded;
   proxy::UpstreamState& state = *cluster_.state;
-  if (limits.enabled &&
-      ((limits.max_connections > 0 && state.connections.load(std::memory_order_relaxed) >=
-                                          static_cast<std::int64_t>(limits.max_connections)) ||
-       (limits.max_pending > 0 && state.connecting.load(std::memory_order_relaxed) >=
-                                      static_cast<std::int64_t>(limits.max_pending)))) {
-    co_return UpstreamOutcome::overloaded;
-  }
   const proxy::CountGuard connecting(&state.connecting);
   std::unique_ptr<UpstreamConnection> carrier = pool.make(session_.worker().context());
   state.connections.fetch_add(1, std::memory_order_relaxed);
@@ -97,10 +90,9 @@ awaitable<UpstreamOutcome> ProxyExchange::connect_h2(TargetPool& pool,
   session_.watch_upstream(carrier.get());
   session_.expect(Phase::upstream_connect, cluster_.config->connect_timeout);
   UpstreamTlsFailure failure;
-  const ConnectStatus status =
-      co_await connect_upstream(carrier->transport, target, upstream_tls,
-                                upstream_tls ? &pool.tls_sessions() : nullptr, failure,
-                                UpstreamAlpn::h2);
+  const ConnectStatus status = co_await connect_upstream(
+      carrier->transport, target, upstream_tls, upstream_tls ? &pool.tls_sessions() : nullptr,
+      failure, UpstreamAlpn::h2);
   session_.watch_upstream(nullptr);
   if (status == ConnectStatus::tls_failed) co_return tls_failed(pool, target, failure);
   if (status != ConnectStatus::ok) {
@@ -132,8 +124,7 @@ UpstreamOutcome ProxyExchange::h2_failure() const {
   }
 }
 
-awaitable<UpstreamOutcome> ProxyExchange::exchange_h2(TargetPool& pool,
-                                                      const proxy::Target& target,
+awaitable<UpstreamOutcome> ProxyExchange::exchange_h2(TargetPool& pool, const proxy::Target& target,
                                                       bool force_new_connection, bool& refused) {
   refused = false;
   session_.start_timing();
@@ -373,16 +364,16 @@ awaitable<bool> ProxyExchange::relay_h2_response() {
     }
     call.body = false;
     const auto grpc_left = grpc_time_left(context_);
-    session_.expect(Phase::upstream_body,
-                    grpc_left ? std::min<std::chrono::milliseconds>(arm_.timeout, *grpc_left)
-                              : arm_.timeout);
+    session_.expect(
+        Phase::upstream_body,
+        grpc_left ? std::min<std::chrono::milliseconds>(arm_.timeout, *grpc_left) : arm_.timeout);
     while (!call.body && !call.ended && !call.closed) co_await call.wait();
   }
   session_.clear_deadline();
   if (ok) session_.end_response();
   session_.finish_request();
   co_await end_h2_call();
-  co_return ok && info.keep_alive;
+  co_return ok&& info.keep_alive;
 }
 
 }  // namespace apigw::server

@@ -223,10 +223,10 @@ class RequestStream : public Expirable {
   Clock::time_point body_started_{};  // the request's first wait for body bytes (epoch: none yet)
   Phase timed_out_in_ = Phase::client_idle;
   bool timed_out_ = false;
-  bool aborted_ = false;                    // the connection is being torn down
-  bool client_gone_ = false;                // seen while a filter waited on I/O, or a reset
-  bool response_ended_ = false;             // end_response() was called
-  UpstreamConnection* upstream_ = nullptr;  // the connection of the exchange in progress
+  bool aborted_ = false;                         // the connection is being torn down
+  bool client_gone_ = false;                     // seen while a filter waited on I/O, or a reset
+  bool response_ended_ = false;                  // end_response() was called
+  UpstreamConnection* upstream_ = nullptr;       // the connection of the exchange in progress
   H2UpstreamConnection* upstream_h2_ = nullptr;  // or its h2 connection and stream
   H2UpstreamCall* upstream_call_ = nullptr;
   std::span<const http::Header> response_trailers_;

@@ -21,9 +21,10 @@ class GrpcBackend {
  public:
   explicit GrpcBackend(std::string name, const CertificateFiles* tls = nullptr)
       : port_(free_port()) {
-    std::vector<std::string> argv{"/usr/bin/python3",
-                                  std::string(APIGW_SOURCE_DIR) + "/tests/support/grpc_backend.py",
-                                  "--port", std::to_string(port_), "--name", std::move(name)};
+    std::vector<std::string> argv{
+        "/usr/bin/python3", std::string(APIGW_SOURCE_DIR) + "/tests/support/grpc_backend.py",
+        "--port",           std::to_string(port_),
+        "--name",           std::move(name)};
     if (tls != nullptr) argv.insert(argv.end(), {"--cert", tls->cert_file, "--key", tls->key_file});
     process_ = std::make_unique<Process>(argv, dir_.path() + "/backend.log");
     if (!wait_for_port(port_, 20s)) {
@@ -53,7 +54,8 @@ bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// The gateway on an h2c listener with a gRPC route to `backend` (and a dead upstream for the service dead.Service).
+// The gateway on an h2c listener with a gRPC route to `backend` (and a dead upstream for the
+// service dead.Service).
 std::string grpc_config(const std::string& backend, const std::string& upstream_extra = "",
                         const std::string& listener_extra = "http2 = true\n") {
   return R"(
@@ -98,8 +100,8 @@ TEST(Grpc, UnaryCallsCarryMetadataMessagesAndTrailersBothWays) {
       call(target, {"echo", "--message", "hello"}, {"--metadata", "x-echo-color=blue"});
   EXPECT_TRUE(has(echo, R"("code": "OK")")) << echo;
   EXPECT_TRUE(has(echo, R"("messages": ["hello"])")) << echo;
-  EXPECT_TRUE(has(echo, R"(["x-backend", "g1"])")) << echo;                  // initial metadata
-  EXPECT_TRUE(has(echo, R"(["x-echo-color-trailer", "blue"])")) << echo;     // trailers
+  EXPECT_TRUE(has(echo, R"(["x-backend", "g1"])")) << echo;               // initial metadata
+  EXPECT_TRUE(has(echo, R"(["x-echo-color-trailer", "blue"])")) << echo;  // trailers
   // A large message, past every window.
   const std::string large = call(target, {"--summary", "echo", "--size", "3000000"});
   EXPECT_TRUE(has(large, R"("code": "OK")")) << large;
@@ -126,8 +128,8 @@ TEST(Grpc, StreamsFlowEachWayAndBothWaysAtOnce) {
   EXPECT_TRUE(has(bidi, R"("code": "OK")")) << bidi;
   EXPECT_TRUE(has(bidi, R"("messages": ["a", "b", "c", "d", "e"])")) << bidi;
   // A stream that fails after some messages: its status comes in the trailers after DATA.
-  const std::string failing = call(target, {"server-stream", "--count", "10", "--fail-after",
-                                            "3", "--fail-code", "RESOURCE_EXHAUSTED"});
+  const std::string failing = call(target, {"server-stream", "--count", "10", "--fail-after", "3",
+                                            "--fail-code", "RESOURCE_EXHAUSTED"});
   EXPECT_TRUE(has(failing, R"("code": "RESOURCE_EXHAUSTED")")) << failing;
   EXPECT_TRUE(has(failing, R"("index": 2)")) << failing;
 }
@@ -179,8 +181,7 @@ TEST(Grpc, TlsOnBothSides) {
   Gateway gateway(grpc_config(
       backend.address(),
       "tls = { ca_file = \"" + ca.cert_file() + "\", server_name = \"backend.test\" }\n",
-      "[[server.listeners.tls.certificates]]\ncert = \"" + gateway_cert.cert_file +
-          "\"\nkey = \"" + gateway_cert.key_file + "\"\n"));
+      listener_certificate_toml(gateway_cert)));
   const std::string target = "localhost:" + std::to_string(gateway.port());
   const std::string echo =
       call(target, {"echo", "--message", "secure"}, {"--cafile", ca.cert_file()});

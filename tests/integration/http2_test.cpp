@@ -48,8 +48,8 @@ rewrite = { strip_prefix = "/api" }
 // curl's -w output for one request to the gateway; `args` go before the URL.
 std::string curl(const std::vector<std::string>& args, const std::string& url,
                  const std::string& format = "%{http_code} %{http_version}") {
-  std::vector<std::string> argv = {"curl", "-sS", "-o", "/dev/null", "-w", format, "--max-time",
-                                   "20"};
+  std::vector<std::string> argv = {"curl", "-sS",  "-o",         "/dev/null",
+                                   "-w",   format, "--max-time", "20"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back(url);
   return run_command(argv, 30s).output;
@@ -128,11 +128,8 @@ TEST(Http2, TlsListenerNegotiatesH2ByAlpnAndHttp11ForTheOthers) {
 workers = 1
 [[server.listeners]]
 address = "127.0.0.1:{port}"
-[[server.listeners.tls.certificates]]
-cert = ")" + server.cert_file +
-                  R"("
-key = ")" + server.key_file +
-                  R"("
+)" + listener_certificate_toml(server) +
+                  R"(
 [admin]
 listen = "127.0.0.1:{admin_port}"
 [[upstreams]]
@@ -168,27 +165,27 @@ TEST(Http2, RequestBodiesArriveWholeWithAndWithoutContentLength) {
       R"("body_bytes":)" + std::to_string(payload.size()) + R"(,"body_fnv1a":")" + fnv1a(payload);
 
   // With a length: the upstream gets Content-Length.
-  const std::string declared = curl_body(
-      {"--http2-prior-knowledge", "--data-binary", "@" + file, "-H", "content-type: x/y"},
-      gateway.url("/api/declared"));
+  const std::string declared =
+      curl_body({"--http2-prior-knowledge", "--data-binary", "@" + file, "-H", "content-type: x/y"},
+                gateway.url("/api/declared"));
   EXPECT_NE(declared.find(expected), std::string::npos) << declared;
   EXPECT_NE(declared.find(R"("content-length":")"), std::string::npos) << declared;
 
   // Without one (curl -T - sends no content-length over HTTP/2): the upstream gets it chunked,
   // and 100-continue is answered on the stream.
-  const std::string streamed = run_command({"sh", "-c",
-                                            "curl -sS --max-time 20 --http2-prior-knowledge "
-                                            "-H 'Expect: 100-continue' -T - '" +
-                                                gateway.url("/api/streamed") + "' < '" + file +
-                                                "'"},
-                                           30s)
-                                   .output;
+  const std::string streamed =
+      run_command({"sh", "-c",
+                   "curl -sS --max-time 20 --http2-prior-knowledge "
+                   "-H 'Expect: 100-continue' -T - '" +
+                       gateway.url("/api/streamed") + "' < '" + file + "'"},
+                  30s)
+          .output;
   EXPECT_NE(streamed.find(expected), std::string::npos) << streamed;
   EXPECT_NE(streamed.find(R"("transfer-encoding":"chunked")"), std::string::npos) << streamed;
 
   // A small body that ended with its head gets a Content-Length too.
-  const std::string small = curl_body({"--http2-prior-knowledge", "-X", "POST", "-d", "tiny"},
-                                      gateway.url("/api/small"));
+  const std::string small =
+      curl_body({"--http2-prior-knowledge", "-X", "POST", "-d", "tiny"}, gateway.url("/api/small"));
   EXPECT_NE(small.find(R"("body_bytes":4)"), std::string::npos) << small;
   EXPECT_NE(small.find(R"("content-length":"4")"), std::string::npos) << small;
 }
@@ -229,8 +226,7 @@ upstream = "dead"
 )"));
   const std::vector<std::string> h2 = {"--http2-prior-knowledge"};
   const std::string missing = curl_body(h2, gateway.url("/nowhere"));
-  EXPECT_NE(missing.find(R"("status":404,"code":"route_not_found")"), std::string::npos)
-      << missing;
+  EXPECT_NE(missing.find(R"("status":404,"code":"route_not_found")"), std::string::npos) << missing;
   EXPECT_EQ(curl(h2, gateway.url("/nowhere")), "404 2");
   EXPECT_EQ(curl(h2, gateway.url("/dead/x")), "502 2");
   // A head past [server.limits] max_header_bytes: 431, as for HTTP/1.1. Past twice the limit
@@ -250,8 +246,8 @@ upstream = "dead"
 TEST(Http2, ManyConcurrentStreamsOnFewConnections) {
   EchoBackend backend("b1");
   Gateway gateway(h2c_config(backend));
-  const CommandResult load = run_command(
-      {"h2load", "-n", "4000", "-c", "4", "-m", "50", gateway.url("/api/load")}, 60s);
+  const CommandResult load =
+      run_command({"h2load", "-n", "4000", "-c", "4", "-m", "50", gateway.url("/api/load")}, 60s);
   EXPECT_NE(load.output.find("4000 succeeded, 0 failed, 0 errored"), std::string::npos)
       << load.output;
   EXPECT_NE(load.output.find("status codes: 4000 2xx"), std::string::npos) << load.output;
@@ -273,12 +269,14 @@ TEST(Http2, AnswersLargerThanOneSendQueueGoOutWhole) {
   // takes it in turns as the connection writes.
   EchoBackend backend("b1");
   const std::string body(200 * 1024, 'z');
-  Gateway gateway(h2c_config(backend, "", R"(
+  Gateway gateway(h2c_config(backend, "",
+                             R"(
 [[routes]]
 name = "big"
 match = { path_prefix = "/big" }
-handler = { name = "static", status = 200, content_type = "text/plain", body = ")" + body +
-                                                R"(" }
+handler = { name = "static", status = 200, content_type = "text/plain", body = ")" +
+                                 body +
+                                 R"(" }
 )"));
   EXPECT_EQ(curl({"--http2-prior-knowledge"}, gateway.url("/big"),
                  "%{http_code} %{http_version} %{size_download}"),
@@ -306,10 +304,10 @@ while True:
     if fr.name == "GOAWAY":
         print("goaway %d %s %.1f" % (fr.last_stream_id, f.error_name(fr.error_code), time.time() - start)); break
 )";
-  const CommandResult idle =
-      run_command({"/usr/bin/python3", "-c", script,
-                   std::string(APIGW_SOURCE_DIR) + "/tests/support", std::to_string(gateway.port())},
-                  20s);
+  const CommandResult idle = run_command(
+      {"/usr/bin/python3", "-c", script, std::string(APIGW_SOURCE_DIR) + "/tests/support",
+       std::to_string(gateway.port())},
+      20s);
   EXPECT_EQ(idle.output.rfind("goaway 1 NO_ERROR", 0), 0u) << idle.output;
   EXPECT_TRUE(wait_until([&] { return metric(gateway, "apigw_http2_connections") == 0; }, 5s))
       << gateway.metrics();
@@ -320,8 +318,7 @@ TEST(Http2, PlainListenerWithoutHttp2AnswersThePrefaceAsABadRequest) {
   EchoBackend backend("b1");
   Gateway gateway(pool_config(targets_toml({backend.address()})));
   // HTTP/2 was not enabled here: "PRI * HTTP/2.0" is an HTTP/1 request the parser refuses.
-  const std::string answer =
-      raw_exchange(gateway.port(), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 5s);
+  const std::string answer = raw_exchange(gateway.port(), "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 5s);
   EXPECT_EQ(answer.rfind("HTTP/1.1 505", 0) == 0 || answer.rfind("HTTP/1.1 400", 0) == 0, true)
       << answer;
   EXPECT_NE(curl({"--http2-prior-knowledge"}, gateway.url("/")), "200 2");

@@ -32,6 +32,13 @@ struct CertificateFiles {
   std::string key_file;   // PEM: its private key, unencrypted
 };
 
+// The `[[server.listeners.tls.certificates]]` table that serves `files` (after a listener's
+// `[[server.listeners]]` lines in a gateway config).
+inline std::string listener_certificate_toml(const CertificateFiles& files) {
+  return "[[server.listeners.tls.certificates]]\ncert = \"" + files.cert_file + "\"\nkey = \"" +
+         files.key_file + "\"\n";
+}
+
 // A certificate authority (P-256, self-signed) written to <dir>/<name>.pem and .key.
 class TestCa {
  public:
