@@ -28,6 +28,7 @@
 
 #include "config/schema.h"
 #include "h2/abuse_budget.h"
+#include "h2/stream_history.h"
 #include "http/message.h"
 #include "http/parser.h"
 
@@ -160,7 +161,13 @@ class ServerSession {
   Stream& open_stream(std::int32_t id);
   void drop_stream(std::int32_t id);
   void trip(Abuse abuse);
+  // A connection error nghttp2 does not detect: GOAWAY(code), no more input.
+  void connection_error(std::uint32_t code);
   void fail_protocol();
+  // The RFC 9113 error code of a frame nghttp2 would let pass (0: none), judged on its header.
+  std::uint32_t protocol_violation(const FrameHeader& header) const;
+  void note_client_frame(const FrameHeader& header);
+  void check_priority(const FrameScanner::Piece& piece);
   bool recv(std::span<const std::uint8_t> bytes);
   void judge(const FrameHeader& header);
   void report_new_streams();
@@ -175,6 +182,10 @@ class ServerSession {
   nghttp2_session* session_ = nullptr;
   FrameScanner scanner_;
   AbuseBudget budget_;
+  StreamHistory history_;
+  // The stream dependency of the PRIORITY frame being received (its first 4 payload bytes).
+  std::uint8_t priority_dependency_[4] = {};
+  std::size_t priority_have_ = 0;
   Clock::time_point now_{};
   std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;
   std::vector<std::unique_ptr<Stream>> free_streams_;
