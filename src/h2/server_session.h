@@ -146,6 +146,9 @@ class ServerSession {
   Abuse abuse() const { return abuse_; }
   // A header block is open: the caller's header_read deadline runs.
   bool header_block_open() const { return budget_.header_block_open(); }
+  // The client's connection preface (the magic and its first SETTINGS frame) is not all in
+  // yet: the caller's header_read deadline runs, as for a request head (a slow preface).
+  bool preface_pending() const { return !preface_done_; }
   // The highest stream id reported to the caller.
   std::int32_t last_reported_stream() const { return last_reported_; }
   // Memory the session holds for streams (heads, bodies, send queues) plus unwritten output:
@@ -201,9 +204,10 @@ class ServerSession {
   // DATA frames sent that no connection WINDOW_UPDATE answered yet.
   std::uint32_t unanswered_data_ = 0;
   bool in_feed_ = false;
-  bool fatal_ = false;        // nghttp2 failed: nothing more comes out of it
-  bool peer_goaway_ = false;  // the client sent GOAWAY
-  bool goaway_sent_ = false;  // goaway(true)
+  bool fatal_ = false;         // nghttp2 failed: nothing more comes out of it
+  bool peer_goaway_ = false;   // the client sent GOAWAY
+  bool preface_done_ = false;  // the client's first SETTINGS frame came
+  bool goaway_sent_ = false;   // goaway(true)
   std::int32_t goaway_last_ = 0x7fffffff;
   std::uint32_t unsent_refusals_ = 0;  // RST_STREAMs nghttp2 or the session sent, not yet charged
   Abuse pending_abuse_ = Abuse::none;  // found inside a callback, acted on once it returns

@@ -298,7 +298,7 @@ void H2Connection::arm_deadline() {
   for (const auto& [id, stream] : streams_) unsent = unsent || (stream->served() && !stream->closed());
   if (writing_ || unsent) {
     waiting_ = Waiting::client_read;
-  } else if (session_.header_block_open()) {
+  } else if (session_.header_block_open() || session_.preface_pending()) {
     waiting_ = Waiting::header_block;
   } else if (streams_.empty()) {
     waiting_ = Waiting::idle;
