@@ -325,32 +325,21 @@ void H2Connection::arm_deadline() {
 void H2Connection::on_deadline() {
   const Waiting was = waiting_;
   waiting_ = Waiting::nothing;
-  switch (was) {
-    case Waiting::idle:
-      ++worker_.metrics().http2.goaways_idle;
-      session_.goaway(false);
-      flush();
-      close_socket();
-      break;
-    case Waiting::header_block:
-      session_.goaway(false);
-      flush();
-      close_socket();
-      break;
-    case Waiting::client_read: {
-      // As for an HTTP/1 client that stopped reading: bytes it never acknowledged are dropped
-      // with a reset rather than left in the kernel.
-      error_code ignored;
-      if (int unacked = 0; ::ioctl(transport_.socket().native_handle(), SIOCOUTQ, &unacked) == 0 &&
-                           unacked > 0) {
-        transport_.socket().set_option(net::socket_base::linger(true, 0), ignored);
-      }
-      close_socket();
-      break;
-    }
-    case Waiting::nothing:
-      break;
+  if (was == Waiting::nothing) return;
+  if (was == Waiting::idle) ++worker_.metrics().http2.goaways_idle;
+  // Bytes written long enough ago and still unacknowledged: the client does not read (a slow
+  // read, a zero TCP window). As for an HTTP/1 client, they are dropped with a reset rather than
+  // left in the kernel behind a FIN (FIN-WAIT-1 against a zero window holds them for minutes);
+  // a GOAWAY would wait behind them too. Otherwise the client is told why (GOAWAY) first.
+  error_code ignored;
+  if (int unacked = 0;
+      ::ioctl(transport_.socket().native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
+    transport_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+  } else if (was != Waiting::client_read) {
+    session_.goaway(false);
+    flush();
   }
+  close_socket();
 }
 
 void H2Connection::on_drain() {

@@ -3,8 +3,9 @@
 // event to its stream; every request stream is an H2Stream served through the request path; one
 // writer at a time sends what the session queued. Connection-level deadlines: the preface and a
 // started header block (header_read), idleness with no stream open (idle), and a client that
-// stops reading (body_read). Drain: GOAWAY naming no stream first (clients stop opening streams), then a
-// graceful GOAWAY a second later; the connection closes when its streams are done.
+// stops reading (body_read). Drain: GOAWAY naming no stream first (clients stop opening
+// streams), then a graceful GOAWAY a second later; the connection closes when its streams are
+// done.
 //
 // Lifetime: shared by the reader, the writer and every stream's coroutine; the last to finish
 // frees it (and the socket).
