@@ -58,6 +58,8 @@ class H2Connection final : public Connection,
  private:
   static awaitable<void> read_loop(std::shared_ptr<H2Connection> self);
   static awaitable<void> write_loop(std::shared_ptr<H2Connection> self);
+  // After a GOAWAY for refused input: FIN, then read and discard briefly (no RST over it).
+  static awaitable<void> linger(std::shared_ptr<H2Connection> self);
   // Hands the session's events to their streams (and starts new ones).
   void dispatch(std::span<const h2::Event> events);
   // Events the session raised while writing (streams whose END_STREAM went out, send queues
@@ -93,7 +95,17 @@ class H2Connection final : public Connection,
   bool reading_done_ = false;
   bool closed_ = false;
   bool draining_ = false;
-  enum class Waiting : std::uint8_t { nothing, idle, header_block, client_read } waiting_{};
+  bool lingering_ = false;  // the read loop closes the connection after linger()
+  // What the connection's deadline is for: nothing (the streams' own deadlines run), no stream
+  // (idle), a request head or the preface (header_block), a write or an answer the client does
+  // not take (client_read), the lingering read before the close (linger).
+  enum class Waiting : std::uint8_t {
+    nothing,
+    idle,
+    header_block,
+    client_read,
+    linger
+  } waiting_{};
 };
 
 }  // namespace apigw::server
