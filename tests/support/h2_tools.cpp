@@ -1,5 +1,7 @@
 #include "support/h2_tools.h"
 
+#include <cstdlib>
+
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -48,6 +50,13 @@ std::string json_text(const boost::json::object& object, const std::string& path
   const boost::json::value* value = at_path(object, path);
   if (value == nullptr || !value->is_string()) return "";
   return std::string(value->as_string());
+}
+
+std::vector<std::string> rss_measuring_env() {
+  const char* current = std::getenv("ASAN_OPTIONS");
+  std::string options = current != nullptr ? current : "";
+  if (!options.empty()) options += ":";
+  return {"ASAN_OPTIONS=" + options + "quarantine_size_mb=0:thread_local_quarantine_size_kb=0"};
 }
 
 H2Listeners::H2Listeners(const std::string& dir)
