@@ -11,7 +11,8 @@ indexing and without Huffman coding, so that nothing on the client side normaliz
                 [--data TEXT ...]             (one DATA frame each, in order)
                 [--trailer NAME VALUE ...]    (a trailer block after the DATA)
                 [--no-end-stream]             (never end the stream: the server must decide)
-                [--pause-ms MS]               (between the HEADERS and what follows)
+                [--pause-ms MS]               (between the HEADERS and what follows; without
+                                               it, all frames go in one write)
                 [--wait S]                    (how long to wait for the answer, default 3)
                 [--linger S]                  (then stay, silent, until the server closes or S
                                                seconds pass: when does it close?)
@@ -76,14 +77,19 @@ def main(argv=None):
     fields = [(to_bytes(n), to_bytes(v)) for n, v in a.field]
     trailers = [(to_bytes(n), to_bytes(v)) for n, v in a.trailer]
     has_more = bool(a.data or trailers)
-    conn.send(h2.headers(1, block(fields), end_stream=not has_more and not a.no_end_stream))
-    if a.pause_ms:
-        time.sleep(a.pause_ms / 1000.0)
+    head = h2.headers(1, block(fields), end_stream=not has_more and not a.no_end_stream)
+    rest = b""
     for i, text in enumerate(a.data):
         last = i == len(a.data) - 1 and not trailers and not a.no_end_stream
-        conn.send(h2.data(1, to_bytes(text), end_stream=last))
+        rest += h2.data(1, to_bytes(text), end_stream=last)
     if trailers:
-        conn.send(h2.headers(1, block(trailers), end_stream=not a.no_end_stream))
+        rest += h2.headers(1, block(trailers), end_stream=not a.no_end_stream)
+    if a.pause_ms:  # the head alone first, the rest after the pause
+        conn.send(head)
+        time.sleep(a.pause_ms / 1000.0)
+        conn.send(rest)
+    else:  # one write: usually one read at the server
+        conn.send(head + rest)
 
     deadline = time.monotonic() + a.wait
     while time.monotonic() < deadline:
