@@ -123,6 +123,12 @@ void ServerSession::trip(Abuse abuse) {
   nghttp2_session_terminate_session(session_, NGHTTP2_ENHANCE_YOUR_CALM);
 }
 
+void ServerSession::connection_error(std::uint32_t code) {
+  if (closing()) return;
+  close_reason_ = CloseReason::protocol_error;
+  nghttp2_session_terminate_session(session_, code);
+}
+
 void ServerSession::fail_protocol() {
   fatal_ = true;
   if (close_reason_ == CloseReason::none) close_reason_ = CloseReason::protocol_error;
@@ -155,6 +161,11 @@ void ServerSession::judge(const FrameHeader& header) {
       useful_window_update = true;
     }
   }
+  if (const std::uint32_t code = protocol_violation(header); code != 0) {
+    connection_error(code);
+    return;
+  }
+  note_client_frame(header);
   const Abuse abuse = budget_.on_frame(header, useful_window_update, now_);
   if (abuse != Abuse::none) trip(abuse);
 }
@@ -180,6 +191,10 @@ std::span<const Event> ServerSession::feed(std::span<const std::uint8_t> bytes,
             trip(abuse);
             break;
           }
+        }
+        if (header.is(FrameType::priority)) {
+          check_priority(piece);
+          if (closing()) break;
         }
         recv(piece.bytes);
         break;

@@ -28,6 +28,7 @@
 
 #include "config/schema.h"
 #include "h2/abuse_budget.h"
+#include "h2/stream_history.h"
 #include "http/message.h"
 #include "http/parser.h"
 
@@ -145,6 +146,9 @@ class ServerSession {
   Abuse abuse() const { return abuse_; }
   // A header block is open: the caller's header_read deadline runs.
   bool header_block_open() const { return budget_.header_block_open(); }
+  // The client's connection preface (the magic and its first SETTINGS frame) is not all in
+  // yet: the caller's header_read deadline runs, as for a request head (a slow preface).
+  bool preface_pending() const { return !preface_done_; }
   // The highest stream id reported to the caller.
   std::int32_t last_reported_stream() const { return last_reported_; }
   // Memory the session holds for streams (heads, bodies, send queues) plus unwritten output:
@@ -160,7 +164,13 @@ class ServerSession {
   Stream& open_stream(std::int32_t id);
   void drop_stream(std::int32_t id);
   void trip(Abuse abuse);
+  // A connection error nghttp2 does not detect: GOAWAY(code), no more input.
+  void connection_error(std::uint32_t code);
   void fail_protocol();
+  // The RFC 9113 error code of a frame nghttp2 would let pass (0: none), judged on its header.
+  std::uint32_t protocol_violation(const FrameHeader& header) const;
+  void note_client_frame(const FrameHeader& header);
+  void check_priority(const FrameScanner::Piece& piece);
   bool recv(std::span<const std::uint8_t> bytes);
   void judge(const FrameHeader& header);
   void report_new_streams();
@@ -175,6 +185,10 @@ class ServerSession {
   nghttp2_session* session_ = nullptr;
   FrameScanner scanner_;
   AbuseBudget budget_;
+  StreamHistory history_;
+  // The stream dependency of the PRIORITY frame being received (its first 4 payload bytes).
+  std::uint8_t priority_dependency_[4] = {};
+  std::size_t priority_have_ = 0;
   Clock::time_point now_{};
   std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;
   std::vector<std::unique_ptr<Stream>> free_streams_;
@@ -190,9 +204,10 @@ class ServerSession {
   // DATA frames sent that no connection WINDOW_UPDATE answered yet.
   std::uint32_t unanswered_data_ = 0;
   bool in_feed_ = false;
-  bool fatal_ = false;        // nghttp2 failed: nothing more comes out of it
-  bool peer_goaway_ = false;  // the client sent GOAWAY
-  bool goaway_sent_ = false;  // goaway(true)
+  bool fatal_ = false;         // nghttp2 failed: nothing more comes out of it
+  bool peer_goaway_ = false;   // the client sent GOAWAY
+  bool preface_done_ = false;  // the client's first SETTINGS frame came
+  bool goaway_sent_ = false;   // goaway(true)
   std::int32_t goaway_last_ = 0x7fffffff;
   std::uint32_t unsent_refusals_ = 0;  // RST_STREAMs nghttp2 or the session sent, not yet charged
   Abuse pending_abuse_ = Abuse::none;  // found inside a callback, acted on once it returns

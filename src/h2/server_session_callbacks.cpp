@@ -140,6 +140,10 @@ int ServerSession::Callbacks::on_frame_recv(nghttp2_session*, const nghttp2_fram
     case NGHTTP2_GOAWAY:
       session.peer_goaway_ = true;
       return 0;
+    case NGHTTP2_SETTINGS:
+      // nghttp2 takes nothing else as the preface's first frame.
+      if ((frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) session.preface_done_ = true;
+      return 0;
     case NGHTTP2_HEADERS: {
       Stream* stream = session.find(frame->hd.stream_id);
       if (stream == nullptr || stream->dropped || stream->released) return 0;

@@ -102,6 +102,9 @@ awaitable<void> H2Connection::read_loop(std::shared_ptr<H2Connection> self) {
       const auto events = connection.session_.feed(
           std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
       connection.input_.consume(bytes.size());
+      // Input the session refused (abuse, a protocol error) ends the connection here: the read
+      // loop closes it itself, once the GOAWAY is out and what the client still sends is read.
+      if (connection.session_.closing()) connection.lingering_ = true;
       connection.dispatch(events);
       connection.flush();
     }
@@ -128,7 +131,40 @@ awaitable<void> H2Connection::read_loop(std::shared_ptr<H2Connection> self) {
   // The client left (or the session stopped taking input): streams still running are answered
   // to nobody, or were abandoned by the GOAWAY the session sent.
   if (!connection.session_.closing() || connection.session_.finished()) connection.lose_streams();
+  if (connection.lingering_) {
+    co_await linger(self);
+    connection.close_socket();
+    co_return;
+  }
   connection.arm_deadline();
+}
+
+awaitable<void> H2Connection::linger(std::shared_ptr<H2Connection> self) {
+  // An attacker is usually still sending when its GOAWAY goes out, and closing with unread
+  // input makes the kernel answer RST, which destroys the GOAWAY before the client reads it.
+  // As the HTTP/1 side does (NGINX's lingering close): the GOAWAY, then FIN, then read and
+  // discard for a moment (2 s, 1 MiB at most).
+  H2Connection& connection = *self;
+  while (connection.writing_ && !connection.closed_) {
+    connection.written_.expires_at(Clock::time_point::max());
+    co_await connection.written_.async_wait(use_nothrow);
+  }
+  if (connection.closed_) co_return;
+  error_code ec;
+  connection.transport_.send_close_notify();
+  connection.transport_.socket().shutdown(tcp_socket::shutdown_send, ec);
+  if (ec) co_return;
+  connection.waiting_ = Waiting::linger;
+  connection.set_deadline(Clock::now() + std::chrono::seconds(2));
+  for (std::size_t discarded = 0; discarded < (1 << 20) && !connection.closed_;) {
+    connection.input_.consume(connection.input_.size());
+    if (connection.input_.writable() == 0) connection.input_.compact();
+    auto [read_ec, n] = co_await connection.transport_.async_read_some(
+        net::buffer(connection.input_.write_position(), connection.input_.writable()), use_nothrow);
+    if (read_ec) break;
+    discarded += n;
+  }
+  connection.input_.consume(connection.input_.size());
 }
 
 void H2Connection::dispatch(std::span<const h2::Event> events) {
@@ -257,6 +293,7 @@ void H2Connection::flush() {
     session_.output_written(sent.written);
   }
   dispatch_pending();
+  if (lingering_) return;  // the read loop closes
   if (session_.finished() || (reading_done_ && streams_.empty())) close_socket();
 }
 
@@ -289,6 +326,7 @@ void H2Connection::arm_deadline() {
     clear_deadline();
     return;
   }
+  if (lingering_) return;  // the read loop's own deadline
   const config::ServerTimeouts& timeouts = worker_.current()->snapshot->config.server.timeouts;
   const Waiting was = waiting_;
   // A stream whose answer is all queued but not all sent waits on the client's reading (its
@@ -298,7 +336,7 @@ void H2Connection::arm_deadline() {
     unsent = unsent || (stream->served() && !stream->closed());
   if (writing_ || unsent) {
     waiting_ = Waiting::client_read;
-  } else if (session_.header_block_open()) {
+  } else if (session_.header_block_open() || session_.preface_pending()) {
     waiting_ = Waiting::header_block;
   } else if (streams_.empty()) {
     waiting_ = Waiting::idle;
@@ -317,6 +355,7 @@ void H2Connection::arm_deadline() {
       set_deadline(Clock::now() + timeouts.idle);
       break;
     case Waiting::nothing:
+    case Waiting::linger:  // never chosen here
       clear_deadline();
       break;
   }
@@ -325,32 +364,25 @@ void H2Connection::arm_deadline() {
 void H2Connection::on_deadline() {
   const Waiting was = waiting_;
   waiting_ = Waiting::nothing;
-  switch (was) {
-    case Waiting::idle:
-      ++worker_.metrics().http2.goaways_idle;
-      session_.goaway(false);
-      flush();
-      close_socket();
-      break;
-    case Waiting::header_block:
-      session_.goaway(false);
-      flush();
-      close_socket();
-      break;
-    case Waiting::client_read: {
-      // As for an HTTP/1 client that stopped reading: bytes it never acknowledged are dropped
-      // with a reset rather than left in the kernel.
-      error_code ignored;
-      if (int unacked = 0;
-          ::ioctl(transport_.socket().native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
-        transport_.socket().set_option(net::socket_base::linger(true, 0), ignored);
-      }
-      close_socket();
-      break;
-    }
-    case Waiting::nothing:
-      break;
+  if (was == Waiting::nothing) return;
+  if (was == Waiting::linger) {
+    close_socket();  // ends the lingering read
+    return;
   }
+  if (was == Waiting::idle) ++worker_.metrics().http2.goaways_idle;
+  // Bytes written long enough ago and still unacknowledged: the client does not read (a slow
+  // read, a zero TCP window). As for an HTTP/1 client, they are dropped with a reset rather than
+  // left in the kernel behind a FIN (FIN-WAIT-1 against a zero window holds them for minutes);
+  // a GOAWAY would wait behind them too. Otherwise the client is told why (GOAWAY) first.
+  error_code ignored;
+  if (int unacked = 0;
+      ::ioctl(transport_.socket().native_handle(), SIOCOUTQ, &unacked) == 0 && unacked > 0) {
+    transport_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+  } else if (was != Waiting::client_read) {
+    session_.goaway(false);
+    flush();
+  }
+  close_socket();
 }
 
 void H2Connection::on_drain() {

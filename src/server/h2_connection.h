@@ -1,10 +1,11 @@
 // One client connection speaking HTTP/2 (after ALPN h2, or h2c with prior knowledge): the Asio
 // side of h2::ServerSession. A reader feeds the session what the socket gives and hands each
 // event to its stream; every request stream is an H2Stream served through the request path; one
-// writer at a time sends what the session queued. Connection-level deadlines: a started header
-// block (header_read), idleness with no stream open (idle), and a client that stops reading
-// (body_read). Drain: GOAWAY naming no stream first (clients stop opening streams), then a
-// graceful GOAWAY a second later; the connection closes when its streams are done.
+// writer at a time sends what the session queued. Connection-level deadlines: the preface and a
+// started header block (header_read), idleness with no stream open (idle), and a client that
+// stops reading (body_read). Drain: GOAWAY naming no stream first (clients stop opening
+// streams), then a graceful GOAWAY a second later; the connection closes when its streams are
+// done.
 //
 // Lifetime: shared by the reader, the writer and every stream's coroutine; the last to finish
 // frees it (and the socket).
@@ -57,6 +58,8 @@ class H2Connection final : public Connection,
  private:
   static awaitable<void> read_loop(std::shared_ptr<H2Connection> self);
   static awaitable<void> write_loop(std::shared_ptr<H2Connection> self);
+  // After a GOAWAY for refused input: FIN, then read and discard briefly (no RST over it).
+  static awaitable<void> linger(std::shared_ptr<H2Connection> self);
   // Hands the session's events to their streams (and starts new ones).
   void dispatch(std::span<const h2::Event> events);
   // Events the session raised while writing (streams whose END_STREAM went out, send queues
@@ -92,7 +95,17 @@ class H2Connection final : public Connection,
   bool reading_done_ = false;
   bool closed_ = false;
   bool draining_ = false;
-  enum class Waiting : std::uint8_t { nothing, idle, header_block, client_read } waiting_{};
+  bool lingering_ = false;  // the read loop closes the connection after linger()
+  // What the connection's deadline is for: nothing (the streams' own deadlines run), no stream
+  // (idle), a request head or the preface (header_block), a write or an answer the client does
+  // not take (client_read), the lingering read before the close (linger).
+  enum class Waiting : std::uint8_t {
+    nothing,
+    idle,
+    header_block,
+    client_read,
+    linger
+  } waiting_{};
 };
 
 }  // namespace apigw::server

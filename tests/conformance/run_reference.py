@@ -11,9 +11,11 @@ pid it got):
            listener that proxies to a local `return 200` (so it reads bodies whole first)
   nghttpd  /usr/sbin/nghttpd (Debian nghttp2-server, the nghttp2 library apigw links) serving a
            one-file document root, h2c and TLS
+  apigw    the gateway itself (--apigw BINARY), its defaults but one worker: an h2c listener
+           and a TLS one (ALPN h2) before `apigw echo-server`; only with --server apigw
 
-  run_reference.py [--server haproxy|nginx|nghttpd ...] [--suite] [--attacks] [--slow]
-                   [--out DIR] [--quick]
+  run_reference.py [--server haproxy|nginx|nghttpd|apigw ...] [--apigw BINARY] [--suite]
+                   [--attacks] [--slow] [--slow-seconds 40] [--out DIR] [--quick]
 
 --suite runs h2spec_cases.py over h2c and TLS (and --rfc9113 / --strict-codes over h2c);
 --attacks runs tests/support/h2_attacks.py (bounded ones; --slow adds slow-read and
@@ -74,8 +76,8 @@ def make_cert(tmp):
 class Server:
     """A reference server: ports {'h2c', 'tls', 'buffered'} and the pid to measure."""
 
-    def __init__(self, kind, tmp, cert):
-        self.kind, self.tmp, self.cert = kind, tmp, cert
+    def __init__(self, kind, tmp, cert, apigw=None):
+        self.kind, self.tmp, self.cert, self.apigw = kind, tmp, cert, apigw
         self.procs = []
         self.ports = {}
 
@@ -162,6 +164,36 @@ http {
         self._spawn(["/usr/sbin/nghttpd", "-a", "127.0.0.1", "-d", root, str(self.ports["tls"]),
                      self.cert[1], self.cert[0]], log="nghttpd-tls.log")
 
+    def _start_apigw(self):
+        self.ports = {"h2c": free_port(), "tls": free_port(), "admin": free_port(),
+                      "backend": free_port()}
+        conf = os.path.join(self.tmp, "apigw.toml")
+        with open(conf, "w") as f:
+            f.write("""[server]
+workers = 1
+[[server.listeners]]
+address = "127.0.0.1:%(h2c)d"
+http2 = true
+[[server.listeners]]
+address = "127.0.0.1:%(tls)d"
+[[server.listeners.tls.certificates]]
+cert = "%(cert)s"
+key = "%(key)s"
+[admin]
+listen = "127.0.0.1:%(admin)d"
+[[upstreams]]
+name = "echo"
+targets = [{ address = "127.0.0.1:%(backend)d" }]
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "echo"
+""" % {"h2c": self.ports["h2c"], "tls": self.ports["tls"], "admin": self.ports["admin"],
+                "backend": self.ports["backend"], "cert": self.cert[0], "key": self.cert[1]})
+        self._spawn([self.apigw, "run", "-c", conf])
+        self._spawn([self.apigw, "echo-server", "--listen",
+                     "127.0.0.1:%d" % self.ports["backend"]], log="backend.log")
+
     def stop(self):
         for p in self.procs:
             if p.poll() is None:
@@ -210,7 +242,7 @@ def run_suite(server, results):
         results["suite " + label] = out
 
 
-def attack_list(server, quick, slow):
+def attack_list(server, quick, slow, slow_seconds=40):
     n = 1000 if quick else 10000
     h2c = server.ports["h2c"]
     body_port = server.ports.get("buffered", h2c)
@@ -236,9 +268,9 @@ def attack_list(server, quick, slow):
         ("empty-data-flood", ["--padded", "--pad", "16"], body_port, 15),
     ]
     if slow:
-        runs += [("slow-read", ["--mode", "window0"], h2c, 40),
-                 ("slow-read", ["--mode", "no-read"], h2c, 40),
-                 ("slow-preface", [], h2c, 40)]
+        runs += [("slow-read", ["--mode", "window0"], h2c, slow_seconds),
+                 ("slow-read", ["--mode", "no-read"], h2c, slow_seconds),
+                 ("slow-preface", [], h2c, slow_seconds)]
     return runs
 
 
@@ -271,8 +303,8 @@ def summarize(out):
     return "; ".join(parts)
 
 
-def run_attacks(server, results, quick, slow):
-    for name, extra, port, max_s in attack_list(server, quick, slow):
+def run_attacks(server, results, quick, slow, slow_seconds=40):
+    for name, extra, port, max_s in attack_list(server, quick, slow, slow_seconds):
         if not server.alive():
             print("  %s: server died; restarting" % name)
             server.stop()
@@ -291,7 +323,11 @@ def run_attacks(server, results, quick, slow):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--server", action="append", choices=("haproxy", "nginx", "nghttpd"))
+    ap.add_argument("--server", action="append",
+                    choices=("haproxy", "nginx", "nghttpd", "apigw"))
+    ap.add_argument("--apigw", help="the apigw binary, for --server apigw")
+    ap.add_argument("--slow-seconds", type=float, default=40,
+                    help="bound of each slow run (apigw's defaults need 70: idle is 60 s)")
     ap.add_argument("--suite", action="store_true")
     ap.add_argument("--attacks", action="store_true")
     ap.add_argument("--slow", action="store_true", help="also slow-read and slow-preface")
@@ -301,6 +337,8 @@ def main(argv=None):
     if not (a.suite or a.attacks):
         a.suite = a.attacks = True
     servers = a.server or ["haproxy", "nginx", "nghttpd"]
+    if "apigw" in servers and not a.apigw:
+        ap.error("--server apigw needs --apigw BINARY")
     tmp = tempfile.mkdtemp(prefix="h2ref-")
     status = 0
     try:
@@ -308,7 +346,7 @@ def main(argv=None):
         for kind in servers:
             sdir = os.path.join(tmp, kind)
             os.makedirs(sdir)
-            server = Server(kind, sdir, cert)
+            server = Server(kind, sdir, cert, a.apigw and os.path.abspath(a.apigw))
             try:
                 server.start()
             except (RuntimeError, OSError) as exc:
@@ -321,7 +359,7 @@ def main(argv=None):
                 if a.suite:
                     run_suite(server, results)
                 if a.attacks:
-                    run_attacks(server, results, a.quick, a.slow)
+                    run_attacks(server, results, a.quick, a.slow, a.slow_seconds)
             finally:
                 server.stop()
             if a.out:

@@ -5,9 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -27,8 +29,15 @@ std::vector<char*> as_c_strings(std::vector<std::string>& strings) {
 Process::Process(std::vector<std::string> argv, std::string log_path,
                  std::vector<std::string> extra_env)
     : log_path_(std::move(log_path)) {
+  // extra_env replaces what this process has under the same names (getenv takes the first).
+  auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
   std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    const bool replaced = std::any_of(extra_env.begin(), extra_env.end(), [&](const auto& extra) {
+      return name_of(extra) == name_of(*e);
+    });
+    if (!replaced) env.emplace_back(*e);
+  }
   env.insert(env.end(), extra_env.begin(), extra_env.end());
   auto args = as_c_strings(argv);
   auto envp = as_c_strings(env);

@@ -13,7 +13,8 @@ namespace apigw::test {
 
 class Process {
  public:
-  // Starts argv[0] (searched in PATH) with stdout and stderr appended to `log_path`.
+  // Starts argv[0] (searched in PATH) with stdout and stderr appended to `log_path`, and this
+  // process's environment with `extra_env` ("NAME=value", replacing NAME if it is set).
   Process(std::vector<std::string> argv, std::string log_path,
           std::vector<std::string> extra_env = {});
   ~Process();
