@@ -77,6 +77,7 @@ H2Connection::H2Connection(Worker& worker, Transport transport, ClientAddress cl
       client_(std::move(client)),
       tls_(std::move(tls)),
       session_(limits_of(worker.current()->snapshot->config.server)),
+      settings_(worker.current()->snapshot->config.server.http2),
       written_(worker.context()),
       drain_timer_(worker.context()) {
   worker_.sweeper().add(*this);
@@ -400,6 +401,11 @@ void H2Connection::on_drain() {
     self->session_.goaway(true);
     self->flush();
   });
+}
+
+void H2Connection::on_reload(const config::ServerConfig& server) {
+  if (server.http2 == settings_) return;
+  on_drain();
 }
 
 void H2Connection::abort() {

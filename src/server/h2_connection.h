@@ -40,6 +40,9 @@ class H2Connection final : public Connection,
 
   void on_drain() override;
   void abort() override;
+  // [server.http2] changed: GOAWAY as for a drain, so that the client reconnects and gets the
+  // new SETTINGS (its streams in flight finish here).
+  void on_reload(const config::ServerConfig& server) override;
   void on_deadline() override;
 
   // --- For the streams ---
@@ -80,6 +83,7 @@ class H2Connection final : public Connection,
   std::unique_ptr<ConnectionTlsState> tls_;
   h2::ServerSession session_;
   ByteBuffer input_;
+  config::Http2Config settings_;  // what this connection's SETTINGS and budgets came from
   std::unordered_map<std::int32_t, std::unique_ptr<H2Stream>> streams_;
   net::steady_timer written_;  // signals the end of the writer's write
   net::steady_timer drain_timer_;
@@ -99,13 +103,7 @@ class H2Connection final : public Connection,
   // What the connection's deadline is for: nothing (the streams' own deadlines run), no stream
   // (idle), a request head or the preface (header_block), a write or an answer the client does
   // not take (client_read), the lingering read before the close (linger).
-  enum class Waiting : std::uint8_t {
-    nothing,
-    idle,
-    header_block,
-    client_read,
-    linger
-  } waiting_{};
+  enum class Waiting : std::uint8_t { nothing, idle, header_block, client_read, linger } waiting_{};
 };
 
 }  // namespace apigw::server

@@ -79,6 +79,9 @@ class Connection {
   // The worker is shutting down: close the client and upstream sockets so that whatever waits
   // on them finishes at once.
   virtual void abort() = 0;
+  // A reload installed `server` (an HTTP/1 connection takes the new settings request by
+  // request; an HTTP/2 one whose connection settings changed ends gracefully).
+  virtual void on_reload(const config::ServerConfig& /*server*/) {}
 };
 
 class RequestStream : public Expirable {

@@ -212,7 +212,14 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   for (std::size_t i = 0; i < routes.size(); ++i) {
     if (routes[i].mirror) next->count(observe::Family::mirrors, i, observe::MirrorResult::sent);
   }
+  const bool reloaded = current_ != nullptr;
   current_ = std::move(next);
+  if (reloaded) {
+    // Copy: a connection may end (and leave the set) on the news.
+    std::vector<Connection*> connections(connections_.begin(), connections_.end());
+    for (Connection* connection : connections)
+      connection->on_reload(current_->snapshot->config.server);
+  }
   forget_retired_routes();
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
   regexes_.prune();  // routes kept by the change keep their regex copies

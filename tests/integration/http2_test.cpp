@@ -10,6 +10,7 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <thread>
 
 #include "support/gateway.h"
 #include "support/test_certificates.h"
@@ -298,9 +299,9 @@ c.send(f.headers(1, c.encoder.encode([(":method", "GET"), (":scheme", "http"),
        (":path", "/api/x"), (":authority", "a")]), end_stream=True))
 start = time.time()
 while True:
-    fr = c.read_frame(timeout=5)
-    if fr is None:
-        print("closed %.1f" % (time.time() - start)); break
+    fr = c.read_frame(timeout=5)  # a frame, or the strings CLOSED / TIMEOUT
+    if isinstance(fr, str):
+        print("%s %.1f" % (fr, time.time() - start)); break
     if fr.name == "GOAWAY":
         print("goaway %d %s %.1f" % (fr.last_stream_id, f.error_name(fr.error_code), time.time() - start)); break
 )";
@@ -312,6 +313,72 @@ while True:
   EXPECT_TRUE(wait_until([&] { return metric(gateway, "apigw_http2_connections") == 0; }, 5s))
       << gateway.metrics();
   EXPECT_EQ(metric(gateway, R"(apigw_http2_goaways_total{reason="idle"})"), 1);
+}
+
+TEST(Http2, AReloadThatChangesHttp2SettingsEndsConnectionsGracefully) {
+  EchoBackend backend("b1");
+  Gateway gateway(h2c_config(backend));
+  // A client on one connection: a request, then (after a reload) what the gateway sends it, then
+  // another request on the same connection if it is still open.
+  const std::string script = R"(
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import h2frames as f
+c = f.H2Conn.connect("127.0.0.1", int(sys.argv[2]), timeout=5)
+assert c.handshake() is None
+print("max_streams", c.server_settings.get(f.MAX_CONCURRENT_STREAMS))
+def get(stream):
+    c.send(f.headers(stream, c.encoder.encode([(":method", "GET"), (":scheme", "http"),
+           (":path", "/api/x"), (":authority", "a")]), end_stream=True))
+get(1)
+sys.stdout.flush()
+sys.stdin.readline()  # the test reloads the gateway, then says go
+goaways = []
+deadline = time.time() + 4
+while time.time() < deadline:
+    fr = c.read_frame(timeout=0.5)  # a frame, or the strings CLOSED / TIMEOUT
+    if not isinstance(fr, str) and fr.name == "GOAWAY":
+        goaways.append("%d:%s" % (fr.last_stream_id, f.error_name(fr.error_code)))
+    if c.closed: break
+print("goaways", " ".join(goaways) or "none")
+)";
+  const std::string support = std::string(APIGW_SOURCE_DIR) + "/tests/support";
+  const auto run_client = [&](const std::string& go) {
+    TempDir dir;
+    const std::string input = dir.path() + "/go";
+    std::ofstream(input) << go;
+    return run_command({"sh", "-c",
+                        "( sleep 1; cat '" + input + "' ) | /usr/bin/python3 -c '" + script +
+                            "' '" + support + "' " + std::to_string(gateway.port())},
+                       20s)
+        .output;
+  };
+  // A reload that leaves [server.http2] as it is: the connection goes on (no GOAWAY).
+  // (The file watcher and SIGHUP may each reload: wait for the version to move.)
+  const auto reload = [&](const std::string& config) {
+    const double before = metric(gateway, "apigw_config_version");
+    gateway.write_config(config);
+    gateway.process().signal(SIGHUP);
+    return wait_until([&] { return metric(gateway, "apigw_config_version") > before; }, 5s);
+  };
+  auto unchanged = std::async(std::launch::async, [&] { return run_client("\n"); });
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(reload(h2c_config(backend, "", "# a comment changes the file, not the settings\n")))
+      << gateway.metrics();
+  const std::string quiet = unchanged.get();
+  EXPECT_NE(quiet.find("max_streams 100"), std::string::npos) << quiet;
+  EXPECT_NE(quiet.find("goaways none"), std::string::npos) << quiet;
+
+  // One that changes it: GOAWAY naming no stream, then the graceful one naming stream 1.
+  auto changed = std::async(std::launch::async, [&] { return run_client("\n"); });
+  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(reload(h2c_config(backend, "[server.http2]\nmax_concurrent_streams = 50\n")))
+      << gateway.metrics();
+  const std::string ended = changed.get();
+  EXPECT_NE(ended.find("goaways 2147483647:NO_ERROR 1:NO_ERROR"), std::string::npos) << ended;
+  // A new connection gets the new SETTINGS.
+  const std::string fresh = run_client("\n");
+  EXPECT_NE(fresh.find("max_streams 50"), std::string::npos) << fresh;
 }
 
 TEST(Http2, PlainListenerWithoutHttp2AnswersThePrefaceAsABadRequest) {
