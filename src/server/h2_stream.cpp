@@ -112,7 +112,6 @@ void H2Stream::on_news(bool request_end) {
 void H2Stream::on_closed(std::uint32_t error_code) {
   closed_ = true;
   if (error_code != 0 || !data_ended_) {
-    reset_code_ = error_code;
     on_connection_lost();
     return;
   }

@@ -98,7 +98,6 @@ class H2Stream final : public RequestStream {
   bool served_ = false;          // serve()/refuse() returned
   bool closed_ = false;          // the session is done with the stream
   bool broken_ = false;          // reset, timed out or the connection lost: no more I/O
-  std::uint32_t reset_code_ = 0;
   std::optional<http::ParseError> refusal_;
 };
 

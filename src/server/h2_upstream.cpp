@@ -90,9 +90,10 @@ awaitable<void> H2UpstreamConnection::read_loop(std::shared_ptr<H2UpstreamConnec
 }
 
 void H2UpstreamConnection::dispatch(std::span<const h2::ClientEvent> events) {
-  // Copied: waking an exchange never runs it here, but release() may reuse the event storage.
-  const std::vector<h2::ClientEvent> copy(events.begin(), events.end());
-  for (const h2::ClientEvent& event : copy) {
+  // Copied (into a vector kept for the next read): release() below may reuse the session's
+  // event storage. Waking an exchange never runs it here, so this never nests.
+  batch_.assign(events.begin(), events.end());
+  for (const h2::ClientEvent& event : batch_) {
     const auto found = calls_.find(event.stream);
     if (found == calls_.end()) {
       if (event.kind == h2::ClientEventKind::closed) session_.release(event.stream);

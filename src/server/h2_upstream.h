@@ -12,6 +12,7 @@
 #include <span>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "h2/client_session.h"
 #include "h2/upstream_request.h"
@@ -81,6 +82,7 @@ class H2UpstreamConnection final : public Expirable,
   h2::ClientSession session_;
   Clock::duration idle_timeout_;
   std::unordered_map<std::int32_t, H2UpstreamCall*> calls_;
+  std::vector<h2::ClientEvent> batch_;  // dispatch()'s copy of the session's events
   std::unique_ptr<char[]> input_;
   std::string_view in_flight_;
   std::size_t in_flight_written_ = 0;

@@ -119,6 +119,13 @@ TEST_F(H2Attacks, RapidResetIsCutWithEnhanceYourCalmAndAnotherClientGoesOn) {
   EXPECT_TRUE(normal.violations().empty());
   EXPECT_TRUE(attacked.violations().empty());
   expect_goaways(gateway, "rapid_reset", 4);
+  // The GOAWAYs are logged (one line per worker and second at most) and the resets counted.
+  EXPECT_NE(gateway.log().find("closed with GOAWAY (rapid_reset)"), std::string::npos)
+      << gateway.log();
+  const std::string metrics = gateway.metrics();
+  const std::size_t resets = metrics.find("\napigw_http2_stream_resets_total ");
+  ASSERT_NE(resets, std::string::npos) << metrics;
+  EXPECT_GT(std::stod(metrics.substr(resets + 34)), 0) << metrics;
 }
 
 TEST_F(H2Attacks, MadeYouResetCountsTheResetsTheClientProvokes) {
