@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "http/head_lines.h"
+
 namespace apigw::h2 {
 namespace {
 
@@ -14,10 +16,7 @@ bool is_ows(char c) { return c == ' ' || c == '\t'; }
 // HTTP/1 upstream exactly as the HTTP/1 parser reads values (http/head_lines.h); RFC 9113
 // §8.2.1 itself only forbids NUL, CR and LF, and whitespace at either end.
 bool is_valid_value(std::string_view value) {
-  for (char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte != '\t' && (byte < 0x20 || byte == 0x7f)) return false;
-  }
+  if (!http::detail::is_field_value(value)) return false;
   return value.empty() || (!is_ows(value.front()) && !is_ows(value.back()));
 }
 

@@ -179,7 +179,10 @@ class ServerSession {
   void update_close_reason();
   void note(Stream& stream, EventKind kind);
   void append_news(Stream& stream);
-  bool prepare_nv(std::span<const http::Header> headers, int status);
+  // Fills nv_->nv with :status (when not 0) and `headers`, names lower-cased, in `text` (which
+  // must outlive nghttp2's use when `flags` says NO_COPY). False for a field that cannot be sent.
+  bool prepare_nv(std::span<const http::Header> headers, int status, std::string& text,
+                  std::uint8_t flags);
 
   SessionLimits limits_;
   nghttp2_session* session_ = nullptr;
@@ -191,6 +194,8 @@ class ServerSession {
   std::size_t priority_have_ = 0;
   Clock::time_point now_{};
   std::unordered_map<std::int32_t, std::unique_ptr<Stream>> streams_;
+  mutable std::int32_t found_id_ = 0;  // find()'s last answer (null once that stream is dropped)
+  mutable Stream* found_ = nullptr;
   std::vector<std::unique_ptr<Stream>> free_streams_;
   std::vector<std::int32_t> opened_;   // completed heads not reported yet, in order
   std::vector<std::int32_t> touched_;  // reported streams with news in this feed()

@@ -30,6 +30,8 @@ void ServerSession::Stream::reset(std::int32_t new_id) {
   if (body.capacity() <= kKeptCapacity) fresh.body = std::move(body);
   send_queue.clear();
   if (send_queue.capacity() <= kKeptCapacity) fresh.send_queue = std::move(send_queue);
+  head_fields.clear();
+  if (head_fields.capacity() <= kKeptCapacity) fresh.head_fields = std::move(head_fields);
   *this = std::move(fresh);
 }
 

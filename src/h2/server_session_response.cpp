@@ -24,71 +24,100 @@ const std::array<char, 256> kNameBytes = [] {
   return table;
 }();
 
-// Whether a value can go out in an HTTP/2 head: no CR, LF, NUL or other controls but HTAB (the
-// peer would reset the stream as malformed).
-bool can_send_value(std::string_view value) {
-  // Eight bytes at a time: a word with no byte below 0x20 and none equal to 0x7f passes without
-  // a look at each byte (values are a response head's bulk; the bit tricks are the classic
-  // "has a byte less than n" / "has a zero byte" tests).
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
-  std::size_t i = 0;
-  for (; i + 8 <= value.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, value.data() + i, 8);
-    const std::uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighs;
-    const std::uint64_t del = word ^ (kOnes * 0x7f);
-    const std::uint64_t is_del = (del - kOnes) & ~del & kHighs;
-    if ((below_space | is_del) != 0) break;  // look closer (a tab is fine)
-  }
-  for (; i < value.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(value[i]);
-    if (byte < 0x20 ? byte != '\t' : byte == 0x7f) return false;
-  }
-  return true;
-}
-
 nghttp2_nv make_nv(const char* name, std::size_t name_size, const char* value,
-                   std::size_t value_size) {
+                   std::size_t value_size, std::uint8_t flags) {
   return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(name)),
                     reinterpret_cast<std::uint8_t*>(const_cast<char*>(value)), name_size,
-                    value_size, NGHTTP2_NV_FLAG_NONE};
+                    value_size, flags};
+}
+
+// Lower-cases the bytes of `in` through the table; false for a byte a field name may not hold.
+// Locals only: a char store may alias anything, so a loop over a string_view member would reload
+// it every byte.
+bool lower_bytes(const char* in, std::size_t size, char* out) {
+  char valid = 1;
+  for (std::size_t i = 0; i < size; ++i) {
+    const char mapped = kNameBytes[static_cast<unsigned char>(in[i])];
+    out[i] = mapped;
+    valid &= static_cast<char>(mapped != 0);
+  }
+  return valid != 0;
+}
+
+// The high bit of each byte of `word` (all below 0x80) that lies in [lo, hi]: adding 0x80 - lo
+// sets it from lo up, adding 0x7f - hi from past hi up, and no sum carries into the next byte.
+constexpr std::uint64_t bytes_within(std::uint64_t word, unsigned lo, unsigned hi) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  return (word + kOnes * (0x80 - lo)) & ~(word + kOnes * (0x7f - hi));
+}
+
+// Lower-cases `name` into `out`; false for an empty name or a byte a field name may not hold.
+// Names are mostly letters, digits and '-': eight of those are checked and lowered with a few
+// word operations (the table's way costs nine instructions a byte, and response heads are the
+// hot path); any other byte sends its eight through the table.
+bool lower_name(std::string_view name, char* out) {
+  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  const char* in = name.data();
+  const std::size_t size = name.size();
+  if (size < 8) return size != 0 && lower_bytes(in, size, out);
+  for (std::size_t i = 0;; i += 8) {
+    if (i + 8 > size) i = size - 8;  // the tail as the last eight bytes, some done twice
+    std::uint64_t word;
+    std::memcpy(&word, in + i, 8);
+    const std::uint64_t upper = bytes_within(word, 'A', 'Z');
+    const std::uint64_t usual = bytes_within(word, 'a', 'z') | bytes_within(word, '0', '9') |
+                                bytes_within(word, '-', '-') | upper;
+    if ((word & kHighs) == 0 && (usual & kHighs) == kHighs) {
+      word |= (upper & kHighs) >> 2;  // 0x80 >> 2 is the case bit, 0x20
+      std::memcpy(out + i, &word, 8);
+    } else if (!lower_bytes(in + i, 8, out + i)) {
+      return false;
+    }
+    if (i + 8 == size) return true;
+  }
 }
 
 }  // namespace
 
-bool ServerSession::prepare_nv(std::span<const http::Header> headers, int status) {
-  std::string& text = nv_->text;
+bool ServerSession::prepare_nv(std::span<const http::Header> headers, int status,
+                               std::string& text, std::uint8_t flags) {
   std::vector<nghttp2_nv>& nv = nv_->nv;
-  text.clear();
   nv.clear();
+  nv.reserve(headers.size() + 1);
   // Sized first, so the views into `text` that nv holds never move.
   std::size_t size = 3;
-  for (const http::Header& header : headers) size += header.name.size();
-  text.reserve(size);
+  const bool copy_values = (flags & NGHTTP2_NV_FLAG_NO_COPY_VALUE) != 0;
+  for (const http::Header& header : headers) {
+    size += header.name.size() + (copy_values ? header.value.size() : 0);
+  }
+  text.clear();
+  text.resize(size);
+  char* out = text.data();
   if (status != 0) {
     if (status < 100 || status > 999) return false;
-    char digits[3];
-    std::to_chars(digits, digits + 3, status);
-    text.append(digits, 3);
-    nv.push_back(make_nv(":status", 7, text.data(), 3));
+    std::to_chars(out, out + 3, status);
+    // ":status" is a literal: it lives as long as the program, whatever the flags.
+    nv.push_back(make_nv(":status", 7, out, 3, flags));
+    out += 3;
   }
-  nv.reserve(headers.size() + 1);
   for (const http::Header& header : headers) {
     // Connection-specific fields mean nothing in HTTP/2 and make the response malformed
     // (RFC 9113 §8.2.2); the same set the HTTP/1 client head drops.
     if (http::is_hop_by_hop(header.field)) continue;
-    if (header.name.empty() || !can_send_value(header.value)) return false;
-    const std::size_t at = text.size();
-    text.resize(at + header.name.size());  // within the reserved size: `text` does not move
-    char* lower = text.data() + at;
-    for (const char c : header.name) {
-      const char mapped = kNameBytes[static_cast<unsigned char>(c)];
-      if (mapped == 0) return false;
-      *lower++ = mapped;
+    // A value with CR, LF, NUL or another control but HTAB would have the peer reset the
+    // stream as malformed.
+    if (!http::detail::is_field_value(header.value) || !lower_name(header.name, out)) {
+      return false;
     }
-    nv.push_back(
-        make_nv(text.data() + at, header.name.size(), header.value.data(), header.value.size()));
+    const char* name = out;
+    out += header.name.size();
+    const char* value = header.value.data();
+    if (copy_values) {
+      std::memcpy(out, value, header.value.size());
+      value = out;
+      out += header.value.size();
+    }
+    nv.push_back(make_nv(name, header.name.size(), value, header.value.size(), flags));
   }
   return true;
 }
@@ -97,7 +126,10 @@ bool ServerSession::submit_response(std::int32_t stream, int status,
                                     std::span<const http::Header> headers, bool has_body) {
   Stream* found = find(stream);
   if (found == nullptr || !found->reported || found->closed || found->responded) return false;
-  if (status < 200 || !prepare_nv(headers, status)) return false;
+  // The head's names and values are copied once, into the stream (not again by nghttp2, which
+  // would copy and lower-case each): the stream outlives the HEADERS frame (Stream::head_fields).
+  constexpr std::uint8_t kNoCopy = NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE;
+  if (status < 200 || !prepare_nv(headers, status, found->head_fields, kNoCopy)) return false;
   nghttp2_data_provider provider{};
   provider.read_callback = Callbacks::read_response;
   const int rv = nghttp2_submit_response(session_, stream, nv_->nv.data(), nv_->nv.size(),
@@ -111,7 +143,10 @@ bool ServerSession::submit_response(std::int32_t stream, int status,
 bool ServerSession::submit_informational(std::int32_t stream, int status) {
   Stream* found = find(stream);
   if (found == nullptr || !found->reported || found->closed || found->responded) return false;
-  if (status < 100 || status > 199 || !prepare_nv({}, status)) return false;
+  if (status < 100 || status > 199 ||
+      !prepare_nv({}, status, nv_->text, NGHTTP2_NV_FLAG_NONE)) {
+    return false;
+  }
   return nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, stream, nullptr, nv_->nv.data(),
                                 nv_->nv.size(), nullptr) == 0;
 }
@@ -150,7 +185,7 @@ bool ServerSession::submit_trailers(std::int32_t stream, std::span<const http::H
     submit_data(stream, {}, true);
     return true;
   }
-  if (!prepare_nv(trailers, 0)) return false;
+  if (!prepare_nv(trailers, 0, nv_->text, NGHTTP2_NV_FLAG_NONE)) return false;
   found->response_trailers.clear();
   for (const nghttp2_nv& field : nv_->nv) {
     found->response_trailers.emplace_back(

@@ -478,5 +478,64 @@ TEST(H2ServerSession, ResponseFieldsThatCannotBeSentAreRefused) {
   EXPECT_FALSE(server.submit_response(1, 200, {}, false)) << "answered once";
 }
 
+TEST(H2ServerSession, ResponseNamesOfEveryLengthGoOutLowerCased) {
+  // Names shorter than a word, exactly one, with a tail, and with token characters other than
+  // letters, digits and '-' (which take the byte-by-byte way).
+  ServerSession server{SessionLimits{}};
+  Client client;
+  const std::int32_t id = client.request(testing::get_request());
+  testing::exchange(client, server, [&](std::span<const Event> events) {
+    for (const Event& event : events) {
+      if (event.kind != EventKind::request) continue;
+      std::string name = "X-Made-Here";
+      const std::vector<http::Header> headers = {{"ETag", "\"1\""},
+                                                 {"ABCDEFGH", "8"},
+                                                 {name, "tail"},
+                                                 {"Strict-Transport-Security", "max-age=1"},
+                                                 {"X_Under.Score~Z|1", "odd"}};
+      ASSERT_TRUE(server.submit_response(event.stream, 200, headers, false));
+      name.assign(name.size(), 'Q');  // the caller's strings may change once submitted
+    }
+  });
+  const Fields expected = {{"etag", "\"1\""},
+                           {"abcdefgh", "8"},
+                           {"x-made-here", "tail"},
+                           {"strict-transport-security", "max-age=1"},
+                           {"x_under.score~z|1", "odd"}};
+  EXPECT_EQ(client.streams[id].headers, expected);
+}
+
+TEST(H2ServerSession, ResponseNamesThatAreNotTokensAreRefused) {
+  ServerSession server{SessionLimits{}};
+  Frames frames;
+  RawRun run;
+  testing::feed_raw(server, frames.preface().headers(1, testing::get_request()).take(), run);
+  for (const std::string name : {"X Bad", "Content(Type", "X-Very-Long-Name:Colon", "\xc3\x9c" "ber",
+                                 "Twelve-Chars\x7f", ""}) {
+    const std::vector<http::Header> bad = {{name, "v"}};
+    EXPECT_FALSE(server.submit_response(1, 200, bad, false)) << name;
+  }
+  EXPECT_TRUE(server.submit_response(1, 200, {}, false));
+}
+
+TEST(H2ServerSession, HeadsOfStreamsAnsweredInOnePassKeepTheirOwnFields) {
+  // Each stream keeps its head's fields until nghttp2 writes them (no copy by nghttp2): two
+  // answers submitted before any output must not share storage.
+  ServerSession server{SessionLimits{}};
+  Client client;
+  const std::int32_t first = client.request(testing::get_request("/1"));
+  const std::int32_t second = client.request(testing::get_request("/2"));
+  testing::exchange(client, server, [&](std::span<const Event> events) {
+    for (const Event& event : events) {
+      if (event.kind != EventKind::request) continue;
+      const std::string path(server.request_head(event.stream)->path);
+      const std::vector<http::Header> headers = {{"X-Path", path}};
+      ASSERT_TRUE(server.submit_response(event.stream, 200, headers, false));
+    }
+  });
+  EXPECT_EQ(client.streams[first].headers, (Fields{{"x-path", "/1"}}));
+  EXPECT_EQ(client.streams[second].headers, (Fields{{"x-path", "/2"}}));
+}
+
 }  // namespace
 }  // namespace apigw::h2

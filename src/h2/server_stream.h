@@ -49,6 +49,10 @@ struct ServerSession::Stream {
   std::string send_queue;  // send_queue.substr(send_offset) is waiting
   std::size_t send_offset = 0;
   std::vector<std::pair<std::string, std::string>> response_trailers;
+  // The final response head's lower-cased names and values: nghttp2 takes them without a copy
+  // (NGHTTP2_NV_FLAG_NO_COPY_*) and reads them when it sends the HEADERS frame, which is before
+  // the stream closes and this stream object can be reused.
+  std::string head_fields;
 
   std::size_t body_size() const { return body.size() - body_offset; }
   // Forgets consumed body bytes: the buffer stays under twice the window whatever the caller

@@ -34,8 +34,9 @@ bool parse_content_length(std::string_view value, std::uint64_t& out) {
   }
 }
 
-// Returns the first byte in [p, end) that may not appear in a field value, or end. Values are most
-// of a head's bytes, so they are checked eight at a time: the masks flag bytes below 0x20 and 0x7f,
+}  // namespace
+
+// Values are most of a head's bytes, so they are checked eight at a time: the masks flag bytes below 0x20 and 0x7f,
 // and their lowest set bit is exact (a borrow only disturbs higher bytes). HTAB, the one allowed
 // CTL, is stepped over and the scan resumes.
 const char* skip_field_value(const char* p, const char* end) {
@@ -60,8 +61,6 @@ const char* skip_field_value(const char* p, const char* end) {
     ++p;
   }
 }
-
-}  // namespace
 
 FieldLinesResult parse_field_lines(std::string_view head, std::size_t pos, std::size_t max_count,
                                    std::vector<Header>& headers) {

@@ -36,6 +36,14 @@ inline bool is_field_value_char(char c) {
 }
 inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
+// The first byte in [p, end) that may not appear in a field value (a CTL other than HTAB, or
+// DEL), or end.
+const char* skip_field_value(const char* p, const char* end);
+// Whether every byte of `value` may appear in a field value (not that it has no OWS at the ends).
+inline bool is_field_value(std::string_view value) {
+  return skip_field_value(value.data(), value.data() + value.size()) == value.data() + value.size();
+}
+
 // Why the lines of a head were refused, independent of who sent them.
 enum class LineError : std::uint8_t {
   none,
