@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Summarize bench/interleave.sh: the median of each proxy's runs, and ratios to NGINX (the first
-proxy named nginx*; and, for an A/B of two apigw builds or configs, of X to X-alt).
+proxy named nginx*; and, for an A/B of two apigw builds or configs, of X to X-alt; and of apigw to
+HAProxy when it ran).
 
 Usage: interleave_report.py RESULTS.tsv [NOTE]
 RESULTS.tsv has bench/run.sh's throughput columns (proxy workers conns rps p50_ms p99_ms
@@ -76,6 +77,15 @@ def main():
                   f"P50 {statistics.median(x[4] / y[4] for x, y in pairs):.3f}x, "
                   f"P99 {statistics.median(x[1] / y[1] for x, y in pairs):.3f}x, "
                   f"P50 difference {statistics.median(x[4] - y[4] for x, y in pairs) * 1000:+.0f} us")
+    # apigw against HAProxy, round by round (the HTTP/2 bar is set against both proxies).
+    for conns in sorted({c for _, c in runs}):
+        a, b = runs.get(("apigw", conns)), runs.get(("haproxy", conns))
+        if not a or not b:
+            continue
+        pairs = list(zip(a, b))
+        print(f"apigw / haproxy at {conns} conns, paired medians: "
+              f"CPU per request {statistics.median(x[2] / y[2] for x, y in pairs):.3f}x, "
+              f"P99 {statistics.median(x[1] / y[1] for x, y in pairs):.3f}x")
 
 
 if __name__ == "__main__":

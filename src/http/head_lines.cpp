@@ -62,6 +62,28 @@ const char* skip_field_value(const char* p, const char* end) {
   }
 }
 
+bool is_field_value(std::string_view value) {
+  // A whole value, not a line: its last bytes are checked as one overlapping word rather than
+  // byte by byte (the values of a head handed to HTTP/2 are mostly short). A flagged word may
+  // hold an HTAB, which is allowed: the byte-exact scan decides.
+  constexpr std::uint64_t kOnes = 0x0101010101010101;
+  constexpr std::uint64_t kHighs = 0x8080808080808080;
+  const char* p = value.data();
+  const std::size_t size = value.size();
+  const char* end = p + size;
+  if (size < 8) return skip_field_value(p, end) == end;
+  for (std::size_t i = 0;; i += 8) {
+    if (i + 8 > size) i = size - 8;
+    std::uint64_t word;
+    std::memcpy(&word, p + i, sizeof word);
+    const std::uint64_t del = word ^ (kOnes * 0x7f);
+    if ((((word - kOnes * 0x20) & ~word & kHighs) | ((del - kOnes) & ~del & kHighs)) != 0) {
+      return skip_field_value(p + i, end) == end;
+    }
+    if (i + 8 == size) return true;
+  }
+}
+
 FieldLinesResult parse_field_lines(std::string_view head, std::size_t pos, std::size_t max_count,
                                    std::vector<Header>& headers) {
   FieldLinesResult result;

@@ -40,9 +40,7 @@ inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
 // DEL), or end.
 const char* skip_field_value(const char* p, const char* end);
 // Whether every byte of `value` may appear in a field value (not that it has no OWS at the ends).
-inline bool is_field_value(std::string_view value) {
-  return skip_field_value(value.data(), value.data() + value.size()) == value.data() + value.size();
-}
+bool is_field_value(std::string_view value);
 
 // Why the lines of a head were refused, independent of who sent them.
 enum class LineError : std::uint8_t {
