@@ -5,30 +5,23 @@
 
 namespace apigw::h2 {
 
-char* HeaderArena::allocate(std::size_t size) {
-  if (blocks_.empty() || blocks_.back().size - used_ < size) {
-    // Doubling keeps the number of blocks logarithmic in what a stream may hold (the header
-    // limits bound it), and a field larger than the next block gets a block of its own size.
-    const std::size_t previous = blocks_.empty() ? kFirstBlock / 2 : blocks_.back().size;
-    const std::size_t block_size = std::max(previous * 2, size);
-    blocks_.push_back(Block{std::make_unique<char[]>(block_size), block_size});
-    held_ += block_size;
-    used_ = 0;
-  }
-  char* at = blocks_.back().data.get() + used_;
-  used_ += size;
-  return at;
+char* HeaderArena::grow(std::size_t size) {
+  // Doubling keeps the number of blocks logarithmic in what a stream may hold (the header
+  // limits bound it), and a field larger than the next block gets a block of its own size.
+  const std::size_t previous = blocks_.empty() ? kFirstBlock / 2 : blocks_.back().size;
+  const std::size_t block_size = std::max(previous * 2, size);
+  blocks_.push_back(Block{std::make_unique<char[]>(block_size), block_size});
+  held_ += block_size;
+  used_ = 0;
+  return blocks_.back().data.get();
 }
 
-std::string_view HeaderArena::copy(std::string_view text) {
-  // Never a null view, even when empty: heads are written with memcpy, and memcpy from a null
-  // pointer is undefined even for 0 bytes (the h2_request_head fuzzer found this in the head
-  // writer; HTTP/1 heads never hold one, they all point into the read buffer).
-  static constexpr char kEmpty[1] = {};
-  if (text.empty()) return {kEmpty, 0};
-  char* at = allocate(text.size());
-  std::memcpy(at, text.data(), text.size());
-  return {at, text.size()};
+char* HeaderArena::allocate(std::size_t size) {
+  char* at = !blocks_.empty() && blocks_.back().size - used_ >= size
+                 ? blocks_.back().data.get() + used_
+                 : grow(size);
+  used_ += size;
+  return at;
 }
 
 void HeaderArena::clear() {

@@ -212,8 +212,7 @@ void H2Connection::dispatch(std::span<const h2::Event> events) {
         net::co_spawn(worker_.context(), H2Stream::refuse(shared_from_this(), *stream),
                       net::detached);
       } else {
-        net::co_spawn(worker_.context(), H2Stream::serve(shared_from_this(), *stream),
-                      net::detached);
+        H2Stream::serve(shared_from_this(), *stream);
       }
     }
     starting.clear();

@@ -38,12 +38,15 @@ H2Stream::~H2Stream() {
 
 h2::ServerSession& H2Stream::session() { return connection_.session(); }
 
-awaitable<void> H2Stream::serve([[maybe_unused]] std::shared_ptr<H2Connection> connection,
-                                H2Stream& stream) {
+void H2Stream::serve(std::shared_ptr<H2Connection> connection, H2Stream& stream) {
   stream.take_request();
-  co_await stream.handle_request();
-  stream.finish();
-  // `stream` may be gone now; `connection` lives until this frame ends.
+  // The request coroutine is the stream's own, with no wrapper frame around it (a frame and a
+  // resumption per request less). The completion handler holds the connection until the stream
+  // finishes; a request that threw still ends its stream (reset) and gives its memory back.
+  net::co_spawn(stream.worker_.context(), stream.handle_request(),
+                [connection = std::move(connection), &stream](const std::exception_ptr&, bool) {
+                  stream.finish();  // `stream` may be gone after this
+                });
 }
 
 awaitable<void> H2Stream::refuse([[maybe_unused]] std::shared_ptr<H2Connection> connection,

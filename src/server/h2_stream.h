@@ -33,8 +33,9 @@ class H2Stream final : public RequestStream {
   ~H2Stream() override;
 
   std::int32_t id() const { return id_; }
-  // Serves the request whose head the session reported. Holds the connection alive.
-  static awaitable<void> serve(std::shared_ptr<H2Connection> connection, H2Stream& stream);
+  // Starts serving the request whose head the session reported: runs it up to its first wait,
+  // and finishes the stream when it returns. Holds the connection alive until then.
+  static void serve(std::shared_ptr<H2Connection> connection, H2Stream& stream);
   // Answers a stream the session refused for its head (431, 414, 400, 501): refuse_with() said
   // why.
   static awaitable<void> refuse(std::shared_ptr<H2Connection> connection, H2Stream& stream);
