@@ -10,13 +10,15 @@
 #include <cstdint>
 
 #include "proxy/cluster.h"
+#include "util/coarse_clock.h"
 
 namespace apigw::proxy {
 
-// Nanoseconds on the steady clock: the unit of TargetState::ejected_until.
+// Nanoseconds on the steady clock: the unit of TargetState::ejected_until. Read coarsely (up to a
+// tick behind, util/coarse_clock.h): ejections, breaker and budget windows last seconds.
 inline std::int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
+             util::coarse_now().time_since_epoch())
       .count();
 }
 

@@ -6,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 
+#include "util/coarse_clock.h"
+
 namespace apigw::server {
 
 using Clock = std::chrono::steady_clock;

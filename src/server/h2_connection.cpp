@@ -346,13 +346,13 @@ void H2Connection::arm_deadline() {
   if (waiting_ == was && waiting_ != Waiting::nothing) return;  // keeps counting
   switch (waiting_) {
     case Waiting::client_read:
-      set_deadline(Clock::now() + timeouts.body_read);
+      set_deadline(util::coarse_deadline(timeouts.body_read));
       break;
     case Waiting::header_block:
-      set_deadline(Clock::now() + timeouts.header_read);
+      set_deadline(util::coarse_deadline(timeouts.header_read));
       break;
     case Waiting::idle:
-      set_deadline(Clock::now() + timeouts.idle);
+      set_deadline(util::coarse_deadline(timeouts.idle));
       break;
     case Waiting::nothing:
     case Waiting::linger:  // never chosen here

@@ -177,7 +177,7 @@ awaitable<void> H2UpstreamConnection::write_loop(std::shared_ptr<H2UpstreamConne
 void H2UpstreamConnection::arm_idle() {
   if (closed_) return;
   if (session_.open_streams() == 0 && calls_.empty()) {
-    set_deadline(Clock::now() + idle_timeout_);
+    set_deadline(util::coarse_deadline(idle_timeout_));
   } else {
     clear_deadline();
   }

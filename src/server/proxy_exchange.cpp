@@ -190,8 +190,8 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
   const bool failed = outcome != UpstreamOutcome::ok || response_.status >= 500;
   const auto& target = cluster_.targets[target_index];
   const config::CircuitBreakerConfig& breaker = cluster_.config->circuit_breaker;
-  const auto took =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - upstream_start_);
+  // The try's time as proxy() just measured it (one clock read per try, not two).
+  const std::chrono::nanoseconds took = std::chrono::microseconds(context_.upstream_micros);
   if (breaker.scope != config::CircuitBreakerConfig::Scope::upstream) {
     if (const auto moved =
             proxy::breaker_record(breaker, target.state->breaker, failed, took, now)) {

@@ -347,7 +347,8 @@ void RequestStream::expect_body() {
   // -B). As with Apache's mod_reqtimeout MinRate, the body as a whole may also take only
   // body_read plus one second per body_min_rate bytes received, counted from the first wait.
   const config::ServerTimeouts& timeouts = serving_->snapshot->config.server.timeouts;
-  const Clock::time_point now = Clock::now();
+  // Deadlines only: the coarse clock, with the slack its deadlines take (util/coarse_clock.h).
+  const Clock::time_point now = util::coarse_now() + util::coarse_slack();
   if (body_started_ == Clock::time_point{}) body_started_ = now;
   Clock::time_point deadline = now + timeouts.body_read;
   if (const std::uint64_t rate = timeouts.body_min_rate; rate > 0) {

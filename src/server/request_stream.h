@@ -103,7 +103,7 @@ class RequestStream : public Expirable {
   // Sets the phase and its deadline.
   void expect(Phase phase, std::chrono::milliseconds timeout) {
     phase_ = phase;
-    set_deadline(Clock::now() + timeout);
+    set_deadline(util::coarse_deadline(timeout));  // the sweeper's tick is 50 ms anyway
   }
   // Sets the deadline for one wait for request body bytes: body_read from now, and no later than
   // the whole body's allowance at [server.timeouts] body_min_rate.

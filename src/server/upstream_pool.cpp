@@ -1,6 +1,7 @@
 #include "server/upstream_pool.h"
 
 #include "server/h2_upstream.h"
+#include "util/coarse_clock.h"
 
 #include <algorithm>
 
@@ -58,7 +59,7 @@ std::size_t TargetPool::idle_cap(Clock::time_point now) {
 }
 
 void TargetPool::put(std::unique_ptr<UpstreamConnection> connection) {
-  const Clock::time_point now = Clock::now();
+  const Clock::time_point now = util::coarse_now();  // idle times count in seconds
   const std::size_t cap = idle_cap(now);  // before the count drops: this one was in flight too
   connection->in_use = false;
   --in_use_;
