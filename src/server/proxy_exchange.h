@@ -8,6 +8,7 @@
 
 #include "http/parser.h"
 #include "proxy/head_writer.h"
+#include "proxy/retry_policy.h"
 #include "proxy/upstream_outcome.h"
 #include "server/request_stream.h"
 #include "server/upstream_connect.h"
@@ -102,11 +103,14 @@ class ProxyExchange {
     std::uint32_t attempt = 1;
     std::uint32_t failovers = 0;
   };
-  // proxy_retry.cpp: whether another try follows this one's `outcome` (proxy/retry_policy.h): a
-  // failover at once, or a retry (counted in the upstream's budget) after the backoff wait.
-  // `tried` marks the targets this request has tried.
-  awaitable<bool> try_again(UpstreamOutcome outcome, TryCounts& counts,
+  // proxy_retry.cpp: what follows this try's `outcome` (proxy/retry_policy.h): nothing
+  // (give_up), a failover at once (counted here), or a retry, which retry_after_backoff() makes.
+  // `tried` marks the targets this request has tried. Not a coroutine: nearly every try is the
+  // last, and a coroutine frame per request for that answer costs more than the decision.
+  proxy::AfterTry after_try(UpstreamOutcome outcome, TryCounts& counts,
                             std::span<const std::uint8_t> tried);
+  // A retry, if the upstream's budget has room: the backoff wait, then whether to go on.
+  awaitable<bool> retry_after_backoff(TryCounts& counts);
   bool method_may_retry() const;
   // Tells passive health checking (connect-failure ejection, outlier detection) how a try on the
   // target went, and logs an ejection.

@@ -36,10 +36,9 @@ bool ProxyExchange::method_may_retry() const {
   return route_.config->retry.non_idempotent || is_idempotent(session_.scratch().head.method);
 }
 
-awaitable<bool> ProxyExchange::try_again(UpstreamOutcome outcome, TryCounts& counts,
+proxy::AfterTry ProxyExchange::after_try(UpstreamOutcome outcome, TryCounts& counts,
                                          std::span<const std::uint8_t> tried) {
   const config::RetryConfig& retry = route_.config->retry;
-  proxy::UpstreamState& state = *cluster_.state;
   proxy::TryFacts facts;
   facts.outcome = outcome;
   facts.status = response_.status;
@@ -53,18 +52,18 @@ awaitable<bool> ProxyExchange::try_again(UpstreamOutcome outcome, TryCounts& cou
   facts.body_replayable = body_complete_in_buffer_ && !request_body_sent_;
   facts.body_untouched = !request_body_sent_;
   facts.stopping = session_.aborted() || session_.worker().draining();
-  switch (proxy::decide_after_try(retry, facts)) {
-    case proxy::AfterTry::give_up:
-      co_return false;
-    case proxy::AfterTry::fail_over:
-      ++counts.failovers;
-      serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::failover)
-          .add();
-      connection_.reset();
-      co_return true;
-    case proxy::AfterTry::retry:
-      break;
+  const proxy::AfterTry next = proxy::decide_after_try(retry, facts);
+  if (next == proxy::AfterTry::fail_over) {
+    ++counts.failovers;
+    serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::failover).add();
+    connection_.reset();
   }
+  return next;
+}
+
+awaitable<bool> ProxyExchange::retry_after_backoff(TryCounts& counts) {
+  const config::RetryConfig& retry = route_.config->retry;
+  proxy::UpstreamState& state = *cluster_.state;
   const std::int64_t now = proxy::steady_now_ns();
   if (!proxy::budget_has_room(retry, proxy::budget_totals(state.retry_budget, now))) {
     serving_.count(observe::Family::retries, cluster_index_, observe::RetryResult::budget_exhausted)
