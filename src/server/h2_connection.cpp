@@ -123,6 +123,11 @@ awaitable<void> H2Connection::read_loop(std::shared_ptr<H2Connection> self) {
         net::buffer(connection.input_.write_position(), connection.input_.writable()), use_nothrow);
     if (ec) break;
     connection.input_.commit(n);
+    // TLS records OpenSSL already holds (it reads ahead) are taken now, so the session gets them
+    // in one feed rather than one record per pass of the worker's queue.
+    while (connection.transport_.has_buffered_input() && connection.input_.writable() > 0 &&
+           connection.transport_.read_now(connection.input_) == ReadNow::read) {
+    }
   }
   connection.reading_done_ = true;
   if (connection.session_.closing()) {
