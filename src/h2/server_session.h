@@ -106,11 +106,19 @@ class ServerSession {
   // send as much more (WINDOW_UPDATE).
   void consume(std::int32_t stream, std::size_t bytes);
 
+  // Whether submit_response checks the values it is given (names are always checked).
+  enum class ValueCheck : std::uint8_t {
+    check,
+    // Values already checked where they came from (a head the HTTP/1 parser read, or one the
+    // gateway's head writer wrote from parsed heads, configuration and its own fields): a second
+    // pass over every byte of every response head buys nothing. Debug builds check anyway.
+    trusted,
+  };
   // Response head. `headers` as an HTTP/1 head would carry them: names are lower-cased, and
   // connection-specific fields are dropped. has_body = false ends the stream with the head.
   // False if the stream is gone, already answered, or a name or value cannot be sent.
   bool submit_response(std::int32_t stream, int status, std::span<const http::Header> headers,
-                       bool has_body);
+                       bool has_body, ValueCheck values = ValueCheck::check);
   // An interim response (100 Continue): a head without END_STREAM, before submit_response.
   bool submit_informational(std::int32_t stream, int status);
   // Queues response body bytes; returns how many were taken (fewer when the queue is full: wait
@@ -182,7 +190,7 @@ class ServerSession {
   // Fills nv_->nv with :status (when not 0) and `headers`, names lower-cased, in `text` (which
   // must outlive nghttp2's use when `flags` says NO_COPY). False for a field that cannot be sent.
   bool prepare_nv(std::span<const http::Header> headers, int status, std::string& text,
-                  std::uint8_t flags);
+                  std::uint8_t flags, ValueCheck values = ValueCheck::check);
 
   SessionLimits limits_;
   nghttp2_session* session_ = nullptr;

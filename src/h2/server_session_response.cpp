@@ -2,6 +2,7 @@
 // queue the data provider reads.
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -80,7 +81,7 @@ bool lower_name(std::string_view name, char* out) {
 }  // namespace
 
 bool ServerSession::prepare_nv(std::span<const http::Header> headers, int status,
-                               std::string& text, std::uint8_t flags) {
+                               std::string& text, std::uint8_t flags, ValueCheck values) {
   std::vector<nghttp2_nv>& nv = nv_->nv;
   nv.clear();
   nv.reserve(headers.size() + 1);
@@ -106,9 +107,9 @@ bool ServerSession::prepare_nv(std::span<const http::Header> headers, int status
     if (http::is_hop_by_hop(header.field)) continue;
     // A value with CR, LF, NUL or another control but HTAB would have the peer reset the
     // stream as malformed.
-    if (!http::detail::is_field_value(header.value) || !lower_name(header.name, out)) {
-      return false;
-    }
+    if (values == ValueCheck::check && !http::detail::is_field_value(header.value)) return false;
+    assert(http::detail::is_field_value(header.value) && "a trusted value that cannot be sent");
+    if (!lower_name(header.name, out)) return false;
     const char* name = out;
     out += header.name.size();
     const char* value = header.value.data();
@@ -123,13 +124,16 @@ bool ServerSession::prepare_nv(std::span<const http::Header> headers, int status
 }
 
 bool ServerSession::submit_response(std::int32_t stream, int status,
-                                    std::span<const http::Header> headers, bool has_body) {
+                                    std::span<const http::Header> headers, bool has_body,
+                                    ValueCheck values) {
   Stream* found = find(stream);
   if (found == nullptr || !found->reported || found->closed || found->responded) return false;
   // The head's names and values are copied once, into the stream (not again by nghttp2, which
   // would copy and lower-case each): the stream outlives the HEADERS frame (Stream::head_fields).
   constexpr std::uint8_t kNoCopy = NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE;
-  if (status < 200 || !prepare_nv(headers, status, found->head_fields, kNoCopy)) return false;
+  if (status < 200 || !prepare_nv(headers, status, found->head_fields, kNoCopy, values)) {
+    return false;
+  }
   nghttp2_data_provider provider{};
   provider.read_callback = Callbacks::read_response;
   const int rv = nghttp2_submit_response(session_, stream, nv_->nv.data(), nv_->nv.size(),

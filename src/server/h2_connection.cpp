@@ -336,10 +336,15 @@ void H2Connection::arm_deadline() {
   const Waiting was = waiting_;
   // A stream whose answer is all queued but not all sent waits on the client's reading (its
   // window) as much as a blocked write does.
-  bool unsent = false;
-  for (const auto& [id, stream] : streams_)
-    unsent = unsent || (stream->served() && !stream->closed());
-  if (writing_ || unsent) {
+  // (Called as each stream is served: the scan stops at the first such stream, and is skipped
+  // while a write is blocked anyway.)
+  const auto unsent = [this] {
+    for (const auto& [id, stream] : streams_) {
+      if (stream->served() && !stream->closed()) return true;
+    }
+    return false;
+  };
+  if (writing_ || unsent()) {
     waiting_ = Waiting::client_read;
   } else if (session_.header_block_open() || session_.preface_pending()) {
     waiting_ = Waiting::header_block;

@@ -257,7 +257,9 @@ bool H2Stream::submit_head() {
   body_wanted_ =
       response_.framing != http::BodyFraming::none &&
       !(response_.framing == http::BodyFraming::content_length && response_.content_length == 0);
-  if (!session().submit_response(id_, response_.status, response_.headers, body_wanted_)) {
+  // The fields come from the head writer's record or from a parse: their values were checked.
+  if (!session().submit_response(id_, response_.status, response_.headers, body_wanted_,
+                                 h2::ServerSession::ValueCheck::trusted)) {
     return false;
   }
   head_submitted_ = true;
