@@ -80,8 +80,8 @@ bool lower_name(std::string_view name, char* out) {
 
 }  // namespace
 
-bool ServerSession::prepare_nv(std::span<const http::Header> headers, int status,
-                               std::string& text, std::uint8_t flags, ValueCheck values) {
+bool ServerSession::prepare_nv(std::span<const http::Header> headers, int status, std::string& text,
+                               std::uint8_t flags, ValueCheck values) {
   std::vector<nghttp2_nv>& nv = nv_->nv;
   nv.clear();
   nv.reserve(headers.size() + 1);
@@ -147,8 +147,7 @@ bool ServerSession::submit_response(std::int32_t stream, int status,
 bool ServerSession::submit_informational(std::int32_t stream, int status) {
   Stream* found = find(stream);
   if (found == nullptr || !found->reported || found->closed || found->responded) return false;
-  if (status < 100 || status > 199 ||
-      !prepare_nv({}, status, nv_->text, NGHTTP2_NV_FLAG_NONE)) {
+  if (status < 100 || status > 199 || !prepare_nv({}, status, nv_->text, NGHTTP2_NV_FLAG_NONE)) {
     return false;
   }
   return nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, stream, nullptr, nv_->nv.data(),

@@ -36,9 +36,9 @@ bool parse_content_length(std::string_view value, std::uint64_t& out) {
 
 }  // namespace
 
-// Values are most of a head's bytes, so they are checked eight at a time: the masks flag bytes below 0x20 and 0x7f,
-// and their lowest set bit is exact (a borrow only disturbs higher bytes). HTAB, the one allowed
-// CTL, is stepped over and the scan resumes.
+// Values are most of a head's bytes, so they are checked eight at a time: the masks flag bytes
+// below 0x20 and 0x7f, and their lowest set bit is exact (a borrow only disturbs higher bytes).
+// HTAB, the one allowed CTL, is stepped over and the scan resumes.
 const char* skip_field_value(const char* p, const char* end) {
   constexpr std::uint64_t kOnes = 0x0101010101010101;
   constexpr std::uint64_t kHighs = 0x8080808080808080;

@@ -17,8 +17,7 @@ namespace apigw::proxy {
 // Nanoseconds on the steady clock: the unit of TargetState::ejected_until. Read coarsely (up to a
 // tick behind, util/coarse_clock.h): ejections, breaker and budget windows last seconds.
 inline std::int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             util::coarse_now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(util::coarse_now().time_since_epoch())
       .count();
 }
 

@@ -134,8 +134,8 @@ awaitable<bool> ProxyExchange::proxy() {
   // request), on the heap past that.
   std::array<std::uint8_t, 64> tried_inline{};
   std::vector<std::uint8_t> tried_spilled;
-  std::span<std::uint8_t> tried = std::span(tried_inline).first(
-      std::min(cluster_.targets.size(), tried_inline.size()));
+  std::span<std::uint8_t> tried =
+      std::span(tried_inline).first(std::min(cluster_.targets.size(), tried_inline.size()));
   if (cluster_.targets.size() > tried_inline.size()) {
     tried_spilled.assign(cluster_.targets.size(), 0);
     tried = tried_spilled;

@@ -31,8 +31,8 @@ inline std::chrono::nanoseconds coarse_slack() {
   static const std::chrono::nanoseconds slack = [] {
     timespec resolution{};
     clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
-    return 2 * (std::chrono::seconds(resolution.tv_sec) +
-                std::chrono::nanoseconds(resolution.tv_nsec));
+    return 2 *
+           (std::chrono::seconds(resolution.tv_sec) + std::chrono::nanoseconds(resolution.tv_nsec));
   }();
   return slack;
 }

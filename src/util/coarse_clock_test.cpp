@@ -27,7 +27,8 @@ TEST(CoarseClock, SlackIsTwoTicksAndDeadlinesCarryIt) {
   const auto now = coarse_now();
   const auto deadline = coarse_deadline(std::chrono::milliseconds(5));
   EXPECT_GE(deadline, now + coarse_slack() + std::chrono::milliseconds(5));
-  EXPECT_LT(deadline, now + coarse_slack() + std::chrono::milliseconds(5) + std::chrono::seconds(1));
+  EXPECT_LT(deadline,
+            now + coarse_slack() + std::chrono::milliseconds(5) + std::chrono::seconds(1));
 }
 
 }  // namespace

@@ -1,0 +1,102 @@
+// An upstream with protocol = "h2" whose target refuses or goes away, and one left idle: a real
+// HTTP/2 server (python3-h2, tests/support/h2_backend.py) that can be told to refuse the first
+// streams or to send GOAWAY, and logs every connection and stream it sees. A refused stream never
+// reached the target, so the gateway tries it again at once on another connection (whatever the
+// route's retry policy); a connection idle for the upstream's keepalive.idle_timeout is closed.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "support/gateway.h"
+
+namespace apigw::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class H2Backend {
+ public:
+  explicit H2Backend(std::vector<std::string> options = {}) : port_(free_port()) {
+    std::vector<std::string> argv{"/usr/bin/python3",
+                                  std::string(APIGW_SOURCE_DIR) + "/tests/support/h2_backend.py",
+                                  "--port", std::to_string(port_)};
+    argv.insert(argv.end(), options.begin(), options.end());
+    process_ = std::make_unique<Process>(argv, dir_.path() + "/backend.log");
+    if (!wait_for_port(port_, 20s)) {
+      throw std::runtime_error("h2 backend did not start:\n" + process_->log());
+    }
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // What the backend saw, one event per line.
+  std::string log() const { return process_->log(); }
+  bool saw(const std::string& line) const { return log().find(line) != std::string::npos; }
+
+ private:
+  TempDir dir_;
+  int port_;
+  std::unique_ptr<Process> process_;
+};
+
+// One route to an h2 upstream that does not retry (attempts = 1): a refused stream is tried
+// again by the h2 exchange itself, not by the retry policy.
+std::string config_for(const H2Backend& backend, const std::string& upstream_extra = "") {
+  return R"(
+[server]
+workers = 1
+[[server.listeners]]
+address = "127.0.0.1:{port}"
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "h2"
+protocol = "h2"
+targets = [{ address = ")" +
+         backend.address() + R"(" }]
+health_check = { type = "tcp" }
+)" + upstream_extra +
+         R"(
+[[routes]]
+name = "h2"
+match = { path_prefix = "/" }
+upstream = "h2"
+retry = { attempts = 1 }
+)";
+}
+
+TEST(H2Upstream, AStreamTheTargetRefusesIsTriedAgainOnAnotherConnection) {
+  H2Backend backend({"--refuse-first", "1"});
+  Gateway gateway(config_for(backend));
+  const CurlResult answer = http_get(gateway.port(), "/first");
+  EXPECT_EQ(answer.status, 200) << answer.body << "\n" << backend.log();
+  EXPECT_EQ(answer.body, "connection 2") << backend.log();
+  EXPECT_TRUE(backend.saw("refused stream 1 on 1")) << backend.log();
+  EXPECT_TRUE(backend.saw("request /first on 2 stream 1")) << backend.log();
+}
+
+TEST(H2Upstream, AfterAGoawayNewRequestsGoToANewConnection) {
+  // The target answers one request per connection, then says GOAWAY: the next request must not
+  // go to the connection that is going away (nor fail on it).
+  H2Backend backend({"--goaway-after", "1"});
+  Gateway gateway(config_for(backend));
+  EXPECT_EQ(http_get(gateway.port(), "/a").body, "connection 1") << backend.log();
+  ASSERT_TRUE(wait_until([&] { return backend.saw("goaway on 1 last 1"); }, 5s)) << backend.log();
+  const CurlResult second = http_get(gateway.port(), "/b");
+  EXPECT_EQ(second.status, 200) << second.body << "\n" << backend.log();
+  EXPECT_EQ(second.body, "connection 2") << backend.log();
+  EXPECT_TRUE(backend.saw("request /b on 2 stream 1")) << backend.log();
+}
+
+TEST(H2Upstream, AConnectionIdleForItsTimeoutIsClosedAndTheNextRequestOpensOne) {
+  H2Backend backend;
+  Gateway gateway(config_for(backend, "keepalive = { idle_timeout = \"1s\" }\n"));
+  EXPECT_EQ(http_get(gateway.port(), "/a").body, "connection 1") << backend.log();
+  EXPECT_EQ(http_get(gateway.port(), "/b").body, "connection 1") << "pooled: " << backend.log();
+  // The gateway closes it after the idle timeout (the sweeper's tick and the coarse clock's
+  // slack make that a little later than 1 s).
+  EXPECT_TRUE(wait_until([&] { return backend.saw("connection 1 closed by peer"); }, 5s))
+      << backend.log();
+  EXPECT_EQ(http_get(gateway.port(), "/c").body, "connection 2") << backend.log();
+}
+
+}  // namespace
+}  // namespace apigw::test
