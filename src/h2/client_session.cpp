@@ -198,17 +198,12 @@ std::span<const ClientEvent> ClientSession::connection_lost() {
     }
     close_all(StreamEnd::connection_error);
   }
-  output_.clear();
-  output_offset_ = 0;
+  output_.clear(0);
   return take_events();
 }
 
 std::string_view ClientSession::pending_output() {
-  if (output_offset_ == output_.size()) {
-    output_.clear();
-    output_offset_ = 0;
-  }
-  while (!fatal_ && output_.size() - output_offset_ < limits_.max_output) {
+  while (!fatal_ && output_.size() < limits_.max_output) {
     const std::uint8_t* data = nullptr;
     const ssize_t size = nghttp2_session_mem_send(session_, &data);
     if (size < 0) {
@@ -224,22 +219,17 @@ std::string_view ClientSession::pending_output() {
       if ((!consumed && !terminated) || nghttp2_session_want_write(session_) == 0) break;
       continue;
     }
-    output_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+    output_.append(
+        std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)));
   }
   update_state();
-  return std::string_view(output_).substr(output_offset_);
+  return output_.view();
 }
 
-void ClientSession::output_written(std::size_t bytes) {
-  output_offset_ = std::min(output_.size(), output_offset_ + bytes);
-  if (output_offset_ > limits_.max_output && output_offset_ * 2 > output_.size()) {
-    output_.erase(0, output_offset_);
-    output_offset_ = 0;
-  }
-}
+void ClientSession::output_written(std::size_t bytes) { output_.take(bytes); }
 
 bool ClientSession::finished() const {
-  if (output_offset_ != output_.size()) return false;
+  if (!output_.empty()) return false;
   if (fatal_) return true;
   return nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0;
 }
@@ -280,7 +270,7 @@ const http::ResponseHead* ClientSession::response_head(std::int32_t stream) cons
 std::string_view ClientSession::response_body(std::int32_t stream) const {
   const Stream* found = find(stream);
   if (found == nullptr) return {};
-  return std::string_view(found->body).substr(found->body_offset);
+  return found->body.view();
 }
 
 std::span<const http::Header> ClientSession::response_trailers(std::int32_t stream) const {
@@ -292,9 +282,9 @@ std::span<const http::Header> ClientSession::response_trailers(std::int32_t stre
 void ClientSession::consume(std::int32_t stream, std::size_t bytes) {
   Stream* found = find(stream);
   if (found == nullptr) return;
-  bytes = std::min(bytes, found->body_size());
+  bytes = std::min(bytes, found->body.size());
   if (bytes == 0) return;
-  found->body_offset += bytes;
+  found->body.take(bytes);
   found->trim_body();
   if (fatal_) return;
   // A closed stream's unread bytes still hold the connection window until read.
@@ -311,9 +301,9 @@ void ClientSession::reset_stream(std::int32_t stream, std::uint32_t error_code) 
 void ClientSession::release(std::int32_t stream) {
   Stream* found = find(stream);
   if (found == nullptr) return;
-  if (found->body_size() != 0) {
-    if (!fatal_) to_consume_.emplace_back(stream, found->body_size());
-    found->body_offset = found->body.size();
+  if (!found->body.empty()) {
+    if (!fatal_) to_consume_.emplace_back(stream, found->body.size());
+    found->body.take(found->body.size());
     found->trim_body();
     settle_consumption();
   }

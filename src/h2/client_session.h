@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "h2/byte_queue.h"
 #include "h2/upstream_request.h"
 #include "http/message.h"
 #include "http/parser.h"
@@ -209,8 +210,7 @@ class ClientSession {
   std::vector<ClientEvent> events_;     // queued
   std::vector<ClientEvent> delivered_;  // returned by the last feed()/take_events()
   std::uint64_t batch_ = 0;             // events_ batches handed out so far
-  std::string output_;
-  std::size_t output_offset_ = 0;
+  ByteQueue output_;                    // serialized frames not yet written
   std::size_t open_streams_ = 0;
   ClientCloseReason close_reason_ = ClientCloseReason::none;
   bool fatal_ = false;          // nghttp2 failed or the transport is gone

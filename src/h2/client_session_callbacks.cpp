@@ -17,7 +17,6 @@ std::string_view text(const std::uint8_t* data, std::size_t size) {
 void ClientSession::Stream::reset(std::int32_t new_id) {
   // Buffers keep their capacity, so a reused stream allocates nothing; the big ones (a body or a
   // queue that filled a window) are given back.
-  constexpr std::size_t kKeptCapacity = 16 * 1024;
   Stream fresh;
   fresh.id = new_id;
   arena.clear();
@@ -26,24 +25,11 @@ void ClientSession::Stream::reset(std::int32_t new_id) {
   fresh.head = std::move(head);
   trailers.clear();
   fresh.trailers = std::move(trailers);
-  body.clear();
-  if (body.capacity() <= kKeptCapacity) fresh.body = std::move(body);
-  send_queue.clear();
-  if (send_queue.capacity() <= kKeptCapacity) fresh.send_queue = std::move(send_queue);
+  body.clear(kKeptStreamCapacity);
+  fresh.body = std::move(body);
+  send_queue.clear(kKeptStreamCapacity);
+  fresh.send_queue = std::move(send_queue);
   *this = std::move(fresh);
-}
-
-void ClientSession::Stream::trim_body() {
-  constexpr std::size_t kKeptCapacity = 4096;
-  if (body_offset == body.size()) {
-    body.clear();
-    if (body.capacity() > kKeptCapacity) std::string().swap(body);
-  } else if (body_offset * 2 >= body.size()) {
-    body.erase(0, body_offset);
-  } else {
-    return;
-  }
-  body_offset = 0;
 }
 
 void ClientSession::Callbacks::judge(ClientSession& session, Stream& stream,
@@ -205,7 +191,7 @@ int ClientSession::Callbacks::on_data_chunk_recv(nghttp2_session*, std::uint8_t,
   // nghttp2's flow control already bounds this by the window we announced (or the default one
   // the server may use before our SETTINGS arrive); checked again because memory depends on it.
   const std::size_t bound = std::max<std::size_t>(session.limits_.stream_window, 65'535);
-  if (stream->body_size() + size > bound) {
+  if (stream->body.size() + size > bound) {
     session.to_consume_.emplace_back(stream_id, size);
     session.fail_stream(*stream, StreamEnd::malformed_response, NGHTTP2_FLOW_CONTROL_ERROR);
     return 0;
@@ -288,12 +274,8 @@ ssize_t ClientSession::Callbacks::read_request(nghttp2_session* ng, std::int32_t
   ClientSession& session = self(user_data);
   Stream* stream = session.find(stream_id);
   if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-  const std::size_t take = std::min(length, stream->queued());
-  std::copy_n(stream->send_queue.data() + stream->send_offset, take, buf);
-  stream->send_offset += take;
-  if (stream->queued() == 0) {
-    stream->send_queue.clear();
-    stream->send_offset = 0;
+  const std::size_t take = stream->send_queue.take_into(buf, length);
+  if (stream->send_queue.empty()) {
     if (stream->send_end) {
       *data_flags |= NGHTTP2_DATA_FLAG_EOF;
       if (!stream->request_trailers.empty()) {
@@ -314,7 +296,7 @@ ssize_t ClientSession::Callbacks::read_request(nghttp2_session* ng, std::int32_t
       return NGHTTP2_ERR_DEFERRED;
     }
   }
-  if (stream->queue_was_full && stream->queued() <= session.limits_.max_send_queue / 2) {
+  if (stream->queue_was_full && stream->send_queue.size() <= session.limits_.max_send_queue / 2) {
     stream->queue_was_full = false;
     session.push(ClientEvent{ClientEventKind::send_ready, stream->id});
   }

@@ -125,7 +125,7 @@ std::size_t ClientSession::send_space(std::int32_t stream) const {
   if (found == nullptr || found->closed || found->failed || !found->has_body || found->send_end) {
     return 0;
   }
-  return limits_.max_send_queue - std::min(limits_.max_send_queue, found->queued());
+  return limits_.max_send_queue - std::min(limits_.max_send_queue, found->send_queue.size());
 }
 
 std::size_t ClientSession::submit_data(std::int32_t stream, std::string_view bytes, bool end) {
@@ -134,13 +134,9 @@ std::size_t ClientSession::submit_data(std::int32_t stream, std::string_view byt
     return 0;
   }
   const std::size_t take = std::min(bytes.size(), send_space(stream));
-  if (found->send_offset != 0 && found->send_offset * 2 > found->send_queue.size()) {
-    found->send_queue.erase(0, found->send_offset);
-    found->send_offset = 0;
-  }
   found->send_queue.append(bytes.substr(0, take));
   // Full (whether or not everything fitted): send_ready will say when there is room again.
-  if (take < bytes.size() || found->queued() >= limits_.max_send_queue) {
+  if (take < bytes.size() || found->send_queue.size() >= limits_.max_send_queue) {
     found->queue_was_full = true;
   }
   if (end && take == bytes.size()) found->send_end = true;

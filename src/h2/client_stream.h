@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "h2/byte_queue.h"
 #include "h2/client_session.h"
 #include "h2/header_arena.h"
 #include "h2/response_head.h"
@@ -24,16 +25,14 @@ struct ClientSession::Stream {
   bool deferred = false;  // the data provider waits for submit_data
   bool queue_was_full = false;
   bool headers_sent = false;  // the HEADERS frame was serialized: the server may see it
-  std::string send_queue;     // send_queue.substr(send_offset) is waiting
-  std::size_t send_offset = 0;
+  ByteQueue send_queue;       // request body bytes waiting for the data provider
   std::vector<std::pair<std::string, std::string>> request_trailers;
   // Response side.
   HeaderArena arena;
   ResponseHeadBuilder builder;
   http::ResponseHead head;
   std::vector<http::Header> trailers;
-  std::string body;  // received, not consumed: body.substr(body_offset)
-  std::size_t body_offset = 0;
+  ByteQueue body;                                // received, not consumed
   std::uint64_t body_batch = ~std::uint64_t{0};  // the event batch its last body event went to
   bool in_head = false;                          // a response header block is open
   bool in_trailers = false;                      // the trailer block is open
@@ -46,11 +45,9 @@ struct ClientSession::Stream {
   bool released = false;
   StreamEnd end = StreamEnd::complete;  // once failed or closed
 
-  std::size_t body_size() const { return body.size() - body_offset; }
   // Forgets consumed body bytes: the buffer stays under twice the window whatever the caller
   // leaves unread, and an empty one gives its memory back.
-  void trim_body();
-  std::size_t queued() const { return send_queue.size() - send_offset; }
+  void trim_body() { body.trim(kKeptBodyCapacity); }
   // Back to a fresh stream; big buffers are given back rather than kept for reuse.
   void reset(std::int32_t new_id);
 };

@@ -2,32 +2,10 @@
 
 #include <cstring>
 
-#include "http/head_lines.h"
+#include "h2/field_rules.h"
 
 namespace apigw::h2 {
 namespace {
-
-// The per-field overhead RFC 9113 §6.5.2 counts in SETTINGS_MAX_HEADER_LIST_SIZE.
-constexpr std::size_t kFieldOverhead = 32;
-
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-// What an HTTP/1 field value may hold (HTAB, SP, VCHAR, obs-text), so the value re-parses on an
-// HTTP/1 upstream exactly as the HTTP/1 parser reads values (http/head_lines.h); RFC 9113
-// §8.2.1 itself only forbids NUL, CR and LF, and whitespace at either end.
-bool is_valid_value(std::string_view value) {
-  if (!http::detail::is_field_value(value)) return false;
-  return value.empty() || (!is_ows(value.front()) && !is_ows(value.back()));
-}
-
-// A regular field name: a token in lower case (RFC 9113 §8.2.1, §8.2.2).
-bool is_valid_name(std::string_view name) {
-  if (!http::is_token(name)) return false;
-  for (char c : name) {
-    if (c >= 'A' && c <= 'Z') return false;
-  }
-  return true;
-}
 
 // The request-target characters the HTTP/1 parser accepts (http/request_parser.cpp): printable
 // ASCII, no space, no '#'.
@@ -36,32 +14,6 @@ bool is_valid_path(std::string_view path) {
     if (c <= 0x20 || c >= 0x7f || c == '#') return false;
   }
   return true;
-}
-
-bool parse_length(std::string_view text, std::uint64_t& out) {
-  if (text.empty() || text.size() > 19) return false;  // 19 digits never overflow 64 bits
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  out = value;
-  return true;
-}
-
-// Fields that only make sense for one HTTP/1 connection (RFC 9113 §8.2.2). TE is handled apart:
-// "trailers" is allowed in requests.
-bool is_connection_specific(http::Field field) {
-  switch (field) {
-    case http::Field::connection:
-    case http::Field::keep_alive:
-    case http::Field::proxy_connection:
-    case http::Field::transfer_encoding:
-    case http::Field::upgrade:
-      return true;
-    default:
-      return false;
-  }
 }
 
 HeadOutcome refused(int status, std::string_view code, std::string_view message) {
@@ -176,8 +128,8 @@ FieldVerdict RequestHeadBuilder::add_pseudo(std::string_view name, std::string_v
 FieldVerdict RequestHeadBuilder::add_regular(std::string_view name, std::string_view value,
                                              bool store, std::vector<http::Header>& into) {
   regular_seen_ = true;
-  if (!is_valid_name(name)) return fail("invalid field name");
-  if (!is_valid_value(value)) return fail("invalid character in field value");
+  if (!is_valid_field_name(name)) return fail("invalid field name");
+  if (!is_valid_field_value(value)) return fail("invalid character in field value");
   const http::Field field = http::classify_field(name);
   if (is_connection_specific(field)) return fail("connection-specific field");
   switch (field) {
@@ -187,7 +139,7 @@ FieldVerdict RequestHeadBuilder::add_regular(std::string_view name, std::string_
     case http::Field::content_length: {
       std::uint64_t length = 0;
       if (++content_length_fields_ > 1) return fail("more than one content-length");
-      if (!parse_length(value, length)) return fail("invalid content-length");
+      if (!parse_content_length(value, length)) return fail("invalid content-length");
       head_->content_length = length;
       break;
     }

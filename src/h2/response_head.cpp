@@ -1,42 +1,9 @@
 #include "h2/response_head.h"
 
+#include "h2/field_rules.h"
+
 namespace apigw::h2 {
 namespace {
-
-// The per-field overhead RFC 9113 §6.5.2 counts in SETTINGS_MAX_HEADER_LIST_SIZE.
-constexpr std::size_t kFieldOverhead = 32;
-
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-// What an HTTP/1 field value may hold (HTAB, SP, VCHAR, obs-text): the head goes on to clients
-// that may speak HTTP/1, whose parsers must read it as we do.
-bool is_valid_value(std::string_view value) {
-  for (char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte != '\t' && (byte < 0x20 || byte == 0x7f)) return false;
-  }
-  return value.empty() || (!is_ows(value.front()) && !is_ows(value.back()));
-}
-
-// A regular field name: a token in lower case (RFC 9113 §8.2.1, §8.2.2).
-bool is_valid_name(std::string_view name) {
-  if (!http::is_token(name)) return false;
-  for (char c : name) {
-    if (c >= 'A' && c <= 'Z') return false;
-  }
-  return true;
-}
-
-bool parse_length(std::string_view text, std::uint64_t& out) {
-  if (text.empty() || text.size() > 19) return false;  // 19 digits never overflow 64 bits
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  out = value;
-  return true;
-}
 
 // :status is exactly three digits, 100 to 599 (RFC 9110 §15); 101 does not exist in HTTP/2
 // (RFC 9113 §8.6).
@@ -48,20 +15,6 @@ int parse_status(std::string_view text) {
     status = status * 10 + (c - '0');
   }
   return status >= 100 && status <= 599 && status != 101 ? status : 0;
-}
-
-// Fields that only make sense for one HTTP/1 connection (RFC 9113 §8.2.2).
-bool is_connection_specific(http::Field field) {
-  switch (field) {
-    case http::Field::connection:
-    case http::Field::keep_alive:
-    case http::Field::proxy_connection:
-    case http::Field::transfer_encoding:
-    case http::Field::upgrade:
-      return true;
-    default:
-      return false;
-  }
 }
 
 }  // namespace
@@ -108,8 +61,8 @@ ResponseVerdict ResponseHeadBuilder::add(std::string_view name, std::string_view
 ResponseVerdict ResponseHeadBuilder::add_regular(std::string_view name, std::string_view value,
                                                  std::vector<http::Header>& into) {
   regular_seen_ = true;
-  if (!is_valid_name(name)) return fail("invalid field name");
-  if (!is_valid_value(value)) return fail("invalid character in field value");
+  if (!is_valid_field_name(name)) return fail("invalid field name");
+  if (!is_valid_field_value(value)) return fail("invalid character in field value");
   const http::Field field = http::classify_field(name);
   if (is_connection_specific(field)) return fail("connection-specific field");
   if (field == http::Field::te && !http::iequals(value, "trailers")) {
@@ -118,7 +71,7 @@ ResponseVerdict ResponseHeadBuilder::add_regular(std::string_view name, std::str
   if (field == http::Field::content_length && trailers_ == nullptr) {
     std::uint64_t length = 0;
     if (++content_length_fields_ > 1) return fail("more than one content-length");
-    if (!parse_length(value, length)) return fail("invalid content-length");
+    if (!parse_content_length(value, length)) return fail("invalid content-length");
     head_->content_length = length;
   }
   into.emplace_back(arena_->copy(name), arena_->copy(value));

@@ -326,11 +326,7 @@ void ServerSession::update_close_reason() {
 }
 
 std::string_view ServerSession::pending_output() {
-  if (output_offset_ == output_.size()) {
-    output_.clear();
-    output_offset_ = 0;
-  }
-  while (!fatal_ && output_.size() - output_offset_ < limits_.max_output) {
+  while (!fatal_ && output_.size() < limits_.max_output) {
     const std::uint8_t* data = nullptr;
     const ssize_t size = nghttp2_session_mem_send(session_, &data);
     if (size < 0) {
@@ -346,22 +342,17 @@ std::string_view ServerSession::pending_output() {
       if (!had_work || nghttp2_session_want_write(session_) == 0) break;
       continue;
     }
-    output_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+    output_.append(
+        std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)));
   }
   update_close_reason();
-  return std::string_view(output_).substr(output_offset_);
+  return output_.view();
 }
 
-void ServerSession::output_written(std::size_t bytes) {
-  output_offset_ = std::min(output_.size(), output_offset_ + bytes);
-  if (output_offset_ > limits_.max_output && output_offset_ * 2 > output_.size()) {
-    output_.erase(0, output_offset_);
-    output_offset_ = 0;
-  }
-}
+void ServerSession::output_written(std::size_t bytes) { output_.take(bytes); }
 
 bool ServerSession::finished() const {
-  if (output_offset_ != output_.size()) return false;
+  if (!output_.empty()) return false;
   if (fatal_) return true;
   return nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0;
 }
@@ -375,7 +366,7 @@ const http::RequestHead* ServerSession::request_head(std::int32_t stream) const 
 std::string_view ServerSession::request_body(std::int32_t stream) const {
   const Stream* found = find(stream);
   if (found == nullptr || !found->reported) return {};
-  return std::string_view(found->body).substr(found->body_offset);
+  return found->body.view();
 }
 
 std::span<const http::Header> ServerSession::request_trailers(std::int32_t stream) const {
@@ -387,9 +378,9 @@ std::span<const http::Header> ServerSession::request_trailers(std::int32_t strea
 void ServerSession::consume(std::int32_t stream, std::size_t bytes) {
   Stream* found = find(stream);
   if (found == nullptr) return;
-  bytes = std::min(bytes, found->body_size());
+  bytes = std::min(bytes, found->body.size());
   if (bytes == 0) return;
-  found->body_offset += bytes;
+  found->body.take(bytes);
   found->trim_body();
   if (!found->closed) nghttp2_session_consume(session_, stream, bytes);
 }
@@ -413,9 +404,9 @@ void ServerSession::release(std::int32_t stream) {
   // never will be complete is cancelled.
   const bool response_complete = found->responded && (!found->has_body || found->send_end);
   if (!response_complete) reset_stream(stream, NGHTTP2_CANCEL);
-  if (found->body_size() != 0) {
-    to_consume_.emplace_back(stream, found->body_size());
-    found->body_offset = found->body.size();
+  if (!found->body.empty()) {
+    to_consume_.emplace_back(stream, found->body.size());
+    found->body.take(found->body.size());
     found->trim_body();
     settle_consumption();
   }

@@ -28,6 +28,7 @@
 
 #include "config/schema.h"
 #include "h2/abuse_budget.h"
+#include "h2/byte_queue.h"
 #include "h2/stream_history.h"
 #include "http/message.h"
 #include "http/parser.h"
@@ -209,8 +210,7 @@ class ServerSession {
   std::vector<std::int32_t> touched_;  // reported streams with news in this feed()
   std::vector<Event> events_;          // queued
   std::vector<Event> delivered_;       // returned by the last feed()/take_events()
-  std::string output_;
-  std::size_t output_offset_ = 0;
+  ByteQueue output_;                   // serialized frames not yet written
   std::int32_t last_reported_ = 0;
   CloseReason close_reason_ = CloseReason::none;
   Abuse abuse_ = Abuse::none;

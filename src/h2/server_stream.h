@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "h2/byte_queue.h"
 #include "h2/header_arena.h"
 #include "h2/request_head.h"
 #include "h2/server_session.h"
@@ -22,8 +23,7 @@ struct ServerSession::Stream {
   http::RequestHead head;
   std::vector<http::Header> trailers;
   HeadOutcome outcome;
-  std::string body;  // received, not consumed: body.substr(body_offset)
-  std::size_t body_offset = 0;
+  ByteQueue body;  // received, not consumed
   bool in_trailers = false;
   bool head_done = false;  // the head block ended (request or refused)
   bool dropped = false;    // reset by the session (malformed, over limits): its DATA is discarded
@@ -46,20 +46,17 @@ struct ServerSession::Stream {
   bool caller_reset = false;
   // DATA frames sent that no WINDOW_UPDATE answered yet: each earns the client one free update.
   std::uint32_t unanswered_data = 0;
-  std::string send_queue;  // send_queue.substr(send_offset) is waiting
-  std::size_t send_offset = 0;
+  ByteQueue send_queue;  // response bytes waiting for the data provider
   std::vector<std::pair<std::string, std::string>> response_trailers;
   // The final response head's lower-cased names and values: nghttp2 takes them without a copy
   // (NGHTTP2_NV_FLAG_NO_COPY_*) and reads them when it sends the HEADERS frame, which is before
   // the stream closes and this stream object can be reused.
   std::string head_fields;
 
-  std::size_t body_size() const { return body.size() - body_offset; }
   // Forgets consumed body bytes: the buffer stays under twice the window whatever the caller
   // leaves unread, and an empty one gives its memory back, so what all streams hold follows
   // what the connection window lets in (not every stream's largest moment).
-  void trim_body();
-  std::size_t queued() const { return send_queue.size() - send_offset; }
+  void trim_body() { body.trim(kKeptBodyCapacity); }
   // Back to a fresh stream; big buffers are given back rather than kept for reuse.
   void reset(std::int32_t new_id);
 };
