@@ -323,11 +323,11 @@ std::size_t ClientSession::bytes_held() const {
   std::size_t held = output_.capacity();
   auto stream_bytes = [](const Stream& stream) {
     std::size_t trailers = 0;
-    for (const auto& [name, value] : stream.request_trailers) {
+    for (const auto& [name, value] : stream.sending.trailers) {
       trailers += sizeof(name) + sizeof(value) + name.capacity() + value.capacity();
     }
     return sizeof(Stream) + stream.arena.bytes_held() + stream.body.capacity() +
-           stream.send_queue.capacity() + trailers +
+           stream.sending.queue.capacity() + trailers +
            (stream.head.headers.capacity() + stream.trailers.capacity()) * sizeof(http::Header);
   };
   for (const auto& [id, stream] : streams_) held += stream_bytes(*stream);

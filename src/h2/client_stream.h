@@ -12,6 +12,7 @@
 #include "h2/byte_queue.h"
 #include "h2/client_session.h"
 #include "h2/header_arena.h"
+#include "h2/outbound_body.h"
 #include "h2/response_head.h"
 
 namespace apigw::h2 {
@@ -20,13 +21,8 @@ struct ClientSession::Stream {
   std::int32_t id = 0;
   // Request side.
   bool head_request = false;  // HEAD: no response body, whatever the head declares
-  bool has_body = false;
-  bool send_end = false;  // the last byte is queued (or trailers are)
-  bool deferred = false;  // the data provider waits for submit_data
-  bool queue_was_full = false;
   bool headers_sent = false;  // the HEADERS frame was serialized: the server may see it
-  ByteQueue send_queue;       // request body bytes waiting for the data provider
-  std::vector<std::pair<std::string, std::string>> request_trailers;
+  OutboundBody sending;       // the request body
   // Response side.
   HeaderArena arena;
   ResponseHeadBuilder builder;

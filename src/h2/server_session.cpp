@@ -402,7 +402,7 @@ void ServerSession::release(std::int32_t stream) {
   found->released = true;
   // A response still being written keeps the stream until nghttp2 is done with it; one that
   // never will be complete is cancelled.
-  const bool response_complete = found->responded && (!found->has_body || found->send_end);
+  const bool response_complete = found->responded && !found->sending.open();
   if (!response_complete) reset_stream(stream, NGHTTP2_CANCEL);
   if (!found->body.empty()) {
     to_consume_.emplace_back(stream, found->body.size());
@@ -432,7 +432,7 @@ std::size_t ServerSession::bytes_held() const {
   std::size_t held = output_.capacity();
   auto stream_bytes = [](const Stream& stream) {
     return sizeof(Stream) + stream.arena.bytes_held() + stream.body.capacity() +
-           stream.send_queue.capacity() +
+           stream.sending.queue.capacity() +
            (stream.head.headers.capacity() + stream.trailers.capacity()) * sizeof(http::Header);
   };
   for (const auto& [id, stream] : streams_) held += stream_bytes(*stream);

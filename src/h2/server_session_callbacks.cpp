@@ -27,8 +27,8 @@ void ServerSession::Stream::reset(std::int32_t new_id) {
   fresh.trailers = std::move(trailers);
   body.clear(kKeptStreamCapacity);
   fresh.body = std::move(body);
-  send_queue.clear(kKeptStreamCapacity);
-  fresh.send_queue = std::move(send_queue);
+  sending.queue.clear(kKeptStreamCapacity);
+  fresh.sending.queue = std::move(sending.queue);
   head_fields.clear();
   if (head_fields.capacity() <= kKeptStreamCapacity) fresh.head_fields = std::move(head_fields);
   *this = std::move(fresh);
@@ -225,32 +225,12 @@ ssize_t ServerSession::Callbacks::read_response(nghttp2_session* ng, std::int32_
   ServerSession& session = self(user_data);
   Stream* stream = session.find(stream_id);
   if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-  const std::size_t take = stream->send_queue.take_into(buf, length);
-  if (stream->send_queue.empty()) {
-    if (stream->send_end) {
-      *data_flags |= NGHTTP2_DATA_FLAG_EOF;
-      if (!stream->response_trailers.empty()) {
-        // The trailers end the stream instead; nghttp2 allows submitting them from here.
-        *data_flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-        std::vector<nghttp2_nv>& nv = session.nv_->nv;
-        nv.clear();
-        for (auto& [name, value] : stream->response_trailers) {
-          nv.push_back(nghttp2_nv{reinterpret_cast<std::uint8_t*>(name.data()),
-                                  reinterpret_cast<std::uint8_t*>(value.data()), name.size(),
-                                  value.size(), NGHTTP2_NV_FLAG_NONE});
-        }
-        nghttp2_submit_trailer(ng, stream_id, nv.data(), nv.size());
-      }
-    } else if (take == 0) {
-      stream->deferred = true;
-      return NGHTTP2_ERR_DEFERRED;
-    }
-  }
-  if (stream->queue_was_full && stream->send_queue.size() <= session.limits_.max_send_queue / 2) {
-    stream->queue_was_full = false;
-    session.note(*stream, EventKind::send_ready);
-  }
-  return static_cast<ssize_t>(take);
+  bool room_again = false;
+  const ssize_t provided =
+      stream->sending.provide(ng, stream_id, buf, length, data_flags, session.nv_->nv,
+                              session.limits_.max_send_queue, room_again);
+  if (room_again) session.note(*stream, EventKind::send_ready);
+  return provided;
 }
 
 nghttp2_session_callbacks* ServerSession::Callbacks::make() {

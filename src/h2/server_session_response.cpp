@@ -140,7 +140,7 @@ bool ServerSession::submit_response(std::int32_t stream, int status,
                                          has_body ? &provider : nullptr);
   if (rv != 0) return false;
   found->responded = true;
-  found->has_body = has_body;
+  found->sending.has_body = has_body;
   return true;
 }
 
@@ -156,46 +156,25 @@ bool ServerSession::submit_informational(std::int32_t stream, int status) {
 
 std::size_t ServerSession::send_space(std::int32_t stream) const {
   const Stream* found = find(stream);
-  if (found == nullptr || found->closed || !found->has_body || found->send_end) return 0;
-  return limits_.max_send_queue - std::min(limits_.max_send_queue, found->send_queue.size());
+  if (found == nullptr || found->closed) return 0;
+  return found->sending.space(limits_.max_send_queue);
 }
 
 std::size_t ServerSession::submit_data(std::int32_t stream, std::string_view bytes, bool end) {
   Stream* found = find(stream);
-  if (found == nullptr || found->closed || !found->has_body || found->send_end) return 0;
-  const std::size_t take = std::min(bytes.size(), send_space(stream));
-  found->send_queue.append(bytes.substr(0, take));
-  // Full (whether or not everything fitted): send_ready will say when there is room again.
-  if (take < bytes.size() || found->send_queue.size() >= limits_.max_send_queue) {
-    found->queue_was_full = true;
-  }
-  if (end && take == bytes.size()) found->send_end = true;
-  if (found->deferred && (take != 0 || found->send_end)) {
-    found->deferred = false;
-    nghttp2_session_resume_data(session_, stream);
-  }
-  return take;
+  if (found == nullptr || found->closed) return 0;
+  return found->sending.append(session_, stream, bytes, end, limits_.max_send_queue);
 }
 
 bool ServerSession::submit_trailers(std::int32_t stream, std::span<const http::Header> trailers) {
   Stream* found = find(stream);
-  if (found == nullptr || found->closed || !found->has_body || found->send_end) return false;
+  if (found == nullptr || found->closed || !found->sending.open()) return false;
   if (trailers.empty()) {
     submit_data(stream, {}, true);
     return true;
   }
   if (!prepare_nv(trailers, 0, nv_->text, NGHTTP2_NV_FLAG_NONE)) return false;
-  found->response_trailers.clear();
-  for (const nghttp2_nv& field : nv_->nv) {
-    found->response_trailers.emplace_back(
-        std::string(reinterpret_cast<const char*>(field.name), field.namelen),
-        std::string(reinterpret_cast<const char*>(field.value), field.valuelen));
-  }
-  found->send_end = true;
-  if (found->deferred) {
-    found->deferred = false;
-    nghttp2_session_resume_data(session_, stream);
-  }
+  found->sending.end_with_trailers(session_, stream, nv_->nv);
   return true;
 }
 

@@ -10,6 +10,7 @@
 
 #include "h2/byte_queue.h"
 #include "h2/header_arena.h"
+#include "h2/outbound_body.h"
 #include "h2/request_head.h"
 #include "h2/server_session.h"
 
@@ -39,15 +40,10 @@ struct ServerSession::Stream {
   bool touched = false;
   // Response side.
   bool responded = false;
-  bool has_body = false;
-  bool send_end = false;  // the last byte is queued (or trailers are)
-  bool deferred = false;  // the data provider waits for submit_data
-  bool queue_was_full = false;
   bool caller_reset = false;
   // DATA frames sent that no WINDOW_UPDATE answered yet: each earns the client one free update.
   std::uint32_t unanswered_data = 0;
-  ByteQueue send_queue;  // response bytes waiting for the data provider
-  std::vector<std::pair<std::string, std::string>> response_trailers;
+  OutboundBody sending;  // the response body
   // The final response head's lower-cased names and values: nghttp2 takes them without a copy
   // (NGHTTP2_NV_FLAG_NO_COPY_*) and reads them when it sends the HEADERS frame, which is before
   // the stream closes and this stream object can be reused.
