@@ -5,61 +5,29 @@
 #include <new>
 
 #include "h2/client_stream.h"
+#include "h2/nghttp2_setup.h"
 
 namespace apigw::h2 {
 namespace {
 
-// nghttp2's own limits, set explicitly (Debian's backported protections apply only when set).
 // An upstream is configured by the operator, not anyone on the Internet, but a broken or
-// compromised one must not make the gateway hold more than these.
-constexpr std::size_t kMaxContinuations = 8;      // CONTINUATION frames in one header block
-constexpr std::size_t kMaxSettings = 32;          // entries in one SETTINGS frame
-constexpr std::size_t kMaxOutboundAck = 1000;     // SETTINGS/PING ACKs queued unsent
-constexpr std::uint32_t kHeaderTableSize = 4096;  // HPACK, both directions
-constexpr std::uint32_t kMaxFrameSize = 16'384;
-
-struct OptionDeleter {
-  void operator()(nghttp2_option* option) const { nghttp2_option_del(option); }
-};
-struct CallbacksDeleter {
-  void operator()(nghttp2_session_callbacks* callbacks) const {
-    nghttp2_session_callbacks_del(callbacks);
-  }
-};
+// compromised one must not make the gateway hold more than nghttp2's limits allow.
+constexpr std::size_t kMaxContinuations = 8;  // CONTINUATION frames in one header block
 
 }  // namespace
 
 ClientSession::ClientSession(const ClientLimits& limits)
     : limits_(limits), nv_(std::make_unique<NvScratch>()) {
-  std::unique_ptr<nghttp2_session_callbacks, CallbacksDeleter> callbacks(Callbacks::make());
-  nghttp2_option* raw_option = nullptr;
-  if (!callbacks || nghttp2_option_new(&raw_option) != 0) throw std::bad_alloc();
-  std::unique_ptr<nghttp2_option, OptionDeleter> option(raw_option);
-  nghttp2_option_set_no_auto_window_update(raw_option, 1);
-  nghttp2_option_set_no_http_messaging(raw_option, 0);
-  nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(raw_option, 0);
-  nghttp2_option_set_max_continuations(raw_option, kMaxContinuations);
-  nghttp2_option_set_max_settings(raw_option, kMaxSettings);
-  nghttp2_option_set_max_outbound_ack(raw_option, kMaxOutboundAck);
-  nghttp2_option_set_max_deflate_dynamic_table_size(raw_option, kHeaderTableSize);
-  nghttp2_option_set_peer_max_concurrent_streams(raw_option, limits.assumed_concurrent_streams);
-  nghttp2_option_set_no_closed_streams(raw_option, 1);
-  if (nghttp2_session_client_new2(&session_, callbacks.get(), this, raw_option) != 0) {
+  CallbacksPtr callbacks(Callbacks::make());
+  if (!callbacks) throw std::bad_alloc();
+  OptionPtr option = common_options(kMaxContinuations, kHeaderTableSize);
+  nghttp2_option_set_peer_max_concurrent_streams(option.get(), limits.assumed_concurrent_streams);
+  if (nghttp2_session_client_new2(&session_, callbacks.get(), this, option.get()) != 0) {
     throw std::bad_alloc();
   }
-  const nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, limits.stream_window},
-      {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, kMaxFrameSize},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
-       static_cast<std::uint32_t>(limits.head.max_header_bytes)},
-      {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, kHeaderTableSize},
-      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
-  };
-  if (nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings)) != 0 ||
-      nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
-                                            static_cast<std::int32_t>(limits.connection_window)) !=
-          0) {
+  const Announcement ours{limits.stream_window, limits.connection_window,
+                          static_cast<std::uint32_t>(limits.head.max_header_bytes)};
+  if (!announce(session_, ours)) {
     nghttp2_session_del(session_);
     throw std::bad_alloc();
   }

@@ -5,6 +5,7 @@
 #include <new>
 #include <utility>
 
+#include "h2/nghttp2_setup.h"
 #include "h2/server_stream.h"
 
 namespace apigw::h2 {
@@ -15,24 +16,11 @@ namespace {
 // Debian's backported protections apply only when set.
 constexpr std::uint64_t kNghttp2ResetBurst = 1000;
 constexpr std::uint64_t kNghttp2ResetRate = 33;
-constexpr std::size_t kNghttp2MaxSettings = 32;       // entries in one SETTINGS frame
-constexpr std::size_t kNghttp2MaxOutboundAck = 1000;  // SETTINGS/PING ACKs queued unsent
-constexpr std::uint32_t kHeaderTableSize = 4096;
 // Response heads are encoded with the static table and literals only, as HAProxy does: keeping
 // a dynamic table costs nghttp2 a search and an insertion per field (most of a response's HPACK
 // CPU, measured with callgrind: docs/performance-http2.md) to save bytes a response's own
 // headers rarely repeat across streams (request ids, dates, content lengths differ).
 constexpr std::uint32_t kResponseTableSize = 0;
-constexpr std::uint32_t kMaxFrameSize = 16'384;
-
-struct OptionDeleter {
-  void operator()(nghttp2_option* option) const { nghttp2_option_del(option); }
-};
-struct CallbacksDeleter {
-  void operator()(nghttp2_session_callbacks* callbacks) const {
-    nghttp2_session_callbacks_del(callbacks);
-  }
-};
 
 }  // namespace
 
@@ -48,37 +36,18 @@ ServerSession::ServerSession(const SessionLimits& limits)
     : limits_(limits),
       budget_(limits.abuse, std::max<std::size_t>(4 * limits.head.max_header_bytes, 64 * 1024)),
       nv_(std::make_unique<NvScratch>()) {
-  std::unique_ptr<nghttp2_session_callbacks, CallbacksDeleter> callbacks(Callbacks::make());
-  nghttp2_option* raw_option = nullptr;
-  if (!callbacks || nghttp2_option_new(&raw_option) != 0) throw std::bad_alloc();
-  std::unique_ptr<nghttp2_option, OptionDeleter> option(raw_option);
-  nghttp2_option_set_no_auto_window_update(raw_option, 1);
-  nghttp2_option_set_no_recv_client_magic(raw_option, 0);
-  nghttp2_option_set_no_http_messaging(raw_option, 0);
-  nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(raw_option, 0);
-  nghttp2_option_set_stream_reset_rate_limit(raw_option, kNghttp2ResetBurst, kNghttp2ResetRate);
-  nghttp2_option_set_max_continuations(raw_option, limits.abuse.max_continuations);
-  nghttp2_option_set_max_settings(raw_option, kNghttp2MaxSettings);
-  nghttp2_option_set_max_outbound_ack(raw_option, kNghttp2MaxOutboundAck);
-  nghttp2_option_set_max_deflate_dynamic_table_size(raw_option, kResponseTableSize);
-  nghttp2_option_set_no_closed_streams(raw_option, 1);
-  if (nghttp2_session_server_new2(&session_, callbacks.get(), this, raw_option) != 0) {
+  CallbacksPtr callbacks(Callbacks::make());
+  if (!callbacks) throw std::bad_alloc();
+  OptionPtr option = common_options(limits.abuse.max_continuations, kResponseTableSize);
+  nghttp2_option_set_no_recv_client_magic(option.get(), 0);
+  nghttp2_option_set_stream_reset_rate_limit(option.get(), kNghttp2ResetBurst, kNghttp2ResetRate);
+  if (nghttp2_session_server_new2(&session_, callbacks.get(), this, option.get()) != 0) {
     throw std::bad_alloc();
   }
-  const nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, limits.max_concurrent_streams},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, limits.stream_window},
-      {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, kMaxFrameSize},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
-       static_cast<std::uint32_t>(limits.head.max_header_bytes)},
-      {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, kHeaderTableSize},
-      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
-  };
-  if (nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings)) != 0 ||
-      nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
-                                            static_cast<std::int32_t>(limits.connection_window)) !=
-          0) {
+  const Announcement ours{limits.stream_window, limits.connection_window,
+                          static_cast<std::uint32_t>(limits.head.max_header_bytes),
+                          limits.max_concurrent_streams};
+  if (!announce(session_, ours)) {
     nghttp2_session_del(session_);
     throw std::bad_alloc();
   }
