@@ -3,7 +3,7 @@
 # Usage: scripts/fuzz.sh TARGET [SECONDS]
 #   TARGET: request_head | response_head | chunked | router | config | admin_entity |
 #           proxy_protocol | forwarded_for | accept_encoding | sni_index | h2_request_head |
-#           h2_server_session | h2_client_session | grpc_timeout
+#           h2_server_session | h2_client_session | grpc_timeout | ws_frame
 #           (docs/reliability.md says what each checks)
 # Builds the targets with clang-14 (-fsanitize=fuzzer,address,undefined) into build/fuzz, then
 # fuzzes from tests/fuzz/corpus/TARGET. New inputs go to build/fuzz/corpus/TARGET (not the committed

@@ -21,6 +21,7 @@ ALLOWED = {
     "observe": {"config", "http", "util"},
     "tls": {"config", "http", "util"},
     "h2": {"config", "http", "util"},
+    "ws": {"util"},
     "pipeline": {"observe", "config", "http", "util"},
     # Filters and handlers that wait on I/O use the outbound clients of store/.
     "filters": {"pipeline", "store", "observe", "config", "http", "util"},
@@ -28,11 +29,11 @@ ALLOWED = {
     "proxy": {"pipeline", "observe", "config", "http", "util"},
     "store": {"config", "http", "util"},
     "snapshot": {"tls", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http", "util"},
-    "server": {"tls", "h2", "store", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http",
+    "server": {"tls", "h2", "ws", "store", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config", "http",
                "util"},
-    "admin": {"tls", "h2", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config",
+    "admin": {"tls", "h2", "ws", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe", "config",
               "http", "util"},
-    "app": {"tls", "h2", "admin", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe",
+    "app": {"tls", "h2", "ws", "admin", "store", "server", "snapshot", "filters", "handlers", "proxy", "pipeline", "observe",
             "config", "http", "util"},
 }
 ASIO_LAYERS = {"proxy", "store", "server", "admin", "app"}
