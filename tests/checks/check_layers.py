@@ -21,7 +21,7 @@ ALLOWED = {
     "observe": {"config", "http", "util"},
     "tls": {"config", "http", "util"},
     "h2": {"config", "http", "util"},
-    "ws": {"util"},
+    "ws": {"http", "util"},
     "pipeline": {"observe", "config", "http", "util"},
     # Filters and handlers that wait on I/O use the outbound clients of store/.
     "filters": {"pipeline", "store", "observe", "config", "http", "util"},
