@@ -166,7 +166,7 @@ std::span<const ClientEvent> ClientSession::connection_lost() {
     }
     close_all(StreamEnd::connection_error);
   }
-  output_.clear(0);
+  output_.clear(output_.capacity());  // keeps the memory: a write in flight may still point into it
   return take_events();
 }
 

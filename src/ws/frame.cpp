@@ -52,6 +52,7 @@ std::uint16_t close_code_for(Violation violation) {
 }
 
 Violation FrameScanner::take_header(const std::uint8_t* header) {
+  if (closed_) return Violation::after_close;
   const std::uint8_t first = header[0];
   const std::uint8_t second = header[1];
   const bool fin = (first & kFin) != 0;
@@ -59,24 +60,30 @@ Violation FrameScanner::take_header(const std::uint8_t* header) {
   if (!is_known(opcode_bits)) return Violation::bad_opcode;
   const auto opcode = static_cast<Opcode>(opcode_bits);
   const std::uint8_t rsv = first & kRsvAll;
-  if (rsv != 0 && !(rsv == kRsv1 && limits_.rsv1_allowed && !is_control(opcode))) {
+  // RSV1 marks a compressed message (RFC 7692 §6.1): on a message's first frame only.
+  if (rsv != 0 && !(rsv == kRsv1 && limits_.rsv1_allowed && !is_control(opcode) &&
+                    opcode != Opcode::continuation)) {
     return Violation::reserved_bits;
   }
   const bool masked = (second & kMaskBit) != 0;
   if (masked != (sender_ == Sender::client)) return Violation::masking;
   std::uint64_t length = second & 0x7f;
   std::size_t at = 2;
+  // "The minimal number of bytes MUST be used to encode the length" (§5.2).
   if (length == 126) {
     length = (std::uint64_t{header[2]} << 8) | header[3];
+    if (length < 126) return Violation::bad_length;
     at = 4;
   } else if (length == 127) {
     length = 0;
     for (int i = 0; i < 8; ++i) length = (length << 8) | header[2 + i];
-    if ((length >> 63) != 0) return Violation::bad_length;
+    if ((length >> 63) != 0 || length <= 0xffff) return Violation::bad_length;
     at = 10;
   }
   if (is_control(opcode)) {
     if (!fin || length > kMaxControlPayload) return Violation::bad_control;
+    // A close frame's body is empty or a two-byte code and a reason (§5.5.1).
+    if (opcode == Opcode::close && length == 1) return Violation::bad_control;
   } else if (opcode == Opcode::continuation) {
     if (!in_message_) return Violation::bad_continuation;
   } else if (in_message_) {
@@ -157,6 +164,7 @@ ScanProgress FrameScanner::feed(std::span<const std::uint8_t> bytes) {
 void FrameScanner::end_frame(ScanProgress& progress) {
   if (opcode_ != Opcode::close) return;
   progress.close_frame = true;
+  closed_ = true;
   if (payload_seen_ >= 2) {
     close_code_ = static_cast<std::uint16_t>((close_bytes_[0] << 8) | close_bytes_[1]);
   }

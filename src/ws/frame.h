@@ -37,9 +37,10 @@ enum class Violation : std::uint8_t {
   none,
   reserved_bits,     // RSV bits without an extension that defines them (RSV1: permessage-deflate)
   bad_opcode,        // a reserved opcode
-  bad_control,       // a control frame fragmented or longer than 125 bytes
+  bad_control,       // a control frame fragmented or over 125 bytes; a close body of 1 byte
   bad_continuation,  // a continuation outside a message, or a new message inside one
-  bad_length,        // a 64-bit length with its top bit set
+  bad_length,        // a length not in its shortest form, or a 64-bit one with its top bit set
+  after_close,       // a frame after the sender's close frame (§5.5.1)
   masking,           // a client frame unmasked, or a server frame masked
   too_big,           // a message over the limit
 };
@@ -87,6 +88,7 @@ class FrameScanner {
   ScanLimits limits_;
   std::uint64_t message_size_ = 0;  // data bytes of the open message so far
   bool in_message_ = false;
+  bool closed_ = false;  // the sender's close frame has been seen
   bool failed_ = false;
   Violation violation_ = Violation::none;
   // The frame whose payload is being walked.

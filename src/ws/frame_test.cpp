@@ -141,7 +141,7 @@ TEST(WsFrameScanner, ProtocolViolations) {
     Violation expected;
   };
   Bytes long_length = {0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0};
-  const std::vector<Case> cases = {
+  std::vector<Case> cases = {
       {"ping of 126 bytes",
        frame(true, Opcode::ping, std::string(126, 'p')),
        {},
@@ -173,6 +173,26 @@ TEST(WsFrameScanner, ProtocolViolations) {
        {},
        Violation::bad_opcode},
   };
+  // Lengths in a longer form than they need (§5.2: the minimal number of bytes MUST be used).
+  cases.push_back({"125 in 16 bits",
+                   Bytes{0x82, 0x7e, 0x00, 0x7d} + Bytes(125, 'x'),
+                   {},
+                   Violation::bad_length});
+  cases.push_back({"65535 in 64 bits",
+                   Bytes{0x82, 0x7f, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
+                   {},
+                   Violation::bad_length});
+  cases.push_back(
+      {"close with a 1-byte body", frame(true, Opcode::close, "x"), {}, Violation::bad_control});
+  cases.push_back({"RSV1 on a continuation",
+                   frame(false, Opcode::text, "a", std::nullopt, 0x40) +
+                       frame(true, Opcode::continuation, "b", std::nullopt, 0x40),
+                   {0, true},
+                   Violation::reserved_bits});
+  cases.push_back({"data after close",
+                   frame(true, Opcode::close, "\x03\xe8") + frame(true, Opcode::text, "late"),
+                   {},
+                   Violation::after_close});
   for (const Case& c : cases) {
     FrameScanner scanner(Sender::server, c.limits);
     EXPECT_EQ(scanner.feed(c.bytes).violation, c.expected) << c.what;

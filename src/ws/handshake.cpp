@@ -32,24 +32,30 @@ std::size_t count_fields(const std::vector<http::Header>& headers, std::string_v
 
 bool asks_for_websocket(const std::vector<http::Header>& headers,
                         const http::ConnectionOptions& connection) {
-  return (connection.fields & http::field_bit(http::Field::upgrade)) != 0 &&
-         http::list_contains_token(http::find_header(headers, http::Field::upgrade), "websocket");
+  if ((connection.fields & http::field_bit(http::Field::upgrade)) == 0) return false;
+  return std::any_of(headers.begin(), headers.end(), [](const http::Header& header) {
+    return header.field == http::Field::upgrade &&
+           http::list_contains_token(header.value, "websocket");
+  });
 }
 
 }  // namespace
 
 Upgrade check_upgrade(const http::RequestHead& request) {
   if (!asks_for_websocket(request.headers, request.connection)) return Upgrade::none;
-  if (request.method != http::Method::get || request.version_minor != 1 ||
-      request.framing != http::BodyFraming::none) {
+  const bool body =
+      request.framing != http::BodyFraming::none &&
+      !(request.framing == http::BodyFraming::content_length && request.content_length == 0);
+  if (request.method != http::Method::get || request.version_minor != 1 || body) {
     return Upgrade::bad_request;
   }
   if (count_fields(request.headers, "sec-websocket-key") != 1 ||
       !is_valid_key(upgrade_key(request))) {
     return Upgrade::bad_request;
   }
-  if (count_fields(request.headers, "sec-websocket-version") != 1 ||
-      http::find_header(request.headers, "sec-websocket-version") != "13") {
+  // Required (§4.1); one that is there but not 13 gets 426 and the version we speak (§4.4).
+  if (count_fields(request.headers, "sec-websocket-version") != 1) return Upgrade::bad_request;
+  if (http::find_header(request.headers, "sec-websocket-version") != "13") {
     return Upgrade::bad_version;
   }
   return Upgrade::valid;

@@ -79,6 +79,19 @@ TEST(WsHandshake, MalformedUpgradesAreRefused) {
             Upgrade::bad_request)
       << "a body";
   EXPECT_EQ(check_upgrade(request(upgrade_request("GET", "", kKey, "8"))), Upgrade::bad_version);
+  EXPECT_EQ(check_upgrade(request("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+                                  "Connection: Upgrade\r\nSec-WebSocket-Key: " +
+                                  std::string(kKey) + "\r\n\r\n")),
+            Upgrade::bad_request)
+      << "no version at all";
+  EXPECT_EQ(check_upgrade(request(upgrade_request("GET", "Content-Length: 0\r\n"))), Upgrade::valid)
+      << "an empty body is no body";
+  EXPECT_EQ(check_upgrade(request("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n"
+                                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                  "Sec-WebSocket-Key: " +
+                                  std::string(kKey) + "\r\nSec-WebSocket-Version: 13\r\n\r\n")),
+            Upgrade::valid)
+      << "websocket in a second Upgrade field";
 }
 
 TEST(WsHandshake, OnlyAMatching101Accepts) {
