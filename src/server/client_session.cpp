@@ -362,21 +362,11 @@ bool ClientSession::take_proxy_header() {
 
 awaitable<void> ClientSession::lingering_close() {
   // Closing with unread input makes the kernel send RST, which can destroy the error response
-  // before the client reads it. Read and discard for a moment first (NGINX's lingering close).
-  error_code ec;
-  transport_value_.send_close_notify();
-  socket().shutdown(tcp_socket::shutdown_send, ec);
-  if (ec) co_return;
+  // before the client reads it (Transport::shut_write_side says more).
+  if (!transport_value_.shut_write_side()) co_return;
   worker_.buffers().acquire(input_);
   expect(Phase::client_write, std::chrono::seconds(2));
-  for (std::size_t discarded = 0; discarded < (1 << 20);) {
-    input_.consume(input_.size());
-    auto [read_ec, n] = co_await transport_value_.async_read_some(
-        net::buffer(input_.write_position(), input_.writable()), use_nothrow);
-    if (read_ec) break;
-    discarded += n;
-  }
-  input_.consume(input_.size());
+  co_await transport_value_.discard_input(input_, 1 << 20);
   clear_deadline();
 }
 

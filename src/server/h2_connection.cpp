@@ -155,22 +155,10 @@ awaitable<void> H2Connection::linger(std::shared_ptr<H2Connection> self) {
     connection.written_.expires_at(Clock::time_point::max());
     co_await connection.written_.async_wait(use_nothrow);
   }
-  if (connection.closed_) co_return;
-  error_code ec;
-  connection.transport_.send_close_notify();
-  connection.transport_.socket().shutdown(tcp_socket::shutdown_send, ec);
-  if (ec) co_return;
+  if (connection.closed_ || !connection.transport_.shut_write_side()) co_return;
   connection.waiting_ = Waiting::linger;
-  connection.set_deadline(Clock::now() + std::chrono::seconds(2));
-  for (std::size_t discarded = 0; discarded < (1 << 20) && !connection.closed_;) {
-    connection.input_.consume(connection.input_.size());
-    if (connection.input_.writable() == 0) connection.input_.compact();
-    auto [read_ec, n] = co_await connection.transport_.async_read_some(
-        net::buffer(connection.input_.write_position(), connection.input_.writable()), use_nothrow);
-    if (read_ec) break;
-    discarded += n;
-  }
-  connection.input_.consume(connection.input_.size());
+  connection.set_deadline(util::coarse_deadline(std::chrono::seconds(2)));
+  co_await connection.transport_.discard_input(connection.input_, 1 << 20);
 }
 
 void H2Connection::dispatch(std::span<const h2::Event> events) {

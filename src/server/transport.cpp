@@ -16,4 +16,23 @@ awaitable<std::tuple<error_code, std::size_t>> Transport::tls_write_rest(net::co
   }
 }
 
+bool Transport::shut_write_side() {
+  send_close_notify();
+  error_code ec;
+  socket_.shutdown(tcp_socket::shutdown_send, ec);
+  return !ec;
+}
+
+awaitable<void> Transport::discard_input(ByteBuffer& buffer, std::size_t limit) {
+  for (std::size_t discarded = 0; discarded < limit;) {
+    buffer.consume(buffer.size());
+    if (buffer.writable() == 0) buffer.compact();
+    auto [ec, n] = co_await async_read_some(net::buffer(buffer.write_position(), buffer.writable()),
+                                            use_nothrow);
+    if (ec) break;
+    discarded += n;
+  }
+  buffer.consume(buffer.size());
+}
+
 }  // namespace apigw::server

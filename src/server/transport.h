@@ -78,6 +78,13 @@ class Transport {
   void send_close_notify() {
     if (tls_) tls_->send_close_notify();
   }
+  // Lingering close (NGINX's): closing with unread input makes the kernel answer RST, which can
+  // destroy what was written last (an error answer, a GOAWAY) before the peer reads it. First:
+  // close_notify and FIN; false if the write side could not be shut (nothing to linger for).
+  bool shut_write_side();
+  // Then: reads into `buffer` and drops what comes, up to `limit` bytes, until the peer closes or
+  // a read fails (the caller's deadline closes the socket to end it).
+  awaitable<void> discard_input(ByteBuffer& buffer, std::size_t limit);
 
  private:
   struct TlsRead {
