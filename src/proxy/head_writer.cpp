@@ -69,12 +69,10 @@ void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t l
   }
 }
 
-void append_edits(std::string& out, const pipeline::HeaderEdits* edits,
-                  WrittenHead* record = nullptr) {
+void append_edits(std::string& out, const pipeline::HeaderEdits* edits) {
   if (edits == nullptr) return;
-  edits->for_each_written([&out, record](std::string_view name, std::string_view value) {
-    append_field(out, name, value, record);
-  });
+  edits->for_each_written(
+      [&out](std::string_view name, std::string_view value) { append_header(out, name, value); });
 }
 
 }  // namespace
