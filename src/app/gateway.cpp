@@ -357,7 +357,10 @@ void Gateway::poll_drain() {
   // The control plane's operations were interrupted by begin_shutdown and end within
   // milliseconds; the io_context stops only after them (see ControlPlane::idle()).
   const bool control_plane_done = control_plane_->idle() || now >= drain_deadline_ + 5s;
-  if ((active == 0 || now >= drain_deadline_) && control_plane_done) {
+  // WebSocket tunnels are closed with 1001 when the deadline passes and wait up to a second for
+  // the peers' answers (server/websocket_tunnel.h): they get that second and a sweeper tick.
+  constexpr auto kTunnelCloseWait = 1200ms;
+  if ((active == 0 || now >= drain_deadline_ + kTunnelCloseWait) && control_plane_done) {
     if (active != 0) {
       util::log_warn("drain deadline passed with " + std::to_string(active) +
                      " connections open; closing them");

@@ -184,7 +184,7 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   TableReader reader(table, path,
                      {"id", "name", "tags", "match", "upstream", "upstreams", "sticky", "handler",
                       "rewrite", "timeout", "max_body_bytes", "max_buffered_body_bytes", "retry",
-                      "fallback", "mirror", "filters"},
+                      "fallback", "mirror", "websocket", "filters"},
                      ctx);
   route.position = reader.position();
   reader.read_string("name", route.name, Presence::required);
@@ -221,6 +221,9 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   }
   if (const auto* mirror = reader.read_table("mirror")) {
     route.mirror = convert_mirror(*mirror, reader.path_of("mirror"), ctx);
+  }
+  if (const auto* websocket = reader.find("websocket")) {
+    route.websocket = convert_websocket(*websocket, reader.path_of("websocket"), ctx);
   }
   if (const auto* list = reader.find("filters")) {
     for_each_table(*list, "filters", reader.path_of("filters"), ctx,

@@ -28,6 +28,7 @@ const FieldTable<ServerTimeouts> kTimeoutFields = {
     {"body_min_rate", &ServerTimeouts::body_min_rate},
     {"idle", &ServerTimeouts::idle},
     {"drain", &ServerTimeouts::drain},
+    {"websocket_route_grace", &ServerTimeouts::websocket_route_grace},
 };
 
 const FieldTable<Http2Config> kHttp2Fields = {

@@ -163,6 +163,8 @@ std::vector<RouteConfig> convert_routes(const toml::node& routes, const FilterCa
                                         LoadContext& ctx);
 // [routes.match] (convert_route_match.cpp).
 RouteMatch convert_match(const toml::table& table, const std::string& path, LoadContext& ctx);
+// A route's `websocket`: `false`, or a table of limits (convert_websocket.cpp).
+WebSocketConfig convert_websocket(const toml::node& node, const std::string& path, LoadContext& ctx);
 // A route's `mirror` table (convert_mirror.cpp).
 MirrorConfig convert_mirror(const toml::table& table, const std::string& path, LoadContext& ctx);
 StoreConfig convert_store(const toml::table& table, LoadContext& ctx);

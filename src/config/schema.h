@@ -45,6 +45,9 @@ struct ServerTimeouts {
   // Slowest request body accepted, bytes per second (0: none): a body may take body_read plus one
   // second per body_min_rate bytes received (slow-body attacks re-arm body_read forever).
   std::uint64_t body_min_rate = 500;
+  // A WebSocket tunnel whose route a change deleted (or whose route no longer allows WebSocket)
+  // is closed with 1001 this long after the change (docs/websocket.md).
+  Duration websocket_route_grace{10'000};
 };
 
 struct AccessLogConfig {
@@ -415,6 +418,16 @@ struct MirrorConfig {
   Duration timeout{2'000};                   // from taking a connection to the response's end
 };
 
+// WebSocket tunnels of a route: `[routes.websocket]`, or `websocket = false` (docs/websocket.md).
+struct WebSocketConfig {
+  bool enabled = true;                         // false: an upgrade is proxied as a plain request
+  Duration idle_timeout{600'000};              // no frame either way this long: close 1001
+  Duration ping_interval{0};                   // client silent this long: ping it (0: never)
+  std::uint64_t max_message_size = 16 << 20;   // data bytes of one message: beyond, close 1009
+  std::uint32_t max_connections = 0;           // open tunnels of the route, node-wide (0: any)
+  std::optional<Duration> max_duration;        // a tunnel's whole life: then close 1001
+};
+
 struct RouteConfig {
   std::string name;
   RouteMatch match;
@@ -434,6 +447,7 @@ struct RouteConfig {
   RetryConfig retry;
   FallbackConfig fallback;
   std::optional<MirrorConfig> mirror;
+  WebSocketConfig websocket;
   std::vector<FilterRef> filters;
   EntityMeta meta;
   SourcePosition position;

@@ -31,8 +31,27 @@ RouteStats& MetricsShard::route(const std::string& name) {
   return *slot;
 }
 
+WebSocketRouteStats& MetricsShard::acquire_websocket(const std::string& name) {
+  auto& slot = websockets_[name];
+  if (!slot) slot = std::make_unique<WebSocketRouteStats>();
+  ++slot->users;
+  slot->retired = false;  // a route of that name is served again
+  return *slot;
+}
+
+void MetricsShard::release_websocket(const std::string& name, WebSocketRouteStats& stats) {
+  if (--stats.users == 0 && stats.retired) websockets_.erase(name);
+}
+
 void MetricsShard::forget_route(const std::string& name) {
   routes_.erase(name);
+  if (const auto found = websockets_.find(name); found != websockets_.end()) {
+    if (found->second->users == 0) {
+      websockets_.erase(found);
+    } else {
+      found->second->retired = true;  // its tunnels still count into it until they end
+    }
+  }
   for (std::size_t f = 0; f < kFamilyCount; ++f) {
     if (family_spec(static_cast<Family>(f)).per == CountedPer::route) families_[f].erase(name);
   }
@@ -91,6 +110,9 @@ MetricsShard::Values MetricsShard::snapshot() const {
   if (any_unrouted) add_route("", unrouted);
   for (std::size_t f = 0; f < kFamilyCount; ++f) values.families[f] = families_[f].snapshot();
   values.active_connections = active_connections.load(std::memory_order_relaxed);
+  for (const auto& [name, stats] : websockets_) {
+    values.websockets.emplace(name, WebSocketRouteValues::of(*stats));
+  }
   values.tls = tls;
   values.http2 = http2;
   return values;
@@ -108,6 +130,7 @@ void MetricsShard::Values::merge(const Values& other) {
     FamilyCounters::merge(families[f], other.families[f]);
   }
   active_connections += other.active_connections;
+  for (const auto& [name, route] : other.websockets) websockets[name].merge(route);
   for (const auto& [listener, counters] : other.tls) tls[listener].merge(counters);
   http2.merge(other.http2);
 }
@@ -206,6 +229,7 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
   for (std::size_t f = 0; f < kFamilyCount; ++f) {
     render_family(out, family_spec(static_cast<Family>(f)), values.families[f]);
   }
+  render_websocket_prometheus(values.websockets, out);
   out.append(
       "# HELP apigw_active_connections Open client connections.\n"
       "# TYPE apigw_active_connections gauge\n");

@@ -15,6 +15,7 @@
 #include "observe/histogram.h"
 #include "observe/http2_metrics.h"
 #include "observe/tls_metrics.h"
+#include "observe/websocket_stats.h"
 
 namespace apigw::observe {
 
@@ -76,6 +77,10 @@ class MetricsShard {
   // series leave /metrics. Only once no snapshot still in use names the route.
   void forget_route(const std::string& name);
   std::size_t route_count() const { return routes_.size(); }
+  // A route's WebSocket counters, for a tunnel that opens (users + 1); the tunnel gives it back
+  // with release_websocket when it ends. Kept past forget_route while tunnels use it.
+  WebSocketRouteStats& acquire_websocket(const std::string& name);
+  void release_websocket(const std::string& name, WebSocketRouteStats& stats);
   // The cells of `family` for one upstream or route (by name); see WorkerSnapshot::count for
   // handles resolved once per snapshot.
   CounterCell* cells(Family family, const std::string& entity) {
@@ -105,12 +110,14 @@ class MetricsShard {
     std::int64_t active_connections = 0;
     TlsCounters tls;
     Http2Counters http2;
+    WebSocketValues websockets;
     void merge(const Values& other);
   };
   Values snapshot() const;
 
  private:
   std::map<std::string, std::unique_ptr<RouteStats>> routes_;
+  std::map<std::string, std::unique_ptr<WebSocketRouteStats>> websockets_;
   std::vector<FamilyCounters> families_;  // [Family]
 };
 

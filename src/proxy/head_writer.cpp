@@ -113,7 +113,11 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
   if (!info.client_cert_subject.empty()) {
     append_header(out, "X-Client-Cert-Subject", info.client_cert_subject);
   }
-  if (request.version_minor == 0) out.append("Connection: keep-alive\r\n");
+  if (info.websocket_upgrade) {
+    out.append("Connection: Upgrade\r\nUpgrade: websocket\r\n");
+  } else if (request.version_minor == 0) {
+    out.append("Connection: keep-alive\r\n");
+  }
   append_edits(out, info.edits);
   if (info.body_length) {
     append_framing(out, http::BodyFraming::content_length, *info.body_length);
@@ -162,7 +166,9 @@ void write_response_head(const http::ResponseHead& response, const ClientRespons
   const http::BodyFraming framing = info.framing.value_or(response.framing);
   const std::uint64_t length = info.framing ? info.body_length : response.content_length;
   append_framing(out, framing, length, record);
-  if (!info.keep_alive) {
+  if (info.websocket_upgrade) {
+    out.append("Connection: Upgrade\r\nUpgrade: websocket\r\n");
+  } else if (!info.keep_alive) {
     out.append("Connection: close\r\n");
   } else if (info.client_http10) {
     out.append("Connection: keep-alive\r\n");

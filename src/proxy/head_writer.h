@@ -26,6 +26,8 @@ struct UpstreamRequestInfo {
   const pipeline::HeaderEdits* edits = nullptr;
   // A body the filters held whole (and may have changed): sent with this Content-Length.
   std::optional<std::uint64_t> body_length;
+  // A WebSocket upgrade (ws/handshake.h): the hop-by-hop pair that asks for it is sent again.
+  bool websocket_upgrade = false;
 };
 
 // Appends the upstream request head to `out`: hop-by-hop headers (and those named in Connection),
@@ -65,6 +67,9 @@ struct ClientResponseInfo {
   std::string_view request_id;
   const pipeline::HeaderEdits* edits = nullptr;
   WrittenHead* record = nullptr;  // when set, filled in as the head is written
+  // A 101 that accepted a WebSocket upgrade: "Connection: Upgrade" and "Upgrade: websocket"
+  // instead of the gateway's keep-alive terms, and no framing (the connection is a tunnel next).
+  bool websocket_upgrade = false;
 };
 
 // Appends the response head for the client: hop-by-hop headers dropped, framing re-emitted,

@@ -12,6 +12,7 @@
 #include "proxy/head_writer.h"
 #include "server/h2_connection.h"
 #include "server/read_now.h"
+#include "server/websocket_tunnel.h"
 #include "server/worker.h"
 #include "server/write_all.h"
 
@@ -186,6 +187,13 @@ awaitable<void> ClientSession::serve(Owner self) {
   }
   if (session.switched_to_http2_) {
     switch_to_http2(std::move(self));
+    co_return;
+  }
+  if (session.tunnel_) {
+    // The 101 is out: the connection is a WebSocket tunnel from here, and this session ends.
+    WebSocketTunnel::start(session.worker_, std::move(session.transport_value_),
+                           std::move(session.tls_state_), session.input_.readable(),
+                           std::move(*session.tunnel_));
     co_return;
   }
   error_code ignored;

@@ -400,7 +400,8 @@ void H2Connection::on_drain() {
   });
 }
 
-void H2Connection::on_reload(const config::ServerConfig& server) {
+void H2Connection::on_reload(WorkerSnapshot& serving) {
+  const config::ServerConfig& server = serving.snapshot->config.server;
   if (server.http2 == settings_) return;
   on_drain();
 }

@@ -42,7 +42,7 @@ class H2Connection final : public Connection,
   void abort() override;
   // [server.http2] changed: GOAWAY as for a drain, so that the client reconnects and gets the
   // new SETTINGS (its streams in flight finish here).
-  void on_reload(const config::ServerConfig& server) override;
+  void on_reload(WorkerSnapshot& serving) override;
   void on_deadline() override;
 
   // --- For the streams ---

@@ -47,6 +47,7 @@ ProxyExchange::ProxyExchange(RequestStream& session, WorkerSnapshot& serving,
 }
 
 ProxyExchange::~ProxyExchange() {
+  if (tunnel_slot_) tunnel_slot_->open.fetch_sub(1, std::memory_order_relaxed);
   response_.headers.clear();
   response_.headers.swap(session_.scratch().response_headers);
 }
@@ -56,6 +57,16 @@ awaitable<bool> ProxyExchange::run() {
   ByteBuffer& input = session_.input();
   head_start_ = input.readable().data();
   input.consume(head.head_bytes);
+  // A WebSocket upgrade (the Connection field names "upgrade": one test of a bit for the others),
+  // on an HTTP/1 connection and a route that allows it, to an HTTP/1 upstream. Elsewhere the
+  // Upgrade field is hop-by-hop like any other and the request goes on as a plain one.
+  if ((head.connection.fields & http::field_bit(http::Field::upgrade)) != 0 &&
+      route_.config->websocket.enabled && session_.can_tunnel() && !is_fallback_ &&
+      cluster_.config->protocol == config::UpstreamProtocol::http1) {
+    if (const ws::Upgrade kind = ws::check_upgrade(head); kind != ws::Upgrade::none) {
+      co_return co_await upgrade(kind);
+    }
+  }
 
   // What of the body came in with the head? If all of it, the request can be replayed.
   switch (head.framing) {
@@ -146,6 +157,7 @@ awaitable<bool> ProxyExchange::proxy() {
     const std::size_t target_index = serving_.pick_target(cluster_index_, key, tried);
     if (target_index == proxy::Balancer::npos) co_return co_await fail(UpstreamOutcome::no_target);
     tried[target_index] = 1;
+    target_index_ = target_index;
     const proxy::Target& target = cluster_.targets[target_index];
     TargetPool& pool = serving_.pool(cluster_index_, target_index);
     const proxy::CountGuard in_flight(&target.state->in_flight);
@@ -178,6 +190,7 @@ awaitable<bool> ProxyExchange::proxy() {
   }
   if (outcome != UpstreamOutcome::ok) co_return co_await fail(outcome);
   if (h2) co_return co_await relay_h2_response();
+  if (tunnel_slot_ && response_.status == 101) co_return co_await start_tunnel();
   const bool keep_alive = co_await relay_response();
   if (connection_ && connection_->buffer.empty() && response_.keep_alive &&
       response_.framing != http::BodyFraming::until_close) {
@@ -346,8 +359,9 @@ proxy::UpstreamRequestInfo ProxyExchange::upstream_request_info(
 
 void ProxyExchange::write_upstream_head(const config::UpstreamConfig& upstream,
                                         const proxy::Target& target, std::string& out) {
-  proxy::write_upstream_request_head(
-      session_.scratch().head, request_info(session_, context_, route_, upstream, target), out);
+  proxy::UpstreamRequestInfo info = request_info(session_, context_, route_, upstream, target);
+  info.websocket_upgrade = tunnel_slot_ != nullptr;
+  proxy::write_upstream_request_head(session_.scratch().head, info, out);
 }
 
 awaitable<UpstreamOutcome> ProxyExchange::connect(TargetPool& pool, const proxy::Target& target) {
@@ -599,7 +613,12 @@ awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool received_any,
                                                     session_.scratch().head.method, response_);
       if (result.status == http::ParseStatus::error) co_return UpstreamOutcome::invalid_response;
       if (result.status == http::ParseStatus::complete) {
-        if (response_.status == 101) co_return UpstreamOutcome::invalid_response;  // not asked
+        if (response_.status == 101) {
+          // Only an upgrade asked for, and accepted as RFC 6455 says, may switch protocols.
+          const bool accepted =
+              tunnel_slot_ && ws::accepts(response_, ws::upgrade_key(session_.scratch().head));
+          co_return accepted ? UpstreamOutcome::ok : UpstreamOutcome::invalid_response;
+        }
         if (response_.status >= 200) co_return UpstreamOutcome::ok;
         buffer.consume(response_.head_bytes);  // interim 1xx: we answer 100-continue ourselves
         continue;

@@ -14,6 +14,7 @@
 #include "server/upstream_connect.h"
 #include "server/worker.h"
 #include "snapshot/snapshot.h"
+#include "ws/handshake.h"
 
 namespace apigw::server {
 
@@ -37,6 +38,12 @@ class ProxyExchange {
   awaitable<bool> proxy();
 
  private:
+  // proxy_upgrade.cpp: a WebSocket upgrade on a route that allows it: refused (400, 426, 503 at
+  // the route's max_connections), or proxied with the Upgrade asked of the upstream; its 101
+  // makes the connection a tunnel (start_tunnel).
+  awaitable<bool> upgrade(ws::Upgrade kind);
+  // The 101 through the response phase to the client, then the connection handed to a tunnel.
+  awaitable<bool> start_tunnel();
   void build_upstream_head(const proxy::Target& target);
   // What the gateway sends `upstream`'s `target` beside the client's head (rewritten path into
   // scratch().upstream_path, Host, forwarding fields, filter edits): for either protocol.
@@ -148,6 +155,10 @@ class ProxyExchange {
   struct H2State;
   std::unique_ptr<H2State> h2_;
   Clock::time_point upstream_start_{};
+  // A WebSocket upgrade in progress: the slot it holds in its route's open tunnel count (given
+  // back unless a tunnel takes it), and the target of the last try.
+  std::shared_ptr<snapshot::RouteTunnels> tunnel_slot_;
+  std::size_t target_index_ = 0;
   std::string_view target_address_;
   config::Duration attempt_timeout_{};
   const char* head_start_ = nullptr;  // where the head's bytes are in the read buffer  // the

@@ -15,6 +15,7 @@
 #include "proxy/request_key.h"
 #include "server/h2_upstream.h"
 #include "server/proxy_exchange.h"
+#include "server/websocket_tunnel.h"
 #include "server/worker.h"
 #include "server/write_all.h"
 
@@ -339,7 +340,14 @@ void RequestStream::finish_request() {
   queue->push(line);
 }
 
+RequestStream::RequestStream(Worker& worker, Transport* transport)
+    : worker_(worker), transport_(transport) {}
+
 RequestStream::~RequestStream() = default;
+
+void RequestStream::hand_over_tunnel(std::unique_ptr<TunnelHandover> handover) {
+  tunnel_ = std::move(handover);
+}
 
 void RequestStream::expect_body() {
   // body_read alone bounds each wait, so a client that sends a byte just inside it holds the

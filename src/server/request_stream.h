@@ -34,6 +34,7 @@ class Worker;
 struct WorkerSnapshot;
 class H2UpstreamConnection;
 struct H2UpstreamCall;
+struct TunnelHandover;
 
 // What the request is waiting for; decides what a passed deadline cuts and how it is answered.
 enum class Phase : std::uint8_t {
@@ -79,9 +80,10 @@ class Connection {
   // The worker is shutting down: close the client and upstream sockets so that whatever waits
   // on them finishes at once.
   virtual void abort() = 0;
-  // A reload installed `server` (an HTTP/1 connection takes the new settings request by
-  // request; an HTTP/2 one whose connection settings changed ends gracefully).
-  virtual void on_reload(const config::ServerConfig& /*server*/) {}
+  // A reload installed `serving` (an HTTP/1 connection takes the new settings request by
+  // request; an HTTP/2 one whose connection settings changed ends gracefully; a WebSocket tunnel
+  // takes its route's new limits, or is closed after a grace if its route is gone).
+  virtual void on_reload(WorkerSnapshot& /*serving*/) {}
 };
 
 class RequestStream : public Expirable {
@@ -90,7 +92,7 @@ class RequestStream : public Expirable {
 
   // `transport`: an HTTP/1 connection's (client I/O goes to it directly); null for a stream
   // whose I/O goes through the hooks below.
-  RequestStream(Worker& worker, Transport* transport) : worker_(worker), transport_(transport) {}
+  RequestStream(Worker& worker, Transport* transport);
   ~RequestStream() override;
 
   // --- The client side of the request in progress (what ProxyExchange sees) ---
@@ -148,6 +150,12 @@ class RequestStream : public Expirable {
   // The response went out whole (its body complete however it was framed): an HTTP/2 stream
   // ends with END_STREAM rather than a reset.
   void end_response() { response_ended_ = true; }
+  // Whether the connection can become a WebSocket tunnel: HTTP/1 can; an HTTP/2 stream cannot
+  // (RFC 8441's extended CONNECT is not supported), so its upgrade requests go as plain ones.
+  bool can_tunnel() const { return transport_ != nullptr; }
+  // The upstream accepted a WebSocket upgrade and the 101 is out: the connection becomes a tunnel
+  // once the request returns (server/websocket_tunnel.h).
+  void hand_over_tunnel(std::unique_ptr<TunnelHandover> handover);
 
   // --- Client I/O. The response is written as HTTP/1.1 bytes (head, then the body in the
   // head's framing): one writer of response heads keeps edits, hop-by-hop rules and local
@@ -234,6 +242,7 @@ class RequestStream : public Expirable {
   H2UpstreamCall* upstream_call_ = nullptr;
   std::span<const http::Header> response_trailers_;
   proxy::WrittenHead* head_record_ = nullptr;
+  std::unique_ptr<TunnelHandover> tunnel_;  // hand_over_tunnel()'s
 
  private:
   // The arm of a route with `upstreams` that serves the request (its weighted split, by the

@@ -218,7 +218,7 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
     // Copy: a connection may end (and leave the set) on the news.
     std::vector<Connection*> connections(connections_.begin(), connections_.end());
     for (Connection* connection : connections)
-      connection->on_reload(current_->snapshot->config.server);
+      connection->on_reload(*current_);
   }
   forget_retired_routes();
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
@@ -250,6 +250,17 @@ void Worker::forget_retired_routes() {
     for (const std::string& name : retiring.names) metrics_.forget_route(name);
     return true;
   });
+}
+
+const snapshot::CompiledRoute* WorkerSnapshot::route_named(std::string_view name) {
+  if (route_index_.empty()) {
+    route_index_.reserve(snapshot->routes.size());
+    for (std::size_t i = 0; i < snapshot->routes.size(); ++i) {
+      route_index_.emplace(snapshot->routes[i].config->name, i);
+    }
+  }
+  const auto found = route_index_.find(name);
+  return found != route_index_.end() ? &snapshot->routes[found->second] : nullptr;
 }
 
 std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional<std::uint64_t> key,

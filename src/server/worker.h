@@ -53,6 +53,8 @@ struct WorkerSnapshot {
     return *cluster_pools[cluster_index][target_index];
   }
   observe::RouteStats& stats(std::size_t route_index) { return *route_stats[route_index]; }
+  // The route of that name (null: none), through an index made on first use.
+  const snapshot::CompiledRoute* route_named(std::string_view name);
   // A counter of `family` for one of this snapshot's upstreams or routes (by index), its cells
   // looked up by name once per snapshot and then kept.
   template <typename Cell>
@@ -64,6 +66,7 @@ struct WorkerSnapshot {
   observe::CounterCell* family_cells(observe::Family family, std::size_t entity);
 
   std::vector<std::uint8_t> usable_;  // scratch for pick_target
+  std::unordered_map<std::string_view, std::size_t> route_index_;  // route_named's
   std::array<std::vector<observe::CounterCell*>, observe::kFamilyCount> family_cells_;
 };
 

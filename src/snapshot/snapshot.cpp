@@ -204,6 +204,10 @@ std::shared_ptr<Snapshot> build_snapshot(config::Config config, std::uint64_t ve
   for (std::size_t i = 0; i < cfg.upstreams.size(); ++i)
     cluster_of.emplace(cfg.upstreams[i].name, i);
   const auto reusable = reusable_routes(previous, cfg);
+  // Open tunnel counts go on by route name: a tunnel opened under the previous snapshot still
+  // counts. The index is made only when a route is not carried over as it was.
+  std::unordered_map<std::string_view, std::shared_ptr<RouteTunnels>> tunnels;
+  bool tunnels_indexed = previous == nullptr;
   snapshot->routes.reserve(cfg.routes.size());
   for (const auto& route : cfg.routes) {
     CompiledRoute compiled;
@@ -226,6 +230,19 @@ std::shared_ptr<Snapshot> build_snapshot(config::Config config, std::uint64_t ve
     compiled.max_body_bytes = route.max_body_bytes.value_or(cfg.server.limits.max_body_bytes);
     compiled.max_buffered_body_bytes =
         std::min(route.max_buffered_body_bytes, compiled.max_body_bytes);
+    if (kept != nullptr) {
+      compiled.tunnels = kept->tunnels;
+    } else {
+      if (!tunnels_indexed) {
+        for (const CompiledRoute& before : previous->routes) {
+          tunnels.emplace(before.config->name, before.tunnels);
+        }
+        tunnels_indexed = true;
+      }
+      const auto found = tunnels.find(route.name);
+      compiled.tunnels =
+          found != tunnels.end() ? found->second : std::make_shared<RouteTunnels>();
+    }
     snapshot->routes.push_back(std::move(compiled));
   }
   return snapshot;

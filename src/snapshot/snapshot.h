@@ -3,6 +3,7 @@
 // snapshot it started with, so a reload never changes a request halfway.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,6 +45,12 @@ struct RouteMirror {
   config::Duration timeout{};
 };
 
+// The open WebSocket tunnels of a route on every worker, for its max_connections. Carried from
+// snapshot to snapshot by route name, like an upstream's state: tunnels outlive reloads.
+struct RouteTunnels {
+  std::atomic<std::int64_t> open{0};
+};
+
 struct CompiledRoute {
   const config::RouteConfig* config = nullptr;
   std::vector<RouteArm> arms;
@@ -64,6 +71,7 @@ struct CompiledRoute {
   std::uint64_t max_body_bytes = 0;
   std::uint64_t max_buffered_body_bytes = 0;  // bodies filters hold whole
   std::optional<RouteMirror> mirror;
+  std::shared_ptr<RouteTunnels> tunnels;  // never null
 };
 
 struct Snapshot {

@@ -77,6 +77,13 @@ class FrameScanner {
   std::optional<std::uint16_t> close_code() const { return close_code_; }
   // Whether a data message is open (a fragment seen, its final one not yet).
   bool in_message() const { return in_message_; }
+  // Whether the bytes accepted so far end on a frame's last byte: a frame the gateway writes
+  // itself (a close, a ping) may go in here. A header not taken yet is not part of them.
+  bool between_frames() const { return payload_left_ == 0; }
+  // Whether the sender's close frame has passed whole.
+  bool closed() const { return closed_; }
+  // A reload changed the route's max_message_size: from the next frame header on.
+  void set_max_message_size(std::uint64_t size) { limits_.max_message_size = size; }
 
  private:
   // Judges one whole frame header; sets up the walk over its payload when it is allowed.

@@ -84,4 +84,22 @@ bool accepts(const http::ResponseHead& response, std::string_view key) {
          http::find_header(response.headers, "sec-websocket-accept") == accept_key(key);
 }
 
+bool negotiated_deflate(const http::ResponseHead& response) {
+  for (const http::Header& header : response.headers) {
+    if (!http::iequals(header.name, "sec-websocket-extensions")) continue;
+    // A list of extensions, each a name and parameters after ';' (RFC 6455 §9.1).
+    std::string_view rest = header.value;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      item = item.substr(0, item.find(';'));
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (http::iequals(item, "permessage-deflate")) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace apigw::ws

@@ -26,5 +26,8 @@ std::string accept_key(std::string_view key);
 // Whether `response` accepts the upgrade asked for with `key` (§4.2.2, §4.1 client checks): 101,
 // "Upgrade: websocket", "Connection: upgrade" and the accept key that belongs to `key`.
 bool accepts(const http::ResponseHead& response, std::string_view key);
+// Whether the upstream's 101 agreed to permessage-deflate (RFC 7692): its frames and the client's
+// may then set RSV1, which the gateway relays without inflating anything.
+bool negotiated_deflate(const http::ResponseHead& response);
 
 }  // namespace apigw::ws

@@ -110,5 +110,20 @@ TEST(WsHandshake, OnlyAMatching101Accepts) {
       << "no accept key";
 }
 
+TEST(WsHandshake, DeflateIsSeenInAnyExtensionListPosition) {
+  const std::string head = "HTTP/1.1 101 Switching Protocols\r\n";
+  EXPECT_FALSE(negotiated_deflate(response(head + "\r\n")));
+  EXPECT_TRUE(negotiated_deflate(
+      response(head + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n")));
+  EXPECT_TRUE(negotiated_deflate(response(
+      head + "sec-websocket-extensions: x-other, Permessage-Deflate ; client_max_window_bits=10\r\n"
+             "\r\n")));
+  EXPECT_FALSE(negotiated_deflate(
+      response(head + "Sec-WebSocket-Extensions: permessage-deflated; x=1\r\n\r\n")));
+  EXPECT_FALSE(negotiated_deflate(
+      response(head + "X-Note: permessage-deflate\r\n\r\n")))
+      << "only the extensions field counts";
+}
+
 }  // namespace
 }  // namespace apigw::ws
