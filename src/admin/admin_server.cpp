@@ -1,6 +1,7 @@
 #include "admin/admin_server.h"
 
 #include "admin/upstream_status.h"
+#include "admin/websocket_status.h"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -59,7 +60,7 @@ awaitable<void> AdminServer::accept_loop() {
   }
 }
 
-awaitable<std::string> AdminServer::render_metrics() {
+awaitable<observe::MetricsShard::Values> AdminServer::merged_metrics() {
   observe::MetricsShard::Values merged;
   for (Worker* worker : sources_.workers()) {
     // Each shard is read on its own worker's thread, so shards need no locks.
@@ -71,6 +72,11 @@ awaitable<std::string> AdminServer::render_metrics() {
         use_awaitable);
     merged.merge(values);
   }
+  co_return merged;
+}
+
+awaitable<std::string> AdminServer::render_metrics() {
+  const observe::MetricsShard::Values merged = co_await merged_metrics();
   std::string text = observe::render_prometheus(merged, sources_.gauges());
   append_target_gauges(*sources_.snapshot(), text);
   co_return text;
@@ -125,6 +131,16 @@ awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
   if (path == "/admin/status/upstreams" || path.starts_with("/admin/status/upstreams/")) {
     if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
     co_return upstream_status(path.size() > 24 ? path.substr(24) : std::string_view());
+  }
+  if (path == "/admin/websocket/stats" || path == "/admin/services") {
+    if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
+    AdminResponse response;
+    if (path == "/admin/services") {
+      response.body = render_services_json(*sources_.snapshot());
+    } else {
+      response.body = render_websocket_stats_json((co_await merged_metrics()).websockets);
+    }
+    co_return response;
   }
   if (sources_.config != nullptr) {
     if (auto response = co_await handle_entity_api(request, *sources_.config)) {

@@ -1,6 +1,7 @@
 // The admin listener: GET /metrics (Prometheus text), /health (liveness), /ready (config loaded
 // and listeners up), and under /admin/ (bearer token when admin.token is set): the entity and
-// config API (entity_api.h) and GET /admin/status/upstreams[/{name}] (live target state). Runs on
+// config API (entity_api.h), GET /admin/status/upstreams[/{name}] (live target state),
+// GET /admin/websocket/stats and GET /admin/services (websocket_status.h). Runs on
 // the main thread's io_context, never on a worker.
 #pragma once
 
@@ -34,6 +35,8 @@ class AdminServer {
  private:
   server::awaitable<void> accept_loop();
   server::awaitable<void> serve(server::tcp_socket socket);
+  // Every worker's metrics shard, read on its own thread, merged.
+  server::awaitable<observe::MetricsShard::Values> merged_metrics();
   server::awaitable<std::string> render_metrics();
   server::awaitable<AdminResponse> respond(const AdminRequest& request);
   // The 401 to send for a request under /admin/ without the right token; nullopt when allowed.

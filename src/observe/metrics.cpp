@@ -39,8 +39,14 @@ WebSocketRouteStats& MetricsShard::acquire_websocket(const std::string& name) {
   return *slot;
 }
 
-void MetricsShard::release_websocket(const std::string& name, WebSocketRouteStats& stats) {
-  if (--stats.users == 0 && stats.retired) websockets_.erase(name);
+void MetricsShard::release_websocket(const std::string& /*name*/, WebSocketRouteStats& stats) {
+  --stats.users;
+}
+
+void MetricsShard::prune_websockets() {
+  std::erase_if(websockets_, [](const auto& entry) {
+    return entry.second->retired && entry.second->users == 0;
+  });
 }
 
 void MetricsShard::forget_route(const std::string& name) {

@@ -78,9 +78,11 @@ class MetricsShard {
   void forget_route(const std::string& name);
   std::size_t route_count() const { return routes_.size(); }
   // A route's WebSocket counters, for a tunnel that opens (users + 1); the tunnel gives it back
-  // with release_websocket when it ends. Kept past forget_route while tunnels use it.
+  // with release_websocket when it ends. Kept past forget_route while tunnels use it, then until
+  // prune_websockets (the next reload), so that how they ended stays visible for a while.
   WebSocketRouteStats& acquire_websocket(const std::string& name);
   void release_websocket(const std::string& name, WebSocketRouteStats& stats);
+  void prune_websockets();
   // The cells of `family` for one upstream or route (by name); see WorkerSnapshot::count for
   // handles resolved once per snapshot.
   CounterCell* cells(Family family, const std::string& entity) {

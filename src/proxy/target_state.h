@@ -38,6 +38,8 @@ struct TargetState {
   // Requests sent to this target and not finished yet, on all workers (least_connections and
   // least_request_p2c read it).
   std::atomic<std::int64_t> in_flight{0};
+  // Of those, open WebSocket tunnels (GET /admin/services tells them apart).
+  std::atomic<std::int64_t> tunnels{0};
   // Outlier detection (proxy/outlier.h).
   std::atomic<std::uint32_t> consecutive_failures{0};
   std::atomic<std::uint32_t> consecutive_connect_failures{0};  // connect-failure ejection

@@ -85,6 +85,7 @@ awaitable<bool> ProxyExchange::start_tunnel() {
   // an open connection of its upstream (circuit_breaker.max_connections).
   handover->target = cluster_.targets[target_index_].state;
   handover->target->in_flight.fetch_add(1, std::memory_order_relaxed);
+  handover->target->tunnels.fetch_add(1, std::memory_order_relaxed);
   handover->upstream_state = cluster_.state;
   if (connection_->open_connections != nullptr) {
     connection_->open_connections = nullptr;  // the tunnel gives it back

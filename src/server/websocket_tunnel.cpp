@@ -339,6 +339,7 @@ void WebSocketTunnel::finish(TunnelClose reason) {
   stats_->close(reason, static_cast<std::uint64_t>(std::max<std::int64_t>(lived.count(), 0)));
   route_tunnels_->open.fetch_sub(1, std::memory_order_relaxed);
   target_->in_flight.fetch_sub(1, std::memory_order_relaxed);
+  target_->tunnels.fetch_sub(1, std::memory_order_relaxed);
   upstream_state_->connections.fetch_sub(1, std::memory_order_relaxed);
   // Deleted from a handler (never from the sweeper's call, nor from inside a caller's frame).
   ++waiting_;

@@ -220,6 +220,7 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
     for (Connection* connection : connections)
       connection->on_reload(*current_);
   }
+  metrics_.prune_websockets();  // before: a route retired now keeps its tunnels' counts a while
   forget_retired_routes();
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
   regexes_.prune();  // routes kept by the change keep their regex copies

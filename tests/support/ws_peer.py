@@ -15,6 +15,7 @@ hold:   opens --count connections, prints "opened N", waits for --trigger (a fil
 import argparse
 import asyncio
 import collections
+import http
 import json
 import os
 import sys
@@ -30,7 +31,7 @@ def log(*parts):
 async def serve(args):
     async def process_request(path, headers):
         if path == "/refuse":
-            return 403, [("Content-Type", "text/plain")], b"refused by backend\n"
+            return http.HTTPStatus.FORBIDDEN, [("Content-Type", "text/plain")], b"refused\n"
         return None
 
     async def handler(ws, path=None):
@@ -93,7 +94,8 @@ async def client(args):
             elif kind == "recv":
                 message = await asyncio.wait_for(ws.recv(), 10)
                 if isinstance(message, str):
-                    shown = message if len(message) <= 200 else "text(%d)" % len(message)
+                    shown = message if len(message) <= 200 or message.startswith("{") \
+                        else "text(%d)" % len(message)
                     log("recv", "text", shown)
                 else:
                     log("recv", "binary", len(message), message == bytes(range(256)) *
