@@ -482,3 +482,62 @@ TEST(LocalReply, NoContentHasNeitherBodyNorLength) {
 
 }  // namespace
 }  // namespace apigw::proxy
+
+namespace apigw::proxy {
+namespace {
+
+// ---- WebSocket upgrades ----
+
+TEST(UpstreamRequestHead, AWebSocketUpgradeAsksForItAgainAndPassesItsFields) {
+  UpstreamRequestInfo info = basic_info();
+  info.websocket_upgrade = true;
+  const std::string out = upstream_head(
+      "GET /chat HTTP/1.1\r\n"
+      "Host: api.example.com\r\n"
+      "Upgrade: websocket\r\n"
+      "Connection: keep-alive, Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Protocol: chat.v1\r\n"
+      "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+      "\r\n",
+      info);
+  EXPECT_EQ(count_header(out, "connection"), 1) << out;
+  EXPECT_EQ(count_header(out, "upgrade"), 1) << out;
+  EXPECT_NE(out.find("\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"), std::string::npos)
+      << out;
+  for (const char* field : {"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+                            "Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Protocol: chat.v1\r\n",
+                            "Sec-WebSocket-Extensions: permessage-deflate\r\n"}) {
+    EXPECT_NE(out.find(field), std::string::npos) << field << out;
+  }
+  info.websocket_upgrade = false;
+  const std::string plain = upstream_head(
+      "GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", info);
+  EXPECT_EQ(count_header(plain, "upgrade"), 0) << "hop-by-hop unless upgrading: " << plain;
+}
+
+TEST(ClientResponseHead, A101ForAWebSocketKeepsTheUpgradeAndHasNoFraming) {
+  ClientResponseInfo info;
+  info.websocket_upgrade = true;
+  info.request_id = "rid-9";
+  const std::string out = client_head(
+      "HTTP/1.1 101 Switching Protocols\r\n"
+      "Upgrade: websocket\r\n"
+      "Connection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+      "Sec-WebSocket-Protocol: chat.v1\r\n"
+      "\r\n",
+      info);
+  EXPECT_EQ(out,
+            "HTTP/1.1 101 Switching Protocols\r\n"
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+            "Sec-WebSocket-Protocol: chat.v1\r\n"
+            "X-Request-Id: rid-9\r\n"
+            "Connection: Upgrade\r\n"
+            "Upgrade: websocket\r\n"
+            "\r\n");
+}
+
+}  // namespace
+}  // namespace apigw::proxy
