@@ -184,7 +184,7 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
   TableReader reader(table, path,
                      {"id", "name", "tags", "match", "upstream", "upstreams", "sticky", "handler",
                       "rewrite", "timeout", "max_body_bytes", "max_buffered_body_bytes", "retry",
-                      "fallback", "mirror", "websocket", "filters"},
+                      "fallback", "mirror", "websocket", "services", "filters"},
                      ctx);
   route.position = reader.position();
   reader.read_string("name", route.name, Presence::required);
@@ -193,6 +193,14 @@ RouteConfig convert_route(const toml::table& table, const std::string& path,
     route.match = convert_match(*match, reader.path_of("match"), ctx);
   }
   reader.read_string("upstream", route.upstream);
+  if (route.upstream.size() > 2 && route.upstream.front() == '{' && route.upstream.back() == '}') {
+    route.upstream_param = route.upstream.substr(1, route.upstream.size() - 2);
+  }
+  if (const auto* services = reader.read_table("services")) {
+    TableReader inner(*services, reader.path_of("services"), {"allow", "tag"}, ctx);
+    inner.read_strings("allow", route.services.allow);
+    inner.read_string("tag", route.services.tag);
+  }
   convert_split(reader, route);
   if (const auto* handler = reader.read_table("handler")) {
     route.handler =

@@ -192,6 +192,14 @@ void replace_entities(toml::table& root, const std::vector<Entity>& entities, Lo
 void validate_entities(const Config& config, const ValuePositions& positions,
                        std::vector<ConfigError>& errors, const EntityNames* names = nullptr);
 
+// Whether a path of a route captures the parameter `name` (a template's {name}, a regex's named
+// group).
+bool path_captures(const PathMatch& entry, const std::string& name);
+
+// The checks of a route whose upstream is a path parameter (validate_services.cpp).
+void validate_services(const RouteConfig& route, const std::string& route_path,
+                       const ValuePositions& positions, std::vector<ConfigError>& errors);
+
 // The checks of a route's `mirror` (validate_mirror.cpp): `route_path` is "routes.N"; references
 // resolve among `known_upstreams`, whose names (`upstream_names`) give did-you-mean hints.
 void validate_mirror(const RouteConfig& route, const std::string& route_path,

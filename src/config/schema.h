@@ -418,6 +418,14 @@ struct MirrorConfig {
   Duration timeout{2'000};                   // from taking a connection to the response's end
 };
 
+// Which upstreams a route with `upstream = "{param}"` may send a request to: those named in
+// `allow` and those tagged `tag` (docs/configuration.md, "Service routing"). Anything else the
+// path names is answered 404.
+struct ServiceSelection {
+  std::vector<std::string> allow;
+  std::string tag;
+};
+
 // WebSocket tunnels of a route: `[routes.websocket]`, or `websocket = false` (docs/websocket.md).
 struct WebSocketConfig {
   bool enabled = true;                         // false: an upgrade is proxied as a plain request
@@ -432,8 +440,11 @@ struct RouteConfig {
   std::string name;
   RouteMatch match;
   std::string upstream;  // the route proxies to this upstream, or
+  // (`upstream = "{service}"`) to the upstream a path parameter names, among `services`; or
   // splits its requests among these by weight (docs/configuration.md, "Weighted splits"), or
   std::vector<UpstreamWeight> upstreams;
+  std::string upstream_param;  // "service" for `upstream = "{service}"`; empty otherwise
+  ServiceSelection services;
   // the gateway answers it itself with this handler (static, redirect; docs/configuration.md)
   std::optional<FilterRef> handler;
   // With `upstreams`: the request key that keeps a client on one arm; none: each request is drawn.

@@ -468,7 +468,8 @@ void Validator::routes(const SharedList<RouteConfig>& routes,
     const std::string path = "routes." + std::to_string(i);
     if (!route.name.empty()) unique(names, "route", route.name, path + ".name", route.position);
     const bool known = known_upstreams.contains(route.upstream);
-    if (!route.upstream.empty() && !known) {
+    validate_services(route, path, positions_, errors_);
+    if (!route.upstream.empty() && !known && route.upstream_param.empty()) {
       error(path + ".upstream", route.position,
             "route '" + route.name + "' names upstream '" + route.upstream +
                 "' which is not defined" + did_you_mean(route.upstream, upstream_names));
@@ -556,6 +557,8 @@ void Validator::routes(const SharedList<RouteConfig>& routes,
 }
 
 }  // namespace
+
+bool path_captures(const PathMatch& entry, const std::string& name) { return captures(entry, name); }
 
 void validate(const Config& config, const ValuePositions& positions,
               std::vector<ConfigError>& errors, const EntityNames* names) {

@@ -14,6 +14,8 @@ void add_reference(const json::object& object, std::string_view key, EntityKind 
   const json::value* value = object.if_contains(key);
   // Anything but a non-empty string is the entity's own conversion error, not a reference.
   if (value == nullptr || !value->is_string() || value->get_string().empty()) return;
+  // `upstream = "{service}"`: a path parameter, not a name (names never hold braces).
+  if (value->get_string().front() == '{') return;
   out.emplace_back(kind, std::string(value->get_string()));
 }
 

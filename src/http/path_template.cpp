@@ -25,9 +25,11 @@ bool parse_template_segment(std::string_view text, const PathTemplate& so_far, T
     return false;
   }
   // "{id}" only: "x{id}", "{id}x", "{a}{b}" and "{id" all fail this test.
-  const std::string_view name = text.size() >= 2 && text.front() == '{' && text.back() == '}'
-                                    ? text.substr(1, text.size() - 2)
-                                    : std::string_view("{");
+  std::string_view name = text.size() >= 2 && text.front() == '{' && text.back() == '}'
+                              ? text.substr(1, text.size() - 2)
+                              : std::string_view("{");
+  const bool rest = name.starts_with('*');
+  if (rest) name.remove_prefix(1);
   if (name.find_first_of("{}") != std::string_view::npos) {
     error = "'{' must span a whole segment";
     return false;
@@ -44,7 +46,7 @@ bool parse_template_segment(std::string_view text, const PathTemplate& so_far, T
     error = "duplicate parameter '" + std::string(name) + "'";
     return false;
   }
-  out = TemplateSegment{true, std::string(name)};
+  out = TemplateSegment{true, std::string(name), rest};
   return true;
 }
 
@@ -83,6 +85,10 @@ bool parse_path_template(std::string_view text, PathTemplate& out, std::string& 
     }
     TemplateSegment parsed_segment;
     if (!parse_template_segment(segment, parsed, parsed_segment, error)) return false;
+    if (parsed_segment.rest && !last) {
+      error = "'{*" + parsed_segment.text + "}' must be the last segment";
+      return false;
+    }
     parsed.segments.push_back(std::move(parsed_segment));
     if (last) break;
     pos = end + 1;
@@ -101,6 +107,10 @@ bool match_path_template(const PathTemplate& tmpl, std::string_view path, PathPa
       return false;
     }
     const std::size_t begin = pos + 1;
+    if (seg.rest) {  // the last segment: whatever follows the slash
+      params.push_back(PathParam{seg.text, path.substr(begin)});
+      return true;
+    }
     const std::size_t end = std::min(path.find('/', begin), path.size());
     const std::string_view value = path.substr(begin, end - begin);
     const bool ok = seg.is_param ? !value.empty() : value == seg.text;

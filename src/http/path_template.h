@@ -1,5 +1,7 @@
 // Path templates such as "/users/{id}/posts/{post}": each "{name}" matches exactly one non-empty
-// path segment. Parsed once at config load; used by the router to match and by rewrites to build.
+// path segment; a last segment "{*name}" matches the rest of the path after its slash, slashes
+// included, possibly nothing ("/files/{*rest}" takes "/files/a/b.txt" and "/files/", not
+// "/files"). Parsed once at config load; used by the router to match and by rewrites to build.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +13,8 @@ namespace apigw::http {
 
 struct TemplateSegment {
   bool is_param = false;
-  std::string text;  // literal segment text, or the parameter's name
+  std::string text;   // literal segment text, or the parameter's name
+  bool rest = false;  // "{*name}": the rest of the path (the last segment only)
 };
 
 // A parsed template: the segments between slashes. "/" alone has no segments.
@@ -19,6 +22,8 @@ struct PathTemplate {
   std::vector<TemplateSegment> segments;
   std::size_t literal_count() const;
   bool has_param(std::string_view name) const;
+  // Ends with a "{*name}" segment.
+  bool ends_with_rest() const { return !segments.empty() && segments.back().rest; }
 };
 
 // Parses `text`. On failure returns false and sets `error` (e.g. "empty parameter name",

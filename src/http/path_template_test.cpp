@@ -37,6 +37,36 @@ TEST(PathTemplateParse, SplitsLiteralsAndParameters) {
   EXPECT_FALSE(tmpl.has_param("users"));  // a literal, not a parameter
 }
 
+TEST(PathTemplateParse, ACatchAllIsTheLastSegmentOnly) {
+  const PathTemplate tmpl = parse_ok("/files/{*rest}");
+  ASSERT_EQ(tmpl.segments.size(), 2u);
+  EXPECT_TRUE(tmpl.segments[1].is_param);
+  EXPECT_TRUE(tmpl.segments[1].rest);
+  EXPECT_EQ(tmpl.segments[1].text, "rest");
+  EXPECT_TRUE(tmpl.ends_with_rest());
+  EXPECT_EQ(parse_error("/files/{*rest}/more"), "'{*rest}' must be the last segment");
+  EXPECT_EQ(parse_error("/files/{*}"), "empty parameter name");
+  EXPECT_EQ(parse_error("/{id}/{*id}"), "duplicate parameter 'id'");
+}
+
+TEST(PathTemplateMatch, ACatchAllTakesEverythingAfterItsSlash) {
+  const PathTemplate tmpl = parse_ok("/files/{*rest}");
+  PathParams params;
+  ASSERT_TRUE(match_path_template(tmpl, "/files/a/b.txt", params));
+  ASSERT_EQ(params.size(), 1u);
+  EXPECT_EQ(params[0].value, "a/b.txt");
+  params.clear();
+  ASSERT_TRUE(match_path_template(tmpl, "/files/", params));
+  EXPECT_EQ(params[0].value, "");
+  params.clear();
+  EXPECT_FALSE(match_path_template(tmpl, "/files", params));
+  EXPECT_FALSE(match_path_template(tmpl, "/filesx/a", params));
+  EXPECT_TRUE(params.empty());
+  std::string out;
+  expand_path_template(parse_ok("/v2/{*rest}"), {{"rest", "a/b"}}, out);
+  EXPECT_EQ(out, "/v2/a/b");
+}
+
 TEST(PathTemplateParse, RootHasNoSegments) {
   EXPECT_TRUE(parse_ok("/").segments.empty());
   EXPECT_EQ(parse_ok("/").literal_count(), 0u);

@@ -91,8 +91,24 @@ awaitable<bool> RequestStream::handle_request() {
   route_ = &route;
   route_index_ = matched->route;
   matched_path_ = matched->path;
-  // Before the filters: which filters run depends on the arm of a split.
-  const snapshot::RouteArm& arm = route.split.size() == 0 ? route.arms.front() : pick_arm(route);
+  // Before the filters: which filters run depends on the arm of a split, or on the upstream the
+  // path names.
+  const snapshot::RouteArm* picked = nullptr;
+  if (route.by_service) [[unlikely]] {
+    picked = service_arm(route);
+    if (picked == nullptr) {
+      input_.consume(head.head_bytes);
+      ctx.route_name = route.config->name;
+      co_return co_await answer(
+          pipeline::LocalReply::error(404, "service_not_found",
+                                      "no service of that name behind route '" +
+                                          route.config->name + "'"),
+          can_keep_alive);
+    }
+  } else {
+    picked = route.split.size() == 0 ? &route.arms.front() : &pick_arm(route);
+  }
+  const snapshot::RouteArm& arm = *picked;
   arm_ = &arm;
   chain_ = arm.chain;
   ctx.route_name = route.config->name;
@@ -148,6 +164,14 @@ awaitable<bool> RequestStream::handle_request() {
   ProxyExchange exchange(*this, *serving_, route, arm);
   const bool keep_alive = co_await exchange.run();
   co_return keep_alive && !worker_.draining();
+}
+
+const snapshot::RouteArm* RequestStream::service_arm(const snapshot::CompiledRoute& route) {
+  const std::string& param = route.config->upstream_param;
+  for (const http::PathParam& captured : scratch_->params) {
+    if (captured.name == param) return route.service_arm(captured.value);
+  }
+  return nullptr;
 }
 
 const snapshot::RouteArm& RequestStream::pick_arm(const snapshot::CompiledRoute& route) {

@@ -248,6 +248,9 @@ class RequestStream : public Expirable {
   // The arm of a route with `upstreams` that serves the request (its weighted split, by the
   // sticky key or at random); counts the pick.
   const snapshot::RouteArm& pick_arm(const snapshot::CompiledRoute& route);
+  // The arm of a route with `upstream = "{param}"` for the upstream the request's path names
+  // (null: none it may reach).
+  const snapshot::RouteArm* service_arm(const snapshot::CompiledRoute& route);
   // Behind trusted proxies: the client is the rightmost untrusted X-Forwarded-For hop.
   void resolve_client_address(const util::CidrSet& trusted);
   // The request phase after a filter suspended at `step`: awaits it, then runs the chain on

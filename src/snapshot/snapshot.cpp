@@ -43,6 +43,46 @@ RouteArm arm_of(const config::RouteConfig& route, std::string_view upstream,
   return arm;
 }
 
+// The arms of a route whose upstream a path parameter names: one per upstream its `services`
+// allows (by name or tag) that exists, with that upstream's plugins. Never taken from the previous
+// snapshot: which upstreams carry the tag may have changed with the route left as it was.
+void compile_service_arms(const config::RouteConfig& route, const config::Config& cfg,
+                          const std::unordered_map<std::string_view, std::size_t>& cluster_of,
+                          const Catalog& catalog, CompiledRoute& compiled) {
+  compiled.by_service = true;
+  std::vector<std::size_t> selected;
+  for (std::size_t i = 0; i < cfg.upstreams.size(); ++i) {
+    const config::UpstreamConfig& upstream = cfg.upstreams[i];
+    const auto& allow = route.services.allow;
+    const auto& tags = upstream.meta.tags;
+    if (std::find(allow.begin(), allow.end(), upstream.name) != allow.end() ||
+        (!route.services.tag.empty() &&
+         std::find(tags.begin(), tags.end(), route.services.tag) != tags.end())) {
+      selected.push_back(i);
+    }
+  }
+  std::vector<std::vector<config::FilterRef>> lists;
+  for (const std::size_t i : selected) {
+    std::vector<config::FilterRef> refs = filters_of(route, cfg.upstreams[i].name, cfg.plugins);
+    const auto same = std::find_if(lists.begin(), lists.end(), [&](const auto& list) {
+      return std::equal(list.begin(), list.end(), refs.begin(), refs.end(),
+                        [](const config::FilterRef& a, const config::FilterRef& b) {
+                          return a.settings == b.settings && a.name == b.name;
+                        });
+    });
+    const auto chain = static_cast<std::size_t>(same - lists.begin());
+    if (same == lists.end()) {
+      lists.push_back(std::move(refs));
+      compiled.chains.push_back(
+          std::make_shared<const pipeline::FilterChain>(catalog.make_chain(lists.back(), cfg)));
+    }
+    const std::string& name = cfg.upstreams[i].name;
+    compiled.arms.push_back(arm_of(route, name, *compiled.chains[chain], cfg, cluster_of));
+    compiled.service_arms.emplace_back(name, compiled.arms.size() - 1);
+  }
+  std::sort(compiled.service_arms.begin(), compiled.service_arms.end());
+}
+
 // A route's arms: its upstream (or none, for a handler), or one per entry of its `upstreams`, each
 // with the filters of its own upstream's plugins; arms with the same filters share one chain.
 // `kept` (may be null) is the same route in the previous snapshot, whose chains can be reused.
@@ -52,6 +92,10 @@ void compile_arms(const config::RouteConfig& route, const config::Config& cfg,
   const auto make_chain = [&](const std::vector<config::FilterRef>& refs) {
     return std::make_shared<const pipeline::FilterChain>(catalog.make_chain(refs, cfg));
   };
+  if (!route.upstream_param.empty()) {
+    compile_service_arms(route, cfg, cluster_of, catalog, compiled);
+    return;
+  }
   if (route.upstreams.empty()) {
     compiled.chains.push_back(kept != nullptr ? kept->chains.front()
                                               : make_chain(filters_of(route, cfg.plugins)));
@@ -246,6 +290,15 @@ std::shared_ptr<Snapshot> build_snapshot(config::Config config, std::uint64_t ve
     snapshot->routes.push_back(std::move(compiled));
   }
   return snapshot;
+}
+
+const RouteArm* CompiledRoute::service_arm(std::string_view name) const {
+  const auto found = std::lower_bound(
+      service_arms.begin(), service_arms.end(), name,
+      [](const std::pair<std::string_view, std::size_t>& arm, std::string_view n) {
+        return arm.first < n;
+      });
+  return found != service_arms.end() && found->first == name ? &arms[found->second] : nullptr;
 }
 
 std::vector<config::FilterRef> filters_of(const config::RouteConfig& route,

@@ -72,6 +72,12 @@ struct CompiledRoute {
   std::uint64_t max_buffered_body_bytes = 0;  // bodies filters hold whole
   std::optional<RouteMirror> mirror;
   std::shared_ptr<RouteTunnels> tunnels;  // never null
+  // `upstream = "{param}"`: the arm of each upstream `services` lets the path name, by name
+  // (sorted); a name not here is answered 404.
+  bool by_service = false;
+  std::vector<std::pair<std::string_view, std::size_t>> service_arms;
+  // The arm for the upstream `name` (null: not one the route may reach).
+  const RouteArm* service_arm(std::string_view name) const;
 };
 
 struct Snapshot {

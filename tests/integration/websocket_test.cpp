@@ -369,6 +369,32 @@ TEST(WebSocket, TunnelsOfADeletedRouteAreClosedWith1001AfterTheGrace) {
             (std::vector<std::string>{"open - -", "closed 1000"}));
 }
 
+TEST(WebSocket, AServiceRouteTakesTheUpstreamFromThePath) {
+  WsBackend backend;
+  Gateway gateway(R"(
+[server]
+workers = 1
+[[server.listeners]]
+address = "127.0.0.1:{port}"
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "chat"
+tags = ["realtime"]
+targets = [{ address = ")" + backend.address() + R"(" }]
+[[routes]]
+name = "ws"
+match = { path_template = "/ws/{service}/{*path}" }
+upstream = "{service}"
+services = { tag = "realtime" }
+rewrite = { template = "/{path}" }
+)");
+  EXPECT_EQ(ws_client(gateway, "/ws/chat/room/7", {"send:hi", "recv", "close:1000"}),
+            (std::vector<std::string>{"open - -", "recv text hi", "closed 1000"}));
+  EXPECT_TRUE(backend.saw("open /room/7 -")) << backend.log();
+  EXPECT_EQ(ws_client(gateway, "/ws/billing/x", {}), std::vector<std::string>{"refused 404"});
+}
+
 TEST(WebSocket, StatsAndServicesShowOpenTunnels) {
   WsBackend backend;
   Gateway gateway(ws_config(backend));

@@ -74,8 +74,14 @@ void PathIndex::add_template(const http::PathTemplate& tmpl, RouteEntry entry) {
   };
   // The template "/" has no segments but matches only the path "/": one empty literal segment.
   if (tmpl.segments.empty()) descend(false, "");
-  for (const http::TemplateSegment& segment : tmpl.segments)
+  for (const http::TemplateSegment& segment : tmpl.segments) {
+    if (segment.rest) {  // the last one: it takes whatever segments the path has left
+      trie_[node].rest_templates.push_back(entry);
+      has_rest_templates_ = true;
+      return;
+    }
     descend(segment.is_param, segment.text);
+  }
   trie_[node].templates.push_back(entry);
   deepest_template_ = std::max(deepest_template_, std::max<std::size_t>(tmpl.segments.size(), 1));
 }
@@ -86,6 +92,7 @@ void PathIndex::finish() {
   }
   for (TrieNode& node : trie_) {
     std::sort(node.templates.begin(), node.templates.end(), by_ordinal);
+    std::sort(node.rest_templates.begin(), node.rest_templates.end(), by_ordinal);
     std::sort(node.literals.begin(), node.literals.end());
   }
   building_children_ = {};
@@ -101,7 +108,8 @@ std::uint32_t PathIndex::literal_child(std::uint32_t node, std::string_view text
 
 void PathIndex::collect_templates(std::string_view path, Lists& out) const {
   // A path with more segments than the deepest template cannot match any; cheap to rule out.
-  if (static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) > deepest_template_) {
+  if (!has_rest_templates_ &&
+      static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) > deepest_template_) {
     return;
   }
   Segments segments;
@@ -113,6 +121,10 @@ void PathIndex::collect_templates(std::string_view path, Lists& out) const {
   while (!stack.empty()) {
     const auto [node, depth] = stack.back();
     stack.pop_back();
+    // A "{*rest}" here takes the segments left, if there is at least one (the slash before it).
+    if (depth < segments.size() && !trie_[node].rest_templates.empty()) {
+      out.push_back(&trie_[node].rest_templates);
+    }
     if (depth == segments.size()) {
       if (!trie_[node].templates.empty()) out.push_back(&trie_[node].templates);
       continue;

@@ -56,7 +56,8 @@ class PathIndex {
   struct TrieNode {
     std::vector<std::pair<std::string, std::uint32_t>> literals;  // sorted by text
     std::uint32_t param_child = kNoNode;
-    Entries templates;  // templates that end here
+    Entries templates;       // templates that end here
+    Entries rest_templates;  // templates whose "{*rest}" segment starts here
   };
   static constexpr std::uint32_t kNoNode = ~std::uint32_t{0};
   using Lists = boost::container::small_vector<const Entries*, 8>;
@@ -77,6 +78,7 @@ class PathIndex {
   std::vector<bool> regex_lengths_;
   std::vector<TrieNode> trie_;  // [0] is the root once a template is added
   std::size_t deepest_template_ = 0;
+  bool has_rest_templates_ = false;  // then no path is too deep for the templates
   // While building: (parent, text) -> child, so adding stays O(1) per segment; sorted into
   // each node's `literals` by finish().
   std::unordered_map<std::string, std::uint32_t> building_children_;

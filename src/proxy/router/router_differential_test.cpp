@@ -92,6 +92,7 @@ class RandomTables {
       used_param = used_param || segment == "{id}";
       text += "/" + segment;
     }
+    if (allow_param && chance(5)) return text + "/{*rest}";  // a catch-all ends it
     if (text.empty() || chance(4)) text += "/";
     return text;
   }

@@ -257,6 +257,28 @@ TEST(RouterPath, TemplateCapturesParams) {
   EXPECT_EQ(params[1].value, "7");
 }
 
+TEST(RouterPath, ACatchAllTakesTheRestOfThePath) {
+  const Router router = build_router(
+      {{.paths = {{PathMatchKind::templated, "/ws/{service}/{*path}"}}},
+       {.paths = {{PathMatchKind::templated, "/ws/{service}/status"}}},
+       {.paths = {{PathMatchKind::templated, "/{*all}"}}}});
+  http::PathParams params;
+  ASSERT_EQ(router.match("h", "GET", "/ws/chat/rooms/7/live", {}, params), 0u);
+  ASSERT_EQ(params.size(), 2u);
+  EXPECT_EQ(params[0].value, "chat");
+  EXPECT_EQ(params[1].name, "path");
+  EXPECT_EQ(params[1].value, "rooms/7/live");
+  ASSERT_EQ(router.match("h", "GET", "/ws/chat/", {}, params), 0u) << "an empty rest";
+  EXPECT_EQ(params[1].value, "");
+  // More literal segments win, as between any templates; without the slash the rest is not there.
+  EXPECT_EQ(route_for(router, "h", "/ws/chat/status"), 1u);
+  EXPECT_EQ(route_for(router, "h", "/ws/chat"), 2u);
+  ASSERT_EQ(router.match("h", "GET", "/a/b/c/d/e/f/g/h/i/j/k", {}, params), 2u)
+      << "deeper than any template";
+  EXPECT_EQ(params[0].value, "a/b/c/d/e/f/g/h/i/j/k");
+  EXPECT_EQ(route_for(router, "h", "/"), 2u);
+}
+
 TEST(RouterPath, ParamsAreClearedOnEveryMatch) {
   const Router router = build_router({{.paths = {{PathMatchKind::templated, "/u/{id}"}}},
                                       {.paths = {{PathMatchKind::prefix, "/static"}}}});
