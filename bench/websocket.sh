@@ -136,7 +136,10 @@ main() {
     # shellcheck disable=SC2046
     after=$(rss_kb $(proc_tree "${pid_of[$name]}"))
     read -r opened failed <"$ready"
-    [ "$failed" = 0 ] || log "$name: $failed connections failed to open"
+    if [ "$failed" != 0 ]; then
+      log "$name: $failed connections failed to open"
+      tail -n 3 "$TMP/$name/error.log" "$TMP/$name/log" 2>/dev/null | sed 's/^/[bench]   /' >&2 || true
+    fi
     echo "| $name | $before | $after | $(( (after - before) * 1024 / opened )) |"
     kill "$pid"; wait "$pid" 2>/dev/null || true
     sleep 2  # the proxy closes the tunnels

@@ -79,7 +79,7 @@ net::awaitable<void> hold_one(unsigned short port, int& open_count, int& failed)
   }
   ++open_count;
   beast::flat_buffer buffer;
-  auto [ec, n] = co_await ws->async_read(buffer, net::as_tuple(net::use_awaitable));
+  co_await ws->async_read(buffer, net::as_tuple(net::use_awaitable));  // until the proxy closes
   --open_count;
 }
 

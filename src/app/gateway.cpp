@@ -352,15 +352,20 @@ void Gateway::begin_shutdown() {
 
 void Gateway::poll_drain() {
   std::int64_t active = 0;
-  for (const auto& worker : workers_) active += worker->active_connections();
+  std::int64_t tunnels = 0;
+  for (const auto& worker : workers_) {
+    active += worker->active_connections();
+    tunnels += worker->open_tunnels();
+  }
   const auto now = std::chrono::steady_clock::now();
   // The control plane's operations were interrupted by begin_shutdown and end within
   // milliseconds; the io_context stops only after them (see ControlPlane::idle()).
   const bool control_plane_done = control_plane_->idle() || now >= drain_deadline_ + 5s;
   // WebSocket tunnels are closed with 1001 when the deadline passes and wait up to a second for
-  // the peers' answers (server/websocket_tunnel.h): they get that second and a sweeper tick.
-  constexpr auto kTunnelCloseWait = 1200ms;
-  if ((active == 0 || now >= drain_deadline_ + kTunnelCloseWait) && control_plane_done) {
+  // the peers' answers (server/websocket_tunnel.h): while any is open, that second and a sweeper
+  // tick more.
+  const auto deadline = drain_deadline_ + (tunnels > 0 ? 1200ms : 0ms);
+  if ((active == 0 || now >= deadline) && control_plane_done) {
     if (active != 0) {
       util::log_warn("drain deadline passed with " + std::to_string(active) +
                      " connections open; closing them");

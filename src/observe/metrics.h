@@ -94,6 +94,7 @@ class MetricsShard {
     return cells(family, entity)[static_cast<std::size_t>(which)];
   }
   std::atomic<std::int64_t> active_connections{0};
+  std::atomic<std::int64_t> open_tunnels{0};  // WebSocket tunnels (also in active_connections)
   // Requests answered before a route was known (404 route_not_found, refused heads such as 400
   // and 431), counted under route="".
   RouteStats unrouted;

@@ -71,9 +71,15 @@ class WebSocketTunnel final : public Expirable, public Connection {
   struct Direction {
     explicit Direction(ws::Sender sender, ws::ScanLimits limits) : scanner(sender, limits) {}
     ws::FrameScanner scanner;
-    // The start of a frame header not whole yet: not relayed until it is (at most 13 bytes).
-    std::array<std::uint8_t, 14> carry{};
+    // A plain socket's pending read lands in the inbox (so an idle tunnel borrows no buffer),
+    // right behind the carried start of a frame header that is not whole yet (not relayed until
+    // it is; at most 13 bytes): the two are one contiguous span.
+    static constexpr std::size_t kCarry = 14;
+    static constexpr std::size_t kInbox = 128;
+    std::array<std::uint8_t, kCarry + kInbox> area{};
     std::uint8_t carry_size = 0;
+    std::uint8_t* carry() { return area.data() + kCarry - carry_size; }
+    std::uint8_t* inbox() { return area.data() + kCarry; }
     // Bytes the receiving side did not take yet; the sending side is not read meanwhile.
     std::unique_ptr<char[]> pending;
     std::size_t pending_size = 0;
@@ -89,8 +95,11 @@ class WebSocketTunnel final : public Expirable, public Connection {
   Direction& from(Side side) { return directions_[side]; }
   Direction& toward(Side side) { return directions_[other(side)]; }
 
-  // Reads from `side` what it has sent, relays it, and waits for more.
-  void pump(Side side);
+  // Reads from `side` what it has sent, relays it, and waits for more. `held`: bytes its inbox
+  // read already, relayed with what follows them.
+  void pump(Side side, std::size_t held = 0);
+  // Waits for `side`'s next bytes with a read into its inbox (a plain socket).
+  void wait_for_bytes(Side side);
   // Scans and relays bytes read from `side` (a carried header start first). False: stop reading
   // (bytes wait to be written, or the tunnel closes).
   bool relay(Side side, const char* bytes, std::size_t size);

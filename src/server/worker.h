@@ -109,6 +109,9 @@ class Worker final : public pipeline::WorkerServices {
   std::int64_t active_connections() const {
     return metrics_.active_connections.load(std::memory_order_relaxed);
   }
+  std::int64_t open_tunnels() const {
+    return metrics_.open_tunnels.load(std::memory_order_relaxed);
+  }
   net::io_context& context() { return context_; }
 
   std::size_t index() const { return index_; }

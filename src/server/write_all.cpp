@@ -7,7 +7,12 @@ namespace apigw::server {
 ImmediateWrite write_now(tcp_socket& socket, net::const_buffer first, net::const_buffer second) {
   ImmediateWrite result;
   if (!socket.non_blocking()) return result;
-  result.written = socket.write_some(std::array<net::const_buffer, 2>{first, second}, result.ec);
+  // One buffer goes out with send(2), two with sendmsg(2), whose iovec the kernel must copy in
+  // and walk (a GET's head upstream, every relayed WebSocket read: the common writes).
+  result.written = second.size() == 0
+                       ? socket.write_some(first, result.ec)
+                       : socket.write_some(std::array<net::const_buffer, 2>{first, second},
+                                           result.ec);
   if (result.ec == net::error::would_block || result.ec == net::error::try_again) result.ec = {};
   result.done = result.ec || result.written == first.size() + second.size();
   return result;

@@ -14,6 +14,7 @@
 #include "support/admin_client.h"
 #include "support/gateway.h"
 #include "support/http_client.h"
+#include "support/test_certificates.h"
 
 namespace apigw::test {
 namespace {
@@ -70,10 +71,11 @@ upstream = "chat"
 // Runs ws_peer.py's client with `steps`; returns its lines.
 std::vector<std::string> ws_client(const Gateway& gateway, const std::string& path,
                                    const std::vector<std::string>& steps,
-                                   const std::vector<std::string>& options = {}) {
+                                   const std::vector<std::string>& options = {},
+                                   const std::string& scheme = "ws") {
   std::vector<std::string> argv{"/usr/bin/python3", kPeer, "client"};
   argv.insert(argv.end(), options.begin(), options.end());
-  argv.push_back("ws://127.0.0.1:" + std::to_string(gateway.port()) + path);
+  argv.push_back(scheme + "://127.0.0.1:" + std::to_string(gateway.port()) + path);
   argv.insert(argv.end(), steps.begin(), steps.end());
   const CommandResult result = run_command(argv, 60s);
   std::vector<std::string> lines;
@@ -393,6 +395,23 @@ rewrite = { template = "/{path}" }
             (std::vector<std::string>{"open - -", "recv text hi", "closed 1000"}));
   EXPECT_TRUE(backend.saw("open /room/7 -")) << backend.log();
   EXPECT_EQ(ws_client(gateway, "/ws/billing/x", {}), std::vector<std::string>{"refused 404"});
+}
+
+TEST(WebSocket, WssThroughATlsListener) {
+  WsBackend backend;
+  TempDir dir;
+  const TestCertificates certs = make_test_certificates(dir.path());
+  std::string config = ws_config(backend);
+  config.replace(config.find("[admin]"), 0,
+                 "[server.listeners.tls]\n" +
+                     listener_certificate_toml({certs.cert_file, certs.key_file}));
+  Gateway gateway(config);
+  EXPECT_EQ(ws_client(gateway, "/secure", {"send:over tls", "recv", "sendbig:100000", "recv",
+                                           "close:1000"},
+                      {"--cafile", certs.ca_file}, "wss"),
+            (std::vector<std::string>{"open - -", "recv text over tls", "recv text text(100000)",
+                                      "closed 1000"}));
+  EXPECT_TRUE(wait_until([&] { return backend.saw("closed /secure 1000"); }, 5s)) << backend.log();
 }
 
 TEST(WebSocket, StatsAndServicesShowOpenTunnels) {

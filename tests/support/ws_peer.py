@@ -18,6 +18,7 @@ import collections
 import http
 import json
 import os
+import ssl
 import sys
 
 import websockets
@@ -71,6 +72,8 @@ async def client(args):
                   compression="deflate" if args.deflate else None)
     if args.subprotocol:
         kwargs["subprotocols"] = [args.subprotocol]
+    if args.cafile:
+        kwargs["ssl"] = ssl.create_default_context(cafile=args.cafile)
     try:
         ws = await websockets.connect(args.url, **kwargs)
     except websockets.exceptions.InvalidStatusCode as error:
@@ -161,6 +164,7 @@ def main():
     c.add_argument("steps", nargs="*")
     c.add_argument("--subprotocol")
     c.add_argument("--deflate", action="store_true")
+    c.add_argument("--cafile", help="wss://: trust this CA")
     h = sub.add_parser("hold")
     h.add_argument("url")
     h.add_argument("--count", type=int, required=True)
