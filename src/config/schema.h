@@ -333,14 +333,14 @@ struct UpstreamConfig {
 enum class PathMatchKind { prefix, exact, templated, regex };
 
 // One path a route matches. A regex is compiled once, when the config is read, and shared by every
-// snapshot that keeps the route (entities are immutable; docs/configuration.md "Routing").
+// snapshot that keeps the route (entities are immutable; docs/routing.md).
 struct PathMatch {
   PathMatchKind kind = PathMatchKind::prefix;
   std::string value = "/";  // prefix, exact path, template "/users/{id}" or the regex as written
   std::shared_ptr<const re2::RE2> regex;  // for PathMatchKind::regex: anchored at both ends
 };
 
-// A condition on a request header, query parameter or cookie (docs/configuration.md "Routing").
+// A condition on a request header, query parameter or cookie (docs/routing.md).
 struct ValuePredicate {
   std::string name;  // header names lower-case; query and cookie names as written
   enum class Kind { exact, prefix, regex, present, absent } kind = Kind::present;
@@ -419,7 +419,7 @@ struct MirrorConfig {
 };
 
 // Which upstreams a route with `upstream = "{param}"` may send a request to: those named in
-// `allow` and those tagged `tag` (docs/configuration.md, "Service routing"). Anything else the
+// `allow` and those tagged `tag` (docs/routing.md, "Service routing"). Anything else the
 // path names is answered 404.
 struct ServiceSelection {
   std::vector<std::string> allow;

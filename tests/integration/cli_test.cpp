@@ -29,7 +29,8 @@ TEST(Cli, CheckAcceptsTheConfigsInTheDocs) {
   int checked = 0;
   for (const char* doc : {"/README.md", "/docs/configuration.md", "/docs/load-balancing.md",
                           "/docs/resilience.md", "/docs/entities.md", "/docs/operations.md",
-                          "/docs/filters.md", "/docs/config-loading.md"}) {
+                          "/docs/filters.md", "/docs/config-loading.md", "/docs/routing.md",
+                          "/docs/websocket.md"}) {
     std::ifstream file(APIGW_SOURCE_DIR + std::string(doc));
     ASSERT_TRUE(file) << doc;
     std::string line, block;
