@@ -8,33 +8,18 @@
 #include <memory>
 
 #include "support/gateway.h"
+#include "support/script_backend.h"
 
 namespace apigw::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-class H2Backend {
+// A python3-h2 server (tests/support/h2_backend.py) that logs every connection and stream.
+class H2Backend : public ScriptBackend {
  public:
-  explicit H2Backend(std::vector<std::string> options = {}) : port_(free_port()) {
-    std::vector<std::string> argv{"/usr/bin/python3",
-                                  std::string(APIGW_SOURCE_DIR) + "/tests/support/h2_backend.py",
-                                  "--port", std::to_string(port_)};
-    argv.insert(argv.end(), options.begin(), options.end());
-    process_ = std::make_unique<Process>(argv, dir_.path() + "/backend.log");
-    if (!wait_for_port(port_, 20s)) {
-      throw std::runtime_error("h2 backend did not start:\n" + process_->log());
-    }
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  // What the backend saw, one event per line.
-  std::string log() const { return process_->log(); }
-  bool saw(const std::string& line) const { return log().find(line) != std::string::npos; }
-
- private:
-  TempDir dir_;
-  int port_;
-  std::unique_ptr<Process> process_;
+  explicit H2Backend(std::vector<std::string> options = {})
+      : ScriptBackend("h2_backend.py", std::move(options)) {}
 };
 
 // One route to an h2 upstream that does not retry (attempts = 1): a refused stream is tried

@@ -14,6 +14,7 @@
 #include "support/admin_client.h"
 #include "support/gateway.h"
 #include "support/http_client.h"
+#include "support/script_backend.h"
 #include "support/test_certificates.h"
 
 namespace apigw::test {
@@ -23,25 +24,18 @@ using namespace std::chrono_literals;
 
 const std::string kPeer = std::string(APIGW_SOURCE_DIR) + "/tests/support/ws_peer.py";
 
-class WsBackend {
+// A python3-websockets echo server (ws_peer.py serve) that logs every connection it opens and
+// how it closed.
+class WsBackend : public ScriptBackend {
  public:
-  explicit WsBackend(std::vector<std::string> options = {}) : port_(free_port()) {
-    std::vector<std::string> argv{"/usr/bin/python3", kPeer, "serve", "--port",
-                                  std::to_string(port_)};
-    argv.insert(argv.end(), options.begin(), options.end());
-    process_ = std::make_unique<Process>(argv, dir_.path() + "/backend.log");
-    if (!wait_for_port(port_, 20s)) {
-      throw std::runtime_error("WebSocket backend did not start:\n" + process_->log());
-    }
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::string log() const { return process_->log(); }
-  bool saw(const std::string& line) const { return log().find(line) != std::string::npos; }
+  explicit WsBackend(std::vector<std::string> options = {})
+      : ScriptBackend("ws_peer.py", prepend("serve", std::move(options))) {}
 
  private:
-  TempDir dir_;
-  int port_;
-  std::unique_ptr<Process> process_;
+  static std::vector<std::string> prepend(std::string mode, std::vector<std::string> options) {
+    options.insert(options.begin(), std::move(mode));
+    return options;
+  }
 };
 
 // One route "chat" to the backend; `route_extra` goes into the route (e.g. a [routes.websocket]
