@@ -26,6 +26,10 @@ std::size_t method_class(http::Method method) {
 }
 
 RouteStats& MetricsShard::route(const std::string& name) {
+  // A route served again keeps the WebSocket counters its old tunnels still count into.
+  if (const auto found = websockets_.find(name); found != websockets_.end()) {
+    found->second->retired = false;
+  }
   auto& slot = routes_[name];
   if (!slot) slot = std::make_unique<RouteStats>();
   return *slot;

@@ -12,16 +12,21 @@ namespace apigw::server {
 
 awaitable<bool> ProxyExchange::upgrade(ws::Upgrade kind) {
   const http::RequestHead& head = session_.scratch().head;
-  body_complete_in_buffer_ = true;  // a valid upgrade has no body; an invalid one is answered
   attempt_timeout_ = route_.config->retry.per_try_timeout.value_or(arm_.timeout);
   if (kind == ws::Upgrade::bad_request) {
+    // It may have a body (a POST, say), unread: the connection then ends with the answer, or the
+    // body would be read as the next request.
+    const bool bodyless =
+        head.framing == http::BodyFraming::none ||
+        (head.framing == http::BodyFraming::content_length && head.content_length == 0);
     co_return co_await session_.answer(
         pipeline::LocalReply::error(400, "invalid_websocket_upgrade",
                                     "a WebSocket upgrade needs GET over HTTP/1.1 without a body, "
                                     "one Sec-WebSocket-Key of 16 bytes in base64 and "
                                     "Sec-WebSocket-Version: 13"),
-        head.keep_alive);
+        head.keep_alive && bodyless);
   }
+  body_complete_in_buffer_ = true;  // from here the upgrade is valid: it has no body
   if (kind == ws::Upgrade::bad_version) {
     pipeline::LocalReply reply = pipeline::LocalReply::error(
         426, "websocket_version_unsupported", "the gateway speaks WebSocket version 13");

@@ -115,7 +115,7 @@ ImmediateWrite TlsSocket::write_now(net::const_buffer first, net::const_buffer s
                                     std::size_t written) {
   ImmediateWrite result;
   result.written = written;
-  if (!usable()) {
+  if (!usable() || write_shut_) {
     result.ec = net::error::bad_descriptor;
     result.done = true;
     return result;
@@ -158,8 +158,10 @@ ImmediateWrite TlsSocket::write_now(net::const_buffer first, net::const_buffer s
 }
 
 void TlsSocket::send_close_notify() {
-  if (!usable()) return;
-  closed_ = true;
+  if (!usable() || write_shut_) return;
+  // Only the write side ends: what the peer still sends (its close_notify, a WebSocket peer's
+  // close frame, a lingering close's leftovers) stays readable.
+  write_shut_ = true;
   ERR_clear_error();
   // Non-blocking: one try; a close_notify the socket cannot take now is not worth waiting for.
   SSL_shutdown(ssl_);

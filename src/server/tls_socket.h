@@ -58,7 +58,8 @@ class TlsSocket {
   // Bytes already taken from the socket and decrypted or buffered by OpenSSL: a readiness wait
   // on the descriptor would not see them.
   bool has_buffered_input() const { return SSL_has_pending(ssl_) == 1; }
-  // Sends close_notify once, without waiting (the connection is closing anyway).
+  // Sends close_notify once, without waiting: the write side ends (later writes fail), reads go
+  // on until the peer's own close_notify or end of stream.
   void send_close_notify();
   // OpenSSL's error code of the last read or write that failed (0: none yet): an alert the peer
   // sent shows here (ERR_GET_REASON >= SSL_AD_REASON_OFFSET).
@@ -84,6 +85,7 @@ class TlsSocket {
   std::shared_ptr<const void> keep_alive_;
   TlsStep write_waits_for_ = TlsStep::want_write;
   bool closed_ = false;
+  bool write_shut_ = false;  // close_notify sent
   bool detached_ = false;
   unsigned long last_error_ = 0;
 };

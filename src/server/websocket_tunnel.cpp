@@ -55,9 +55,13 @@ void WebSocketTunnel::start(Worker& worker, Transport client,
   // Held while the early bytes go through: nothing may delete the tunnel before pump() waits.
   ++tunnel->waiting_;
   if (!client_early.empty()) tunnel->relay(client_side, client_early.data(), client_early.size());
-  if (!tunnel->finished_ && !upstream_early.empty()) {
+  if (!tunnel->finished_ && !tunnel->closing_ && !upstream_early.empty()) {
     tunnel->relay(upstream_side, upstream_early.data(), upstream_early.size());
   }
+  // The upgrade may have started under an older snapshot (its route since deleted) or before a
+  // drain began: the tunnel learns both now, as if it had been open then.
+  tunnel->on_reload(*worker.current());
+  if (worker.draining()) tunnel->on_drain();
   tunnel->rearm();
   tunnel->pump(client_side);
   tunnel->pump(upstream_side);
@@ -207,8 +211,10 @@ void WebSocketTunnel::wait_for_bytes(Side side) {
           }
           if (closing_) {
             pump(side);  // discarded; read on to the peer's end
-          } else if (n < Direction::kInbox) {
-            // All there was (a short read of a plain socket): relayed from the inbox itself.
+          } else if (n < Direction::kInbox || direction.pending_size > 0) {
+            // All there was (a short read of a plain socket), or bytes wait to be written (a ping
+            // of the gateway's that did not go out whole): relayed from the inbox itself, behind
+            // what waits; reading resumes once that is out (flush()).
             if (relay(side, reinterpret_cast<const char*>(direction.carry()),
                       direction.carry_size + n)) {
               wait_for_bytes(side);

@@ -406,6 +406,27 @@ TEST(WebSocket, WssThroughATlsListener) {
             (std::vector<std::string>{"open - -", "recv text over tls", "recv text text(100000)",
                                       "closed 1000"}));
   EXPECT_TRUE(wait_until([&] { return backend.saw("closed /secure 1000"); }, 5s)) << backend.log();
+  // Over TLS too the tunnel reads the peers' last words after its own close_notify: an orderly
+  // close, not an error.
+  EXPECT_TRUE(gateway.wait_for_metric(
+      R"(apigw_websocket_closes_total{route="chat",reason="client_close"} 1)"))
+      << gateway.metrics();
+}
+
+TEST(WebSocket, AnInvalidUpgradeWithABodyEndsTheConnection) {
+  WsBackend backend;
+  Gateway gateway(ws_config(backend));
+  // A POST asking for an upgrade, its body shaped like a second request: answered 400, and the
+  // body is never read as one.
+  const std::string raw = raw_exchange(
+      gateway.port(),
+      "POST /x HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+      "Content-Length: 28\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n\r\n");
+  const auto responses = parse_responses(raw);
+  ASSERT_EQ(responses.size(), 1u) << raw;
+  EXPECT_EQ(responses[0].status, 400);
+  EXPECT_FALSE(backend.saw("smuggled")) << backend.log();
 }
 
 TEST(WebSocket, StatsAndServicesShowOpenTunnels) {
