@@ -5,11 +5,17 @@
 // request, the route's limits (max_message_size, idle_timeout, ping_interval, max_connections,
 // max_duration), masking, tunnels kept across reloads and closed when their route goes, graceful
 // shutdown, and the stats the admin API and /metrics report.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "support/admin_client.h"
 #include "support/gateway.h"
@@ -427,6 +433,99 @@ TEST(WebSocket, AnInvalidUpgradeWithABodyEndsTheConnection) {
   ASSERT_EQ(responses.size(), 1u) << raw;
   EXPECT_EQ(responses[0].status, 400);
   EXPECT_FALSE(backend.saw("smuggled")) << backend.log();
+}
+
+// A raw client: the handshake, then frames written exactly as a test splits them.
+class RawWebSocket {
+ public:
+  explicit RawWebSocket(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const timeval timeout{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return;
+    send(kUpgradeHead);
+    std::string head;
+    while (head.find("\r\n\r\n") == std::string::npos) {
+      char c;
+      if (::recv(fd_, &c, 1, 0) != 1) return;
+      head.push_back(c);
+    }
+    open_ = head.rfind("HTTP/1.1 101 ", 0) == 0;
+  }
+  ~RawWebSocket() { ::close(fd_); }
+  bool open() const { return open_; }
+  void send(std::string_view bytes) { ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  // Reads exactly `size` bytes (empty on timeout or close).
+  std::string receive(std::size_t size) {
+    std::string out(size, '\0');
+    for (std::size_t got = 0; got < size;) {
+      const ssize_t n = ::recv(fd_, out.data() + got, size - got, 0);
+      if (n <= 0) return {};
+      got += static_cast<std::size_t>(n);
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+  bool open_ = false;
+};
+
+// A client text frame: FIN, masked with the key 1,2,3,4.
+std::string masked_text(std::string_view text) {
+  std::string frame = {'\x81', static_cast<char>(0x80 | text.size()), 1, 2, 3, 4};
+  for (std::size_t i = 0; i < text.size(); ++i) frame.push_back(static_cast<char>(text[i] ^ (1 + i % 4)));
+  return frame;
+}
+
+TEST(WebSocket, FramesSplitAnyWayArriveWhole) {
+  WsBackend backend;
+  Gateway gateway(ws_config(backend));
+  RawWebSocket client(gateway.port());
+  ASSERT_TRUE(client.open());
+  // One frame a byte at a time: the gateway holds each partial header until it is whole.
+  const std::string hello = masked_text("hello");
+  for (const char byte : hello) {
+    client.send(std::string(1, byte));
+    std::this_thread::sleep_for(15ms);
+  }
+  EXPECT_EQ(client.receive(7), std::string("\x81\x05hello", 7));
+  // Two frames in one write, and a third cut inside its header.
+  const std::string two = masked_text("one") + masked_text("two") + masked_text("three");
+  client.send(two.substr(0, two.size() - 9));
+  std::this_thread::sleep_for(50ms);
+  client.send(two.substr(two.size() - 9));
+  EXPECT_EQ(client.receive(5 + 5 + 7), std::string("\x81\x03one\x81\x03two\x81\x05three", 17));
+}
+
+TEST(WebSocket, AdminApiChangesKeepTunnelsAndADeletedRouteClosesThem) {
+  WsBackend backend;
+  Gateway gateway(
+      sqlite_config("[server.timeouts]\nwebsocket_route_grace = \"500ms\"\n"));
+  ASSERT_TRUE(add_upstream_and_route(gateway, "chat", backend.address(), "chat", "/"));
+  Holder kept(gateway, 20);
+  ASSERT_TRUE(kept.opened()) << kept.log();
+  // A change of the route's own limits and an unrelated write: both keep the tunnels.
+  EXPECT_EQ(admin_call(gateway, "PATCH", "/admin/routes/chat",
+                       R"({"websocket":{"idle_timeout":"5m","max_message_size":"1MiB"}})")
+                .status,
+            200);
+  ASSERT_TRUE(add_upstream_and_route(gateway, "other", backend.address(), "other", "/other"));
+  EXPECT_EQ(kept.check(), "opened 20\nalive 20\n");
+
+  Holder doomed(gateway, 10);
+  ASSERT_TRUE(doomed.opened()) << doomed.log();
+  EXPECT_EQ(admin_call(gateway, "DELETE", "/admin/routes/chat").status, 204);
+  EXPECT_TRUE(gateway.wait_for_metric(
+      R"(apigw_websocket_closes_total{route="chat",reason="route_deleted"} 10)", 10s))
+      << gateway.metrics();
+  EXPECT_EQ(doomed.check(), "opened 10\nalive 0\nclosed 1001 10\n");
 }
 
 TEST(WebSocket, StatsAndServicesShowOpenTunnels) {
