@@ -48,21 +48,23 @@ void render_websocket_prometheus(const WebSocketValues& values, std::string& out
       "# HELP apigw_websocket_connections Open WebSocket tunnels.\n"
       "# TYPE apigw_websocket_connections gauge\n");
   for (const auto& [route, v] : values) line("apigw_websocket_connections", route, {}, {}, v.active);
-  out.append(
-      "# HELP apigw_websocket_messages_total WebSocket data messages relayed; direction in: from "
-      "the client, out: to it.\n"
-      "# TYPE apigw_websocket_messages_total counter\n");
-  for (const auto& [route, v] : values) {
-    line("apigw_websocket_messages_total", route, "direction", "in", v.messages_in);
-    line("apigw_websocket_messages_total", route, "direction", "out", v.messages_out);
-  }
-  out.append(
-      "# HELP apigw_websocket_bytes_total WebSocket bytes relayed (frames, headers included).\n"
-      "# TYPE apigw_websocket_bytes_total counter\n");
-  for (const auto& [route, v] : values) {
-    line("apigw_websocket_bytes_total", route, "direction", "in", v.bytes_in);
-    line("apigw_websocket_bytes_total", route, "direction", "out", v.bytes_out);
-  }
+  // A family with a `direction` label: what came from the client ("in") and what went to it.
+  const auto by_direction = [&](std::string_view name, std::string_view help,
+                                std::uint64_t WebSocketRouteValues::*in,
+                                std::uint64_t WebSocketRouteValues::*to_client) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" counter\n");
+    for (const auto& [route, v] : values) {
+      line(name, route, "direction", "in", v.*in);
+      line(name, route, "direction", "out", v.*to_client);
+    }
+  };
+  by_direction("apigw_websocket_messages_total",
+               "WebSocket data messages relayed; direction in: from the client, out: to it.",
+               &WebSocketRouteValues::messages_in, &WebSocketRouteValues::messages_out);
+  by_direction("apigw_websocket_bytes_total",
+               "WebSocket bytes relayed (frames, headers included).",
+               &WebSocketRouteValues::bytes_in, &WebSocketRouteValues::bytes_out);
   out.append(
       "# HELP apigw_websocket_closes_total WebSocket tunnels ended, by reason.\n"
       "# TYPE apigw_websocket_closes_total counter\n");
