@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/build_info.h"
 #include "app/echo_server.h"
 #include "app/gateway.h"
 #include "app/listener_tls.h"
@@ -16,17 +17,68 @@
 namespace apigw::app {
 namespace {
 
-constexpr std::string_view kVersion = "0.1.0";
-
 constexpr std::string_view kUsage =
     "usage: apigw <command> [options]\n"
     "\n"
     "commands:\n"
     "  run [-c FILE]       run the gateway (default FILE: /etc/apigw/apigw.toml)\n"
     "  check -c FILE       validate FILE; print every error as file:line:col: message\n"
-    "  version             print the version\n"
+    "  version             print the version, the commit and the libraries built with\n"
     "  echo-server --listen HOST:PORT [--name NAME] [--record FILE] [--delay MS]\n"
-    "                      a small HTTP backend for examples and tests (see docs)\n";
+    "                      a small HTTP backend for examples and tests (see docs)\n"
+    "\n"
+    "apigw <command> --help describes a command.\n";
+
+// `apigw <command> --help`: each command's options.
+constexpr std::string_view kRunHelp =
+    "usage: apigw run [-c FILE]\n"
+    "\n"
+    "Runs the gateway on the config FILE (TOML). Reloads it on SIGHUP and when it changes; drains\n"
+    "and exits on SIGTERM or SIGINT.\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   the config file (default: /etc/apigw/apigw.toml)\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Environment: APIGW__SECTION__KEY=value overrides a config key; ${VAR} in the file is\n"
+    "replaced by the variable's value (docs/config-loading.md).\n";
+
+constexpr std::string_view kCheckHelp =
+    "usage: apigw check -c FILE\n"
+    "\n"
+    "Validates FILE as `run` would load it (environment overrides included, TLS files read) and\n"
+    "prints every error as file:line:col: message. Exit status 0 when valid, 1 when not.\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   the config file to check\n"
+    "  -h, --help          this text\n";
+
+constexpr std::string_view kEchoHelp =
+    "usage: apigw echo-server --listen HOST:PORT [--name NAME] [--record FILE] [--delay MS]\n"
+    "                         [--close-after N]\n"
+    "\n"
+    "A small HTTP backend for examples and tests: answers every request with a JSON description\n"
+    "of it (docs/echo-server.md).\n"
+    "\n"
+    "options:\n"
+    "  --listen HOST:PORT  where to listen (required)\n"
+    "  --name NAME         the name in its answers (X-Echo-Server, \"server\"; default echo)\n"
+    "  --record FILE       append one line per request to FILE\n"
+    "  --delay MS          wait this long before every answer\n"
+    "  --close-after N     close a connection after its Nth answer, unannounced\n"
+    "  -h, --help          this text\n";
+
+bool asks_for_help(const std::vector<std::string>& args) {
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") return true;
+  }
+  return false;
+}
+
+int print(std::string_view text) {
+  std::printf("%.*s", static_cast<int>(text.size()), text.data());
+  return 0;
+}
 
 int usage_error(std::string_view message) {
   std::fprintf(stderr, "apigw: %.*s\n\n%.*s", static_cast<int>(message.size()), message.data(),
@@ -90,13 +142,18 @@ int main_with_args(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return usage_error("missing command");
   const std::string command = args[0];
-  if (command == "version" || command == "--version") {
-    std::printf("apigw %.*s\n", static_cast<int>(kVersion.size()), kVersion.data());
-    return 0;
-  }
+  if (command == "version" || command == "--version") return print(build_info_text());
   if (command == "help" || command == "--help" || command == "-h") {
-    std::printf("%.*s", static_cast<int>(kUsage.size()), kUsage.data());
-    return 0;
+    const std::string topic = args.size() > 1 ? args[1] : "";
+    if (topic == "run") return print(kRunHelp);
+    if (topic == "check") return print(kCheckHelp);
+    if (topic == "echo-server") return print(kEchoHelp);
+    return print(kUsage);
+  }
+  if (asks_for_help(args)) {
+    if (command == "run") return print(kRunHelp);
+    if (command == "check") return print(kCheckHelp);
+    if (command == "echo-server") return print(kEchoHelp);
   }
   if (command == "echo-server") return echo_server_command({args.begin() + 1, args.end()});
 

@@ -8,10 +8,37 @@
 namespace apigw::test {
 namespace {
 
-TEST(Cli, VersionPrintsTheVersion) {
+TEST(Cli, VersionNamesTheCommitCompilerAndLibraries) {
   const auto result = run_command({APIGW_BINARY, "version"});
   EXPECT_EQ(result.exit_code, 0);
-  EXPECT_EQ(result.output.rfind("apigw ", 0), 0u) << result.output;
+  EXPECT_EQ(result.output.rfind("apigw 0.", 0), 0u) << result.output;
+  // The commit of this checkout (12 hex digits, "-dirty" with uncommitted changes) or "unknown".
+  const auto head = run_command({"git", "-C", APIGW_SOURCE_DIR, "rev-parse", "--short=12", "HEAD"});
+  const std::string commit = head.exit_code == 0 ? head.output.substr(0, 12) : "unknown";
+  EXPECT_NE(result.output.find("\ncommit " + commit), std::string::npos) << result.output;
+  for (const char* line : {"\ncompiler GCC 12.", "\nopenssl OpenSSL 3.", "\nboost 1.81.",
+                           "\nnghttp2 1.", "\nsqlite 3.", "\nlibpq ", "\nhiredis ", "\nzlib 1.",
+                           "\nbrotli 1.", "\ntoml++ 3."}) {
+    EXPECT_NE(result.output.find(line), std::string::npos) << line << " in " << result.output;
+  }
+}
+
+TEST(Cli, EveryCommandHasHelpThatExitsZero) {
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{"--help"}, {"help"}, {"run", "--help"}, {"run", "-c", "x", "-h"},
+        {"check", "--help"}, {"help", "check"}, {"echo-server", "--help"}}) {
+    std::vector<std::string> command{APIGW_BINARY};
+    command.insert(command.end(), argv.begin(), argv.end());
+    const auto result = run_command(command);
+    SCOPED_TRACE(argv.back());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(result.output.rfind("usage: apigw", 0), 0u) << result.output;
+  }
+  EXPECT_NE(run_command({APIGW_BINARY, "run", "--help"}).output.find("-c, --config FILE"),
+            std::string::npos);
+  EXPECT_NE(run_command({APIGW_BINARY, "echo-server", "--help"}).output.find("--close-after N"),
+            std::string::npos);
+  EXPECT_EQ(run_command({APIGW_BINARY, "run", "--bogus"}).exit_code, 2) << "unknown options stay errors";
 }
 
 TEST(Cli, CheckAcceptsTheShippedExamples) {
