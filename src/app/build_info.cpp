@@ -12,7 +12,7 @@
 #include <boost/version.hpp>
 #include <toml++/impl/version.h>
 
-#include "build_commit.h"
+#include "app/build_commit.h"  // generated at build time (cmake/build_commit.cmake)
 
 namespace apigw::app {
 namespace {
