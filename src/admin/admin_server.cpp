@@ -2,6 +2,7 @@
 
 #include "admin/upstream_status.h"
 #include "admin/websocket_status.h"
+#include "observe/process_metrics.h"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -77,8 +78,11 @@ awaitable<observe::MetricsShard::Values> AdminServer::merged_metrics() {
 
 awaitable<std::string> AdminServer::render_metrics() {
   const observe::MetricsShard::Values merged = co_await merged_metrics();
-  std::string text = observe::render_prometheus(merged, sources_.gauges());
+  const observe::GatewayGauges gauges = sources_.gauges();
+  std::string text = observe::render_prometheus(merged, gauges);
   append_target_gauges(*sources_.snapshot(), text);
+  observe::append_build_info(text, gauges.version, gauges.commit);
+  observe::append_process_metrics(text);
   co_return text;
 }
 

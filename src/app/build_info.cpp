@@ -28,6 +28,8 @@ std::string running_and_built(const std::string& running, const std::string& bui
 
 }  // namespace
 
+std::string_view build_commit() { return APIGW_BUILD_COMMIT; }
+
 std::string build_info_text() {
   std::string out = "apigw " + std::string(kVersion) + "\n";
   out += "commit " APIGW_BUILD_COMMIT "\n";

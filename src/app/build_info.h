@@ -12,5 +12,7 @@ inline constexpr std::string_view kVersion = "0.1.0";
 
 // One "name value" line each, the first "apigw <version>".
 std::string build_info_text();
+// The commit the binary was built from ("unknown" outside git).
+std::string_view build_commit();
 
 }  // namespace apigw::app

@@ -1,4 +1,5 @@
 #include "app/gateway.h"
+#include "app/build_info.h"
 
 #include <algorithm>
 
@@ -135,6 +136,8 @@ bool Gateway::start() {
       observe::GatewayGauges gauges = gauges_;
       gauges.tls = listener_tls_.gauges(current_->config.server, current_->listener_tls);
       gauges.access_log_dropped = access_log_ ? access_log_->dropped() : 0;
+      gauges.version = std::string(kVersion);
+      gauges.commit = std::string(build_commit());
       return gauges;
     };
     sources.ready = [this] { return ready_; };

@@ -131,6 +131,8 @@ struct GatewayGauges {
   std::uint64_t access_log_dropped = 0;
   std::uint64_t workers = 0;
   TlsGauges tls;
+  std::string version;  // apigw_build_info's labels
+  std::string commit;
 };
 
 // A Prometheus label value: backslash, double quote and newline escaped.

@@ -1,6 +1,8 @@
 // Metrics, health and the access log, as an operator reads them.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cmath>
 #include <fstream>
 #include <thread>
 
@@ -52,6 +54,38 @@ upstream = "backend"
   const auto ready = parse_response(raw_exchange(
       gateway.admin_port(), "GET /ready HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
   EXPECT_EQ(ready.status, 200);
+}
+
+// The value of the one series `name` in Prometheus text (NaN when absent).
+double sample(const std::string& text, const std::string& name) {
+  const std::size_t at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return std::nan("");
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
+TEST(Observability, MetricsDescribeTheProcessAndTheBuild) {
+  EchoBackend backend;
+  Gateway gateway(pool_config("{ address = \"" + backend.address() + "\" }"));
+  const auto started = std::chrono::system_clock::now();
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(http_get(gateway.port(), "/ok").status, 200);
+  const std::string metrics = gateway.metrics();
+  EXPECT_GT(sample(metrics, "process_cpu_seconds_total"), 0.0) << metrics;
+  // The gateway's own RSS as ps sees it, within a few MiB of the metric.
+  const double rss = sample(metrics, "process_resident_memory_bytes");
+  EXPECT_NEAR(rss / 1024, static_cast<double>(gateway.rss_kib()), 8 * 1024.0);
+  EXPECT_GT(sample(metrics, "process_virtual_memory_bytes"), rss);
+  EXPECT_GE(sample(metrics, "process_open_fds"), 4.0) << "listeners, epoll, log";
+  EXPECT_GT(sample(metrics, "process_max_fds"), sample(metrics, "process_open_fds"));
+  const double start = sample(metrics, "process_start_time_seconds");
+  const double now = std::chrono::duration<double>(started.time_since_epoch()).count();
+  EXPECT_LT(std::abs(now - start), 60.0) << "started within the last minute: " << start;
+  const auto version = run_command({APIGW_BINARY, "version"}).output;
+  const std::string commit = version.substr(version.find("\ncommit ") + 8,
+                                            version.find('\n', version.find("\ncommit ") + 1) -
+                                                version.find("\ncommit ") - 8);
+  EXPECT_NE(metrics.find("apigw_build_info{version=\"0.1.0\",commit=\"" + commit + "\"} 1"),
+            std::string::npos)
+      << metrics;
 }
 
 TEST(Observability, AdminListenerKeepsConnectionsAlive) {
