@@ -73,6 +73,11 @@ struct RequestHead {
   std::string_view host;         // Host header value (empty if absent)
   std::size_t head_bytes = 0;    // bytes of the head including the final CRLFCRLF
 
+  // Whether body bytes follow the head (a Content-Length of 0 is none).
+  bool has_body() const {
+    return framing != BodyFraming::none &&
+           !(framing == BodyFraming::content_length && content_length == 0);
+  }
   void clear();
   // The head's bytes were copied from [from, from + size) to `to`: points every view there.
   void rebase(const char* from, std::size_t size, const char* to);

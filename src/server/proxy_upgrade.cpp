@@ -16,9 +16,7 @@ awaitable<bool> ProxyExchange::upgrade(ws::Upgrade kind) {
   if (kind == ws::Upgrade::bad_request) {
     // It may have a body (a POST, say), unread: the connection then ends with the answer, or the
     // body would be read as the next request.
-    const bool bodyless =
-        head.framing == http::BodyFraming::none ||
-        (head.framing == http::BodyFraming::content_length && head.content_length == 0);
+    const bool bodyless = !head.has_body();
     co_return co_await session_.answer(
         pipeline::LocalReply::error(400, "invalid_websocket_upgrade",
                                     "a WebSocket upgrade needs GET over HTTP/1.1 without a body, "

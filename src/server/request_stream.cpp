@@ -66,9 +66,7 @@ awaitable<bool> RequestStream::handle_request() {
     ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
   }
   // Without a body to skip, a local reply can keep the connection.
-  const bool bodyless =
-      head.framing == http::BodyFraming::none ||
-      (head.framing == http::BodyFraming::content_length && head.content_length == 0);
+  const bool bodyless = !head.has_body();
   const bool can_keep_alive = head.keep_alive && bodyless;
 
   if (!http::normalize_path(head.path, scratch.path)) {

@@ -43,10 +43,7 @@ bool asks_for_websocket(const std::vector<http::Header>& headers,
 
 Upgrade check_upgrade(const http::RequestHead& request) {
   if (!asks_for_websocket(request.headers, request.connection)) return Upgrade::none;
-  const bool body =
-      request.framing != http::BodyFraming::none &&
-      !(request.framing == http::BodyFraming::content_length && request.content_length == 0);
-  if (request.method != http::Method::get || request.version_minor != 1 || body) {
+  if (request.method != http::Method::get || request.version_minor != 1 || request.has_body()) {
     return Upgrade::bad_request;
   }
   if (count_fields(request.headers, "sec-websocket-key") != 1 ||

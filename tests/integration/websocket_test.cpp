@@ -504,6 +504,22 @@ TEST(WebSocket, FramesSplitAnyWayArriveWhole) {
   EXPECT_EQ(client.receive(5 + 5 + 7), std::string("\x81\x03one\x81\x03two\x81\x05three", 17));
 }
 
+TEST(WebSocket, AReloadAppliesTheRoutesNewLimitsToOpenTunnels) {
+  WsBackend backend;
+  Gateway gateway(ws_config(backend));
+  RawWebSocket client(gateway.port());
+  ASSERT_TRUE(client.open());
+  const std::string message(120, 'm');
+  client.send(masked_text(message));
+  EXPECT_EQ(client.receive(122), "\x81\x78" + message) << "within the default limit";
+  gateway.write_config(ws_config(backend, "[routes.websocket]\nmax_message_size = 100\n"));
+  gateway.process().signal(SIGHUP);
+  ASSERT_TRUE(gateway.wait_for_metric("apigw_config_version 2")) << gateway.log();
+  // The open tunnel now refuses what it relayed before: 1009 to the client.
+  client.send(masked_text(message));
+  EXPECT_EQ(client.receive(4), std::string("\x88\x02\x03\xf1", 4));
+}
+
 TEST(WebSocket, AdminApiChangesKeepTunnelsAndADeletedRouteClosesThem) {
   WsBackend backend;
   Gateway gateway(
@@ -541,6 +557,9 @@ TEST(WebSocket, StatsAndServicesShowOpenTunnels) {
         "\"client_close\":1", "\"duration_seconds\":{\"count\":1,"}) {
     EXPECT_NE(stats.find(field), std::string::npos) << field << " in " << stats;
   }
+  // A tunnel is a connection in flight to its target: least_connections sees it.
+  const std::string status = admin_get(gateway, "/admin/status/upstreams/chat");
+  EXPECT_NE(status.find("\"in_flight\":3,"), std::string::npos) << status;
   const std::string services = admin_get(gateway, "/admin/services");
   EXPECT_NE(services.find("{\"name\":\"chat\",\"protocol\":\"http1\",\"routes\":[\"chat\"]"),
             std::string::npos)
