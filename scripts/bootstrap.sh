@@ -12,7 +12,7 @@ build_packages=(
 # nginx-light and haproxy: the differential check (tests/differential) runs them next to apigw.
 test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql redis-server
                nginx-light haproxy slowhttptest nghttp2-client python3-h2 python3-hpack
-               python3-grpcio python3-websockets)
+               python3-grpcio python3-websockets prometheus)
 bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev postgresql nghttp2-client python3-websockets)
 fuzz_packages=(clang-14 libclang-rt-14-dev)
 

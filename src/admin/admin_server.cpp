@@ -1,8 +1,11 @@
 #include "admin/admin_server.h"
 
+#include "admin/live_stats_json.h"
 #include "admin/upstream_status.h"
 #include "admin/websocket_status.h"
 #include "observe/process_metrics.h"
+
+#include <algorithm>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -76,14 +79,75 @@ awaitable<observe::MetricsShard::Values> AdminServer::merged_metrics() {
   co_return merged;
 }
 
+awaitable<observe::LiveValues> AdminServer::merged_live(const std::string* only_route) {
+  observe::LiveValues merged;
+  const auto started = sources_.started;
+  for (Worker* worker : sources_.workers()) {
+    auto values = co_await net::co_spawn(
+        worker->context(),
+        [worker, started, only_route]() -> awaitable<observe::LiveValues> {
+          const auto now = std::chrono::steady_clock::now();
+          const auto micros = [](auto duration) {
+            return std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
+          };
+          co_return worker->metrics().read_live(micros(now.time_since_epoch()),
+                                                micros(now - started), only_route);
+        },
+        use_awaitable);
+    merged.merge(values);
+  }
+  co_return merged;
+}
+
+awaitable<AdminResponse> AdminServer::live_stats(std::string_view path) {
+  const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                      sources_.started)
+                            .count();
+  AdminResponse response;
+  if (path == "/admin/stats") {
+    const observe::LiveValues values = co_await merged_live(nullptr);
+    const auto process = observe::read_process_usage();
+    const observe::HostUsage host = observe::read_host_usage();
+    SystemView system;
+    system.process = process ? &*process : nullptr;
+    system.host = &host;
+    system.cpu = cpu_shares(host, system.process);
+    response.body = render_live_stats_json(values, uptime, system);
+    co_return response;
+  }
+  constexpr std::string_view kRoutes = "/admin/stats/routes/";
+  if (!path.starts_with(kRoutes) || path.size() == kRoutes.size() ||
+      path.find('/', kRoutes.size()) != std::string_view::npos) {
+    co_return error_response(404, "not_found", "unknown admin endpoint");
+  }
+  const std::string name(path.substr(kRoutes.size()));
+  const auto snapshot = sources_.snapshot();
+  const bool known = std::any_of(snapshot->routes.begin(), snapshot->routes.end(),
+                                 [&](const auto& route) { return route.config->name == name; });
+  if (!known) co_return error_response(404, "route_not_found", "no route named '" + name + "'");
+  observe::LiveValues values = co_await merged_live(&name);
+  response.body = render_route_live_stats_json(name, values.routes[name], uptime);
+  co_return response;
+}
+
 awaitable<std::string> AdminServer::render_metrics() {
   const observe::MetricsShard::Values merged = co_await merged_metrics();
   const observe::GatewayGauges gauges = sources_.gauges();
   std::string text = observe::render_prometheus(merged, gauges);
   append_target_gauges(*sources_.snapshot(), text);
   observe::append_build_info(text, gauges.version, gauges.commit);
-  observe::append_process_metrics(text);
+  const auto process = observe::read_process_usage();
+  const observe::HostUsage host = observe::read_host_usage();
+  observe::append_process_metrics(text, process ? &*process : nullptr);
+  observe::append_host_metrics(text, host, cpu_shares(host, process ? &*process : nullptr));
   co_return text;
+}
+
+observe::CpuUtilization::Shares AdminServer::cpu_shares(const observe::HostUsage& host,
+                                                        const observe::ProcessUsage* process) {
+  const double now =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return cpu_.update(host, process, now);
 }
 
 AdminResponse AdminServer::upstream_status(std::string_view name) {
@@ -135,6 +199,10 @@ awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
   if (path == "/admin/status/upstreams" || path.starts_with("/admin/status/upstreams/")) {
     if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
     co_return upstream_status(path.size() > 24 ? path.substr(24) : std::string_view());
+  }
+  if (path == "/admin/stats" || path.starts_with("/admin/stats/")) {
+    if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
+    co_return co_await live_stats(path);
   }
   if (path == "/admin/websocket/stats" || path == "/admin/services") {
     if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");

@@ -1,16 +1,19 @@
 // The admin listener: GET /metrics (Prometheus text), /health (liveness), /ready (config loaded
 // and listeners up), and under /admin/ (bearer token when admin.token is set): the entity and
 // config API (entity_api.h), GET /admin/status/upstreams[/{name}] (live target state),
-// GET /admin/websocket/stats and GET /admin/services (websocket_status.h). Runs on
+// GET /admin/websocket/stats and GET /admin/services (websocket_status.h), GET /admin/stats and
+// GET /admin/stats/routes/{name} (live_stats_json.h). Runs on
 // the main thread's io_context, never on a worker.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <vector>
 
 #include "admin/admin_http.h"
 #include "admin/config_service.h"
 #include "observe/metrics.h"
+#include "observe/system_usage.h"
 #include "server/asio.h"
 #include "server/worker.h"
 
@@ -23,6 +26,7 @@ struct AdminSources {
   std::function<bool()> ready;
   std::function<std::shared_ptr<const snapshot::Snapshot>()> snapshot;  // the one being served
   ConfigService* config = nullptr;
+  std::chrono::steady_clock::time_point started;  // when the gateway started counting
 };
 
 class AdminServer {
@@ -38,10 +42,15 @@ class AdminServer {
   // Every worker's metrics shard, read on its own thread, merged.
   server::awaitable<observe::MetricsShard::Values> merged_metrics();
   server::awaitable<std::string> render_metrics();
+  // Every worker's live statistics (only one route's when `only_route` is given), merged.
+  server::awaitable<observe::LiveValues> merged_live(const std::string* only_route);
+  server::awaitable<AdminResponse> live_stats(std::string_view path);
   server::awaitable<AdminResponse> respond(const AdminRequest& request);
   // The 401 to send for a request under /admin/ without the right token; nullopt when allowed.
   std::optional<AdminResponse> authorize(const AdminRequest& request) const;
   AdminResponse upstream_status(std::string_view name);
+  observe::CpuUtilization::Shares cpu_shares(const observe::HostUsage& host,
+                                             const observe::ProcessUsage* process);
 
   server::net::io_context& context_;
   AdminSources sources_;
@@ -50,6 +59,7 @@ class AdminServer {
   // waiting when the gateway stops is freed with the io_context, after this object.
   std::shared_ptr<int> connections_ = std::make_shared<int>(0);
   bool stopped_ = false;
+  observe::CpuUtilization cpu_;  // between two readings (scrapes, stats calls)
 };
 
 }  // namespace apigw::admin

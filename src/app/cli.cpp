@@ -9,6 +9,7 @@
 #include "app/echo_server.h"
 #include "app/gateway.h"
 #include "app/listener_tls.h"
+#include "config/effective_config.h"
 #include "config/loader.h"
 #include "snapshot/catalog.h"
 #include "tls/server_contexts.h"
@@ -31,26 +32,32 @@ constexpr std::string_view kUsage =
 
 // `apigw <command> --help`: each command's options.
 constexpr std::string_view kRunHelp =
-    "usage: apigw run [-c FILE]\n"
+    "usage: apigw run [-c FILE] [--log-level LEVEL] [--log-format FORMAT]\n"
     "\n"
     "Runs the gateway on the config FILE (TOML). Reloads it on SIGHUP and when it changes; drains\n"
     "and exits on SIGTERM or SIGINT.\n"
     "\n"
     "options:\n"
-    "  -c, --config FILE   the config file (default: /etc/apigw/apigw.toml)\n"
-    "  -h, --help          this text\n"
+    "  -c, --config FILE       the config file (default: /etc/apigw/apigw.toml)\n"
+    "  --log-level LEVEL       debug, info, warn or error: the least severe line written to\n"
+    "                          stderr (default: [server.error_log] level, else info)\n"
+    "  --log-format FORMAT     text, json or logfmt (default: [server.error_log] format, else\n"
+    "                          text); either flag makes both the config's settings ignored\n"
+    "  -h, --help              this text\n"
     "\n"
     "Environment: APIGW__SECTION__KEY=value overrides a config key; ${VAR} in the file is\n"
     "replaced by the variable's value (docs/config-loading.md).\n";
 
 constexpr std::string_view kCheckHelp =
-    "usage: apigw check -c FILE\n"
+    "usage: apigw check -c FILE [--print]\n"
     "\n"
     "Validates FILE as `run` would load it (environment overrides included, TLS files read) and\n"
     "prints every error as file:line:col: message. Exit status 0 when valid, 1 when not.\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   the config file to check\n"
+    "  --print             when valid, print the effective config to stdout: every key with its\n"
+    "                      value after defaults, ${VAR} and APIGW__* overrides, secrets redacted\n"
     "  -h, --help          this text\n";
 
 constexpr std::string_view kEchoHelp =
@@ -92,7 +99,7 @@ bool report(const config::LoadResult& result) {
   return result.errors.empty();
 }
 
-int check_command(const std::string& path) {
+int check_command(const std::string& path, bool print_config) {
   const snapshot::Catalog registry;
   const auto result = config::load_config_file(path, config::Environment::from_process(), registry);
   if (!report(result)) return 1;
@@ -121,18 +128,23 @@ int check_command(const std::string& path) {
     files_ok = files_ok && context->context() != nullptr;
   }
   if (!files_ok) return 1;
-  std::printf("%s: ok (%zu upstreams, %zu routes)\n", path.c_str(), result.config->upstreams.size(),
-              result.config->routes.size());
+  // With --print, stdout is the effective config alone (a file `apigw check` accepts again).
+  std::fprintf(print_config ? stderr : stdout, "%s: ok (%zu upstreams, %zu routes)\n",
+               path.c_str(), result.config->upstreams.size(), result.config->routes.size());
+  if (print_config) {
+    const std::string text = config::render_effective_config(*result.config, result.entities);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
   return 0;
 }
 
-int run_command(const std::string& path) {
+int run_command(const std::string& path, bool log_from_cli) {
   const snapshot::Catalog registry;
   std::string text;
   auto result =
       config::load_config_file(path, config::Environment::from_process(), registry, nullptr, &text);
   if (!report(result)) return 1;
-  Gateway gateway(path, std::move(result), std::move(text));
+  Gateway gateway(path, std::move(result), std::move(text), log_from_cli);
   return gateway.run();
 }
 
@@ -158,19 +170,37 @@ int main_with_args(int argc, char** argv) {
   if (command == "echo-server") return echo_server_command({args.begin() + 1, args.end()});
 
   std::string config_path;
+  std::optional<util::LogLevel> log_level;
+  std::optional<util::LogFormat> log_format;
+  bool print_config = false;
   for (std::size_t i = 1; i < args.size(); ++i) {
     if ((args[i] == "-c" || args[i] == "--config") && i + 1 < args.size()) {
       config_path = args[++i];
+    } else if (args[i] == "--print" && command == "check") {
+      print_config = true;
+    } else if (args[i] == "--log-level" && i + 1 < args.size() && command == "run") {
+      log_level = util::parse_log_level(args[++i]);
+      if (!log_level) return usage_error("--log-level must be debug, info, warn or error");
+    } else if (args[i] == "--log-format" && i + 1 < args.size() && command == "run") {
+      log_format = util::parse_log_format(args[++i]);
+      if (!log_format) return usage_error("--log-format must be text, json or logfmt");
     } else {
       return usage_error("unknown option '" + args[i] + "'");
     }
   }
+  // Given on the command line, they hold from the first line on and the config's are ignored.
+  const bool log_from_cli = log_level || log_format;
+  if (log_from_cli) {
+    util::configure_log(log_level.value_or(util::LogLevel::info),
+                        log_format.value_or(util::LogFormat::text));
+  }
   if (command == "check") {
     if (config_path.empty()) return usage_error("check needs -c FILE");
-    return check_command(config_path);
+    return check_command(config_path, print_config);
   }
   if (command == "run") {
-    return run_command(config_path.empty() ? "/etc/apigw/apigw.toml" : config_path);
+    return run_command(config_path.empty() ? "/etc/apigw/apigw.toml" : config_path,
+                       log_from_cli);
   }
   return usage_error("unknown command '" + command + "'");
 }

@@ -22,15 +22,18 @@ namespace apigw::app {
 using namespace std::chrono_literals;
 namespace net = server::net;
 
-Gateway::Gateway(std::string config_path, config::LoadResult loaded, std::string file_text)
+Gateway::Gateway(std::string config_path, config::LoadResult loaded, std::string file_text,
+                 bool log_from_cli)
     : config_path_(std::move(config_path)),
       loaded_(std::move(loaded)),
       file_text_(std::move(file_text)),
       context_(1),
       signals_(context_, SIGTERM, SIGINT, SIGHUP),
+      reopen_signal_(context_, SIGUSR1),
       reload_debounce_(context_),
       reresolve_timer_(context_),
-      drain_timer_(context_) {}
+      drain_timer_(context_),
+      log_from_cli_(log_from_cli) {}
 
 Gateway::~Gateway() {
   for (auto& worker : workers_) worker->stop();
@@ -115,15 +118,21 @@ bool Gateway::start() {
   auto first_snapshot = snapshot::build_snapshot(initial_config_, 1, nullptr, registry_, warnings);
   if (!listener_tls_.build(server, nullptr, first_snapshot->listener_tls)) return false;
   current_ = std::move(first_snapshot);
+  apply_log_settings();
   resolve_schedule_.resolved_all(current_->config.upstreams, std::chrono::steady_clock::now());
   for (const auto& warning : warnings) util::log_warn(warning);
   gauges_.config_version = 1;
   gauges_.workers = worker_count;
 
+  // Always there (its queues are small until spans fill them), so that a reload can turn
+  // tracing on; queue_size is read once.
+  trace_exporter_ = std::make_unique<server::TraceExporter>(
+      context_, worker_count, initial_config_.tracing.queue_size, std::string(kVersion));
   try {
     for (std::size_t i = 0; i < worker_count; ++i) {
       workers_.push_back(
           std::make_unique<server::Worker>(i, access_log_ ? &access_log_->queue(i) : nullptr));
+      workers_.back()->set_span_queue(&trace_exporter_->queue(i));
       workers_.back()->listen(listeners);
     }
     admin::AdminSources sources;
@@ -136,6 +145,11 @@ bool Gateway::start() {
       observe::GatewayGauges gauges = gauges_;
       gauges.tls = listener_tls_.gauges(current_->config.server, current_->listener_tls);
       gauges.access_log_dropped = access_log_ ? access_log_->dropped() : 0;
+      const server::TraceExportCounters spans = trace_exporter_->counters();
+      gauges.spans_exported = spans.exported;
+      gauges.spans_failed = spans.failed;
+      gauges.spans_dropped = spans.dropped;
+      gauges.span_export_errors = spans.export_errors;
       gauges.version = std::string(kVersion);
       gauges.commit = std::string(build_commit());
       return gauges;
@@ -143,6 +157,7 @@ bool Gateway::start() {
     sources.ready = [this] { return ready_; };
     sources.snapshot = [this] { return current_; };
     sources.config = control_plane_.get();
+    sources.started = std::chrono::steady_clock::now();
     admin_ = std::make_unique<admin::AdminServer>(context_, std::move(sources));
     admin_->start(admin_endpoint);
   } catch (const std::exception& error) {
@@ -150,6 +165,7 @@ bool Gateway::start() {
     return false;
   }
   for (auto& worker : workers_) worker->start(current_);
+  trace_exporter_->start([this] { return current_->config.tracing; });
   health_checker_.watch(current_);
   control_plane_->started(current_->version);
   ready_ = true;
@@ -160,11 +176,24 @@ bool Gateway::start() {
   util::log_info("apigw listening on" + listening + " (admin " + initial_config_.admin.listen +
                  ", " + std::to_string(worker_count) + " workers, config " + config_path_ + ")");
   wait_for_signal();
+  wait_for_reopen();
   watch_config_file();
   listener_tls_.start_rotation(server);
   listener_tls_.watch(server, [this] { reload_certificates(); });
   schedule_reresolve();
   return true;
+}
+
+void Gateway::wait_for_reopen() {
+  reopen_signal_.async_wait([this](server::error_code ec, int) {
+    if (ec) return;
+    if (access_log_) {
+      access_log_->reopen();
+    } else {
+      util::log_info("SIGUSR1: no access log file to reopen");
+    }
+    wait_for_reopen();
+  });
 }
 
 void Gateway::wait_for_signal() {
@@ -258,8 +287,15 @@ std::uint64_t Gateway::apply_config(config::Config next, std::string_view why, b
   return current_->version;
 }
 
+void Gateway::apply_log_settings() {
+  if (log_from_cli_) return;
+  const config::ErrorLogConfig& log = current_->config.server.error_log;
+  util::configure_log(log.level, log.format);
+}
+
 void Gateway::publish(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   current_ = std::move(snapshot);
+  apply_log_settings();
   health_checker_.watch(current_);
   gauges_.config_version = current_->version;
   for (auto& worker : workers_) worker->publish(current_);
@@ -343,6 +379,7 @@ void Gateway::begin_shutdown() {
   shutting_down_ = true;
   ready_ = false;
   signals_.cancel();
+  reopen_signal_.cancel();
   reresolve_timer_.cancel();
   reload_debounce_.cancel();
   health_checker_.stop();
@@ -374,7 +411,14 @@ void Gateway::poll_drain() {
                      " connections open; closing them");
     }
     if (admin_) admin_->stop();
-    context_.stop();
+    // The last requests' spans go out before the loop stops (bounded by the export timeout).
+    net::co_spawn(
+        context_,
+        [this]() -> server::awaitable<void> {
+          co_await trace_exporter_->flush_and_stop();
+          context_.stop();
+        },
+        net::detached);
     return;
   }
   drain_timer_.expires_after(20ms);

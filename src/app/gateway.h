@@ -17,6 +17,7 @@
 #include "observe/access_log.h"
 #include "proxy/resolve_schedule.h"
 #include "server/health_checker.h"
+#include "server/trace_exporter.h"
 #include "server/worker.h"
 #include "snapshot/catalog.h"
 #include "snapshot/snapshot.h"
@@ -26,7 +27,10 @@ namespace apigw::app {
 class Gateway {
  public:
   // `loaded` is the config file's load (its text in `file_text`).
-  Gateway(std::string config_path, config::LoadResult loaded, std::string file_text);
+  // `log_from_cli`: the log level and format were set on the command line, and the config's
+  // [server.error_log] is not applied.
+  Gateway(std::string config_path, config::LoadResult loaded, std::string file_text,
+          bool log_from_cli = false);
   ~Gateway();
   // Runs until SIGTERM/SIGINT and the drain that follows. Returns the process exit code.
   int run();
@@ -35,10 +39,13 @@ class Gateway {
   bool start();
   void reload(std::string_view why);
   void publish(std::shared_ptr<const snapshot::Snapshot> snapshot);
+  // [server.error_log] of the snapshot in use, unless the command line set them.
+  void apply_log_settings();
   // Builds the next snapshot from a validated config and publishes it; returns its version.
   // `resolve_names`: see ControlPlane::Apply.
   std::uint64_t apply_config(config::Config next, std::string_view why, bool resolve_names);
   void wait_for_signal();
+  void wait_for_reopen();
   void watch_config_file();
   void read_config_events();
   void schedule_reresolve();
@@ -53,11 +60,13 @@ class Gateway {
   config::Config initial_config_;
   server::net::io_context context_;
   server::net::signal_set signals_;
+  server::net::signal_set reopen_signal_;  // SIGUSR1: reopen the access log
   snapshot::Catalog registry_;
   std::shared_ptr<const snapshot::Snapshot> current_;
   server::HealthChecker health_checker_;
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<observe::AccessLog> access_log_;
+  std::unique_ptr<server::TraceExporter> trace_exporter_;
   std::unique_ptr<ControlPlane> control_plane_;
   std::unique_ptr<admin::AdminServer> admin_;
   observe::GatewayGauges gauges_;
@@ -74,6 +83,7 @@ class Gateway {
   server::steady_timer drain_timer_;
   ListenerTls listener_tls_{context_};
   std::chrono::steady_clock::time_point drain_deadline_{};
+  bool log_from_cli_ = false;
 };
 
 }  // namespace apigw::app

@@ -1,6 +1,6 @@
 // TOML tree -> schema structs, the top level: which section goes where. The sections themselves
 // are converted in convert_server.cpp, convert_upstreams.cpp, convert_routes.cpp,
-// convert_entities.cpp and convert_redis.cpp. Shape and type errors are reported there; value
+// convert_entities.cpp, convert_redis.cpp and convert_tracing.cpp. Shape and type errors are reported there; value
 // checks that need the whole config live in validate.cpp.
 #include <toml++/toml.h>
 
@@ -19,7 +19,7 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
 
   TableReader reader(root, "",
                      {"server", "admin", "store", "upstreams", "routes", "consumers", "credentials",
-                      "plugins", "rate_limits", "redis"},
+                      "plugins", "rate_limits", "redis", "tracing"},
                      ctx);
   if (const auto* server = reader.read_table("server")) {
     config.server = convert_server(*server, ctx);
@@ -39,6 +39,9 @@ Config convert(const toml::table& root, const FilterCatalog& filters, LoadContex
   }
   if (const auto* store = reader.read_table("store")) config.store = convert_store(*store, ctx);
   if (const auto* redis = reader.read_table("redis")) config.redis = convert_redis(*redis, ctx);
+  if (const auto* tracing = reader.read_table("tracing")) {
+    config.tracing = convert_tracing(*tracing, ctx);
+  }
   if (const auto* node = reader.find("consumers")) convert_consumers(*node, config, ctx);
   if (const auto* node = reader.find("credentials")) convert_credentials(*node, config, ctx);
   if (const auto* node = reader.find("plugins")) convert_plugins(*node, filters, config, ctx);

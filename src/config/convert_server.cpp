@@ -58,7 +58,7 @@ void convert_timeouts(const toml::table& table, ServerTimeouts& timeouts, LoadCo
 ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
   ServerConfig server;
   TableReader reader(table, "server",
-                     {"listen", "workers", "limits", "timeouts", "access_log", "trusted_proxies",
+                     {"listen", "workers", "limits", "timeouts", "access_log", "error_log", "trusted_proxies",
                       "proxy_protocol", "listeners", "http2"},
                      ctx);
   server.position = reader.position();
@@ -83,10 +83,35 @@ ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
     TableReader fields(*http2, "server.http2", kHttp2Fields.keys(), ctx);
     kHttp2Fields.read(fields, server.http2);
   }
+  if (const auto* error_log = reader.read_table("error_log")) {
+    TableReader log(*error_log, "server.error_log", {"level", "format"}, ctx);
+    log.read_enum("level",
+                  {{"debug", util::LogLevel::debug},
+                   {"info", util::LogLevel::info},
+                   {"warn", util::LogLevel::warn},
+                   {"error", util::LogLevel::error}},
+                  server.error_log.level);
+    log.read_enum("format",
+                  {{"text", util::LogFormat::text},
+                   {"json", util::LogFormat::json},
+                   {"logfmt", util::LogFormat::logfmt}},
+                  server.error_log.format);
+  }
   if (const auto* access_log = reader.read_table("access_log")) {
-    TableReader log(*access_log, "server.access_log", {"enabled", "path"}, ctx);
+    TableReader log(*access_log, "server.access_log", {"enabled", "path", "fields"}, ctx);
     log.read_bool("enabled", server.access_log.enabled);
     log.read_string("path", server.access_log.path);
+    if (std::vector<std::string> names; log.read_strings("fields", names)) {
+      const std::vector<std::string> known(kAccessLogFieldNames.begin(),
+                                           kAccessLogFieldNames.end());
+      for (const std::string& name : names) {
+        if (const auto field = access_log_field(name)) {
+          server.access_log.fields.push_back(*field);
+        } else {
+          log.error("fields", "unknown access log field '" + name + "'" + did_you_mean(name, known));
+        }
+      }
+    }
   }
   return server;
 }

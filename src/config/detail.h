@@ -170,6 +170,8 @@ MirrorConfig convert_mirror(const toml::table& table, const std::string& path, L
 StoreConfig convert_store(const toml::table& table, LoadContext& ctx);
 // [redis] (convert_redis.cpp): the URL split into its parts, every value checked.
 RedisConfig convert_redis(const toml::table& table, LoadContext& ctx);
+// [tracing] (convert_tracing.cpp): every value checked.
+TracingConfig convert_tracing(const toml::table& table, LoadContext& ctx);
 void convert_meta(TableReader& reader, std::string_view collection, const std::string& name,
                   EntityMeta& meta);
 void convert_consumers(const toml::node& node, Config& config, LoadContext& ctx);

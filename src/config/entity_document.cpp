@@ -387,7 +387,7 @@ bool has_file_sections(std::string_view toml_text) {
   try {
     const toml::table root = toml::parse(toml_text, std::string_view("request"));
     return root.contains("server") || root.contains("admin") || root.contains("store") ||
-           root.contains("redis");
+           root.contains("redis") || root.contains("tracing");
   } catch (const toml::parse_error&) {
     return false;
   }

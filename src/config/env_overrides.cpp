@@ -150,14 +150,15 @@ class OverrideApplier {
     };
     const auto as_integer = parse_integer(value_);
     const auto as_bool = parse_bool(value_);
+    const auto as_float = parse_float(value_);
     if (type == toml::node_type::integer || (!type && as_integer)) {
       if (!as_integer) return fail("'" + shown + "' must be an integer, not '" + value_ + "'");
       insert(*as_integer);
     } else if (type == toml::node_type::boolean || (!type && as_bool)) {
       if (!as_bool) return fail("'" + shown + "' must be true or false, not '" + value_ + "'");
       insert(*as_bool);
-    } else if (type == toml::node_type::floating_point) {
-      const auto as_float = parse_float(value_);
+    } else if (type == toml::node_type::floating_point || (!type && as_float)) {
+      // A key the file does not have: "0.5" is a number (a ratio, a percentage).
       if (!as_float) return fail("'" + shown + "' must be a number, not '" + value_ + "'");
       insert(*as_float);
     } else {

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "config/access_log_fields.h"
 #include "config/shared_list.h"
+#include "util/log.h"
 
 namespace re2 {
 class RE2;
@@ -50,9 +52,17 @@ struct ServerTimeouts {
   Duration websocket_route_grace{10'000};
 };
 
+// [server.error_log]: the operational log on stderr (util/log.h).
+struct ErrorLogConfig {
+  util::LogLevel level = util::LogLevel::info;
+  util::LogFormat format = util::LogFormat::text;
+};
+
 struct AccessLogConfig {
   bool enabled = false;
   std::string path = "/dev/stdout";  // JSON lines; "/dev/stdout" or a file path
+  // What each line holds, in order (access_log_fields.h); empty: the default line.
+  std::vector<AccessLogField> fields;
 };
 
 // One certificate of a TLS listener ([[server.listeners.tls.certificates]]).
@@ -159,6 +169,7 @@ struct ServerConfig {
   ServerTimeouts timeouts;
   Http2Config http2;
   AccessLogConfig access_log;
+  ErrorLogConfig error_log;
   SourcePosition position;
 };
 
@@ -179,6 +190,21 @@ struct StoreConfig {
   std::string cache_path;
   Duration poll_interval{5'000};  // postgres: revision poll, the fallback to LISTEN/NOTIFY
   Duration retry_max{10'000};     // postgres: longest wait between reconnection attempts
+  SourcePosition position;
+};
+
+// [tracing]: W3C Trace Context propagation and OTLP/HTTP export (docs/observability.md).
+struct TracingConfig {
+  bool enabled = false;                // set by the section's presence
+  std::string otlp_endpoint;           // http(s)://host[:port]/path, e.g. .../v1/traces
+  double sample_ratio = 0.01;          // of traces the gateway starts (callers' flags are followed)
+  std::string service_name = "apigw";  // the resource's service.name
+  Duration export_timeout{5'000};      // one export request
+  Duration flush_interval{1'000};      // longest a span waits to be sent
+  std::uint32_t batch_size = 512;      // spans per export request at most
+  std::uint32_t queue_size = 2048;     // spans waiting per worker; more are dropped (restart)
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with each export
+  std::string ca_file;                 // for an https endpoint; empty: the system's CAs
   SourcePosition position;
 };
 
@@ -517,6 +543,7 @@ struct Config {
   AdminConfig admin;
   StoreConfig store;
   RedisConfig redis;
+  TracingConfig tracing;
   SharedList<UpstreamConfig> upstreams;
   SharedList<RouteConfig> routes;
   SharedList<ConsumerConfig> consumers;

@@ -55,6 +55,8 @@ void UpstreamRequest::build(const http::RequestHead& request, const UpstreamRequ
   text_.reserve(size);
 
   std::size_t forwarded_for_count = 0;
+  const std::uint32_t managed =
+      kManagedFields | (info.traceparent.empty() ? 0 : http::field_bit(http::Field::traceparent));
   for (const http::Header& header : request.headers) {
     if (header.field == http::Field::te) {
       // Hop-by-hop, but "trailers" tells an HTTP/2 server (a gRPC one insists) that trailers
@@ -67,7 +69,7 @@ void UpstreamRequest::build(const http::RequestHead& request, const UpstreamRequ
       ++forwarded_for_count;
       continue;
     }
-    if ((kManagedFields & http::field_bit(header.field)) != 0) continue;
+    if ((managed & http::field_bit(header.field)) != 0) continue;
     if (is_replaced(info.replaced, header.name)) continue;
     add(header.name, header.value);
   }
@@ -83,6 +85,7 @@ void UpstreamRequest::build(const http::RequestHead& request, const UpstreamRequ
   add("x-forwarded-proto", info.proto);
   if (!info.original_host.empty()) add("x-forwarded-host", info.original_host);
   add("x-request-id", info.request_id);
+  if (!info.traceparent.empty()) add("traceparent", info.traceparent);
   if (!info.client_cert_subject.empty()) add("x-client-cert-subject", info.client_cert_subject);
   for (const http::Header& header : info.added) add(header.name, header.value);
 

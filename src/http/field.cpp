@@ -46,6 +46,8 @@ Field classify_field(std::string_view name) {
     case 10:
       if (equals_lowercase(name, "connection")) return Field::connection;
       return equals_lowercase(name, "keep-alive") ? Field::keep_alive : Field::other;
+    case 11:
+      return equals_lowercase(name, "traceparent") ? Field::traceparent : Field::other;
     case 12:
       if (equals_lowercase(name, "content-type")) return Field::content_type;
       return equals_lowercase(name, "x-request-id") ? Field::x_request_id : Field::other;

@@ -33,6 +33,8 @@ enum class Field : std::uint8_t {
   x_request_id,
   // set from a verified client certificate (mTLS), never taken from a client
   x_client_cert_subject,
+  // W3C Trace Context: replaced by the gateway's own when tracing is on
+  traceparent,
 };
 
 // The Field of a header name (case-insensitive). `name` must not contain CR (no parsed name does).

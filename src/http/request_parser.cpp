@@ -168,7 +168,11 @@ ParseResult check_partial_request_line(std::string_view partial, const HeadLimit
 ParseResult apply_fields(RequestHead& out) {
   detail::FieldSummary fields;
   const detail::FieldError error = detail::summarize_fields(out.headers, fields);
-  if (error != detail::FieldError::none) return bad_request(detail::describe(error));
+  // Framing two parsers could read apart is how requests are smuggled: its own code, so that
+  // such attempts can be counted (apigw_requests_refused_total{reason="invalid_framing"}).
+  if (error != detail::FieldError::none) {
+    return fail(400, "invalid_framing", detail::describe(error));
+  }
 
   if (fields.host_count > 1) return bad_request("more than one Host header");
   if (fields.host_count == 0 && out.version_minor == 1) return bad_request("missing Host header");
@@ -180,7 +184,9 @@ ParseResult apply_fields(RequestHead& out) {
 
   if (fields.has_transfer_encoding) {
     // RFC 9112 §6.1: a 1.0 recipient cannot have meant chunked; it may be a smuggling attempt.
-    if (out.version_minor == 0) return bad_request("Transfer-Encoding in an HTTP/1.0 request");
+    if (out.version_minor == 0) {
+      return fail(400, "invalid_framing", "Transfer-Encoding in an HTTP/1.0 request");
+    }
     out.framing = BodyFraming::chunked;
   } else if (fields.has_content_length) {
     // Content-Length: 0 stays content_length framing, so the upstream sees the same declaration.

@@ -382,7 +382,8 @@ TEST(RequestParser, ErrorCodesNameTheStatus) {
   RequestHead head;
   EXPECT_EQ(
       parse(post_with("Content-Length: 1\r\nTransfer-Encoding: chunked\r\n"), head).error.code,
-      "bad_request");
+      "invalid_framing");
+  EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost: h\r\nHost: g\r\n\r\n", head).error.code, "bad_request");
   EXPECT_EQ(parse("GET / HTTP/2.0\r\nHost: h\r\n\r\n", head).error.code,
             "http_version_not_supported");
 }

@@ -13,31 +13,9 @@
 #include <ctime>
 
 #include "http/error_body.h"
+#include "util/log.h"
 
 namespace apigw::observe {
-
-// One slot always stays empty to tell full from empty, so a ring of N holds N - 1 lines.
-AccessLogQueue::AccessLogQueue(std::size_t capacity) : slots_(std::max<std::size_t>(capacity, 2)) {}
-
-bool AccessLogQueue::push(std::string& line) {
-  const std::size_t tail = tail_.load(std::memory_order_relaxed);
-  const std::size_t next = (tail + 1) % slots_.size();
-  if (next == head_.load(std::memory_order_acquire)) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
-  slots_[tail].swap(line);
-  tail_.store(next, std::memory_order_release);
-  return true;
-}
-
-bool AccessLogQueue::pop(std::string& out) {
-  const std::size_t head = head_.load(std::memory_order_relaxed);
-  if (head == tail_.load(std::memory_order_acquire)) return false;
-  out.swap(slots_[head]);
-  head_.store((head + 1) % slots_.size(), std::memory_order_release);
-  return true;
-}
 
 namespace {
 
@@ -73,29 +51,136 @@ void append_time(std::string& out, std::int64_t unix_micros) {
 
 }  // namespace
 
-void format_access_log_line(const AccessLogEntry& entry, std::string& out) {
-  out.append("{\"time\":\"");
-  append_time(out, entry.unix_micros);
-  out.push_back('"');
-  append_string_field(out, "request_id", entry.request_id);
-  append_string_field(out, "client", entry.client);
-  append_string_field(out, "method", entry.method);
-  append_string_field(out, "path", entry.path);
-  append_number_field(out, "status", static_cast<std::uint64_t>(entry.status));
-  append_number_field(out, "bytes_in", entry.bytes_in);
-  append_number_field(out, "bytes_out", entry.bytes_out);
-  append_number_field(out, "duration_us", entry.duration_micros);
-  append_string_field(out, "upstream", entry.upstream_address);
-  append_string_field(out, "upstream_name", entry.upstream_name);
-  append_number_field(out, "upstream_us", entry.upstream_micros);
-  append_string_field(out, "route", entry.route);
-  // What went wrong, when the gateway answered for a failure: its unified error code.
-  append_string_field(out, "error", entry.error);
-  if (!entry.tls_version.empty()) {
-    append_string_field(out, "tls_version", entry.tls_version);
-    append_string_field(out, "tls_server_name", entry.tls_server_name);
-    append_string_field(out, "tls_client_subject", entry.tls_client_subject);
+namespace {
+
+constexpr auto kDefaultFields = [] {
+  std::array<config::AccessLogField, config::kDefaultAccessLogFields> fields{};
+  for (std::size_t i = 0; i < fields.size(); ++i) fields[i] = static_cast<config::AccessLogField>(i);
+  return fields;
+}();
+
+// Fields the default line holds only when they have a value: the trace (tracing on), the consumer
+// (an authentication filter identified one) and TLS (a TLS connection).
+bool only_when_set(config::AccessLogField field) {
+  using config::AccessLogField;
+  switch (field) {
+    case AccessLogField::trace_id:
+    case AccessLogField::span_id:
+    case AccessLogField::consumer:
+    case AccessLogField::tls_protocol_version:
+    case AccessLogField::tls_server_name:
+    case AccessLogField::tls_client_subject:
+      return true;
+    default:
+      return false;
   }
+}
+
+// `always`: written even when empty ("" or 0), so that a parser finds the same keys on every line.
+void append_field(std::string& out, const AccessLogEntry& entry, config::AccessLogField field,
+                  bool always) {
+  using config::AccessLogField;
+  const std::string_view name = config::kAccessLogFieldNames[static_cast<std::size_t>(field)];
+  const auto text = [&](std::string_view value) {
+    if (always || !value.empty()) append_string_field(out, name, value);
+  };
+  switch (field) {
+    case AccessLogField::time:
+      out.append(",\"time\":\"");
+      append_time(out, entry.unix_micros);
+      out.push_back('"');
+      break;
+    case AccessLogField::request_id:
+      text(entry.request_id);
+      break;
+    case AccessLogField::trace_id:
+      text(entry.trace_id);
+      break;
+    case AccessLogField::span_id:
+      text(entry.span_id);
+      break;
+    case AccessLogField::http_request_method:
+      text(entry.method);
+      break;
+    case AccessLogField::url_path:
+      text(entry.path);
+      break;
+    case AccessLogField::url_query:
+      text(entry.query);
+      break;
+    case AccessLogField::http_response_status_code:
+      append_number_field(out, name, static_cast<std::uint64_t>(entry.status));
+      break;
+    case AccessLogField::client_address:
+      text(entry.client);
+      break;
+    case AccessLogField::server_address:
+      text(entry.host);
+      break;
+    case AccessLogField::user_agent:
+      text(entry.user_agent);
+      break;
+    case AccessLogField::network_protocol_version:
+      text(entry.protocol_version);
+      break;
+    case AccessLogField::http_request_size:
+      append_number_field(out, name, entry.bytes_in);
+      break;
+    case AccessLogField::http_response_size:
+      append_number_field(out, name, entry.bytes_out);
+      break;
+    case AccessLogField::duration_us:
+      append_number_field(out, name, entry.duration_micros);
+      break;
+    case AccessLogField::route:
+      text(entry.route);
+      break;
+    case AccessLogField::upstream:
+      text(entry.upstream_name);
+      break;
+    case AccessLogField::upstream_address:
+      text(entry.upstream_address);
+      break;
+    case AccessLogField::upstream_us:
+      append_number_field(out, name, entry.upstream_micros);
+      break;
+    case AccessLogField::upstream_tries:
+      append_number_field(out, name, entry.tries);
+      break;
+    case AccessLogField::error:
+      text(entry.error);
+      break;
+    case AccessLogField::consumer:
+      text(entry.consumer);
+      break;
+    case AccessLogField::tls_protocol_version:
+      text(entry.tls_version);
+      break;
+    case AccessLogField::tls_server_name:
+      text(entry.tls_server_name);
+      break;
+    case AccessLogField::tls_client_subject:
+      text(entry.tls_client_subject);
+      break;
+  }
+}
+
+}  // namespace
+
+void format_access_log_line(const AccessLogEntry& entry,
+                            std::span<const config::AccessLogField> fields, std::string& out) {
+  const bool listed = !fields.empty();
+  if (!listed) fields = kDefaultFields;
+  const std::size_t start = out.size();
+  for (const config::AccessLogField field : fields) {
+    append_field(out, entry, field, listed || !only_when_set(field));
+  }
+  // Every field wrote a leading comma: the first becomes the object's brace.
+  if (out.size() == start) {
+    out.append("{}\n");
+    return;
+  }
+  out[start] = '{';
   out.append("}\n");
 }
 
@@ -125,11 +210,30 @@ std::uint64_t AccessLog::dropped() const {
   return total;
 }
 
+void AccessLog::reopen_file() {
+  // A file logrotate renamed: open the path again (a new file) and let the old one go. Lines
+  // already written stay in the renamed file; none are lost between the two.
+  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    util::log_warn("access log: cannot reopen '" + path_ + "' (" + std::strerror(errno) +
+                   "); still writing to the file open before");
+    return;
+  }
+  const int old = fd_;
+  fd_ = fd;
+  if (old > 2) ::close(old);
+  util::log_info("access log reopened: " + path_);
+}
+
 void AccessLog::write_loop() {
   std::string line;
   std::string batch;
   for (;;) {
     const bool last_round = stopping_.load();
+    if (reopen_.exchange(false)) {
+      reopen_file();
+      reopened_.fetch_add(1);
+    }
     batch.clear();
     for (auto& queue : queues_) {
       while (batch.size() < (1 << 20) && queue->pop(line)) batch.append(line);

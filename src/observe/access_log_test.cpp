@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace apigw::observe {
@@ -20,7 +21,11 @@ AccessLogEntry sample_entry() {
   entry.request_id = "rid-1";
   entry.client = "10.0.0.1";
   entry.method = "GET";
-  entry.path = "/users?id=7";
+  entry.path = "/users";
+  entry.query = "id=7";
+  entry.host = "api.example.com";
+  entry.user_agent = "curl/7.88.1";
+  entry.protocol_version = "1.1";
   entry.status = 200;
   entry.bytes_in = 120;
   entry.bytes_out = 3456;
@@ -28,22 +33,27 @@ AccessLogEntry sample_entry() {
   entry.upstream_address = "127.0.0.1:9001";
   entry.upstream_name = "users-v2";
   entry.upstream_micros = 1200;
+  entry.tries = 1;
   entry.route = "users";
   return entry;
 }
 
-std::string format(const AccessLogEntry& entry) {
+std::string format(const AccessLogEntry& entry, std::vector<config::AccessLogField> fields = {}) {
   std::string line;
-  format_access_log_line(entry, line);
+  format_access_log_line(entry, fields, line);
   return line;
 }
 
-TEST(AccessLogLine, HasEveryFieldInOrder) {
+TEST(AccessLogLine, TheDefaultLineHasEveryFieldInOrder) {
   EXPECT_EQ(format(sample_entry()),
-            R"({"time":"2023-11-14T22:13:20.123456Z","request_id":"rid-1","client":"10.0.0.1",)"
-            R"("method":"GET","path":"/users?id=7","status":200,"bytes_in":120,"bytes_out":3456,)"
-            R"("duration_us":1500,"upstream":"127.0.0.1:9001","upstream_name":"users-v2",)"
-            R"("upstream_us":1200,"route":"users","error":""})"
+            R"({"time":"2023-11-14T22:13:20.123456Z","request_id":"rid-1",)"
+            R"("http.request.method":"GET","url.path":"/users","url.query":"id=7",)"
+            R"("http.response.status_code":200,"client.address":"10.0.0.1",)"
+            R"("server.address":"api.example.com","user_agent.original":"curl/7.88.1",)"
+            R"("network.protocol.version":"1.1","http.request.size":120,)"
+            R"("http.response.size":3456,"duration_us":1500,"route":"users",)"
+            R"("upstream":"users-v2","upstream.address":"127.0.0.1:9001","upstream_us":1200,)"
+            R"("upstream.tries":1,"error":""})"
             "\n");
 }
 
@@ -53,20 +63,53 @@ TEST(AccessLogLine, NoUpstreamLeavesEmptyFieldsNotMissingOnes) {
   entry.upstream_address = {};
   entry.upstream_name = {};
   entry.upstream_micros = 0;
+  entry.tries = 0;
   entry.route = {};
   const std::string line = format(entry);
-  EXPECT_NE(line.find(R"("status":404,)"), std::string::npos) << line;
-  EXPECT_TRUE(
-      line.ends_with(R"(,"upstream":"","upstream_name":"","upstream_us":0,"route":"","error":""})"
-                     "\n"))
+  EXPECT_NE(line.find(R"("http.response.status_code":404,)"), std::string::npos) << line;
+  EXPECT_TRUE(line.ends_with(R"(,"route":"","upstream":"","upstream.address":"","upstream_us":0,)"
+                             R"("upstream.tries":0,"error":""})"
+                             "\n"))
       << line;
+}
+
+TEST(AccessLogLine, TraceConsumerAndTlsShowWhenTheyHaveValues) {
+  AccessLogEntry entry = sample_entry();
+  const std::string plain = format(entry);
+  EXPECT_EQ(plain.find("trace_id"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("tls."), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("consumer"), std::string::npos) << plain;
+  entry.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  entry.consumer = "alice";
+  entry.tls_version = "TLSv1.3";
+  entry.tls_server_name = "api.example.com";
+  const std::string line = format(entry);
+  EXPECT_NE(line.find(R"("request_id":"rid-1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",)"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find(R"("consumer":"alice","tls.protocol.version":"TLSv1.3",)"
+                      R"("tls.client.server_name":"api.example.com"})"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(line.find("tls.client.subject"), std::string::npos) << "still empty";
+}
+
+TEST(AccessLogLine, AListOfFieldsChoosesWhatAndInWhichOrderAlwaysWritingThem) {
+  using F = config::AccessLogField;
+  EXPECT_EQ(format(sample_entry(), {F::http_response_status_code, F::url_path, F::trace_id}),
+            R"({"http.response.status_code":200,"url.path":"/users","trace_id":""})"
+            "\n");
+  AccessLogEntry entry = sample_entry();
+  entry.span_id = "00f067aa0ba902b7";
+  EXPECT_EQ(format(entry, {F::span_id}), R"({"span_id":"00f067aa0ba902b7"})"
+                                         "\n");
 }
 
 TEST(AccessLogLine, AGatewayErrorNamesItsCode) {
   AccessLogEntry entry = sample_entry();
   entry.status = 502;
   entry.error = "upstream_connect_failed";
-  EXPECT_TRUE(format(entry).ends_with(R"("route":"users","error":"upstream_connect_failed"})"
+  EXPECT_TRUE(format(entry).ends_with(R"("error":"upstream_connect_failed"})"
                                       "\n"))
       << format(entry);
 }
@@ -88,8 +131,8 @@ TEST(AccessLogLine, EscapesQuotesBackslashesAndControlCharacters) {
   entry.path = "/a\"b\\c\x01\n\t";
   entry.method = "G\"T";
   const std::string line = format(entry);
-  EXPECT_NE(line.find(R"("path":"/a\"b\\c\u0001\u000a\u0009",)"), std::string::npos) << line;
-  EXPECT_NE(line.find(R"("method":"G\"T",)"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("url.path":"/a\"b\\c\u0001\u000a\u0009",)"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("http.request.method":"G\"T",)"), std::string::npos) << line;
   // Still one line: the only newline is the terminator.
   EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1);
   EXPECT_EQ(line.back(), '\n');
@@ -99,13 +142,13 @@ TEST(AccessLogLine, KeepsValidUtf8AndReplacesInvalidBytes) {
   AccessLogEntry entry = sample_entry();
   entry.path = "/caf\xc3\xa9/\xff";
   const std::string line = format(entry);
-  EXPECT_NE(line.find("\"path\":\"/caf\xc3\xa9/\\ufffd\","), std::string::npos) << line;
+  EXPECT_NE(line.find("\"url.path\":\"/caf\xc3\xa9/\\ufffd\","), std::string::npos) << line;
 }
 
 TEST(AccessLogLine, AppendsToTheOutput) {
   std::string out = "first\n";
-  format_access_log_line(sample_entry(), out);
-  format_access_log_line(sample_entry(), out);
+  format_access_log_line(sample_entry(), {}, out);
+  format_access_log_line(sample_entry(), {}, out);
   EXPECT_TRUE(out.starts_with("first\n{\"time\":")) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3);
 }
@@ -208,7 +251,7 @@ TEST(AccessLog, WriterDrainsEveryQueueBeforeItStops) {
     for (int i = 0; i < 5; ++i) {
       std::string line;
       entry.status = 200 + i;
-      format_access_log_line(entry, line);
+      format_access_log_line(entry, {}, line);
       ASSERT_TRUE(log.queue(static_cast<std::size_t>(i % 2)).push(line));
     }
   }  // the destructor stops the writer after a final drain
@@ -216,12 +259,10 @@ TEST(AccessLog, WriterDrainsEveryQueueBeforeItStops) {
   ASSERT_EQ(lines.size(), 5u);
   std::vector<std::string> statuses;
   for (const auto& line : lines) {
-    EXPECT_TRUE(line.starts_with("{\"time\":") &&
-                line.ends_with("\"route\":\"users\",\"error\":\"\"}"))
-        << line;
-    const std::size_t at = line.find("\"status\":");
+    EXPECT_TRUE(line.starts_with("{\"time\":") && line.ends_with("\"error\":\"\"}")) << line;
+    const std::size_t at = line.find("\"http.response.status_code\":");
     ASSERT_NE(at, std::string::npos) << line;
-    statuses.push_back(line.substr(at + 9, 3));
+    statuses.push_back(line.substr(at + 28, 3));
   }
   std::sort(statuses.begin(), statuses.end());
   EXPECT_EQ(statuses, (std::vector<std::string>{"200", "201", "202", "203", "204"}));
@@ -243,6 +284,39 @@ TEST(AccessLog, AppendsToAnExistingFile) {
   }
   EXPECT_EQ(read_lines(path), (std::vector<std::string>{"old line", "new line"}));
   ::unlink(path.c_str());
+}
+
+TEST(AccessLog, ReopenLetsGoOfARotatedFile) {
+  const std::string path = temp_path("rotate.log");
+  const std::string rotated = path + ".1";
+  ::unlink(path.c_str());
+  ::unlink(rotated.c_str());
+  const auto wait_for_lines = [](const std::string& file, std::size_t count) {
+    for (int i = 0; i < 250 && read_lines(file).size() < count; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return read_lines(file);
+  };
+  {
+    AccessLog log(path, 1);
+    std::string error;
+    ASSERT_TRUE(log.open(error)) << error;
+    std::string line = "before\n";
+    ASSERT_TRUE(log.queue(0).push(line));
+    ASSERT_EQ(wait_for_lines(path, 1).size(), 1u);
+    ASSERT_EQ(::rename(path.c_str(), rotated.c_str()), 0);  // what logrotate does
+    log.reopen();
+    for (int i = 0; i < 250 && log.reopened() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(log.reopened(), 1u);
+    line = "after\n";
+    ASSERT_TRUE(log.queue(0).push(line));
+    EXPECT_EQ(wait_for_lines(path, 1), (std::vector<std::string>{"after"}));
+  }
+  EXPECT_EQ(read_lines(rotated), (std::vector<std::string>{"before"}));
+  ::unlink(path.c_str());
+  ::unlink(rotated.c_str());
 }
 
 TEST(AccessLog, OpenFailureIsReported) {

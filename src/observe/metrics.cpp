@@ -67,6 +67,41 @@ void MetricsShard::forget_route(const std::string& name) {
   }
 }
 
+LatencyHistogram& MetricsShard::upstream_latency(const std::string& upstream) {
+  auto& slot = upstream_latency_[upstream];
+  if (!slot) slot = std::make_unique<LatencyHistogram>();
+  return *slot;
+}
+
+void MetricsShard::count_refusal(std::string_view code) {
+  for (std::size_t i = 0; i < kRefusalReasons.size(); ++i) {
+    if (kRefusalReasons[i] == code) {
+      ++refused_[i];
+      return;
+    }
+  }
+}
+
+LiveValues MetricsShard::read_live(std::int64_t now_micros, std::int64_t age_micros,
+                                   const std::string* only_route) {
+  LiveValues values;
+  if (only_route != nullptr) {
+    LiveWindows& windows = values.routes[*only_route];
+    if (const auto found = routes_.find(*only_route); found != routes_.end()) {
+      found->second->live.read(now_micros, age_micros, windows);
+    }
+    return values;
+  }
+  for (auto& [name, stats] : routes_) {
+    LiveWindows windows;
+    stats->live.read(now_micros, age_micros, windows);
+    if (windows.back().counts.requests != 0) values.routes.emplace(name, std::move(windows));
+  }
+  unrouted.live.read(now_micros, age_micros, values.unrouted);
+  live_targets.read(now_micros, age_micros, values.targets);
+  return values;
+}
+
 MetricsShard::MetricsShard() {
   families_.reserve(kFamilyCount);
   for (std::size_t f = 0; f < kFamilyCount; ++f) {
@@ -109,6 +144,7 @@ MetricsShard::Values MetricsShard::snapshot() const {
         route.requests[m][s] += stats.requests[m][s].load(std::memory_order_relaxed);
     }
     route.latency.add(stats.latency.read());
+    for (const auto& [code, count] : stats.codes) route.codes[code] += count;
   };
   for (const auto& [name, stats] : routes_) add_route(name, *stats);
   bool any_unrouted = false;
@@ -125,6 +161,10 @@ MetricsShard::Values MetricsShard::snapshot() const {
   }
   values.tls = tls;
   values.http2 = http2;
+  for (const auto& [name, histogram] : upstream_latency_) {
+    values.upstream_latency[name] = histogram->read();
+  }
+  values.refused = refused_;
   return values;
 }
 
@@ -135,6 +175,7 @@ void MetricsShard::Values::merge(const Values& other) {
       for (std::size_t s = 0; s < 5; ++s) mine.requests[m][s] += route.requests[m][s];
     }
     mine.latency.add(route.latency);
+    for (const auto& [code, count] : route.codes) mine.codes[code] += count;
   }
   for (std::size_t f = 0; f < kFamilyCount; ++f) {
     FamilyCounters::merge(families[f], other.families[f]);
@@ -143,6 +184,8 @@ void MetricsShard::Values::merge(const Values& other) {
   for (const auto& [name, route] : other.websockets) websockets[name].merge(route);
   for (const auto& [listener, counters] : other.tls) tls[listener].merge(counters);
   http2.merge(other.http2);
+  for (const auto& [name, latency] : other.upstream_latency) upstream_latency[name].add(latency);
+  for (std::size_t i = 0; i < refused.size(); ++i) refused[i] += other.refused[i];
 }
 
 std::string prometheus_label_value(std::string_view value) {
@@ -176,6 +219,25 @@ std::string format_micros_as_seconds(std::uint64_t micros) {
   text += digits;
   while (text.back() == '0') text.pop_back();
   return text;
+}
+
+// One labelled series of a histogram family (its HELP and TYPE are the caller's).
+void render_histogram(std::string& out, std::string_view metric, std::string_view label,
+                      std::string_view value, const LatencyHistogram::Totals& totals) {
+  std::string labels(label);
+  labels.append("=\"").append(prometheus_label_value(value)).append("\"");
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b < totals.counts.size(); ++b) {
+    cumulative += totals.counts[b];
+    const std::string le =
+        b < kLatencyBucketsSeconds.size() ? format_seconds(kLatencyBucketsSeconds[b]) : "+Inf";
+    out.append(metric).append("_bucket{").append(labels).append(",le=\"").append(le);
+    out.append("\"} ").append(std::to_string(cumulative)).append("\n");
+  }
+  out.append(metric).append("_sum{").append(labels).append("} ");
+  out.append(format_micros_as_seconds(totals.sum_micros)).append("\n");
+  out.append(metric).append("_count{").append(labels).append("} ");
+  out.append(std::to_string(cumulative)).append("\n");
 }
 
 void render_family(std::string& out, const FamilySpec& spec, const FamilyCounters::Values& values) {
@@ -217,24 +279,36 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
     }
   }
   out.append(
+      "# HELP apigw_responses_total Responses sent, by route and exact status code (\"other\": "
+      "a status outside 100-599).\n"
+      "# TYPE apigw_responses_total counter\n");
+  for (const auto& [name, route] : values.routes) {
+    for (const auto& [code, count] : route.codes) {
+      out.append("apigw_responses_total{route=\"").append(prometheus_label_value(name));
+      out.append("\",code=\"").append(code == 0 ? "other" : std::to_string(code)).append("\"} ");
+      out.append(std::to_string(count)).append("\n");
+    }
+  }
+  out.append(
       "# HELP apigw_request_duration_seconds Time from request head to last response byte.\n"
       "# TYPE apigw_request_duration_seconds histogram\n");
   for (const auto& [name, route] : values.routes) {
-    if (name.empty()) continue;
-    std::uint64_t cumulative = 0;
-    const std::string route_label = prometheus_label_value(name);
-    for (std::size_t b = 0; b < route.latency.counts.size(); ++b) {
-      cumulative += route.latency.counts[b];
-      const std::string le =
-          b < kLatencyBucketsSeconds.size() ? format_seconds(kLatencyBucketsSeconds[b]) : "+Inf";
-      out.append("apigw_request_duration_seconds_bucket{route=\"").append(route_label);
-      out.append("\",le=\"").append(le).append("\"} ").append(std::to_string(cumulative));
-      out.append("\n");
-    }
-    out.append("apigw_request_duration_seconds_sum{route=\"").append(route_label).append("\"} ");
-    out.append(format_micros_as_seconds(route.latency.sum_micros)).append("\n");
-    out.append("apigw_request_duration_seconds_count{route=\"").append(route_label).append("\"} ");
-    out.append(std::to_string(cumulative)).append("\n");
+    if (!name.empty()) render_histogram(out, "apigw_request_duration_seconds", "route", name, route.latency);
+  }
+  out.append(
+      "# HELP apigw_upstream_duration_seconds Time from a try's request to its response head, "
+      "by upstream (every try, retries included).\n"
+      "# TYPE apigw_upstream_duration_seconds histogram\n");
+  for (const auto& [name, latency] : values.upstream_latency) {
+    render_histogram(out, "apigw_upstream_duration_seconds", "upstream", name, latency);
+  }
+  out.append(
+      "# HELP apigw_requests_refused_total Requests refused before they could be served, by "
+      "reason (the error code answered).\n"
+      "# TYPE apigw_requests_refused_total counter\n");
+  for (std::size_t i = 0; i < kRefusalReasons.size(); ++i) {
+    out.append("apigw_requests_refused_total{reason=\"").append(kRefusalReasons[i]).append("\"} ");
+    out.append(std::to_string(values.refused[i])).append("\n");
   }
   for (std::size_t f = 0; f < kFamilyCount; ++f) {
     render_family(out, family_spec(static_cast<Family>(f)), values.families[f]);
@@ -259,6 +333,19 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
       "\n# HELP apigw_access_log_dropped_total Access log lines dropped (queue full).\n"
       "# TYPE apigw_access_log_dropped_total counter\napigw_access_log_dropped_total ");
   out.append(std::to_string(gauges.access_log_dropped));
+  out.append(
+      "\n# HELP apigw_tracing_spans_total Spans handed to the exporter, by what became of them.\n"
+      "# TYPE apigw_tracing_spans_total counter\n");
+  out.append("apigw_tracing_spans_total{result=\"exported\"} ")
+      .append(std::to_string(gauges.spans_exported));
+  out.append("\napigw_tracing_spans_total{result=\"export_failed\"} ")
+      .append(std::to_string(gauges.spans_failed));
+  out.append("\napigw_tracing_spans_total{result=\"dropped_queue_full\"} ")
+      .append(std::to_string(gauges.spans_dropped));
+  out.append(
+      "\n# HELP apigw_tracing_export_errors_total Export requests that failed or were refused.\n"
+      "# TYPE apigw_tracing_export_errors_total counter\napigw_tracing_export_errors_total ");
+  out.append(std::to_string(gauges.span_export_errors));
   out.append("\n# HELP apigw_workers Worker threads.\n# TYPE apigw_workers gauge\napigw_workers ");
   out.append(std::to_string(gauges.workers)).append("\n");
   render_tls_prometheus(out, values.tls, gauges.tls);

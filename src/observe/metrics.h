@@ -14,6 +14,7 @@
 #include "observe/counter_families.h"
 #include "observe/histogram.h"
 #include "observe/http2_metrics.h"
+#include "observe/live_stats.h"
 #include "observe/tls_metrics.h"
 #include "observe/websocket_stats.h"
 
@@ -24,17 +25,40 @@ inline constexpr std::array<const char*, 8> kMethodLabels = {"GET",    "HEAD",  
                                                              "DELETE", "PATCH", "OPTIONS", "OTHER"};
 std::size_t method_class(http::Method method);
 
+// Why a request was refused before it could be served: the error codes answered (400s of the
+// parser, 408, 413, 414, 431, 505, framing that could smuggle a request, unmatched requests).
+inline constexpr std::array<std::string_view, 11> kRefusalReasons = {
+    "bad_request",       "invalid_framing",
+    "invalid_path",      "uri_too_long",
+    "request_header_fields_too_large", "http_version_not_supported",
+    "request_timeout",   "payload_too_large",
+    "route_not_found",   "service_not_found",
+    "invalid_websocket_upgrade"};
+
 // Per-route counters of one worker.
 struct RouteStats {
   // [method class][status class 1xx..5xx -> 0..4]
   std::array<std::array<std::atomic<std::uint64_t>, 5>, kMethodLabels.size()> requests{};
   LatencyHistogram latency;
+  LazyWindowedStats live;  // GET /admin/stats
+  // Responses by exact status (apigw_responses_total): a route answers with few codes, so a short
+  // scan finds the cell. Read by snapshot(), on the owning worker, so plain integers.
+  std::vector<std::pair<std::uint16_t, std::uint64_t>> codes;
 
   void record(http::Method method, int status, std::uint64_t micros) {
-    const std::size_t status_class = status >= 100 && status < 600 ? status / 100 - 1 : 4;
+    const bool valid = status >= 100 && status < 600;
+    const std::size_t status_class = valid ? status / 100 - 1 : 4;
     auto& counter = requests[method_class(method)][status_class];
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     latency.record(micros);
+    const auto code = static_cast<std::uint16_t>(valid ? status : 0);  // 0: out of range
+    for (auto& cell : codes) {
+      if (cell.first == code) {
+        ++cell.second;
+        return;
+      }
+    }
+    codes.emplace_back(code, 1);
   }
 };
 
@@ -93,6 +117,10 @@ class MetricsShard {
   CounterCell& cell(Family family, const std::string& entity, Cell which) {
     return cells(family, entity)[static_cast<std::size_t>(which)];
   }
+  // The Prometheus histogram of an upstream's tries (kept, like its counters, until restart).
+  LatencyHistogram& upstream_latency(const std::string& upstream);
+  // A request refused with `code` (an error code of kRefusalReasons; others are not counted).
+  void count_refusal(std::string_view code);
   std::atomic<std::int64_t> active_connections{0};
   std::atomic<std::int64_t> open_tunnels{0};  // WebSocket tunnels (also in active_connections)
   // Requests answered before a route was known (404 route_not_found, refused heads such as 400
@@ -101,14 +129,23 @@ class MetricsShard {
   // Handshakes per TLS listener (address), created when the worker starts listening.
   TlsCounters tls;
   Http2Counters http2;
+  TargetLiveRegistry live_targets;
+
+  // The live statistics (on the owning worker): every route with requests in the last 5 minutes,
+  // or only `only_route` when given (even without requests).
+  LiveValues read_live(std::int64_t now_micros, std::int64_t age_micros,
+                       const std::string* only_route = nullptr);
 
   // A plain copy of the shard's values, taken on the owning worker.
   struct Values {
     struct Route {
       std::array<std::array<std::uint64_t, 5>, kMethodLabels.size()> requests{};
       LatencyHistogram::Totals latency;
+      std::map<int, std::uint64_t> codes;
     };
     std::map<std::string, Route> routes;
+    std::map<std::string, LatencyHistogram::Totals> upstream_latency;
+    std::array<std::uint64_t, kRefusalReasons.size()> refused{};
     std::array<FamilyCounters::Values, kFamilyCount> families;
     std::int64_t active_connections = 0;
     TlsCounters tls;
@@ -122,6 +159,8 @@ class MetricsShard {
   std::map<std::string, std::unique_ptr<RouteStats>> routes_;
   std::map<std::string, std::unique_ptr<WebSocketRouteStats>> websockets_;
   std::vector<FamilyCounters> families_;  // [Family]
+  std::map<std::string, std::unique_ptr<LatencyHistogram>> upstream_latency_;
+  std::array<std::uint64_t, kRefusalReasons.size()> refused_{};
 };
 
 struct GatewayGauges {
@@ -129,6 +168,10 @@ struct GatewayGauges {
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_failed = 0;
   std::uint64_t access_log_dropped = 0;
+  std::uint64_t spans_exported = 0;
+  std::uint64_t spans_failed = 0;  // in batches the endpoint refused or that failed
+  std::uint64_t spans_dropped = 0;  // a worker's queue was full
+  std::uint64_t span_export_errors = 0;
   std::uint64_t workers = 0;
   TlsGauges tls;
   std::string version;  // apigw_build_info's labels

@@ -187,7 +187,12 @@ TEST(Metrics, HelpAndTypeAppearOncePerFamilyBeforeItsSamples) {
 
   const std::map<std::string, std::string> families = {
       {"apigw_requests_total", "counter"},
+      {"apigw_responses_total", "counter"},
       {"apigw_request_duration_seconds", "histogram"},
+      {"apigw_upstream_duration_seconds", "histogram"},
+      {"apigw_requests_refused_total", "counter"},
+      {"apigw_tracing_spans_total", "counter"},
+      {"apigw_tracing_export_errors_total", "counter"},
       {"apigw_upstream_connect_errors_total", "counter"},
       {"apigw_upstream_retries_total", "counter"},
       {"apigw_upstream_ejections_total", "counter"},
@@ -238,7 +243,10 @@ TEST(Metrics, EmptyValuesStillRenderEveryFamily) {
   EXPECT_TRUE(has_line(text, R"(apigw_config_reloads_total{result="ok"} 0)")) << text;
   EXPECT_TRUE(has_line(text, R"(apigw_config_reloads_total{result="failed"} 0)")) << text;
   EXPECT_TRUE(has_line(text, "apigw_workers 0")) << text;
-  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 14) << text;
+  // Label sets known in advance are there at zero.
+  EXPECT_TRUE(has_line(text, R"(apigw_requests_refused_total{reason="invalid_framing"} 0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_tracing_spans_total{result="dropped_queue_full"} 0)")) << text;
+  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 19) << text;
 }
 
 // A route's mirror results all show once the route has cells (a worker makes them when a
@@ -306,6 +314,34 @@ TEST(Metrics, MethodClasses) {
   EXPECT_EQ(label_of(http::Method::connect), "OTHER");
   EXPECT_EQ(label_of(http::Method::trace), "OTHER");
   EXPECT_EQ(label_of(http::Method::other), "OTHER");
+}
+
+TEST(Metrics, ResponsesCountEachExactCodeAndRefusalsTheirReason) {
+  MetricsShard a;
+  MetricsShard b;
+  a.route("r").record(http::Method::get, 200, 1);
+  a.route("r").record(http::Method::post, 200, 1);
+  b.route("r").record(http::Method::get, 503, 1);
+  b.route("r").record(http::Method::get, 42, 1);
+  a.count_refusal("uri_too_long");
+  b.count_refusal("uri_too_long");
+  b.count_refusal("not_a_refusal");  // codes other than the listed ones are not counted
+  a.upstream_latency("backend").record(3000);
+  b.upstream_latency("backend").record(30'000);
+  MetricsShard::Values merged = a.snapshot();
+  merged.merge(b.snapshot());
+  const std::string text = render(merged);
+  EXPECT_TRUE(has_line(text, R"(apigw_responses_total{route="r",code="200"} 2)")) << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_responses_total{route="r",code="503"} 1)")) << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_responses_total{route="r",code="other"} 1)")) << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_requests_refused_total{reason="uri_too_long"} 2)")) << text;
+  EXPECT_EQ(text.find("not_a_refusal"), std::string::npos);
+  EXPECT_TRUE(has_line(text, R"(apigw_upstream_duration_seconds_bucket{upstream="backend",le="0.005"} 1)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_upstream_duration_seconds_count{upstream="backend"} 2)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(apigw_upstream_duration_seconds_sum{upstream="backend"} 0.033)"))
+      << text;
 }
 
 TEST(Metrics, StatusClassesAndOutOfRangeStatuses) {

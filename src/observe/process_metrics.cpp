@@ -1,83 +1,82 @@
 #include "observe/process_metrics.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <vector>
 
 #include "observe/metrics.h"
 
 namespace apigw::observe {
 namespace {
 
-void family(std::string& out, std::string_view name, std::string_view type, std::string_view help,
-            double value) {
-  char number[64];
-  std::snprintf(number, sizeof number, "%.17g", value);
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-  out.append(name).append(" ").append(number).append("\n");
 }
 
-// The fields of /proc/self/stat after the command name (which may hold spaces): [0] is field 3.
-std::vector<std::string> stat_fields() {
-  std::ifstream file("/proc/self/stat");
-  std::string text((std::istreambuf_iterator<char>(file)), {});
-  std::vector<std::string> fields;
-  const std::size_t end_of_name = text.rfind(')');
-  if (end_of_name == std::string::npos) return fields;
-  std::istringstream rest(text.substr(end_of_name + 1));
-  for (std::string field; rest >> field;) fields.push_back(field);
-  return fields;
+void sample(std::string& out, std::string_view name, std::string_view labels, double value) {
+  char number[64];
+  std::snprintf(number, sizeof number, "%.17g", value);
+  out.append(name).append(labels).append(" ").append(number).append("\n");
 }
 
-// Seconds since the epoch at which the machine booted (/proc/stat btime); 0 if unknown.
-double boot_time() {
-  std::ifstream file("/proc/stat");
-  for (std::string line; std::getline(file, line);) {
-    if (line.rfind("btime ", 0) == 0) return std::stod(line.substr(6));
-  }
-  return 0;
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            double value) {
+  header(out, name, type, help);
+  sample(out, name, "", value);
 }
 
 }  // namespace
 
-void append_process_metrics(std::string& out) {
-  const std::vector<std::string> fields = stat_fields();
-  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
-  // Fields 14 and 15 (utime, stime), 22 (starttime, ticks after boot), 23 (vsize), 24 (rss pages).
-  if (fields.size() > 21 && ticks > 0) {
-    const double cpu = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
-    family(out, "process_cpu_seconds_total", "counter",
-           "Total user and system CPU time spent in seconds.", cpu);
-    family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
-           std::stod(fields[20]));
-    family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
-           std::stod(fields[21]) * page);
-    if (const double boot = boot_time(); boot > 0) {
-      family(out, "process_start_time_seconds", "gauge",
-             "Start time of the process since unix epoch in seconds.",
-             boot + std::stod(fields[19]) / ticks);
-    }
+void append_process_metrics(std::string& out, const ProcessUsage* usage) {
+  if (usage == nullptr) return;
+  family(out, "process_cpu_seconds_total", "counter",
+         "Total user and system CPU time spent in seconds.", usage->cpu_seconds);
+  family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+         usage->virtual_bytes);
+  family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+         usage->resident_bytes);
+  if (usage->start_time_seconds > 0) {
+    family(out, "process_start_time_seconds", "gauge",
+           "Start time of the process since unix epoch in seconds.", usage->start_time_seconds);
   }
-  std::error_code error;
-  std::size_t open = 0;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error);
-       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-    ++open;
+  if (usage->open_fds) {
+    family(out, "process_open_fds", "gauge", "Number of open file descriptors.", *usage->open_fds);
   }
-  if (!error) {
-    family(out, "process_open_fds", "gauge", "Number of open file descriptors.",
-           static_cast<double>(open > 0 ? open - 1 : 0));  // less the iterator's own
-  }
-  if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+  if (usage->max_fds) {
     family(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.",
-           static_cast<double>(limit.rlim_cur));
+           *usage->max_fds);
+  }
+}
+
+void append_host_metrics(std::string& out, const HostUsage& host,
+                         const CpuUtilization::Shares& shares) {
+  header(out, "apigw_host_cpu_seconds_total", "counter",
+         "CPU time of the whole host by mode (/proc/stat), over all CPUs.");
+  for (std::size_t i = 0; i < kCpuModes.size(); ++i) {
+    sample(out, "apigw_host_cpu_seconds_total", "{mode=\"" + std::string(kCpuModes[i]) + "\"}",
+           host.cpu_seconds[i]);
+  }
+  family(out, "apigw_host_cpus", "gauge", "CPUs of the host.", host.cpus);
+  family(out, "apigw_host_cpu_utilization_ratio", "gauge",
+         "Share of the host's CPU time spent busy (not idle or iowait) since the previous scrape.",
+         shares.host);
+  family(out, "apigw_process_cpu_utilization_ratio", "gauge",
+         "CPU seconds the gateway used per second since the previous scrape (1 = one core).",
+         shares.process);
+  family(out, "apigw_host_memory_total_bytes", "gauge", "The host's memory (MemTotal).",
+         host.memory_total_bytes);
+  family(out, "apigw_host_memory_available_bytes", "gauge",
+         "Memory available to new work on the host (MemAvailable).", host.memory_available_bytes);
+  header(out, "apigw_host_network_receive_bytes_total", "counter",
+         "Bytes received by each network interface of the host (/proc/net/dev).");
+  for (const auto& [device, bytes] : host.network_bytes) {
+    sample(out, "apigw_host_network_receive_bytes_total",
+           "{device=\"" + prometheus_label_value(device) + "\"}", bytes.first);
+  }
+  header(out, "apigw_host_network_transmit_bytes_total", "counter",
+         "Bytes sent by each network interface of the host (/proc/net/dev).");
+  for (const auto& [device, bytes] : host.network_bytes) {
+    sample(out, "apigw_host_network_transmit_bytes_total",
+           "{device=\"" + prometheus_label_value(device) + "\"}", bytes.second);
   }
 }
 

@@ -26,6 +26,8 @@ class AsyncFilter : public Filter {
   // ctx.local_reply set.
   virtual Awaitable<Verdict> resume_request(RequestContext& ctx) const = 0;
   const AsyncFilter* as_async() const final { return this; }
+  // The filter's kind ("forward_auth"): the name of its wait's span when tracing.
+  virtual std::string_view name() const = 0;
 };
 
 class AsyncHandler : public Handler {
@@ -33,6 +35,8 @@ class AsyncHandler : public Handler {
   // Answers after handle() returned Verdict::suspend: sets ctx.local_reply, returns stop.
   virtual Awaitable<Verdict> resume(RequestContext& ctx) const = 0;
   const AsyncHandler* as_async() const final { return this; }
+  // The handler's kind: the name of its wait's span when tracing.
+  virtual std::string_view name() const = 0;
 };
 
 }  // namespace apigw::pipeline

@@ -69,6 +69,11 @@ void RequestContext::reset() {
   upstream_address = {};
   upstream_name = {};
   upstream_micros = 0;
+  target_live = nullptr;
+  upstream_tries = 0;
+  consumer = {};
+  trace.active = false;
+  trace.sampled = false;
 }
 
 }  // namespace apigw::pipeline

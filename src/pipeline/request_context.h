@@ -14,6 +14,8 @@
 
 #include "http/message.h"
 #include "http/path_template.h"
+#include "observe/live_stats.h"
+#include "observe/trace_context.h"
 #include "pipeline/body_transform.h"
 #include "util/cancellation.h"
 #include "util/cidr.h"
@@ -128,6 +130,24 @@ struct RequestContext {
   std::string_view upstream_address;
   std::string_view upstream_name;  // the upstream of upstream_address
   std::uint64_t upstream_micros = 0;
+  std::uint32_t upstream_tries = 0;  // tries made (retries and failover included)
+  // Who the client is, once an authentication filter identified it (a consumer's name).
+  std::string_view consumer;
+  // The live statistics of the target that answered (null: no upstream was tried).
+  observe::TargetLiveStats* target_live = nullptr;
+
+  // --- Tracing ([tracing]; trace.active false when it is off) ---
+  observe::TraceContext trace;
+  std::int64_t start_unix_nanos = 0;  // `start` on the system clock, for sampled requests
+  // The traceparent for the outgoing call in progress (an upstream try, a filter's call): its
+  // span is the call's own, a child of the request's. Set by the server before the call.
+  observe::TraceparentText traceparent{};
+  std::string_view traceparent_text() const { return {traceparent.data(), traceparent.size()}; }
+  // Unix nanoseconds of a steady-clock time of this request (a span's start or end).
+  std::int64_t unix_nanos(Clock::time_point at) const {
+    return start_unix_nanos +
+           std::chrono::duration_cast<std::chrono::nanoseconds>(at - start).count();
+  }
 
   const http::RequestHead& request() const { return *head; }
   // A header of the response being answered: the upstream's, or the local reply's.

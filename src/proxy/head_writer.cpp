@@ -85,6 +85,9 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
   append_header(out, "Host", info.host);
   std::size_t forwarded_for_count = 0;
   std::string_view forwarded_for;
+  const std::uint32_t managed =
+      kManagedRequestFields |
+      (info.traceparent.empty() ? 0 : http::field_bit(http::Field::traceparent));
   for (const auto& header : request.headers) {
     if (http::is_hop_by_hop(header, request.connection, request.headers)) continue;
     if (header.field == http::Field::x_forwarded_for) {
@@ -92,7 +95,7 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
       ++forwarded_for_count;
       continue;
     }
-    if ((kManagedRequestFields & http::field_bit(header.field)) != 0) continue;
+    if ((managed & http::field_bit(header.field)) != 0) continue;
     if (info.edits != nullptr && info.edits->overrides(header.name)) continue;
     append_header(out, header.name, header.value);
   }
@@ -110,6 +113,7 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
   append_header(out, "X-Forwarded-Proto", info.proto);
   if (!info.original_host.empty()) append_header(out, "X-Forwarded-Host", info.original_host);
   append_header(out, "X-Request-Id", info.request_id);
+  if (!info.traceparent.empty()) append_header(out, "traceparent", info.traceparent);
   if (!info.client_cert_subject.empty()) {
     append_header(out, "X-Client-Cert-Subject", info.client_cert_subject);
   }

@@ -23,6 +23,9 @@ struct UpstreamRequestInfo {
   // listener forwards it); a client's own header of that name is always dropped.
   std::string_view client_cert_subject;
   std::string_view request_id;
+  // The gateway's traceparent for this try (replacing the client's); empty: tracing is off and
+  // the client's, if any, passes as it came.
+  std::string_view traceparent;
   const pipeline::HeaderEdits* edits = nullptr;
   // A body the filters held whole (and may have changed): sent with this Content-Length.
   std::optional<std::uint64_t> body_length;

@@ -152,6 +152,7 @@ awaitable<bool> ProxyExchange::proxy() {
     tried = tried_spilled;
   }
   UpstreamOutcome outcome = UpstreamOutcome::ok;
+  std::int64_t try_number = 0;
   for (TryCounts counts;;) {
     // Another target than the ones already tried, when there is one.
     const std::size_t target_index = serving_.pick_target(cluster_index_, key, tried);
@@ -162,8 +163,13 @@ awaitable<bool> ProxyExchange::proxy() {
     TargetPool& pool = serving_.pool(cluster_index_, target_index);
     const proxy::CountGuard in_flight(&target.state->in_flight);
     target_address_ = target.address;
+    ++try_number;
+    context_.upstream_tries = static_cast<std::uint32_t>(try_number);
+    observe::SpanId try_span{};
+    if (context_.trace.active) try_span = session_.begin_call_span();
     context_.upstream_address = target.address;
     context_.upstream_name = cluster_.config->name;
+    context_.target_live = serving_.target_live[cluster_index_][target_index].get();
     bool stale = false;
     // HTTP/1: a pooled connection the upstream had already closed; h2: a stream the target
     // refused (its GOAWAY or stream limit came first). Either way the request never reached the
@@ -184,6 +190,7 @@ awaitable<bool> ProxyExchange::proxy() {
     context_.upstream_micros = micros_since(upstream_start_);
     session_.watch_upstream(nullptr);
     record_try(target_index, outcome, counts.attempt == 1 && counts.failovers == 0);
+    if (context_.trace.sampled) export_try_span(try_span, target, outcome, try_number);
     const proxy::AfterTry next = after_try(outcome, counts, tried);
     if (next == proxy::AfterTry::give_up) break;
     if (next == proxy::AfterTry::retry && !co_await retry_after_backoff(counts)) break;
@@ -201,6 +208,23 @@ awaitable<bool> ProxyExchange::proxy() {
   co_return keep_alive;
 }
 
+void ProxyExchange::log_failed_try(const proxy::Target& target, UpstreamOutcome outcome,
+                                   std::int64_t now_ns) {
+  std::uint64_t held_back = 0;
+  if (!util::log_enabled(util::LogLevel::warn) ||
+      !session_.worker().upstream_failure_log().allow(now_ns / 1'000'000'000, held_back)) {
+    return;
+  }
+  util::log(util::LogLevel::warn, "upstream try failed",
+            {{"upstream", cluster_.config->name},
+             {"target", target.address},
+             {"error", proxy::describe(outcome).code},
+             {"route", route_.config->name},
+             {"try", std::to_string(context_.upstream_tries)},
+             {"request_id", context_.request_id},
+             {"held_back", std::to_string(held_back)}});
+}
+
 void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome, bool first_try) {
   const std::int64_t now = proxy::steady_now_ns();
   // The budget counts the requests of routes that retry: those are the ones a retry storm is made
@@ -212,7 +236,9 @@ void ProxyExchange::record_try(std::size_t target_index, UpstreamOutcome outcome
     return;  // the client's side failed, or no try was made: says nothing about the target
   }
   const bool failed = outcome != UpstreamOutcome::ok || response_.status >= 500;
+  serving_.upstream_latency[cluster_index_]->record(context_.upstream_micros);
   const auto& target = cluster_.targets[target_index];
+  if (outcome != UpstreamOutcome::ok) log_failed_try(target, outcome, now);
   const config::CircuitBreakerConfig& breaker = cluster_.config->circuit_breaker;
   // The try's time as proxy() just measured it (one clock read per try, not two).
   const std::chrono::nanoseconds took = std::chrono::microseconds(context_.upstream_micros);
@@ -329,6 +355,7 @@ namespace {
   info.original_host = head.host;
   info.client_ip = context.peer_address;  // X-Forwarded-For gets the hop we saw
   info.request_id = context.request_id;
+  if (context.trace.active) info.traceparent = context.traceparent_text();
   if (const pipeline::ConnectionTls* tls = context.tls) {
     info.proto = "https";
     if (tls->client_verified && session.forwards_client_subject()) {

@@ -123,6 +123,12 @@ class ProxyExchange {
   // target went, and logs an ejection.
   // `first_try`: the request's first, which the retry budget counts as one request.
   void record_try(std::size_t target_index, UpstreamOutcome outcome, bool first_try);
+  // One warn line per failed try, at most 20 a second per worker (util/log_limiter.h).
+  void log_failed_try(const proxy::Target& target, UpstreamOutcome outcome, std::int64_t now_ns);
+  // The span of one try (sampled requests; request_tracing.cpp): the try's own span id is the
+  // one its traceparent named.
+  void export_try_span(const observe::SpanId& id, const proxy::Target& target,
+                       UpstreamOutcome outcome, std::int64_t try_number);
   void log_ejection(std::size_t target_index, std::chrono::milliseconds duration,
                     const config::OutlierDetectionConfig& rule, std::string_view failure);
   // Moves the request head out of the read buffer before the buffer is reused for the body.

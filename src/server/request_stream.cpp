@@ -65,6 +65,9 @@ awaitable<bool> RequestStream::handle_request() {
     util::make_request_id(request_id_storage_);
     ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
   }
+  if (const config::TracingConfig& tracing = snapshot.config.tracing; tracing.enabled) {
+    start_tracing(tracing.sample_ratio);
+  }
   // Without a body to skip, a local reply can keep the connection.
   const bool bodyless = !head.has_body();
   const bool can_keep_alive = head.keep_alive && bodyless;
@@ -216,8 +219,22 @@ awaitable<pipeline::PhaseStep> RequestStream::finish_request_phase(
       step.verdict = pipeline::Verdict::stop;
       break;
     }
+    observe::SpanId span_id{};
+    const Clock::time_point waited_from = ctx.trace.sampled ? Clock::now() : Clock::time_point{};
+    if (ctx.trace.active) span_id = begin_call_span();
     const pipeline::Verdict verdict =
         co_await await_io([&ctx, filter] { return filter->resume_request(ctx); });
+    if (ctx.trace.sampled) {
+      observe::Span& span =
+          span_to_send(span_id, observe::SpanKind::internal, waited_from, Clock::now());
+      span.name.assign("filter ").append(filter->name());
+      span.add("apigw.filter", filter->name());
+      if (verdict != pipeline::Verdict::next && ctx.local_reply) {
+        span.add("http.response.status_code", static_cast<std::int64_t>(ctx.local_reply->status));
+        if (ctx.local_reply->is_error()) span.add("error.type", ctx.local_reply->code);
+      }
+      send_span(span);
+    }
     if (verdict != pipeline::Verdict::next) {
       step.verdict = pipeline::Verdict::stop;
       break;
@@ -230,7 +247,16 @@ awaitable<pipeline::PhaseStep> RequestStream::finish_request_phase(
 awaitable<void> RequestStream::finish_handler(const pipeline::Handler& handler) {
   pipeline::RequestContext& ctx = scratch_->request;
   if (const pipeline::AsyncHandler* async = handler.as_async()) {
+    observe::SpanId span_id{};
+    const Clock::time_point waited_from = ctx.trace.sampled ? Clock::now() : Clock::time_point{};
+    if (ctx.trace.active) span_id = begin_call_span();
     co_await await_io([&ctx, async] { return async->resume(ctx); });
+    if (ctx.trace.sampled) {
+      observe::Span& span =
+          span_to_send(span_id, observe::SpanKind::internal, waited_from, Clock::now());
+      span.name.assign("handler ").append(async->name());
+      send_span(span);
+    }
   }
 }
 
@@ -329,9 +355,24 @@ void RequestStream::finish_request() {
   const auto micros = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(now - ctx.start).count());
   const int status = ctx.status_sent ? ctx.status_sent : 499;
+  if (ctx.trace.sampled) export_request_span(now, status);
   observe::RouteStats& stats =
       route_ != nullptr ? serving_->stats(route_index_) : worker_.metrics().unrouted;
   stats.record(head.method, status, micros);
+  if (ctx.local_reply && ctx.local_reply->is_error()) {
+    worker_.metrics().count_refusal(ctx.local_reply->code);
+  }
+  observe::LiveSample sample;
+  sample.status = status;
+  sample.micros = micros;
+  sample.reached_upstream = ctx.target_live != nullptr;
+  sample.upstream_micros = ctx.upstream_micros;
+  sample.bytes_in = ctx.bytes_in;
+  sample.bytes_out = ctx.bytes_out;
+  const std::int64_t now_micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  stats.live.record(now_micros, sample);
+  if (ctx.target_live != nullptr) ctx.target_live->live.record(now_micros, sample);
 
   observe::AccessLogQueue* queue = worker_.access_log();
   if (queue == nullptr) return;
@@ -342,7 +383,14 @@ void RequestStream::finish_request() {
   entry.request_id = ctx.request_id;
   entry.client = ctx.client_address;
   entry.method = head.method_text;
-  entry.path = head.target;
+  entry.path = head.path;
+  if (head.has_query) entry.query = head.query;
+  entry.host = head.host;
+  entry.user_agent = http::find_header(head.headers, "user-agent");
+  entry.protocol_version =
+      transport_ == nullptr ? "2" : head.version_minor == 0 ? "1.0" : "1.1";
+  entry.tries = ctx.upstream_tries;
+  entry.consumer = ctx.consumer;
   entry.status = status;
   entry.bytes_in = ctx.bytes_in;
   entry.bytes_out = ctx.bytes_out;
@@ -351,6 +399,14 @@ void RequestStream::finish_request() {
   entry.upstream_name = ctx.upstream_name;
   entry.upstream_micros = ctx.upstream_micros;
   entry.route = ctx.route_name;
+  observe::TraceIdText trace_id;
+  std::array<char, 16> span_id;
+  if (ctx.trace.active) {
+    trace_id = observe::to_hex(ctx.trace.trace_id);
+    entry.trace_id = {trace_id.data(), trace_id.size()};
+    span_id = observe::to_hex(ctx.trace.span_id);
+    entry.span_id = {span_id.data(), span_id.size()};
+  }
   if (ctx.local_reply && ctx.local_reply->is_error()) entry.error = ctx.local_reply->code;
   if (ctx.tls != nullptr) {
     entry.tls_version = ctx.tls->version;
@@ -358,7 +414,7 @@ void RequestStream::finish_request() {
     entry.tls_client_subject = ctx.tls->client_subject;
   }
   std::string line;
-  observe::format_access_log_line(entry, line);
+  observe::format_access_log_line(entry, serving_->snapshot->config.server.access_log.fields, line);
   queue->push(line);
 }
 

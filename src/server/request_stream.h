@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "http/message.h"
+#include "observe/span.h"
 #include "observe/tls_metrics.h"
 #include "pipeline/request_context.h"
 #include "server/asio.h"
@@ -147,6 +148,19 @@ class RequestStream : public Expirable {
   awaitable<bool> answer(pipeline::LocalReply reply, bool keep_alive);
   // The request is over: its access-log line and its metrics, from the request record.
   void finish_request();
+  // --- Tracing (request_tracing.cpp) ---
+  // [tracing] on: continues the caller's trace or starts one (ctx.trace).
+  void start_tracing(double sample_ratio);
+  // A new span for an outgoing call (a filter's, an upstream try): its id, also written into
+  // ctx.traceparent for the call to send.
+  observe::SpanId begin_call_span();
+  // A finished span of this (sampled) request, child of the request's span, with its ids and
+  // times set: the caller names it, adds attributes and hands it to send_span().
+  observe::Span& span_to_send(const observe::SpanId& id, observe::SpanKind kind,
+                              Clock::time_point start, Clock::time_point end);
+  void send_span(observe::Span& span);
+  // The request's own span, at its end.
+  void export_request_span(Clock::time_point end, int status);
   // The response went out whole (its body complete however it was framed): an HTTP/2 stream
   // ends with END_STREAM rather than a reset.
   void end_response() { response_ended_ = true; }

@@ -158,7 +158,10 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
     const std::string tls_key = tls != nullptr ? "\ntls " + tls->id() : std::string();
     std::vector<std::shared_ptr<TargetPool>> pools;
     std::vector<proxy::BalancerTarget> targets;
+    auto& live = next->target_live.emplace_back();
+    next->upstream_latency.push_back(&metrics_.upstream_latency(cluster.config->name));
     for (const auto& target : cluster.targets) {
+      live.push_back(metrics_.live_targets.target(cluster.config->name, target.address));
       // Keyed by upstream and target: two upstreams naming one address keep their own settings.
       auto& pool = pools_[cluster.config->name + '\n' + target.address + tls_key];
       if (!pool) pool = std::make_shared<TargetPool>(sweeper_, buffers_);
@@ -223,6 +226,7 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
   metrics_.prune_websockets();  // before: a route retired now keeps its tunnels' counts a while
   forget_retired_routes();
   std::erase_if(pools_, [](const auto& entry) { return entry.second.use_count() == 1; });
+  metrics_.live_targets.prune();
   regexes_.prune();  // routes kept by the change keep their regex copies
 }
 

@@ -16,6 +16,7 @@
 #include "http/http_date.h"
 #include "observe/access_log.h"
 #include "observe/metrics.h"
+#include "observe/span.h"
 #include "pipeline/worker_services.h"
 #include "proxy/balancers/balancer.h"
 #include "proxy/router/regex_cache.h"
@@ -28,6 +29,7 @@
 #include "server/upstream_pool.h"
 #include "snapshot/snapshot.h"
 #include "util/fast_random.h"
+#include "util/log_limiter.h"
 
 namespace apigw::server {
 
@@ -42,6 +44,8 @@ struct WorkerSnapshot {
   std::vector<std::vector<std::shared_ptr<TargetPool>>> cluster_pools;  // [cluster][target]
   std::vector<std::unique_ptr<proxy::Balancer>> balancers;              // [cluster]
   std::vector<observe::RouteStats*> route_stats;                        // [route]
+  std::vector<std::vector<std::shared_ptr<observe::TargetLiveStats>>> target_live;  // [c][t]
+  std::vector<observe::LatencyHistogram*> upstream_latency;                        // [cluster]
   observe::MetricsShard* metrics = nullptr;                             // the worker's shard
 
   // Picks a target of a cluster with its balancer: among the primary targets that have addresses
@@ -150,6 +154,16 @@ class Worker final : public pipeline::WorkerServices {
   static constexpr int kAcceptBurst = 64;
   DeadlineSweeper& sweeper() { return sweeper_; }
   observe::AccessLogQueue* access_log() { return access_log_; }
+  // Main thread, before start(): where finished spans go (server/trace_exporter.h).
+  void set_span_queue(observe::SpanQueue* spans) { spans_ = spans; }
+  // A span to fill and hand to export_span(), which swaps it into the queue (its capacity comes
+  // back with the slot's old span): no allocation per span once warm.
+  observe::Span& span_scratch() { return span_scratch_; }
+  void export_span(observe::Span& span) {
+    if (spans_ != nullptr) spans_->push(span);
+  }
+  // Upstream failures logged per second by this worker (the rest are counted into the next line).
+  util::LogLimiter& upstream_failure_log() { return upstream_failure_log_; }
   bool draining() const { return draining_; }
   // Client connections (HTTP/1 and HTTP/2), for drain() and shutdown.
   void add_connection(Connection& connection) { connections_.insert(&connection); }
@@ -194,6 +208,9 @@ class Worker final : public pipeline::WorkerServices {
   std::size_t awaiting_upstream_ = 0;
   observe::MetricsShard metrics_;
   observe::AccessLogQueue* access_log_;
+  observe::SpanQueue* spans_ = nullptr;
+  observe::Span span_scratch_;
+  util::LogLimiter upstream_failure_log_{20};
   // Pools by upstream name and target address: kept across snapshots so unchanged targets keep
   // their connections.
   // A pool no snapshot names any more is dropped at the next install once no request holds it.

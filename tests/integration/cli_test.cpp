@@ -174,5 +174,92 @@ upstream = "backend"
   EXPECT_NE(gateway.metrics().find("apigw_workers 3"), std::string::npos);
 }
 
+TEST(Cli, CheckPrintsTheEffectiveConfigWhichLoadsBackToItself) {
+  TempDir dir;
+  const std::string path = dir.write("full.toml", R"(
+[server]
+listen = ["127.0.0.1:18080"]
+trusted_proxies = ["10.0.0.0/8"]
+[server.access_log]
+enabled = true
+path = "/tmp/access.log"
+fields = ["time", "url.path", "http.response.status_code"]
+[server.error_log]
+format = "json"
+[admin]
+listen = "127.0.0.1:19901"
+token = "${ADMIN_TOKEN}"
+[tracing]
+otlp_endpoint = "http://127.0.0.1:4318/v1/traces"
+headers = { "authorization" = "Bearer secret-value" }
+[[upstreams]]
+name = "api"
+targets = [{ address = "127.0.0.1:9000", weight = 3 }, { address = "127.0.0.1:9001", backup = true }]
+balancer = "consistent_hash"
+hash_on = "header:x-user"
+health_check = { path = "/healthz", expected_statuses = ["200", "204-299"] }
+circuit_breaker = { failure_rate = 40 }
+host_header = "api.internal"
+[[upstreams]]
+name = "shadow"
+targets = [{ address = "127.0.0.1:9002" }]
+[[routes]]
+name = "orders"
+match = { path_prefix = "/orders/", methods = ["GET", "POST"], headers = [{ name = "x-env", exact = "prod" }] }
+upstream = "api"
+rewrite = { replace_prefix = "/v2/orders" }
+retry = { attempts = 3, on = ["connect_failure", "503"] }
+mirror = { upstream = "shadow", percent = 5 }
+filters = [{ name = "headers", request_set = { "x-gateway" = "apigw" } }]
+[routes.websocket]
+max_connections = 100
+[[routes]]
+name = "split"
+match = { path_prefix = "/split/" }
+upstreams = [{ name = "api", weight = 90 }, { name = "shadow", weight = 10 }]
+[[consumers]]
+name = "alice"
+[[credentials]]
+name = "alice-key"
+consumer = "alice"
+type = "api_key"
+key = "k-7Hq2v9Lx0pWm4Rz8"
+[[plugins]]
+name = "keys"
+filter = "key_auth"
+route = "orders"
+)");
+  const auto print = [](const std::string& file) {
+    return run_command({"env", "ADMIN_TOKEN=an-admin-token-of-32-characters", "APIGW__SERVER__WORKERS=3",
+                        APIGW_BINARY, "check", "-c", file, "--print"});
+  };
+  const auto first = print(path);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const std::string& text = first.output;
+  // Overrides, defaults and every section are there; secrets are not.
+  for (const char* expected :
+       {"workers = 3", "header_read = '10s'", "max_connections = 10000", "address = '127.0.0.1:18080'",
+        "token = '(redacted-secret)'", "authorization = '(redacted-secret)'",
+        "sample_ratio = 0.01", "format = 'json'", "balancer = 'consistent_hash'",
+        "hash_on = 'header:x-user'", "expected_statuses = [ '200', '204-299' ]",
+        "failure_rate = 40", "host_header = 'api.internal'",
+        "prefix = '/orders/'", "replace_prefix = '/v2/orders'", "attempts = 3", "max_connections = 100",
+        "idle_timeout = '10m'", "request_set", "key_hash = 'sha256:", "filter = 'key_auth'",
+        "[[upstreams]]", "[[routes]]", "[[credentials]]", "fields = [ 'time', 'url.path'"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+  EXPECT_EQ(text.find("an-admin-token-of-32-characters"), std::string::npos);
+  EXPECT_EQ(text.find("secret-value"), std::string::npos);
+  EXPECT_EQ(text.find("k-7Hq2v9Lx0pWm4Rz8"), std::string::npos);
+  // What it printed is a config that loads, and prints the same again: nothing was lost.
+  const std::string printed = dir.write("printed.toml", text);
+  const auto second = print(printed);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  const auto body = [](const std::string& output) { return output.substr(output.find('\n')); };
+  EXPECT_EQ(body(second.output), body(text));
+  EXPECT_EQ(run_command({APIGW_BINARY, "run", "-c", path, "--print"}).exit_code, 2)
+      << "--print belongs to check";
+}
+
 }  // namespace
 }  // namespace apigw::test

@@ -88,7 +88,7 @@ TEST(ClientAddress, BehindATrustedProxyTheRightmostUntrustedHopIsTheClient) {
   EXPECT_EQ(http_get(gateway.port(), "/x", {"-H", "X-Forwarded-For: 192.0.2.1"}).status, 403);
   const auto lines = read_lines(log, 4);
   ASSERT_GE(lines.size(), 1u);
-  EXPECT_NE(lines[0].find("\"client\":\"10.1.2.3\""), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\"client.address\":\"10.1.2.3\""), std::string::npos) << lines[0];
 }
 
 TEST(ClientAddress, OnAProxyProtocolListenerTheHeaderNamesTheClient) {
@@ -121,7 +121,7 @@ TEST(ClientAddress, OnAProxyProtocolListenerTheHeaderNamesTheClient) {
       << "no PROXY header: closed without an answer";
   const auto lines = read_lines(log, 2);
   ASSERT_GE(lines.size(), 1u);
-  EXPECT_NE(lines[0].find("\"client\":\"10.1.2.3\""), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\"client.address\":\"10.1.2.3\""), std::string::npos) << lines[0];
 }
 
 TEST(ClientAddress, InvalidTrustedProxiesAreRefusedAtLoad) {

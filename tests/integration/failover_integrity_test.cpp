@@ -44,7 +44,7 @@ std::vector<std::string> failed_requests(const Gateway& gateway) {
   std::ifstream log(gateway.dir() + "/access.log");
   std::vector<std::string> failed;
   for (std::string line; std::getline(log, line);) {
-    if (line.find("\"status\":2") == std::string::npos) failed.push_back(line);
+    if (line.find("\"http.response.status_code\":2") == std::string::npos) failed.push_back(line);
   }
   return failed;
 }
@@ -62,7 +62,7 @@ int non_2xx(const std::string& wrk_output) {
 std::vector<std::string> unexplained_failures(const std::vector<std::string>& failed) {
   // The seed is in the path the access log shows: "/v/<seed>...".
   const auto seed_of = [](const std::string& line) {
-    const std::string path = "\"path\":\"/v/";
+    const std::string path = "\"url.path\":\"/v/";
     const std::size_t at = line.find(path);
     if (at == std::string::npos) return std::string();
     const std::size_t start = at + path.size();
@@ -81,7 +81,7 @@ std::vector<std::string> unexplained_failures(const std::vector<std::string>& fa
   for (const auto& line : failed) {
     const auto found = framing.find(seed_of(line));
     const bool streamed_chunked = found != framing.end() && found->second == "chunked";
-    if (line.find("\"status\":502") == std::string::npos || !streamed_chunked) {
+    if (line.find("\"http.response.status_code\":502") == std::string::npos || !streamed_chunked) {
       unexplained.push_back(line);
     }
   }

@@ -162,17 +162,23 @@ upstream = "backend"
     return std::string();
   };
   const std::string first = line_with("\"request_id\":\"req-1\"");
-  EXPECT_NE(first.find("\"method\":\"GET\",\"path\":\"/first?q=1\",\"status\":200"),
+  EXPECT_NE(first.find("\"http.request.method\":\"GET\",\"url.path\":\"/first\",\"url.query\":"
+                       "\"q=1\",\"http.response.status_code\":200,\"client.address\":\"127.0.0.1\""),
             std::string::npos)
       << first;
-  EXPECT_NE(first.find("\"upstream\":\"" + backend.address() + "\",\"upstream_name\":\"backend\""),
+  EXPECT_NE(first.find("\"upstream\":\"backend\",\"upstream.address\":\"" + backend.address() +
+                       "\",\"upstream_us\":"),
             std::string::npos)
       << first;
+  EXPECT_NE(first.find("\"upstream.tries\":1,"), std::string::npos) << first;
+  EXPECT_NE(first.find("\"user_agent.original\":\"curl/"), std::string::npos) << first;
+  EXPECT_NE(first.find("\"network.protocol.version\":\"1.1\""), std::string::npos) << first;
   EXPECT_NE(first.find("\"route\":\"logged\""), std::string::npos);
   EXPECT_EQ(first.rfind("{\"time\":\"", 0), 0u);
-  EXPECT_NE(line_with("\"method\":\"POST\",\"path\":\"/second\""), "");
-  EXPECT_NE(line_with("\"request_id\":\"req-3\",\"client\":\"127.0.0.1\",\"method\":\"PUT\","
-                      "\"path\":\"/third/streamed\",\"status\":200"),
+  EXPECT_NE(line_with("\"http.request.method\":\"POST\",\"url.path\":\"/second\""), "");
+  EXPECT_NE(line_with("\"request_id\":\"req-3\",\"http.request.method\":\"PUT\","
+                      "\"url.path\":\"/third/streamed\",\"url.query\":\"\","
+                      "\"http.response.status_code\":200"),
             "")
       << lines[0] << "\n"
       << lines[1] << "\n"

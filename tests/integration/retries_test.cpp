@@ -228,7 +228,7 @@ KillResult kill_one_of_three_under_load(const std::string& retry) {
   result.wrk_output = wrk.output;
   std::ifstream log(gateway.dir() + "/access.log");
   for (std::string line; std::getline(log, line);) {
-    if (line.find("\"status\":200") == std::string::npos) result.failed.push_back(line);
+    if (line.find("\"http.response.status_code\":200") == std::string::npos) result.failed.push_back(line);
   }
   result.ejections =
       metric_value(gateway.metrics(), "apigw_upstream_ejections_total{upstream=\"pool\"}");

@@ -202,7 +202,7 @@ path = "{dir}/access.log"
     return std::count(log.begin(), log.end(), '\n') == 20;
   })) << log;
   for (const char* upstream : {"v1", "v2"}) {
-    const std::string field = "\"upstream_name\":\"" + std::string(upstream) + "\"";
+    const std::string field = "\"upstream\":\"" + std::string(upstream) + "\"";
     int lines = 0;
     for (std::size_t at = log.find(field); at != std::string::npos; at = log.find(field, at + 1)) {
       ++lines;

@@ -170,7 +170,7 @@ TEST(WebSocket, TheUpgradeRequestGoesThroughTheRoutesFiltersAndIsLogged) {
       [&] {
         std::ifstream log(gateway.dir() + "/access.log");
         const std::string text((std::istreambuf_iterator<char>(log)), {});
-        return text.find("\"path\":\"/h\",\"status\":101") != std::string::npos;
+        return text.find("\"url.path\":\"/h\",\"url.query\":\"\",\"http.response.status_code\":101") != std::string::npos;
       },
       5s));
   ASSERT_EQ(lines.size(), 2u) << joined(lines);

@@ -44,6 +44,7 @@ class ForwardAuthFilter final : public pipeline::AsyncFilter {
   pipeline::Verdict on_request(pipeline::RequestContext& ctx) const override;
   pipeline::Awaitable<pipeline::Verdict> resume_request(
       pipeline::RequestContext& ctx) const override;
+  std::string_view name() const override { return "forward_auth"; }
 
  private:
   struct Allowed {

@@ -35,6 +35,7 @@ pipeline::Verdict KeyAuthFilter::on_request(pipeline::RequestContext& ctx) const
     return refuse(ctx, "invalid_api_key", "the API key is not valid");
   }
   ctx.upstream_request_headers.set.push_back({"x-consumer-name", found->second});
+  ctx.consumer = found->second;
   if (config_.hide_credentials) ctx.upstream_request_headers.remove.push_back(config_.header);
   return pipeline::Verdict::next;
 }

@@ -1,0 +1,19 @@
+// `apigw check --print`: the config as the gateway runs it — every key with its value after
+// defaults, ${VAR} interpolation and APIGW__* environment overrides — as TOML that `apigw check`
+// accepts again. Filter and handler settings are printed as written (each filter parses its own
+// settings, and only it knows its defaults). Secrets (the admin token, passwords in URLs and
+// [redis], [tracing] header values) are replaced by "(redacted-secret)".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/entity.h"
+#include "config/schema.h"
+
+namespace apigw::config {
+
+// `entities`: the load's entities (LoadResult::entities), for the filters' settings as written.
+std::string render_effective_config(const Config& config, const std::vector<Entity>& entities);
+
+}  // namespace apigw::config

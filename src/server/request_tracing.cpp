@@ -1,0 +1,130 @@
+// The tracing side of a request (RequestStream's): W3C trace context in, the request's span
+// out, and the spans of the calls it makes. Kept apart from request_stream.cpp: nothing here runs
+// when [tracing] is off, and only the ids and the traceparent when a request is not sampled.
+#include <chrono>
+
+#include "proxy/upstream_outcome.h"
+#include "server/proxy_exchange.h"
+#include "server/request_stream.h"
+#include "server/worker.h"
+
+namespace apigw::server {
+namespace {
+
+// "host:port" or "[v6]:port" -> host and port (0 when there is none).
+void split_address(std::string_view address, std::string_view& host, std::int64_t& port) {
+  host = address;
+  port = 0;
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos || address.find(']', colon) != std::string_view::npos) return;
+  host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  for (const char c : address.substr(colon + 1)) {
+    if (c < '0' || c > '9') return;
+    port = port * 10 + (c - '0');
+  }
+}
+
+}  // namespace
+
+void RequestStream::start_tracing(double sample_ratio) {
+  pipeline::RequestContext& ctx = scratch_->request;
+  ctx.trace = observe::start_trace(
+      http::find_header(scratch_->head.headers, http::Field::traceparent), sample_ratio);
+  if (ctx.trace.sampled) {
+    // One read of the system clock per sampled request; every span time is `start` plus a
+    // steady-clock difference.
+    ctx.start_unix_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count() -
+                           std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               pipeline::RequestContext::Clock::now() - ctx.start)
+                               .count();
+  }
+}
+
+observe::SpanId RequestStream::begin_call_span() {
+  pipeline::RequestContext& ctx = scratch_->request;
+  const observe::SpanId id = observe::new_span_id();
+  observe::format_traceparent(ctx.trace.trace_id, id, ctx.trace.sampled, ctx.traceparent);
+  return id;
+}
+
+observe::Span& RequestStream::span_to_send(const observe::SpanId& id, observe::SpanKind kind,
+                                           Clock::time_point start, Clock::time_point end) {
+  const pipeline::RequestContext& ctx = scratch_->request;
+  observe::Span& span = worker_.span_scratch();
+  span.reset();
+  span.trace_id = ctx.trace.trace_id;
+  span.span_id = id;
+  span.parent_span_id = ctx.trace.span_id;
+  span.kind = kind;
+  span.start_unix_nanos = ctx.unix_nanos(start);
+  span.end_unix_nanos = std::max(span.start_unix_nanos, ctx.unix_nanos(end));
+  return span;
+}
+
+void RequestStream::send_span(observe::Span& span) { worker_.export_span(span); }
+
+void RequestStream::export_request_span(Clock::time_point end, int status) {
+  const pipeline::RequestContext& ctx = scratch_->request;
+  const http::RequestHead& head = scratch_->head;
+  observe::Span& span = span_to_send(ctx.trace.span_id, observe::SpanKind::server, ctx.start, end);
+  span.parent_span_id = ctx.trace.parent_span_id;  // the caller's span, or none
+  // OpenTelemetry's HTTP server span name: "{method} {route}" (the route's name here).
+  span.name.assign(head.method_text);
+  if (!ctx.route_name.empty()) span.name.append(" ").append(ctx.route_name);
+  span.add("http.request.method", head.method_text);
+  span.add("url.path", head.path);
+  span.add("url.scheme", ctx.tls != nullptr ? "https" : "http");
+  span.add("http.response.status_code", static_cast<std::int64_t>(status));
+  if (!ctx.route_name.empty()) span.add("apigw.route", ctx.route_name);
+  if (!head.host.empty()) span.add("server.address", head.host);
+  span.add("client.address", ctx.client_address);
+  span.add("network.protocol.version", transport_ != nullptr
+                                            ? (head.version_minor == 0 ? "1.0" : "1.1")
+                                            : "2");
+  if (const auto agent = http::find_header(head.headers, "user-agent"); !agent.empty()) {
+    span.add("user_agent.original", agent);
+  }
+  span.add("apigw.request_id", ctx.request_id);
+  if (!ctx.upstream_name.empty()) span.add("apigw.upstream", ctx.upstream_name);
+  if (ctx.local_reply && ctx.local_reply->is_error()) {
+    span.add("error.type", ctx.local_reply->code);
+  }
+  // A server span is an error when the gateway answered 5xx (a 4xx is the client's doing).
+  if (status >= 500) {
+    span.status = observe::SpanStatus::error;
+    if (ctx.local_reply && ctx.local_reply->is_error()) span.status_message = ctx.local_reply->message;
+  }
+  send_span(span);
+}
+
+void ProxyExchange::export_try_span(const observe::SpanId& id, const proxy::Target& target,
+                                    UpstreamOutcome outcome, std::int64_t try_number) {
+  const auto end = upstream_start_ + std::chrono::microseconds(context_.upstream_micros);
+  observe::Span& span = session_.span_to_send(id, observe::SpanKind::client, upstream_start_, end);
+  span.name.assign("upstream ").append(cluster_.config->name);
+  span.add("http.request.method", session_.scratch().head.method_text);
+  std::string_view host;
+  std::int64_t port = 0;
+  split_address(target.address, host, port);
+  span.add("server.address", host);
+  if (port != 0) span.add("server.port", port);
+  span.add("apigw.upstream", cluster_.config->name);
+  span.add("apigw.try", try_number);
+  if (outcome == UpstreamOutcome::ok) {
+    span.add("http.response.status_code", static_cast<std::int64_t>(response_.status));
+    if (response_.status >= 500) span.status = observe::SpanStatus::error;
+  } else {
+    const std::string_view code = proxy::describe(outcome).code;
+    span.add("error.type", code);
+    span.status = observe::SpanStatus::error;
+    span.status_message.assign(code);
+  }
+  session_.send_span(span);
+}
+
+}  // namespace apigw::server
