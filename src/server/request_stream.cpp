@@ -385,6 +385,12 @@ void RequestStream::finish_request() {
   entry.method = head.method_text;
   entry.path = head.path;
   if (head.has_query) entry.query = head.query;
+  if (entry.path.empty()) {
+    // A refused head (400, 414, 431): only its request line's target is known.
+    const std::size_t mark = head.target.find('?');
+    entry.path = head.target.substr(0, mark);
+    if (mark != std::string_view::npos) entry.query = head.target.substr(mark + 1);
+  }
   entry.host = head.host;
   entry.user_agent = http::find_header(head.headers, "user-agent");
   entry.protocol_version =

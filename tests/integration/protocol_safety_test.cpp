@@ -173,11 +173,20 @@ TEST(ProtocolRefusals, AreCountedAndLoggedWithMethodAndPath) {
     if (lines.find("/big-head") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_NE(lines.find(R"("method":"POST","path":"/transfer?to=bob","status":400)"),
+  EXPECT_NE(lines.find(R"("http.request.method":"POST","url.path":"/transfer","url.query":"to=bob",)"
+                       R"("http.response.status_code":400)"),
             std::string::npos)
       << lines;
-  EXPECT_NE(lines.find(R"("method":"GET","path":"/big-head","status":431)"), std::string::npos)
+  EXPECT_NE(lines.find(R"("http.request.method":"GET","url.path":"/big-head","url.query":"",)"
+                       R"("http.response.status_code":431)"),
+            std::string::npos)
       << lines;
+  EXPECT_NE(lines.find(R"("error":"invalid_framing")"), std::string::npos) << lines;
+  EXPECT_TRUE(gateway.wait_for_metric(R"(apigw_requests_refused_total{reason="invalid_framing"} 1)"))
+      << gateway.metrics();
+  EXPECT_TRUE(gateway.wait_for_metric(
+      R"(apigw_requests_refused_total{reason="request_header_fields_too_large"} 1)"))
+      << gateway.metrics();
   EXPECT_TRUE(backend.received().empty());
 }
 
