@@ -81,17 +81,18 @@ awaitable<observe::MetricsShard::Values> AdminServer::merged_metrics() {
 
 awaitable<observe::LiveValues> AdminServer::merged_live(const std::string* only_route) {
   observe::LiveValues merged;
-  const auto started = sources_.started;
+  // One reading time for every worker, so that their windows end at the same instant and merge.
+  const auto now = std::chrono::steady_clock::now();
+  const auto micros = [](auto duration) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
+  };
+  const std::int64_t now_micros = micros(now.time_since_epoch());
+  const std::int64_t age_micros = micros(now - sources_.started);
   for (Worker* worker : sources_.workers()) {
     auto values = co_await net::co_spawn(
         worker->context(),
-        [worker, started, only_route]() -> awaitable<observe::LiveValues> {
-          const auto now = std::chrono::steady_clock::now();
-          const auto micros = [](auto duration) {
-            return std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
-          };
-          co_return worker->metrics().read_live(micros(now.time_since_epoch()),
-                                                micros(now - started), only_route);
+        [worker, now_micros, age_micros, only_route]() -> awaitable<observe::LiveValues> {
+          co_return worker->metrics().read_live(now_micros, age_micros, only_route);
         },
         use_awaitable);
     merged.merge(values);

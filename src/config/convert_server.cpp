@@ -106,7 +106,12 @@ ServerConfig convert_server(const toml::table& table, LoadContext& ctx) {
                                            kAccessLogFieldNames.end());
       for (const std::string& name : names) {
         if (const auto field = access_log_field(name)) {
-          server.access_log.fields.push_back(*field);
+          auto& fields = server.access_log.fields;
+          if (std::find(fields.begin(), fields.end(), *field) != fields.end()) {
+            log.error("fields", "access log field '" + name + "' is listed twice");
+          } else {
+            fields.push_back(*field);
+          }
         } else {
           log.error("fields", "unknown access log field '" + name + "'" + did_you_mean(name, known));
         }

@@ -24,15 +24,24 @@ toml::array string_array(const std::vector<std::string>& values) {
   return array;
 }
 
-std::string redact_url_password(const std::string& url) {
+namespace {
+
+// Where the password of a URL's userinfo is: [begin, end), or begin == npos.
+std::pair<std::size_t, std::size_t> userinfo_password(const std::string& url) {
   const std::size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const std::size_t at = url.find('@', scheme + 3);
-  const std::size_t slash = url.find('/', scheme + 3);
-  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return url;
+  if (scheme == std::string::npos) return {std::string::npos, 0};
+  const std::size_t authority_end = url.find_first_of("/?#", scheme + 3);
+  const std::size_t at = url.rfind('@', authority_end);
+  if (at == std::string::npos || at < scheme + 3) return {std::string::npos, 0};
   const std::size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + kRedacted + url.substr(at);
+  if (colon == std::string::npos || colon > at) return {std::string::npos, 0};
+  return {colon + 1, at};
+}
+
+}  // namespace
+
+bool url_has_password(const std::string& url) {
+  return userinfo_password(url).first != std::string::npos;
 }
 
 std::string version_text(ListenerTlsConfig::Version version) {
@@ -40,6 +49,24 @@ std::string version_text(ListenerTlsConfig::Version version) {
 }
 
 }  // namespace detail
+
+std::string redact_url_secrets(const std::string& url) {
+  std::string out = url;
+  // A "password=" query parameter (a libpq URI may carry it there), its value up to the next '&'.
+  const std::size_t query = out.find('?');
+  for (std::size_t at = query; at != std::string::npos && at < out.size();) {
+    const std::size_t name = at + 1;
+    const std::size_t end = out.find('&', name);
+    if (out.compare(name, 9, "password=") == 0) {
+      out.replace(name + 9, (end == std::string::npos ? out.size() : end) - name - 9,
+                  detail::kRedacted);
+    }
+    at = out.find('&', name);
+  }
+  const auto [begin, end] = detail::userinfo_password(out);
+  if (begin != std::string::npos) out.replace(begin, end - begin, detail::kRedacted);
+  return out;
+}
 
 namespace {
 
@@ -160,7 +187,7 @@ toml::table store_table(const StoreConfig& store) {
                                                             : "postgres");
   if (store.kind == Kind::sqlite) out.insert_or_assign("path", store.path);
   if (store.kind == Kind::postgres) {
-    out.insert_or_assign("url", detail::redact_url_password(store.url));
+    out.insert_or_assign("url", redact_url_secrets(store.url));
     if (!store.cache_path.empty()) out.insert_or_assign("cache_path", store.cache_path);
     out.insert_or_assign("poll_interval", duration_text(store.poll_interval));
     out.insert_or_assign("retry_max", duration_text(store.retry_max));
@@ -170,9 +197,9 @@ toml::table store_table(const StoreConfig& store) {
 
 toml::table redis_table(const RedisConfig& redis) {
   toml::table out;
-  out.insert_or_assign("url", detail::redact_url_password(redis.url));
+  out.insert_or_assign("url", redact_url_secrets(redis.url));
   // A password given as its own key (the URL had none) is not shown either.
-  if (!redis.password.empty() && redis.url.find('@') == std::string::npos) {
+  if (!redis.password.empty() && !detail::url_has_password(redis.url)) {
     out.insert_or_assign("password", detail::kRedacted);
   }
   out.insert_or_assign("timeout", duration_text(redis.timeout));
@@ -184,7 +211,7 @@ toml::table redis_table(const RedisConfig& redis) {
 
 toml::table tracing_table(const TracingConfig& tracing) {
   toml::table out;
-  out.insert_or_assign("otlp_endpoint", tracing.otlp_endpoint);
+  out.insert_or_assign("otlp_endpoint", redact_url_secrets(tracing.otlp_endpoint));
   out.insert_or_assign("sample_ratio", tracing.sample_ratio);
   out.insert_or_assign("service_name", tracing.service_name);
   out.insert_or_assign("export_timeout", duration_text(tracing.export_timeout));

@@ -16,4 +16,8 @@ namespace apigw::config {
 // `entities`: the load's entities (LoadResult::entities), for the filters' settings as written.
 std::string render_effective_config(const Config& config, const std::vector<Entity>& entities);
 
+// A URL fit to print or log: the password of its userinfo and the value of a `password` query
+// parameter (libpq's) replaced by "(redacted-secret)".
+std::string redact_url_secrets(const std::string& url);
+
 }  // namespace apigw::config

@@ -18,8 +18,8 @@ inline constexpr const char* kRedacted = "(redacted-secret)";
 // "30s", "250ms", "5m", "2h": the largest unit that divides the value.
 std::string duration_text(Duration duration);
 toml::array string_array(const std::vector<std::string>& values);
-// A URL with the password of its userinfo replaced (scheme://user:(redacted)@host...).
-std::string redact_url_password(const std::string& url);
+// Whether a URL's userinfo has a password (scheme://user:password@host).
+bool url_has_password(const std::string& url);
 std::string version_text(ListenerTlsConfig::Version version);
 
 // The [[upstreams]], [[routes]], [[consumers]], [[credentials]], [[plugins]] and

@@ -31,7 +31,18 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
   return value;
 }
 
+// "0.5", "-2.25": digits, a point, digits (no exponent, inf or nan: an override names a ratio or
+// a percentage, and text such as "1e3" is more likely meant as a string).
 std::optional<double> parse_float(std::string_view text) {
+  const std::string_view magnitude = text.starts_with('-') ? text.substr(1) : text;
+  const std::size_t point = magnitude.find('.');
+  const auto digits = [](std::string_view part) {
+    return !part.empty() && part.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (point == std::string_view::npos || !digits(magnitude.substr(0, point)) ||
+      !digits(magnitude.substr(point + 1))) {
+    return {};
+  }
   double value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || text.empty()) return {};
@@ -151,7 +162,11 @@ class OverrideApplier {
     const auto as_integer = parse_integer(value_);
     const auto as_bool = parse_bool(value_);
     const auto as_float = parse_float(value_);
-    if (type == toml::node_type::integer || (!type && as_integer)) {
+    if (type == toml::node_type::integer && !as_integer && as_float) {
+      // "0.5" for a key the file wrote as a whole number (sample_ratio = 1): the key's own
+      // converter says whether it takes a fraction.
+      insert(*as_float);
+    } else if (type == toml::node_type::integer || (!type && as_integer)) {
       if (!as_integer) return fail("'" + shown + "' must be an integer, not '" + value_ + "'");
       insert(*as_integer);
     } else if (type == toml::node_type::boolean || (!type && as_bool)) {
@@ -159,8 +174,12 @@ class OverrideApplier {
       insert(*as_bool);
     } else if (type == toml::node_type::floating_point || (!type && as_float)) {
       // A key the file does not have: "0.5" is a number (a ratio, a percentage).
-      if (!as_float) return fail("'" + shown + "' must be a number, not '" + value_ + "'");
-      insert(*as_float);
+      const std::optional<double> number =
+          as_float ? as_float
+                   : (as_integer ? std::optional<double>(static_cast<double>(*as_integer))
+                                 : std::nullopt);
+      if (!number) return fail("'" + shown + "' must be a number, not '" + value_ + "'");
+      insert(*number);
     } else {
       insert(value_);
     }

@@ -73,6 +73,14 @@ ca_file = "/etc/ssl/collector.pem"
                    1.0);
 }
 
+TEST(TracingConfig, AFractionOverridesAWholeNumberFromTheFile) {
+  Environment env;
+  env.variables["APIGW__TRACING__SAMPLE_RATIO"] = "0.25";
+  const auto result = load_minimal_plus(
+      "\n[tracing]\notlp_endpoint = \"http://collector:4318/v1/traces\"\nsample_ratio = 1\n", env);
+  EXPECT_DOUBLE_EQ(tracing_of(result).sample_ratio, 0.25);
+}
+
 TEST(TracingConfig, TheEnvironmentOverridesTheRatio) {
   Environment env;
   env.variables["APIGW__TRACING__SAMPLE_RATIO"] = "0.5";

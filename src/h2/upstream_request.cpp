@@ -55,8 +55,13 @@ void UpstreamRequest::build(const http::RequestHead& request, const UpstreamRequ
   text_.reserve(size);
 
   std::size_t forwarded_for_count = 0;
-  const std::uint32_t managed =
-      kManagedFields | (info.traceparent.empty() ? 0 : http::field_bit(http::Field::traceparent));
+  // With tracing on, the trace headers are the gateway's alone (the client's and filters' give way).
+  const std::uint32_t trace_fields =
+      info.traceparent.empty()
+          ? 0
+          : http::field_bit(http::Field::traceparent) |
+                (info.drop_tracestate ? http::field_bit(http::Field::tracestate) : 0);
+  const std::uint32_t managed = kManagedFields | trace_fields;
   for (const http::Header& header : request.headers) {
     if (header.field == http::Field::te) {
       // Hop-by-hop, but "trailers" tells an HTTP/2 server (a gRPC one insists) that trailers
@@ -87,7 +92,11 @@ void UpstreamRequest::build(const http::RequestHead& request, const UpstreamRequ
   add("x-request-id", info.request_id);
   if (!info.traceparent.empty()) add("traceparent", info.traceparent);
   if (!info.client_cert_subject.empty()) add("x-client-cert-subject", info.client_cert_subject);
-  for (const http::Header& header : info.added) add(header.name, header.value);
+  for (const http::Header& header : info.added) {
+    if (trace_fields != 0 && (trace_fields & http::field_bit(http::classify_field(header.name))) != 0)
+      continue;
+    add(header.name, header.value);
+  }
 
   std::optional<std::uint64_t> length = info.body_length;
   if (!length && request.framing == http::BodyFraming::content_length) {

@@ -38,6 +38,7 @@ struct UpstreamRequestInfo {
   std::string_view client_cert_subject;  // x-client-cert-subject when not empty
   std::string_view request_id;
   std::string_view traceparent;  // replaces the client's when not empty
+  bool drop_tracestate = false;  // with traceparent: the client's tracestate is not sent
   // Names the filters set or remove (HeaderEdits::overrides): the client's fields of these names
   // are not sent. Compared case-insensitively.
   std::span<const std::string_view> replaced;

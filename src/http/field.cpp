@@ -45,6 +45,7 @@ Field classify_field(std::string_view name) {
       return equals_lowercase(name, "trailer") ? Field::trailer : Field::other;
     case 10:
       if (equals_lowercase(name, "connection")) return Field::connection;
+      if (equals_lowercase(name, "tracestate")) return Field::tracestate;
       return equals_lowercase(name, "keep-alive") ? Field::keep_alive : Field::other;
     case 11:
       return equals_lowercase(name, "traceparent") ? Field::traceparent : Field::other;

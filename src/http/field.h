@@ -33,8 +33,10 @@ enum class Field : std::uint8_t {
   x_request_id,
   // set from a verified client certificate (mTLS), never taken from a client
   x_client_cert_subject,
-  // W3C Trace Context: replaced by the gateway's own when tracing is on
+  // W3C Trace Context: replaced by the gateway's own when tracing is on (tracestate dropped when
+  // the gateway starts the trace)
   traceparent,
+  tracestate,
 };
 
 // The Field of a header name (case-insensitive). `name` must not contain CR (no parsed name does).

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "http/authority.h"
 #include "http/error_body.h"
 #include "util/log.h"
 
@@ -115,7 +116,7 @@ void append_field(std::string& out, const AccessLogEntry& entry, config::AccessL
       text(entry.client);
       break;
     case AccessLogField::server_address:
-      text(entry.host);
+      text(http::split_authority(entry.host).host);  // the port is not part of the address
       break;
     case AccessLogField::user_agent:
       text(entry.user_agent);
@@ -154,7 +155,8 @@ void append_field(std::string& out, const AccessLogEntry& entry, config::AccessL
       text(entry.consumer);
       break;
     case AccessLogField::tls_protocol_version:
-      text(entry.tls_version);
+      // OpenTelemetry's value is the version number alone ("1.3", not "TLSv1.3").
+      text(entry.tls_version.starts_with("TLSv") ? entry.tls_version.substr(4) : entry.tls_version);
       break;
     case AccessLogField::tls_server_name:
       text(entry.tls_server_name);

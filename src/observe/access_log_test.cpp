@@ -87,7 +87,7 @@ TEST(AccessLogLine, TraceConsumerAndTlsShowWhenTheyHaveValues) {
   EXPECT_NE(line.find(R"("request_id":"rid-1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736",)"),
             std::string::npos)
       << line;
-  EXPECT_NE(line.find(R"("consumer":"alice","tls.protocol.version":"TLSv1.3",)"
+  EXPECT_NE(line.find(R"("consumer":"alice","tls.protocol.version":"1.3",)"
                       R"("tls.client.server_name":"api.example.com"})"),
             std::string::npos)
       << line;
@@ -103,6 +103,14 @@ TEST(AccessLogLine, AListOfFieldsChoosesWhatAndInWhichOrderAlwaysWritingThem) {
   entry.span_id = "00f067aa0ba902b7";
   EXPECT_EQ(format(entry, {F::span_id}), R"({"span_id":"00f067aa0ba902b7"})"
                                          "\n");
+}
+
+TEST(AccessLogLine, TheServerAddressIsTheHostWithoutItsPort) {
+  AccessLogEntry entry = sample_entry();
+  entry.host = "api.example.com:8443";
+  EXPECT_NE(format(entry).find(R"("server.address":"api.example.com",)"), std::string::npos);
+  entry.host = "[2001:db8::1]:8080";
+  EXPECT_NE(format(entry).find(R"("server.address":"2001:db8::1",)"), std::string::npos);
 }
 
 TEST(AccessLogLine, AGatewayErrorNamesItsCode) {

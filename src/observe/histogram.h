@@ -16,10 +16,16 @@ inline constexpr std::array<double, 14> kLatencyBucketsSeconds = {
 class LatencyHistogram {
  public:
   void record(std::uint64_t micros) {
-    const double seconds = static_cast<double>(micros) / 1e6;
+    // The bounds in whole microseconds: integer compares, and most requests stop at the first.
+    static constexpr auto kBoundsMicros = [] {
+      std::array<std::uint64_t, kLatencyBucketsSeconds.size()> bounds{};
+      for (std::size_t i = 0; i < bounds.size(); ++i) {
+        bounds[i] = static_cast<std::uint64_t>(kLatencyBucketsSeconds[i] * 1e6 + 0.5);
+      }
+      return bounds;
+    }();
     std::size_t bucket = 0;
-    while (bucket < kLatencyBucketsSeconds.size() && seconds > kLatencyBucketsSeconds[bucket])
-      ++bucket;
+    while (bucket < kBoundsMicros.size() && micros > kBoundsMicros[bucket]) ++bucket;
     bump(counts_[bucket], 1);
     bump(sum_micros_, micros);
   }

@@ -75,7 +75,10 @@ void WindowedStats::cover(std::int64_t now_micros, std::int64_t age_micros, Live
 
 void WindowedStats::read(std::int64_t now_micros, std::int64_t age_micros, LiveWindows& out) {
   cover(now_micros, age_micros, out);
-  const std::int64_t second = now_micros / 1'000'000;
+  // A request recorded after the reader took its time may have started a later second already:
+  // the windows then end with that second (time never goes back for a slot ring).
+  const std::int64_t second =
+      second_ == kNever ? now_micros / 1'000'000 : std::max(now_micros / 1'000'000, second_);
   // Nothing in the last 5 minutes: nothing to add (and no need to close the stale second).
   if (second_ == kNever || second - second_ > kLiveWindowSeconds.back()) return;
   if (second != second_) advance(second);

@@ -38,7 +38,8 @@ struct LiveCounts {
   void add(const LiveCounts& other);
 };
 
-// What one answered request adds.
+// What one answered request adds. The caller fills the first fields and calls prepare(), which
+// works out once what every entity the sample goes to (its route, its target) needs.
 struct LiveSample {
   int status = 0;
   std::uint64_t micros = 0;           // from the head's first byte to the answer's last
@@ -46,6 +47,18 @@ struct LiveSample {
   bool reached_upstream = false;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
+
+  // `now_micros`: a steady clock's time since its epoch.
+  void prepare(std::int64_t now_micros) {
+    second = now_micros / 1'000'000;
+    status_index = status >= 100 && status < 600 ? static_cast<std::size_t>(status / 100 - 1) : 4;
+    latency_bucket = LiveLayout::bucket_of(micros);
+    upstream_bucket = LiveLayout::bucket_of(upstream_micros);
+  }
+  std::int64_t second = 0;
+  std::size_t status_index = 0;  // 1xx..5xx -> 0..4 (anything else: 5xx)
+  std::size_t latency_bucket = 0;
+  std::size_t upstream_bucket = 0;
 };
 
 // One window of one entity (or of several, merged).
@@ -63,26 +76,25 @@ void merge_windows(LiveWindows& into, const LiveWindows& from);
 
 class WindowedStats {
  public:
-  // `now_micros`: a steady clock's time since its epoch.
-  void record(std::int64_t now_micros, const LiveSample& sample) {
-    const std::int64_t second = now_micros / 1'000'000;
-    if (second != second_) advance(second);
+  // `sample` prepared (LiveSample::prepare).
+  void record(const LiveSample& sample) {
+    if (sample.second != second_) advance(sample.second);
     current_.requests += 1;
-    const int status_class = sample.status >= 100 && sample.status < 600 ? sample.status / 100 : 5;
-    current_.status[static_cast<std::size_t>(status_class - 1)] += 1;
+    current_.status[sample.status_index] += 1;
     current_.bytes_in += sample.bytes_in;
     current_.bytes_out += sample.bytes_out;
     current_.latency_sum_micros += sample.micros;
-    latency_.record(sample.micros);
+    latency_.record_bucket(sample.latency_bucket);
     if (sample.reached_upstream) {
       current_.upstream_requests += 1;
       current_.upstream_sum_micros += sample.upstream_micros;
-      upstream_latency_.record(sample.upstream_micros);
+      upstream_latency_.record_bucket(sample.upstream_bucket);
     }
   }
 
-  // Adds the windows ending at `now_micros` into `out`; a window covers at most `age_micros`
-  // (how long the gateway has been counting) so that its rates are right just after a start.
+  // Adds the windows ending at `now_micros` (or at the current second, if later) into `out`; a
+  // window covers at most `age_micros` (how long the gateway has been counting) so that its
+  // rates are right just after a start.
   void read(std::int64_t now_micros, std::int64_t age_micros, LiveWindows& out);
   // Sets only the windows' lengths (what read() would, for an entity without requests).
   static void cover(std::int64_t now_micros, std::int64_t age_micros, LiveWindows& out);
@@ -113,9 +125,9 @@ class WindowedStats {
 // thousands, does not hold).
 class LazyWindowedStats {
  public:
-  void record(std::int64_t now_micros, const LiveSample& sample) {
+  void record(const LiveSample& sample) {
     if (!stats_) stats_ = std::make_unique<WindowedStats>();
-    stats_->record(now_micros, sample);
+    stats_->record(sample);
   }
   void read(std::int64_t now_micros, std::int64_t age_micros, LiveWindows& out) {
     if (stats_) {

@@ -26,6 +26,11 @@ LiveSample sample(int status, std::uint64_t micros, std::uint64_t upstream = 0) 
   return s;
 }
 
+void record(WindowedStats& stats, std::int64_t now, LiveSample sample) {
+  sample.prepare(now);
+  stats.record(sample);
+}
+
 LiveWindows read(WindowedStats& stats, std::int64_t now, std::int64_t age = kOld) {
   LiveWindows windows;
   stats.read(now, age, windows);
@@ -35,7 +40,7 @@ LiveWindows read(WindowedStats& stats, std::int64_t now, std::int64_t age = kOld
 TEST(LiveStats, OneRequestPerSecondForSixMinutesFillsEachWindowWithItsSeconds) {
   WindowedStats stats;
   // One request in the middle of each second, for 360 seconds.
-  for (std::int64_t s = 0; s < 360; ++s) stats.record(kStart + s * kSecond + kSecond / 2, sample(200, 1000));
+  for (std::int64_t s = 0; s < 360; ++s) record(stats, kStart + s * kSecond + kSecond / 2, sample(200, 1000));
   // Read in the middle of second 359 (its request is in): 9 whole seconds and the running one.
   const LiveWindows windows = read(stats, kStart + 359 * kSecond + kSecond / 2 + 1);
   EXPECT_EQ(windows[0].counts.requests, 10u);
@@ -52,7 +57,7 @@ TEST(LiveStats, OneRequestPerSecondForSixMinutesFillsEachWindowWithItsSeconds) {
 
 TEST(LiveStats, AtTheStartOfATenTheMinuteWindowHoldsFiveWholeTens) {
   WindowedStats stats;
-  for (std::int64_t s = 0; s < 120; ++s) stats.record(kStart + s * kSecond, sample(200, 1000));
+  for (std::int64_t s = 0; s < 120; ++s) record(stats, kStart + s * kSecond, sample(200, 1000));
   // Second 120 begins a ten; nothing recorded in it yet.
   const LiveWindows windows = read(stats, kStart + 120 * kSecond + kSecond / 4);
   EXPECT_EQ(windows[0].counts.requests, 9u);
@@ -63,11 +68,11 @@ TEST(LiveStats, AtTheStartOfATenTheMinuteWindowHoldsFiveWholeTens) {
 
 TEST(LiveStats, StatusClassesBytesAndUpstreamTimeAreCountedApart) {
   WindowedStats stats;
-  stats.record(kStart, sample(200, 2000, 1500));
-  stats.record(kStart + 1, sample(404, 100));
-  stats.record(kStart + 2, sample(502, 3000, 2900));
-  stats.record(kStart + 3, sample(101, 50, 40));
-  stats.record(kStart + 4, sample(999, 10));  // out of range: a 5xx
+  record(stats, kStart, sample(200, 2000, 1500));
+  record(stats, kStart + 1, sample(404, 100));
+  record(stats, kStart + 2, sample(502, 3000, 2900));
+  record(stats, kStart + 3, sample(101, 50, 40));
+  record(stats, kStart + 4, sample(999, 10));  // out of range: a 5xx
   const LiveWindow window = read(stats, kStart + 5)[0];
   EXPECT_EQ(window.counts.requests, 5u);
   EXPECT_EQ(window.counts.status, (std::array<std::uint64_t, 5>{1, 1, 0, 1, 2}));
@@ -88,7 +93,7 @@ TEST(LiveStats, PercentilesAreWithinOnePercentOfTheExactOnes) {
   for (int i = 0; i < 200'000; ++i) {
     const auto micros = static_cast<std::uint64_t>(latency(random)) + 1;
     values.push_back(micros);
-    stats.record(kStart + i * 1000, sample(200, micros));  // spread over 200 s
+    record(stats, kStart + i * 1000, sample(200, micros));  // spread over 200 s
   }
   std::sort(values.begin(), values.end());
   const LiveWindows windows = read(stats, kStart + 200'000 * 1000);
@@ -107,8 +112,8 @@ TEST(LiveStats, WindowsOfTwoWorkersMergeIntoWhatOneWouldHold) {
   for (int i = 0; i < 5000; ++i) {
     const std::uint64_t micros = random() % 50'000;
     const std::int64_t at = kStart + i * 10'000;
-    (i % 3 == 0 ? one : two).record(at, sample(200, micros, micros / 2));
-    both.record(at, sample(200, micros, micros / 2));
+    record(i % 3 == 0 ? one : two, at, sample(200, micros, micros / 2));
+    record(both, at, sample(200, micros, micros / 2));
   }
   const std::int64_t now = kStart + 5000 * 10'000;
   LiveWindows merged = read(one, now);
@@ -125,12 +130,12 @@ TEST(LiveStats, WindowsOfTwoWorkersMergeIntoWhatOneWouldHold) {
 
 TEST(LiveStats, RequestsOlderThanFiveMinutesLeaveEveryWindow) {
   WindowedStats stats;
-  stats.record(kStart, sample(200, 1000));
+  record(stats, kStart, sample(200, 1000));
   EXPECT_EQ(read(stats, kStart + 299 * kSecond)[2].counts.requests, 1u);
   EXPECT_EQ(read(stats, kStart + 301 * kSecond)[2].counts.requests, 0u);
   EXPECT_EQ(read(stats, kStart + 1000 * kSecond)[2].counts.requests, 0u);
   // And counting starts again cleanly after a long silence.
-  stats.record(kStart + 1000 * kSecond, sample(500, 1000));
+  record(stats, kStart + 1000 * kSecond, sample(500, 1000));
   const LiveWindows windows = read(stats, kStart + 1001 * kSecond);
   EXPECT_EQ(windows[2].counts.requests, 1u);
   EXPECT_EQ(windows[2].counts.status[4], 1u);
@@ -139,7 +144,7 @@ TEST(LiveStats, RequestsOlderThanFiveMinutesLeaveEveryWindow) {
 TEST(LiveStats, ReadingDoesNotChangeWhatLaterReadsSee) {
   WindowedStats stats;
   for (int i = 0; i < 30; ++i) {
-    stats.record(kStart + i * kSecond, sample(200, 1000));
+    record(stats, kStart + i * kSecond, sample(200, 1000));
     read(stats, kStart + i * kSecond + 1);  // a reader polling every second, mid-traffic
   }
   EXPECT_EQ(read(stats, kStart + 29 * kSecond + 2)[1].counts.requests, 30u);
@@ -147,7 +152,7 @@ TEST(LiveStats, ReadingDoesNotChangeWhatLaterReadsSee) {
 
 TEST(LiveStats, WindowsCoverNoMoreThanTheGatewayHasRun) {
   WindowedStats stats;
-  stats.record(kStart, sample(200, 1000));
+  record(stats, kStart, sample(200, 1000));
   const LiveWindows windows = read(stats, kStart + 3 * kSecond, 3 * kSecond);
   for (const LiveWindow& window : windows) EXPECT_NEAR(window.seconds, 3.0, 0.001);
   LazyWindowedStats never_used;

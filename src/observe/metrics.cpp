@@ -165,6 +165,10 @@ MetricsShard::Values MetricsShard::snapshot() const {
     values.upstream_latency[name] = histogram->read();
   }
   values.refused = refused_;
+  for (const auto& [address, bytes] : listener_bytes) {
+    values.listener_bytes[address] = {bytes.received.value.load(std::memory_order_relaxed),
+                                      bytes.sent.value.load(std::memory_order_relaxed)};
+  }
   return values;
 }
 
@@ -186,6 +190,10 @@ void MetricsShard::Values::merge(const Values& other) {
   http2.merge(other.http2);
   for (const auto& [name, latency] : other.upstream_latency) upstream_latency[name].add(latency);
   for (std::size_t i = 0; i < refused.size(); ++i) refused[i] += other.refused[i];
+  for (const auto& [address, bytes] : other.listener_bytes) {
+    listener_bytes[address].first += bytes.first;
+    listener_bytes[address].second += bytes.second;
+  }
 }
 
 std::string prometheus_label_value(std::string_view value) {
@@ -301,6 +309,17 @@ std::string render_prometheus(const MetricsShard::Values& values, const GatewayG
       "# TYPE apigw_upstream_duration_seconds histogram\n");
   for (const auto& [name, latency] : values.upstream_latency) {
     render_histogram(out, "apigw_upstream_duration_seconds", "upstream", name, latency);
+  }
+  out.append(
+      "# HELP apigw_listener_bytes_total HTTP bytes (heads and bodies, before TLS) of the requests "
+      "received and the responses sent on each listener.\n"
+      "# TYPE apigw_listener_bytes_total counter\n");
+  for (const auto& [address, bytes] : values.listener_bytes) {
+    const std::string label = prometheus_label_value(address);
+    out.append("apigw_listener_bytes_total{listener=\"").append(label);
+    out.append("\",direction=\"received\"} ").append(std::to_string(bytes.first)).append("\n");
+    out.append("apigw_listener_bytes_total{listener=\"").append(label);
+    out.append("\",direction=\"sent\"} ").append(std::to_string(bytes.second)).append("\n");
   }
   out.append(
       "# HELP apigw_requests_refused_total Requests refused before they could be served, by "

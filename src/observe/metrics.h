@@ -69,6 +69,13 @@ struct CounterCell {
   }
 };
 
+// HTTP bytes (heads and bodies, before TLS) received from and sent to the clients of one
+// listener, counted when each request ends.
+struct ListenerBytes {
+  CounterCell received;
+  CounterCell sent;
+};
+
 // The counters of one family (counter_families.h) on one worker: for each entity (an upstream,
 // a route) one cell per value of the family's second label. Cells are created on first use by
 // the owning worker and never move, so callers may keep pointers to them (WorkerSnapshot does).
@@ -130,6 +137,9 @@ class MetricsShard {
   TlsCounters tls;
   Http2Counters http2;
   TargetLiveRegistry live_targets;
+  // By listen address, made when the worker starts listening (values never move: connections
+  // keep pointers to theirs).
+  std::map<std::string, ListenerBytes> listener_bytes;
 
   // The live statistics (on the owning worker): every route with requests in the last 5 minutes,
   // or only `only_route` when given (even without requests).
@@ -145,6 +155,7 @@ class MetricsShard {
     };
     std::map<std::string, Route> routes;
     std::map<std::string, LatencyHistogram::Totals> upstream_latency;
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> listener_bytes;  // in, out
     std::array<std::uint64_t, kRefusalReasons.size()> refused{};
     std::array<FamilyCounters::Values, kFamilyCount> families;
     std::int64_t active_connections = 0;

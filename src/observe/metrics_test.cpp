@@ -191,6 +191,7 @@ TEST(Metrics, HelpAndTypeAppearOncePerFamilyBeforeItsSamples) {
       {"apigw_request_duration_seconds", "histogram"},
       {"apigw_upstream_duration_seconds", "histogram"},
       {"apigw_requests_refused_total", "counter"},
+      {"apigw_listener_bytes_total", "counter"},
       {"apigw_tracing_spans_total", "counter"},
       {"apigw_tracing_export_errors_total", "counter"},
       {"apigw_upstream_connect_errors_total", "counter"},
@@ -246,7 +247,7 @@ TEST(Metrics, EmptyValuesStillRenderEveryFamily) {
   // Label sets known in advance are there at zero.
   EXPECT_TRUE(has_line(text, R"(apigw_requests_refused_total{reason="invalid_framing"} 0)")) << text;
   EXPECT_TRUE(has_line(text, R"(apigw_tracing_spans_total{result="dropped_queue_full"} 0)")) << text;
-  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 19) << text;
+  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 20) << text;
 }
 
 // A route's mirror results all show once the route has cells (a worker makes them when a
@@ -326,6 +327,9 @@ TEST(Metrics, ResponsesCountEachExactCodeAndRefusalsTheirReason) {
   a.count_refusal("uri_too_long");
   b.count_refusal("uri_too_long");
   b.count_refusal("not_a_refusal");  // codes other than the listed ones are not counted
+  a.listener_bytes["127.0.0.1:8080"].received.add(100);
+  b.listener_bytes["127.0.0.1:8080"].received.add(50);
+  b.listener_bytes["127.0.0.1:8080"].sent.add(7);
   a.upstream_latency("backend").record(3000);
   b.upstream_latency("backend").record(30'000);
   MetricsShard::Values merged = a.snapshot();
@@ -335,6 +339,12 @@ TEST(Metrics, ResponsesCountEachExactCodeAndRefusalsTheirReason) {
   EXPECT_TRUE(has_line(text, R"(apigw_responses_total{route="r",code="503"} 1)")) << text;
   EXPECT_TRUE(has_line(text, R"(apigw_responses_total{route="r",code="other"} 1)")) << text;
   EXPECT_TRUE(has_line(text, R"(apigw_requests_refused_total{reason="uri_too_long"} 2)")) << text;
+  EXPECT_TRUE(has_line(
+      text, R"(apigw_listener_bytes_total{listener="127.0.0.1:8080",direction="received"} 150)"))
+      << text;
+  EXPECT_TRUE(
+      has_line(text, R"(apigw_listener_bytes_total{listener="127.0.0.1:8080",direction="sent"} 7)"))
+      << text;
   EXPECT_EQ(text.find("not_a_refusal"), std::string::npos);
   EXPECT_TRUE(has_line(text, R"(apigw_upstream_duration_seconds_bucket{upstream="backend",le="0.005"} 1)"))
       << text;

@@ -8,9 +8,19 @@
 namespace apigw::observe {
 namespace {
 
+// Most values (methods, paths, addresses, codes) are plain printable ASCII: they are copied as
+// they are after one scan; only the rest goes through the escaper (which also checks UTF-8).
 void append_string(std::string& out, std::string_view value) {
   out.push_back('"');
-  http::append_json_escaped(out, value);
+  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out.append(value);
+  } else {
+    http::append_json_escaped(out, value);
+  }
   out.push_back('"');
 }
 

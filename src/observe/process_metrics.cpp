@@ -57,10 +57,12 @@ void append_host_metrics(std::string& out, const HostUsage& host,
   }
   family(out, "apigw_host_cpus", "gauge", "CPUs of the host.", host.cpus);
   family(out, "apigw_host_cpu_utilization_ratio", "gauge",
-         "Share of the host's CPU time spent busy (not idle or iowait) since the previous scrape.",
+         "Share of the host's CPU time spent busy (not idle or iowait) since the previous reading "
+         "(a scrape or GET /admin/stats).",
          shares.host);
   family(out, "apigw_process_cpu_utilization_ratio", "gauge",
-         "CPU seconds the gateway used per second since the previous scrape (1 = one core).",
+         "CPU seconds the gateway used per second since the previous reading (a scrape or GET "
+         "/admin/stats; 1 = one core).",
          shares.process);
   family(out, "apigw_host_memory_total_bytes", "gauge", "The host's memory (MemTotal).",
          host.memory_total_bytes);

@@ -40,6 +40,12 @@ class SwapRing {
     return true;
   }
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  // Items waiting, as seen from any thread (exact only on the consumer's).
+  std::size_t size() const {
+    const std::size_t head = head_.load(std::memory_order_acquire);
+    const std::size_t tail = tail_.load(std::memory_order_acquire);
+    return (tail + slots_.size() - head) % slots_.size();
+  }
 
  private:
   std::vector<T> slots_;

@@ -6,7 +6,10 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
+
+#include "util/fast_random.h"
 
 namespace apigw::observe {
 
@@ -20,6 +23,9 @@ using TraceparentText = std::array<char, kTraceparentSize>;
 struct TraceContext {
   bool active = false;  // tracing is on for this request (sampled or not, ids are propagated)
   bool sampled = false;
+  // The caller's trace goes on (its traceparent was valid): its tracestate goes on too; when the
+  // gateway starts the trace, a tracestate the client sent is dropped (W3C processing model).
+  bool continued = false;
   TraceId trace_id{};
   SpanId span_id{};         // the gateway's span for the request
   SpanId parent_span_id{};  // the caller's span; zero when the gateway started the trace
@@ -40,29 +46,49 @@ bool parse_traceparent(std::string_view value, ParsedTraceparent& out);
 void format_traceparent(const TraceId& trace_id, const SpanId& span_id, bool sampled,
                         TraceparentText& out);
 
-// Lower-case hex of an id.
+// Lower-case hex of `size` bytes into out[0, 2 * size).
+void write_hex(const std::uint8_t* in, std::size_t size, char* out);
+
 template <std::size_t N>
 std::array<char, 2 * N> to_hex(const std::array<std::uint8_t, N>& id) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::array<char, 2 * N> text{};
-  for (std::size_t i = 0; i < N; ++i) {
-    text[2 * i] = kDigits[id[i] >> 4];
-    text[2 * i + 1] = kDigits[id[i] & 0xf];
-  }
+  std::array<char, 2 * N> text;
+  write_hex(id.data(), N, text.data());
   return text;
 }
 
 using TraceIdText = std::array<char, 32>;
 
-// Fresh random ids (never all zero), from this thread's generator.
+// A fresh random id (never all zero: a word of zeros is drawn again). `random` is the caller's
+// generator (a worker's: no thread-local lookup on the request path).
+template <std::size_t N>
+void fill_random_id(std::array<std::uint8_t, N>& id, util::FastRandom& random) {
+  static_assert(N % 8 == 0);
+  for (std::size_t i = 0; i < N; i += 8) {
+    std::uint64_t bits = random.next();
+    while (bits == 0) bits = random.next();
+    std::memcpy(id.data() + i, &bits, 8);
+  }
+}
+inline SpanId new_span_id(util::FastRandom& random) {
+  SpanId id;
+  fill_random_id(id, random);
+  return id;
+}
+// From this thread's generator (off the request path: an exporter's instance id, tests).
 TraceId new_trace_id();
 SpanId new_span_id();
 // True with probability `ratio` (0: never, 1: always).
-bool sample(double ratio);
+inline bool sample(double ratio, util::FastRandom& random) {
+  if (ratio >= 1.0) return true;
+  if (ratio <= 0.0) return false;
+  // The top 53 bits as a fraction in [0, 1).
+  return static_cast<double>(random.next() >> 11) * 0x1.0p-53 < ratio;
+}
 
 // Starts the request's context: continues the caller's trace when `traceparent` is valid (and
 // follows its sampled flag: parent-based sampling), else starts a trace sampled with `ratio`.
-// Either way the gateway's span gets a new id.
-TraceContext start_trace(std::string_view traceparent, double ratio);
+// Either way the gateway's span gets a new id. A request with two traceparent headers passes
+// an empty one here (the spec's "restart").
+TraceContext start_trace(std::string_view traceparent, double ratio, util::FastRandom& random);
 
 }  // namespace apigw::observe

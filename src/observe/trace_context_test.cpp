@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
+#include <vector>
 #include <string>
 
 namespace apigw::observe {
@@ -23,6 +25,25 @@ TEST(TraceContext, TheSpecsExampleParsesAndFormatsBackTheSame) {
   EXPECT_EQ(text(out), kExample);
   format_traceparent(parsed.trace_id, parsed.parent_span_id, false, out);
   EXPECT_EQ(text(out).substr(53), "00");
+}
+
+TEST(TraceContext, HexOfAnyLengthMatchesPrintf) {
+  std::vector<std::uint8_t> bytes(40);
+  std::uint32_t seed = 12345;
+  for (int round = 0; round < 50; ++round) {
+    for (auto& byte : bytes) byte = static_cast<std::uint8_t>((seed = seed * 1103515245 + 12345) >> 16);
+    for (std::size_t size = 0; size <= bytes.size(); ++size) {
+      std::string expected;
+      for (std::size_t i = 0; i < size; ++i) {
+        char pair[3];
+        std::snprintf(pair, sizeof pair, "%02x", bytes[i]);
+        expected += pair;
+      }
+      std::string got(2 * size, '?');
+      write_hex(bytes.data(), size, got.data());
+      ASSERT_EQ(got, expected) << size;
+    }
+  }
 }
 
 TEST(TraceContext, InvalidValuesAreRefused) {
@@ -49,7 +70,8 @@ TEST(TraceContext, InvalidValuesAreRefused) {
 }
 
 TEST(TraceContext, ACallersTraceIsContinuedAndItsSamplingFollowed) {
-  const TraceContext continued = start_trace(kExample, 0.0);
+  util::FastRandom random(1);
+  const TraceContext continued = start_trace(kExample, 0.0, random);
   EXPECT_TRUE(continued.active);
   EXPECT_TRUE(continued.sampled) << "parent-based: the caller sampled it";
   EXPECT_TRUE(continued.has_parent());
@@ -57,19 +79,20 @@ TEST(TraceContext, ACallersTraceIsContinuedAndItsSamplingFollowed) {
   EXPECT_EQ(std::string(parent.data(), parent.size()), "00f067aa0ba902b7");
   EXPECT_NE(continued.span_id, continued.parent_span_id);
   const TraceContext unsampled =
-      start_trace("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", 1.0);
+      start_trace("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", 1.0, random);
   EXPECT_FALSE(unsampled.sampled) << "parent-based: the caller did not sample it";
 }
 
 TEST(TraceContext, WithoutACallerATraceStartsSampledAtTheRatio) {
-  const TraceContext always = start_trace("", 1.0);
+  util::FastRandom random(2);
+  const TraceContext always = start_trace("", 1.0, random);
   EXPECT_TRUE(always.sampled);
   EXPECT_FALSE(always.has_parent());
-  EXPECT_FALSE(start_trace("garbage", 0.0).sampled);
+  EXPECT_FALSE(start_trace("garbage", 0.0, random).sampled);
   int sampled = 0;
   std::set<TraceId> traces;
   for (int i = 0; i < 20'000; ++i) {
-    const TraceContext context = start_trace("", 0.1);
+    const TraceContext context = start_trace("", 0.1, random);
     sampled += context.sampled ? 1 : 0;
     traces.insert(context.trace_id);
   }

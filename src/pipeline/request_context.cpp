@@ -71,9 +71,12 @@ void RequestContext::reset() {
   upstream_micros = 0;
   target_live = nullptr;
   upstream_tries = 0;
+  upstream_answered = false;
   consumer = {};
   trace.active = false;
   trace.sampled = false;
+  trace.continued = false;
+  traceparent_set = false;
 }
 
 }  // namespace apigw::pipeline

@@ -131,6 +131,7 @@ struct RequestContext {
   std::string_view upstream_name;  // the upstream of upstream_address
   std::uint64_t upstream_micros = 0;
   std::uint32_t upstream_tries = 0;  // tries made (retries and failover included)
+  bool upstream_answered = false;     // the last try got a response head (upstream_micros is its)
   // Who the client is, once an authentication filter identified it (a consumer's name).
   std::string_view consumer;
   // The live statistics of the target that answered (null: no upstream was tried).
@@ -142,7 +143,11 @@ struct RequestContext {
   // The traceparent for the outgoing call in progress (an upstream try, a filter's call): its
   // span is the call's own, a child of the request's. Set by the server before the call.
   observe::TraceparentText traceparent{};
-  std::string_view traceparent_text() const { return {traceparent.data(), traceparent.size()}; }
+  bool traceparent_set = false;  // this request began a call span (traceparent is its own)
+  std::string_view traceparent_text() const {
+    return traceparent_set ? std::string_view(traceparent.data(), traceparent.size())
+                           : std::string_view();
+  }
   // Unix nanoseconds of a steady-clock time of this request (a span's start or end).
   std::int64_t unix_nanos(Clock::time_point at) const {
     return start_unix_nanos +

@@ -69,10 +69,19 @@ void append_framing(std::string& out, http::BodyFraming framing, std::uint64_t l
   }
 }
 
-void append_edits(std::string& out, const pipeline::HeaderEdits* edits) {
+// With tracing on, the trace headers are the gateway's alone: a client's (and a filter's) give way.
+constexpr std::uint32_t trace_fields(std::string_view traceparent, bool drop_tracestate) {
+  if (traceparent.empty()) return 0;
+  return http::field_bit(http::Field::traceparent) |
+         (drop_tracestate ? http::field_bit(http::Field::tracestate) : 0);
+}
+
+void append_edits(std::string& out, const pipeline::HeaderEdits* edits, std::uint32_t skipped) {
   if (edits == nullptr) return;
-  edits->for_each_written(
-      [&out](std::string_view name, std::string_view value) { append_header(out, name, value); });
+  edits->for_each_written([&](std::string_view name, std::string_view value) {
+    if (skipped != 0 && (skipped & http::field_bit(http::classify_field(name))) != 0) return;
+    append_header(out, name, value);
+  });
 }
 
 }  // namespace
@@ -86,8 +95,7 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
   std::size_t forwarded_for_count = 0;
   std::string_view forwarded_for;
   const std::uint32_t managed =
-      kManagedRequestFields |
-      (info.traceparent.empty() ? 0 : http::field_bit(http::Field::traceparent));
+      kManagedRequestFields | trace_fields(info.traceparent, info.drop_tracestate);
   for (const auto& header : request.headers) {
     if (http::is_hop_by_hop(header, request.connection, request.headers)) continue;
     if (header.field == http::Field::x_forwarded_for) {
@@ -122,7 +130,7 @@ void write_upstream_request_head(const http::RequestHead& request, const Upstrea
   } else if (request.version_minor == 0) {
     out.append("Connection: keep-alive\r\n");
   }
-  append_edits(out, info.edits);
+  append_edits(out, info.edits, trace_fields(info.traceparent, info.drop_tracestate));
   if (info.body_length) {
     append_framing(out, http::BodyFraming::content_length, *info.body_length);
   } else {
@@ -229,7 +237,7 @@ void write_local_reply(const pipeline::LocalReply& reply, const LocalReplyInfo& 
     out.append("\r\n");
   }
   if (!info.request_id.empty()) append_header(out, "X-Request-Id", info.request_id);
-  append_edits(out, edits);
+  append_edits(out, edits, 0);
   if (!info.keep_alive) out.append("Connection: close\r\n");
   out.append("\r\n");
   if (!info.head_request) out.append(body);

@@ -26,6 +26,7 @@ struct UpstreamRequestInfo {
   // The gateway's traceparent for this try (replacing the client's); empty: tracing is off and
   // the client's, if any, passes as it came.
   std::string_view traceparent;
+  bool drop_tracestate = false;  // the gateway started the trace: the client's tracestate goes
   const pipeline::HeaderEdits* edits = nullptr;
   // A body the filters held whole (and may have changed): sent with this Content-Length.
   std::optional<std::uint64_t> body_length;

@@ -20,6 +20,7 @@ namespace apigw::server {
 
 void ClientSession::start(Worker& worker, tcp_socket socket, const AcceptedOn& on) {
   auto session = std::make_unique<ClientSession>(worker, std::move(socket));
+  session->listener_bytes_ = on.bytes;
   if (on.tls != nullptr) {
     net::co_spawn(worker.context(), serve_tls(std::move(session), on), net::detached);
     return;
@@ -324,7 +325,7 @@ void ClientSession::switch_to_http2(Owner self) {
   ClientSession& session = *self;
   H2Connection::start(session.worker_, std::move(session.transport_value_),
                       std::move(session.client_), std::move(session.tls_state_),
-                      session.input_.readable());
+                      session.input_.readable(), session.listener_bytes_);
   // `self` dies here: the socket went with the transport.
 }
 

@@ -54,9 +54,11 @@ bool may_log_goaway(Clock::time_point now) {
 }  // namespace
 
 void H2Connection::start(Worker& worker, Transport transport, ClientAddress client,
-                         std::unique_ptr<ConnectionTlsState> tls, std::string_view already_read) {
+                         std::unique_ptr<ConnectionTlsState> tls, std::string_view already_read,
+                         observe::ListenerBytes* bytes) {
   auto connection = std::make_shared<H2Connection>(worker, std::move(transport), std::move(client),
                                                    std::move(tls));
+  connection->listener_bytes_ = bytes;
   worker.buffers().acquire(connection->input_);
   if (already_read.size() > connection->input_.writable()) {
     connection->input_.grow(already_read.size());  // never, in practice: a preface, a PROXY header

@@ -21,6 +21,10 @@
 #include "h2/server_session.h"
 #include "server/request_stream.h"
 
+namespace apigw::observe {
+struct ListenerBytes;
+}  // namespace apigw::observe
+
 namespace apigw::server {
 
 class H2Stream;
@@ -31,8 +35,10 @@ class H2Connection final : public Connection,
  public:
   // Takes over an accepted connection: its transport (TLS done, or plain), the client's address,
   // the TLS state, and bytes already read (the preface, for h2c).
+  // `bytes`: the listener's HTTP byte counts (its streams add to them).
   static void start(Worker& worker, Transport transport, ClientAddress client,
-                    std::unique_ptr<ConnectionTlsState> tls, std::string_view already_read);
+                    std::unique_ptr<ConnectionTlsState> tls, std::string_view already_read,
+                    observe::ListenerBytes* bytes);
 
   H2Connection(Worker& worker, Transport transport, ClientAddress client,
                std::unique_ptr<ConnectionTlsState> tls);
@@ -50,6 +56,7 @@ class H2Connection final : public Connection,
   h2::ServerSession& session() { return session_; }
   const ClientAddress& client() const { return client_; }
   const ConnectionTlsState* tls() const { return tls_.get(); }
+  observe::ListenerBytes* listener_bytes() const { return listener_bytes_; }
   // Writes what the session has queued (now, or through the writer).
   void flush();
   // flush() after the worker's current pass: the frames of every stream that answers in this
@@ -81,6 +88,7 @@ class H2Connection final : public Connection,
   Transport transport_;
   ClientAddress client_;
   std::unique_ptr<ConnectionTlsState> tls_;
+  observe::ListenerBytes* listener_bytes_ = nullptr;
   h2::ServerSession session_;
   ByteBuffer input_;
   config::Http2Config settings_;  // what this connection's SETTINGS and budgets came from

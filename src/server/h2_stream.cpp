@@ -28,6 +28,7 @@ H2Stream::H2Stream(H2Connection& connection, std::int32_t id)
       signal_(connection.worker().context()) {
   client_ = connection.client();
   tls_ = connection.tls();
+  listener_bytes_ = connection.listener_bytes();
   worker_.sweeper().add(*this);
 }
 

@@ -188,6 +188,7 @@ awaitable<bool> ProxyExchange::proxy() {
       }
     }
     context_.upstream_micros = micros_since(upstream_start_);
+    context_.upstream_answered = outcome == UpstreamOutcome::ok;
     session_.watch_upstream(nullptr);
     record_try(target_index, outcome, counts.attempt == 1 && counts.failovers == 0);
     if (context_.trace.sampled) export_try_span(try_span, target, outcome, try_number);
@@ -355,7 +356,10 @@ namespace {
   info.original_host = head.host;
   info.client_ip = context.peer_address;  // X-Forwarded-For gets the hop we saw
   info.request_id = context.request_id;
-  if (context.trace.active) info.traceparent = context.traceparent_text();
+  if (context.trace.active) {
+    info.traceparent = context.traceparent_text();
+    info.drop_tracestate = !context.trace.continued;
+  }
   if (const pipeline::ConnectionTls* tls = context.tls) {
     info.proto = "https";
     if (tls->client_verified && session.forwards_client_subject()) {

@@ -70,6 +70,8 @@ awaitable<bool> ProxyExchange::fail(UpstreamOutcome outcome) {
 
 awaitable<bool> ProxyExchange::send_fallback_response(pipeline::LocalReply reply,
                                                       std::string_view kind) {
+  // The gateway answers, not the target that failed: its live statistics keep the failure only.
+  context_.target_live = nullptr;
   const http::RequestHead& head = session_.scratch().head;
   session_.input().consume(buffered_body_);
   buffered_body_ = 0;

@@ -61,6 +61,7 @@ void ProxyExchange::build_h2_request(const proxy::Target& target) {
   h2_info.client_cert_subject = info.client_cert_subject;
   h2_info.request_id = info.request_id;
   h2_info.traceparent = info.traceparent;
+  h2_info.drop_tracestate = info.drop_tracestate;
   h2_info.body_length = info.body_length;
   state.replaced.clear();
   state.added.clear();

@@ -53,6 +53,9 @@ void ProxyExchange::mirror_request() {
   job.method = session_.scratch().head.method;
   job.timeout = mirror.timeout;
   job.bytes = sender.queue().take_buffer();
+  // The copy's own span id (a child of the request's, not exported): the shadow's spans join
+  // the trace without being taken for the live try's.
+  if (context_.trace.active) session_.begin_call_span();
   write_upstream_head(*cluster.config, cluster.targets[target], job.bytes);
   job.bytes.append(body);
   if (!sender.submit(job)) {

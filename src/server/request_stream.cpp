@@ -225,8 +225,9 @@ awaitable<pipeline::PhaseStep> RequestStream::finish_request_phase(
     const pipeline::Verdict verdict =
         co_await await_io([&ctx, filter] { return filter->resume_request(ctx); });
     if (ctx.trace.sampled) {
+      // A client span: its id is the parent the called service's spans name.
       observe::Span& span =
-          span_to_send(span_id, observe::SpanKind::internal, waited_from, Clock::now());
+          span_to_send(span_id, observe::SpanKind::client, waited_from, Clock::now());
       span.name.assign("filter ").append(filter->name());
       span.add("apigw.filter", filter->name());
       if (verdict != pipeline::Verdict::next && ctx.local_reply) {
@@ -253,7 +254,7 @@ awaitable<void> RequestStream::finish_handler(const pipeline::Handler& handler) 
     co_await await_io([&ctx, async] { return async->resume(ctx); });
     if (ctx.trace.sampled) {
       observe::Span& span =
-          span_to_send(span_id, observe::SpanKind::internal, waited_from, Clock::now());
+          span_to_send(span_id, observe::SpanKind::client, waited_from, Clock::now());
       span.name.assign("handler ").append(async->name());
       send_span(span);
     }
@@ -362,17 +363,21 @@ void RequestStream::finish_request() {
   if (ctx.local_reply && ctx.local_reply->is_error()) {
     worker_.metrics().count_refusal(ctx.local_reply->code);
   }
+  if (listener_bytes_ != nullptr) {
+    listener_bytes_->received.add(ctx.bytes_in);
+    listener_bytes_->sent.add(ctx.bytes_out);
+  }
   observe::LiveSample sample;
   sample.status = status;
   sample.micros = micros;
-  sample.reached_upstream = ctx.target_live != nullptr;
+  sample.reached_upstream = ctx.upstream_answered;
   sample.upstream_micros = ctx.upstream_micros;
   sample.bytes_in = ctx.bytes_in;
   sample.bytes_out = ctx.bytes_out;
-  const std::int64_t now_micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  stats.live.record(now_micros, sample);
-  if (ctx.target_live != nullptr) ctx.target_live->live.record(now_micros, sample);
+  sample.prepare(
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
+  stats.live.record(sample);
+  if (ctx.target_live != nullptr) ctx.target_live->live.record(sample);
 
   observe::AccessLogQueue* queue = worker_.access_log();
   if (queue == nullptr) return;
@@ -386,7 +391,8 @@ void RequestStream::finish_request() {
   entry.path = head.path;
   if (head.has_query) entry.query = head.query;
   if (entry.path.empty()) {
-    // A refused head (400, 414, 431): only its request line's target is known.
+    // A refused head (400, 414, 431): only its request line's method and target are known.
+    entry.protocol_version = {};
     const std::size_t mark = head.target.find('?');
     entry.path = head.target.substr(0, mark);
     if (mark != std::string_view::npos) entry.query = head.target.substr(mark + 1);

@@ -29,6 +29,10 @@
 #include "tls/connection_facts.h"
 #include "util/request_id.h"
 
+namespace apigw::observe {
+struct ListenerBytes;
+}  // namespace apigw::observe
+
 namespace apigw::server {
 
 class Worker;
@@ -230,6 +234,7 @@ class RequestStream : public Expirable {
   Worker& worker_;
   Transport* transport_;
   ClientAddress client_;
+  observe::ListenerBytes* listener_bytes_ = nullptr;  // the listener's byte counts
   ByteBuffer input_;
   // Held while a request is in progress (an HTTP/1 connection gives it back while idle).
   std::unique_ptr<RequestScratch> scratch_;

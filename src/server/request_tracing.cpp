@@ -3,36 +3,27 @@
 // when [tracing] is off, and only the ids and the traceparent when a request is not sampled.
 #include <chrono>
 
+#include "http/authority.h"
 #include "proxy/upstream_outcome.h"
 #include "server/proxy_exchange.h"
 #include "server/request_stream.h"
 #include "server/worker.h"
 
 namespace apigw::server {
-namespace {
-
-// "host:port" or "[v6]:port" -> host and port (0 when there is none).
-void split_address(std::string_view address, std::string_view& host, std::int64_t& port) {
-  host = address;
-  port = 0;
-  const std::size_t colon = address.rfind(':');
-  if (colon == std::string_view::npos || address.find(']', colon) != std::string_view::npos) return;
-  host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  for (const char c : address.substr(colon + 1)) {
-    if (c < '0' || c > '9') return;
-    port = port * 10 + (c - '0');
-  }
-}
-
-}  // namespace
 
 void RequestStream::start_tracing(double sample_ratio) {
   pipeline::RequestContext& ctx = scratch_->request;
-  ctx.trace = observe::start_trace(
-      http::find_header(scratch_->head.headers, http::Field::traceparent), sample_ratio);
+  // Two traceparent headers are as none (W3C: the value is invalid; restart the trace).
+  std::string_view traceparent;
+  int count = 0;
+  for (const http::Header& header : scratch_->head.headers) {
+    if (header.field == http::Field::traceparent) {
+      traceparent = header.value;
+      ++count;
+    }
+  }
+  ctx.trace = observe::start_trace(count == 1 ? traceparent : std::string_view(), sample_ratio,
+                                   worker_.random_generator());
   if (ctx.trace.sampled) {
     // One read of the system clock per sampled request; every span time is `start` plus a
     // steady-clock difference.
@@ -47,8 +38,9 @@ void RequestStream::start_tracing(double sample_ratio) {
 
 observe::SpanId RequestStream::begin_call_span() {
   pipeline::RequestContext& ctx = scratch_->request;
-  const observe::SpanId id = observe::new_span_id();
+  const observe::SpanId id = observe::new_span_id(worker_.random_generator());
   observe::format_traceparent(ctx.trace.trace_id, id, ctx.trace.sampled, ctx.traceparent);
+  ctx.traceparent_set = true;
   return id;
 }
 
@@ -81,7 +73,11 @@ void RequestStream::export_request_span(Clock::time_point end, int status) {
   span.add("url.scheme", ctx.tls != nullptr ? "https" : "http");
   span.add("http.response.status_code", static_cast<std::int64_t>(status));
   if (!ctx.route_name.empty()) span.add("apigw.route", ctx.route_name);
-  if (!head.host.empty()) span.add("server.address", head.host);
+  if (!head.host.empty()) {
+    const http::AuthorityParts authority = http::split_authority(head.host);
+    span.add("server.address", authority.host);
+    if (authority.port != 0) span.add("server.port", static_cast<std::int64_t>(authority.port));
+  }
   span.add("client.address", ctx.client_address);
   span.add("network.protocol.version", transport_ != nullptr
                                             ? (head.version_minor == 0 ? "1.0" : "1.1")
@@ -108,11 +104,9 @@ void ProxyExchange::export_try_span(const observe::SpanId& id, const proxy::Targ
   observe::Span& span = session_.span_to_send(id, observe::SpanKind::client, upstream_start_, end);
   span.name.assign("upstream ").append(cluster_.config->name);
   span.add("http.request.method", session_.scratch().head.method_text);
-  std::string_view host;
-  std::int64_t port = 0;
-  split_address(target.address, host, port);
-  span.add("server.address", host);
-  if (port != 0) span.add("server.port", port);
+  const http::AuthorityParts authority = http::split_authority(target.address);
+  span.add("server.address", authority.host);
+  if (authority.port != 0) span.add("server.port", static_cast<std::int64_t>(authority.port));
   span.add("apigw.upstream", cluster_.config->name);
   span.add("apigw.try", try_number);
   if (outcome == UpstreamOutcome::ok) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "config/effective_config.h"
 #include "observe/otlp_json.h"
 #include "util/log.h"
 
@@ -74,7 +75,8 @@ awaitable<void> TraceExporter::send(const config::TracingConfig& tracing, std::s
   // Logged once per failing stretch, not per batch: a collector that is down would fill the log.
   if (counters_.export_errors++ == 0 || last_error_logged_ + 100 <= counters_.export_errors) {
     last_error_logged_ = counters_.export_errors;
-    util::log_warn("tracing: export to " + tracing.otlp_endpoint + " failed (" +
+    util::log_warn("tracing: export to " + config::redact_url_secrets(tracing.otlp_endpoint) +
+                   " failed (" +
                    (result ? "HTTP " + std::to_string(result->status)
                            : std::string(store::http::to_string(result.error().kind)) + ": " +
                                  result.error().message) +
@@ -82,22 +84,38 @@ awaitable<void> TraceExporter::send(const config::TracingConfig& tracing, std::s
   }
 }
 
+bool TraceExporter::batch_waiting(std::size_t batch_size) const {
+  for (const auto& queue : queues_) {
+    if (queue->size() >= batch_size) return true;
+  }
+  return false;
+}
+
 awaitable<void> TraceExporter::run() {
+  // The queues are looked at every 50 ms: a worker's full batch goes then (at high sampling
+  // rates a queue would otherwise overflow between two flushes); the rest goes every
+  // flush_interval. Looking is a few atomic loads; workers are never woken.
+  constexpr std::chrono::milliseconds kLook{50};
+  auto last_flush = std::chrono::steady_clock::now();
   for (;;) {
     const config::TracingConfig tracing = tracing_();
+    const auto now = std::chrono::steady_clock::now();
     if (!tracing.enabled) {
       // Off (a reload turned it off): what workers queued before is not sent.
       while (collect(512) != 0) {
       }
-    } else {
-      // A full batch goes at once; the rest waits for the next round (all of it when stopping).
+    } else if (stopping_ || now - last_flush >= tracing.flush_interval ||
+               batch_waiting(tracing.batch_size)) {
+      // Full batches go at once; a partial one only at the flush interval (or when stopping).
+      const bool flush = stopping_ || now - last_flush >= tracing.flush_interval;
+      if (flush) last_flush = now;
       for (std::size_t count; (count = collect(tracing.batch_size)) != 0;) {
         co_await send(tracing, count);
         if (count < tracing.batch_size && !stopping_) break;
       }
     }
     if (stopping_) break;
-    timer_->expires_after(tracing.enabled ? tracing.flush_interval : std::chrono::seconds(1));
+    timer_->expires_after(std::min<std::chrono::milliseconds>(kLook, tracing.flush_interval));
     co_await timer_->async_wait(use_nothrow);
   }
   stopped_ = true;

@@ -1,9 +1,10 @@
 // Sends the workers' finished spans to an OTLP/HTTP endpoint ([tracing] otlp_endpoint), off the
 // request path: workers push spans into their own bounded queue (observe/span.h; full: the span
 // is dropped and counted, a worker never waits), and this exporter, on the main thread, drains
-// them every flush_interval into batches of at most batch_size spans, one POST in flight at a
-// time. A batch the endpoint refuses or that fails is dropped and counted: spans are telemetry,
-// and holding them for retries would only grow memory while the collector is down.
+// them every flush_interval into batches of at most batch_size spans (a worker's full batch at
+// once: the queues are looked at every 50 ms), one POST in flight at a time. A batch the
+// endpoint refuses or that fails is dropped and counted: spans are telemetry, and holding them
+// for retries would only grow memory while the collector is down.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,8 @@ class TraceExporter {
   awaitable<void> run();
   // Moves up to `limit` queued spans into batch_; returns how many.
   std::size_t collect(std::size_t limit);
+  // Whether some worker has a full batch waiting.
+  bool batch_waiting(std::size_t batch_size) const;
   awaitable<void> send(const config::TracingConfig& tracing, std::size_t count);
 
   net::io_context& context_;

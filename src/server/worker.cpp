@@ -74,6 +74,7 @@ void Worker::listen(const std::vector<ListenerSpec>& listeners) {
     if (listeners[i].http2) metrics_.http2.enabled = true;
     // The map never moves its values: the pointer stays valid for the worker's life.
     if (listeners[i].tls) on.tls = &metrics_.tls[listeners[i].address];
+    on.bytes = &metrics_.listener_bytes[listeners[i].address];
     accepted_on_.push_back(on);
     auto acceptor = std::make_unique<tcp_acceptor>(context_);
     acceptor->open(endpoint.protocol());

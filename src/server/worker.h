@@ -91,6 +91,7 @@ struct AcceptedOn {
   // listener ALPN decides.
   bool http2 = false;
   observe::TlsListenerCounters* tls = nullptr;  // the listener's counters; null: plain
+  observe::ListenerBytes* bytes = nullptr;       // the listener's HTTP byte counts
 };
 
 class Worker final : public pipeline::WorkerServices {
@@ -140,6 +141,7 @@ class Worker final : public pipeline::WorkerServices {
   store::redis::RedisClient* redis() override { return redis_.get(); }
   // A random number for this worker's picks (a weighted split without a sticky key).
   std::uint64_t random() { return random_.next(); }
+  util::FastRandom& random_generator() { return random_; }
   // The Date header's value for answers the gateway makes.
   std::string_view date() { return date_.now(); }
   // Connections waiting in ClientSession::linger().

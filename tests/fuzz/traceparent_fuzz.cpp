@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   ParsedTraceparent parsed;
   const bool valid = parse_traceparent(input, parsed);
-  const TraceContext context = start_trace(input, 0.5);
+  apigw::util::FastRandom random(size);
+  const TraceContext context = start_trace(input, 0.5, random);
   FUZZ_CHECK(context.active);
   FUZZ_CHECK(std::any_of(context.span_id.begin(), context.span_id.end(), [](auto b) { return b; }));
   if (!valid) {

@@ -190,8 +190,11 @@ format = "json"
 listen = "127.0.0.1:19901"
 token = "${ADMIN_TOKEN}"
 [tracing]
-otlp_endpoint = "http://127.0.0.1:4318/v1/traces"
+otlp_endpoint = "http://collector:hunter2@127.0.0.1:4318/v1/traces"
 headers = { "authorization" = "Bearer secret-value" }
+[redis]
+url = "redis://rl@127.0.0.1:6379/2"
+password = "redis-secret"
 [[upstreams]]
 name = "api"
 targets = [{ address = "127.0.0.1:9000", weight = 3 }, { address = "127.0.0.1:9001", backup = true }]
@@ -250,6 +253,9 @@ route = "orders"
   }
   EXPECT_EQ(text.find("an-admin-token-of-32-characters"), std::string::npos);
   EXPECT_EQ(text.find("secret-value"), std::string::npos);
+  EXPECT_EQ(text.find("redis-secret"), std::string::npos);
+  EXPECT_EQ(text.find("hunter2"), std::string::npos);
+  EXPECT_NE(text.find("url = 'redis://rl@127.0.0.1:6379/2'"), std::string::npos) << text;
   EXPECT_EQ(text.find("k-7Hq2v9Lx0pWm4Rz8"), std::string::npos);
   // What it printed is a config that loads, and prints the same again: nothing was lost.
   const std::string printed = dir.write("printed.toml", text);

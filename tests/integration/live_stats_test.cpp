@@ -14,32 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string two_routes_config(const std::string& backend) {
-  return fill(R"(
-[server]
-listen = ["127.0.0.1:{port}"]
-workers = 2
-[admin]
-listen = "127.0.0.1:{admin_port}"
-[[upstreams]]
-name = "backend"
-targets = [{ address = "{backend}" }]
-[[routes]]
-name = "slow"
-match = { path_prefix = "/delay/" }
-upstream = "backend"
-[[routes]]
-name = "fast"
-match = { path_prefix = "/api/" }
-upstream = "backend"
-[[routes]]
-name = "statuses"
-match = { path_prefix = "/status/" }
-upstream = "backend"
-)",
-              {{"backend", backend}});
-}
-
 json::value stats_of(const Gateway& gateway, const std::string& path = "/admin/stats") {
   const CurlResult result = admin_call(gateway, "GET", path);
   EXPECT_EQ(result.status, 200) << result.body;
@@ -50,7 +24,7 @@ double number(const json::value& value) { return value.to_number<double>(); }
 
 TEST(LiveStats, RoutesUpstreamsAndTargetsShowRatesErrorsAndPercentiles) {
   EchoBackend backend;
-  Gateway gateway(two_routes_config(backend.address()));
+  Gateway gateway(statistics_config(backend.address()));
   // Each from this process on a fresh connection: the two workers share them.
   for (int i = 0; i < 40; ++i) ASSERT_EQ(get_in_process(gateway.port(), "/api/items").status, 200);
   for (int i = 0; i < 10; ++i) ASSERT_EQ(get_in_process(gateway.port(), "/delay/30").status, 200);
@@ -122,7 +96,7 @@ TEST(LiveStats, RoutesUpstreamsAndTargetsShowRatesErrorsAndPercentiles) {
 
 TEST(LiveStats, OneRouteCanBeAskedForAndUnknownOnesAreNot) {
   EchoBackend backend;
-  Gateway gateway(two_routes_config(backend.address()));
+  Gateway gateway(statistics_config(backend.address()));
   for (int i = 0; i < 5; ++i) ASSERT_EQ(get_in_process(gateway.port(), "/delay/1").status, 200);
   const json::value slow = stats_of(gateway, "/admin/stats/routes/slow");
   EXPECT_EQ(slow.at("route"), "slow");
@@ -144,9 +118,9 @@ TEST(LiveStats, OneRouteCanBeAskedForAndUnknownOnesAreNot) {
 
 TEST(LiveStats, ARouteKeepsItsNumbersAcrossAReloadThatKeepsIt) {
   EchoBackend backend;
-  Gateway gateway(two_routes_config(backend.address()));
+  Gateway gateway(statistics_config(backend.address()));
   for (int i = 0; i < 6; ++i) ASSERT_EQ(get_in_process(gateway.port(), "/api/x").status, 200);
-  gateway.write_config(two_routes_config(backend.address()) + R"(
+  gateway.write_config(statistics_config(backend.address()) + R"(
 [[routes]]
 name = "added"
 match = { path_prefix = "/added/" }

@@ -14,29 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string config_for(const std::string& backend) {
-  return fill(R"(
-[server]
-listen = ["127.0.0.1:{port}"]
-workers = 2
-[admin]
-listen = "127.0.0.1:{admin_port}"
-[[upstreams]]
-name = "backend"
-targets = [{ address = "{backend}" }]
-[[routes]]
-name = "slow"
-match = { path_prefix = "/delay/" }
-upstream = "backend"
-[[routes]]
-name = "fast"
-match = { path_prefix = "/api/" }
-upstream = "backend"
-retry = { attempts = 2 }
-)",
-              {{"backend", backend}});
-}
-
 // A Prometheus server scraping one target every second, with its own data directory.
 class PrometheusServer {
  public:
@@ -79,7 +56,7 @@ class PrometheusServer {
 
 TEST(Prometheus, ARealServerScrapesTheGatewayAndComputesQuantiles) {
   EchoBackend backend;
-  Gateway gateway(config_for(backend.address()));
+  Gateway gateway(statistics_config(backend.address()));
   PrometheusServer prometheus(gateway.admin_port());
   ASSERT_TRUE(prometheus.started()) << prometheus.log();
   for (int i = 0; i < 20; ++i) ASSERT_EQ(get_in_process(gateway.port(), "/delay/30").status, 200);
@@ -104,6 +81,9 @@ TEST(Prometheus, ARealServerScrapesTheGatewayAndComputesQuantiles) {
   EXPECT_GT(upstream_p99, 0.025);
   EXPECT_LE(upstream_p99, 0.05);
   EXPECT_EQ(prometheus.query(R"(apigw_upstream_duration_seconds_count{upstream="backend"})"), 70.0);
+  // 71 requests of some 100 bytes in, and their answers out.
+  EXPECT_GT(prometheus.query(R"(sum(apigw_listener_bytes_total{direction="received"}))"), 71 * 50);
+  EXPECT_GT(prometheus.query(R"(sum(apigw_listener_bytes_total{direction="sent"}))"), 71 * 100);
   EXPECT_GT(prometheus.query("process_resident_memory_bytes"), 1e6);
   EXPECT_GT(prometheus.query("apigw_host_memory_total_bytes"), 1e6);
   EXPECT_GE(prometheus.query(R"(apigw_host_cpu_seconds_total{mode="idle"})"), 0.0);
@@ -111,7 +91,7 @@ TEST(Prometheus, ARealServerScrapesTheGatewayAndComputesQuantiles) {
 
 TEST(Prometheus, PromtoolFindsNothingToLintInTheExposition) {
   EchoBackend backend;
-  Gateway gateway(config_for(backend.address()));
+  Gateway gateway(statistics_config(backend.address()));
   for (int i = 0; i < 3; ++i) ASSERT_EQ(get_in_process(gateway.port(), "/api/x").status, 200);
   ASSERT_EQ(get_in_process(gateway.port(), "/nowhere").status, 404);
   // A head the parser refuses, and one that could smuggle a request.

@@ -187,4 +187,30 @@ bool Gateway::wait_for_metric(const std::string& needle, std::chrono::millisecon
   return false;
 }
 
+std::string statistics_config(const std::string& backend) {
+  return fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 2
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "backend"
+targets = [{ address = "{backend}" }]
+[[routes]]
+name = "slow"
+match = { path_prefix = "/delay/" }
+upstream = "backend"
+[[routes]]
+name = "fast"
+match = { path_prefix = "/api/" }
+upstream = "backend"
+[[routes]]
+name = "statuses"
+match = { path_prefix = "/status/" }
+upstream = "backend"
+)",
+              {{"backend", backend}});
+}
+
 }  // namespace apigw::test

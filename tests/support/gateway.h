@@ -80,6 +80,9 @@ class Gateway {
 std::string pool_config(const std::string& targets, const std::string& upstream_extra = "",
                         const std::string& route_extra = "", int workers = 1,
                         const std::string& server_extra = "");
+// Two workers, one upstream at `backend` (an EchoBackend) behind three routes for the statistics
+// tests: "slow" (/delay/N: the backend waits N ms), "fast" (/api/) and "statuses" (/status/N).
+std::string statistics_config(const std::string& backend);
 // `{ address = "..." },` for each address, for pool_config.
 std::string targets_toml(const std::vector<std::string>& addresses);
 

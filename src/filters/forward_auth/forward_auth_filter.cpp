@@ -77,7 +77,9 @@ store::http::HttpRequest ForwardAuthFilter::auth_request(
   headers.emplace_back("X-Forwarded-For", std::string(ctx.client_address));
   headers.emplace_back("X-Request-Id", std::string(ctx.request_id));
   // Tracing on: the auth service's spans become children of this call's span.
-  if (ctx.trace.active) headers.emplace_back("traceparent", std::string(ctx.traceparent_text()));
+  if (ctx.trace.active && ctx.traceparent_set) {
+    headers.emplace_back("traceparent", std::string(ctx.traceparent_text()));
+  }
   for (const auto& name : config_.send_headers) {
     if (ctx.trace.active && http::iequals(name, "traceparent")) continue;
     for (const auto& header : head.headers) {
