@@ -36,8 +36,8 @@ class SlotHistogram {
   static constexpr std::size_t kChunks = LiveLayout::kBuckets / kChunk;
   static_assert(kChunks <= 32, "used_ is a 32-bit mask");
 
-  void record(std::uint64_t micros) { record_bucket(LiveLayout::bucket_of(micros)); }
-  // A value whose bucket the caller worked out (once for several histograms).
+  // A value by its bucket (LiveLayout::bucket_of), which the caller works out once for every
+  // histogram the value goes to.
   void record_bucket(std::size_t bucket) {
     const std::size_t chunk = bucket / kChunk;
     auto& counts = chunks_[chunk];
