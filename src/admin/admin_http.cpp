@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cstring>
 
+#include "admin/json_text.h"
 #include "http/error_body.h"
 #include "http/message.h"
 #include "http/parser.h"
@@ -172,7 +173,7 @@ std::string serialize_response(const AdminResponse& response, bool keep_alive) {
 AdminResponse json_response(int status, const json::value& body) {
   AdminResponse response;
   response.status = status;
-  response.body = json::serialize(body);
+  response.body = json_text(body);
   response.body.push_back('\n');
   return response;
 }

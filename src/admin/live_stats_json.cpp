@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "admin/json_text.h"
+
 namespace apigw::admin {
 namespace {
 
@@ -135,7 +137,7 @@ std::string render_live_stats_json(const observe::LiveValues& values, double upt
   out["upstreams"] = std::move(upstreams);
   if (system.process != nullptr) out["process"] = process_json(*system.process, system.cpu.process);
   if (system.host != nullptr) out["host"] = host_json(*system.host, system.cpu.host);
-  return json::serialize(out);
+  return json_text(out);
 }
 
 std::string render_route_live_stats_json(const std::string& route, const observe::LiveWindows& windows,
@@ -147,7 +149,7 @@ std::string render_route_live_stats_json(const std::string& route, const observe
   for (std::size_t i = 0; i < windows.size(); ++i) {
     out[observe::kLiveWindowNames[i]] = window_json(windows[i]);
   }
-  return json::serialize(out);
+  return json_text(out);
 }
 
 }  // namespace apigw::admin

@@ -49,6 +49,14 @@ const std::array<FamilySpec, kFamilyCount>& families() {
        {",result=\"sent\"", ",result=\"failed\"", ",result=\"dropped\"",
         ",result=\"skipped_body\""},
        4},
+      // Both directions show from the upstream's first snapshot on (Worker::install makes them).
+      {"apigw_upstream_bytes_total",
+       "Bytes received from and sent to the upstream's targets (HTTP heads, bodies and framing, "
+       "HTTP/2 frames, WebSocket tunnels and mirrored copies; before TLS; health checks not "
+       "counted).",
+       CountedPer::upstream,
+       {",direction=\"received\"", ",direction=\"sent\""},
+       2},
   }};
   return kFamilies;
 }

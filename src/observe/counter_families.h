@@ -21,8 +21,9 @@ enum class Family : std::uint8_t {
   fallbacks,            // per route; cell: FallbackKind
   split_picks,          // per upstream; cell: SplitPick
   mirrors,              // per route; cell: MirrorResult
+  upstream_bytes,       // per upstream; cell: UpstreamBytes
 };
-inline constexpr std::size_t kFamilyCount = 7;
+inline constexpr std::size_t kFamilyCount = 8;
 
 // A target that could not be connected to (refused, unreachable, timed out), and one whose TLS
 // handshake failed (its certificate refused, or the protocol): counted apart, the latter with
@@ -49,6 +50,9 @@ enum class SplitPick : std::uint8_t { picked };
 // worker's mirror queue was full) or not copied because its body was not whole in memory or was
 // over the mirror's max_body_bytes.
 enum class MirrorResult : std::uint8_t { sent, failed, dropped, skipped_body };
+// Bytes read from and written to an upstream's targets (HTTP/1 heads, bodies and framing, HTTP/2
+// frames, tunnelled bytes; before TLS), counted as each read or write completes.
+enum class UpstreamBytes : std::uint8_t { received, sent };
 
 enum class CountedPer : std::uint8_t { upstream, route };
 

@@ -201,6 +201,7 @@ TEST(Metrics, HelpAndTypeAppearOncePerFamilyBeforeItsSamples) {
       {"apigw_fallbacks_total", "counter"},
       {"apigw_upstream_split_picks_total", "counter"},
       {"apigw_mirror_requests_total", "counter"},
+      {"apigw_upstream_bytes_total", "counter"},
       {"apigw_active_connections", "gauge"},
       {"apigw_config_version", "gauge"},
       {"apigw_config_reloads_total", "counter"},
@@ -247,7 +248,7 @@ TEST(Metrics, EmptyValuesStillRenderEveryFamily) {
   // Label sets known in advance are there at zero.
   EXPECT_TRUE(has_line(text, R"(apigw_requests_refused_total{reason="invalid_framing"} 0)")) << text;
   EXPECT_TRUE(has_line(text, R"(apigw_tracing_spans_total{result="dropped_queue_full"} 0)")) << text;
-  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 20) << text;
+  EXPECT_EQ(count_lines_starting(text, "# TYPE "), 21) << text;
 }
 
 // A route's mirror results all show once the route has cells (a worker makes them when a

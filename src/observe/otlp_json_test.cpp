@@ -74,5 +74,32 @@ TEST(OtlpJson, ASpanReusedFromTheQueueKeepsOnlyItsNewAttributes) {
   EXPECT_EQ(attributes[0].at("key"), "only");
 }
 
+// Values long enough for the sixteen-byte scan, with what must be escaped before, inside and
+// after its first block: each reads back as it was written.
+TEST(OtlpJson, EveryValueReadsBackAsWritten) {
+  const std::vector<std::string> values = {
+      "/a/plain/path/longer/than/sixteen/bytes?q=1",
+      std::string("0123456789abcdef") + "\"quoted\" after a block",
+      "a \\ backslash in the first block and a long tail after it",
+      std::string("0123456789abcdefghij") + "\x01" + " control byte",
+      std::string("0123456789abcdefghijklmnopqrstu") + "\x7f",
+      "caf\xc3\xa9 \xe2\x82\xac and more than sixteen bytes of text",
+      "short",
+      ""};
+  Span span = make_span(true);
+  span.reset();
+  span.name = "values";
+  for (const std::string& value : values) span.add("v", value);
+  std::string out;
+  encode_otlp_json(std::span<const Span>(&span, 1), {"s", "v", "h", "i"}, out);
+  const json::value request = json::parse(out);
+  const json::array& attributes =
+      request.at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").at(0).at("attributes").as_array();
+  ASSERT_EQ(attributes.size(), values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(attributes[i].at("value").at("stringValue").as_string(), values[i]) << i;
+  }
+}
+
 }  // namespace
 }  // namespace apigw::observe

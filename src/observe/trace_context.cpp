@@ -3,10 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "util/fast_random.h"
 
 namespace apigw::observe {
@@ -66,52 +62,18 @@ bool parse_traceparent(std::string_view value, ParsedTraceparent& out) {
   return true;
 }
 
-void write_hex(const std::uint8_t* in, std::size_t size, char* out) {
-#if defined(__SSE2__)
-  // Sixteen bytes (or eight) at a time: split into nibbles, interleave them in output order, and
-  // add '0', or 'a' - 10 where a nibble is above 9. This runs for every request and every try
-  // while tracing is on; a loop over bytes cost 10 instructions a byte.
-  const __m128i low_nibbles = _mm_set1_epi8(0x0f);
-  const auto to_ascii = [](__m128i nibbles) {
-    const __m128i letters = _mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9));
-    const __m128i offset =
-        _mm_add_epi8(_mm_set1_epi8('0'), _mm_and_si128(letters, _mm_set1_epi8('a' - '0' - 10)));
-    return _mm_add_epi8(nibbles, offset);
-  };
-  std::size_t i = 0;
-  for (; i + 16 <= size; i += 16, out += 32) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
-    const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), low_nibbles);
-    const __m128i low = _mm_and_si128(bytes, low_nibbles);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), to_ascii(_mm_unpacklo_epi8(high, low)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), to_ascii(_mm_unpackhi_epi8(high, low)));
-  }
-  if (i + 8 <= size) {
-    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(in + i));
-    const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), low_nibbles);
-    const __m128i low = _mm_and_si128(bytes, low_nibbles);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), to_ascii(_mm_unpacklo_epi8(high, low)));
-    i += 8;
-    out += 16;
-  }
-  in += i;
-  size -= i;
-#endif
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (std::size_t j = 0; j < size; ++j) {
-    out[2 * j] = kDigits[in[j] >> 4];
-    out[2 * j + 1] = kDigits[in[j] & 0xf];
-  }
-}
-
 void format_traceparent(const TraceId& trace_id, const SpanId& span_id, bool sampled,
                         TraceparentText& out) {
   char* at = out.data();
   std::memcpy(at, "00-", 3);
-  write_hex(trace_id.data(), trace_id.size(), at + 3);
+  util::write_hex(trace_id.data(), trace_id.size(), at + 3);
   at[35] = '-';
-  write_hex(span_id.data(), span_id.size(), at + 36);
+  set_traceparent_span(span_id, out);
   std::memcpy(at + 52, sampled ? "-01" : "-00", 3);
+}
+
+void set_traceparent_span(const SpanId& span_id, TraceparentText& text) {
+  util::write_hex(span_id.data(), span_id.size(), text.data() + 36);
 }
 
 TraceId new_trace_id() {
@@ -122,21 +84,35 @@ TraceId new_trace_id() {
 
 SpanId new_span_id() { return new_span_id(generator()); }
 
-TraceContext start_trace(std::string_view traceparent, double ratio, util::FastRandom& random) {
-  TraceContext context;
+void start_trace(std::string_view traceparent, double ratio, util::FastRandom& random,
+                 const MadeRequestId* made, TraceContext& context, TraceparentText& text) {
   context.active = true;
+  context.continued = false;
+  context.parent_span_id = {};
+  char* at = text.data();
   ParsedTraceparent parent;
   if (!traceparent.empty() && parse_traceparent(traceparent, parent)) {
     context.trace_id = parent.trace_id;
     context.parent_span_id = parent.parent_span_id;
     context.sampled = parent.sampled;
     context.continued = true;
+    std::memcpy(at + 3, traceparent.data() + 3, 32);  // valid lower-case hex: as it came
   } else {
-    fill_random_id(context.trace_id, random);
+    if (made != nullptr) {
+      context.trace_id = made->bits;
+      std::memcpy(at + 3, made->text.data(), 32);
+    } else {
+      fill_random_id(context.trace_id, random);
+      util::write_hex(context.trace_id.data(), context.trace_id.size(), at + 3);
+    }
     context.sampled = sample(ratio, random);
   }
   fill_random_id(context.span_id, random);
-  return context;
+  context.span_id_sent = false;
+  std::memcpy(at, "00-", 3);
+  at[35] = '-';
+  set_traceparent_span(context.span_id, text);
+  std::memcpy(at + 52, context.sampled ? "-01" : "-00", 3);
 }
 
 }  // namespace apigw::observe

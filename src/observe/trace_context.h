@@ -10,6 +10,8 @@
 #include <string_view>
 
 #include "util/fast_random.h"
+#include "util/hex.h"
+#include "util/request_id.h"
 
 namespace apigw::observe {
 
@@ -29,6 +31,8 @@ struct TraceContext {
   TraceId trace_id{};
   SpanId span_id{};         // the gateway's span for the request
   SpanId parent_span_id{};  // the caller's span; zero when the gateway started the trace
+  // An unsampled request's first call went out naming span_id (RequestStream::begin_call_span).
+  bool span_id_sent = false;
   bool has_parent() const;
 };
 
@@ -45,14 +49,15 @@ bool parse_traceparent(std::string_view value, ParsedTraceparent& out);
 // "00-trace-span-flags" for a span of this trace.
 void format_traceparent(const TraceId& trace_id, const SpanId& span_id, bool sampled,
                         TraceparentText& out);
+// Puts a call's span id into a traceparent whose version, trace id and flags are written
+// (start_trace wrote them once for the request; each call only changes its span id).
+void set_traceparent_span(const SpanId& span_id, TraceparentText& text);
 
-// Lower-case hex of `size` bytes into out[0, 2 * size).
-void write_hex(const std::uint8_t* in, std::size_t size, char* out);
-
+// Lower-case hex of an id.
 template <std::size_t N>
 std::array<char, 2 * N> to_hex(const std::array<std::uint8_t, N>& id) {
   std::array<char, 2 * N> text;
-  write_hex(id.data(), N, text.data());
+  util::write_hex(id.data(), N, text.data());
   return text;
 }
 
@@ -85,10 +90,21 @@ inline bool sample(double ratio, util::FastRandom& random) {
   return static_cast<double>(random.next() >> 11) * 0x1.0p-53 < ratio;
 }
 
+// The id the gateway made for a request (util/request_id.h), which a trace it starts takes as
+// its trace id.
+struct MadeRequestId {
+  const util::RequestIdBits& bits;
+  const util::RequestIdText& text;
+};
+
 // Starts the request's context: continues the caller's trace when `traceparent` is valid (and
-// follows its sampled flag: parent-based sampling), else starts a trace sampled with `ratio`.
-// Either way the gateway's span gets a new id. A request with two traceparent headers passes
-// an empty one here (the spec's "restart").
-TraceContext start_trace(std::string_view traceparent, double ratio, util::FastRandom& random);
+// follows its sampled flag: parent-based sampling), else starts a trace sampled with `ratio`,
+// whose id is `made`'s when the gateway made the request id (else a new one). Either way the
+// gateway's span gets a new id. A request with two traceparent headers passes an empty one here
+// (the spec's "restart"). Writes the request's traceparent into `text`, naming the request's
+// span (a call puts its own span id in with set_traceparent_span). Fills `context` in place (it is part of the
+// request's context: no copy of it per request).
+void start_trace(std::string_view traceparent, double ratio, util::FastRandom& random,
+                 const MadeRequestId* made, TraceContext& context, TraceparentText& text);
 
 }  // namespace apigw::observe

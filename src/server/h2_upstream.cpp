@@ -77,6 +77,7 @@ awaitable<void> H2UpstreamConnection::read_loop(std::shared_ptr<H2UpstreamConnec
     auto [ec, n] = co_await transport.async_read_some(
         net::buffer(connection.input_.get(), kReadSize), use_nothrow);
     if (ec || connection.closed_) break;
+    connection.carrier_->count_received(n);
     connection.dispatch(connection.session_.feed(
         std::span(reinterpret_cast<const std::uint8_t*>(connection.input_.get()), n)));
     connection.flush();
@@ -132,6 +133,7 @@ void H2UpstreamConnection::flush() {
     const std::string_view out = session_.pending_output();
     if (out.empty()) break;
     const ImmediateWrite sent = transport.write_now(net::buffer(out));
+    carrier_->count_sent(sent.written);
     if (sent.ec) {
       dispatch(session_.connection_lost());
       close();
@@ -157,6 +159,7 @@ awaitable<void> H2UpstreamConnection::write_loop(std::shared_ptr<H2UpstreamConne
   for (;;) {
     auto [ec, n] = co_await transport.write_rest(net::buffer(connection.in_flight_), {},
                                                  connection.in_flight_written_);
+    connection.carrier_->count_sent(n - connection.in_flight_written_);
     if (ec || connection.closed_) {
       connection.writing_ = false;
       if (!connection.closed_) {

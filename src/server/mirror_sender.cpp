@@ -178,6 +178,7 @@ awaitable<MirrorSender::Attempt> MirrorSender::exchange(
   ++connection->requests_served;
   auto [write_ec, written] =
       co_await connection->transport.async_write(net::buffer(job.bytes), use_nothrow);
+  connection->count_sent(written);
   if (write_ec) {
     attempt.stale = reused && !in_flight.timed_out;
     co_return attempt;
@@ -209,6 +210,7 @@ awaitable<MirrorSender::Attempt> MirrorSender::exchange(
       co_return attempt;
     }
     received_any = true;
+    connection->count_received(n);
     buffer.commit(n);
   }
   attempt.result = observe::MirrorResult::sent;
@@ -255,6 +257,7 @@ awaitable<bool> MirrorSender::drain_body(UpstreamConnection& connection, InFligh
     auto [ec, n] = co_await connection.transport.async_read_some(
         net::buffer(buffer.write_position(), buffer.writable()), use_nothrow);
     if (ec) co_return false;
+    connection.count_received(n);
     buffer.commit(n);
   }
 }

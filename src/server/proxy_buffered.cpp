@@ -91,6 +91,7 @@ awaitable<bool> ProxyExchange::relay_buffered_response() {
       co_return co_await reply_for(session_.timed_out() ? UpstreamOutcome::response_timeout
                                                         : UpstreamOutcome::reset);
     }
+    connection_->count_received(n);
     upstream.commit(n);
   }
   session_.watch_upstream(nullptr);

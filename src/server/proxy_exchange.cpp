@@ -497,12 +497,13 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
     sent.ec = rest_ec;
     sent.written = rest_written;
   }
+  connection_->count_sent(sent.written);
   if (sent.ec) {
     retryable = reused && body_complete_in_buffer_ && !session_.timed_out();
     if (!reused && !session_.timed_out() && connection_->transport.tls() != nullptr) {
       // The target may have refused the handshake and reset the connection before the request
       // went out: its alert is still to be read.
-      connection_->transport.read_now(connection_->buffer);
+      connection_->read_now();
       if (const auto refused = refused_by_alert(pool, target)) co_return *refused;
     }
     co_return session_.timed_out() ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
@@ -523,7 +524,7 @@ awaitable<UpstreamOutcome> ProxyExchange::exchange(TargetPool& pool, const proxy
   for (int poll = 0; polled == ReadNow::nothing && poll < kReadPolls && session_.worker().busy();
        ++poll) {
     co_await net::post(connection_->transport.socket().get_executor(), use_awaitable);
-    polled = connection_->transport.read_now(connection_->buffer);
+    polled = connection_->read_now();
   }
   UpstreamOutcome outcome = UpstreamOutcome::reset;
   if (polled == ReadNow::failed) {
@@ -614,16 +615,21 @@ awaitable<UpstreamOutcome> ProxyExchange::send_request_body() {
         prefix[length++] = '\n';
         chunk_open_ = true;
       }
-      std::tie(ec, std::ignore) = co_await connection_->transport.write_all(
+      std::size_t written = 0;
+      std::tie(ec, written) = co_await connection_->transport.write_all(
           net::buffer(prefix, length), net::buffer(input.readable().data(), forward));
+      connection_->count_sent(written);
       if (!ec && done) {
         static constexpr std::string_view kLastChunk = "\r\n0\r\n\r\n";
-        std::tie(ec, std::ignore) = co_await connection_->transport.write_all(
+        std::tie(ec, written) = co_await connection_->transport.write_all(
             net::buffer(chunk_open_ ? kLastChunk : kLastChunk.substr(2)));
+        connection_->count_sent(written);
       }
     } else {
-      std::tie(ec, std::ignore) = co_await connection_->transport.async_write(
+      std::size_t written = 0;
+      std::tie(ec, written) = co_await connection_->transport.async_write(
           net::buffer(input.readable().data(), forward), use_nothrow);
+      connection_->count_sent(written);
     }
     input.consume(forward);
     if (ec)
@@ -666,6 +672,7 @@ awaitable<UpstreamOutcome> ProxyExchange::read_response_head(bool received_any,
       co_return session_.timed_out() ? UpstreamOutcome::response_timeout : UpstreamOutcome::reset;
     }
     received_any = true;
+    connection_->count_received(n);
     buffer.commit(n);
   }
 }

@@ -94,6 +94,7 @@ awaitable<bool> ProxyExchange::relay_response() {
       ok = done;
       break;
     }
+    connection_->count_received(n);
     upstream.commit(n);
     part = body_part(upstream.readable());
     if (part == static_cast<std::size_t>(-1)) {

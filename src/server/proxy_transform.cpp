@@ -96,6 +96,7 @@ awaitable<bool> ProxyExchange::relay_transformed_response() {
       if (done) continue;  // flush the transforms' tail
       break;
     }
+    connection_->count_received(n);
     upstream.commit(n);
     ok = take_payload();
   }

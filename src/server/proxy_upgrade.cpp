@@ -90,6 +90,7 @@ awaitable<bool> ProxyExchange::start_tunnel() {
   handover->target->in_flight.fetch_add(1, std::memory_order_relaxed);
   handover->target->tunnels.fetch_add(1, std::memory_order_relaxed);
   handover->upstream_state = cluster_.state;
+  handover->upstream_bytes = connection_->pool()->byte_cells();
   if (connection_->open_connections != nullptr) {
     connection_->open_connections = nullptr;  // the tunnel gives it back
   } else {

@@ -59,14 +59,15 @@ awaitable<bool> RequestStream::handle_request() {
   ctx.bytes_in = head.head_bytes;
 
   const std::string_view client_id = http::find_header(head.headers, http::Field::x_request_id);
-  if (is_usable_request_id(client_id)) {
+  const bool made_request_id = !is_usable_request_id(client_id);
+  if (!made_request_id) {
     ctx.request_id = client_id;
   } else {
-    util::make_request_id(request_id_storage_);
+    util::make_request_id(request_id_storage_, request_id_bits_, worker_.random_generator());
     ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
   }
   if (const config::TracingConfig& tracing = snapshot.config.tracing; tracing.enabled) {
-    start_tracing(tracing.sample_ratio);
+    start_tracing(tracing.sample_ratio, made_request_id);
   }
   // Without a body to skip, a local reply can keep the connection.
   const bool bodyless = !head.has_body();
@@ -499,7 +500,7 @@ void RequestStream::begin_local_request(std::string_view method, std::string_vie
   ctx.client_ip = client_.ip;
   ctx.tls = tls_ != nullptr ? &tls_->view : nullptr;
   ctx.worker_index = worker_.index();
-  util::make_request_id(request_id_storage_);
+  util::make_request_id(request_id_storage_, request_id_bits_, worker_.random_generator());
   ctx.request_id = {request_id_storage_.data(), request_id_storage_.size()};
   serving_ = worker_.current();
   route_ = nullptr;

@@ -154,7 +154,8 @@ class RequestStream : public Expirable {
   void finish_request();
   // --- Tracing (request_tracing.cpp) ---
   // [tracing] on: continues the caller's trace or starts one (ctx.trace).
-  void start_tracing(double sample_ratio);
+  // `made_request_id`: the gateway made this request's id (a trace it starts takes it).
+  void start_tracing(double sample_ratio, bool made_request_id);
   // A new span for an outgoing call (a filter's, an upstream try): its id, also written into
   // ctx.traceparent for the call to send.
   observe::SpanId begin_call_span();
@@ -239,6 +240,7 @@ class RequestStream : public Expirable {
   // Held while a request is in progress (an HTTP/1 connection gives it back while idle).
   std::unique_ptr<RequestScratch> scratch_;
   util::RequestIdText request_id_storage_{};
+  util::RequestIdBits request_id_bits_{};  // what request_id_storage_ is the hex of
   // The snapshot the request in progress started with, its route (null: none), the route's arm
   // that serves it and that arm's filters, or the global filters when no route matched.
   std::shared_ptr<WorkerSnapshot> serving_;

@@ -11,7 +11,7 @@
 
 namespace apigw::server {
 
-void RequestStream::start_tracing(double sample_ratio) {
+void RequestStream::start_tracing(double sample_ratio, bool made_request_id) {
   pipeline::RequestContext& ctx = scratch_->request;
   // Two traceparent headers are as none (W3C: the value is invalid; restart the trace).
   std::string_view traceparent;
@@ -22,8 +22,10 @@ void RequestStream::start_tracing(double sample_ratio) {
       ++count;
     }
   }
-  ctx.trace = observe::start_trace(count == 1 ? traceparent : std::string_view(), sample_ratio,
-                                   worker_.random_generator());
+  const observe::MadeRequestId made{request_id_bits_, request_id_storage_};
+  observe::start_trace(count == 1 ? traceparent : std::string_view(), sample_ratio,
+                       worker_.random_generator(), made_request_id ? &made : nullptr, ctx.trace,
+                       ctx.traceparent);
   if (ctx.trace.sampled) {
     // One read of the system clock per sampled request; every span time is `start` plus a
     // steady-clock difference.
@@ -38,9 +40,17 @@ void RequestStream::start_tracing(double sample_ratio) {
 
 observe::SpanId RequestStream::begin_call_span() {
   pipeline::RequestContext& ctx = scratch_->request;
-  const observe::SpanId id = observe::new_span_id(worker_.random_generator());
-  observe::format_traceparent(ctx.trace.trace_id, id, ctx.trace.sampled, ctx.traceparent);
   ctx.traceparent_set = true;
+  if (!ctx.trace.sampled && !ctx.trace.span_id_sent) {
+    // Nothing of an unsampled request is recorded, so its first call (most requests make one
+    // upstream try and no other call) may name the request's own span, whose id ctx.traceparent
+    // already holds: no id to draw and write per request. Every later call (a retry, another
+    // filter's) gets a new id, as every call of a sampled request does.
+    ctx.trace.span_id_sent = true;
+    return ctx.trace.span_id;
+  }
+  const observe::SpanId id = observe::new_span_id(worker_.random_generator());
+  observe::set_traceparent_span(id, ctx.traceparent);
   return id;
 }
 

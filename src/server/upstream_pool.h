@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "observe/metrics.h"
 #include "server/asio.h"
 #include "server/byte_buffer.h"
 #include "server/deadline_sweeper.h"
@@ -40,6 +41,17 @@ class UpstreamConnection final : public Expirable {
   // Idle too long in the pool: the pool closes and frees it.
   void on_deadline() override;
   TargetPool* pool() const { return pool_; }
+  // Bytes read from or written to the target, for apigw_upstream_bytes_total: every read and
+  // write on the transport is counted by its caller with one of these.
+  inline void count_received(std::size_t bytes);
+  inline void count_sent(std::size_t bytes);
+  // transport.read_now(buffer), counted.
+  ReadNow read_now() {
+    const std::size_t before = buffer.size();
+    const ReadNow got = transport.read_now(buffer);
+    count_received(buffer.size() - before);
+    return got;
+  }
 
  private:
   friend class TargetPool;
@@ -57,6 +69,10 @@ class TargetPool {
     max_idle_ = max_idle;
     idle_timeout_ = idle_timeout;
   }
+  // Where its connections count their bytes: the upstream's cells of Family::upstream_bytes
+  // (cells never move). Until set (pools of unit tests), a pool counts into cells of its own.
+  void count_bytes_in(observe::CounterCell* cells) { byte_cells_ = cells; }
+  observe::CounterCell* byte_cells() const { return byte_cells_; }
   // How long a peak of in-flight requests keeps the idle cap up: one to three of these.
   static constexpr std::chrono::seconds kPeakWindow{10};
   // An idle connection (with its buffer acquired), or null when none is pooled.
@@ -104,6 +120,16 @@ class TargetPool {
   std::string tls_logged_reason_;
   Clock::time_point tls_logged_at_{};
   std::uint64_t tls_unlogged_ = 0;
+  observe::CounterCell own_byte_cells_[2];
+  observe::CounterCell* byte_cells_ = own_byte_cells_;
 };
+
+void UpstreamConnection::count_received(std::size_t bytes) {
+  pool_->byte_cells()[static_cast<std::size_t>(observe::UpstreamBytes::received)].add(bytes);
+}
+
+void UpstreamConnection::count_sent(std::size_t bytes) {
+  pool_->byte_cells()[static_cast<std::size_t>(observe::UpstreamBytes::sent)].add(bytes);
+}
 
 }  // namespace apigw::server

@@ -84,7 +84,8 @@ WebSocketTunnel::WebSocketTunnel(Worker& worker, Transport client,
       route_tunnels_(std::move(handover.route_tunnels)),
       target_(std::move(handover.target)),
       upstream_state_(std::move(handover.upstream_state)),
-      stats_(&worker.metrics().acquire_websocket(route_)) {
+      stats_(&worker.metrics().acquire_websocket(route_)),
+      upstream_bytes_(handover.upstream_bytes) {
   opened_ = last_activity_ = client_quiet_since_ = util::coarse_now();
   stats_->opened.add();
   stats_->active.add();
@@ -128,6 +129,7 @@ void WebSocketTunnel::pump(Side side, std::size_t held) {
     std::size_t n = 0;
     const std::size_t room = capacity - have;
     const Got got = read_some(transport(side), base + have, room, n);
+    if (got == Got::bytes) count_read(side, n);
     if (got == Got::bytes && side == client_side) {
       client_quiet_since_ = util::coarse_now();
       ping_sent_ = {};  // the client is alive
@@ -205,6 +207,7 @@ void WebSocketTunnel::wait_for_bytes(Side side) {
           stats_->errors.add();
           finish(error_of(side == client_side));
         } else {
+          count_read(side, n);
           if (side == client_side) {
             client_quiet_since_ = util::coarse_now();
             ping_sent_ = {};
@@ -225,6 +228,18 @@ void WebSocketTunnel::wait_for_bytes(Side side) {
         }
         done_waiting();
       });
+}
+
+void WebSocketTunnel::count_read(Side from, std::size_t bytes) {
+  if (from == upstream_side && upstream_bytes_ != nullptr) {
+    upstream_bytes_[static_cast<std::size_t>(observe::UpstreamBytes::received)].add(bytes);
+  }
+}
+
+void WebSocketTunnel::count_written(Side toward, std::size_t bytes) {
+  if (toward == upstream_side && upstream_bytes_ != nullptr) {
+    upstream_bytes_[static_cast<std::size_t>(observe::UpstreamBytes::sent)].add(bytes);
+  }
 }
 
 bool WebSocketTunnel::relay(Side side, const char* bytes, std::size_t size) {
@@ -274,6 +289,7 @@ bool WebSocketTunnel::send(Side side, const char* bytes, std::size_t size) {
     return false;
   }
   const ImmediateWrite now = transport(side).write_now(net::buffer(bytes, size));
+  count_written(side, now.written);
   if (now.ec) {
     stats_->errors.add();
     finish(error_of(side == client_side));
@@ -299,6 +315,7 @@ void WebSocketTunnel::flush(Side side) {
     finish(error_of(side == client_side));
     return;
   }
+  count_written(side, now.written);
   direction.pending_at += now.written;
   if (!now.done) {
     wait(side, tcp_socket::wait_write, /*for_read=*/false);

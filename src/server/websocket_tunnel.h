@@ -45,6 +45,8 @@ struct TunnelHandover {
   std::shared_ptr<snapshot::RouteTunnels> route_tunnels;  // open + 1
   std::shared_ptr<proxy::TargetState> target;             // in_flight + 1
   std::shared_ptr<proxy::UpstreamState> upstream_state;   // connections + 1
+  // The upstream's cells of apigw_upstream_bytes_total (the worker's; they never move).
+  observe::CounterCell* upstream_bytes = nullptr;
 };
 
 class WebSocketTunnel final : public Expirable, public Connection {
@@ -142,6 +144,11 @@ class WebSocketTunnel final : public Expirable, public Connection {
   std::shared_ptr<proxy::TargetState> target_;
   std::shared_ptr<proxy::UpstreamState> upstream_state_;
   observe::WebSocketRouteStats* stats_;
+  observe::CounterCell* upstream_bytes_;  // [UpstreamBytes]
+  // Counts bytes read from (`from`) or written toward (`toward`) a side in the upstream's bytes
+  // when that side is the upstream.
+  void count_read(Side from, std::size_t bytes);
+  void count_written(Side toward, std::size_t bytes);
 
   Clock::time_point opened_;
   Clock::time_point last_activity_;   // a frame (other than a pong) either way

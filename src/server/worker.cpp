@@ -161,12 +161,15 @@ void Worker::install(std::shared_ptr<const snapshot::Snapshot> snapshot) {
     std::vector<proxy::BalancerTarget> targets;
     auto& live = next->target_live.emplace_back();
     next->upstream_latency.push_back(&metrics_.upstream_latency(cluster.config->name));
+    observe::CounterCell* const byte_cells =
+        metrics_.cells(observe::Family::upstream_bytes, cluster.config->name);
     for (const auto& target : cluster.targets) {
       live.push_back(metrics_.live_targets.target(cluster.config->name, target.address));
       // Keyed by upstream and target: two upstreams naming one address keep their own settings.
       auto& pool = pools_[cluster.config->name + '\n' + target.address + tls_key];
       if (!pool) pool = std::make_shared<TargetPool>(sweeper_, buffers_);
       pool->configure(cluster.config->keepalive_max_idle, cluster.config->keepalive_idle_timeout);
+      pool->count_bytes_in(byte_cells);
       pools.push_back(pool);
       targets.push_back({target.address, target.weight, &target.state->in_flight});
     }

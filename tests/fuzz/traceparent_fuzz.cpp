@@ -1,6 +1,7 @@
 // Fuzzes the W3C traceparent parser. Checks that a value it accepts names non-zero ids, that
-// formatting what it read gives a value it reads back the same, and that a continued trace keeps
-// the caller's trace id and sampled flag while its own span is new.
+// formatting what it read gives a value it reads back the same, that a continued trace keeps
+// the caller's trace id and sampled flag while its own span is new, and that the traceparent the
+// gateway would send (valid input or not) is one it reads back as that context.
 #include <algorithm>
 #include <cstdint>
 #include <string_view>
@@ -14,9 +15,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ParsedTraceparent parsed;
   const bool valid = parse_traceparent(input, parsed);
   apigw::util::FastRandom random(size);
-  const TraceContext context = start_trace(input, 0.5, random);
+  TraceContext context;
+  TraceparentText sent;
+  start_trace(input, 0.5, random, nullptr, context, sent);
   FUZZ_CHECK(context.active);
   FUZZ_CHECK(std::any_of(context.span_id.begin(), context.span_id.end(), [](auto b) { return b; }));
+  ParsedTraceparent outgoing;
+  FUZZ_CHECK(parse_traceparent(std::string_view(sent.data(), sent.size()), outgoing));
+  FUZZ_CHECK(outgoing.trace_id == context.trace_id);
+  FUZZ_CHECK(outgoing.parent_span_id == context.span_id);
+  FUZZ_CHECK(outgoing.sampled == context.sampled);
   if (!valid) {
     FUZZ_CHECK(!context.has_parent());
     return 0;

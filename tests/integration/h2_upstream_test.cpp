@@ -83,5 +83,24 @@ TEST(H2Upstream, AConnectionIdleForItsTimeoutIsClosedAndTheNextRequestOpensOne) 
   EXPECT_EQ(http_get(gateway.port(), "/c").body, "connection 2") << backend.log();
 }
 
+TEST(H2Upstream, TheConnectionsBytesCountInTheUpstreamsBytes) {
+  H2Backend backend;
+  Gateway gateway(config_for(backend));
+  const std::string sent = R"(apigw_upstream_bytes_total{upstream="h2",direction="sent"})";
+  const std::string received = R"(apigw_upstream_bytes_total{upstream="h2",direction="received"})";
+  EXPECT_EQ(gateway.metric(sent), 0);
+  ASSERT_EQ(http_get(gateway.port(), "/a").body, "connection 1") << backend.log();
+  const double sent_once = gateway.metric(sent);
+  const double received_once = gateway.metric(received);
+  // The client preface alone is 24 bytes and a SETTINGS frame 9 more; the answer came in frames
+  // of 9-byte headers (SETTINGS, its ACK, HEADERS, DATA with "connection 1").
+  EXPECT_GT(sent_once, 24 + 9);
+  EXPECT_GT(received_once, 4 * 9 + 12);
+  ASSERT_EQ(curl({"-X", "POST", "--data-binary", std::string(5000, 'p'), gateway.url("/b")}).status,
+            200);
+  EXPECT_GE(gateway.metric(sent), sent_once + 5000) << "the body went out in DATA frames";
+  EXPECT_GT(gateway.metric(received), received_once);
+}
+
 }  // namespace
 }  // namespace apigw::test

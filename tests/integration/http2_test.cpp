@@ -78,14 +78,6 @@ std::string random_bytes(std::size_t size) {
   return bytes;
 }
 
-// The value of the first metrics line that starts with `series` (-1 when absent).
-double metric(const Gateway& gateway, const std::string& series) {
-  const std::string text = gateway.metrics();
-  const std::size_t at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 2));
-}
-
 TEST(Http2, PriorKnowledgeStreamsTakeTheSameRouteFiltersAndRecordsAsHttp1) {
   EchoBackend backend("b1");
   Gateway gateway(h2c_config(
@@ -114,8 +106,8 @@ TEST(Http2, PriorKnowledgeStreamsTakeTheSameRouteFiltersAndRecordsAsHttp1) {
   EXPECT_TRUE(gateway.wait_for_metric(
       R"(apigw_requests_total{route="api",method="GET",status_class="2xx"} 2)"))
       << gateway.metrics();
-  EXPECT_EQ(metric(gateway, "apigw_http2_streams_total"), 1);
-  EXPECT_EQ(metric(gateway, "apigw_http2_connections_total"), 1);
+  EXPECT_EQ(gateway.metric("apigw_http2_streams_total"), 1);
+  EXPECT_EQ(gateway.metric("apigw_http2_connections_total"), 1);
 }
 
 TEST(Http2, TlsListenerNegotiatesH2ByAlpnAndHttp11ForTheOthers) {
@@ -252,7 +244,7 @@ TEST(Http2, ManyConcurrentStreamsOnFewConnections) {
   EXPECT_NE(load.output.find("4000 succeeded, 0 failed, 0 errored"), std::string::npos)
       << load.output;
   EXPECT_NE(load.output.find("status codes: 4000 2xx"), std::string::npos) << load.output;
-  EXPECT_EQ(metric(gateway, "apigw_http2_streams_total"), 4000);
+  EXPECT_EQ(gateway.metric("apigw_http2_streams_total"), 4000);
 
   // nghttp: several streams at once on one connection, each answered on its own.
   const CommandResult several =
@@ -310,9 +302,9 @@ while True:
        std::to_string(gateway.port())},
       20s);
   EXPECT_EQ(idle.output.rfind("goaway 1 NO_ERROR", 0), 0u) << idle.output;
-  EXPECT_TRUE(wait_until([&] { return metric(gateway, "apigw_http2_connections") == 0; }, 5s))
+  EXPECT_TRUE(wait_until([&] { return gateway.metric("apigw_http2_connections") == 0; }, 5s))
       << gateway.metrics();
-  EXPECT_EQ(metric(gateway, R"(apigw_http2_goaways_total{reason="idle"})"), 1);
+  EXPECT_EQ(gateway.metric(R"(apigw_http2_goaways_total{reason="idle"})"), 1);
 }
 
 TEST(Http2, AReloadThatChangesHttp2SettingsEndsConnectionsGracefully) {
@@ -356,10 +348,10 @@ print("goaways", " ".join(goaways) or "none")
   // A reload that leaves [server.http2] as it is: the connection goes on (no GOAWAY).
   // (The file watcher and SIGHUP may each reload: wait for the version to move.)
   const auto reload = [&](const std::string& config) {
-    const double before = metric(gateway, "apigw_config_version");
+    const double before = gateway.metric("apigw_config_version");
     gateway.write_config(config);
     gateway.process().signal(SIGHUP);
-    return wait_until([&] { return metric(gateway, "apigw_config_version") > before; }, 5s);
+    return wait_until([&] { return gateway.metric("apigw_config_version") > before; }, 5s);
   };
   auto unchanged = std::async(std::launch::async, [&] { return run_client("\n"); });
   std::this_thread::sleep_for(500ms);

@@ -6,7 +6,10 @@
 #include <fstream>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "support/gateway.h"
+#include "support/recording_backend.h"
 
 namespace apigw::test {
 namespace {
@@ -56,27 +59,20 @@ upstream = "backend"
   EXPECT_EQ(ready.status, 200);
 }
 
-// The value of the one series `name` in Prometheus text (NaN when absent).
-double sample(const std::string& text, const std::string& name) {
-  const std::size_t at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return std::nan("");
-  return std::stod(text.substr(at + name.size() + 2));
-}
-
 TEST(Observability, MetricsDescribeTheProcessAndTheBuild) {
   EchoBackend backend;
   Gateway gateway(pool_config("{ address = \"" + backend.address() + "\" }"));
   const auto started = std::chrono::system_clock::now();
   for (int i = 0; i < 20; ++i) ASSERT_EQ(http_get(gateway.port(), "/ok").status, 200);
   const std::string metrics = gateway.metrics();
-  EXPECT_GT(sample(metrics, "process_cpu_seconds_total"), 0.0) << metrics;
+  EXPECT_GT(metric_sample(metrics, "process_cpu_seconds_total"), 0.0) << metrics;
   // The gateway's own RSS as ps sees it, within a few MiB of the metric.
-  const double rss = sample(metrics, "process_resident_memory_bytes");
+  const double rss = metric_sample(metrics, "process_resident_memory_bytes");
   EXPECT_NEAR(rss / 1024, static_cast<double>(gateway.rss_kib()), 8 * 1024.0);
-  EXPECT_GT(sample(metrics, "process_virtual_memory_bytes"), rss);
-  EXPECT_GE(sample(metrics, "process_open_fds"), 4.0) << "listeners, epoll, log";
-  EXPECT_GT(sample(metrics, "process_max_fds"), sample(metrics, "process_open_fds"));
-  const double start = sample(metrics, "process_start_time_seconds");
+  EXPECT_GT(metric_sample(metrics, "process_virtual_memory_bytes"), rss);
+  EXPECT_GE(metric_sample(metrics, "process_open_fds"), 4.0) << "listeners, epoll, log";
+  EXPECT_GT(metric_sample(metrics, "process_max_fds"), metric_sample(metrics, "process_open_fds"));
+  const double start = metric_sample(metrics, "process_start_time_seconds");
   const double now = std::chrono::duration<double>(started.time_since_epoch()).count();
   EXPECT_LT(std::abs(now - start), 60.0) << "started within the last minute: " << start;
   const auto version = run_command({APIGW_BINARY, "version"}).output;
@@ -183,6 +179,60 @@ upstream = "backend"
       << lines[0] << "\n"
       << lines[1] << "\n"
       << lines[2];
+}
+
+// apigw_upstream_bytes_total against what the target itself saw and sent: every request head
+// and body (plain and streamed past the read buffer) going out, every answer coming back.
+TEST(Observability, UpstreamBytesAreTheBytesTheTargetSawAndSent) {
+  RecordingBackend backend("counted", {.record_heads = true});
+  TempDir dir;
+  Gateway gateway(fill(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 2
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "counted"
+targets = [{ address = "{backend}" }]
+[[upstreams]]
+name = "unused"
+targets = [{ address = "127.0.0.1:9" }]
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "counted"
+)",
+                       {{"backend", backend.address()}}));
+  const std::string before = gateway.metrics();
+  EXPECT_EQ(metric_sample(before, R"(apigw_upstream_bytes_total{upstream="counted",direction="sent"})"), 0);
+  EXPECT_EQ(metric_sample(before, R"(apigw_upstream_bytes_total{upstream="unused",direction="received"})"),
+            0)
+      << "every upstream shows from the start";
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(http_get(gateway.port(), "/get/" + std::to_string(i)).status, 200);
+  ASSERT_EQ(curl({"-X", "POST", "--data-binary", "small body", gateway.url("/post")}).status, 200);
+  const std::string big = dir.write("big", std::string(300000, 'b'));
+  ASSERT_EQ(curl({"-X", "PUT", "--data-binary", "@" + big, gateway.url("/streamed")}).status, 200);
+
+  std::uint64_t heads_and_bodies = 0;
+  int answered = 0;
+  for (const std::string& line : backend.events()) {
+    const boost::json::object event = boost::json::parse(line).as_object();
+    ASSERT_EQ(event.at("verdict").as_string(), "ok") << line;
+    heads_and_bodies += event.at("head").as_string().size();
+    heads_and_bodies += static_cast<std::uint64_t>(event.at("body_bytes").as_int64());
+    ++answered;
+  }
+  ASSERT_EQ(answered, 6);
+  // recording_backend.py answers every well-formed request with these bytes.
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/plain\r\n\r\nok\n";
+  const std::string after = gateway.metrics();
+  EXPECT_EQ(metric_sample(after, R"(apigw_upstream_bytes_total{upstream="counted",direction="sent"})"),
+            static_cast<double>(heads_and_bodies))
+      << after;
+  EXPECT_EQ(metric_sample(after, R"(apigw_upstream_bytes_total{upstream="counted",direction="received"})"),
+            static_cast<double>(answered * ok.size()));
+  EXPECT_EQ(metric_sample(after, R"(apigw_upstream_bytes_total{upstream="unused",direction="sent"})"), 0);
 }
 
 }  // namespace

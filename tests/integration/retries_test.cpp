@@ -19,13 +19,6 @@ std::string config_for(const std::vector<std::string>& targets, const std::strin
   return pool_config(targets_toml(targets), "connect_timeout = \"500ms\"", retry);
 }
 
-// The value of the sample `series` (name and labels) in Prometheus text, or -1.
-double metric_value(const std::string& text, const std::string& series) {
-  const std::size_t at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 2));
-}
-
 int count_statuses(const Gateway& gateway, int requests, int status,
                    const std::vector<std::string>& extra = {}, const std::string& path = "/") {
   int matching = 0;
@@ -45,17 +38,17 @@ TEST(Retries, ADeadTargetCostsNoClientRequestWithNothingConfigured) {
   EXPECT_EQ(count_statuses(gateway, 6, 200, {"-X", "POST", "-d", "x"}), 6);
   const std::string metrics = gateway.metrics();
   const double failed =
-      metric_value(metrics, "apigw_upstream_connect_errors_total{upstream=\"pool\"}");
+      metric_sample(metrics, "apigw_upstream_connect_errors_total{upstream=\"pool\"}");
   EXPECT_GT(failed, 0) << metrics;
   EXPECT_EQ(
-      metric_value(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"failover\"}"),
+      metric_sample(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"failover\"}"),
       failed)
       << metrics;
   EXPECT_EQ(
-      metric_value(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"retried\"}"),
+      metric_sample(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"retried\"}"),
       0)
       << "a failover is not a retry" << metrics;
-  EXPECT_GE(metric_value(metrics, "apigw_upstream_ejections_total{upstream=\"pool\"}"), 1)
+  EXPECT_GE(metric_sample(metrics, "apigw_upstream_ejections_total{upstream=\"pool\"}"), 1)
       << metrics;
   // The ejection keeps later requests off the dead target: far fewer refused connections than
   // the third of all requests that round-robin would send it.
@@ -79,14 +72,14 @@ TEST(Retries, ConfiguredConnectRetriesStillApplyWithFailoverOff) {
   EXPECT_EQ(count_statuses(gateway, 30, 200), 30);
   const std::string metrics = gateway.metrics();
   const double failed =
-      metric_value(metrics, "apigw_upstream_connect_errors_total{upstream=\"pool\"}");
+      metric_sample(metrics, "apigw_upstream_connect_errors_total{upstream=\"pool\"}");
   EXPECT_GE(failed, 10) << metrics;  // a retry's pick may land on the dead target again
   EXPECT_EQ(
-      metric_value(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"retried\"}"),
+      metric_sample(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"retried\"}"),
       failed)
       << metrics;
   EXPECT_EQ(
-      metric_value(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"failover\"}"),
+      metric_sample(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"failover\"}"),
       0)
       << metrics;
 }
@@ -141,8 +134,8 @@ TEST(Retries, TheDefaultBudgetRefusesSomeRetriesOfABurstAndAllowsOthers) {
   ASSERT_EQ(wrk.exit_code, 0) << wrk.output;
   const std::string metrics = gateway.metrics();
   const double retried =
-      metric_value(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"retried\"}");
-  const double refused = metric_value(
+      metric_sample(metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"retried\"}");
+  const double refused = metric_sample(
       metrics, "apigw_upstream_retries_total{upstream=\"pool\",result=\"budget_exhausted\"}");
   EXPECT_GT(retried, 0) << metrics;
   EXPECT_GT(refused, 0) << metrics;
@@ -231,7 +224,7 @@ KillResult kill_one_of_three_under_load(const std::string& retry) {
     if (line.find("\"http.response.status_code\":200") == std::string::npos) result.failed.push_back(line);
   }
   result.ejections =
-      metric_value(gateway.metrics(), "apigw_upstream_ejections_total{upstream=\"pool\"}");
+      metric_sample(gateway.metrics(), "apigw_upstream_ejections_total{upstream=\"pool\"}");
   return result;
 }
 

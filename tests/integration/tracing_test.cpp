@@ -180,6 +180,14 @@ TEST(Tracing, ACallersTraceAndItsSamplingDecisionAreFollowed) {
   const std::string third_seen = traceparent_seen(third.body);
   EXPECT_EQ(third_seen.size(), 55u);
   EXPECT_EQ(third_seen.substr(53), "00");
+  EXPECT_EQ(third_seen.substr(3, 32), str(json::parse(third.body).at("headers").at("x-request-id")))
+      << "a trace the gateway starts takes the request id it made";
+  // A request id of the client's stays the request id; the trace gets one of its own.
+  const auto fourth = http_get(gateway.port(), "/d", {"-H", "X-Request-Id: order-42"});
+  const std::string fourth_seen = traceparent_seen(fourth.body);
+  EXPECT_EQ(str(json::parse(fourth.body).at("headers").at("x-request-id")), "order-42");
+  EXPECT_EQ(fourth_seen.size(), 55u);
+  EXPECT_EQ(fourth_seen.substr(3, 32).find_first_not_of("0123456789abcdef"), std::string::npos);
 }
 
 TEST(Tracing, AnInvalidTraceparentIsReplacedByANewTrace) {

@@ -571,6 +571,22 @@ TEST(WebSocket, StatsAndServicesShowOpenTunnels) {
   EXPECT_EQ(three.check(), "opened 3\nalive 3\n");
 }
 
+// Tunnelled bytes count in apigw_upstream_bytes_total as they go to and come from the target:
+// 70,000 bytes each way (the client's frame masked), besides the upgrade's request and 101.
+TEST(WebSocket, TunnelledBytesCountInTheUpstreamsBytes) {
+  WsBackend backend;
+  Gateway gateway(ws_config(backend));
+  const auto lines = ws_client(gateway, "/bytes", {"sendbin:70000", "recv", "close:1000"});
+  ASSERT_EQ(joined(lines), "open - -\nrecv binary 70000 True\nclosed 1000\n");
+  const double sent = gateway.metric(R"(apigw_upstream_bytes_total{upstream="chat",direction="sent"})");
+  const double received =
+      gateway.metric(R"(apigw_upstream_bytes_total{upstream="chat",direction="received"})");
+  EXPECT_GT(sent, 70000 + 14) << gateway.metrics();
+  EXPECT_LT(sent, 70000 + 2000);
+  EXPECT_GT(received, 70000 + 10);
+  EXPECT_LT(received, 70000 + 2000);
+}
+
 TEST(WebSocket, ShutdownClosesTunnelsWith1001AfterTheDrain) {
   WsBackend backend;
   Gateway gateway(ws_config(backend, "", "[server.timeouts]\ndrain = \"1s\"\n"));

@@ -178,6 +178,16 @@ std::string Gateway::metrics() const {
       .body;
 }
 
+double Gateway::metric(const std::string& series) const {
+  return metric_sample(metrics(), series);
+}
+
+double metric_sample(const std::string& text, const std::string& series) {
+  const std::size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
 bool Gateway::wait_for_metric(const std::string& needle, std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

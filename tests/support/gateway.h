@@ -61,6 +61,8 @@ class Gateway {
   std::string log() const { return process_->log(); }
   // Reads GET /metrics from the admin listener.
   std::string metrics() const;
+  // The value of one sample of /metrics, by name and labels (-1 when absent).
+  double metric(const std::string& series) const;
   // Waits until /metrics shows `needle` (e.g. a new config version) or the timeout passes.
   bool wait_for_metric(const std::string& needle,
                        std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
@@ -72,6 +74,9 @@ class Gateway {
   std::string config_path_;
   std::unique_ptr<Process> process_;
 };
+
+// The value of the sample `series` (name and labels, as written) in Prometheus text, or -1.
+double metric_sample(const std::string& text, const std::string& series);
 
 // A gateway config with one upstream "pool" behind one catch-all route "all", on {port} and
 // {admin_port}. `targets` is the TOML inside `targets = [...]`; the extras are TOML lines added
