@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev
+  libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev libyaml-cpp-dev
   libssl-dev libsqlite3-dev libpq-dev zlib1g-dev libbrotli-dev libhiredis-dev libre2-dev
   libnghttp2-dev
 )

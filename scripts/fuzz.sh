@@ -3,7 +3,8 @@
 # Usage: scripts/fuzz.sh TARGET [SECONDS]
 #   TARGET: request_head | response_head | chunked | router | config | admin_entity |
 #           proxy_protocol | forwarded_for | accept_encoding | sni_index | h2_request_head |
-#           h2_server_session | h2_client_session | grpc_timeout | ws_frame
+#           h2_server_session | h2_client_session | grpc_timeout | ws_frame | traceparent |
+#           config_yaml
 #           (docs/reliability.md says what each checks)
 # Builds the targets with clang-14 (-fsanitize=fuzzer,address,undefined) into build/fuzz, then
 # fuzzes from tests/fuzz/corpus/TARGET. New inputs go to build/fuzz/corpus/TARGET (not the committed
@@ -35,7 +36,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # checks); configs and entity documents get room for a realistic file. Longer inputs only slow the
 # search down.
 case "$target" in
-  config | admin_entity | h2_server_session | h2_client_session) max_len=16384 ;;
+  config | config_yaml | admin_entity | h2_server_session | h2_client_session) max_len=16384 ;;
   *) max_len=4200 ;;
 esac
 exec "./tests/fuzz/fuzz_$target" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \

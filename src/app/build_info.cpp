@@ -51,6 +51,8 @@ std::string build_info_text() {
   const std::uint32_t brotli = BrotliEncoderVersion();
   out += "brotli " + dotted(brotli >> 24, (brotli >> 12) & 0xfff, brotli & 0xfff) + "\n";
   out += "toml++ " + dotted(TOML_LIB_MAJOR, TOML_LIB_MINOR, TOML_LIB_PATCH) + "\n";
+  // yaml-cpp's headers carry no version: pkg-config's, passed by the build.
+  out += std::string("yaml-cpp ") + APIGW_YAMLCPP_VERSION + "\n";
   return out;
 }
 

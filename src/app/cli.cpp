@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/build_info.h"
+#include "app/convert_command.h"
 #include "app/echo_server.h"
 #include "app/gateway.h"
 #include "app/listener_tls.h"
@@ -24,6 +25,7 @@ constexpr std::string_view kUsage =
     "commands:\n"
     "  run [-c FILE]       run the gateway (default FILE: /etc/apigw/apigw.toml)\n"
     "  check -c FILE       validate FILE; print every error as file:line:col: message\n"
+    "  convert FILE        write a config file as YAML (from TOML) or TOML (from YAML)\n"
     "  version             print the version, the commit and the libraries built with\n"
     "  echo-server --listen HOST:PORT [--name NAME] [--record FILE] [--delay MS]\n"
     "                      a small HTTP backend for examples and tests (see docs)\n"
@@ -34,7 +36,7 @@ constexpr std::string_view kUsage =
 constexpr std::string_view kRunHelp =
     "usage: apigw run [-c FILE] [--log-level LEVEL] [--log-format FORMAT]\n"
     "\n"
-    "Runs the gateway on the config FILE (TOML). Reloads it on SIGHUP and when it changes; drains\n"
+    "Runs the gateway on the config FILE (TOML, or YAML when it ends in .yaml or .yml). Reloads it on SIGHUP and when it changes; drains\n"
     "and exits on SIGTERM or SIGINT.\n"
     "\n"
     "options:\n"
@@ -49,7 +51,7 @@ constexpr std::string_view kRunHelp =
     "replaced by the variable's value (docs/config-loading.md).\n";
 
 constexpr std::string_view kCheckHelp =
-    "usage: apigw check -c FILE [--print]\n"
+    "usage: apigw check -c FILE [--print [--format toml|yaml]]\n"
     "\n"
     "Validates FILE as `run` would load it (environment overrides included, TLS files read) and\n"
     "prints every error as file:line:col: message. Exit status 0 when valid, 1 when not.\n"
@@ -58,6 +60,7 @@ constexpr std::string_view kCheckHelp =
     "  -c, --config FILE   the config file to check\n"
     "  --print             when valid, print the effective config to stdout: every key with its\n"
     "                      value after defaults, ${VAR} and APIGW__* overrides, secrets redacted\n"
+    "  --format FORMAT     what --print writes: toml (the default) or yaml\n"
     "  -h, --help          this text\n";
 
 constexpr std::string_view kEchoHelp =
@@ -99,7 +102,7 @@ bool report(const config::LoadResult& result) {
   return result.errors.empty();
 }
 
-int check_command(const std::string& path, bool print_config) {
+int check_command(const std::string& path, bool print_config, config::ConfigFormat format) {
   const snapshot::Catalog registry;
   const auto result = config::load_config_file(path, config::Environment::from_process(), registry);
   if (!report(result)) return 1;
@@ -132,7 +135,8 @@ int check_command(const std::string& path, bool print_config) {
   std::fprintf(print_config ? stderr : stdout, "%s: ok (%zu upstreams, %zu routes)\n",
                path.c_str(), result.config->upstreams.size(), result.config->routes.size());
   if (print_config) {
-    const std::string text = config::render_effective_config(*result.config, result.entities);
+    const std::string text =
+        config::render_effective_config(*result.config, result.entities, format);
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
   return 0;
@@ -160,24 +164,32 @@ int main_with_args(int argc, char** argv) {
     if (topic == "run") return print(kRunHelp);
     if (topic == "check") return print(kCheckHelp);
     if (topic == "echo-server") return print(kEchoHelp);
+    if (topic == "convert") return print(kConvertHelp);
     return print(kUsage);
   }
   if (asks_for_help(args)) {
     if (command == "run") return print(kRunHelp);
     if (command == "check") return print(kCheckHelp);
     if (command == "echo-server") return print(kEchoHelp);
+    if (command == "convert") return print(kConvertHelp);
   }
   if (command == "echo-server") return echo_server_command({args.begin() + 1, args.end()});
+  if (command == "convert") return convert_command({args.begin() + 1, args.end()});
 
   std::string config_path;
   std::optional<util::LogLevel> log_level;
   std::optional<util::LogFormat> log_format;
   bool print_config = false;
+  config::ConfigFormat print_format = config::ConfigFormat::toml;
   for (std::size_t i = 1; i < args.size(); ++i) {
     if ((args[i] == "-c" || args[i] == "--config") && i + 1 < args.size()) {
       config_path = args[++i];
     } else if (args[i] == "--print" && command == "check") {
       print_config = true;
+    } else if (args[i] == "--format" && i + 1 < args.size() && command == "check") {
+      const std::string& format = args[++i];
+      if (format != "toml" && format != "yaml") return usage_error("--format must be toml or yaml");
+      print_format = format == "yaml" ? config::ConfigFormat::yaml : config::ConfigFormat::toml;
     } else if (args[i] == "--log-level" && i + 1 < args.size() && command == "run") {
       log_level = util::parse_log_level(args[++i]);
       if (!log_level) return usage_error("--log-level must be debug, info, warn or error");
@@ -196,7 +208,7 @@ int main_with_args(int argc, char** argv) {
   }
   if (command == "check") {
     if (config_path.empty()) return usage_error("check needs -c FILE");
-    return check_command(config_path, print_config);
+    return check_command(config_path, print_config, print_format);
   }
   if (command == "run") {
     return run_command(config_path.empty() ? "/etc/apigw/apigw.toml" : config_path,

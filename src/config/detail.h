@@ -17,6 +17,7 @@
 #include "config/entity.h"
 #include "config/loader.h"
 #include "config/schema.h"
+#include "config/yaml_document.h"
 
 namespace toml {
 inline namespace v3 {
@@ -74,6 +75,9 @@ class LoadContext {
   // Nodes built from a stored or admin-written entity: their origin is the entity and the
   // field's path inside it.
   void mark_origin(const toml::node& node, SourcePosition position);
+  // A YAML file's positions of its values (config/yaml_document.h): toml++ nodes built by hand
+  // carry none. Consulted after the origins above; `positions` must outlive the load.
+  void use_file_positions(const NodePositions* positions) { file_positions_ = positions; }
 
   void error(const toml::node& node, std::string message) {
     errors_.push_back({position_of(node), std::move(message)});
@@ -98,6 +102,7 @@ class LoadContext {
   std::vector<ConfigError>& errors_;
   ValuePositions positions_;
   std::map<const toml::node*, SourcePosition> origins_;
+  const NodePositions* file_positions_ = nullptr;
   std::set<PositionKey> unresolved_;
 };
 

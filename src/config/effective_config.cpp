@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/effective_config_detail.h"
+#include "config/yaml_writer.h"
 
 namespace apigw::config {
 namespace detail {
@@ -227,7 +228,8 @@ toml::table tracing_table(const TracingConfig& tracing) {
 
 }  // namespace
 
-std::string render_effective_config(const Config& config, const std::vector<Entity>& entities) {
+std::string render_effective_config(const Config& config, const std::vector<Entity>& entities,
+                                    ConfigFormat format) {
   toml::table root;
   root.insert_or_assign("server", server_table(config.server));
   toml::table admin;
@@ -243,9 +245,13 @@ std::string render_effective_config(const Config& config, const std::vector<Enti
   std::ostringstream out;
   out << "# apigw check --print: " << config.source_file
       << " with defaults, ${VAR} and APIGW__* applied\n\n";
-  out << toml::toml_formatter(root, toml::toml_formatter::default_flags &
-                                        ~toml::format_flags::indent_sub_tables);
-  out << "\n";
+  if (format == ConfigFormat::yaml) {
+    write_yaml(out, root);
+  } else {
+    out << toml::toml_formatter(root, toml::toml_formatter::default_flags &
+                                          ~toml::format_flags::indent_sub_tables);
+    out << "\n";
+  }
   return out.str();
 }
 

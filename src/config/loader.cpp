@@ -40,6 +40,11 @@ namespace detail {
 
 SourcePosition LoadContext::position_of(const toml::node& node) const {
   if (const auto found = origins_.find(&node); found != origins_.end()) return found->second;
+  if (file_positions_ != nullptr) {
+    if (const auto found = file_positions_->find(&node); found != file_positions_->end()) {
+      return found->second;
+    }
+  }
   const auto& begin = node.source().begin;
   return {file_, begin.line, begin.column};
 }
@@ -121,49 +126,68 @@ LoadResult load_tree(toml::table& root, detail::LoadContext& ctx, LoadResult& re
   return std::move(result);
 }
 
-// toml++ copies nodes without their source positions: the copy's nodes get the original's.
-void copy_positions(const toml::node& original, const toml::node& copy, detail::LoadContext& ctx) {
-  const auto& begin = original.source().begin;
-  ctx.mark_origin(copy, SourcePosition{ctx.file(), begin.line, begin.column});
+// toml++ copies nodes without their source positions: the copy's nodes get the original's
+// (`yaml`: a YAML file's, which its nodes do not carry).
+void copy_positions(const toml::node& original, const toml::node& copy, const NodePositions& yaml,
+                    detail::LoadContext& ctx) {
+  if (const auto found = yaml.find(&original); found != yaml.end()) {
+    ctx.mark_origin(copy, found->second);
+  } else {
+    const auto& begin = original.source().begin;
+    ctx.mark_origin(copy, SourcePosition{ctx.file(), begin.line, begin.column});
+  }
   if (const auto* table = original.as_table()) {
     const auto* copied = copy.as_table();
     for (const auto& [key, value] : *table) {
-      if (const auto* twin = copied->get(key.str())) copy_positions(value, *twin, ctx);
+      if (const auto* twin = copied->get(key.str())) copy_positions(value, *twin, yaml, ctx);
     }
   } else if (const auto* array = original.as_array()) {
     const auto* copied = copy.as_array();
     for (std::size_t i = 0; i < array->size() && i < copied->size(); ++i) {
-      copy_positions(*array->get(i), *copied->get(i), ctx);
+      copy_positions(*array->get(i), *copied->get(i), yaml, ctx);
     }
   }
 }
 
 }  // namespace
 
+bool parse_config_document(std::string_view text, const std::string& source_name, toml::table& root,
+                           NodePositions& positions, std::vector<ConfigError>& errors) {
+  if (is_yaml_file(source_name)) {
+    YamlError error;
+    if (parse_yaml_document(text, source_name, root, positions, error)) return true;
+    errors.push_back({{source_name, error.line, error.column}, error.message});
+    return false;
+  }
+  try {
+    root = toml::parse(text, std::string_view(source_name));
+    return true;
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    errors.push_back({{source_name, begin.line, begin.column},
+                      "TOML syntax error: " + std::string(error.description())});
+    return false;
+  }
+}
+
 LoadResult load_config_text(std::string_view text, const std::string& source_name,
                             const Environment& env, const FilterCatalog& filters,
                             const std::vector<Entity>* entities, const EntityNames* names) {
   LoadResult result;
   toml::table root;
-  try {
-    root = toml::parse(text, std::string_view(source_name));
-  } catch (const toml::parse_error& error) {
-    const auto& begin = error.source().begin;
-    result.errors.push_back({{source_name, begin.line, begin.column},
-                             "TOML syntax error: " + std::string(error.description())});
-    return result;
-  }
+  NodePositions positions;
+  if (!parse_config_document(text, source_name, root, positions, result.errors)) return result;
   detail::LoadContext ctx(source_name, result.errors);
+  ctx.use_file_positions(&positions);
   return load_tree(root, ctx, result, env, filters, entities, names);
 }
 
 FileSections::FileSections(std::string_view text, std::string source_name)
     : source_name_(std::move(source_name)) {
-  try {
-    root_ = std::make_unique<toml::table>(toml::parse(text, std::string_view(source_name_)));
-  } catch (const toml::parse_error&) {
-    return;
-  }
+  auto root = std::make_unique<toml::table>();
+  std::vector<ConfigError> errors;
+  if (!parse_config_document(text, source_name_, *root, positions_, errors)) return;
+  root_ = std::move(root);
   for (const auto& info : entity_kinds()) root_->erase(info.collection);
 }
 
@@ -175,7 +199,7 @@ LoadResult load_config_sections(const FileSections& sections, const Environment&
   LoadResult result;
   detail::LoadContext ctx(sections.source_name(), result.errors);
   toml::table root = sections.root();
-  copy_positions(sections.root(), root, ctx);
+  copy_positions(sections.root(), root, sections.positions(), ctx);
   return load_tree(root, ctx, result, env, filters, &entities, names);
 }
 

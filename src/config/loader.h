@@ -12,6 +12,7 @@
 
 #include "config/entity.h"
 #include "config/schema.h"
+#include "config/yaml_document.h"
 
 namespace toml {
 inline namespace v3 {
@@ -76,7 +77,8 @@ struct EntityNames {
   std::vector<std::string> upstreams, routes, consumers;
 };
 
-// Loads a config file. When `entities` is given (store mode), they replace whatever upstreams,
+// Loads a config file: YAML when its name ends in .yaml or .yml (config/yaml_document.h), else
+// TOML; the same schema, messages and positions either way. When `entities` is given (store mode), they replace whatever upstreams,
 // routes, consumers, credentials, plugins and rate limits the file has, and are validated with
 // the rest of it; their errors name the entity and field ("routes/r: upstream: ..."). `text_out`
 // receives the file's text, so a caller can rebuild later with other entities without re-reading.
@@ -103,9 +105,12 @@ class FileSections {
   bool parsed() const { return root_ != nullptr; }
   const std::string& source_name() const { return source_name_; }
   const toml::table& root() const { return *root_; }
+  // A YAML file's positions of its values (empty for TOML, whose nodes carry theirs).
+  const NodePositions& positions() const { return positions_; }
 
  private:
   std::unique_ptr<toml::table> root_;
+  NodePositions positions_;
   std::string source_name_;
 };
 
@@ -114,6 +119,12 @@ class FileSections {
 LoadResult load_config_sections(const FileSections& sections, const Environment& env,
                                 const FilterCatalog& filters, const std::vector<Entity>& entities,
                                 const EntityNames* names = nullptr);
+
+// Parses a config file's text, YAML or TOML by its name (is_yaml_file), into `root`; a YAML
+// file's value positions go to `positions`. False (with the error in `errors`) when it does not
+// parse.
+bool parse_config_document(std::string_view text, const std::string& source_name, toml::table& root,
+                           NodePositions& positions, std::vector<ConfigError>& errors);
 
 // "127.x.x.x:port" or "[::1]:port".
 bool is_loopback_listen_address(std::string_view address);

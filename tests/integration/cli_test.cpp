@@ -27,7 +27,7 @@ TEST(Cli, VersionNamesTheCommitCompilerAndLibraries) {
   }
   for (const char* line : {"\ncompiler GCC 12.", "\nopenssl OpenSSL 3.", "\nboost 1.81.",
                            "\nnghttp2 1.", "\nsqlite 3.", "\nlibpq ", "\nhiredis ", "\nzlib 1.",
-                           "\nbrotli 1.", "\ntoml++ 3."}) {
+                           "\nbrotli 1.", "\ntoml++ 3.", "\nyaml-cpp 0."}) {
     EXPECT_NE(result.output.find(line), std::string::npos) << line << " in " << result.output;
   }
 }
@@ -35,7 +35,8 @@ TEST(Cli, VersionNamesTheCommitCompilerAndLibraries) {
 TEST(Cli, EveryCommandHasHelpThatExitsZero) {
   for (const std::vector<std::string>& argv :
        {std::vector<std::string>{"--help"}, {"help"}, {"run", "--help"}, {"run", "-c", "x", "-h"},
-        {"check", "--help"}, {"help", "check"}, {"echo-server", "--help"}}) {
+        {"check", "--help"}, {"help", "check"}, {"echo-server", "--help"}, {"convert", "--help"},
+        {"help", "convert"}}) {
     std::vector<std::string> command{APIGW_BINARY};
     command.insert(command.end(), argv.begin(), argv.end());
     const auto result = run_command(command);
@@ -51,7 +52,8 @@ TEST(Cli, EveryCommandHasHelpThatExitsZero) {
 }
 
 TEST(Cli, CheckAcceptsTheShippedExamples) {
-  for (const char* example : {"/examples/minimal.toml", "/examples/quickstart.toml"}) {
+  for (const char* example :
+       {"/examples/minimal.toml", "/examples/minimal.yaml", "/examples/quickstart.toml"}) {
     const auto result =
         run_command({APIGW_BINARY, "check", "-c", APIGW_SOURCE_DIR + std::string(example)});
     EXPECT_EQ(result.exit_code, 0) << example << ": " << result.output;
