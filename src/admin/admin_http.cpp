@@ -1,6 +1,7 @@
 #include "admin/admin_http.h"
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <cstring>
 
 #include "admin/json_text.h"
@@ -176,6 +177,21 @@ AdminResponse json_response(int status, const json::value& body) {
   response.body = json_text(body);
   response.body.push_back('\n');
   return response;
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0x0f]);
+    }
+  }
+  return out;
 }
 
 AdminResponse error_response(int status, std::string_view code, std::string_view message,

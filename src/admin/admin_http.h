@@ -63,6 +63,10 @@ server::awaitable<std::optional<AdminRequest>> read_admin_request(
 std::string serialize_response(const AdminResponse& response, bool keep_alive = false);
 
 AdminResponse json_response(int status, const boost::json::value& body);
+
+// `text` fit for one path segment or query value of a link the API answers with (Location,
+// "next"): unreserved characters and ':' as they are, the rest %XX.
+std::string percent_encode(std::string_view text);
 AdminResponse error_response(int status, std::string_view code, std::string_view message,
                              const std::vector<ErrorDetail>& details = {});
 

@@ -5,11 +5,18 @@
 #include "admin/websocket_status.h"
 #include "observe/process_metrics.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
 
+#include "admin/admin_routes.h"
 #include "admin/entity_api.h"
+#include "admin/openapi_document.h"
+#include "admin/target_api.h"
 #include "util/secret_hash.h"
 
 namespace apigw::admin {
@@ -178,49 +185,81 @@ std::optional<AdminResponse> AdminServer::authorize(const AdminRequest& request)
 }
 
 awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
-  const bool read = request.method == "GET" || request.method == "HEAD";
+  const AdminRoute* route = match_admin_route(request.path);
+  if (route == nullptr) co_return error_response(404, "not_found", "unknown admin endpoint");
+  if (auto refusal = refuse_request(*route, request)) co_return std::move(*refusal);
   const std::string_view path = request.path;
-  if (path == "/metrics" || path == "/health" || path == "/ready") {
-    if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
-    AdminResponse response;
-    if (path == "/metrics") {
+  AdminResponse response;
+  switch (route->endpoint) {
+    case AdminEndpoint::metrics:
       response.content_type = "text/plain; version=0.0.4";
       response.body = co_await render_metrics();
-    } else if (path == "/health") {
+      co_return response;
+    case AdminEndpoint::health:
       response.body = "{\"status\":\"ok\"}";
-    } else {
+      co_return response;
+    case AdminEndpoint::ready:
       response.status = sources_.ready() ? 200 : 503;
       response.body = sources_.ready() ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}";
-    }
-    co_return response;
-  }
-  if (!path.starts_with("/admin/")) {
-    co_return error_response(404, "not_found", "unknown admin endpoint");
-  }
-  if (path == "/admin/status/upstreams" || path.starts_with("/admin/status/upstreams/")) {
-    if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
-    co_return upstream_status(path.size() > 24 ? path.substr(24) : std::string_view());
-  }
-  if (path == "/admin/stats" || path.starts_with("/admin/stats/")) {
-    if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
-    co_return co_await live_stats(path);
-  }
-  if (path == "/admin/websocket/stats" || path == "/admin/services") {
-    if (!read) co_return error_response(405, "method_not_allowed", "allowed: GET");
-    AdminResponse response;
-    if (path == "/admin/services") {
-      response.body = render_services_json(*sources_.snapshot());
-    } else {
+      co_return response;
+    case AdminEndpoint::status:
+      co_return json_response(200, gateway_status());
+    case AdminEndpoint::openapi:
+      response.body = std::string(openapi_document());
+      co_return response;
+    case AdminEndpoint::upstream_status_all:
+      co_return upstream_status({});
+    case AdminEndpoint::upstream_status:
+      co_return upstream_status(path.substr(std::string_view("/admin/status/upstreams/").size()));
+    case AdminEndpoint::stats:
+    case AdminEndpoint::route_stats:
+      co_return co_await live_stats(path);
+    case AdminEndpoint::websocket_stats:
       response.body = render_websocket_stats_json((co_await merged_metrics()).websockets);
+      co_return response;
+    case AdminEndpoint::services:
+      response.body = render_services_json(*sources_.snapshot());
+      co_return response;
+    case AdminEndpoint::targets:
+    case AdminEndpoint::target: {
+      if (sources_.config == nullptr) break;
+      // "/admin/upstreams/{upstream}/targets[/{target}]"
+      std::string_view rest = path.substr(std::string_view("/admin/upstreams/").size());
+      const std::string_view upstream = rest.substr(0, rest.find('/'));
+      rest.remove_prefix(upstream.size() + std::string_view("/targets").size());
+      const std::string_view target = rest.empty() ? rest : rest.substr(1);
+      co_return co_await handle_target_api(request, upstream, target, *sources_.config);
     }
-    co_return response;
+    default:
+      break;  // the config and entity endpoints
   }
   if (sources_.config != nullptr) {
-    if (auto response = co_await handle_entity_api(request, *sources_.config)) {
-      co_return std::move(*response);
+    if (auto answer = co_await handle_entity_api(request, *sources_.config)) {
+      co_return std::move(*answer);
     }
   }
   co_return error_response(404, "not_found", "unknown admin endpoint");
+}
+
+boost::json::object AdminServer::gateway_status() const {
+  boost::json::object body;
+  const observe::GatewayGauges gauges = sources_.gauges();
+  body["version"] = gauges.version;
+  body["commit"] = gauges.commit;
+  body["node_id"] = sources_.node_id;
+  body["hostname"] = sources_.hostname;
+  body["pid"] = static_cast<std::int64_t>(::getpid());
+  body["uptime_seconds"] =
+      std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                               sources_.started)
+                     .count() *
+                 1000.0) /
+      1000.0;
+  body["ready"] = sources_.ready();
+  body["workers"] = gauges.workers;
+  body["snapshot_version"] = sources_.snapshot()->version;
+  if (sources_.config != nullptr) body["config"] = config_status_json(sources_.config->status());
+  return body;
 }
 
 awaitable<void> AdminServer::serve(tcp_socket socket) {

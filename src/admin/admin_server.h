@@ -1,10 +1,13 @@
 // The admin listener: GET /metrics (Prometheus text), /health (liveness), /ready (config loaded
-// and listeners up), and under /admin/ (bearer token when admin.token is set): the entity and
-// config API (entity_api.h), GET /admin/status/upstreams[/{name}] (live target state),
-// GET /admin/websocket/stats and GET /admin/services (websocket_status.h), GET /admin/stats and
-// GET /admin/stats/routes/{name} (live_stats_json.h). Runs on
+// and listeners up), and under /admin/ (bearer token when admin.token is set): GET /admin/status
+// (this node), GET /admin/openapi.json, the entity and config API (entity_api.h),
+// GET /admin/status/upstreams[/{name}] (live target state), GET /admin/websocket/stats and
+// GET /admin/services (websocket_status.h), GET /admin/stats and GET /admin/stats/routes/{name}
+// (live_stats_json.h). Requests are dispatched by the route table of admin_routes.h. Runs on
 // the main thread's io_context, never on a worker.
 #pragma once
+
+#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <functional>
@@ -27,6 +30,10 @@ struct AdminSources {
   std::function<std::shared_ptr<const snapshot::Snapshot>()> snapshot;  // the one being served
   ConfigService* config = nullptr;
   std::chrono::steady_clock::time_point started;  // when the gateway started counting
+  // This process: a random id made at start (also the traces' service.instance.id) and the
+  // host's name, for GET /admin/status.
+  std::string node_id;
+  std::string hostname;
 };
 
 class AdminServer {
@@ -49,6 +56,8 @@ class AdminServer {
   // The 401 to send for a request under /admin/ without the right token; nullopt when allowed.
   std::optional<AdminResponse> authorize(const AdminRequest& request) const;
   AdminResponse upstream_status(std::string_view name);
+  // GET /admin/status.
+  boost::json::object gateway_status() const;
   observe::CpuUtilization::Shares cpu_shares(const observe::HostUsage& host,
                                              const observe::ProcessUsage* process);
 

@@ -46,8 +46,8 @@ class ConfigService {
   virtual server::awaitable<WriteOutcome> import(std::vector<config::Entity> entities) = 0;
   // Checks the entities with the running file's other sections; nothing is applied.
   virtual std::vector<ErrorDetail> validate(const std::vector<config::Entity>& entities) const = 0;
-  // Checks a whole config file's text, as `apigw check` would.
-  virtual std::vector<ErrorDetail> validate_file(std::string_view text) const = 0;
+  // Checks a whole config file's text (TOML, or YAML when `yaml`), as `apigw check` would.
+  virtual std::vector<ErrorDetail> validate_file(std::string_view text, bool yaml) const = 0;
   // File mode: re-reads the file. Store mode: re-reads the file and the store.
   virtual server::awaitable<WriteOutcome> reload() = 0;
 };

@@ -29,21 +29,6 @@ bool split_path(std::string_view path, std::string_view& collection, std::string
   return true;
 }
 
-std::string percent_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0f]);
-    }
-  }
-  return out;
-}
-
 AdminResponse method_not_allowed(std::string_view allowed) {
   AdminResponse response =
       error_response(405, "method_not_allowed", "allowed: " + std::string(allowed));
@@ -51,33 +36,11 @@ AdminResponse method_not_allowed(std::string_view allowed) {
   return response;
 }
 
-std::string etag_of(const config::Entity& entity) {
-  return "\"" + std::to_string(entity.version) + "\"";
-}
 
 AdminResponse entity_response(int status, const config::Entity& entity) {
   AdminResponse response = json_response(status, config::entity_to_json(entity));
   response.headers.emplace_back("ETag", etag_of(entity));
   return response;
-}
-
-AdminResponse outcome_error(const WriteOutcome& outcome) {
-  return error_response(outcome.status, outcome.code, outcome.message, outcome.details);
-}
-
-// If-Match: "3", W/"3" or 3; "*" matches any version. nullopt (with ok=false) when malformed.
-std::optional<std::int64_t> expected_version(std::string_view if_match, bool& ok) {
-  ok = true;
-  if (if_match.empty() || if_match == "*") return std::nullopt;
-  if (if_match.starts_with("W/")) if_match.remove_prefix(2);
-  if (if_match.size() >= 2 && if_match.front() == '"' && if_match.back() == '"') {
-    if_match = if_match.substr(1, if_match.size() - 2);
-  }
-  std::int64_t version = 0;
-  const auto [end, error] =
-      std::from_chars(if_match.data(), if_match.data() + if_match.size(), version);
-  ok = error == std::errc() && end == if_match.data() + if_match.size();
-  return ok ? std::optional<std::int64_t>(version) : std::nullopt;
 }
 
 bool parse_size(const std::optional<std::string>& text, std::size_t fallback, std::size_t& out) {
@@ -139,21 +102,6 @@ AdminResponse list_entities(const AdminRequest& request, const config::EntityKin
   return json_response(200, body);
 }
 
-// The request body as a JSON object, or the 400 to send.
-std::optional<json::object> body_object(const AdminRequest& request, AdminResponse& refusal) {
-  std::error_code error;
-  json::value value = json::parse(request.body, error);
-  if (error) {
-    refusal = error_response(400, "invalid_json", "the body is not valid JSON: " + error.message());
-    return std::nullopt;
-  }
-  if (!value.is_object()) {
-    refusal = error_response(400, "invalid_json", "the body must be a JSON object");
-    return std::nullopt;
-  }
-  return std::move(value.get_object());
-}
-
 awaitable<AdminResponse> write_entity(const AdminRequest& request,
                                       const config::EntityKindInfo& kind, std::string_view key,
                                       ConfigService& service) {
@@ -201,18 +149,10 @@ awaitable<AdminResponse> write_entity(const AdminRequest& request,
   co_return response;
 }
 
-json::object status_json(const ConfigStatus& status) {
-  json::object body;
-  body["source"] = status.source;
-  body["writable"] = status.writable;
-  body["file"] = status.file;
-  body["revision"] = status.revision;
-  body["snapshot_version"] = status.snapshot_version;
-  body["loaded_at"] = status.loaded_at;
-  body["store_reachable"] = status.store_reachable;
-  if (!status.store_error.empty()) body["store_error"] = status.store_error;
-  body["from_cache"] = status.from_cache;
-  return body;
+bool is_yaml_body(const AdminRequest& request) {
+  const std::string_view type = request.header("content-type");
+  return type.starts_with("application/yaml") || type.starts_with("text/yaml") ||
+         type.starts_with("application/x-yaml");
 }
 
 bool is_toml_body(const AdminRequest& request) {
@@ -227,7 +167,7 @@ awaitable<std::optional<AdminResponse>> config_endpoint(const AdminRequest& requ
   const bool read = request.method == "GET" || request.method == "HEAD";
   if (key.empty()) {
     if (!read) co_return method_not_allowed("GET");
-    co_return json_response(200, status_json(service.status()));
+    co_return json_response(200, config_status_json(service.status()));
   }
   if (key == "export") {
     if (!read) co_return method_not_allowed("GET");
@@ -238,22 +178,32 @@ awaitable<std::optional<AdminResponse>> config_endpoint(const AdminRequest& requ
     } else if (format == "toml") {
       response.content_type = "application/toml";
       response.body = config::export_toml(service.entities());
+    } else if (format == "yaml") {
+      response.content_type = "application/yaml";
+      response.body = config::export_yaml(service.entities());
     } else {
-      co_return error_response(400, "invalid_query", "'format' must be toml or json");
+      co_return error_response(400, "invalid_query", "'format' must be toml, yaml or json");
     }
     co_return response;
   }
   if (key == "validate" || key == "import") {
     if (request.method != "POST") co_return method_not_allowed("POST");
-    if (key == "validate" && is_toml_body(request) && config::has_file_sections(request.body)) {
+    const bool yaml = is_yaml_body(request);
+    if (key == "validate" && (is_toml_body(request) || yaml) &&
+        config::has_file_sections(request.body, yaml)) {
       // A whole config file: checked as `apigw check` would, nothing applied.
-      const auto details = service.validate_file(request.body);
+      const auto details = service.validate_file(request.body, yaml);
       if (!details.empty()) {
         co_return error_response(400, "invalid_config", "the config has errors", details);
       }
       json::object body;
       body["valid"] = true;
       co_return json_response(200, body);
+    }
+    if (yaml) {
+      co_return error_response(415, "unsupported_media_type",
+                               "YAML is taken for a whole config file to validate; send entity "
+                               "documents as TOML or JSON");
     }
     std::vector<config::Entity> entities;
     std::vector<config::ConfigError> errors;
@@ -273,7 +223,7 @@ awaitable<std::optional<AdminResponse>> config_endpoint(const AdminRequest& requ
     }
     const WriteOutcome outcome = co_await service.import(std::move(entities));
     if (outcome.status >= 400) co_return outcome_error(outcome);
-    json::object body = status_json(service.status());
+    json::object body = config_status_json(service.status());
     body["entities"] = service.entities().size();
     co_return json_response(200, body);
   }
@@ -281,6 +231,58 @@ awaitable<std::optional<AdminResponse>> config_endpoint(const AdminRequest& requ
 }
 
 }  // namespace
+
+std::string etag_of(const config::Entity& entity) {
+  return "\"" + std::to_string(entity.version) + "\"";
+}
+
+AdminResponse outcome_error(const WriteOutcome& outcome) {
+  return error_response(outcome.status, outcome.code, outcome.message, outcome.details);
+}
+
+// If-Match: "3", W/"3" or 3; "*" matches any version. nullopt (with ok=false) when malformed.
+std::optional<std::int64_t> expected_version(std::string_view if_match, bool& ok) {
+  ok = true;
+  if (if_match.empty() || if_match == "*") return std::nullopt;
+  if (if_match.starts_with("W/")) if_match.remove_prefix(2);
+  if (if_match.size() >= 2 && if_match.front() == '"' && if_match.back() == '"') {
+    if_match = if_match.substr(1, if_match.size() - 2);
+  }
+  std::int64_t version = 0;
+  const auto [end, error] =
+      std::from_chars(if_match.data(), if_match.data() + if_match.size(), version);
+  ok = error == std::errc() && end == if_match.data() + if_match.size();
+  return ok ? std::optional<std::int64_t>(version) : std::nullopt;
+}
+
+// The request body as a JSON object, or the 400 to send.
+std::optional<json::object> body_object(const AdminRequest& request, AdminResponse& refusal) {
+  std::error_code error;
+  json::value value = json::parse(request.body, error);
+  if (error) {
+    refusal = error_response(400, "invalid_json", "the body is not valid JSON: " + error.message());
+    return std::nullopt;
+  }
+  if (!value.is_object()) {
+    refusal = error_response(400, "invalid_json", "the body must be a JSON object");
+    return std::nullopt;
+  }
+  return std::move(value.get_object());
+}
+
+json::object config_status_json(const ConfigStatus& status) {
+  json::object body;
+  body["source"] = status.source;
+  body["writable"] = status.writable;
+  body["file"] = status.file;
+  body["revision"] = status.revision;
+  body["snapshot_version"] = status.snapshot_version;
+  body["loaded_at"] = status.loaded_at;
+  body["store_reachable"] = status.store_reachable;
+  if (!status.store_error.empty()) body["store_error"] = status.store_error;
+  body["from_cache"] = status.from_cache;
+  return body;
+}
 
 awaitable<std::optional<AdminResponse>> handle_entity_api(const AdminRequest& request,
                                                           ConfigService& service) {
@@ -291,7 +293,7 @@ awaitable<std::optional<AdminResponse>> handle_entity_api(const AdminRequest& re
     if (request.method != "POST") co_return method_not_allowed("POST");
     const WriteOutcome outcome = co_await service.reload();
     if (outcome.status >= 400) co_return outcome_error(outcome);
-    co_return json_response(200, status_json(service.status()));
+    co_return json_response(200, config_status_json(service.status()));
   }
   if (collection == "config" && !extra) co_return co_await config_endpoint(request, key, service);
   const config::EntityKindInfo* kind = config::find_kind(collection);

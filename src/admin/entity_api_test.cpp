@@ -32,7 +32,7 @@ class FakeConfigService final : public ConfigService {
   std::vector<ErrorDetail> validate(const std::vector<config::Entity>&) const override {
     return {};
   }
-  std::vector<ErrorDetail> validate_file(std::string_view) const override { return {}; }
+  std::vector<ErrorDetail> validate_file(std::string_view, bool) const override { return {}; }
   server::awaitable<WriteOutcome> reload() override { co_return WriteOutcome{}; }
 
   void add(config::EntityKind kind, std::string id, std::string name,
@@ -216,7 +216,7 @@ TEST_F(EntityApi, PathsOutsideTheEntityApiAreLeftToOtherHandlers) {
   EXPECT_FALSE(call("GET", "/admin/config/unknown"));
 }
 
-TEST_F(EntityApi, ExportsTomlByDefaultJsonWhenAskedAndRefusesOtherFormats) {
+TEST_F(EntityApi, ExportsTomlByDefaultJsonOrYamlWhenAskedAndRefusesOtherFormats) {
   const auto toml = call("GET", "/admin/config/export");
   EXPECT_EQ(toml->content_type, "application/toml");
   EXPECT_EQ(toml->body.rfind("# apigw entities export", 0), 0u) << toml->body;
@@ -224,7 +224,10 @@ TEST_F(EntityApi, ExportsTomlByDefaultJsonWhenAskedAndRefusesOtherFormats) {
   EXPECT_EQ(as_json->content_type, "application/json");
   EXPECT_EQ(body_of(*as_json).at("revision").as_int64(), 9) << "the served revision";
   const auto yaml = call("GET", "/admin/config/export", "", {{"format", "yaml"}});
-  EXPECT_EQ(yaml->status, 400);
+  EXPECT_EQ(yaml->status, 200);
+  EXPECT_EQ(yaml->content_type, "application/yaml");
+  EXPECT_EQ(yaml->body.rfind("# apigw entities export", 0), 0u) << yaml->body;
+  EXPECT_EQ(call("GET", "/admin/config/export", "", {{"format", "xml"}})->status, 400);
   EXPECT_EQ(call("POST", "/admin/config/export")->status, 405);
 }
 

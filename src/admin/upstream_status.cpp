@@ -54,6 +54,8 @@ void append_cluster(std::string& out, const proxy::Cluster& cluster, std::int64_
     append_string(out, target.address);
     out.append(",\"weight\":").append(std::to_string(target.weight));
     out.append(",\"backup\":").append(target.backup ? "true" : "false");
+    out.append(",\"drain\":").append(target.drain ? "true" : "false");
+    out.append(",\"health\":\"").append(config::target_health_name(target.health)).append("\"");
     out.append(",\"resolved\":[");
     for (std::size_t e = 0; e < target.endpoints.size(); ++e) {
       if (e > 0) out.push_back(',');

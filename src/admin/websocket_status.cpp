@@ -53,7 +53,12 @@ const char* target_status(const proxy::Target& target, const config::UpstreamCon
                           std::int64_t now) {
   const proxy::TargetState& state = *target.state;
   if (target.endpoints.empty()) return "unresolved";
-  if (!state.healthy.load(std::memory_order_relaxed)) return "unhealthy";
+  if (target.drain) return "draining";
+  using Health = config::TargetConfig::Health;
+  if (target.health == Health::unhealthy) return "unhealthy";
+  if (target.health != Health::healthy && !state.healthy.load(std::memory_order_relaxed)) {
+    return "unhealthy";
+  }
   if (state.ejected(now)) return "ejected";
   if (upstream.circuit_breaker.enabled &&
       state.breaker.state.load(std::memory_order_relaxed) == proxy::BreakerState::open) {

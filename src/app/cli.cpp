@@ -208,6 +208,9 @@ int main_with_args(int argc, char** argv) {
   }
   if (command == "check") {
     if (config_path.empty()) return usage_error("check needs -c FILE");
+    if (print_format != config::ConfigFormat::toml && !print_config) {
+      return usage_error("--format is what --print writes: give --print too");
+    }
     return check_command(config_path, print_config, print_format);
   }
   if (command == "run") {

@@ -451,10 +451,10 @@ std::vector<ErrorDetail> ControlPlane::validate(const std::vector<config::Entity
   return details_of(compose(entities).errors);
 }
 
-std::vector<ErrorDetail> ControlPlane::validate_file(std::string_view text) const {
-  return details_of(
-      config::load_config_text(text, "request", config::Environment::from_process(), registry_)
-          .errors);
+std::vector<ErrorDetail> ControlPlane::validate_file(std::string_view text, bool yaml) const {
+  return details_of(config::load_config_text(text, yaml ? "request.yaml" : "request",
+                                             config::Environment::from_process(), registry_)
+                        .errors);
 }
 
 awaitable<WriteOutcome> ControlPlane::reload() {

@@ -59,7 +59,7 @@ class ControlPlane final : public admin::ConfigService {
   server::awaitable<admin::WriteOutcome> import(std::vector<config::Entity> entities) override;
   std::vector<admin::ErrorDetail> validate(
       const std::vector<config::Entity>& entities) const override;
-  std::vector<admin::ErrorDetail> validate_file(std::string_view text) const override;
+  std::vector<admin::ErrorDetail> validate_file(std::string_view text, bool yaml) const override;
   server::awaitable<admin::WriteOutcome> reload() override;
 
  private:

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -59,10 +60,15 @@ int convert_command(const std::vector<std::string>& args) {
   const bool from_yaml = config::is_yaml_file(input);
   if (to.empty()) to = from_yaml ? "toml" : "yaml";
 
+  std::error_code not_a_file;
+  if (std::filesystem::is_directory(input, not_a_file)) {
+    return fail("cannot read " + input + ": " + std::strerror(EISDIR));
+  }
   std::ifstream file(input, std::ios::binary);
   if (!file) return fail("cannot read " + input + ": " + std::strerror(errno));
   std::ostringstream read;
   read << file.rdbuf();
+  if (file.bad()) return fail("cannot read " + input);
   toml::table root;
   config::NodePositions positions;
   std::vector<config::ConfigError> errors;
@@ -93,10 +99,19 @@ int convert_command(const std::vector<std::string>& args) {
     std::fwrite(written.str().data(), 1, written.str().size(), stdout);
     return 0;
   }
-  std::ofstream out(output, std::ios::binary | std::ios::trunc);
+  // Written beside it and renamed over it: OUT is never left half written, and an OUT that is
+  // also FILE is read whole before it is replaced.
+  const std::string staging = output + ".apigw-convert.tmp";
+  std::ofstream out(staging, std::ios::binary | std::ios::trunc);
   out << written.str();
   out.close();
-  if (!out) return fail("cannot write " + output + ": " + std::strerror(errno));
+  std::error_code renamed;
+  if (out) std::filesystem::rename(staging, output, renamed);
+  if (!out || renamed) {
+    std::error_code ignored;
+    std::filesystem::remove(staging, ignored);
+    return fail("cannot write " + output + (renamed ? ": " + renamed.message() : ""));
+  }
   return 0;
 }
 

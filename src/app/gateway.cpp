@@ -14,6 +14,7 @@
 
 #include "config/loader.h"
 #include "config/worker_count.h"
+#include "observe/trace_context.h"
 #include "proxy/cluster.h"
 #include "util/log.h"
 
@@ -126,8 +127,14 @@ bool Gateway::start() {
 
   // Always there (its queues are small until spans fill them), so that a reload can turn
   // tracing on; queue_size is read once.
+  // This process's id (random at each start): the traces' service.instance.id and the node id
+  // of GET /admin/status, so a span leads to the node that made it.
+  const auto node_id = observe::to_hex(observe::new_trace_id());
+  char host_name[256] = {};
+  if (::gethostname(host_name, sizeof host_name - 1) != 0) host_name[0] = '\0';
   trace_exporter_ = std::make_unique<server::TraceExporter>(
-      context_, worker_count, initial_config_.tracing.queue_size, std::string(kVersion));
+      context_, worker_count, initial_config_.tracing.queue_size, std::string(kVersion),
+      std::string(node_id.data(), node_id.size()), host_name);
   try {
     for (std::size_t i = 0; i < worker_count; ++i) {
       workers_.push_back(
@@ -158,6 +165,8 @@ bool Gateway::start() {
     sources.snapshot = [this] { return current_; };
     sources.config = control_plane_.get();
     sources.started = std::chrono::steady_clock::now();
+    sources.node_id.assign(node_id.data(), node_id.size());
+    sources.hostname = host_name;
     admin_ = std::make_unique<admin::AdminServer>(context_, std::move(sources));
     admin_->start(admin_endpoint);
   } catch (const std::exception& error) {

@@ -16,11 +16,17 @@ namespace {
 
 TargetConfig convert_target(const toml::table& table, const std::string& path, LoadContext& ctx) {
   TargetConfig target;
-  TableReader reader(table, path, {"address", "weight", "backup"}, ctx);
+  TableReader reader(table, path, {"address", "weight", "backup", "drain", "health"}, ctx);
   target.position = reader.position();
   reader.read_string("address", target.address, Presence::required);
   reader.read_count("weight", target.weight);
   reader.read_bool("backup", target.backup);
+  reader.read_bool("drain", target.drain);
+  using Health = TargetConfig::Health;
+  reader.read_enum("health",
+                   {{"auto", Health::automatic}, {"healthy", Health::healthy},
+                    {"unhealthy", Health::unhealthy}},
+                   target.health);
   return target;
 }
 

@@ -92,6 +92,8 @@ toml::table upstream_table(const UpstreamConfig& u) {
     entry.insert_or_assign("address", target.address);
     entry.insert_or_assign("weight", as_int(target.weight));
     entry.insert_or_assign("backup", target.backup);
+    entry.insert_or_assign("drain", target.drain);
+    entry.insert_or_assign("health", target_health_name(target.health));
     targets.push_back(std::move(entry));
   }
   out.insert_or_assign("targets", std::move(targets));

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <sstream>
 
+#include "config/loader.h"
 #include "config/toml_writer.h"
+#include "config/yaml_writer.h"
 #include "util/secret_hash.h"
 #include "util/uuid.h"
 
@@ -383,14 +385,15 @@ bool parse_entities_document(std::string_view text, bool is_toml, std::vector<En
   return errors.size() == errors_before;
 }
 
-bool has_file_sections(std::string_view toml_text) {
-  try {
-    const toml::table root = toml::parse(toml_text, std::string_view("request"));
-    return root.contains("server") || root.contains("admin") || root.contains("store") ||
-           root.contains("redis") || root.contains("tracing");
-  } catch (const toml::parse_error&) {
+bool has_file_sections(std::string_view text, bool yaml) {
+  toml::table root;
+  NodePositions positions;
+  std::vector<ConfigError> errors;
+  if (!parse_config_document(text, yaml ? "request.yaml" : "request", root, positions, errors)) {
     return false;
   }
+  return root.contains("server") || root.contains("admin") || root.contains("store") ||
+         root.contains("redis") || root.contains("tracing");
 }
 
 std::string export_toml(const std::vector<Entity>& entities) {
@@ -412,6 +415,25 @@ std::string export_toml(const std::vector<Entity>& entities) {
       out << "\n";
     }
   }
+  return out.str();
+}
+
+std::string export_yaml(const std::vector<Entity>& entities) {
+  toml::table root;
+  for (const auto& info : kKinds) {
+    toml::array array;
+    for (const auto& entity : entities) {
+      if (entity.kind != info.kind) continue;
+      toml::table table;
+      std::vector<FieldError> ignored;  // what an export shows was validated when it was written
+      entity_to_toml(entity, table, ignored);
+      array.push_back(std::move(table));
+    }
+    if (!array.empty()) root.insert_or_assign(info.collection, std::move(array));
+  }
+  std::ostringstream out;
+  out << "# apigw entities export: the entity sections of a YAML config file.\n";
+  write_yaml(out, root);
   return out.str();
 }
 

@@ -61,13 +61,16 @@ void merge_patch(boost::json::object& target, const boost::json::object& patch);
 bool parse_entities_document(std::string_view text, bool is_toml, std::vector<Entity>& out,
                              std::vector<ConfigError>& errors);
 
-// Whether a TOML text has [server], [admin] or [store]: a whole config file rather than an
-// entities document. False for text that does not parse.
-bool has_file_sections(std::string_view toml_text);
+// Whether a TOML (or, with `yaml`, YAML) text has [server], [admin] or [store]: a whole config
+// file rather than an entities document. False for text that does not parse.
+bool has_file_sections(std::string_view text, bool yaml = false);
 
 // The entities as one config document (the export format), in TOML or JSON. Secrets appear
 // only as hashes.
 std::string export_toml(const std::vector<Entity>& entities);
+// The same document as YAML (config/yaml_writer.h): what a YAML config file's entity sections
+// hold.
+std::string export_yaml(const std::vector<Entity>& entities);
 std::string export_json(const std::vector<Entity>& entities, std::int64_t revision);
 
 }  // namespace apigw::config

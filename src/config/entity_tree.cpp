@@ -73,6 +73,9 @@ void replace_entities(toml::table& root, const std::vector<Entity>& entities, Lo
   for (const auto& info : entity_kinds()) {
     const auto* array = root.get_as<toml::array>(info.collection);
     if (array == nullptr) continue;
+    // The collection itself: a node of the file's that held it was erased, and its address may
+    // have been reused by this one (a YAML file's positions are kept by address).
+    ctx.mark_origin(*array, SourcePosition{std::string(info.collection), 0, 0, {}});
     for (const auto& element : *array) {
       const auto* name = element.as_table()->get_as<std::string>("name");
       mark_tree(element, std::string(info.collection) + "/" + name->get(), "", ctx);

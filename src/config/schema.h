@@ -237,8 +237,28 @@ struct TargetConfig {
   std::string address;  // "host:port", "[v6]:port"; host may be a DNS name
   std::uint32_t weight = 1;
   bool backup = false;  // gets traffic only when no primary target is usable
+  // Taking it out of rotation by hand: no new request or tunnel goes to it; those in flight
+  // finish (the step before removing it).
+  bool drain = false;
+  // Its health set by hand, overriding the health checks: `healthy` keeps it in rotation whatever
+  // the checks say (outlier ejection and its circuit breaker still apply), `unhealthy` keeps it
+  // out. `automatic` (written "auto"): the checks decide.
+  enum class Health : std::uint8_t { automatic, healthy, unhealthy } health = Health::automatic;
   SourcePosition position;
 };
+// "auto", "healthy" or "unhealthy", as the config writes it.
+inline std::string_view target_health_name(TargetConfig::Health health) {
+  switch (health) {
+    case TargetConfig::Health::healthy:
+      return "healthy";
+    case TargetConfig::Health::unhealthy:
+      return "unhealthy";
+    case TargetConfig::Health::automatic:
+      break;
+  }
+  return "auto";
+}
+
 
 // How a request's target is chosen among an upstream's usable targets (docs/load-balancing.md).
 enum class BalancerKind {

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <limits>
+#include <algorithm>
 #include <cctype>
 #include <memory>
 #include <sstream>
@@ -68,7 +69,9 @@ IntegerForm parse_integer(std::string_view text, std::int64_t& out) {
 }
 
 // YAML 1.2 core schema floats: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?, .inf, .nan.
-bool parse_float(std::string_view text, double& out) {
+// `out_of_range`: it is such a float, but beyond a double (1e400).
+bool parse_float(std::string_view text, double& out, bool& out_of_range) {
+  out_of_range = false;
   std::string_view rest = text;
   bool negative = false;
   if (!rest.empty() && (rest[0] == '-' || rest[0] == '+')) {
@@ -108,6 +111,7 @@ bool parse_float(std::string_view text, double& out) {
   if (rest[0] == '.') normal.push_back('0');
   normal.append(rest);
   const auto [end, error] = std::from_chars(normal.data(), normal.data() + normal.size(), out);
+  out_of_range = error == std::errc::result_out_of_range;
   return error == std::errc() && end == normal.data() + normal.size();
 }
 
@@ -301,10 +305,12 @@ class TreeBuilder final : public YAML::EventHandler {
     }
     if (plain || core == "float") {
       double number = 0;
-      if (parse_float(value, number)) {
+      bool out_of_range = false;
+      if (parse_float(value, number, out_of_range)) {
         add(mark, toml::value<double>(number));
         return;
       }
+      if (out_of_range) throw Refusal{mark, "'" + value + "' is out of range for a number"};
       if (core == "float") throw Refusal{mark, "'" + value + "' is not a number"};
     }
     add(mark, toml::value<std::string>(value));  // a plain scalar that is nothing else
@@ -369,7 +375,14 @@ bool parse_yaml_document(std::string_view text, const std::string& source_name, 
 }
 
 bool is_yaml_file(std::string_view path) {
-  return path.ends_with(".yaml") || path.ends_with(".yml");
+  const auto ends_with = [&](std::string_view suffix) {
+    if (path.size() < suffix.size()) return false;
+    const std::string_view tail = path.substr(path.size() - suffix.size());
+    return std::equal(tail.begin(), tail.end(), suffix.begin(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == b;
+    });
+  };
+  return ends_with(".yaml") || ends_with(".yml");
 }
 
 }  // namespace apigw::config

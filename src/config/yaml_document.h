@@ -39,7 +39,8 @@ struct YamlError {
 bool parse_yaml_document(std::string_view text, const std::string& source_name, toml::table& root,
                          NodePositions& positions, YamlError& error);
 
-// Whether a config file is YAML, by its name: ".yaml" or ".yml" (anything else is TOML).
+// Whether a config file is YAML, by its name: ".yaml" or ".yml", in any case (anything else is
+// TOML).
 bool is_yaml_file(std::string_view path);
 
 }  // namespace apigw::config

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <sstream>
 
 #include "config/effective_config.h"
@@ -160,6 +161,7 @@ TEST(YamlDocument, AnEmptyDocumentIsAnEmptyConfig) {
 TEST(YamlDocument, ItsFileNameDecides) {
   EXPECT_TRUE(is_yaml_file("/etc/apigw/apigw.yaml"));
   EXPECT_TRUE(is_yaml_file("gateway.yml"));
+  EXPECT_TRUE(is_yaml_file("GATEWAY.YAML"));
   EXPECT_FALSE(is_yaml_file("apigw.toml"));
   EXPECT_FALSE(is_yaml_file("yaml"));
 }
@@ -237,6 +239,67 @@ TEST(YamlConfig, ASyntaxErrorIsReportedWithItsPlace) {
   EXPECT_NE(result.errors[0].message.find("YAML syntax error"), std::string::npos);
 }
 
+TEST(YamlDocument, NumbersAtTheEdgesOfTheirTypes) {
+  const Parsed parsed = parse(
+      "min: -9223372036854775808\nmax: 9223372036854775807\nplus: +1\nneg_inf: -.inf\n"
+      "big_float: 1e+20\nzero: -0.0\n");
+  ASSERT_TRUE(parsed.ok) << parsed.error.message;
+  EXPECT_EQ(parsed.root["min"].value<std::int64_t>(), INT64_MIN);
+  EXPECT_EQ(parsed.root["max"].value<std::int64_t>(), INT64_MAX);
+  EXPECT_EQ(parsed.root["plus"].value<std::int64_t>(), 1);
+  EXPECT_EQ(parsed.root["neg_inf"].value<double>(), -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(parsed.root["big_float"].value<double>(), 1e20);
+  for (const std::string_view text : {"n: 9223372036854775808\n", "n: -9223372036854775809\n",
+                                      "n: 1e400\n", "n: -1e400\n"}) {
+    const Parsed refused = parse(text);
+    EXPECT_FALSE(refused.ok) << text;
+    EXPECT_NE(refused.error.message.find("out of range"), std::string::npos)
+        << text << refused.error.message;
+  }
+}
+
+// `apigw check --print --format yaml`: the effective config as YAML loads to the same config.
+TEST(YamlConfig, TheEffectiveConfigPrintedAsYamlLoadsTheSame) {
+  const std::string text = std::string(kMinimalConfig) + R"(
+[[server.listeners]]
+address = "127.0.0.1:8443"
+proxy_protocol = true
+
+[tracing]
+otlp_endpoint = "http://127.0.0.1:4318/v1/traces"
+sample_ratio = 0.25
+headers = { "x-tenant" = "blue" }
+
+[[routes.filters]]
+name = "headers"
+request_set = { "X-From" = "yaml \"quoted\"" }
+)";
+  const LoadResult toml = load_text(text);
+  ASSERT_TRUE(toml.errors.empty()) << all_errors(toml);
+  const std::string yaml =
+      render_effective_config(*toml.config, toml.entities, ConfigFormat::yaml);
+  const LoadResult again = load_yaml(yaml);
+  ASSERT_TRUE(again.errors.empty()) << all_errors(again) << yaml;
+  const auto body = [](const std::string& printed) { return printed.substr(printed.find('\n')); };
+  EXPECT_EQ(body(render_effective_config(*again.config, again.entities)),
+            body(render_effective_config(*toml.config, toml.entities)));
+}
+
+// Store mode over a YAML file: the file's sections are parsed once and built again with the
+// store's entities; an error in a file section still points at its YAML line.
+TEST(YamlConfig, StoreModeKeepsTheFilesPositions) {
+  const FileSections sections("server:\n  workers: 1000\nstore:\n  kind: sqlite\n  path: /tmp/x.db\n",
+                              "apigw.yaml");
+  ASSERT_TRUE(sections.parsed());
+  static const FakeFilterCatalog catalog;
+  const LoadResult result = load_config_sections(sections, {}, catalog, {});
+  const ConfigError* workers = find_error(result, "workers");
+  ASSERT_NE(workers, nullptr) << all_errors(result);
+  EXPECT_EQ(workers->position.file, "apigw.yaml");
+  EXPECT_EQ(workers->position.line, 2u);
+  EXPECT_EQ(workers->position.column, 12u);
+}
+
 // What the YAML writer writes reads back as the tree it was given, with the strings, keys and
 // numbers that a careless writer would let turn into something else.
 TEST(YamlWriter, WhatItWritesReadsBackTheSame) {
@@ -251,7 +314,13 @@ lines = "one\ntwo\ttab"
 control = "bell\u0007"
 unicode = "café €"
 integer = -42
+smallest = -9223372036854775808
 float = 0.1
+infinite = inf
+negative_infinite = -inf
+not_a_number = nan
+huge_exponent = 1e20
+negative_zero = -0.0
 whole_float = 3.0
 huge = 1e300
 flag = false

@@ -57,6 +57,8 @@ Cluster build_cluster(const config::UpstreamConfig& upstream, const ResolvedAddr
     target.address = target_config.address;
     target.weight = target_config.weight;
     target.backup = target_config.backup;
+    target.drain = target_config.drain;
+    target.health = target_config.health;
     std::string port;
     split_host_port(target_config.address, target.host, port);
     const auto known = previous.find(target.address);

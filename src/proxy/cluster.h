@@ -20,6 +20,8 @@ struct Target {
   std::string host;     // the host part, without the port
   std::uint32_t weight = 1;
   bool backup = false;
+  bool drain = false;  // set by hand: no new requests or tunnels
+  config::TargetConfig::Health health = config::TargetConfig::Health::automatic;  // set by hand
   std::shared_ptr<TargetState> state;  // shared by every worker; set by build_snapshot
   std::vector<Endpoint> endpoints;     // empty when resolution failed and nothing was known before
 };

@@ -1,7 +1,5 @@
 #include "server/trace_exporter.h"
 
-#include <unistd.h>
-
 #include "config/effective_config.h"
 #include "observe/otlp_json.h"
 #include "util/log.h"
@@ -9,15 +7,16 @@
 namespace apigw::server {
 
 TraceExporter::TraceExporter(net::io_context& context, std::size_t workers,
-                             std::uint32_t queue_size, std::string version)
-    : context_(context), client_(context), version_(std::move(version)) {
+                             std::uint32_t queue_size, std::string version,
+                             std::string instance_id, std::string host_name)
+    : context_(context),
+      client_(context),
+      version_(std::move(version)),
+      host_name_(std::move(host_name)),
+      instance_id_(std::move(instance_id)) {
   for (std::size_t i = 0; i < workers; ++i) {
     queues_.push_back(std::make_unique<observe::SpanQueue>(queue_size));
   }
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) == 0) host_name_ = host;
-  const auto id = observe::to_hex(observe::new_trace_id());
-  instance_id_.assign(id.data(), id.size());
 }
 
 void TraceExporter::start(std::function<config::TracingConfig()> tracing) {

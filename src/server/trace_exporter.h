@@ -30,9 +30,10 @@ struct TraceExportCounters {
 class TraceExporter {
  public:
   // One queue of `queue_size` spans per worker.
-  // `version`: the service.version of the spans.
+  // `version`: the service.version of the spans; `instance_id` their service.instance.id (the
+  // node id GET /admin/status shows); `host_name` their host.name.
   TraceExporter(net::io_context& context, std::size_t workers, std::uint32_t queue_size,
-                std::string version);
+                std::string version, std::string instance_id, std::string host_name);
   observe::SpanQueue& queue(std::size_t worker) { return *queues_[worker]; }
   // Starts the export loop; `tracing` gives the current [tracing] settings at each round (a
   // reload may change the endpoint, batch size and interval; tracing off: queued spans are

@@ -272,6 +272,25 @@ const snapshot::CompiledRoute* WorkerSnapshot::route_named(std::string_view name
   return found != route_index_.end() ? &snapshot->routes[found->second] : nullptr;
 }
 
+namespace {
+
+// Whether a target takes new requests as far as health goes: its health set by hand, else its
+// health checks; never while it drains.
+bool in_rotation(const proxy::Target& target) {
+  if (target.drain) return false;
+  switch (target.health) {
+    case config::TargetConfig::Health::healthy:
+      return true;
+    case config::TargetConfig::Health::unhealthy:
+      return false;
+    case config::TargetConfig::Health::automatic:
+      break;
+  }
+  return target.state->healthy.load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
 std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional<std::uint64_t> key,
                                         std::span<const std::uint8_t> avoid) {
   const auto& targets = snapshot->clusters[cluster_index].targets;
@@ -296,8 +315,7 @@ std::size_t WorkerSnapshot::pick_target(std::size_t cluster_index, std::optional
         }
         bool half_open = false;
         usable_[i] = targets[i].backup == backups && !targets[i].endpoints.empty() && !avoided &&
-                     !targets[i].state->ejected(now) &&
-                     targets[i].state->healthy.load(std::memory_order_relaxed) &&
+                     !targets[i].state->ejected(now) && in_rotation(targets[i]) &&
                      (breaker.scope == config::CircuitBreakerConfig::Scope::upstream ||
                       proxy::breaker_admits(breaker, targets[i].state->breaker, now, &half_open));
         if (half_open) {

@@ -103,7 +103,11 @@ MutationResult apply_mutation(const std::vector<Entity>& current, const Mutation
     if (existing == nullptr) return not_found(mutation);
     if (auto refused = stale(mutation, *existing)) return *refused;
     document = config::entity_to_json(*existing);
-    config::merge_patch(document, mutation.document);
+    if (mutation.edit) {
+      if (auto refused = mutation.edit(document)) return std::move(*refused);
+    } else {
+      config::merge_patch(document, mutation.document);
+    }
     if (const auto* id = document.if_contains("id");
         id == nullptr || !id->is_string() || lower(id->get_string()) != existing->id) {
       return failure(400, "invalid_entity", "an entity's id cannot change",

@@ -6,6 +6,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,14 +16,6 @@
 
 namespace apigw::store {
 
-struct Mutation {
-  enum class Op { create, upsert, patch, remove } op = Op::create;
-  config::EntityKind kind = config::EntityKind::upstream;
-  std::string key;               // id or name from the path (upsert, patch, remove)
-  boost::json::object document;  // create, upsert: the document; patch: the merge patch
-  std::optional<std::int64_t> expected_version;  // If-Match, or the document's "version"
-};
-
 struct MutationResult {
   int status = 200;  // 200, 201 (created), 400, 404, 409 (name or id taken), 412 (stale version)
   std::string code;  // the error code when status >= 400
@@ -31,6 +24,20 @@ struct MutationResult {
   std::vector<config::Entity> entities;  // the whole new set, when status < 400
   config::Entity entity;                 // the entity written or deleted
 };
+
+struct Mutation {
+  enum class Op { create, upsert, patch, remove } op = Op::create;
+  config::EntityKind kind = config::EntityKind::upstream;
+  std::string key;               // id or name from the path (upsert, patch, remove)
+  boost::json::object document;  // create, upsert: the document; patch: the merge patch
+  std::optional<std::int64_t> expected_version;  // If-Match, or the document's "version"
+  // patch: edits the entity's current document in place instead of a merge patch (one target
+  // of an upstream: arrays merge whole). A result it returns refuses the write with it. Runs
+  // where the write is decided, inside the store's transaction, so that two nodes editing one
+  // upstream's targets at once do not lose either edit.
+  std::function<std::optional<MutationResult>(boost::json::object& document)> edit;
+};
+
 
 // Finds an entity by id (case-insensitive) or by name.
 const config::Entity* find_entity(const std::vector<config::Entity>& entities,

@@ -31,8 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   apigw::config::NodePositions again_positions;
   FUZZ_CHECK(apigw::config::parse_yaml_document(written.str(), "again.yaml", again,
                                                 again_positions, error));
-  // NaN is the one value unequal to itself; a tree holding one cannot compare equal.
-  if (written.str().find(".nan") == std::string::npos) FUZZ_CHECK(again == root);
+  FUZZ_CHECK(again == root);  // toml++ compares NaN values equal
 
   const apigw::config::LoadResult result =
       apigw::config::load_config_text(text, "fuzz.yaml", {}, catalog());

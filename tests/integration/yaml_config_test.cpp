@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 
+#include "support/admin_client.h"
 #include "support/gateway.h"
 
 namespace apigw::test {
@@ -154,6 +155,31 @@ upstream = "backend"
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.errors.find(broken + ":2:1: YAML syntax error"), std::string::npos)
       << refused.errors;
+}
+
+// The admin API takes a YAML config file to validate and exports the entities as YAML.
+TEST(YamlConfig, TheAdminApiValidatesYamlFilesAndExportsYaml) {
+  EchoBackend backend;
+  Gateway gateway(pool_config("{ address = \"" + backend.address() + "\" }"));
+  const CurlResult invalid = admin_call(gateway, "POST", "/admin/config/validate",
+                                        "server:\n  workers: 1000\n",
+                                        {"-H", "Content-Type: application/yaml"}, "");
+  EXPECT_EQ(invalid.status, 400) << invalid.body;
+  EXPECT_NE(invalid.body.find("\"entity\":\"request.yaml:2\""), std::string::npos) << invalid.body;
+  const CurlResult valid = admin_call(gateway, "POST", "/admin/config/validate",
+                                      "server:\n  workers: 2\n",
+                                      {"-H", "Content-Type: text/yaml"}, "");
+  EXPECT_EQ(valid.status, 200) << valid.body;
+  EXPECT_EQ(admin_call(gateway, "POST", "/admin/config/import", "upstreams: []\n",
+                       {"-H", "Content-Type: application/yaml"}, "")
+                .status,
+            415);
+  const CurlResult exported = admin_call(gateway, "GET", "/admin/config/export?format=yaml", "", {}, "");
+  ASSERT_EQ(exported.status, 200);
+  TempDir dir;
+  const std::string path = dir.write("entities.yaml", exported.body);
+  EXPECT_NE(exported.body.find("upstreams:\n  - "), std::string::npos) << exported.body;
+  EXPECT_EQ(run_command({APIGW_BINARY, "check", "-c", path}).exit_code, 0) << exported.body;
 }
 
 // The code blocks of a markdown file, with their language and first line.

@@ -1,6 +1,9 @@
 #include "support/admin_client.h"
 
 #include <gtest/gtest.h>
+#include <strings.h>
+
+#include <algorithm>
 
 namespace apigw::test {
 
@@ -13,9 +16,15 @@ CurlResult admin_call(const Gateway& gateway, const std::string& method, const s
     args.push_back("-H");
     args.push_back("Authorization: Bearer " + token);
   }
-  if (!body.empty()) {
+  // JSON unless the caller sends its own Content-Type (curl would send both).
+  const bool typed = std::any_of(extra.begin(), extra.end(), [](const std::string& arg) {
+    return arg.size() > 13 && strncasecmp(arg.c_str(), "content-type:", 13) == 0;
+  });
+  if (!body.empty() && !typed) {
     args.push_back("-H");
     args.push_back("Content-Type: application/json");
+  }
+  if (!body.empty()) {
     args.push_back("--data-binary");
     args.push_back(body);
   }
