@@ -107,12 +107,15 @@ awaitable<observe::LiveValues> AdminServer::merged_live(const std::string* only_
   co_return merged;
 }
 
-awaitable<AdminResponse> AdminServer::live_stats(std::string_view path) {
-  const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                      sources_.started)
-                            .count();
+double AdminServer::uptime_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - sources_.started)
+      .count();
+}
+
+awaitable<AdminResponse> AdminServer::live_stats(std::string_view route) {
+  const double uptime = uptime_seconds();
   AdminResponse response;
-  if (path == "/admin/stats") {
+  if (route.empty()) {
     const observe::LiveValues values = co_await merged_live(nullptr);
     const auto process = observe::read_process_usage();
     const observe::HostUsage host = observe::read_host_usage();
@@ -123,12 +126,7 @@ awaitable<AdminResponse> AdminServer::live_stats(std::string_view path) {
     response.body = render_live_stats_json(values, uptime, system);
     co_return response;
   }
-  constexpr std::string_view kRoutes = "/admin/stats/routes/";
-  if (!path.starts_with(kRoutes) || path.size() == kRoutes.size() ||
-      path.find('/', kRoutes.size()) != std::string_view::npos) {
-    co_return error_response(404, "not_found", "unknown admin endpoint");
-  }
-  const std::string name(path.substr(kRoutes.size()));
+  const std::string name(route);
   const auto snapshot = sources_.snapshot();
   const bool known = std::any_of(snapshot->routes.begin(), snapshot->routes.end(),
                                  [&](const auto& route) { return route.config->name == name; });
@@ -212,8 +210,9 @@ awaitable<AdminResponse> AdminServer::respond(const AdminRequest& request) {
     case AdminEndpoint::upstream_status:
       co_return upstream_status(path.substr(std::string_view("/admin/status/upstreams/").size()));
     case AdminEndpoint::stats:
+      co_return co_await live_stats({});
     case AdminEndpoint::route_stats:
-      co_return co_await live_stats(path);
+      co_return co_await live_stats(path.substr(std::string_view("/admin/stats/routes/").size()));
     case AdminEndpoint::websocket_stats:
       response.body = render_websocket_stats_json((co_await merged_metrics()).websockets);
       co_return response;
@@ -249,12 +248,7 @@ boost::json::object AdminServer::gateway_status() const {
   body["node_id"] = sources_.node_id;
   body["hostname"] = sources_.hostname;
   body["pid"] = static_cast<std::int64_t>(::getpid());
-  body["uptime_seconds"] =
-      std::round(std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                               sources_.started)
-                     .count() *
-                 1000.0) /
-      1000.0;
+  body["uptime_seconds"] = std::round(uptime_seconds() * 1000.0) / 1000.0;
   body["ready"] = sources_.ready();
   body["workers"] = gauges.workers;
   body["snapshot_version"] = sources_.snapshot()->version;

@@ -51,7 +51,9 @@ class AdminServer {
   server::awaitable<std::string> render_metrics();
   // Every worker's live statistics (only one route's when `only_route` is given), merged.
   server::awaitable<observe::LiveValues> merged_live(const std::string* only_route);
-  server::awaitable<AdminResponse> live_stats(std::string_view path);
+  // GET /admin/stats, or /admin/stats/routes/{route} when `route` is not empty.
+  server::awaitable<AdminResponse> live_stats(std::string_view route);
+  double uptime_seconds() const;
   server::awaitable<AdminResponse> respond(const AdminRequest& request);
   // The 401 to send for a request under /admin/ without the right token; nullopt when allowed.
   std::optional<AdminResponse> authorize(const AdminRequest& request) const;

@@ -60,19 +60,15 @@ int convert_command(const std::vector<std::string>& args) {
   const bool from_yaml = config::is_yaml_file(input);
   if (to.empty()) to = from_yaml ? "toml" : "yaml";
 
-  std::error_code not_a_file;
-  if (std::filesystem::is_directory(input, not_a_file)) {
-    return fail("cannot read " + input + ": " + std::strerror(EISDIR));
+  std::string text;
+  if (const auto error = config::read_config_file(input, text)) {
+    std::fprintf(stderr, "%s\n", error->to_string().c_str());
+    return 1;
   }
-  std::ifstream file(input, std::ios::binary);
-  if (!file) return fail("cannot read " + input + ": " + std::strerror(errno));
-  std::ostringstream read;
-  read << file.rdbuf();
-  if (file.bad()) return fail("cannot read " + input);
   toml::table root;
   config::NodePositions positions;
   std::vector<config::ConfigError> errors;
-  if (!config::parse_config_document(read.str(), input, root, positions, errors)) {
+  if (!config::parse_config_document(text, input, root, positions, errors)) {
     for (const auto& error : errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
     return 1;
   }

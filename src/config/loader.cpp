@@ -203,23 +203,31 @@ LoadResult load_config_sections(const FileSections& sections, const Environment&
   return load_tree(root, ctx, result, env, filters, &entities, names);
 }
 
-LoadResult load_config_file(const std::string& path, const Environment& env,
-                            const FilterCatalog& filters, const std::vector<Entity>* entities,
-                            std::string* text_out) {
+std::optional<ConfigError> read_config_file(const std::string& path, std::string& text) {
   const auto cannot_read = [&](int error) {
-    LoadResult result;
-    result.errors.push_back({{path, 0, 0}, "cannot read " + path + ": " + std::strerror(error)});
-    return result;
+    return ConfigError{{path, 0, 0}, "cannot read " + path + ": " + std::strerror(error)};
   };
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                              &std::fclose);
   if (file == nullptr) return cannot_read(errno);
-  std::string text;
+  text.clear();
   char buffer[64 * 1024];
   std::size_t count = 0;
   while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, count);
   // A directory opens fine and fails on the first read (EISDIR).
   if (std::ferror(file.get())) return cannot_read(errno);
+  return std::nullopt;
+}
+
+LoadResult load_config_file(const std::string& path, const Environment& env,
+                            const FilterCatalog& filters, const std::vector<Entity>* entities,
+                            std::string* text_out) {
+  std::string text;
+  if (auto error = read_config_file(path, text)) {
+    LoadResult result;
+    result.errors.push_back(std::move(*error));
+    return result;
+  }
   if (text_out != nullptr) *text_out = text;
   return load_config_text(text, path, env, filters, entities);
 }

@@ -120,6 +120,10 @@ LoadResult load_config_sections(const FileSections& sections, const Environment&
                                 const FilterCatalog& filters, const std::vector<Entity>& entities,
                                 const EntityNames* names = nullptr);
 
+// Reads a config file whole; the error ("cannot read PATH: reason", a directory included) when
+// it cannot.
+std::optional<ConfigError> read_config_file(const std::string& path, std::string& text);
+
 // Parses a config file's text, YAML or TOML by its name (is_yaml_file), into `root`; a YAML
 // file's value positions go to `positions`. False (with the error in `errors`) when it does not
 // parse.

@@ -157,6 +157,30 @@ upstream = "backend"
       << refused.errors;
 }
 
+// `check --print --format yaml` prints YAML that is the same config; --format alone is a usage
+// error; a directory is no file to convert.
+TEST(YamlConfig, CheckPrintsYamlAndConvertRefusesWhatIsNoFile) {
+  TempDir dir;
+  const std::string toml_path = dir.write("apigw.toml", R"([server]
+listen = ["127.0.0.1:8080"]
+
+[[upstreams]]
+name = "backend"
+targets = [{ address = "127.0.0.1:9001" }]
+)");
+  const auto printed = run_command({APIGW_BINARY, "check", "-c", toml_path, "--print", "--format", "yaml"});
+  ASSERT_EQ(printed.exit_code, 0);
+  EXPECT_NE(printed.output.find("\nserver:\n"), std::string::npos) << printed.output;
+  const std::string yaml_path = dir.write("printed.yaml", printed.output);
+  EXPECT_EQ(effective_config(yaml_path), effective_config(toml_path));
+  EXPECT_EQ(run_command({APIGW_BINARY, "check", "-c", toml_path, "--format", "yaml"}).exit_code, 2);
+  const Diagnosed directory = diagnose({"convert", dir.path()}, dir);
+  EXPECT_EQ(directory.exit_code, 1);
+  EXPECT_NE(directory.errors.find("cannot read " + dir.path() + ": Is a directory"),
+            std::string::npos)
+      << directory.errors;
+}
+
 // The admin API takes a YAML config file to validate and exports the entities as YAML.
 TEST(YamlConfig, TheAdminApiValidatesYamlFilesAndExportsYaml) {
   EchoBackend backend;
