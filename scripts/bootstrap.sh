@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages apigw needs to build, test or benchmark, skipping what is present.
-# Usage: scripts/bootstrap.sh [build|test|bench|fuzz]...   (default: build)
+# Usage: scripts/bootstrap.sh [build|test|bench|fuzz|package|lintian]...   (default: build)
 set -euo pipefail
 
 build_packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libmimalloc-dev libtomlplusplus-dev libyaml-cpp-dev
   libssl-dev libsqlite3-dev libpq-dev zlib1g-dev libbrotli-dev libhiredis-dev libre2-dev
-  libnghttp2-dev
+  libnghttp2-dev scdoc
 )
 # nginx-light and haproxy: the differential check (tests/differential) runs them next to apigw.
 test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql redis-server
@@ -15,6 +15,10 @@ test_packages=(libgtest-dev libgmock-dev curl wrk python3 openssl postgresql red
                python3-grpcio python3-websockets prometheus)
 bench_packages=(nginx-light haproxy wrk curl python3 libbenchmark-dev postgresql nghttp2-client python3-websockets)
 fuzz_packages=(clang-14 libclang-rt-14-dev)
+# scripts/package.sh (debian/); the suite's package test (tests/package/) builds, installs and
+# runs the package too, so `test` installs them as well.
+package_packages=(debhelper dpkg-dev logrotate man-db systemd)
+test_packages+=("${package_packages[@]}")
 
 wanted=("${build_packages[@]}")
 for profile in "$@"; do
@@ -23,7 +27,9 @@ for profile in "$@"; do
     test) wanted+=("${test_packages[@]}") ;;
     bench) wanted+=("${bench_packages[@]}") ;;
     fuzz) wanted+=("${fuzz_packages[@]}") ;;
-    *) echo "bootstrap: unknown profile '$profile' (build|test|bench|fuzz)" >&2; exit 2 ;;
+    package) wanted+=("${package_packages[@]}") ;;
+    lintian) wanted+=(lintian) ;;
+    *) echo "bootstrap: unknown profile '$profile' (build|test|bench|fuzz|package|lintian)" >&2; exit 2 ;;
   esac
 done
 

@@ -10,7 +10,9 @@ shift || true
 case "$kind" in
   release) flags=(-DCMAKE_BUILD_TYPE=Release -DAPIGW_TESTS=OFF) ;;
   debug) flags=(-DCMAKE_BUILD_TYPE=Debug) ;;
-  sanitize) flags=(-DCMAKE_BUILD_TYPE=Debug -DAPIGW_SANITIZE=ON "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g") ;;
+  # Install paths of the package: the package test (tests/package/) packages this build.
+  sanitize) flags=(-DCMAKE_BUILD_TYPE=Debug -DAPIGW_SANITIZE=ON "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g"
+                 -DCMAKE_INSTALL_PREFIX=/usr) ;;
   *) echo "build: unknown kind '$kind' (release|debug|sanitize)" >&2; exit 2 ;;
 esac
 profiles=(build)

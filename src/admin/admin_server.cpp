@@ -45,11 +45,15 @@ class Connection {
 AdminServer::AdminServer(net::io_context& context, AdminSources sources)
     : context_(context), sources_(std::move(sources)), acceptor_(context) {}
 
-void AdminServer::start(const tcp::endpoint& endpoint) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen();
+void AdminServer::start(const tcp::endpoint& endpoint, int adopted) {
+  if (adopted >= 0) {
+    acceptor_.assign(endpoint.protocol(), adopted);
+  } else {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+  }
   net::co_spawn(context_, accept_loop(), net::detached);
 }
 

@@ -39,8 +39,11 @@ struct AdminSources {
 class AdminServer {
  public:
   AdminServer(server::net::io_context& context, AdminSources sources);
-  // Binds and starts accepting. Throws on bind failure.
-  void start(const server::tcp::endpoint& endpoint);
+  // Binds and starts accepting, or accepts on `adopted` when it is a listening socket handed over
+  // by a binary upgrade (app/socket_handover.h). Throws on bind failure.
+  void start(const server::tcp::endpoint& endpoint, int adopted = -1);
+  // The listening socket's descriptor (-1 once stopped), for a binary upgrade to hand over.
+  int listening_handle() { return acceptor_.is_open() ? acceptor_.native_handle() : -1; }
   void stop();
 
  private:

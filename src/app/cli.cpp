@@ -36,8 +36,11 @@ constexpr std::string_view kUsage =
 constexpr std::string_view kRunHelp =
     "usage: apigw run [-c FILE] [--log-level LEVEL] [--log-format FORMAT]\n"
     "\n"
-    "Runs the gateway on the config FILE (TOML, or YAML when it ends in .yaml or .yml). Reloads it on SIGHUP and when it changes; drains\n"
-    "and exits on SIGTERM or SIGINT.\n"
+    "Runs the gateway on the config FILE (TOML, or YAML when it ends in .yaml or .yml).\n"
+    "Signals: SIGHUP reloads the config (so does a change to the file); SIGTERM or SIGINT\n"
+    "drains and exits; SIGUSR1 reopens the access log; SIGUSR2 upgrades the binary: the same\n"
+    "path and arguments are started again with the listening sockets, and this process drains\n"
+    "once the new one serves (docs/operations.md).\n"
     "\n"
     "options:\n"
     "  -c, --config FILE       the config file (default: /etc/apigw/apigw.toml)\n"
@@ -48,7 +51,8 @@ constexpr std::string_view kRunHelp =
     "  -h, --help              this text\n"
     "\n"
     "Environment: APIGW__SECTION__KEY=value overrides a config key; ${VAR} in the file is\n"
-    "replaced by the variable's value (docs/config-loading.md).\n";
+    "replaced by the variable's value (docs/config-loading.md). Under systemd (Type=notify,\n"
+    "NOTIFY_SOCKET set) it reports READY once listening, and RELOADING/READY around reloads.\n";
 
 constexpr std::string_view kCheckHelp =
     "usage: apigw check -c FILE [--print [--format toml|yaml]]\n"
@@ -142,13 +146,14 @@ int check_command(const std::string& path, bool print_config, config::ConfigForm
   return 0;
 }
 
-int run_command(const std::string& path, bool log_from_cli) {
+int run_command(const std::string& path, bool log_from_cli, std::vector<std::string> command_line) {
   const snapshot::Catalog registry;
   std::string text;
   auto result =
       config::load_config_file(path, config::Environment::from_process(), registry, nullptr, &text);
   if (!report(result)) return 1;
-  Gateway gateway(path, std::move(result), std::move(text), log_from_cli);
+  Gateway gateway(path, std::move(result), std::move(text), log_from_cli,
+                  std::move(command_line));
   return gateway.run();
 }
 
@@ -214,8 +219,8 @@ int main_with_args(int argc, char** argv) {
     return check_command(config_path, print_config, print_format);
   }
   if (command == "run") {
-    return run_command(config_path.empty() ? "/etc/apigw/apigw.toml" : config_path,
-                       log_from_cli);
+    return run_command(config_path.empty() ? "/etc/apigw/apigw.toml" : config_path, log_from_cli,
+                       std::vector<std::string>(argv, argv + argc));
   }
   return usage_error("unknown command '" + command + "'");
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <sys/inotify.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -24,7 +25,7 @@ using namespace std::chrono_literals;
 namespace net = server::net;
 
 Gateway::Gateway(std::string config_path, config::LoadResult loaded, std::string file_text,
-                 bool log_from_cli)
+                 bool log_from_cli, std::vector<std::string> command_line)
     : config_path_(std::move(config_path)),
       loaded_(std::move(loaded)),
       file_text_(std::move(file_text)),
@@ -34,7 +35,9 @@ Gateway::Gateway(std::string config_path, config::LoadResult loaded, std::string
       reload_debounce_(context_),
       reresolve_timer_(context_),
       drain_timer_(context_),
-      log_from_cli_(log_from_cli) {}
+      log_from_cli_(log_from_cli),
+      command_line_(std::move(command_line)),
+      upgrade_signal_(context_, SIGUSR2) {}
 
 Gateway::~Gateway() {
   for (auto& worker : workers_) worker->stop();
@@ -52,6 +55,13 @@ int Gateway::run() {
 }
 
 bool Gateway::start() {
+  // Listening sockets the process before this one handed over (a binary upgrade), if any.
+  std::string inherit_error;
+  inherited_ = InheritedSockets::from_environment(inherit_error);
+  if (!inherit_error.empty()) {
+    util::log_error("binary upgrade: " + inherit_error);
+    return false;
+  }
   // The entities to serve first may come from a store: ask the control plane, on this thread's
   // io_context, before any worker runs.
   control_plane_ = std::make_unique<ControlPlane>(
@@ -64,6 +74,11 @@ bool Gateway::start() {
   };
   control_plane_->on_reload = [this](bool ok) {
     ++(ok ? gauges_.reloads_ok : gauges_.reloads_failed);
+    if (reload_notified_) {
+      reload_notified_ = false;
+      notifier_.ready("config version " + std::to_string(current_->version) +
+                      (ok ? "" : " (the last reload was refused; see the log)"));
+    }
   };
   std::optional<std::optional<config::Config>> first;
   net::co_spawn(context_, control_plane_->initial(std::move(loaded_), std::move(file_text_)),
@@ -135,12 +150,30 @@ bool Gateway::start() {
   trace_exporter_ = std::make_unique<server::TraceExporter>(
       context_, worker_count, initial_config_.tracing.queue_size, std::string(kVersion),
       std::string(node_id.data(), node_id.size()), host_name);
+  // Handed-over sockets are spread over the workers (a worker may accept on several); a worker
+  // left without one binds its own beside them (SO_REUSEPORT).
+  std::vector<std::vector<int>> inherited_by_listener;
+  for (const auto& listener : listeners) {
+    inherited_by_listener.push_back(inherited_.take(listener.endpoint));
+  }
+  std::vector<int> inherited_admin = inherited_.take(admin_endpoint);
+  for (std::size_t extra = 1; extra < inherited_admin.size(); ++extra) ::close(inherited_admin[extra]);
+  for (const auto& address : inherited_.close_unused()) {
+    util::log_warn("binary upgrade: " + address +
+                   " is no longer in the config; its handed-over socket is closed");
+  }
   try {
     for (std::size_t i = 0; i < worker_count; ++i) {
       workers_.push_back(
           std::make_unique<server::Worker>(i, access_log_ ? &access_log_->queue(i) : nullptr));
       workers_.back()->set_span_queue(&trace_exporter_->queue(i));
-      workers_.back()->listen(listeners);
+      std::vector<std::vector<int>> adopted(listeners.size());
+      for (std::size_t l = 0; l < listeners.size(); ++l) {
+        for (std::size_t j = i; j < inherited_by_listener[l].size(); j += worker_count) {
+          adopted[l].push_back(inherited_by_listener[l][j]);
+        }
+      }
+      workers_.back()->listen(listeners, adopted);
     }
     admin::AdminSources sources;
     sources.workers = [this] {
@@ -168,7 +201,7 @@ bool Gateway::start() {
     sources.node_id.assign(node_id.data(), node_id.size());
     sources.hostname = host_name;
     admin_ = std::make_unique<admin::AdminServer>(context_, std::move(sources));
-    admin_->start(admin_endpoint);
+    admin_->start(admin_endpoint, inherited_admin.empty() ? -1 : inherited_admin.front());
   } catch (const std::exception& error) {
     util::log_error(std::string("cannot listen: ") + error.what());
     return false;
@@ -184,7 +217,15 @@ bool Gateway::start() {
   }
   util::log_info("apigw listening on" + listening + " (admin " + initial_config_.admin.listen +
                  ", " + std::to_string(worker_count) + " workers, config " + config_path_ + ")");
+  if (inherited_.from_upgrade()) {
+    // The process before this one tells the service manager (it is still the main process).
+    util::log_info("binary upgrade: serving; the process before this one stops accepting");
+    inherited_.ready();
+  } else {
+    notifier_.ready("serving on" + listening);
+  }
   wait_for_signal();
+  wait_for_upgrade_signal();
   wait_for_reopen();
   watch_config_file();
   listener_tls_.start_rotation(server);
@@ -222,6 +263,10 @@ void Gateway::wait_for_signal() {
 void Gateway::reload(std::string_view why) {
   if (shutting_down_) return;
   util::log_info("reloading (" + std::string(why) + ")");
+  if (!reload_notified_) {
+    notifier_.reloading();
+    reload_notified_ = true;
+  }
   // Counted through the control plane's on_reload, like POST /admin/reload.
   net::co_spawn(context_, control_plane_->reload(), net::detached);
 }
@@ -387,8 +432,11 @@ void Gateway::begin_shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   ready_ = false;
+  // After a hand-over the successor is the service's main process; this one is not heard.
+  if (!handed_over_) notifier_.stopping();
   signals_.cancel();
   reopen_signal_.cancel();
+  upgrade_signal_.cancel();
   reresolve_timer_.cancel();
   reload_debounce_.cancel();
   health_checker_.stop();
@@ -434,6 +482,77 @@ void Gateway::poll_drain() {
   drain_timer_.async_wait([this](server::error_code ec) {
     if (!ec) poll_drain();
   });
+}
+
+void Gateway::wait_for_upgrade_signal() {
+  upgrade_signal_.async_wait([this](server::error_code ec, int) {
+    if (ec) return;
+    begin_upgrade();
+    wait_for_upgrade_signal();
+  });
+}
+
+void Gateway::begin_upgrade() {
+  if (shutting_down_) return;
+  if (successor_pid_ > 0) {
+    util::log_warn("SIGUSR2: an upgrade is already under way (process " +
+                   std::to_string(successor_pid_) + ")");
+    return;
+  }
+  if (binary_path_.empty() || command_line_.empty()) {
+    util::log_error("SIGUSR2: cannot upgrade: this process's binary or command line is unknown");
+    return;
+  }
+  std::vector<int> sockets;
+  for (const auto& worker : workers_) {
+    const std::vector<int> handles = worker->listening_handles();
+    sockets.insert(sockets.end(), handles.begin(), handles.end());
+  }
+  if (const int admin = admin_->listening_handle(); admin >= 0) sockets.push_back(admin);
+  std::string error;
+  const auto successor = start_successor(binary_path_, command_line_, sockets, error);
+  if (!successor) {
+    util::log_error("SIGUSR2: cannot start " + binary_path_ + ": " + error);
+    return;
+  }
+  successor_pid_ = successor->pid;
+  successor_pipe_ = std::make_unique<net::posix::stream_descriptor>(context_, successor->ready_fd);
+  util::log_info("SIGUSR2: started " + binary_path_ + " as process " +
+                 std::to_string(successor_pid_) + " with " + std::to_string(sockets.size()) +
+                 " listening sockets; this process serves until it is ready");
+  wait_for_successor();
+}
+
+void Gateway::wait_for_successor() {
+  successor_pipe_->async_read_some(
+      net::buffer(successor_byte_), [this](server::error_code ec, std::size_t n) {
+        if (ec == net::error::operation_aborted) return;
+        const std::string pid = std::to_string(successor_pid_);
+        if (!ec && n == 1 && successor_byte_[0] == 'R') {
+          util::log_info("binary upgrade: process " + pid +
+                         " serves; this process stops accepting and drains");
+          notifier_.handed_over_to(successor_pid_);
+          handed_over_ = true;
+          successor_pipe_.reset();
+          // Its admin listener's queue is the successor's now too: stop taking from it at once,
+          // so that no probe reaches a process that is about to answer /ready with 503.
+          admin_->stop();
+          begin_shutdown();
+          return;
+        }
+        // End of file without the byte: the successor exited (a config it refused, a binary
+        // that does not start) or closed the pipe; this process goes on as if nothing happened.
+        int status = 0;
+        std::string how = "closed its ready pipe";
+        if (::waitpid(successor_pid_, &status, 0) == successor_pid_) {
+          how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                  : "was killed by signal " + std::to_string(WTERMSIG(status));
+        }
+        util::log_error("binary upgrade failed: process " + pid + " " + how +
+                        " before it served; this process goes on serving");
+        successor_pipe_.reset();
+        successor_pid_ = -1;
+      });
 }
 
 }  // namespace apigw::app

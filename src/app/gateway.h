@@ -1,6 +1,7 @@
 // The running gateway: owns the workers, the admin listener, the access log and the current
 // snapshot, and does everything that happens on the main thread: signals, reload (SIGHUP and
-// file changes), periodic DNS re-resolution, and the graceful drain on SIGTERM.
+// file changes), periodic DNS re-resolution, the graceful drain on SIGTERM, the binary upgrade on
+// SIGUSR2 (app/socket_handover.h) and the service manager's notifications.
 #pragma once
 
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -13,6 +14,8 @@
 #include "admin/admin_server.h"
 #include "app/control_plane.h"
 #include "app/listener_tls.h"
+#include "app/socket_handover.h"
+#include "app/systemd_notify.h"
 #include "config/schema.h"
 #include "observe/access_log.h"
 #include "proxy/resolve_schedule.h"
@@ -28,9 +31,9 @@ class Gateway {
  public:
   // `loaded` is the config file's load (its text in `file_text`).
   // `log_from_cli`: the log level and format were set on the command line, and the config's
-  // [server.error_log] is not applied.
+  // [server.error_log] is not applied. `command_line`: argv, which a binary upgrade runs again.
   Gateway(std::string config_path, config::LoadResult loaded, std::string file_text,
-          bool log_from_cli = false);
+          bool log_from_cli = false, std::vector<std::string> command_line = {});
   ~Gateway();
   // Runs until SIGTERM/SIGINT and the drain that follows. Returns the process exit code.
   int run();
@@ -53,6 +56,10 @@ class Gateway {
   void reload_certificates();
   void begin_shutdown();
   void poll_drain();
+  void wait_for_upgrade_signal();
+  // SIGUSR2: starts the successor with this process's listening sockets.
+  void begin_upgrade();
+  void wait_for_successor();
 
   std::string config_path_;
   config::LoadResult loaded_;
@@ -84,6 +91,19 @@ class Gateway {
   ListenerTls listener_tls_{context_};
   std::chrono::steady_clock::time_point drain_deadline_{};
   bool log_from_cli_ = false;
+
+  SystemdNotifier notifier_ = SystemdNotifier::from_environment();
+  bool reload_notified_ = false;  // RELOADING=1 sent; READY=1 follows the reload
+  // Binary upgrade: this process's command line and binary, the sockets it was handed (when it
+  // is a successor), and the successor it started (when it is the one upgraded).
+  std::vector<std::string> command_line_;
+  std::string binary_path_ = own_binary_path();
+  InheritedSockets inherited_;
+  server::net::signal_set upgrade_signal_;
+  pid_t successor_pid_ = -1;
+  std::unique_ptr<server::net::posix::stream_descriptor> successor_pipe_;
+  std::array<char, 1> successor_byte_{};
+  bool handed_over_ = false;
 };
 
 }  // namespace apigw::app

@@ -15,6 +15,7 @@
 #include "server/websocket_tunnel.h"
 #include "server/worker.h"
 #include "server/write_all.h"
+#include "util/coarse_clock.h"
 
 namespace apigw::server {
 
@@ -107,10 +108,17 @@ void ClientSession::on_deadline() {
 }
 
 void ClientSession::on_drain() {
-  if ((phase_ == Phase::client_idle || phase_ == Phase::client_linger) && !timed_out_) {
-    error_code ignored;
-    socket().cancel(ignored);
+  // Idle: waits at most kDrainIdleGrace more for a request. Lingering: the linger (at most
+  // kLinger) ends as it would, then the idle wait takes the grace.
+  if (phase_ == Phase::client_idle && !timed_out_ &&
+      deadline() > util::coarse_deadline(kDrainIdleGrace)) {
+    expect(Phase::client_idle, kDrainIdleGrace);
   }
+}
+
+std::chrono::milliseconds ClientSession::idle_timeout() const {
+  const std::chrono::milliseconds idle = worker_.current()->snapshot->config.server.timeouts.idle;
+  return worker_.draining() ? std::min(idle, kDrainIdleGrace) : idle;
 }
 
 void ClientSession::begin_unparsed_request() {
@@ -147,12 +155,10 @@ void ClientSession::wait_while_idle(Owner self) {
   session.worker_.buffers().release_if_empty(session.input_);
   session.worker_.scratch().give_back(std::move(session.scratch_));
   session.timed_out_ = false;
-  session.expect(Phase::client_idle,
-                 session.worker_.current()->snapshot->config.server.timeouts.idle);
+  session.expect(Phase::client_idle, session.idle_timeout());
   session.socket().async_wait(
       tcp_socket::wait_read, [self = std::move(self)](error_code ec) mutable {
-        if (ec || self->worker_.draining())
-          return;  // closed, idle timeout or draining: `self` dies
+        if (ec) return;  // closed or timed out: `self` dies
         // Readable: read now, so that serve() goes on without a pass
         // of the queue.
         ClientSession& session = *self;
@@ -219,7 +225,7 @@ awaitable<ClientSession::Linger> ClientSession::linger() {
   const auto idle = worker_.current()->snapshot->config.server.timeouts.idle;
   for (int poll = 0; poll < kReadPolls && worker_.busy(); ++poll) {
     co_await net::post(socket().get_executor(), use_awaitable);
-    if (worker_.draining() || aborted_) co_return Linger::closed;
+    if (aborted_) co_return Linger::closed;
     worker_.buffers().acquire(input_);
     switch (transport_value_.read_now(input_)) {
       case ReadNow::read:
@@ -252,9 +258,9 @@ awaitable<ClientSession::Linger> ClientSession::linger() {
   }
   worker_.small_blocks().give_back(std::move(block));
   if (!ec) co_return Linger::request;
+  // Draining too: the idle wait then takes at most kDrainIdleGrace.
   const bool quiet = ec == net::error::operation_aborted && timed_out_ &&
-                     timed_out_in_ == Phase::client_linger && !worker_.draining() && !aborted_ &&
-                     kLinger < idle;
+                     timed_out_in_ == Phase::client_linger && !aborted_ && kLinger < idle;
   co_return quiet ? Linger::quiet : Linger::closed;
 }
 

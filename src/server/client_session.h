@@ -66,6 +66,13 @@ class ClientSession final : public RequestStream, public Connection {
   enum class Linger : std::uint8_t { request, quiet, closed };
   static constexpr std::chrono::milliseconds kLinger{100};
   static constexpr std::size_t kMaxLingering = 256;  // per worker
+  // Draining (SIGTERM, or a binary upgrade's hand-over): how long a keep-alive connection may stay
+  // idle before it is closed. Its client may have sent the next request already, and a close
+  // that crosses it resets the connection and fails the request; within the grace the request
+  // is answered, with Connection: close, and the client reconnects (to the successor's sockets).
+  static constexpr std::chrono::milliseconds kDrainIdleGrace{1000};
+  // The idle wait's timeout: [server.timeouts] idle, at most kDrainIdleGrace once draining.
+  std::chrono::milliseconds idle_timeout() const;
   awaitable<Linger> linger();
   // Answers a request whose head did not parse (431, 400, 408): no filters; logged and counted.
   awaitable<void> refuse_unparsed(int status, std::string_view code, std::string_view message);

@@ -64,7 +64,8 @@ store::http::HttpClient& Worker::http_client() {
   return *http_client_;
 }
 
-void Worker::listen(const std::vector<ListenerSpec>& listeners) {
+void Worker::listen(const std::vector<ListenerSpec>& listeners,
+                    const std::vector<std::vector<int>>& adopted) {
   for (std::size_t i = 0; i < listeners.size(); ++i) {
     const tcp::endpoint& endpoint = listeners[i].endpoint;
     AcceptedOn on;
@@ -75,6 +76,16 @@ void Worker::listen(const std::vector<ListenerSpec>& listeners) {
     // The map never moves its values: the pointer stays valid for the worker's life.
     if (listeners[i].tls) on.tls = &metrics_.tls[listeners[i].address];
     on.bytes = &metrics_.listener_bytes[listeners[i].address];
+    if (i < adopted.size() && !adopted[i].empty()) {
+      for (const int handle : adopted[i]) {
+        auto acceptor = std::make_unique<tcp_acceptor>(context_);
+        acceptor->assign(endpoint.protocol(), handle);
+        acceptor->non_blocking(true);
+        acceptors_.push_back(std::move(acceptor));
+        accepted_on_.push_back(on);
+      }
+      continue;
+    }
     accepted_on_.push_back(on);
     auto acceptor = std::make_unique<tcp_acceptor>(context_);
     acceptor->open(endpoint.protocol());
@@ -91,6 +102,14 @@ void Worker::listen(const std::vector<ListenerSpec>& listeners) {
     acceptor->non_blocking(true);  // for the accept burst in accept_loop
     acceptors_.push_back(std::move(acceptor));
   }
+}
+
+std::vector<int> Worker::listening_handles() const {
+  std::vector<int> handles;
+  for (const auto& acceptor : acceptors_) {
+    if (acceptor->is_open()) handles.push_back(acceptor->native_handle());
+  }
+  return handles;
 }
 
 void Worker::start(std::shared_ptr<const snapshot::Snapshot> snapshot) {

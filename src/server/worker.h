@@ -101,13 +101,20 @@ class Worker final : public pipeline::WorkerServices {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Main thread, before start(): binds this worker's acceptors. Throws on failure.
-  void listen(const std::vector<ListenerSpec>& listeners);
+  // Main thread, before start(): binds this worker's acceptors. `adopted[i]`, when there, are
+  // listening sockets of listener i this worker takes instead of binding one (a binary upgrade's
+  // hand-over, app/socket_handover.h): it accepts on each. Throws on failure.
+  void listen(const std::vector<ListenerSpec>& listeners,
+              const std::vector<std::vector<int>>& adopted = {});
+  // Main thread, while the worker serves and before drain(): the descriptors of its listening
+  // sockets, for a binary upgrade to hand over.
+  std::vector<int> listening_handles() const;
   // Main thread: installs the first snapshot and starts the thread.
   void start(std::shared_ptr<const snapshot::Snapshot> snapshot);
   // Any thread: hands a new snapshot to the worker (requests in flight keep theirs).
   void publish(std::shared_ptr<const snapshot::Snapshot> snapshot);
-  // Any thread: stop accepting, close idle connections, finish requests in flight.
+  // Any thread: stop accepting, finish requests in flight (their answers say Connection: close),
+  // and close keep-alive connections once they have been idle for kDrainIdleGrace.
   void drain();
   // Any thread: stop the loop and join the thread.
   void stop();

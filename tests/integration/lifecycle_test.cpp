@@ -131,8 +131,9 @@ TEST(Lifecycle, DrainDeadlineEndsStragglersAndIdleConnectionsCleanly) {
   ASSERT_TRUE(wait_until([&] { return has_received(backend, "GET /delay/5000"); }))
       << "the straggler never reached the backend";
   gateway.process().signal(SIGTERM);
-  // The idle keep-alive connection is closed at once; the straggler when the drain deadline
-  // passes, well before its 5 s answer. Under the sanitizers, a use-after-free or leak while
+  // The idle keep-alive connection and the straggler are closed when the drain deadline passes
+  // (before the idle connection's grace, ClientSession::kDrainIdleGrace, and well before the
+  // straggler's 5 s answer). Under the sanitizers, a use-after-free or leak while
   // tearing them down fails the exit code.
   EXPECT_TRUE(idle.closed_by_peer(std::chrono::seconds(2)));
   EXPECT_EQ(gateway.process().wait(std::chrono::seconds(4)), 0);
@@ -140,6 +141,30 @@ TEST(Lifecycle, DrainDeadlineEndsStragglersAndIdleConnectionsCleanly) {
   const std::string answered = straggler.read_until_close(std::chrono::milliseconds(100));
   EXPECT_EQ(answered.find("HTTP/1.1 200"), std::string::npos)
       << "the straggler was not cut at the drain deadline: " << answered;
+}
+
+TEST(Lifecycle, DrainAnswersTheNextRequestOfAnIdleConnectionWithClose) {
+  // A keep-alive client may send its next request just as the drain begins: the connection is not
+  // closed under it (that resets it and fails the request) but kept for a grace, the request
+  // answered with Connection: close; a connection quiet for the whole grace is closed.
+  EchoBackend backend;
+  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}));
+  RawConnection idle(gateway.port());
+  RawConnection quiet(gateway.port());
+  for (RawConnection* connection : {&idle, &quiet}) {
+    ASSERT_TRUE(connection->send("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+    ASSERT_EQ(connection->read_response().status, 200);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the linger: idle
+  gateway.process().signal(SIGTERM);
+  ASSERT_TRUE(wait_until([&] { return refuses_connections(gateway.port()); }));
+  ASSERT_TRUE(idle.send("GET /next HTTP/1.1\r\nHost: h\r\n\r\n"));
+  const auto next = idle.read_response();
+  EXPECT_EQ(next.status, 200) << next.raw;
+  EXPECT_EQ(next.headers["connection"], "close") << next.raw;
+  EXPECT_TRUE(idle.closed_by_peer(std::chrono::seconds(1)));
+  EXPECT_TRUE(quiet.closed_by_peer(std::chrono::seconds(3)));
+  EXPECT_EQ(gateway.process().wait(std::chrono::seconds(5)), 0);
 }
 
 }  // namespace

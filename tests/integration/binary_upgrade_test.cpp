@@ -1,0 +1,216 @@
+// Binary upgrade on SIGUSR2: the running gateway starts its binary again, handing it the listening
+// sockets (docs/operations.md, "Upgrading without dropping a request"). Under wrk no request
+// fails and no connection is refused; the admin listener moves with the traffic; the successor
+// may run another config; one that cannot start leaves the old process serving; under systemd the
+// successor becomes the service's main process.
+#include <gtest/gtest.h>
+
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <future>
+#include <regex>
+
+#include "support/gateway.h"
+#include "support/http_client.h"
+#include "support/notify_socket.h"
+
+namespace apigw::test {
+namespace {
+
+const std::string kConfig = R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+workers = 2
+[server.timeouts]
+drain = "10s"
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[upstreams]]
+name = "backend"
+targets = [{ address = "{backend}" }]
+[[routes]]
+name = "all"
+match = { path_prefix = "/" }
+upstream = "backend"
+)";
+
+// The successor is the old process's child; once the old one exits it would be handed to PID 1.
+// As a subreaper this test process gets it instead, so it can be signalled, waited for and its
+// exit status checked (a sanitizer report fails it), and never outlives the test.
+class Successor {
+ public:
+  explicit Successor(pid_t pid) : pid_(pid) {}
+  ~Successor() {
+    if (pid_ > 0 && !exit_code_) {
+      ::kill(pid_, SIGKILL);
+      wait(std::chrono::seconds(5));
+    }
+  }
+  pid_t pid() const { return pid_; }
+  std::optional<int> wait(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!exit_code_ && std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return exit_code_;
+  }
+
+ private:
+  pid_t pid_;
+  std::optional<int> exit_code_;
+};
+
+// The successor's pid, from the old process's log line "SIGUSR2: started ... as process N".
+pid_t started_successor(const Gateway& gateway) {
+  static const std::regex started("as process ([0-9]+)");
+  pid_t pid = -1;
+  wait_until([&] {
+    std::smatch match;
+    const std::string log = gateway.log();
+    if (!std::regex_search(log, match, started)) return false;
+    pid = static_cast<pid_t>(std::stoi(match[1]));
+    return true;
+  });
+  return pid;
+}
+
+bool handed_over(const Gateway& gateway) {
+  return wait_until(
+      [&] { return gateway.log().find("stops accepting and drains") != std::string::npos; },
+      std::chrono::seconds(20));
+}
+
+class BinaryUpgrade : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0); }
+};
+
+TEST_F(BinaryUpgrade, UnderLoadNoRequestFails) {
+  EchoBackend backend;
+  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}));
+  // 32 keep-alive connections for 8 s; the upgrade starts once wrk's traffic arrives and is over
+  // well before it ends, so requests run through the old process, the hand-over and the new one.
+  auto load = std::async(std::launch::async, [&] {
+    return run_command({"wrk", "-t2", "-c32", "-d8s", gateway.url("/")}, std::chrono::seconds(40));
+  });
+  ASSERT_TRUE(wait_until([&] { return backend.received().size() > 200; }))
+      << "wrk's traffic never arrived";
+  gateway.process().signal(SIGUSR2);
+  Successor successor(started_successor(gateway));
+  ASSERT_GT(successor.pid(), 0) << gateway.log();
+  ASSERT_TRUE(handed_over(gateway)) << gateway.log();
+  // Its connections are answered with Connection: close and come back to the successor.
+  EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0) << gateway.log();
+  const CommandResult wrk = load.get();
+  ASSERT_EQ(wrk.exit_code, 0) << wrk.output;
+  EXPECT_NE(wrk.output.find("requests in"), std::string::npos) << wrk.output;
+  EXPECT_EQ(wrk.output.find("Non-2xx"), std::string::npos) << wrk.output;
+  EXPECT_EQ(wrk.output.find("Socket errors"), std::string::npos) << wrk.output;
+
+  // The successor serves on the same port, and its admin listener is the one of the old process.
+  EXPECT_EQ(http_get(gateway.port(), "/after").status, 200);
+  EXPECT_GT(gateway.metric(R"(apigw_requests_total{route="all",method="GET",status_class="2xx"})"), 100)
+      << "the successor answered wrk's requests after the hand-over";
+  ::kill(successor.pid(), SIGTERM);
+  EXPECT_EQ(successor.wait(std::chrono::seconds(15)), 0) << gateway.log();
+}
+
+TEST_F(BinaryUpgrade, SuccessorMayRunAnotherConfig) {
+  EchoBackend backend;
+  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}));
+  // The successor runs 3 workers (one more socket per worker than it is handed: it binds the
+  // others beside them) and a second listener; the running process only warns about both.
+  const int second_port = free_port();
+  std::string next = fill(kConfig, {{"backend", backend.address()}});
+  const auto replace = [&next](const std::string& from, const std::string& to) {
+    next.replace(next.find(from), from.size(), to);
+  };
+  replace("workers = 2", "workers = 3");
+  replace("\"127.0.0.1:{port}\"]",
+          "\"127.0.0.1:{port}\", \"127.0.0.1:" + std::to_string(second_port) + "\"]");
+  gateway.write_config(next);
+  ASSERT_TRUE(wait_until(
+      [&] { return gateway.log().find("take effect on restart") != std::string::npos; }));
+  gateway.process().signal(SIGUSR2);
+  Successor successor(started_successor(gateway));
+  ASSERT_TRUE(handed_over(gateway)) << gateway.log();
+  EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0);
+  EXPECT_NE(gateway.log().find("3 workers"), std::string::npos) << gateway.log();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(http_get(gateway.port(), "/").status, 200);
+    ASSERT_EQ(http_get(second_port, "/").status, 200);
+  }
+  ::kill(successor.pid(), SIGTERM);
+  EXPECT_EQ(successor.wait(std::chrono::seconds(15)), 0) << gateway.log();
+}
+
+TEST_F(BinaryUpgrade, SuccessorThatCannotStartLeavesTheOldOneServing) {
+  EchoBackend backend;
+  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}));
+  // The file on disk is broken (the running process refuses the reload and keeps its config);
+  // the successor loads the same file and exits.
+  gateway.write_config(fill(kConfig, {{"backend", backend.address()}}) + "[[routes]]\nname = 1\n");
+  ASSERT_TRUE(wait_until([&] { return gateway.log().find("apigw.toml:") != std::string::npos; }));
+  gateway.process().signal(SIGUSR2);
+  ASSERT_TRUE(wait_until(
+      [&] { return gateway.log().find("binary upgrade failed") != std::string::npos; },
+      std::chrono::seconds(20)))
+      << gateway.log();
+  EXPECT_NE(gateway.log().find("exited with status 1 before it served"), std::string::npos)
+      << gateway.log();
+  EXPECT_TRUE(gateway.process().running());
+  EXPECT_EQ(http_get(gateway.port(), "/").status, 200);
+  const auto ready = parse_response(raw_exchange(
+      gateway.admin_port(), "GET /ready HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(ready.status, 200);
+
+  // Mended, the next SIGUSR2 goes through.
+  gateway.write_config(fill(kConfig, {{"backend", backend.address()}}));
+  gateway.process().signal(SIGUSR2);
+  ASSERT_TRUE(handed_over(gateway)) << gateway.log();
+  const std::string log = gateway.log();
+  std::smatch match;
+  std::string::const_iterator from = log.begin() + static_cast<long>(log.rfind("SIGUSR2: started"));
+  ASSERT_TRUE(std::regex_search(from, log.end(), match, std::regex("as process ([0-9]+)")));
+  Successor successor(static_cast<pid_t>(std::stoi(match[1])));
+  EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0);
+  EXPECT_EQ(http_get(gateway.port(), "/").status, 200);
+  ::kill(successor.pid(), SIGTERM);
+  EXPECT_EQ(successor.wait(std::chrono::seconds(15)), 0) << gateway.log();
+}
+
+TEST_F(BinaryUpgrade, UnderSystemdTheSuccessorBecomesTheMainProcess) {
+  EchoBackend backend;
+  TempDir dir;
+  NotifySocket notify(dir.path() + "/notify.sock");
+  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}), {notify.environment()});
+  ASSERT_NE(notify.next().value_or("").find("READY=1"), std::string::npos);
+  gateway.process().signal(SIGUSR2);
+  Successor successor(started_successor(gateway));
+  // The old process (systemd's main process until now) names its successor; the successor says
+  // nothing before that, since systemd (NotifyAccess=main) would not hear it yet.
+  const auto handed = notify.next(std::chrono::seconds(20));
+  ASSERT_TRUE(handed.has_value());
+  EXPECT_NE(handed->find("MAINPID=" + std::to_string(successor.pid()) + "\nREADY=1"),
+            std::string::npos)
+      << *handed;
+  EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0);
+  EXPECT_FALSE(notify.next(std::chrono::milliseconds(200)).has_value())
+      << "the old process is not the main process any more: no STOPPING=1 from it";
+  // From now on the successor reports.
+  ::kill(successor.pid(), SIGHUP);
+  EXPECT_NE(notify.next().value_or("").find("RELOADING=1"), std::string::npos);
+  ::kill(successor.pid(), SIGTERM);
+  EXPECT_EQ(successor.wait(std::chrono::seconds(15)), 0) << gateway.log();
+}
+
+}  // namespace
+}  // namespace apigw::test
