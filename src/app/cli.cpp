@@ -8,6 +8,7 @@
 #include "app/build_info.h"
 #include "app/convert_command.h"
 #include "app/echo_server.h"
+#include "app/probe_command.h"
 #include "app/gateway.h"
 #include "app/listener_tls.h"
 #include "config/effective_config.h"
@@ -27,6 +28,7 @@ constexpr std::string_view kUsage =
     "  check -c FILE       validate FILE; print every error as file:line:col: message\n"
     "  convert FILE        write a config file as YAML (from TOML) or TOML (from YAML)\n"
     "  version             print the version, the commit and the libraries built with\n"
+    "  probe [URL]         GET URL (default: the admin listener's /ready); exit 0 on a 2xx\n"
     "  echo-server --listen HOST:PORT [--name NAME] [--record FILE] [--delay MS]\n"
     "                      a small HTTP backend for examples and tests (see docs)\n"
     "\n"
@@ -170,6 +172,7 @@ int main_with_args(int argc, char** argv) {
     if (topic == "check") return print(kCheckHelp);
     if (topic == "echo-server") return print(kEchoHelp);
     if (topic == "convert") return print(kConvertHelp);
+    if (topic == "probe") return print(kProbeHelp);
     return print(kUsage);
   }
   if (asks_for_help(args)) {
@@ -177,9 +180,11 @@ int main_with_args(int argc, char** argv) {
     if (command == "check") return print(kCheckHelp);
     if (command == "echo-server") return print(kEchoHelp);
     if (command == "convert") return print(kConvertHelp);
+    if (command == "probe") return print(kProbeHelp);
   }
   if (command == "echo-server") return echo_server_command({args.begin() + 1, args.end()});
   if (command == "convert") return convert_command({args.begin() + 1, args.end()});
+  if (command == "probe") return probe_command({args.begin() + 1, args.end()});
 
   std::string config_path;
   std::optional<util::LogLevel> log_level;

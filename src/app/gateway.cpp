@@ -499,6 +499,12 @@ void Gateway::begin_upgrade() {
                    std::to_string(successor_pid_) + ")");
     return;
   }
+  if (::getpid() == 1) {
+    // A container's init: when it exits the container ends, successor and all.
+    util::log_warn("SIGUSR2: apigw is PID 1 (a container's init): an upgrade would end the "
+                   "container; replace the container instead");
+    return;
+  }
   if (binary_path_.empty() || command_line_.empty()) {
     util::log_error("SIGUSR2: cannot upgrade: this process's binary or command line is unknown");
     return;

@@ -1,9 +1,11 @@
 // The command line: check, version, and the example configs shipped in examples/.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 
 #include "support/gateway.h"
+#include "support/http_client.h"
 
 namespace apigw::test {
 namespace {
@@ -36,7 +38,7 @@ TEST(Cli, EveryCommandHasHelpThatExitsZero) {
   for (const std::vector<std::string>& argv :
        {std::vector<std::string>{"--help"}, {"help"}, {"run", "--help"}, {"run", "-c", "x", "-h"},
         {"check", "--help"}, {"help", "check"}, {"echo-server", "--help"}, {"convert", "--help"},
-        {"help", "convert"}}) {
+        {"help", "convert"}, {"probe", "--help"}, {"help", "probe"}}) {
     std::vector<std::string> command{APIGW_BINARY};
     command.insert(command.end(), argv.begin(), argv.end());
     const auto result = run_command(command);
@@ -267,6 +269,40 @@ route = "orders"
   EXPECT_EQ(body(second.output), body(text));
   EXPECT_EQ(run_command({APIGW_BINARY, "run", "-c", path, "--print"}).exit_code, 2)
       << "--print belongs to check";
+}
+
+TEST(Cli, ProbeExitsZeroOnlyForA2xxAnswer) {
+  // The container image's HEALTHCHECK: `apigw probe` against the admin listener's /ready.
+  Gateway gateway(R"(
+[server]
+listen = ["127.0.0.1:{port}"]
+[admin]
+listen = "127.0.0.1:{admin_port}"
+[[routes]]
+name = "teapot"
+match = { path_prefix = "/" }
+handler = { name = "static", status = 418 }
+)");
+  const std::string admin = "http://127.0.0.1:" + std::to_string(gateway.admin_port());
+  const auto ready = run_command({APIGW_BINARY, "probe", admin + "/ready"});
+  EXPECT_EQ(ready.exit_code, 0) << ready.output;
+  EXPECT_EQ(ready.output.rfind("HTTP/1.1 200", 0), 0u) << ready.output;
+  const auto teapot = run_command({APIGW_BINARY, "probe", gateway.url("/")});
+  EXPECT_EQ(teapot.exit_code, 1) << teapot.output;
+  EXPECT_EQ(teapot.output.rfind("HTTP/1.1 418", 0), 0u) << teapot.output;
+  const auto refused =
+      run_command({APIGW_BINARY, "probe", "http://127.0.0.1:" + std::to_string(free_port()) + "/"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("cannot connect"), std::string::npos) << refused.output;
+  EXPECT_EQ(run_command({APIGW_BINARY, "probe", "https://127.0.0.1/"}).exit_code, 2);
+  EXPECT_EQ(run_command({APIGW_BINARY, "probe", admin + "/ready", "--timeout", "0"}).exit_code, 2);
+  // Draining, /ready answers 503: unhealthy. (A request head still arriving keeps the drain on.)
+  RawConnection in_flight(gateway.port());
+  ASSERT_TRUE(in_flight.send("GET / HTTP/1.1\r\n"));
+  gateway.process().signal(SIGTERM);
+  EXPECT_TRUE(wait_until([&] {
+    return run_command({APIGW_BINARY, "probe", admin + "/ready", "--timeout", "500"}).exit_code == 1;
+  }));
 }
 
 }  // namespace
