@@ -25,6 +25,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 COPY --from=build /apigw.deb /tmp/apigw.deb
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends /tmp/apigw.deb >/dev/null \
+ && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /tmp/apigw.deb
 # The package's config (a welcome page on 8080, the admin API on the container's loopback, where
 # the health check reaches it) with the access log on stdout. Mount your own config over

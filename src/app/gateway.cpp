@@ -157,7 +157,8 @@ bool Gateway::start() {
     inherited_by_listener.push_back(inherited_.take(listener.endpoint));
   }
   std::vector<int> inherited_admin = inherited_.take(admin_endpoint);
-  for (std::size_t extra = 1; extra < inherited_admin.size(); ++extra) ::close(inherited_admin[extra]);
+  for (std::size_t extra = 1; extra < inherited_admin.size(); ++extra)
+    ::close(inherited_admin[extra]);
   for (const auto& address : inherited_.close_unused()) {
     util::log_warn("binary upgrade: " + address +
                    " is no longer in the config; its handed-over socket is closed");
@@ -501,8 +502,9 @@ void Gateway::begin_upgrade() {
   }
   if (::getpid() == 1) {
     // A container's init: when it exits the container ends, successor and all.
-    util::log_warn("SIGUSR2: apigw is PID 1 (a container's init): an upgrade would end the "
-                   "container; replace the container instead");
+    util::log_warn(
+        "SIGUSR2: apigw is PID 1 (a container's init): an upgrade would end the "
+        "container; replace the container instead");
     return;
   }
   if (binary_path_.empty() || command_line_.empty()) {

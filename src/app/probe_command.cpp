@@ -107,7 +107,8 @@ int probe(const Target& target, std::chrono::milliseconds timeout) {
     }
   }
   ::freeaddrinfo(found);
-  if (fd < 0) return unhealthy("cannot connect to " + target.host + ":" + target.port + ": " + failure);
+  if (fd < 0)
+    return unhealthy("cannot connect to " + target.host + ":" + target.port + ": " + failure);
 
   const std::string request = "GET " + target.path + " HTTP/1.1\r\nHost: " + target.host +
                               "\r\nUser-Agent: apigw-probe\r\nConnection: close\r\n\r\n";

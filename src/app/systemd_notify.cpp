@@ -63,8 +63,8 @@ bool SystemdNotifier::send(std::string_view message) const {
   bool sent = false;
   if (fd >= 0) {
     sent = ::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
-                    reinterpret_cast<const sockaddr*>(&address), length) ==
-           static_cast<ssize_t>(message.size());
+                    reinterpret_cast<const sockaddr*>(&address),
+                    length) == static_cast<ssize_t>(message.size());
     const int saved = errno;
     ::close(fd);
     errno = saved;

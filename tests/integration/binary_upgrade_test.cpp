@@ -20,53 +20,19 @@
 namespace apigw::test {
 namespace {
 
-const std::string kConfig = R"(
-[server]
-listen = ["127.0.0.1:{port}"]
-workers = 2
-[server.timeouts]
-drain = "10s"
-[admin]
-listen = "127.0.0.1:{admin_port}"
-[[upstreams]]
-name = "backend"
-targets = [{ address = "{backend}" }]
-[[routes]]
-name = "all"
-match = { path_prefix = "/" }
-upstream = "backend"
-)";
+// Two workers behind one catch-all route "all" to `backend`, with time to drain.
+std::string upgrade_config(const EchoBackend& backend) {
+  return pool_config(targets_toml({backend.address()}), "", "", 2,
+                     "[server.timeouts]\ndrain = \"10s\"");
+}
 
 // The successor is the old process's child; once the old one exits it would be handed to PID 1.
-// As a subreaper this test process gets it instead, so it can be signalled, waited for and its
-// exit status checked (a sanitizer report fails it), and never outlives the test.
-class Successor {
- public:
-  explicit Successor(pid_t pid) : pid_(pid) {}
-  ~Successor() {
-    if (pid_ > 0 && !exit_code_) {
-      ::kill(pid_, SIGKILL);
-      wait(std::chrono::seconds(5));
-    }
-  }
-  pid_t pid() const { return pid_; }
-  std::optional<int> wait(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!exit_code_ && std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return exit_code_;
-  }
-
- private:
-  pid_t pid_;
-  std::optional<int> exit_code_;
-};
+// As a subreaper (BinaryUpgrade::SetUp) this test process gets it instead, so it can be
+// signalled, waited for and its exit status checked (a sanitizer report fails it), and never
+// outlives the test.
+std::unique_ptr<Process> adopt(pid_t pid, const Gateway& gateway) {
+  return Process::adopt(pid, gateway.log_path());
+}
 
 // The successor's pid, from the old process's log line "SIGUSR2: started ... as process N".
 pid_t started_successor(const Gateway& gateway) {
@@ -95,7 +61,7 @@ class BinaryUpgrade : public ::testing::Test {
 
 TEST_F(BinaryUpgrade, UnderLoadNoRequestFails) {
   EchoBackend backend;
-  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}));
+  Gateway gateway(upgrade_config(backend));
   // 32 keep-alive connections for 8 s; the upgrade starts once wrk's traffic arrives and is over
   // well before it ends, so requests run through the old process, the hand-over and the new one.
   auto load = std::async(std::launch::async, [&] {
@@ -104,8 +70,9 @@ TEST_F(BinaryUpgrade, UnderLoadNoRequestFails) {
   ASSERT_TRUE(wait_until([&] { return backend.received().size() > 200; }))
       << "wrk's traffic never arrived";
   gateway.process().signal(SIGUSR2);
-  Successor successor(started_successor(gateway));
-  ASSERT_GT(successor.pid(), 0) << gateway.log();
+  const pid_t successor_pid = started_successor(gateway);
+  ASSERT_GT(successor_pid, 0) << gateway.log();
+  auto successor = adopt(successor_pid, gateway);
   ASSERT_TRUE(handed_over(gateway)) << gateway.log();
   // Its connections are answered with Connection: close and come back to the successor.
   EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0) << gateway.log();
@@ -117,19 +84,20 @@ TEST_F(BinaryUpgrade, UnderLoadNoRequestFails) {
 
   // The successor serves on the same port, and its admin listener is the one of the old process.
   EXPECT_EQ(http_get(gateway.port(), "/after").status, 200);
-  EXPECT_GT(gateway.metric(R"(apigw_requests_total{route="all",method="GET",status_class="2xx"})"), 100)
+  EXPECT_GT(gateway.metric(R"(apigw_requests_total{route="all",method="GET",status_class="2xx"})"),
+            100)
       << "the successor answered wrk's requests after the hand-over";
-  ::kill(successor.pid(), SIGTERM);
-  EXPECT_EQ(successor.wait(std::chrono::seconds(15)), 0) << gateway.log();
+  successor->signal(SIGTERM);
+  EXPECT_EQ(successor->wait(std::chrono::seconds(15)), 0) << gateway.log();
 }
 
 TEST_F(BinaryUpgrade, SuccessorMayRunAnotherConfig) {
   EchoBackend backend;
-  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}));
+  Gateway gateway(upgrade_config(backend));
   // The successor runs 3 workers (one more socket per worker than it is handed: it binds the
   // others beside them) and a second listener; the running process only warns about both.
   const int second_port = free_port();
-  std::string next = fill(kConfig, {{"backend", backend.address()}});
+  std::string next = upgrade_config(backend);
   const auto replace = [&next](const std::string& from, const std::string& to) {
     next.replace(next.find(from), from.size(), to);
   };
@@ -140,7 +108,7 @@ TEST_F(BinaryUpgrade, SuccessorMayRunAnotherConfig) {
   ASSERT_TRUE(wait_until(
       [&] { return gateway.log().find("take effect on restart") != std::string::npos; }));
   gateway.process().signal(SIGUSR2);
-  Successor successor(started_successor(gateway));
+  auto successor = adopt(started_successor(gateway), gateway);
   ASSERT_TRUE(handed_over(gateway)) << gateway.log();
   EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0);
   EXPECT_NE(gateway.log().find("3 workers"), std::string::npos) << gateway.log();
@@ -148,21 +116,21 @@ TEST_F(BinaryUpgrade, SuccessorMayRunAnotherConfig) {
     ASSERT_EQ(http_get(gateway.port(), "/").status, 200);
     ASSERT_EQ(http_get(second_port, "/").status, 200);
   }
-  ::kill(successor.pid(), SIGTERM);
-  EXPECT_EQ(successor.wait(std::chrono::seconds(15)), 0) << gateway.log();
+  successor->signal(SIGTERM);
+  EXPECT_EQ(successor->wait(std::chrono::seconds(15)), 0) << gateway.log();
 }
 
 TEST_F(BinaryUpgrade, SuccessorThatCannotStartLeavesTheOldOneServing) {
   EchoBackend backend;
-  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}));
+  Gateway gateway(upgrade_config(backend));
   // The file on disk is broken (the running process refuses the reload and keeps its config);
   // the successor loads the same file and exits.
-  gateway.write_config(fill(kConfig, {{"backend", backend.address()}}) + "[[routes]]\nname = 1\n");
+  gateway.write_config(upgrade_config(backend) + "[[routes]]\nname = 1\n");
   ASSERT_TRUE(wait_until([&] { return gateway.log().find("apigw.toml:") != std::string::npos; }));
   gateway.process().signal(SIGUSR2);
-  ASSERT_TRUE(wait_until(
-      [&] { return gateway.log().find("binary upgrade failed") != std::string::npos; },
-      std::chrono::seconds(20)))
+  ASSERT_TRUE(
+      wait_until([&] { return gateway.log().find("binary upgrade failed") != std::string::npos; },
+                 std::chrono::seconds(20)))
       << gateway.log();
   EXPECT_NE(gateway.log().find("exited with status 1 before it served"), std::string::npos)
       << gateway.log();
@@ -173,43 +141,43 @@ TEST_F(BinaryUpgrade, SuccessorThatCannotStartLeavesTheOldOneServing) {
   EXPECT_EQ(ready.status, 200);
 
   // Mended, the next SIGUSR2 goes through.
-  gateway.write_config(fill(kConfig, {{"backend", backend.address()}}));
+  gateway.write_config(upgrade_config(backend));
   gateway.process().signal(SIGUSR2);
   ASSERT_TRUE(handed_over(gateway)) << gateway.log();
   const std::string log = gateway.log();
   std::smatch match;
   std::string::const_iterator from = log.begin() + static_cast<long>(log.rfind("SIGUSR2: started"));
   ASSERT_TRUE(std::regex_search(from, log.end(), match, std::regex("as process ([0-9]+)")));
-  Successor successor(static_cast<pid_t>(std::stoi(match[1])));
+  auto successor = adopt(static_cast<pid_t>(std::stoi(match[1])), gateway);
   EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0);
   EXPECT_EQ(http_get(gateway.port(), "/").status, 200);
-  ::kill(successor.pid(), SIGTERM);
-  EXPECT_EQ(successor.wait(std::chrono::seconds(15)), 0) << gateway.log();
+  successor->signal(SIGTERM);
+  EXPECT_EQ(successor->wait(std::chrono::seconds(15)), 0) << gateway.log();
 }
 
 TEST_F(BinaryUpgrade, UnderSystemdTheSuccessorBecomesTheMainProcess) {
   EchoBackend backend;
   TempDir dir;
   NotifySocket notify(dir.path() + "/notify.sock");
-  Gateway gateway(fill(kConfig, {{"backend", backend.address()}}), {notify.environment()});
+  Gateway gateway(upgrade_config(backend), {notify.environment()});
   ASSERT_NE(notify.next().value_or("").find("READY=1"), std::string::npos);
   gateway.process().signal(SIGUSR2);
-  Successor successor(started_successor(gateway));
+  auto successor = adopt(started_successor(gateway), gateway);
   // The old process (systemd's main process until now) names its successor; the successor says
   // nothing before that, since systemd (NotifyAccess=main) would not hear it yet.
   const auto handed = notify.next(std::chrono::seconds(20));
   ASSERT_TRUE(handed.has_value());
-  EXPECT_NE(handed->find("MAINPID=" + std::to_string(successor.pid()) + "\nREADY=1"),
+  EXPECT_NE(handed->find("MAINPID=" + std::to_string(successor->pid()) + "\nREADY=1"),
             std::string::npos)
       << *handed;
   EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0);
   EXPECT_FALSE(notify.next(std::chrono::milliseconds(200)).has_value())
       << "the old process is not the main process any more: no STOPPING=1 from it";
   // From now on the successor reports.
-  ::kill(successor.pid(), SIGHUP);
+  successor->signal(SIGHUP);
   EXPECT_NE(notify.next().value_or("").find("RELOADING=1"), std::string::npos);
-  ::kill(successor.pid(), SIGTERM);
-  EXPECT_EQ(successor.wait(std::chrono::seconds(15)), 0) << gateway.log();
+  successor->signal(SIGTERM);
+  EXPECT_EQ(successor->wait(std::chrono::seconds(15)), 0) << gateway.log();
 }
 
 }  // namespace

@@ -54,8 +54,14 @@ TEST(Cli, EveryCommandHasHelpThatExitsZero) {
 }
 
 TEST(Cli, CheckAcceptsTheShippedExamples) {
+  // The compose example's secrets come from its environment.
+  ::setenv("APIGW_ADMIN_TOKEN", "a-token-of-at-least-16-characters", 1);
+  ::setenv("APIGW_DB_PASSWORD", "secret", 1);
+  // The package's default config (/etc/apigw/apigw.toml) and the compose cluster's are examples
+  // users start from too.
   for (const char* example :
-       {"/examples/minimal.toml", "/examples/minimal.yaml", "/examples/quickstart.toml"}) {
+       {"/examples/minimal.toml", "/examples/minimal.yaml", "/examples/quickstart.toml",
+        "/packaging/apigw.toml", "/examples/compose/apigw.toml"}) {
     const auto result =
         run_command({APIGW_BINARY, "check", "-c", APIGW_SOURCE_DIR + std::string(example)});
     EXPECT_EQ(result.exit_code, 0) << example << ": " << result.output;
@@ -70,7 +76,7 @@ TEST(Cli, CheckAcceptsTheConfigsInTheDocs) {
   for (const char* doc : {"/README.md", "/docs/configuration.md", "/docs/load-balancing.md",
                           "/docs/resilience.md", "/docs/entities.md", "/docs/operations.md",
                           "/docs/filters.md", "/docs/config-loading.md", "/docs/routing.md",
-                          "/docs/websocket.md"}) {
+                          "/docs/websocket.md", "/docs/container.md"}) {
     std::ifstream file(APIGW_SOURCE_DIR + std::string(doc));
     ASSERT_TRUE(file) << doc;
     std::string line, block;

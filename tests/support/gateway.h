@@ -54,6 +54,7 @@ class Gateway {
   const std::string& config_path() const { return config_path_; }
   const std::string& dir() const { return dir_.path(); }
   Process& process() { return *process_; }
+  const std::string& log_path() const { return process_->log_path(); }
   // Rewrites the config file (same placeholders) without signalling.
   void write_config(const std::string& config);
   // Resident set size of the apigw process, in KiB.

@@ -55,6 +55,12 @@ Process::Process(std::vector<std::string> argv, std::string log_path,
   }
 }
 
+std::unique_ptr<Process> Process::adopt(pid_t pid, std::string log_path) {
+  // kill() and waitpid() with 0 or -1 would reach every process of the group or the user.
+  if (pid <= 0) throw std::invalid_argument("Process::adopt: no process " + std::to_string(pid));
+  return std::unique_ptr<Process>(new Process(pid, std::move(log_path)));
+}
+
 Process::~Process() {
   if (running()) {
     ::kill(pid_, SIGKILL);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ class Process {
   // process's environment with `extra_env` ("NAME=value", replacing NAME if it is set).
   Process(std::vector<std::string> argv, std::string log_path,
           std::vector<std::string> extra_env = {});
+  // A process this one did not start but reaps: an orphan handed to it as the subreaper
+  // (prctl PR_SET_CHILD_SUBREAPER), such as a binary upgrade's successor once the process that
+  // started it has exited. Its output goes where its parent's went (`log_path`).
+  static std::unique_ptr<Process> adopt(pid_t pid, std::string log_path);
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -30,6 +35,8 @@ class Process {
   std::string log() const;
 
  private:
+  Process(pid_t pid, std::string log_path) : pid_(pid), log_path_(std::move(log_path)) {}
+
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
   std::string log_path_;
