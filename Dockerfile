@@ -23,7 +23,12 @@ RUN APIGW_BUILD_COMMIT="${APIGW_BUILD_COMMIT}" dpkg-buildpackage -b -us -uc \
 FROM ${BASE_IMAGE}
 ENV DEBIAN_FRONTEND=noninteractive
 COPY --from=build /apigw.deb /tmp/apigw.deb
-RUN apt-get update -qq \
+# The user first, with a fixed id (the package's postinst keeps an existing one): USER names it
+# by number, which Kubernetes' runAsNonRoot needs, and volumes keep their owner across builds.
+RUN groupadd --system --gid 10001 apigw \
+ && useradd --system --uid 10001 --gid apigw --home-dir /var/lib/apigw --no-create-home \
+      --shell /usr/sbin/nologin apigw \
+ && apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends /tmp/apigw.deb >/dev/null \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /tmp/apigw.deb
@@ -34,7 +39,7 @@ RUN apt-get update -qq \
 ENV APIGW__SERVER__ACCESS_LOG__PATH=/dev/stdout
 EXPOSE 8080 9901
 VOLUME ["/var/lib/apigw"]
-USER apigw
+USER 10001:10001
 WORKDIR /var/lib/apigw
 # apigw is PID 1: it handles SIGTERM (drain, then exit 0), SIGINT, SIGHUP (reload) and SIGUSR1
 # itself, and starts no child processes that would need reaping. SIGUSR2 (binary upgrade) is for

@@ -59,8 +59,7 @@ void AdminServer::start(const tcp::endpoint& endpoint, int adopted) {
 
 void AdminServer::stop() {
   stopped_ = true;
-  error_code ignored;
-  acceptor_.close(ignored);
+  server::close_listening(acceptor_);
 }
 
 awaitable<void> AdminServer::accept_loop() {

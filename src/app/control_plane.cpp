@@ -303,6 +303,13 @@ awaitable<std::optional<config::Config>> ControlPlane::initial(config::LoadResul
   co_return std::move(composed.config);
 }
 
+awaitable<void> ControlPlane::pause_writes() {
+  const Running running(running_);
+  writes_paused_ = true;
+  // The write holding the lock, if any, commits before this returns; those after it see the flag.
+  const auto guard = co_await busy_.lock();
+}
+
 awaitable<WriteOutcome> ControlPlane::commit(const Decide& decide) {
   const Running running(running_);
   if (!store_mode()) {
@@ -312,6 +319,10 @@ awaitable<WriteOutcome> ControlPlane::commit(const Decide& decide) {
   }
   const auto guard = co_await busy_.lock();
   if (stopping_) co_return stopping_outcome();
+  if (writes_paused_) {
+    co_return failure(503, "upgrading",
+                      "a binary upgrade is under way; nothing changed, retry in a moment");
+  }
   WriteOutcome outcome;
   std::optional<config::Config> next;
   store::StoredState state;

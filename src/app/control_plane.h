@@ -47,6 +47,11 @@ class ControlPlane final : public admin::ConfigService {
   // io_context, so that no suspended operation outlives the objects it uses).
   void stop();
   bool idle() const { return running_ == 0; }
+  // A binary upgrade's successor loads the store once, at its start: a write this process
+  // acknowledged after that would never reach it (SQLite has no change feed). pause_writes()
+  // returns once no write is in progress; until resume_writes(), writes and imports answer 503.
+  server::awaitable<void> pause_writes();
+  void resume_writes() { writes_paused_ = false; }
   // Called with the outcome of every reload (SIGHUP, file change, POST /admin/reload).
   std::function<void(bool ok)> on_reload;
   // The config being served (the current snapshot's), which an admin write changes in place of
@@ -120,6 +125,7 @@ class ControlPlane final : public admin::ConfigService {
   std::string store_error_;
   bool from_cache_ = false;
   bool stopping_ = false;
+  bool writes_paused_ = false;
   int running_ = 0;        // operations in progress (see idle())
   double checked_ms_ = 0;  // the validation time of the write in progress, for its log line
   config::ReferenceCache references_;  // what each entity names, for write scopes

@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include <sys/inotify.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -37,6 +36,7 @@ Gateway::Gateway(std::string config_path, config::LoadResult loaded, std::string
       drain_timer_(context_),
       log_from_cli_(log_from_cli),
       command_line_(std::move(command_line)),
+      binary_path_(own_binary_path(command_line_.empty() ? std::string() : command_line_[0])),
       upgrade_signal_(context_, SIGUSR2) {}
 
 Gateway::~Gateway() {
@@ -435,6 +435,7 @@ void Gateway::begin_shutdown() {
   ready_ = false;
   // After a hand-over the successor is the service's main process; this one is not heard.
   if (!handed_over_) notifier_.stopping();
+  abandon_upgrade();
   signals_.cancel();
   reopen_signal_.cancel();
   upgrade_signal_.cancel();
@@ -449,6 +450,7 @@ void Gateway::begin_shutdown() {
 }
 
 void Gateway::poll_drain() {
+  check_on_successor();
   std::int64_t active = 0;
   std::int64_t tunnels = 0;
   for (const auto& worker : workers_) {
@@ -483,84 +485,6 @@ void Gateway::poll_drain() {
   drain_timer_.async_wait([this](server::error_code ec) {
     if (!ec) poll_drain();
   });
-}
-
-void Gateway::wait_for_upgrade_signal() {
-  upgrade_signal_.async_wait([this](server::error_code ec, int) {
-    if (ec) return;
-    begin_upgrade();
-    wait_for_upgrade_signal();
-  });
-}
-
-void Gateway::begin_upgrade() {
-  if (shutting_down_) return;
-  if (successor_pid_ > 0) {
-    util::log_warn("SIGUSR2: an upgrade is already under way (process " +
-                   std::to_string(successor_pid_) + ")");
-    return;
-  }
-  if (::getpid() == 1) {
-    // A container's init: when it exits the container ends, successor and all.
-    util::log_warn(
-        "SIGUSR2: apigw is PID 1 (a container's init): an upgrade would end the "
-        "container; replace the container instead");
-    return;
-  }
-  if (binary_path_.empty() || command_line_.empty()) {
-    util::log_error("SIGUSR2: cannot upgrade: this process's binary or command line is unknown");
-    return;
-  }
-  std::vector<int> sockets;
-  for (const auto& worker : workers_) {
-    const std::vector<int> handles = worker->listening_handles();
-    sockets.insert(sockets.end(), handles.begin(), handles.end());
-  }
-  if (const int admin = admin_->listening_handle(); admin >= 0) sockets.push_back(admin);
-  std::string error;
-  const auto successor = start_successor(binary_path_, command_line_, sockets, error);
-  if (!successor) {
-    util::log_error("SIGUSR2: cannot start " + binary_path_ + ": " + error);
-    return;
-  }
-  successor_pid_ = successor->pid;
-  successor_pipe_ = std::make_unique<net::posix::stream_descriptor>(context_, successor->ready_fd);
-  util::log_info("SIGUSR2: started " + binary_path_ + " as process " +
-                 std::to_string(successor_pid_) + " with " + std::to_string(sockets.size()) +
-                 " listening sockets; this process serves until it is ready");
-  wait_for_successor();
-}
-
-void Gateway::wait_for_successor() {
-  successor_pipe_->async_read_some(
-      net::buffer(successor_byte_), [this](server::error_code ec, std::size_t n) {
-        if (ec == net::error::operation_aborted) return;
-        const std::string pid = std::to_string(successor_pid_);
-        if (!ec && n == 1 && successor_byte_[0] == 'R') {
-          util::log_info("binary upgrade: process " + pid +
-                         " serves; this process stops accepting and drains");
-          notifier_.handed_over_to(successor_pid_);
-          handed_over_ = true;
-          successor_pipe_.reset();
-          // Its admin listener's queue is the successor's now too: stop taking from it at once,
-          // so that no probe reaches a process that is about to answer /ready with 503.
-          admin_->stop();
-          begin_shutdown();
-          return;
-        }
-        // End of file without the byte: the successor exited (a config it refused, a binary
-        // that does not start) or closed the pipe; this process goes on as if nothing happened.
-        int status = 0;
-        std::string how = "closed its ready pipe";
-        if (::waitpid(successor_pid_, &status, 0) == successor_pid_) {
-          how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                  : "was killed by signal " + std::to_string(WTERMSIG(status));
-        }
-        util::log_error("binary upgrade failed: process " + pid + " " + how +
-                        " before it served; this process goes on serving");
-        successor_pipe_.reset();
-        successor_pid_ = -1;
-      });
 }
 
 }  // namespace apigw::app

@@ -56,10 +56,19 @@ class Gateway {
   void reload_certificates();
   void begin_shutdown();
   void poll_drain();
+  // Binary upgrade (gateway_upgrade.cpp). SIGUSR2: starts the successor with this process's
+  // listening sockets once admin writes are paused, waits for its ready byte, then drains.
   void wait_for_upgrade_signal();
-  // SIGUSR2: starts the successor with this process's listening sockets.
   void begin_upgrade();
+  server::awaitable<void> start_successor_process();
   void wait_for_successor();
+  // The successor ended before it served: reap it without blocking (SIGKILL after `give_up`).
+  void reap_failed_successor(std::chrono::steady_clock::time_point give_up);
+  void end_failed_upgrade();
+  // Shutdown before the hand-over: the successor is stopped, not left serving in this one's place.
+  void abandon_upgrade();
+  // While draining: reaps the successor if it has ended (logged after a hand-over).
+  void check_on_successor();
 
   std::string config_path_;
   config::LoadResult loaded_;
@@ -97,10 +106,12 @@ class Gateway {
   // Binary upgrade: this process's command line and binary, the sockets it was handed (when it
   // is a successor), and the successor it started (when it is the one upgraded).
   std::vector<std::string> command_line_;
-  std::string binary_path_ = own_binary_path();
+  std::string binary_path_;
   InheritedSockets inherited_;
   server::net::signal_set upgrade_signal_;
+  bool upgrading_ = false;  // from SIGUSR2 until the hand-over or the failure
   pid_t successor_pid_ = -1;
+  server::steady_timer successor_deadline_{context_};
   std::unique_ptr<server::net::posix::stream_descriptor> successor_pipe_;
   std::array<char, 1> successor_byte_{};
   bool handed_over_ = false;

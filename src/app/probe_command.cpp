@@ -110,7 +110,11 @@ int probe(const Target& target, std::chrono::milliseconds timeout) {
   if (fd < 0)
     return unhealthy("cannot connect to " + target.host + ":" + target.port + ": " + failure);
 
-  const std::string request = "GET " + target.path + " HTTP/1.1\r\nHost: " + target.host +
+  // An IPv6 literal goes in brackets (Host: [::1]:9901), or a server (apigw too) refuses it.
+  const std::string host =
+      target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host;
+  const std::string request = "GET " + target.path + " HTTP/1.1\r\nHost: " + host +
+                              (target.port == "80" ? "" : ":" + target.port) +
                               "\r\nUser-Agent: apigw-probe\r\nConnection: close\r\n\r\n";
   std::size_t sent = 0;
   std::string answer;
@@ -123,7 +127,11 @@ int probe(const Target& target, std::chrono::milliseconds timeout) {
     }
     if (sent < request.size()) {
       const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-      if (n < 0 && errno != EAGAIN) break;
+      if (n < 0 && errno != EAGAIN) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        return unhealthy("cannot send the request: " + why);
+      }
       if (n > 0) sent += static_cast<std::size_t>(n);
       continue;
     }

@@ -1,6 +1,8 @@
 #include "app/socket_handover.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +12,8 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 extern char** environ;
 
@@ -160,7 +164,15 @@ std::optional<Successor> start_successor(const std::string& binary,
                           ? INT_MAX
                           : static_cast<int>(limit.rlim_cur);
 
+  // Signals are blocked across fork(): in the child, until exec, this process's handlers (Asio's,
+  // which write to this process's signal pipe) would swallow a SIGTERM meant for the child. The
+  // child sets its dispositions first, then unblocks, so that a signal sent meanwhile acts on it.
+  sigset_t all;
+  sigset_t previous;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
   const pid_t pid = ::fork();
+  if (pid != 0) ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   if (pid < 0) {
     error = std::string("fork: ") + std::strerror(errno);
     ::close(pipe_fds[0]);
@@ -168,6 +180,16 @@ std::optional<Successor> start_successor(const std::string& binary,
     return std::nullopt;
   }
   if (pid == 0) {
+    // Until the successor handles them: SIGTERM and SIGINT stop it (an abandoned upgrade), the
+    // others are ignored rather than fatal.
+    struct sigaction action {};
+    ::sigemptyset(&action.sa_mask);
+    action.sa_handler = SIG_DFL;
+    ::sigaction(SIGTERM, &action, nullptr);
+    ::sigaction(SIGINT, &action, nullptr);
+    action.sa_handler = SIG_IGN;
+    for (const int ignored : {SIGHUP, SIGUSR1, SIGUSR2}) ::sigaction(ignored, &action, nullptr);
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     for (std::size_t i = 0; i < sources.size(); ++i) {
       moved[i] = ::fcntl(sources[i], F_DUPFD, parking);
       if (moved[i] < 0) ::_exit(126);
@@ -186,11 +208,37 @@ std::optional<Successor> start_successor(const std::string& binary,
   return Successor{pid, pipe_fds[0]};
 }
 
-std::string own_binary_path() {
+std::string own_binary_path(const std::string& argv0) {
+  if (argv0.find('/') != std::string::npos) {
+    std::error_code error;
+    const auto path = std::filesystem::absolute(argv0, error);
+    if (!error && ::access(path.c_str(), X_OK) == 0) return path.lexically_normal().string();
+  }
   char path[PATH_MAX];
   const ssize_t length = ::readlink("/proc/self/exe", path, sizeof path - 1);
   if (length <= 0) return {};
   return std::string(path, static_cast<std::size_t>(length));
+}
+
+std::string upgrade_refusal() {
+  constexpr const char* kHow = "; replace the container instead";
+  if (::getpid() == 1) {
+    return std::string("apigw is PID 1 (a container's init): an upgrade would end the container") +
+           kHow;
+  }
+  if (::getppid() != 1) return {};
+  std::ifstream comm("/proc/1/comm");
+  std::string init;
+  std::getline(comm, init);
+  for (const char* container_init : {"tini", "catatonit", "docker-init", "dumb-init"}) {
+    if (init == container_init) {
+      return "apigw runs under " + init +
+             " (a container's init, which exits with its child): an upgrade would end the "
+             "container" +
+             kHow;
+    }
+  }
+  return {};
 }
 
 }  // namespace apigw::app

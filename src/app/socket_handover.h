@@ -68,8 +68,15 @@ std::optional<Successor> start_successor(const std::string& binary,
                                          const std::vector<std::string>& arguments,
                                          const std::vector<int>& sockets, std::string& error);
 
-// This process's binary, read once at start: after a package upgrade replaced the file,
-// /proc/self/exe names the deleted one, and the path is what the successor must run.
-std::string own_binary_path();
+// This process's binary, read once at start: the path it was started by (`argv0`, made absolute)
+// when it names one — so that a symlink switched to a new version runs the new version — else
+// /proc/self/exe. Read at start because after a package upgrade replaced the file,
+// /proc/self/exe names the deleted one.
+std::string own_binary_path(const std::string& argv0);
+
+// Why an upgrade would end the service rather than renew it ("": it would not): apigw is a
+// container's init (PID 1), or the child of one that exits with its child (tini, catatonit,
+// docker-init, dumb-init): when the old process exits, the container ends, successor and all.
+std::string upgrade_refusal();
 
 }  // namespace apigw::app

@@ -1,5 +1,7 @@
 #include "server/worker.h"
 
+#include <unistd.h>
+
 #include <string_view>
 #include <unordered_map>
 
@@ -134,14 +136,22 @@ void Worker::publish(std::shared_ptr<const snapshot::Snapshot> snapshot) {
 void Worker::drain() {
   net::post(context_, [this] {
     draining_ = true;
-    for (auto& acceptor : acceptors_) {
-      error_code ignored;
-      acceptor->close(ignored);
-    }
+    for (auto& acceptor : acceptors_) close_listening(*acceptor);
     // Copy: closing a session may remove it from the set.
     std::vector<Connection*> connections(connections_.begin(), connections_.end());
     for (Connection* connection : connections) connection->on_drain();
   });
+}
+
+void close_listening(tcp_acceptor& acceptor) {
+  // Released, then closed: Asio's close() of a socket it opened itself skips EPOLL_CTL_DEL,
+  // counting on the close to drop the registration — which it does not while another process
+  // holds the socket (a binary upgrade's successor): this worker's epoll would go on waking up
+  // for connections that are the successor's. release() removes the registration first.
+  error_code ignored;
+  const int handle = acceptor.release(ignored);
+  if (handle >= 0) ::close(handle);
+  acceptor.close(ignored);
 }
 
 void Worker::stop() {

@@ -33,6 +33,10 @@
 
 namespace apigw::server {
 
+// Stops listening on `acceptor` without leaving its socket registered with this thread's epoll
+// (see the .cpp): for listening sockets a binary upgrade may have handed to another process.
+void close_listening(tcp_acceptor& acceptor);
+
 class Connection;
 
 // A snapshot together with this worker's resources for it: target pools, balancer positions and

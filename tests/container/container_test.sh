@@ -44,7 +44,7 @@ start=$SECONDS
   --build-arg APIGW_BUILD_COMMIT="$(git -C "$root" rev-parse --short=12 HEAD)" "$root" \
   >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "podman build"; }
 echo "built in $((SECONDS - start)) s; $(podman image inspect "$image" --format '{{.Size}}') bytes"
-[ "$(podman image inspect "$image" --format '{{.Config.User}}')" = apigw ] || fail "image user"
+[ "$(podman image inspect "$image" --format '{{.Config.User}}')" = 10001:10001 ] || fail "image user"
 podman image inspect "$image" --format '{{.Config.Healthcheck.Test}}' | grep -q 'apigw probe' ||
   fail "no HEALTHCHECK"
 podman image inspect "$image" --format '{{.Config.Volumes}}' | grep -q /var/lib/apigw ||

@@ -5,14 +5,21 @@
 // successor becomes the service's main process.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <future>
-#include <regex>
+#include <iostream>
+#include <string_view>
 
+#include "support/admin_client.h"
 #include "support/gateway.h"
 #include "support/http_client.h"
 #include "support/notify_socket.h"
@@ -34,17 +41,21 @@ std::unique_ptr<Process> adopt(pid_t pid, const Gateway& gateway) {
   return Process::adopt(pid, gateway.log_path());
 }
 
-// The successor's pid, from the old process's log line "SIGUSR2: started ... as process N".
+// The pid of the last successor started, from the old process's log line
+// "SIGUSR2: started ... as process N" (-1: none yet).
+pid_t last_started_successor(const std::string& log) {
+  const std::size_t line = log.rfind("SIGUSR2: started");
+  if (line == std::string::npos) return -1;
+  constexpr std::string_view kMarker = "as process ";
+  const std::size_t at = log.find(kMarker, line);
+  if (at == std::string::npos) return -1;
+  return static_cast<pid_t>(std::atoi(log.c_str() + at + kMarker.size()));
+}
+
+// Waits for the successor to be started; its pid, or -1.
 pid_t started_successor(const Gateway& gateway) {
-  static const std::regex started("as process ([0-9]+)");
   pid_t pid = -1;
-  wait_until([&] {
-    std::smatch match;
-    const std::string log = gateway.log();
-    if (!std::regex_search(log, match, started)) return false;
-    pid = static_cast<pid_t>(std::stoi(match[1]));
-    return true;
-  });
+  wait_until([&] { return (pid = last_started_successor(gateway.log())) > 0; });
   return pid;
 }
 
@@ -144,11 +155,9 @@ TEST_F(BinaryUpgrade, SuccessorThatCannotStartLeavesTheOldOneServing) {
   gateway.write_config(upgrade_config(backend));
   gateway.process().signal(SIGUSR2);
   ASSERT_TRUE(handed_over(gateway)) << gateway.log();
-  const std::string log = gateway.log();
-  std::smatch match;
-  std::string::const_iterator from = log.begin() + static_cast<long>(log.rfind("SIGUSR2: started"));
-  ASSERT_TRUE(std::regex_search(from, log.end(), match, std::regex("as process ([0-9]+)")));
-  auto successor = adopt(static_cast<pid_t>(std::stoi(match[1])), gateway);
+  const pid_t second = last_started_successor(gateway.log());
+  ASSERT_GT(second, 0) << gateway.log();
+  auto successor = adopt(second, gateway);
   EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0);
   EXPECT_EQ(http_get(gateway.port(), "/").status, 200);
   successor->signal(SIGTERM);
@@ -178,6 +187,78 @@ TEST_F(BinaryUpgrade, UnderSystemdTheSuccessorBecomesTheMainProcess) {
   EXPECT_NE(notify.next().value_or("").find("RELOADING=1"), std::string::npos);
   successor->signal(SIGTERM);
   EXPECT_EQ(successor->wait(std::chrono::seconds(15)), 0) << gateway.log();
+}
+
+TEST_F(BinaryUpgrade, AdminWritesAcrossTheUpgradeAreKeptOrRefusedNeverLost) {
+  // SQLite has no change feed: the successor reads the store once. A write the old process
+  // acknowledged after that would be lost to it; from SIGUSR2 to the hand-over writes answer 503.
+  Gateway gateway(sqlite_config());
+  std::atomic<bool> done = false;
+  auto writer = std::async(std::launch::async, [&] {
+    std::vector<std::string> kept;
+    int refused = 0;
+    for (int i = 0; !done && i < 500; ++i) {
+      const std::string name = "r" + std::to_string(i);
+      const auto answer =
+          admin_call(gateway, "PUT", "/admin/routes/" + name,
+                     R"({"match":{"path_prefix":"/)" + name +
+                         R"("},"handler":{"name":"static","body":")" + name + R"("}})");
+      if (answer.status == 201 || answer.status == 200) {
+        kept.push_back(name);
+      } else if (answer.status == 503 && answer.body.find("upgrading") != std::string::npos) {
+        ++refused;
+      } else {
+        ADD_FAILURE() << name << ": " << answer.status << " " << answer.body;
+      }
+    }
+    return std::make_pair(kept, refused);
+  });
+  // Some writes are in before the upgrade starts.
+  ASSERT_TRUE(
+      wait_until([&] { return admin_call(gateway, "GET", "/admin/routes/r3").status == 200; }));
+  gateway.process().signal(SIGUSR2);
+  const pid_t successor_pid = started_successor(gateway);
+  ASSERT_GT(successor_pid, 0) << gateway.log();
+  auto successor = adopt(successor_pid, gateway);
+  ASSERT_TRUE(handed_over(gateway)) << gateway.log();
+  EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0);
+  done = true;
+  const auto [kept, refused] = writer.get();
+  ASSERT_FALSE(kept.empty());
+  // Every acknowledged route is served by the successor, the only process left.
+  for (const std::string& name : kept) {
+    const auto answer = http_get(gateway.port(), "/" + name);
+    EXPECT_EQ(answer.status, 200) << name << " was acknowledged but is not served";
+    EXPECT_EQ(answer.body, name);
+  }
+  std::cout << kept.size() << " writes kept, " << refused << " refused while upgrading\n";
+  successor->signal(SIGTERM);
+  EXPECT_EQ(successor->wait(std::chrono::seconds(15)), 0) << gateway.log();
+}
+
+TEST_F(BinaryUpgrade, SigtermBeforeTheHandOverStopsTheSuccessorToo) {
+  // Stopped, the old process must not leave a successor serving in its place.
+  EchoBackend backend;
+  Gateway gateway(upgrade_config(backend));
+  gateway.process().signal(SIGUSR2);
+  gateway.process().signal(SIGTERM);
+  EXPECT_EQ(gateway.process().wait(std::chrono::seconds(15)), 0) << gateway.log();
+  const std::string log = gateway.log();
+  if (const pid_t started = last_started_successor(log); started > 0) {
+    auto successor = adopt(started, gateway);
+    EXPECT_NE(log.find("upgrade under way is abandoned"), std::string::npos) << log;
+    // Stopped: reaped by the old process while it drained (-1 here), or by this one.
+    EXPECT_TRUE(successor->wait(std::chrono::seconds(15)).has_value()) << "the successor runs on";
+  }
+  EXPECT_EQ(log.find("stops accepting and drains"), std::string::npos) << log;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(gateway.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_NE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0)
+      << "something still listens on the gateway's port";
+  ::close(fd);
 }
 
 }  // namespace

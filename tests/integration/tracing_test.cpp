@@ -206,7 +206,9 @@ TEST(Tracing, AnInvalidTraceparentIsReplacedByANewTrace) {
   }
   const auto spans = wait_for_spans(receiver, 6);
   for (const auto& span : spans) {
-    if (span.at("kind").as_int64() == kServer) EXPECT_FALSE(span.contains("parentSpanId"));
+    if (span.at("kind").as_int64() == kServer) {
+      EXPECT_FALSE(span.contains("parentSpanId"));
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -78,6 +79,13 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
     const pid_t done = ::waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_code_;
+    }
+    if (done < 0 && errno == ECHILD && ::kill(pid_, 0) != 0 && errno == ESRCH) {
+      // An adopted process that is no child of this one and does not exist: its parent reaped it
+      // before it was orphaned. Gone, with an exit status nobody here can know. (While it exists
+      // and is not yet orphaned, waitpid says ECHILD too: it is still running.)
+      exit_code_ = -1;
       return exit_code_;
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;

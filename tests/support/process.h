@@ -28,7 +28,8 @@ class Process {
 
   pid_t pid() const { return pid_; }
   void signal(int signal_number) const;
-  // Waits for exit; returns the exit code (128+signal if killed), or nullopt on timeout.
+  // Waits for exit; returns the exit code (128+signal if killed), or nullopt on timeout; -1 for
+  // an adopted process that ended before it became this one's child (its parent reaped it).
   std::optional<int> wait(std::chrono::milliseconds timeout);
   bool running();
   const std::string& log_path() const { return log_path_; }
